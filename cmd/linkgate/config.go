@@ -1,0 +1,130 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"net/url"
+	"runtime/debug"
+	"strconv"
+	"strings"
+)
+
+// Config is the service configuration, read from the environment and
+// overridden by flags.
+type Config struct {
+	Addr          string
+	PublicURL     string
+	DatabaseURL   string
+	DataDir       string
+	BootstrapKey  string
+	AdminEmail    string
+	AdminPassword string
+	Sandbox       bool
+	TwilioSID     string
+	TwilioToken   string
+	SMTPURL       string
+	CNAMETarget   string
+	CNAMETTL      int
+	LogLevel      string
+}
+
+// loadConfig reads the environment, then parses flags over it.
+func (m *Main) loadConfig(name string, args []string) (Config, *flag.FlagSet, error) {
+	env := m.Getenv
+	c := Config{
+		Addr:          or(env("LINKGATE_ADDR"), ":8080"),
+		PublicURL:     or(env("LINKGATE_PUBLIC_URL"), "http://localhost:8080"),
+		DatabaseURL:   env("DATABASE_URL"),
+		DataDir:       or(env("LINKGATE_DATA_DIR"), "./data"),
+		BootstrapKey:  env("LINKGATE_BOOTSTRAP_ADMIN_KEY"),
+		AdminEmail:    env("LINKGATE_BOOTSTRAP_ADMIN_EMAIL"),
+		AdminPassword: env("LINKGATE_BOOTSTRAP_ADMIN_PASSWORD"),
+		Sandbox:       env("LINKGATE_SANDBOX") == "1" || strings.EqualFold(env("LINKGATE_SANDBOX"), "true"),
+		TwilioSID:     env("TWILIO_ACCOUNT_SID"),
+		TwilioToken:   env("TWILIO_AUTH_TOKEN"),
+		SMTPURL:       env("SMTP_URL"),
+		CNAMETarget:   or(env("LINKGATE_CNAME_TARGET"), "lsct.ashburn.us1.twilio.com."),
+		LogLevel:      or(env("LINKGATE_LOG_LEVEL"), "info"),
+	}
+	ttl := or(env("LINKGATE_CNAME_TTL"), "600")
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(m.Stderr)
+	fs.StringVar(&c.Addr, "addr", c.Addr, "listen address (LINKGATE_ADDR)")
+	fs.StringVar(&c.PublicURL, "public-url", c.PublicURL, "public base URL (LINKGATE_PUBLIC_URL)")
+	fs.StringVar(&c.DatabaseURL, "database-url", c.DatabaseURL, "PostgreSQL URL; empty = SQLite (DATABASE_URL)")
+	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "data directory (LINKGATE_DATA_DIR)")
+	fs.BoolVar(&c.Sandbox, "sandbox", c.Sandbox, "force sandbox mode (LINKGATE_SANDBOX=1)")
+	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (LINKGATE_LOG_LEVEL)")
+	fs.StringVar(&ttl, "cname-ttl", ttl, "TTL of the CNAME given to new domains (LINKGATE_CNAME_TTL)")
+	return c, fs, c.finish(fs, args, &ttl)
+}
+
+func (c *Config) finish(fs *flag.FlagSet, args []string, ttl *string) error {
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	n, err := strconv.Atoi(*ttl)
+	if err != nil || n < 60 || n > 86400 {
+		return errors.New("LINKGATE_CNAME_TTL: must be a number of seconds between 60 and 86400")
+	}
+	c.CNAMETTL = n
+	if !strings.HasSuffix(c.CNAMETarget, ".") {
+		c.CNAMETarget += "."
+	}
+	u, err := url.Parse(c.PublicURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("LINKGATE_PUBLIC_URL: must be an absolute http(s) URL, got %q", c.PublicURL)
+	}
+	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	if (c.TwilioSID == "") != (c.TwilioToken == "") {
+		return errors.New("TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN must be set together")
+	}
+	return nil
+}
+
+// providerModes says, per provider, whether linkgate talks to the real
+// service or to its built-in fake.
+func (c Config) providerModes() map[string]string {
+	mode := func(real bool) string {
+		if real && !c.Sandbox {
+			return "live"
+		}
+		return "sandbox"
+	}
+	return map[string]string{
+		"twilio":     mode(c.TwilioSID != ""),
+		"smtp":       mode(c.SMTPURL != ""),
+		"cloudflare": mode(!c.SandboxMode()),
+		"dns":        mode(!c.SandboxMode()),
+	}
+}
+
+// SandboxMode reports whether the service runs on its built-in fakes: when
+// forced, or when no Twilio credentials are configured. (Mail alone may
+// still go to a real SMTP server.)
+func (c Config) SandboxMode() bool {
+	return c.Sandbox || c.TwilioSID == ""
+}
+
+func or(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+// version returns the module version and VCS revision of the binary.
+func version() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown"
+	}
+	v := bi.Main.Version
+	for _, s := range bi.Settings {
+		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+			v += " " + s.Value[:12]
+		}
+	}
+	return v
+}

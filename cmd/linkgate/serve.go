@@ -1,0 +1,142 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sort"
+	"time"
+
+	"github.com/linkgate/linkgate/handlers"
+	"github.com/linkgate/linkgate/models"
+)
+
+// serve runs the HTTP service until ctx ends, then drains for 10 seconds.
+func (m *Main) serve(ctx context.Context, args []string) error {
+	cfg, _, err := m.loadConfig("serve", args)
+	if err != nil {
+		return err
+	}
+	log := newLogger(m.Stderr, cfg.LogLevel)
+	modes := cfg.providerModes()
+	names := make([]string, 0, len(modes))
+	for n := range modes {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		log.Info("provider mode", slog.String("provider", n), slog.String("mode", modes[n]))
+	}
+	if cfg.SandboxMode() {
+		log.Warn("sandbox mode: providers are linkgate's built-in fakes; nothing reaches Twilio or Cloudflare")
+	}
+
+	db, store, err := m.openStore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := m.bootstrap(ctx, cfg, store, log); err != nil {
+		return err
+	}
+
+	h, err := handlers.New(handlers.Config{
+		Store:   store,
+		Logger:  log,
+		DNS:     models.DNSDefaults{Target: cfg.CNAMETarget, TTL: cfg.CNAMETTL},
+		Version: version(),
+	})
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	log.Info("listening", slog.String("addr", ln.Addr().String()), slog.String("public_url", cfg.PublicURL),
+		slog.String("database", string(db.Dialect)), slog.Bool("sandbox", cfg.SandboxMode()))
+	if m.Ready != nil {
+		m.Ready(ln.Addr().String())
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// openStore opens and migrates the database.
+func (m *Main) openStore(ctx context.Context, cfg Config, log *slog.Logger) (*models.DB, *models.Store, error) {
+	db, err := models.Open(ctx, models.DBConfig{DatabaseURL: cfg.DatabaseURL, DataDir: cfg.DataDir, Logger: log})
+	if err != nil {
+		return nil, nil, err
+	}
+	applied, err := models.Migrate(ctx, db)
+	if err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	for _, name := range applied {
+		log.Info("migration applied", slog.String("migration", name))
+	}
+	return db, models.NewStore(db, nil), nil
+}
+
+// bootstrap creates the configured admin key and user, or on a first start
+// with neither, one admin key that it prints once.
+func (m *Main) bootstrap(ctx context.Context, cfg Config, store *models.Store, log *slog.Logger) error {
+	if cfg.BootstrapKey != "" {
+		created, err := store.EnsureAdminKey(ctx, cfg.BootstrapKey, "bootstrap")
+		if err != nil {
+			return fmt.Errorf("LINKGATE_BOOTSTRAP_ADMIN_KEY: %w", err)
+		}
+		if created {
+			log.Info("bootstrap admin key created")
+		}
+	} else {
+		n, err := store.CountAdminKeys(ctx)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			key, _, err := store.CreateAPIKey(ctx, models.RoleAdmin, "", "first start")
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(m.Stdout, "\nlinkgate: first start, created an admin API key. It is shown only this once:\n\n    %s\n\n", key)
+		}
+	}
+	if cfg.AdminEmail != "" || cfg.AdminPassword != "" {
+		exists, err := store.UserExists(ctx, cfg.AdminEmail)
+		if err != nil {
+			return err
+		}
+		if !exists {
+			if _, err := store.CreateUser(ctx, models.UserInput{Email: cfg.AdminEmail, Password: cfg.AdminPassword, Role: models.RoleAdmin}); err != nil {
+				return fmt.Errorf("LINKGATE_BOOTSTRAP_ADMIN_EMAIL/PASSWORD: %w", err)
+			}
+			log.Info("bootstrap admin user created", slog.String("email", cfg.AdminEmail))
+		}
+	}
+	return nil
+}

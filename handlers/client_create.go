@@ -1,0 +1,31 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/linkgate/linkgate/models"
+)
+
+type clientCreateRequest struct {
+	Name  string      `json:"name"`
+	Email string      `json:"email"`
+	Plan  models.Plan `json:"plan"`
+}
+
+// createClient: POST /api/v1/clients (admin).
+func (h *Handler) createClient(c *gin.Context) {
+	var in clientCreateRequest
+	if err := bind(c, &in); err != nil {
+		fail(c, err)
+		return
+	}
+	cl, err := h.cfg.Store.CreateClient(c.Request.Context(), models.ClientInput{Name: in.Name, Email: in.Email, Plan: in.Plan})
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.Header("Location", "/api/v1/clients/"+cl.ID)
+	c.JSON(http.StatusCreated, cl.View())
+}

@@ -1,0 +1,31 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/linkgate/linkgate/models"
+)
+
+type clientUpdateRequest struct {
+	Name  *string      `json:"name"`
+	Email *string      `json:"email"`
+	Plan  *models.Plan `json:"plan"`
+}
+
+// updateClient: PATCH /api/v1/clients/{id} (admin).
+func (h *Handler) updateClient(c *gin.Context) {
+	var in clientUpdateRequest
+	if err := bind(c, &in); err != nil {
+		fail(c, err)
+		return
+	}
+	cl, err := h.cfg.Store.UpdateClient(c.Request.Context(), scope(c), c.Param("id"),
+		models.ClientPatch{Name: in.Name, Email: in.Email, Plan: in.Plan})
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, cl.View())
+}

@@ -1,0 +1,107 @@
+// Package handlers is linkgate's HTTP layer (Gin): the /api/v1 JSON API,
+// the operations endpoints and, later, the console and registration pages.
+// Handlers are thin: bind the input, make one call, respond.
+package handlers
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/linkgate/linkgate/models"
+)
+
+// Config is what the HTTP layer needs. Store and Logger are required.
+type Config struct {
+	Store  *models.Store
+	Logger *slog.Logger
+	// DNS is the CNAME target and TTL given to new domains.
+	DNS models.DNSDefaults
+	// Ready reports whether the service can do its work (database, job
+	// engine); nil means only the database is checked.
+	Ready func(ctx context.Context) error
+	// Registry receives the HTTP and domain metrics; nil makes a new one.
+	Registry *prometheus.Registry
+	// Version is shown by /healthz.
+	Version string
+}
+
+// Handler serves linkgate's HTTP API.
+type Handler struct {
+	cfg     Config
+	engine  *gin.Engine
+	metrics *httpMetrics
+}
+
+// New validates the configuration and builds the routes.
+func New(cfg Config) (*Handler, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("handlers: Store is required")
+	}
+	if cfg.Logger == nil {
+		return nil, errors.New("handlers: Logger is required")
+	}
+	if cfg.Registry == nil {
+		cfg.Registry = prometheus.NewRegistry()
+	}
+	if cfg.Ready == nil {
+		cfg.Ready = cfg.Store.DB().Ping
+	}
+	gin.SetMode(gin.ReleaseMode)
+	h := &Handler{cfg: cfg, engine: gin.New()}
+	m, err := newHTTPMetrics(cfg.Registry, cfg.Store)
+	if err != nil {
+		return nil, err
+	}
+	h.metrics = m
+	h.routes()
+	return h, nil
+}
+
+// ServeHTTP implements http.Handler.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.engine.ServeHTTP(w, r) }
+
+// Routes lists the registered routes as "METHOD /path" in OpenAPI's path
+// syntax ({id} for :id).
+func (h *Handler) Routes() []gin.RouteInfo { return h.engine.Routes() }
+
+func (h *Handler) routes() {
+	e := h.engine
+	e.HandleMethodNotAllowed = true
+	e.ContextWithFallback = true
+	e.Use(h.requestLog(), h.recoverFault(), h.metrics.middleware(), limitBody)
+	e.NoRoute(func(c *gin.Context) { fail(c, models.NotFound("route")) })
+	e.NoMethod(func(c *gin.Context) {
+		fail(c, &models.Error{Kind: models.KindNotFound, Code: "method_not_allowed", Detail: "this path does not accept " + c.Request.Method})
+	})
+
+	e.GET("/healthz", h.healthz)
+	e.GET("/readyz", h.readyz)
+	e.GET("/metrics", h.metrics.handler())
+	e.GET("/openapi.json", serveOpenAPI)
+
+	api := e.Group("/api/v1", h.authenticate)
+	api.POST("/clients", requireAdmin, h.createClient)
+	api.GET("/clients", h.listClients)
+	api.GET("/clients/:id", h.getClient)
+	api.PATCH("/clients/:id", h.updateClient)
+	api.DELETE("/clients/:id", h.deleteClient)
+	api.POST("/clients/:id/api-keys", h.createClientAPIKey)
+	api.POST("/clients/:id/domains", h.createDomain)
+	api.GET("/clients/:id/domains", h.listClientDomains)
+	api.GET("/domains", h.listDomains)
+	api.GET("/domains/:id", h.getDomain)
+	api.DELETE("/domains/:id", h.deleteDomain)
+	api.GET("/domains/:id/events", h.listDomainEvents)
+}
+
+func limitBody(c *gin.Context) {
+	if c.Request.Body != nil {
+		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, MaxBodyBytes)
+	}
+	c.Next()
+}

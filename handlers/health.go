@@ -1,0 +1,27 @@
+package handlers
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+)
+
+// healthz says the process is up; it checks nothing else.
+func (h *Handler) healthz(c *gin.Context) {
+	c.JSON(http.StatusOK, gin.H{"status": "ok", "version": h.cfg.Version})
+}
+
+// readyz says whether the service can do its work: 200 when the database
+// (and job engine) answer, 503 otherwise.
+func (h *Handler) readyz(c *gin.Context) {
+	ctx, cancel := context.WithTimeout(c.Request.Context(), 3*time.Second)
+	defer cancel()
+	if err := h.cfg.Ready(ctx); err != nil {
+		logger(c).WarnContext(ctx, "not ready", "error", err.Error())
+		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "unavailable"})
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"status": "ok"})
+}

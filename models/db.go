@@ -1,0 +1,136 @@
+package models
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"time"
+
+	"gorm.io/driver/postgres"
+	"gorm.io/driver/sqlite"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+
+	// The pure-Go SQLite driver, registered as "sqlite".
+	_ "modernc.org/sqlite"
+)
+
+// Dialect names the database engine behind a DB.
+type Dialect string
+
+// The supported engines.
+const (
+	Postgres Dialect = "postgres"
+	SQLite   Dialect = "sqlite"
+)
+
+// DBConfig says which database to open. With DatabaseURL empty an SQLite
+// file linkgate.db in DataDir is used (created if missing).
+type DBConfig struct {
+	DatabaseURL string // PostgreSQL URL or key=value DSN
+	DataDir     string // SQLite: directory of linkgate.db
+	SQLitePath  string // SQLite: explicit file path (overrides DataDir); ":memory:" is refused
+	Now         func() time.Time
+	Logger      *slog.Logger
+}
+
+// DB is an opened database: the GORM handle, its engine and the underlying
+// *sql.DB (River and the migrator share it).
+type DB struct {
+	Gorm    *gorm.DB
+	SQL     *sql.DB
+	Dialect Dialect
+}
+
+// Open opens the configured database. It does not migrate; call Migrate.
+func Open(ctx context.Context, cfg DBConfig) (*DB, error) {
+	now := cfg.Now
+	if now == nil {
+		now = time.Now
+	}
+	gcfg := &gorm.Config{
+		NowFunc:                func() time.Time { return now().UTC().Truncate(time.Microsecond) },
+		Logger:                 logger.Discard,
+		TranslateError:         true,
+		SkipDefaultTransaction: true,
+	}
+	if cfg.DatabaseURL != "" {
+		return openPostgres(ctx, cfg.DatabaseURL, gcfg)
+	}
+	path := cfg.SQLitePath
+	if path == "" {
+		dir := cfg.DataDir
+		if dir == "" {
+			dir = "data"
+		}
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("create data dir: %w", err)
+		}
+		path = filepath.Join(dir, "linkgate.db")
+	}
+	return openSQLite(ctx, path, gcfg)
+}
+
+func openPostgres(ctx context.Context, dsn string, gcfg *gorm.Config) (*DB, error) {
+	g, err := gorm.Open(postgres.New(postgres.Config{DSN: dsn}), gcfg)
+	if err != nil {
+		return nil, fmt.Errorf("open postgres: %w", err)
+	}
+	sqlDB, err := g.DB()
+	if err != nil {
+		return nil, err
+	}
+	sqlDB.SetMaxOpenConns(20)
+	sqlDB.SetMaxIdleConns(20)
+	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	if err := sqlDB.PingContext(ctx); err != nil {
+		_ = sqlDB.Close()
+		return nil, fmt.Errorf("connect to postgres: %w", err)
+	}
+	return &DB{Gorm: g, SQL: sqlDB, Dialect: Postgres}, nil
+}
+
+func openSQLite(ctx context.Context, path string, gcfg *gorm.Config) (*DB, error) {
+	if path == ":memory:" || path == "" {
+		return nil, errors.New("sqlite: a file path is required")
+	}
+	q := url.Values{}
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Set("_txlock", "immediate")
+	dsn := "file:" + path + "?" + q.Encode()
+	sqlDB, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite: %w", err)
+	}
+	// One connection: SQLite has one writer, and a single connection makes
+	// every statement see the same pragmas and never return SQLITE_BUSY.
+	sqlDB.SetMaxOpenConns(1)
+	sqlDB.SetMaxIdleConns(1)
+	sqlDB.SetConnMaxLifetime(0)
+	if err := sqlDB.PingContext(ctx); err != nil {
+		_ = sqlDB.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", filepath.Base(path), err)
+	}
+	g, err := gorm.Open(sqlite.New(sqlite.Config{Conn: sqlDB}), gcfg)
+	if err != nil {
+		_ = sqlDB.Close()
+		return nil, fmt.Errorf("open sqlite: %w", err)
+	}
+	return &DB{Gorm: g, SQL: sqlDB, Dialect: SQLite}, nil
+}
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error {
+	return db.SQL.PingContext(ctx)
+}
+
+// Close closes the connection pool.
+func (db *DB) Close() error { return db.SQL.Close() }

@@ -1,0 +1,274 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// Default DNS record for link shortening (DESIGN §4).
+const (
+	DefaultCNAMETarget = "lsct.ashburn.us1.twilio.com."
+	DefaultCNAMETTL    = 600
+)
+
+// Domain is a client's branded link host and where its provisioning stands.
+type Domain struct {
+	ID            string    `gorm:"primaryKey"`
+	ClientID      string    `gorm:"not null"`
+	Host          string    `gorm:"not null"`
+	Apex          string    `gorm:"not null"`
+	Subdomain     string    `gorm:"not null"`
+	Purpose       Purpose   `gorm:"not null"`
+	SetupMode     SetupMode `gorm:"not null"`
+	Status        Status    `gorm:"not null"`
+	StatusReason  string    `gorm:"not null"`
+	DNSStatus     DNSStatus `gorm:"column:dns_status;not null"`
+	SSLStatus     SSLStatus `gorm:"column:ssl_status;not null"`
+	CNAMETarget   string    `gorm:"column:cname_target;not null"`
+	CNAMETTL      int       `gorm:"column:cname_ttl;not null"`
+	DomainSID     string    `gorm:"column:domain_sid;not null"`
+	CertExpiresAt *time.Time
+	CreatedAt     time.Time `gorm:"not null"`
+	UpdatedAt     time.Time `gorm:"not null"`
+}
+
+// DNSRecordView is a DNS record the domain needs.
+type DNSRecordView struct {
+	Type  string `json:"type"`
+	Name  string `json:"name"`
+	Host  string `json:"host"`
+	Value string `json:"value"`
+	TTL   int    `json:"ttl"`
+}
+
+// CertificateView is the managed certificate's state.
+type CertificateView struct {
+	Status    SSLStatus  `json:"status"`
+	ExpiresAt *time.Time `json:"expires_at"`
+}
+
+// DomainView is the API (and webhook) representation of a domain.
+type DomainView struct {
+	ID                   string          `json:"id"`
+	ClientID             string          `json:"client_id"`
+	Host                 string          `json:"host"`
+	Apex                 string          `json:"apex"`
+	Subdomain            string          `json:"subdomain"`
+	Purpose              Purpose         `json:"purpose"`
+	SetupMode            *SetupMode      `json:"setup_mode"`
+	Status               Status          `json:"status"`
+	StatusReason         *string         `json:"status_reason"`
+	DNSStatus            DNSStatus       `json:"dns_status"`
+	SSLStatus            SSLStatus       `json:"ssl_status"`
+	DNSRecords           []DNSRecordView `json:"dns_records"`
+	DomainSID            *string         `json:"domain_sid"`
+	Certificate          CertificateView `json:"certificate"`
+	MessagingServiceSIDs []string        `json:"messaging_service_sids"`
+	CreatedAt            time.Time       `json:"created_at"`
+	UpdatedAt            time.Time       `json:"updated_at"`
+}
+
+func nonEmpty[T ~string](v T) *T {
+	if v == "" {
+		return nil
+	}
+	return &v
+}
+
+// View returns the API representation.
+func (d *Domain) View() DomainView {
+	v := DomainView{
+		ID: d.ID, ClientID: d.ClientID, Host: d.Host, Apex: d.Apex, Subdomain: d.Subdomain,
+		Purpose: d.Purpose, SetupMode: nonEmpty(d.SetupMode), Status: d.Status,
+		StatusReason: nonEmpty(d.StatusReason), DNSStatus: d.DNSStatus, SSLStatus: d.SSLStatus,
+		DNSRecords: []DNSRecordView{{
+			Type: "CNAME", Name: d.Subdomain, Host: d.Host, Value: d.CNAMETarget, TTL: d.CNAMETTL,
+		}},
+		DomainSID:            nonEmpty(d.DomainSID),
+		Certificate:          CertificateView{Status: d.SSLStatus},
+		MessagingServiceSIDs: []string{},
+		CreatedAt:            d.CreatedAt.UTC(),
+		UpdatedAt:            d.UpdatedAt.UTC(),
+	}
+	if d.CertExpiresAt != nil {
+		t := d.CertExpiresAt.UTC()
+		v.Certificate.ExpiresAt = &t
+	}
+	return v
+}
+
+// DomainInput adds a domain. Subdomain nil means "not given" (see
+// ParseHost); Purpose "" means link_shortening.
+type DomainInput struct {
+	Domain    string
+	Subdomain *string
+	Purpose   Purpose
+}
+
+// DNSDefaults is the CNAME every new domain gets.
+type DNSDefaults struct {
+	Target string
+	TTL    int
+}
+
+// CreateDomain validates the name, checks the client is visible in scope,
+// and stores the domain as pending with its first timeline event, in one
+// transaction. A host that any client already has is a conflict.
+func (s *Store) CreateDomain(ctx context.Context, sc Scope, clientID string, in DomainInput, dns DNSDefaults, actor string) (*Domain, error) {
+	if _, err := s.GetClient(ctx, sc, clientID); err != nil {
+		return nil, err
+	}
+	purpose := in.Purpose
+	if purpose == "" {
+		purpose = PurposeLinkShortening
+	}
+	h, err := ParseHost(in.Domain, in.Subdomain)
+	if purpose != PurposeLinkShortening {
+		perr := Invalid("invalid_purpose", "purpose", "must be link_shortening")
+		if e, ok := err.(*Error); ok {
+			perr.Fields = append(e.Fields, perr.Fields...)
+		}
+		return nil, perr
+	}
+	if err != nil {
+		return nil, err
+	}
+	if dns.Target == "" {
+		dns.Target = DefaultCNAMETarget
+	}
+	if dns.TTL == 0 {
+		dns.TTL = DefaultCNAMETTL
+	}
+	d := &Domain{
+		ID: NewID(PrefixDomain), ClientID: clientID, Host: h.Host, Apex: h.Apex, Subdomain: h.Subdomain,
+		Purpose: purpose, Status: StatusPending, DNSStatus: DNSNotStarted, SSLStatus: SSLNone,
+		CNAMETarget: dns.Target, CNAMETTL: dns.TTL,
+	}
+	err = s.gorm(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Create(d).Error; err != nil {
+			return err
+		}
+		return tx.Create(&DomainEvent{ID: NewID(PrefixEvent), DomainID: d.ID, From: "", To: StatusPending,
+			Reason: "domain added", Actor: actor, At: s.Now()}).Error
+	})
+	if isUniqueViolation(err) {
+		return nil, Conflict("domain_taken", "domain", h.Host+" is already registered")
+	}
+	if isForeignKeyViolation(err) {
+		return nil, NotFound("client")
+	}
+	if err != nil {
+		return nil, internal("create domain", err)
+	}
+	return d, nil
+}
+
+// GetDomain returns one domain visible in scope.
+func (s *Store) GetDomain(ctx context.Context, sc Scope, id string) (*Domain, error) {
+	var d Domain
+	tx := s.gorm(ctx).Where("id = ?", id)
+	if !sc.Admin() {
+		tx = tx.Where("client_id = ?", sc.ClientID)
+	}
+	err := tx.Take(&d).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, NotFound("domain")
+	}
+	if err != nil {
+		return nil, internal("get domain", err)
+	}
+	return &d, nil
+}
+
+// DomainQuery filters the domain list. Q matches the host.
+type DomainQuery struct {
+	ClientID string
+	Status   Status
+	Q        string
+	PageQuery
+}
+
+// DomainPage is one page of domains; Next is "" on the last page.
+type DomainPage struct {
+	Domains []*Domain
+	Next    string
+}
+
+// ListDomains returns domains newest first, a keyset page at a time.
+func (s *Store) ListDomains(ctx context.Context, sc Scope, q DomainQuery) (DomainPage, error) {
+	limit, err := q.limit()
+	if err != nil {
+		return DomainPage{}, err
+	}
+	if q.Status != "" && !q.Status.Valid() {
+		return DomainPage{}, Invalid("invalid_status", "status", "not a domain status")
+	}
+	tx := s.gorm(ctx).Model(&Domain{})
+	if !sc.Admin() {
+		if q.ClientID != "" && q.ClientID != sc.ClientID {
+			return DomainPage{}, NotFound("client")
+		}
+		q.ClientID = sc.ClientID
+	}
+	if q.ClientID != "" {
+		tx = tx.Where("client_id = ?", q.ClientID)
+	}
+	if q.Status != "" {
+		tx = tx.Where("status = ?", q.Status)
+	}
+	if q.Cursor != "" {
+		after, err := decodeCursor(PrefixDomain, q.Cursor)
+		if err != nil {
+			return DomainPage{}, err
+		}
+		tx = tx.Where("id < ?", after)
+	}
+	if q.Q = strings.TrimSpace(q.Q); q.Q != "" {
+		tx = tx.Where(`host LIKE ? ESCAPE '\'`, likePattern(q.Q))
+	}
+	var rows []*Domain
+	if err := tx.Order("id DESC").Limit(limit + 1).Find(&rows).Error; err != nil {
+		return DomainPage{}, internal("list domains", err)
+	}
+	page := DomainPage{Domains: rows}
+	if len(rows) > limit {
+		page.Domains = rows[:limit]
+		page.Next = encodeCursor(rows[limit-1].ID)
+	}
+	return page, nil
+}
+
+// DeleteDomain removes a domain and its timeline.
+func (s *Store) DeleteDomain(ctx context.Context, sc Scope, id string) error {
+	if _, err := s.GetDomain(ctx, sc, id); err != nil {
+		return err
+	}
+	res := s.gorm(ctx).Where("id = ?", id).Delete(&Domain{})
+	if res.Error != nil {
+		return internal("delete domain", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return NotFound("domain")
+	}
+	return nil
+}
+
+// CountDomainsByStatus returns how many domains have each status.
+func (s *Store) CountDomainsByStatus(ctx context.Context) (map[Status]int64, error) {
+	var rows []struct {
+		Status Status
+		N      int64
+	}
+	if err := s.gorm(ctx).Model(&Domain{}).Select("status, count(*) AS n").Group("status").Scan(&rows).Error; err != nil {
+		return nil, internal("count domains", err)
+	}
+	out := make(map[Status]int64, len(rows))
+	for _, r := range rows {
+		out[r.Status] = r.N
+	}
+	return out, nil
+}

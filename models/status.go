@@ -1,0 +1,142 @@
+package models
+
+import "fmt"
+
+// Status is a domain's lifecycle status (DESIGN §3). Status values appear
+// only here; everything else uses these constants.
+type Status string
+
+// The lifecycle statuses.
+const (
+	StatusPending           Status = "pending"
+	StatusAwaitingClient    Status = "awaiting_client"
+	StatusDNSPending        Status = "dns_pending"
+	StatusAwaitingDomainSID Status = "awaiting_domain_sid"
+	StatusSSLPending        Status = "ssl_pending"
+	StatusConfigured        Status = "configured"
+	StatusFailed            Status = "failed"
+	StatusReachedLimit      Status = "reached_limit"
+	StatusArchived          Status = "archived"
+	StatusBlocked           Status = "blocked"
+	StatusUnderReview       Status = "under_review"
+	StatusDeclined          Status = "declined"
+)
+
+// Statuses lists every lifecycle status, in lifecycle order.
+var Statuses = []Status{
+	StatusPending, StatusAwaitingClient, StatusDNSPending, StatusAwaitingDomainSID,
+	StatusSSLPending, StatusConfigured, StatusFailed, StatusReachedLimit,
+	StatusArchived, StatusBlocked, StatusUnderReview, StatusDeclined,
+}
+
+// transitions is the one table of legal status changes.
+var transitions = map[Status][]Status{
+	StatusPending:           {StatusAwaitingClient, StatusDNSPending, StatusFailed, StatusArchived},
+	StatusAwaitingClient:    {StatusPending, StatusDNSPending, StatusFailed, StatusArchived},
+	StatusDNSPending:        {StatusPending, StatusAwaitingDomainSID, StatusSSLPending, StatusFailed, StatusArchived},
+	StatusAwaitingDomainSID: {StatusSSLPending, StatusFailed, StatusArchived},
+	StatusSSLPending:        {StatusConfigured, StatusFailed, StatusArchived},
+	StatusConfigured:        {StatusSSLPending, StatusReachedLimit, StatusArchived, StatusBlocked, StatusUnderReview},
+	StatusFailed:            {StatusPending, StatusDNSPending, StatusAwaitingDomainSID, StatusSSLPending, StatusArchived},
+	StatusReachedLimit:      {StatusConfigured, StatusArchived, StatusBlocked, StatusUnderReview},
+	StatusArchived:          {StatusPending},
+	StatusBlocked:           {StatusUnderReview, StatusArchived},
+	StatusUnderReview:       {StatusConfigured, StatusBlocked, StatusDeclined},
+	StatusDeclined:          {StatusArchived},
+}
+
+// Valid reports whether s is a known status.
+func (s Status) Valid() bool {
+	_, ok := transitions[s]
+	return ok
+}
+
+// CanTransitionTo reports whether the table allows s → to.
+func (s Status) CanTransitionTo(to Status) bool {
+	for _, t := range transitions[s] {
+		if t == to {
+			return true
+		}
+	}
+	return false
+}
+
+// CheckTransition returns nil when s → to is legal, and otherwise a
+// conflict Error (code "invalid_state") wrapping ErrIllegalTransition.
+func (s Status) CheckTransition(to Status) error {
+	if s.CanTransitionTo(to) {
+		return nil
+	}
+	return &Error{
+		Kind:   KindConflict,
+		Code:   "invalid_state",
+		Detail: fmt.Sprintf("the domain is %s and cannot become %s", s, to),
+		Err:    ErrIllegalTransition,
+	}
+}
+
+// DNSStatus says where the DNS record stands.
+type DNSStatus string
+
+// The DNS sub-statuses.
+const (
+	DNSNotStarted  DNSStatus = "not_started"
+	DNSCreating    DNSStatus = "creating"
+	DNSPropagating DNSStatus = "propagating"
+	DNSVerified    DNSStatus = "verified"
+	DNSFailed      DNSStatus = "failed"
+)
+
+// SSLStatus says where the managed certificate stands.
+type SSLStatus string
+
+// The certificate sub-statuses.
+const (
+	SSLNone              SSLStatus = "none"
+	SSLRequested         SSLStatus = "requested"
+	SSLPendingValidation SSLStatus = "pending_validation"
+	SSLActive            SSLStatus = "active"
+	SSLFailed            SSLStatus = "failed"
+	SSLExpiring          SSLStatus = "expiring"
+)
+
+// SetupMode is how the DNS record gets made (DESIGN §4).
+type SetupMode string
+
+// The setup modes. SetupNone means not chosen yet.
+const (
+	SetupNone         SetupMode = ""
+	SetupSelf         SetupMode = "self"
+	SetupManual       SetupMode = "manual"
+	SetupForwardLogin SetupMode = "forward_login"
+)
+
+// Purpose is what a domain is for.
+type Purpose string
+
+// PurposeLinkShortening is the only purpose so far.
+const PurposeLinkShortening Purpose = "link_shortening"
+
+// Plan is a client's plan.
+type Plan string
+
+// The plans.
+const (
+	PlanBasic      Plan = "basic"
+	PlanPremium    Plan = "premium"
+	PlanEnterprise Plan = "enterprise"
+)
+
+// Valid reports whether p is a known plan.
+func (p Plan) Valid() bool {
+	return p == PlanBasic || p == PlanPremium || p == PlanEnterprise
+}
+
+// Role is what a user or API key may do.
+type Role string
+
+// The roles.
+const (
+	RoleAdmin  Role = "admin"
+	RoleClient Role = "client"
+)

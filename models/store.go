@@ -1,0 +1,87 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// Store reads and writes linkgate's rows. It holds no state besides the
+// database handle and the clock, so one Store is shared by all requests.
+type Store struct {
+	db  *DB
+	now func() time.Time
+}
+
+// NewStore returns a Store on db. now may be nil (time.Now).
+func NewStore(db *DB, now func() time.Time) *Store {
+	if now == nil {
+		now = time.Now
+	}
+	return &Store{db: db, now: now}
+}
+
+// DB returns the underlying database.
+func (s *Store) DB() *DB { return s.db }
+
+// Now returns the store's clock reading in UTC, at microsecond precision
+// (what PostgreSQL keeps).
+func (s *Store) Now() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
+
+func (s *Store) gorm(ctx context.Context) *gorm.DB { return s.db.Gorm.WithContext(ctx) }
+
+// Scope limits what a caller sees. The zero Scope (admin) sees everything;
+// a Scope with ClientID sees only that client's rows, and everything else is
+// reported as not found.
+type Scope struct {
+	ClientID string
+}
+
+// Admin reports whether the scope is unrestricted.
+func (sc Scope) Admin() bool { return sc.ClientID == "" }
+
+// isUniqueViolation reports whether err is a unique-constraint violation on
+// either engine (GORM translates PostgreSQL's; modernc's SQLite errors are
+// not translated by the sqlite dialector, so their text is checked).
+func isUniqueViolation(err error) bool {
+	if err == nil {
+		return false
+	}
+	if errors.Is(err, gorm.ErrDuplicatedKey) {
+		return true
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "UNIQUE constraint failed") || strings.Contains(msg, "SQLSTATE 23505")
+}
+
+func isForeignKeyViolation(err error) bool {
+	if err == nil {
+		return false
+	}
+	if errors.Is(err, gorm.ErrForeignKeyViolated) {
+		return true
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "FOREIGN KEY constraint failed") || strings.Contains(msg, "SQLSTATE 23503")
+}
+
+// likePattern turns a search string into a LIKE pattern matching it
+// anywhere, with LIKE's wildcards escaped (ESCAPE '\').
+func likePattern(q string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return "%" + r.Replace(strings.ToLower(q)) + "%"
+}
+
+func internal(what string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return err
+	}
+	return &Error{Kind: KindInternal, Code: "internal", Detail: what, Err: err}
+}
