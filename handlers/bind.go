@@ -42,7 +42,7 @@ func bind(c *gin.Context, dst any) error {
 		return malformed("the body is not valid JSON")
 	}
 	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(body, &raw); err != nil {
+	if err := json.Unmarshal(body, &raw); err != nil || raw == nil { // null is not an object
 		return &models.Error{Kind: models.KindInvalid, Code: "invalid_body", Detail: "the body must be a JSON object"}
 	}
 	fields := jsonFields(reflect.TypeOf(dst).Elem())
