@@ -3,12 +3,14 @@ package models
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"gorm.io/driver/postgres"
@@ -17,8 +19,24 @@ import (
 	"gorm.io/gorm/logger"
 
 	// The pure-Go SQLite driver, registered as "sqlite".
-	_ "modernc.org/sqlite"
+	msqlite "modernc.org/sqlite"
 )
+
+// SQLite's built-in lower() folds ASCII only; search must be
+// case-insensitive for every script, as it is on PostgreSQL. This replaces
+// lower() on every SQLite connection of the process.
+func init() {
+	msqlite.MustRegisterDeterministicScalarFunction("lower", 1, func(_ *msqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+		switch v := args[0].(type) {
+		case string:
+			return strings.ToLower(v), nil
+		case []byte:
+			return strings.ToLower(string(v)), nil
+		default:
+			return v, nil
+		}
+	})
+}
 
 // Dialect names the database engine behind a DB.
 type Dialect string

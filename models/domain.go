@@ -146,14 +146,15 @@ func (s *Store) CreateDomain(ctx context.Context, sc Scope, clientID string, in 
 	d := &Domain{
 		ID: NewID(PrefixDomain), ClientID: clientID, Host: h.Host, Apex: h.Apex, Subdomain: h.Subdomain,
 		Purpose: purpose, Status: StatusPending, DNSStatus: DNSNotStarted, SSLStatus: SSLNone,
-		CNAMETarget: dns.Target, CNAMETTL: dns.TTL,
+		CNAMETarget: dns.Target, CNAMETTL: dns.TTL, CreatedAt: s.Now(),
 	}
+	d.UpdatedAt = d.CreatedAt
 	err = s.gorm(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Create(d).Error; err != nil {
 			return err
 		}
 		return tx.Create(&DomainEvent{ID: NewID(PrefixEvent), DomainID: d.ID, From: "", To: StatusPending,
-			Reason: "domain added", Actor: actor, At: s.Now()}).Error
+			Reason: "domain added", Actor: actor, At: d.CreatedAt}).Error
 	})
 	if isUniqueViolation(err) {
 		return nil, Conflict("domain_taken", "domain", h.Host+" is already registered")

@@ -8,13 +8,13 @@ import (
 // DomainEvent is one entry of a domain's timeline: a status change, or a
 // step within a status (From == To), with why and by whom.
 type DomainEvent struct {
-	ID       string `gorm:"primaryKey"`
-	DomainID string `gorm:"not null"`
-	From     Status `gorm:"column:from_status;not null"`
-	To       Status `gorm:"column:to_status;not null"`
-	Reason   string `gorm:"not null"`
-	Actor    string `gorm:"not null"`
-	At       time.Time
+	ID       string    `gorm:"primaryKey"`
+	DomainID string    `gorm:"not null"`
+	From     Status    `gorm:"column:from_status;not null"`
+	To       Status    `gorm:"column:to_status;not null"`
+	Reason   string    `gorm:"not null"`
+	Actor    string    `gorm:"not null"`
+	At       time.Time `gorm:"not null"`
 }
 
 // DomainEventView is the API representation of a timeline entry.

@@ -210,8 +210,8 @@ func TestClientCreate(t *testing.T) {
 		}
 
 		p, err := s.CreateClient(ctx, models.ClientInput{Name: "Premium", Email: "p@premium.io", Plan: models.PlanPremium})
-		if err != nil {
-			t.Fatal(err)
+		if err != nil || p == nil || p.Plan != models.PlanPremium {
+			t.Fatalf("create premium client: %+v, %v", p, err)
 		}
 		if got, _ := s.GetClient(ctx, admin, p.ID); got == nil || got.Plan != models.PlanPremium {
 			t.Errorf("premium client read back as %+v", got)

@@ -1,6 +1,6 @@
 -- linkgate initial schema (SQLite)
 CREATE TABLE clients (
-    id          TEXT PRIMARY KEY,
+    id          TEXT PRIMARY KEY NOT NULL,
     name        TEXT NOT NULL,
     email       TEXT NOT NULL,
     plan        TEXT NOT NULL DEFAULT 'basic' CHECK (plan IN ('basic', 'premium', 'enterprise')),
@@ -10,7 +10,7 @@ CREATE TABLE clients (
 CREATE UNIQUE INDEX clients_email_key ON clients (email);
 
 CREATE TABLE users (
-    id             TEXT PRIMARY KEY,
+    id             TEXT PRIMARY KEY NOT NULL,
     email          TEXT NOT NULL,
     password_hash  TEXT NOT NULL,
     role           TEXT NOT NULL CHECK (role IN ('admin', 'client')),
@@ -22,7 +22,7 @@ CREATE UNIQUE INDEX users_email_key ON users (email);
 CREATE INDEX users_client_id_idx ON users (client_id);
 
 CREATE TABLE api_keys (
-    id            TEXT PRIMARY KEY,
+    id            TEXT PRIMARY KEY NOT NULL,
     key_hash      TEXT NOT NULL,
     prefix        TEXT NOT NULL,
     role          TEXT NOT NULL CHECK (role IN ('admin', 'client')),
@@ -35,7 +35,7 @@ CREATE UNIQUE INDEX api_keys_key_hash_key ON api_keys (key_hash);
 CREATE INDEX api_keys_client_id_idx ON api_keys (client_id);
 
 CREATE TABLE domains (
-    id             TEXT PRIMARY KEY,
+    id             TEXT PRIMARY KEY NOT NULL,
     client_id      TEXT NOT NULL REFERENCES clients (id) ON DELETE RESTRICT,
     host           TEXT NOT NULL,
     apex           TEXT NOT NULL,
@@ -58,7 +58,7 @@ CREATE INDEX domains_client_id_id_idx ON domains (client_id, id);
 CREATE INDEX domains_status_id_idx ON domains (status, id);
 
 CREATE TABLE domain_events (
-    id           TEXT PRIMARY KEY,
+    id           TEXT PRIMARY KEY NOT NULL,
     domain_id    TEXT NOT NULL REFERENCES domains (id) ON DELETE CASCADE,
     from_status  TEXT NOT NULL,
     to_status    TEXT NOT NULL,
