@@ -23,6 +23,16 @@ const MaxBodyBytes = 1 << 20
 // tags). Malformed JSON is 400; a body over MaxBodyBytes is 413; unknown
 // fields and values of the wrong type are 422, each field named.
 func bind(c *gin.Context, dst any) error {
+	return decodeBody(c, dst, false)
+}
+
+// bindOptional is bind for endpoints whose body may be left out: an empty
+// body leaves dst as it is.
+func bindOptional(c *gin.Context, dst any) error {
+	return decodeBody(c, dst, true)
+}
+
+func decodeBody(c *gin.Context, dst any, optional bool) error {
 	body, err := io.ReadAll(c.Request.Body)
 	if err != nil {
 		var mbe *http.MaxBytesError
@@ -36,6 +46,9 @@ func bind(c *gin.Context, dst any) error {
 		return &models.Error{Kind: models.KindBadRequest, Code: "malformed_json", Detail: detail}
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
+		if optional {
+			return nil
+		}
 		return malformed("the body must be a JSON object")
 	}
 	if !json.Valid(body) {

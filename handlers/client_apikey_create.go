@@ -24,11 +24,9 @@ type apiKeyCreated struct {
 // optional ({"name": "..."}). The key is in this response only.
 func (h *Handler) createClientAPIKey(c *gin.Context) {
 	var in apiKeyCreateRequest
-	if c.Request.ContentLength != 0 {
-		if err := bind(c, &in); err != nil {
-			fail(c, err)
-			return
-		}
+	if err := bindOptional(c, &in); err != nil {
+		fail(c, err)
+		return
 	}
 	ctx := c.Request.Context()
 	cl, err := h.cfg.Store.GetClient(ctx, scope(c), c.Param("id"))

@@ -76,7 +76,7 @@ func (h *Handler) routes() {
 	e.Use(h.requestLog(), h.recoverFault(), h.metrics.middleware(), limitBody)
 	e.NoRoute(func(c *gin.Context) { fail(c, models.NotFound("route")) })
 	e.NoMethod(func(c *gin.Context) {
-		fail(c, &models.Error{Kind: models.KindNotFound, Code: "method_not_allowed", Detail: "this path does not accept " + c.Request.Method})
+		fail(c, &models.Error{Kind: models.KindMethod, Code: "method_not_allowed", Detail: "this path does not accept " + c.Request.Method})
 	})
 
 	e.GET("/healthz", h.healthz)

@@ -16,6 +16,7 @@ var statusOf = map[models.Kind]int{
 	models.KindUnauthorized: http.StatusUnauthorized,
 	models.KindForbidden:    http.StatusForbidden,
 	models.KindNotFound:     http.StatusNotFound,
+	models.KindMethod:       http.StatusMethodNotAllowed,
 	models.KindConflict:     http.StatusConflict,
 	models.KindTooLarge:     http.StatusRequestEntityTooLarge,
 	models.KindInvalid:      http.StatusUnprocessableEntity,

@@ -15,6 +15,7 @@ const (
 	KindInvalid      Kind = "invalid"      // input fails validation (422)
 	KindBadRequest   Kind = "bad_request"  // malformed request: bad JSON, bad cursor (400)
 	KindNotFound     Kind = "not_found"    // missing, or not visible to the caller (404)
+	KindMethod       Kind = "method"       // the path exists but not with this method (405)
 	KindConflict     Kind = "conflict"     // duplicate or wrong state (409)
 	KindForbidden    Kind = "forbidden"    // role or plan forbids (403)
 	KindUnauthorized Kind = "unauthorized" // no or bad credentials (401)

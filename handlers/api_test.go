@@ -1,0 +1,1110 @@
+package handlers
+
+// HTTP tests of the /api/v1 API and the operations endpoints, through the
+// real Handler served over real HTTP (httptest.NewServer), on SQLite and,
+// when TEST_DATABASE_URL is set, PostgreSQL. Every request and response
+// goes through validatingTransport, which checks it against openapi.json.
+
+import (
+	"bufio"
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/linkgate/linkgate/models"
+	"github.com/linkgate/linkgate/models/dbtest"
+)
+
+// ---- auth ----
+
+func TestAPIAuthentication(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
+		e := newAPI(t, db)
+		unknownAdmin := models.AdminKeyPrefix + strings.Repeat("a", 52)
+		unknownClient := models.ClientKeyPrefix + strings.Repeat("b", 52)
+		for _, tc := range []struct{ name, auth string }{
+			{"no header", ""},
+			{"basic scheme", "Basic " + base64.StdEncoding.EncodeToString([]byte("admin:"+e.admin))},
+			{"token scheme", "Token " + e.admin},
+			{"bearer without key", "Bearer"},
+			{"bearer with blank key", "Bearer    "},
+			{"key without scheme", e.admin},
+			{"unknown admin key", "Bearer " + unknownAdmin},
+			{"unknown client key", "Bearer " + unknownClient},
+			{"not a linkgate key", "Bearer sk_live_123"},
+			{"truncated admin key", "Bearer " + e.admin[:len(e.admin)-1]},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				var hdr []string
+				if tc.auth != "" {
+					hdr = []string{"Authorization", tc.auth}
+				}
+				for _, path := range []string{"/api/v1/clients", "/api/v1/domains"} {
+					r := e.do(t, "GET", path, "", nil, hdr...)
+					wantProblem(t, r, http.StatusUnauthorized, "unauthorized")
+					if got := r.Header.Get("WWW-Authenticate"); !strings.HasPrefix(got, "Bearer") {
+						t.Errorf("WWW-Authenticate = %q, want a Bearer challenge", got)
+					}
+				}
+				// An unauthenticated write does nothing.
+				r := e.do(t, "POST", "/api/v1/clients", "", map[string]any{"name": "X", "email": "x@example.com"}, hdr...)
+				wantProblem(t, r, http.StatusUnauthorized, "unauthorized")
+			})
+		}
+		if got := decode[list[models.ClientView]](t, e.do(t, "GET", "/api/v1/clients", e.admin, nil).want(t, 200)); len(got.Data) != 0 {
+			t.Errorf("unauthenticated POSTs created clients: %+v", got.Data)
+		}
+
+		// The admin key works, with the scheme in any case.
+		e.do(t, "GET", "/api/v1/clients", e.admin, nil).want(t, http.StatusOK)
+		e.do(t, "GET", "/api/v1/clients", "", nil, "Authorization", "bearer "+e.admin).want(t, http.StatusOK)
+		// A 401 tells nothing about the key: the same body for a known
+		// prefix and for garbage.
+		a := wantProblem(t, e.do(t, "GET", "/api/v1/clients", unknownAdmin, nil), 401, "unauthorized")
+		b := wantProblem(t, e.do(t, "GET", "/api/v1/clients", "nonsense", nil), 401, "unauthorized")
+		if a.Detail != b.Detail {
+			t.Errorf("401 details differ: %q vs %q", a.Detail, b.Detail)
+		}
+	})
+}
+
+func TestAPIClientKeysSeeOnlyTheirClient(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
+		e := newAPI(t, db)
+		a := e.createClient(t, "Acme", "owner@acme.com")
+		b := e.createClient(t, "Bravo", "owner@bravo.com")
+
+		r := e.do(t, "POST", "/api/v1/clients/"+a.ID+"/api-keys", e.admin, map[string]any{"name": "ci"}).want(t, http.StatusCreated)
+		if cc := r.Header.Get("Cache-Control"); cc != "no-store" {
+			t.Errorf("api key Cache-Control = %q, want no-store", cc)
+		}
+		ka := decode[apiKeyCreated](t, r)
+		if !strings.HasPrefix(ka.Key, models.ClientKeyPrefix) || ka.ClientID != a.ID || ka.Name != "ci" ||
+			!strings.HasPrefix(ka.ID, models.PrefixAPIKey) || !strings.HasPrefix(ka.Key, ka.Prefix) {
+			t.Fatalf("created key = %+v", ka)
+		}
+		// The body is optional.
+		kb := decode[apiKeyCreated](t, e.do(t, "POST", "/api/v1/clients/"+b.ID+"/api-keys", e.admin, nil).want(t, http.StatusCreated))
+		if kb.ClientID != b.ID || kb.Key == ka.Key {
+			t.Fatalf("second key = %+v", kb)
+		}
+
+		da := e.createDomain(t, e.admin, a.ID, map[string]any{"domain": "acme.com"})
+		db2 := e.createDomain(t, e.admin, b.ID, map[string]any{"domain": "bravo.com"})
+
+		// Another client's resources are 404, exactly like missing ones.
+		missingClient := models.NewID(models.PrefixClient)
+		missingDomain := models.NewID(models.PrefixDomain)
+		for _, tc := range []struct {
+			method, path, other string
+			body                any
+		}{
+			{"GET", "/api/v1/clients/%s", b.ID, nil},
+			{"PATCH", "/api/v1/clients/%s", b.ID, map[string]any{"name": "Hacked"}},
+			{"DELETE", "/api/v1/clients/%s", b.ID, nil},
+			{"POST", "/api/v1/clients/%s/api-keys", b.ID, map[string]any{"name": "stolen"}},
+			{"POST", "/api/v1/clients/%s/domains", b.ID, map[string]any{"domain": "evil.com"}},
+			{"GET", "/api/v1/clients/%s/domains", b.ID, nil},
+			{"GET", "/api/v1/domains?client_id=%s", b.ID, nil},
+			{"GET", "/api/v1/domains/%s", db2.ID, nil},
+			{"DELETE", "/api/v1/domains/%s", db2.ID, nil},
+			{"GET", "/api/v1/domains/%s/events", db2.ID, nil},
+		} {
+			t.Run(tc.method+" "+tc.path, func(t *testing.T) {
+				got := wantProblem(t, e.do(t, tc.method, fmt.Sprintf(tc.path, tc.other), ka.Key, tc.body), http.StatusNotFound, "not_found")
+				missing := missingClient
+				if strings.HasPrefix(tc.other, models.PrefixDomain) {
+					missing = missingDomain
+				}
+				// A missing id answers the same: the key cannot tell
+				// another client's ids from ids that do not exist.
+				want := wantProblem(t, e.do(t, tc.method, fmt.Sprintf(tc.path, missing), ka.Key, tc.body), http.StatusNotFound, "not_found")
+				if got.Detail != want.Detail {
+					t.Errorf("another client's resource answers %q, a missing one %q", got.Detail, want.Detail)
+				}
+			})
+		}
+		// B is untouched.
+		if got := decode[models.ClientView](t, e.do(t, "GET", "/api/v1/clients/"+b.ID, e.admin, nil).want(t, 200)); got.Name != "Bravo" || got.DomainCount != 1 {
+			t.Errorf("client B after the attempts: %+v", got)
+		}
+		e.do(t, "GET", "/api/v1/domains/"+db2.ID, e.admin, nil).want(t, http.StatusOK)
+		if got := e.listDomains(t, e.admin, "/api/v1/clients/"+b.ID+"/domains"); len(got.Data) != 1 {
+			t.Errorf("client B has %d domains, want 1", len(got.Data))
+		}
+
+		// Admin-only operations are 403 on the key's own client.
+		wantProblem(t, e.do(t, "POST", "/api/v1/clients", ka.Key, map[string]any{"name": "New", "email": "new@example.com"}), http.StatusForbidden, "admin_required")
+		wantProblem(t, e.do(t, "PATCH", "/api/v1/clients/"+a.ID, ka.Key, map[string]any{"plan": "enterprise"}), http.StatusForbidden, "")
+		wantProblem(t, e.do(t, "DELETE", "/api/v1/clients/"+a.ID, ka.Key, nil), http.StatusForbidden, "")
+		if got := decode[models.ClientView](t, e.do(t, "GET", "/api/v1/clients/"+a.ID, ka.Key, nil).want(t, 200)); got.Plan != models.PlanBasic {
+			t.Errorf("a client key changed the plan: %+v", got)
+		}
+
+		// The key sees its own client and domains.
+		cl := decode[list[models.ClientView]](t, e.do(t, "GET", "/api/v1/clients", ka.Key, nil).want(t, 200))
+		if len(cl.Data) != 1 || cl.Data[0].ID != a.ID || cl.NextCursor != nil {
+			t.Errorf("GET /clients with A's key = %+v, want only A", cl)
+		}
+		if cl := decode[list[models.ClientView]](t, e.do(t, "GET", "/api/v1/clients?q=bravo", ka.Key, nil).want(t, 200)); len(cl.Data) != 0 {
+			t.Errorf("q=bravo with A's key found %+v", cl.Data)
+		}
+		if all := decode[list[models.ClientView]](t, e.do(t, "GET", "/api/v1/clients", e.admin, nil).want(t, 200)); len(all.Data) != 2 {
+			t.Errorf("admin sees %d clients, want 2", len(all.Data))
+		}
+		if got := e.listDomains(t, ka.Key, "/api/v1/domains"); !slices.Equal(domainIDs(got.Data), []string{da.ID}) {
+			t.Errorf("GET /domains with A's key = %v, want [%s]", domainIDs(got.Data), da.ID)
+		}
+		if got := e.listDomains(t, ka.Key, "/api/v1/domains?client_id="+a.ID); !slices.Equal(domainIDs(got.Data), []string{da.ID}) {
+			t.Errorf("GET /domains?client_id=A with A's key = %v", domainIDs(got.Data))
+		}
+		if got := e.listDomains(t, e.admin, "/api/v1/domains"); len(got.Data) != 2 {
+			t.Errorf("admin sees %d domains, want 2", len(got.Data))
+		}
+		e.do(t, "GET", "/api/v1/clients/"+a.ID, ka.Key, nil).want(t, http.StatusOK)
+		e.do(t, "GET", "/api/v1/domains/"+da.ID, ka.Key, nil).want(t, http.StatusOK)
+		e.do(t, "GET", "/api/v1/domains/"+da.ID+"/events", ka.Key, nil).want(t, http.StatusOK)
+		mine := e.createDomain(t, ka.Key, a.ID, map[string]any{"domain": "acme.net"})
+		if mine.ClientID != a.ID {
+			t.Errorf("domain made with A's key belongs to %s", mine.ClientID)
+		}
+		e.do(t, "DELETE", "/api/v1/domains/"+mine.ID, ka.Key, nil).want(t, http.StatusNoContent)
+		wantProblem(t, e.do(t, "GET", "/api/v1/domains/"+mine.ID, ka.Key, nil), http.StatusNotFound, "not_found")
+
+		// Deleting a client revokes its keys.
+		e.do(t, "DELETE", "/api/v1/domains/"+db2.ID, e.admin, nil).want(t, http.StatusNoContent)
+		e.do(t, "DELETE", "/api/v1/clients/"+b.ID, e.admin, nil).want(t, http.StatusNoContent)
+		wantProblem(t, e.do(t, "GET", "/api/v1/clients/"+b.ID, kb.Key, nil), http.StatusUnauthorized, "unauthorized")
+		wantProblem(t, e.do(t, "GET", "/api/v1/clients/"+b.ID, e.admin, nil), http.StatusNotFound, "not_found")
+	})
+}
+
+// ---- request errors ----
+
+func TestAPIRequestErrors(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
+		e := newAPI(t, db)
+		c := e.createClient(t, "Acme", "owner@acme.com")
+		clientPath := "/api/v1/clients/" + c.ID
+		domainsPath := clientPath + "/domains"
+
+		t.Run("malformed JSON is 400", func(t *testing.T) {
+			for _, body := range []string{`{"name":`, `not json`, ``, `   `, `{"name":"A",}`, `{"name":"A"} {"x":1}`} {
+				for _, target := range []struct{ method, path string }{
+					{"POST", "/api/v1/clients"}, {"PATCH", clientPath}, {"POST", domainsPath},
+				} {
+					wantProblem(t, e.do(t, target.method, target.path, e.admin, body), http.StatusBadRequest, "malformed_json")
+				}
+			}
+		})
+		t.Run("a body that is not an object is 422", func(t *testing.T) {
+			for _, body := range []string{`[]`, `"acme.com"`, `42`, `null`} {
+				wantProblem(t, e.do(t, "POST", domainsPath, e.admin, body), http.StatusUnprocessableEntity, "invalid_body")
+			}
+		})
+		t.Run("unknown fields are 422, each named", func(t *testing.T) {
+			wantProblem(t, e.do(t, "POST", "/api/v1/clients", e.admin,
+				map[string]any{"name": "B", "email": "b@example.com", "colour": "red", "Size": 3}),
+				http.StatusUnprocessableEntity, "unknown_field", "colour", "Size")
+			wantProblem(t, e.do(t, "PATCH", clientPath, e.admin, map[string]any{"nmae": "Typo"}),
+				http.StatusUnprocessableEntity, "unknown_field", "nmae")
+			wantProblem(t, e.do(t, "POST", domainsPath, e.admin,
+				map[string]any{"domain": "acme.com", "host": "ls.acme.com", "client_id": c.ID}),
+				http.StatusUnprocessableEntity, "unknown_field", "client_id", "host")
+			wantProblem(t, e.do(t, "POST", clientPath+"/api-keys", e.admin, map[string]any{"role": "admin"}),
+				http.StatusUnprocessableEntity, "unknown_field", "role")
+			// Unknown and mistyped together: both named.
+			wantProblem(t, e.do(t, "POST", domainsPath, e.admin, map[string]any{"domain": 1, "extra": true}),
+				http.StatusUnprocessableEntity, "unknown_field", "domain", "extra")
+		})
+		t.Run("wrong types are 422 naming the field", func(t *testing.T) {
+			for _, tc := range []struct {
+				method, path string
+				body         string
+				field        string
+			}{
+				{"POST", "/api/v1/clients", `{"name": 5, "email": "b@example.com"}`, "name"},
+				{"POST", "/api/v1/clients", `{"name": "B", "email": true}`, "email"},
+				{"POST", "/api/v1/clients", `{"name": "B", "email": "b@example.com", "plan": ["basic"]}`, "plan"},
+				{"PATCH", clientPath, `{"plan": 1}`, "plan"},
+				{"PATCH", clientPath, `{"name": {"first": "A"}}`, "name"},
+				{"POST", domainsPath, `{"domain": ["acme.com"]}`, "domain"},
+				{"POST", domainsPath, `{"domain": "acme.com", "subdomain": 7}`, "subdomain"},
+				{"POST", domainsPath, `{"domain": "acme.com", "purpose": false}`, "purpose"},
+				{"POST", clientPath + "/api-keys", `{"name": 1.5}`, "name"},
+			} {
+				p := wantProblem(t, e.do(t, tc.method, tc.path, e.admin, tc.body), http.StatusUnprocessableEntity, "invalid_field_type", tc.field)
+				if !strings.Contains(p.Errors[0].Message, "must be") {
+					t.Errorf("%s: message %q does not say what is expected", tc.body, p.Errors[0].Message)
+				}
+			}
+		})
+		t.Run("invalid values are 422 naming the fields", func(t *testing.T) {
+			wantProblem(t, e.do(t, "POST", "/api/v1/clients", e.admin, map[string]any{}),
+				http.StatusUnprocessableEntity, "invalid_client", "email", "name")
+			wantProblem(t, e.do(t, "POST", "/api/v1/clients", e.admin, map[string]any{"name": "B", "email": "not-an-email", "plan": "gold"}),
+				http.StatusUnprocessableEntity, "invalid_client", "email", "plan")
+			wantProblem(t, e.do(t, "PATCH", clientPath, e.admin, map[string]any{"name": "  "}),
+				http.StatusUnprocessableEntity, "invalid_client", "name")
+			wantProblem(t, e.do(t, "POST", domainsPath, e.admin, map[string]any{"domain": "acme.com", "purpose": "marketing"}),
+				http.StatusUnprocessableEntity, "invalid_purpose", "purpose")
+			wantProblem(t, e.do(t, "POST", domainsPath, e.admin, map[string]any{}),
+				http.StatusUnprocessableEntity, "invalid_domain", "domain")
+		})
+		t.Run("a body over 1 MiB is 413", func(t *testing.T) {
+			big := strings.Repeat("a", MaxBodyBytes)
+			wantProblem(t, e.do(t, "POST", "/api/v1/clients", e.admin, `{"name":"`+big+`","email":"big@example.com"}`),
+				http.StatusRequestEntityTooLarge, "body_too_large")
+			wantProblem(t, e.do(t, "POST", domainsPath, e.admin, `{"domain":"acme.com","subdomain":"`+big+`"}`),
+				http.StatusRequestEntityTooLarge, "body_too_large")
+			wantProblem(t, e.do(t, "PATCH", clientPath, e.admin, `{"name":"`+big+`"}`),
+				http.StatusRequestEntityTooLarge, "body_too_large")
+			// Just under the limit is read (and then refused for its content).
+			justUnder := `{"name":"` + strings.Repeat("a", MaxBodyBytes-len(`{"name":""}`)) + `"}`
+			wantProblem(t, e.do(t, "PATCH", clientPath, e.admin, justUnder), http.StatusUnprocessableEntity, "invalid_client", "name")
+		})
+		t.Run("bad cursors are 400", func(t *testing.T) {
+			clientCursor := base64.RawURLEncoding.EncodeToString([]byte("v1:" + c.ID))
+			domainCursor := base64.RawURLEncoding.EncodeToString([]byte("v1:" + models.NewID(models.PrefixDomain)))
+			for _, tc := range []struct{ path, cursor string }{
+				{"/api/v1/clients", "garbage!"},
+				{"/api/v1/clients", base64.RawURLEncoding.EncodeToString([]byte("v1:cli_short"))},
+				{"/api/v1/clients", domainCursor}, // a domain cursor on the client list
+				{"/api/v1/clients", base64.RawURLEncoding.EncodeToString([]byte("v2:" + c.ID))},
+				{"/api/v1/domains", "%%%"},
+				{"/api/v1/domains", clientCursor},
+				{domainsPath, "AAAA"},
+				{domainsPath, clientCursor},
+			} {
+				r := e.do(t, "GET", tc.path+"?cursor="+url.QueryEscape(tc.cursor), e.admin, nil)
+				wantProblem(t, r, http.StatusBadRequest, "invalid_cursor", "cursor")
+			}
+			// A valid cursor for the list is accepted.
+			e.do(t, "GET", "/api/v1/clients?cursor="+clientCursor, e.admin, nil).want(t, http.StatusOK)
+			e.do(t, "GET", "/api/v1/domains?cursor="+domainCursor, e.admin, nil).want(t, http.StatusOK)
+		})
+		t.Run("limits outside 1..200 are 422", func(t *testing.T) {
+			for _, path := range []string{"/api/v1/clients", "/api/v1/domains", domainsPath} {
+				for _, limit := range []string{"0", "201", "abc", "-1", "1.5", "", "1e2", "99999999999999999999"} {
+					r := e.do(t, "GET", path+"?limit="+url.QueryEscape(limit), e.admin, nil)
+					wantProblem(t, r, http.StatusUnprocessableEntity, "invalid_limit", "limit")
+				}
+				for _, limit := range []string{"1", "200", "50"} {
+					e.do(t, "GET", path+"?limit="+limit, e.admin, nil).want(t, http.StatusOK)
+				}
+			}
+		})
+		t.Run("unknown status filters are 422", func(t *testing.T) {
+			for _, path := range []string{"/api/v1/domains", domainsPath} {
+				for _, st := range []string{"bogus", "PENDING", "pending ", "ok"} {
+					wantProblem(t, e.do(t, "GET", path+"?status="+url.QueryEscape(st), e.admin, nil),
+						http.StatusUnprocessableEntity, "invalid_status", "status")
+				}
+			}
+		})
+		t.Run("duplicate e-mail is 409", func(t *testing.T) {
+			wantProblem(t, e.do(t, "POST", "/api/v1/clients", e.admin, map[string]any{"name": "Copy", "email": "owner@acme.com"}),
+				http.StatusConflict, "email_taken", "email")
+			wantProblem(t, e.do(t, "POST", "/api/v1/clients", e.admin, map[string]any{"name": "Copy", "email": "Owner@ACME.com"}),
+				http.StatusConflict, "email_taken", "email")
+			other := e.createClient(t, "Other", "other@example.com")
+			wantProblem(t, e.do(t, "PATCH", "/api/v1/clients/"+other.ID, e.admin, map[string]any{"email": "OWNER@acme.com"}),
+				http.StatusConflict, "email_taken", "email")
+			got := decode[models.ClientView](t, e.do(t, "GET", "/api/v1/clients/"+other.ID, e.admin, nil).want(t, 200))
+			if got.Email != "other@example.com" {
+				t.Errorf("a refused PATCH changed the e-mail to %q", got.Email)
+			}
+			e.do(t, "DELETE", "/api/v1/clients/"+other.ID, e.admin, nil).want(t, http.StatusNoContent)
+		})
+		t.Run("duplicate host is 409, across clients too", func(t *testing.T) {
+			other := e.createClient(t, "Other", "other2@example.com")
+			d := e.createDomain(t, e.admin, c.ID, map[string]any{"domain": "dup.com"})
+			for _, tc := range []struct {
+				client string
+				body   map[string]any
+			}{
+				{c.ID, map[string]any{"domain": "dup.com"}},
+				{other.ID, map[string]any{"domain": "dup.com"}},
+				{other.ID, map[string]any{"domain": "LS.DUP.COM"}},
+				{other.ID, map[string]any{"domain": "dup.com", "subdomain": "ls"}},
+			} {
+				p := wantProblem(t, e.do(t, "POST", "/api/v1/clients/"+tc.client+"/domains", e.admin, tc.body),
+					http.StatusConflict, "domain_taken", "domain")
+				if !strings.Contains(p.Detail, d.Host) {
+					t.Errorf("detail %q does not name %s", p.Detail, d.Host)
+				}
+			}
+			if got := e.listDomains(t, e.admin, "/api/v1/clients/"+other.ID+"/domains"); len(got.Data) != 0 {
+				t.Errorf("a refused duplicate was stored: %v", domainIDs(got.Data))
+			}
+			// Another subdomain of the same apex is fine.
+			e.createDomain(t, e.admin, other.ID, map[string]any{"domain": "dup.com", "subdomain": "links"})
+		})
+		t.Run("deleting a client with domains is 409", func(t *testing.T) {
+			x := e.createClient(t, "Has Domains", "has@example.com")
+			d := e.createDomain(t, e.admin, x.ID, map[string]any{"domain": "has-domains.com"})
+			wantProblem(t, e.do(t, "DELETE", "/api/v1/clients/"+x.ID, e.admin, nil), http.StatusConflict, "client_has_domains")
+			e.do(t, "GET", "/api/v1/clients/"+x.ID, e.admin, nil).want(t, http.StatusOK)
+			e.do(t, "GET", "/api/v1/domains/"+d.ID, e.admin, nil).want(t, http.StatusOK)
+			e.do(t, "DELETE", "/api/v1/domains/"+d.ID, e.admin, nil).want(t, http.StatusNoContent)
+			wantProblem(t, e.do(t, "DELETE", "/api/v1/domains/"+d.ID, e.admin, nil), http.StatusNotFound, "not_found")
+			e.do(t, "DELETE", "/api/v1/clients/"+x.ID, e.admin, nil).want(t, http.StatusNoContent)
+			wantProblem(t, e.do(t, "GET", "/api/v1/clients/"+x.ID, e.admin, nil), http.StatusNotFound, "not_found")
+			wantProblem(t, e.do(t, "DELETE", "/api/v1/clients/"+x.ID, e.admin, nil), http.StatusNotFound, "not_found")
+		})
+		t.Run("missing ids are 404", func(t *testing.T) {
+			for _, path := range []string{"/api/v1/clients/nope", "/api/v1/clients/" + models.NewID(models.PrefixClient),
+				"/api/v1/clients/nope/domains", "/api/v1/domains/nope", "/api/v1/domains/nope/events"} {
+				wantProblem(t, e.do(t, "GET", path, e.admin, nil), http.StatusNotFound, "not_found")
+			}
+			wantProblem(t, e.do(t, "POST", "/api/v1/clients/nope/domains", e.admin, map[string]any{"domain": "acme.com"}), http.StatusNotFound, "not_found")
+			wantProblem(t, e.do(t, "POST", "/api/v1/clients/nope/api-keys", e.admin, nil), http.StatusNotFound, "not_found")
+		})
+		// After all these refusals, nothing stray was stored for the client.
+		got := decode[models.ClientView](t, e.do(t, "GET", clientPath, e.admin, nil).want(t, 200))
+		if got.Name != "Acme" || got.Email != "owner@acme.com" || got.Plan != models.PlanBasic || got.DomainCount != 1 {
+			t.Errorf("client after the refused requests: %+v", got)
+		}
+	})
+}
+
+// ---- domain names ----
+
+// longName returns a valid host name of exactly n characters ending in .com.
+func longName(n int) string {
+	var labels []string
+	rest := n - len(".com")
+	for rest > 0 {
+		l := min(rest, 63)
+		if rest-l == 1 { // a lone dot cannot follow
+			l--
+		}
+		labels = append(labels, strings.Repeat(string(rune('a'+len(labels)%26)), l))
+		rest -= l + 1
+	}
+	name := strings.Join(labels, ".") + ".com"
+	if len(name) != n {
+		panic(fmt.Sprintf("longName(%d) made %d characters", n, len(name)))
+	}
+	return name
+}
+
+func TestAPIInvalidDomains(t *testing.T) {
+	label64 := strings.Repeat("a", 64)
+	name254 := longName(254)
+	name248 := longName(248)
+	sub := func(s string) *string { return &s }
+	cases := []struct {
+		name      string
+		domain    string
+		subdomain *string
+		field     string
+	}{
+		{"empty", "", nil, "domain"},
+		{"blank", "   ", nil, "domain"},
+		{"https scheme", "https://acme.com", nil, "domain"},
+		{"http scheme with path", "http://acme.com/path", nil, "domain"},
+		{"scheme without slashes", "http:acme.com", nil, "domain"},
+		{"path", "acme.com/x", nil, "domain"},
+		{"backslash", `acme.com\x`, nil, "domain"},
+		{"port", "acme.com:443", nil, "domain"},
+		{"query", "acme.com?a=1", nil, "domain"},
+		{"fragment", "acme.com#top", nil, "domain"},
+		{"user info", "user@acme.com", nil, "domain"},
+		{"inner space", "ac me.com", nil, "domain"},
+		{"ipv4", "192.168.0.1", nil, "domain"},
+		{"ipv4 with port", "10.0.0.1:80", nil, "domain"},
+		{"ipv6", "2001:db8::1", nil, "domain"},
+		{"bracketed ipv6 with port", "[::1]:443", nil, "domain"},
+		{"wildcard", "*.acme.com", nil, "domain"},
+		{"empty label", "acme..com", nil, "domain"},
+		{"leading dot", ".acme.com", nil, "domain"},
+		{"trailing dot", "acme.com.", nil, "domain"},
+		{"trailing ideographic dot", "acme.com。", nil, "domain"},
+		{"64-char label", label64 + ".com", nil, "domain"},
+		{"64-char label after punycode", strings.Repeat("ü", 60) + ".com", nil, "domain"},
+		{"254-char name", name254, nil, "domain"},
+		{"leading hyphen", "-acme.com", nil, "domain"},
+		{"trailing hyphen", "acme-.com", nil, "domain"},
+		{"unicode label with trailing hyphen", "bücher-.de", nil, "domain"},
+		{"reserved double hyphen", "ab--cd.com", nil, "domain"},
+		{"bad punycode", "xn--zz.com", nil, "domain"},
+		{"underscore", "_dmarc.acme.com", nil, "domain"},
+		{"punctuation", "ac!me.com", nil, "domain"},
+		{"control character", "ac\x00me.com", nil, "domain"},
+		{"emoji", "😀.com", nil, "domain"},
+		{"emoji as punycode", "xn--e28h.com", nil, "domain"},
+		{"symbol", "a☃b.com", nil, "domain"},
+		{"disallowed code point", "a\u2488b.com", nil, "domain"},
+		{"fullwidth slash", "acme／x.com", nil, "domain"},
+		{"bidi violation", "a\u05d0.com", nil, "domain"},
+		{"public suffix co.uk", "co.uk", nil, "domain"},
+		{"public suffix com", "com", nil, "domain"},
+		{"private public suffix", "github.io", nil, "domain"},
+		{"unknown tld", "acme.invalidtld", nil, "domain"},
+		{"localhost", "localhost", nil, "domain"},
+		{"single label", "acme", nil, "domain"},
+		{"numeric tld", "acme.123", nil, "domain"},
+		{"bad domain with good subdomain", "co.uk", sub("ls"), "domain"},
+		{"empty subdomain", "acme.com", sub(""), "subdomain"},
+		{"blank subdomain", "acme.com", sub("  "), "subdomain"},
+		{"subdomain repeats the domain", "acme.com", sub("ls.acme.com"), "subdomain"},
+		{"subdomain wildcard", "acme.com", sub("*"), "subdomain"},
+		{"subdomain underscore", "acme.com", sub("l_s"), "subdomain"},
+		{"subdomain trailing dot", "acme.com", sub("ls."), "subdomain"},
+		{"subdomain leading hyphen", "acme.com", sub("-ls"), "subdomain"},
+		{"subdomain 64-char label", "acme.com", sub(label64), "subdomain"},
+		{"subdomain url", "acme.com", sub("https://ls"), "subdomain"},
+		{"subdomain emoji", "acme.com", sub("😀"), "subdomain"},
+		{"subdomain makes the name too long", name248, sub("links"), "subdomain"},
+		{"subdomain makes a public suffix", "amazonaws.com", sub("s3"), "subdomain"},
+	}
+	if len(cases) < 30 {
+		t.Fatalf("only %d cases", len(cases))
+	}
+	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
+		e := newAPI(t, db)
+		c := e.createClient(t, "Acme", "owner@acme.com")
+		key := e.clientKey(t, c.ID).Key
+		for i, tc := range cases {
+			t.Run(tc.name, func(t *testing.T) {
+				body := map[string]any{"domain": tc.domain}
+				if tc.subdomain != nil {
+					body["subdomain"] = *tc.subdomain
+				}
+				// Alternate admin and client keys: both get the same checks.
+				k := e.admin
+				if i%2 == 1 {
+					k = key
+				}
+				r := e.do(t, "POST", "/api/v1/clients/"+c.ID+"/domains", k, body)
+				p := wantProblem(t, r, http.StatusUnprocessableEntity, "invalid_"+tc.field, tc.field)
+				if p.Detail == "" {
+					t.Error("no detail")
+				}
+			})
+		}
+		if got := e.listDomains(t, e.admin, "/api/v1/clients/"+c.ID+"/domains"); len(got.Data) != 0 || got.NextCursor != nil {
+			t.Errorf("invalid domains were stored: %+v", got)
+		}
+		if got := e.listDomains(t, e.admin, "/api/v1/domains"); len(got.Data) != 0 {
+			t.Errorf("invalid domains were stored: %v", domainIDs(got.Data))
+		}
+		if cl := decode[models.ClientView](t, e.do(t, "GET", "/api/v1/clients/"+c.ID, e.admin, nil).want(t, 200)); cl.DomainCount != 0 {
+			t.Errorf("domain_count = %d after invalid domains", cl.DomainCount)
+		}
+	})
+}
+
+func TestAPIValidDomains(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
+		e := newAPI(t, db)
+		c := e.createClient(t, "Acme", "owner@acme.com")
+		for _, tc := range []struct {
+			name                  string
+			body                  map[string]any
+			host, apex, subdomain string
+		}{
+			{"registrable domain gets ls", map[string]any{"domain": "acme.com"}, "ls.acme.com", "acme.com", "ls"},
+			{"host under co.uk", map[string]any{"domain": "ls.acme.co.uk"}, "ls.acme.co.uk", "acme.co.uk", "ls"},
+			{"unicode to punycode", map[string]any{"domain": "BÜCHER.de"}, "ls.xn--bcher-kva.de", "xn--bcher-kva.de", "ls"},
+			{"unicode tld", map[string]any{"domain": "пример.рф"}, "ls.xn--e1afmkfd.xn--p1ai", "xn--e1afmkfd.xn--p1ai", "ls"},
+			{"explicit subdomain", map[string]any{"domain": "example.org", "subdomain": "links"}, "links.example.org", "example.org", "links"},
+			{"unicode subdomain", map[string]any{"domain": "example.org", "subdomain": "Bücher"}, "xn--bcher-kva.example.org", "example.org", "xn--bcher-kva"},
+			{"case and spaces", map[string]any{"domain": "  Shop.Example.NET \t"}, "shop.example.net", "example.net", "shop"},
+			{"explicit purpose", map[string]any{"domain": "acme.io", "purpose": "link_shortening"}, "ls.acme.io", "acme.io", "ls"},
+			{"private suffix", map[string]any{"domain": "acme.github.io"}, "ls.acme.github.io", "acme.github.io", "ls"},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				r := e.do(t, "POST", "/api/v1/clients/"+c.ID+"/domains", e.admin, tc.body).want(t, http.StatusCreated)
+				d := decode[models.DomainView](t, r)
+				if d.Host != tc.host || d.Apex != tc.apex || d.Subdomain != tc.subdomain {
+					t.Fatalf("got host %q apex %q subdomain %q, want %q %q %q", d.Host, d.Apex, d.Subdomain, tc.host, tc.apex, tc.subdomain)
+				}
+				if loc := r.Header.Get("Location"); loc != "/api/v1/domains/"+d.ID {
+					t.Errorf("Location = %q", loc)
+				}
+				if d.ClientID != c.ID || d.Status != models.StatusPending || d.Purpose != models.PurposeLinkShortening ||
+					d.DNSStatus != models.DNSNotStarted || d.SSLStatus != models.SSLNone || d.SetupMode != nil ||
+					d.StatusReason != nil || d.DomainSID != nil || d.Certificate.Status != models.SSLNone ||
+					d.Certificate.ExpiresAt != nil || len(d.MessagingServiceSIDs) != 0 || d.CreatedAt.IsZero() {
+					t.Errorf("new domain = %+v", d)
+				}
+				want := []models.DNSRecordView{{Type: "CNAME", Name: tc.subdomain, Host: tc.host, Value: models.DefaultCNAMETarget, TTL: models.DefaultCNAMETTL}}
+				if !slices.Equal(d.DNSRecords, want) {
+					t.Errorf("dns_records = %+v, want %+v", d.DNSRecords, want)
+				}
+				// The raw JSON has explicit nulls, as the contract shows.
+				for _, s := range []string{`"setup_mode":null`, `"domain_sid":null`, `"status_reason":null`, `"expires_at":null`, `"messaging_service_sids":[]`} {
+					if !strings.Contains(string(r.Body), s) {
+						t.Errorf("body lacks %s: %s", s, r.Body)
+					}
+				}
+				got := decode[models.DomainView](t, e.do(t, "GET", r.Header.Get("Location"), e.admin, nil).want(t, http.StatusOK))
+				if got.ID != d.ID || got.Host != d.Host || !got.CreatedAt.Equal(d.CreatedAt) {
+					t.Errorf("GET Location = %+v, want %+v", got, d)
+				}
+			})
+		}
+		if cl := decode[models.ClientView](t, e.do(t, "GET", "/api/v1/clients/"+c.ID, e.admin, nil).want(t, 200)); cl.DomainCount != 9 {
+			t.Errorf("domain_count = %d, want 9", cl.DomainCount)
+		}
+	})
+}
+
+// TestAPIConfiguredDNSTarget: the configured CNAME target and TTL are what
+// new domains get.
+func TestAPIConfiguredDNSTarget(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
+		e := newAPI(t, db, func(c *Config) { c.DNS = models.DNSDefaults{Target: "links.example.net.", TTL: 300} })
+		c := e.createClient(t, "Acme", "owner@acme.com")
+		d := e.createDomain(t, e.admin, c.ID, map[string]any{"domain": "acme.com"})
+		if len(d.DNSRecords) != 1 || d.DNSRecords[0].Value != "links.example.net." || d.DNSRecords[0].TTL != 300 {
+			t.Errorf("dns_records = %+v", d.DNSRecords)
+		}
+	})
+}
+
+// ---- pagination and filters ----
+
+func TestAPIPagination(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
+		e := newAPI(t, db)
+		c := e.createClient(t, "Acme", "owner@acme.com")
+		other := e.createClient(t, "Other", "other@example.com")
+		e.createDomain(t, e.admin, other.ID, map[string]any{"domain": "other-alpha.com"})
+		var created []string
+		for i := range 7 {
+			name := fmt.Sprintf("alpha-%d.com", i)
+			if i%2 == 1 {
+				name = fmt.Sprintf("beta-%d.com", i)
+			}
+			created = append(created, e.createDomain(t, e.admin, c.ID, map[string]any{"domain": name}).ID)
+		}
+		newestFirst := slices.Clone(created)
+		slices.Reverse(newestFirst)
+
+		walk := func(t *testing.T, key, base string) []string {
+			t.Helper()
+			var ids, sizes []string
+			cursor := ""
+			for page := 0; ; page++ {
+				if page > 10 {
+					t.Fatal("pagination does not end")
+				}
+				path := base + "limit=3"
+				if cursor != "" {
+					path += "&cursor=" + url.QueryEscape(cursor)
+				}
+				l := e.listDomains(t, key, path)
+				ids = append(ids, domainIDs(l.Data)...)
+				sizes = append(sizes, strconv.Itoa(len(l.Data)))
+				if l.NextCursor == nil {
+					break
+				}
+				if *l.NextCursor == "" {
+					t.Fatal("next_cursor is an empty string, want null or a cursor")
+				}
+				cursor = *l.NextCursor
+			}
+			if got := strings.Join(sizes, ","); got != "3,3,1" {
+				t.Errorf("%s: page sizes %s, want 3,3,1", base, got)
+			}
+			seen := map[string]bool{}
+			for _, id := range ids {
+				if seen[id] {
+					t.Errorf("%s: %s is on two pages", base, id)
+				}
+				seen[id] = true
+			}
+			return ids
+		}
+		for _, tc := range []struct{ name, key, base string }{
+			{"client's domains", e.admin, "/api/v1/clients/" + c.ID + "/domains?"},
+			{"domains by client_id", e.admin, "/api/v1/domains?client_id=" + c.ID + "&"},
+			{"client key", "", "/api/v1/domains?"},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				key := tc.key
+				if key == "" {
+					key = e.clientKey(t, c.ID).Key
+				}
+				if got := walk(t, key, tc.base); !slices.Equal(got, newestFirst) {
+					t.Errorf("walk = %v, want newest first %v", got, newestFirst)
+				}
+			})
+		}
+		// The default page holds everything, newest first, and the
+		// creation times agree with the order.
+		all := e.listDomains(t, e.admin, "/api/v1/domains?client_id="+c.ID)
+		if !slices.Equal(domainIDs(all.Data), newestFirst) || all.NextCursor != nil {
+			t.Errorf("default page = %v (next %v)", domainIDs(all.Data), all.NextCursor)
+		}
+		for i := 1; i < len(all.Data); i++ {
+			if all.Data[i].CreatedAt.After(all.Data[i-1].CreatedAt) {
+				t.Errorf("%s created after %s but listed later", all.Data[i].ID, all.Data[i-1].ID)
+			}
+		}
+		// limit=7 is exactly one page, with no cursor to an empty page.
+		if l := e.listDomains(t, e.admin, "/api/v1/clients/"+c.ID+"/domains?limit=7"); len(l.Data) != 7 || l.NextCursor != nil {
+			t.Errorf("limit=7: %d domains, next %v; want 7 and null", len(l.Data), l.NextCursor)
+		}
+
+		t.Run("q", func(t *testing.T) {
+			hosts := func(path string) []string {
+				var out []string
+				for _, d := range e.listDomains(t, e.admin, path).Data {
+					out = append(out, d.Host)
+				}
+				slices.Sort(out)
+				return out
+			}
+			want := []string{"ls.alpha-0.com", "ls.alpha-2.com", "ls.alpha-4.com", "ls.alpha-6.com"}
+			if got := hosts("/api/v1/clients/" + c.ID + "/domains?q=alpha"); !slices.Equal(got, want) {
+				t.Errorf("q=alpha: %v, want %v", got, want)
+			}
+			if got := hosts("/api/v1/clients/" + c.ID + "/domains?q=ALPHA"); !slices.Equal(got, want) {
+				t.Errorf("q=ALPHA: %v, want %v", got, want)
+			}
+			if got := hosts("/api/v1/domains?q=alpha"); len(got) != 5 || !slices.Contains(got, "ls.other-alpha.com") {
+				t.Errorf("q=alpha over all clients: %v", got)
+			}
+			if got := hosts("/api/v1/domains?q=beta-3"); !slices.Equal(got, []string{"ls.beta-3.com"}) {
+				t.Errorf("q=beta-3: %v", got)
+			}
+			// LIKE wildcards are matched literally.
+			for _, q := range []string{"%", "_", "alpha_0", "a%a"} {
+				if got := hosts("/api/v1/domains?q=" + url.QueryEscape(q)); len(got) != 0 {
+					t.Errorf("q=%s: %v, want nothing", q, got)
+				}
+			}
+			// q pages too.
+			l := e.listDomains(t, e.admin, "/api/v1/domains?client_id="+c.ID+"&q=alpha&limit=3")
+			if len(l.Data) != 3 || l.NextCursor == nil {
+				t.Fatalf("q=alpha&limit=3: %d, next %v", len(l.Data), l.NextCursor)
+			}
+			l2 := e.listDomains(t, e.admin, "/api/v1/domains?client_id="+c.ID+"&q=alpha&limit=3&cursor="+url.QueryEscape(*l.NextCursor))
+			if len(l2.Data) != 1 || l2.NextCursor != nil || l2.Data[0].Host != "ls.alpha-0.com" {
+				t.Errorf("q=alpha second page: %+v", l2)
+			}
+		})
+		t.Run("status", func(t *testing.T) {
+			if l := e.listDomains(t, e.admin, "/api/v1/clients/"+c.ID+"/domains?status=pending"); len(l.Data) != 7 {
+				t.Errorf("status=pending: %d, want 7", len(l.Data))
+			}
+			// No endpoint changes a status yet: move two in the database.
+			for _, id := range []string{created[1], created[4]} {
+				if err := db.Gorm.Model(&models.Domain{}).Where("id = ?", id).Update("status", models.StatusFailed).Error; err != nil {
+					t.Fatal(err)
+				}
+			}
+			if l := e.listDomains(t, e.admin, "/api/v1/domains?status=failed"); !slices.Equal(domainIDs(l.Data), []string{created[4], created[1]}) {
+				t.Errorf("status=failed: %v, want [%s %s]", domainIDs(l.Data), created[4], created[1])
+			}
+			if l := e.listDomains(t, e.admin, "/api/v1/clients/"+c.ID+"/domains?status=pending"); len(l.Data) != 5 {
+				t.Errorf("status=pending: %d, want 5", len(l.Data))
+			}
+			if l := e.listDomains(t, e.admin, "/api/v1/domains?status=pending"); len(l.Data) != 6 {
+				t.Errorf("status=pending over all clients: %d, want 6", len(l.Data))
+			}
+			if l := e.listDomains(t, e.admin, "/api/v1/domains?status=failed&q=beta"); !slices.Equal(domainIDs(l.Data), []string{created[1]}) {
+				t.Errorf("status=failed&q=beta: %v", domainIDs(l.Data))
+			}
+			if l := e.listDomains(t, e.admin, "/api/v1/domains?status=configured"); len(l.Data) != 0 || l.NextCursor != nil {
+				t.Errorf("status=configured: %+v", l)
+			}
+			if l := e.listDomains(t, e.admin, "/api/v1/domains?status=failed&client_id="+other.ID); len(l.Data) != 0 {
+				t.Errorf("status=failed for the other client: %v", domainIDs(l.Data))
+			}
+			got := decode[models.DomainView](t, e.do(t, "GET", "/api/v1/domains/"+created[1], e.admin, nil).want(t, 200))
+			if got.Status != models.StatusFailed {
+				t.Errorf("status = %s", got.Status)
+			}
+		})
+		t.Run("clients", func(t *testing.T) {
+			for i := range 4 {
+				e.createClient(t, fmt.Sprintf("Zulu %d", i), fmt.Sprintf("zulu%d@zulu.example", i))
+			}
+			// 6 clients: 2, 2, 2.
+			var ids []string
+			cursor := ""
+			for page := 0; page < 3; page++ {
+				path := "/api/v1/clients?limit=2"
+				if cursor != "" {
+					path += "&cursor=" + url.QueryEscape(cursor)
+				}
+				l := decode[list[models.ClientView]](t, e.do(t, "GET", path, e.admin, nil).want(t, 200))
+				if len(l.Data) != 2 {
+					t.Fatalf("page %d has %d clients", page, len(l.Data))
+				}
+				for _, cl := range l.Data {
+					ids = append(ids, cl.ID)
+				}
+				if page == 2 {
+					if l.NextCursor != nil {
+						t.Errorf("last page has next_cursor %q", *l.NextCursor)
+					}
+					break
+				}
+				if l.NextCursor == nil {
+					t.Fatalf("page %d has no next_cursor", page)
+				}
+				cursor = *l.NextCursor
+			}
+			if !slices.IsSortedFunc(ids, func(a, b string) int { return strings.Compare(b, a) }) || len(ids) != 6 {
+				t.Errorf("clients not newest first: %v", ids)
+			}
+			if ids[4] != other.ID || ids[5] != c.ID {
+				t.Errorf("the oldest clients should come last: %v", ids)
+			}
+			// q matches name or e-mail, case-insensitively.
+			for q, want := range map[string]int{"zulu": 4, "ZULU 2": 1, "@ZULU.example": 4, "acme": 1, "OWNER@acme": 1, "nobody": 0, "%": 0} {
+				l := decode[list[models.ClientView]](t, e.do(t, "GET", "/api/v1/clients?q="+url.QueryEscape(q), e.admin, nil).want(t, 200))
+				if len(l.Data) != want {
+					t.Errorf("clients q=%q: %d, want %d", q, len(l.Data), want)
+				}
+			}
+			// domain_count is filled in lists too.
+			l := decode[list[models.ClientView]](t, e.do(t, "GET", "/api/v1/clients?q=acme", e.admin, nil).want(t, 200))
+			if len(l.Data) != 1 || l.Data[0].DomainCount != 7 {
+				t.Errorf("acme in the list: %+v", l.Data)
+			}
+		})
+	})
+}
+
+// ---- clients ----
+
+func TestAPIClientLifecycle(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
+		e := newAPI(t, db)
+		r := e.do(t, "POST", "/api/v1/clients", e.admin, map[string]any{"name": "  Acme Corp ", "email": "Owner@Acme.COM", "plan": "premium"}).want(t, http.StatusCreated)
+		c := decode[models.ClientView](t, r)
+		if c.Name != "Acme Corp" || c.Email != "owner@acme.com" || c.Plan != models.PlanPremium || c.DomainCount != 0 ||
+			!strings.HasPrefix(c.ID, models.PrefixClient) || c.CreatedAt.IsZero() {
+			t.Errorf("created client = %+v", c)
+		}
+		if loc := r.Header.Get("Location"); loc != "/api/v1/clients/"+c.ID {
+			t.Errorf("Location = %q", loc)
+		}
+		// plan defaults to basic.
+		if b := e.createClient(t, "Basic", "basic@example.com"); b.Plan != models.PlanBasic {
+			t.Errorf("default plan = %q", b.Plan)
+		}
+		// PATCH changes only what is given.
+		p := decode[models.ClientView](t, e.do(t, "PATCH", "/api/v1/clients/"+c.ID, e.admin, map[string]any{"plan": "enterprise"}).want(t, 200))
+		if p.Plan != models.PlanEnterprise || p.Name != "Acme Corp" || p.Email != "owner@acme.com" {
+			t.Errorf("after PATCH plan: %+v", p)
+		}
+		p = decode[models.ClientView](t, e.do(t, "PATCH", "/api/v1/clients/"+c.ID, e.admin, map[string]any{"name": "Acme", "email": "new@acme.com"}).want(t, 200))
+		if p.Plan != models.PlanEnterprise || p.Name != "Acme" || p.Email != "new@acme.com" {
+			t.Errorf("after PATCH name, email: %+v", p)
+		}
+		got := decode[models.ClientView](t, e.do(t, "GET", "/api/v1/clients/"+c.ID, e.admin, nil).want(t, 200))
+		if got.Name != "Acme" || got.Email != "new@acme.com" || got.Plan != models.PlanEnterprise || !got.CreatedAt.Equal(c.CreatedAt) {
+			t.Errorf("GET after PATCH: %+v", got)
+		}
+		// The old e-mail is free again.
+		e.createClient(t, "Reuse", "owner@acme.com")
+
+		// q is case-insensitive beyond ASCII, on both engines.
+		u := e.createClient(t, "ÜBER Straße", "kontakt@example.de")
+		for _, q := range []string{"über", "ÜBER", "straße", "sTrAßE"} {
+			l := decode[list[models.ClientView]](t, e.do(t, "GET", "/api/v1/clients?q="+url.QueryEscape(q), e.admin, nil).want(t, 200))
+			if len(l.Data) != 1 || l.Data[0].ID != u.ID {
+				t.Errorf("q=%q found %+v, want only %s", q, l.Data, u.Name)
+			}
+		}
+	})
+}
+
+// ---- domain events ----
+
+func TestAPIDomainEvents(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
+		e := newAPI(t, db)
+		c := e.createClient(t, "Acme", "owner@acme.com")
+		key := e.clientKey(t, c.ID)
+		for _, tc := range []struct {
+			name, key, actor, domain string
+		}{
+			{"admin key", e.admin, "api_key:" + e.adminID, "acme.com"},
+			{"client key", key.Key, "api_key:" + key.ID, "acme.net"},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				d := e.createDomain(t, tc.key, c.ID, map[string]any{"domain": tc.domain})
+				r := e.do(t, "GET", "/api/v1/domains/"+d.ID+"/events", tc.key, nil).want(t, http.StatusOK)
+				if !strings.Contains(string(r.Body), `"from":null`) {
+					t.Errorf("the creation event's from is not null: %s", r.Body)
+				}
+				evs := decode[struct {
+					Data []models.DomainEventView `json:"data"`
+				}](t, r)
+				if len(evs.Data) != 1 {
+					t.Fatalf("%d events, want 1: %s", len(evs.Data), r.Body)
+				}
+				ev := evs.Data[0]
+				if ev.From != nil || ev.To != models.StatusPending || ev.Actor != tc.actor || ev.Reason == "" {
+					t.Errorf("creation event = %+v, want from null to pending by %s", ev, tc.actor)
+				}
+				if ev.At.Before(d.CreatedAt.Add(-1e9)) || ev.At.After(d.CreatedAt.Add(1e9)) {
+					t.Errorf("event at %v, domain created at %v", ev.At, d.CreatedAt)
+				}
+				if strings.Contains(string(r.Body), tc.key) {
+					t.Error("the timeline reveals the API key")
+				}
+				e.do(t, "DELETE", "/api/v1/domains/"+d.ID, tc.key, nil).want(t, http.StatusNoContent)
+				wantProblem(t, e.do(t, "GET", "/api/v1/domains/"+d.ID+"/events", tc.key, nil), http.StatusNotFound, "not_found")
+			})
+		}
+	})
+}
+
+// ---- operations endpoints ----
+
+func TestAPIHealthAndReadiness(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
+		var notReady atomic.Pointer[error]
+		e := newAPI(t, db, func(c *Config) {
+			c.Ready = func(ctx context.Context) error {
+				if err := notReady.Load(); err != nil {
+					return *err
+				}
+				return c.Store.DB().Ping(ctx)
+			}
+		})
+		h := decode[map[string]string](t, e.do(t, "GET", "/healthz", "", nil).want(t, http.StatusOK))
+		if h["status"] != "ok" || h["version"] != "test-version" {
+			t.Errorf("/healthz = %v", h)
+		}
+		if r := decode[map[string]string](t, e.do(t, "GET", "/readyz", "", nil).want(t, http.StatusOK)); r["status"] != "ok" {
+			t.Errorf("/readyz = %v", r)
+		}
+		err := errors.New("job engine: connection refused to secret-host:5432")
+		notReady.Store(&err)
+		r := e.do(t, "GET", "/readyz", "", nil).want(t, http.StatusServiceUnavailable)
+		if got := decode[map[string]string](t, r); got["status"] != "unavailable" {
+			t.Errorf("/readyz not ready = %v", got)
+		}
+		if strings.Contains(string(r.Body), "secret-host") {
+			t.Errorf("/readyz leaks the cause: %s", r.Body)
+		}
+		if !strings.Contains(e.logs.String(), "secret-host") {
+			t.Error("the readiness failure is not logged")
+		}
+		// /healthz does not depend on readiness.
+		e.do(t, "GET", "/healthz", "", nil).want(t, http.StatusOK)
+		notReady.Store(nil)
+		e.do(t, "GET", "/readyz", "", nil).want(t, http.StatusOK)
+		// Without Config.Ready, readiness is the database's ping.
+		e2 := newAPI(t, db)
+		e2.do(t, "GET", "/readyz", "", nil).want(t, http.StatusOK)
+		// Operations endpoints need no key, and ignore a bad one.
+		e.do(t, "GET", "/healthz", "", nil, "Authorization", "Bearer nonsense").want(t, http.StatusOK)
+	})
+	// A closed database is not ready.
+	db := dbtest.SQLite(t)
+	e := newAPI(t, db)
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	e.do(t, "GET", "/readyz", "", nil).want(t, http.StatusServiceUnavailable)
+	e.do(t, "GET", "/healthz", "", nil).want(t, http.StatusOK)
+	// Faults are a 500 problem that tells nothing of the cause, which is
+	// logged instead.
+	r := e.do(t, "GET", "/api/v1/clients", e.admin, nil)
+	p := wantProblem(t, r, http.StatusInternalServerError, "internal")
+	if p.Errors != nil || strings.Contains(strings.ToLower(string(r.Body)), "sql") || strings.Contains(string(r.Body), "closed") {
+		t.Errorf("the 500 leaks internals: %s", r.Body)
+	}
+	if !strings.Contains(e.logs.String(), "closed") {
+		t.Errorf("the fault's cause is not logged:\n%s", e.logs.String())
+	}
+}
+
+// metricValue finds one sample in Prometheus text output.
+func metricValue(t *testing.T, text, series string) (float64, bool) {
+	t.Helper()
+	sc := bufio.NewScanner(strings.NewReader(text))
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if rest, ok := strings.CutPrefix(line, series+" "); ok {
+			v, err := strconv.ParseFloat(strings.TrimSpace(rest), 64)
+			if err != nil {
+				t.Fatalf("bad sample %q: %v", line, err)
+			}
+			return v, true
+		}
+	}
+	return 0, false
+}
+
+func TestAPIMetrics(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
+		e := newAPI(t, db)
+		c := e.createClient(t, "Acme", "owner@acme.com")
+		for i := range 3 {
+			e.createDomain(t, e.admin, c.ID, map[string]any{"domain": fmt.Sprintf("metrics-%d.com", i)})
+		}
+		for range 2 {
+			e.do(t, "GET", "/api/v1/clients/"+c.ID, e.admin, nil).want(t, http.StatusOK)
+		}
+		wantProblem(t, e.do(t, "GET", "/api/v1/clients/"+models.NewID(models.PrefixClient), e.admin, nil), 404, "not_found")
+		wantProblem(t, e.do(t, "GET", "/api/v1/clients", "", nil), 401, "unauthorized")
+		if err := db.Gorm.Model(&models.Domain{}).Where("host = ?", "ls.metrics-0.com").Update("status", models.StatusConfigured).Error; err != nil {
+			t.Fatal(err)
+		}
+
+		r := e.do(t, "GET", "/metrics", "", nil).want(t, http.StatusOK)
+		if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/plain") {
+			t.Errorf("Content-Type = %q", ct)
+		}
+		text := string(r.Body)
+		for series, want := range map[string]float64{
+			`linkgate_http_requests_total{method="GET",route="/api/v1/clients/:id",status="200"}`:          2,
+			`linkgate_http_requests_total{method="GET",route="/api/v1/clients/:id",status="404"}`:          1,
+			`linkgate_http_requests_total{method="POST",route="/api/v1/clients/:id/domains",status="201"}`: 3,
+			`linkgate_http_requests_total{method="POST",route="/api/v1/clients",status="201"}`:             1,
+			`linkgate_http_requests_total{method="GET",route="/api/v1/clients",status="401"}`:              1,
+			`linkgate_domains{status="pending"}`:                                                           2,
+			`linkgate_domains{status="configured"}`:                                                        1,
+			`linkgate_domains{status="failed"}`:                                                            0,
+		} {
+			got, ok := metricValue(t, text, series)
+			if !ok {
+				t.Errorf("no %s in /metrics", series)
+				continue
+			}
+			if got != want {
+				t.Errorf("%s = %v, want %v", series, got, want)
+			}
+		}
+		// Every status has a gauge; the raw ids never become labels.
+		for _, s := range models.Statuses {
+			if _, ok := metricValue(t, text, `linkgate_domains{status="`+string(s)+`"}`); !ok {
+				t.Errorf("no linkgate_domains gauge for %s", s)
+			}
+		}
+		if strings.Contains(text, c.ID) {
+			t.Error("/metrics has a raw path with an id as a label")
+		}
+		if !strings.Contains(text, "linkgate_http_request_duration_seconds_bucket") {
+			t.Error("no latency histogram")
+		}
+		// Deleting a domain lowers the gauge at the next scrape.
+		all := e.listDomains(t, e.admin, "/api/v1/domains?status=pending")
+		e.do(t, "DELETE", "/api/v1/domains/"+all.Data[0].ID, e.admin, nil).want(t, http.StatusNoContent)
+		text = string(e.do(t, "GET", "/metrics", "", nil).want(t, 200).Body)
+		if got, _ := metricValue(t, text, `linkgate_domains{status="pending"}`); got != 1 {
+			t.Errorf("pending after a delete = %v, want 1", got)
+		}
+		if got, _ := metricValue(t, text, `linkgate_http_requests_total{method="GET",route="/metrics",status="200"}`); got != 1 {
+			t.Errorf("/metrics requests = %v, want 1", got)
+		}
+	})
+}
+
+var generatedRequestID = regexp.MustCompile(`^req_[0-9A-HJKMNP-TV-Z]{26}$`)
+
+func TestAPIRequestID(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
+		e := newAPI(t, db)
+		for _, id := range []string{"abc-123.XYZ_9", "a", strings.Repeat("z", 64), "0f8fad5b-d9cb-469f-a165-70867728950e"} {
+			for _, tc := range []struct{ path, key string }{{"/healthz", ""}, {"/api/v1/clients", e.admin}, {"/api/v1/clients", ""}} {
+				r := e.do(t, "GET", tc.path, tc.key, nil, "X-Request-Id", id)
+				if got := r.Header.Get("X-Request-Id"); got != id {
+					t.Errorf("%s with X-Request-Id %q answered %q", tc.path, id, got)
+				}
+			}
+			if !strings.Contains(e.logs.String(), "request_id="+id) {
+				t.Errorf("the log does not carry request id %q", id)
+			}
+		}
+		seen := map[string]bool{}
+		for _, id := range []string{"", "has space", strings.Repeat("z", 65), "semi;colon", "new\u00e9", "<script>", "a/b"} {
+			var hdr []string
+			if id != "" {
+				hdr = []string{"X-Request-Id", id}
+			}
+			r := e.do(t, "GET", "/healthz", "", nil, hdr...)
+			got := r.Header.Get("X-Request-Id")
+			if !generatedRequestID.MatchString(got) {
+				t.Errorf("X-Request-Id %q answered %q, want a generated req_ id", id, got)
+			}
+			if seen[got] {
+				t.Errorf("request id %s given twice", got)
+			}
+			seen[got] = true
+		}
+		// Logs carry routes, never keys or query strings.
+		e.do(t, "GET", "/api/v1/domains?q=secret-query-value", e.admin, nil).want(t, 200)
+		logs := e.logs.String()
+		if strings.Contains(logs, e.admin) {
+			t.Error("the log contains the admin API key")
+		}
+		if strings.Contains(logs, "secret-query-value") {
+			t.Error("the log contains a query string")
+		}
+		if !strings.Contains(logs, "route=/api/v1/domains") || !strings.Contains(logs, "actor=api_key:"+e.adminID) {
+			t.Errorf("the log lacks route or actor:\n%s", logs)
+		}
+	})
+}
+
+func TestAPIServesOpenAPI(t *testing.T) {
+	e := newAPI(t, dbtest.SQLite(t))
+	r := e.do(t, "GET", "/openapi.json", "", nil).want(t, http.StatusOK)
+	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+		t.Errorf("Content-Type = %q", ct)
+	}
+	if string(r.Body) != string(OpenAPI) {
+		t.Error("/openapi.json is not the embedded document")
+	}
+}
+
+// TestAPIEveryOperationValidated drives every operation in the document to
+// a success and checks the validating transport saw each one.
+func TestAPIEveryOperationValidated(t *testing.T) {
+	doc, _ := loadSpec(t)
+	e := newAPI(t, dbtest.SQLite(t))
+	c := e.createClient(t, "Acme", "owner@acme.com")
+	e.do(t, "GET", "/api/v1/clients", e.admin, nil).want(t, 200)
+	e.do(t, "GET", "/api/v1/clients/"+c.ID, e.admin, nil).want(t, 200)
+	e.do(t, "PATCH", "/api/v1/clients/"+c.ID, e.admin, map[string]any{"plan": "premium"}).want(t, 200)
+	k := e.clientKey(t, c.ID)
+	d := e.createDomain(t, k.Key, c.ID, map[string]any{"domain": "acme.com"})
+	e.do(t, "GET", "/api/v1/clients/"+c.ID+"/domains", k.Key, nil).want(t, 200)
+	e.do(t, "GET", "/api/v1/domains", k.Key, nil).want(t, 200)
+	e.do(t, "GET", "/api/v1/domains/"+d.ID, k.Key, nil).want(t, 200)
+	e.do(t, "GET", "/api/v1/domains/"+d.ID+"/events", k.Key, nil).want(t, 200)
+	e.do(t, "DELETE", "/api/v1/domains/"+d.ID, k.Key, nil).want(t, 204)
+	e.do(t, "DELETE", "/api/v1/clients/"+c.ID, e.admin, nil).want(t, 204)
+	e.do(t, "GET", "/healthz", "", nil).want(t, 200)
+	e.do(t, "GET", "/readyz", "", nil).want(t, 200)
+	e.do(t, "GET", "/metrics", "", nil).want(t, 200)
+	e.do(t, "GET", "/openapi.json", "", nil).want(t, 200)
+
+	ok := map[string]bool{}
+	for _, x := range e.vt.exchanges() {
+		if x.Status < 300 {
+			ok[x.Method+" "+x.Route] = true
+		}
+	}
+	for path, item := range doc.Paths.Map() {
+		for method := range item.Operations() {
+			if !ok[method+" "+path] {
+				t.Errorf("%s %s was never answered with a validated success", method, path)
+			}
+		}
+	}
+}
