@@ -1,0 +1,222 @@
+// Package speccheck validates HTTP exchanges with the providers against
+// their published OpenAPI documents (embedded from specs/, copies of the
+// documents the fakes must agree with). Tests wrap the client side of an
+// adapter or fake in a Transport, so every request linkgate sends and every
+// response a fake gives is checked.
+//
+// The documents do not describe everything: Twilio's list no error
+// responses, so error statuses that a document does not mention are checked
+// by the fakes' own tests instead; Cloudflare's lists only e-mail + key auth
+// on DNS records, while API tokens are what linkgate uses (and what
+// Cloudflare accepts). Both are accepted here, on purpose.
+package speccheck
+
+import (
+	"bytes"
+	"context"
+	"embed"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/legacy"
+)
+
+//go:embed specs/*.json
+var specFS embed.FS
+
+// The documents.
+const (
+	Cloudflare   = "cloudflare_dns_records"
+	TwilioV1     = "twilio_messaging_v1"
+	TwilioV2     = "twilio_messaging_v2"
+	TwilioAPI    = "twilio_api_v2010_messages"
+	cloudflareV4 = "https://api.cloudflare.com/client/v4"
+)
+
+// Spec is one loaded document with its router.
+type Spec struct {
+	Name   string
+	Server *url.URL // the document's first server
+	doc    *openapi3.T
+	router routers.Router
+}
+
+var (
+	mu     sync.Mutex
+	loaded = map[string]*Spec{}
+)
+
+// Load returns the named document, loaded and validated once per process.
+func Load(name string) (*Spec, error) {
+	mu.Lock()
+	defer mu.Unlock()
+	if s, ok := loaded[name]; ok {
+		return s, nil
+	}
+	data, err := specFS.ReadFile("specs/" + name + ".json")
+	if err != nil {
+		return nil, err
+	}
+	loader := openapi3.NewLoader()
+	doc, err := loader.LoadFromData(data)
+	if err != nil {
+		return nil, fmt.Errorf("load %s: %w", name, err)
+	}
+	// Twilio's documents set servers per path; use the first path's server
+	// when the document has none at the top.
+	server := ""
+	if len(doc.Servers) > 0 {
+		server = doc.Servers[0].URL
+	}
+	if server == "" {
+		for _, p := range doc.Paths.Map() {
+			if len(p.Servers) > 0 {
+				server = p.Servers[0].URL
+				break
+			}
+		}
+	}
+	u, err := url.Parse(server)
+	if err != nil || u.Host == "" {
+		return nil, fmt.Errorf("%s: no usable server URL", name)
+	}
+	r, err := legacy.NewRouter(doc, openapi3.DisableExamplesValidation())
+	if err != nil {
+		return nil, fmt.Errorf("route %s: %w", name, err)
+	}
+	s := &Spec{Name: name, Server: u, doc: doc, router: r}
+	loaded[name] = s
+	return s, nil
+}
+
+// Exchange is one checked request and response.
+type Exchange struct {
+	Spec   string
+	Method string
+	Route  string // the document's path template
+	Status int
+}
+
+// Transport checks each exchange against the first of Specs that has its
+// route. PathPrefix is removed from request paths first (the sandbox serves
+// the fakes under /_sandbox/...). Problems go to Errorf, which must be set
+// (t.Errorf).
+type Transport struct {
+	Base       http.RoundTripper
+	Specs      []*Spec
+	PathPrefix string
+	Errorf     func(format string, args ...any)
+
+	mu   sync.Mutex
+	seen []Exchange
+}
+
+// Seen returns the exchanges checked so far.
+func (tr *Transport) Seen() []Exchange {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	return append([]Exchange(nil), tr.seen...)
+}
+
+func acceptAnyCredentials(_ context.Context, in *openapi3filter.AuthenticationInput) error {
+	h := in.RequestValidationInput.Request.Header
+	if h.Get("Authorization") != "" || h.Get("X-Auth-Key") != "" {
+		return nil
+	}
+	return fmt.Errorf("no credentials for %s", in.SecuritySchemeName)
+}
+
+// RoundTrip implements http.RoundTripper.
+func (tr *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	base := tr.Base
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	var body []byte
+	if req.Body != nil {
+		b, err := io.ReadAll(req.Body)
+		_ = req.Body.Close()
+		if err != nil {
+			return nil, err
+		}
+		body = b
+		req.Body = io.NopCloser(bytes.NewReader(b))
+	}
+	path := strings.TrimPrefix(req.URL.Path, tr.PathPrefix)
+	var (
+		spec   *Spec
+		route  *routers.Route
+		params map[string]string
+		vreq   *http.Request
+	)
+	for _, s := range tr.Specs {
+		v := req.Clone(req.Context())
+		u := *s.Server
+		u.Path = strings.TrimSuffix(s.Server.Path, "/") + strings.TrimPrefix(path, strings.TrimSuffix(s.Server.Path, "/"))
+		u.RawPath = ""
+		u.RawQuery = req.URL.RawQuery
+		v.URL = &u
+		v.Host = u.Host
+		v.Body = io.NopCloser(bytes.NewReader(body))
+		r, p, err := s.router.FindRoute(v)
+		if err == nil {
+			spec, route, params, vreq = s, r, p, v
+			break
+		}
+	}
+	if spec == nil {
+		tr.Errorf("speccheck: %s %s is in none of the documents", req.Method, path)
+		return base.RoundTrip(req)
+	}
+	in := &openapi3filter.RequestValidationInput{
+		Request: vreq, PathParams: params, Route: route,
+		Options: &openapi3filter.Options{AuthenticationFunc: acceptAnyCredentials, MultiError: true},
+	}
+	if err := openapi3filter.ValidateRequest(req.Context(), in); err != nil {
+		tr.Errorf("speccheck: request %s %s does not match %s: %v\nbody: %s", req.Method, path, spec.Name, err, clip(body))
+	}
+	resp, err := base.RoundTrip(req)
+	if err != nil {
+		return nil, err
+	}
+	rbody, err := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	if err != nil {
+		return nil, err
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(rbody))
+	documented := route.Operation.Responses.Status(resp.StatusCode) != nil ||
+		route.Operation.Responses.Value(fmt.Sprintf("%dXX", resp.StatusCode/100)) != nil ||
+		route.Operation.Responses.Value(fmt.Sprintf("%dxx", resp.StatusCode/100)) != nil ||
+		route.Operation.Responses.Default() != nil
+	if documented {
+		rin := &openapi3filter.ResponseValidationInput{
+			RequestValidationInput: in, Status: resp.StatusCode, Header: resp.Header,
+			Options: &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true},
+		}
+		rin.SetBodyBytes(rbody)
+		if err := openapi3filter.ValidateResponse(req.Context(), rin); err != nil {
+			tr.Errorf("speccheck: response to %s %s (%d) does not match %s: %v\nbody: %s", req.Method, path, resp.StatusCode, spec.Name, err, clip(rbody))
+		}
+	} else if resp.StatusCode < 400 {
+		tr.Errorf("speccheck: %s %s answered %d, which %s does not document", req.Method, path, resp.StatusCode, spec.Name)
+	}
+	tr.mu.Lock()
+	tr.seen = append(tr.seen, Exchange{Spec: spec.Name, Method: req.Method, Route: route.Path, Status: resp.StatusCode})
+	tr.mu.Unlock()
+	return resp, nil
+}
+
+func clip(b []byte) string {
+	if len(b) > 1500 {
+		return string(b[:1500]) + "…"
+	}
+	return string(b)
+}
