@@ -18,7 +18,7 @@ import (
 
 // schemaModels are the GORM models whose tables the migrations create.
 var schemaModels = []any{
-	&models.Client{}, &models.User{}, &models.APIKey{}, &models.Domain{}, &models.DomainEvent{},
+	&models.Client{}, &models.User{}, &models.APIKey{}, &models.Domain{}, &models.DomainEvent{}, &models.SandboxState{},
 }
 
 // typeFamily classifies a Go field type as the family of SQL types it must
@@ -29,6 +29,9 @@ func typeFamily(t reflect.Type) string {
 	}
 	if t == reflect.TypeOf(time.Time{}) {
 		return "time"
+	}
+	if t == reflect.TypeOf([]byte(nil)) {
+		return "bytes"
 	}
 	switch t.Kind() {
 	case reflect.String:
@@ -57,6 +60,8 @@ func columnFamily(d models.Dialect, dbType string) string {
 			return "time"
 		case "bool", "boolean":
 			return "bool"
+		case "bytea":
+			return "bytes"
 		}
 	case models.SQLite:
 		switch t {
@@ -68,6 +73,8 @@ func columnFamily(d models.Dialect, dbType string) string {
 			return "time"
 		case "boolean":
 			return "bool"
+		case "blob":
+			return "bytes"
 		}
 	}
 	return "unknown:" + t

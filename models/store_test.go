@@ -1120,3 +1120,23 @@ func TestCreateUser(t *testing.T) {
 		}
 	})
 }
+
+func TestSandboxState(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
+		s := models.NewStore(db, nil)
+		ctx := context.Background()
+		if _, found, err := s.LoadSandboxState(ctx, "twilio"); err != nil || found {
+			t.Fatalf("empty store: found=%v err=%v", found, err)
+		}
+		if err := s.SaveSandboxState(ctx, "twilio", []byte(`{"v":1}`)); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SaveSandboxState(ctx, "twilio", []byte(`{"v":2}`)); err != nil {
+			t.Fatal(err)
+		}
+		data, found, err := s.LoadSandboxState(ctx, "twilio")
+		if err != nil || !found || string(data) != `{"v":2}` {
+			t.Fatalf("load: %q found=%v err=%v", data, found, err)
+		}
+	})
+}
