@@ -126,7 +126,15 @@ type HandlerTransport struct {
 
 // RoundTrip implements http.RoundTripper.
 func (t HandlerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if err := req.Context().Err(); err != nil {
+		return nil, err
+	}
 	rec := newRecorder()
 	t.Handler.ServeHTTP(rec, req)
+	// Like a real connection: a caller that gave up gets its context's
+	// error, not whatever the handler wrote meanwhile.
+	if err := req.Context().Err(); err != nil {
+		return nil, err
+	}
 	return rec.result(req), nil
 }

@@ -26,15 +26,20 @@ type capture struct {
 
 func installCapture(db *models.DB) (*capture, error) {
 	c := &capture{}
-	err := db.Gorm.Callback().Query().After("gorm:query").Register("lgload:capture", func(tx *gorm.DB) {
+	record := func(tx *gorm.DB) {
 		c.mu.Lock()
 		defer c.mu.Unlock()
 		if !c.armed || tx.Statement.Table != "domains" {
 			return
 		}
 		c.got = append(c.got, statement{SQL: tx.Statement.SQL.String(), Args: append([]any(nil), tx.Statement.Vars...)})
-	})
-	if err != nil {
+	}
+	// Find runs the query callbacks; Rows and Row run the row callbacks.
+	cb := db.Gorm.Callback()
+	if err := cb.Query().After("gorm:query").Register("lgload:capture", record); err != nil {
+		return nil, fmt.Errorf("install capture: %w", err)
+	}
+	if err := cb.Row().After("gorm:row").Register("lgload:capture", record); err != nil {
 		return nil, fmt.Errorf("install capture: %w", err)
 	}
 	return c, nil

@@ -17,9 +17,10 @@
 // unless -keep is given; a kept schema can be reused with -seed=false and a
 // URL carrying search_path=<schema>,public.
 //
-// It creates an admin API key through the Store, serves the real handler
-// (handlers.New) on a loopback TCP listener, and runs each scenario with
-// -concurrency workers for -duration (after -warmup), first over HTTP
+// It creates an admin API key through the Store (left in place with
+// -seed=false), serves the real handler (handlers.New) on a loopback TCP
+// listener, and runs each scenario with -concurrency workers for -duration
+// (after -warmup), first over HTTP
 // ("api": authentication, GORM, JSON, HTTP) and then as the bare SELECT the
 // store issues for the same page ("sql": the statement and arguments are
 // captured from Store.ListDomains, run through database/sql on the same
@@ -38,6 +39,12 @@
 // switch to the generic plan after five executions), and which of the two
 // the pool's sessions actually used.
 //
+// To try a change before making it, -sql runs statements after seeding
+// (then ANALYZE), e.g. a candidate index, and PostgreSQL settings can ride
+// on the URL as runtime parameters (…&plan_cache_mode=force_custom_plan).
+// -max-conns overrides the service's pool size; -cpuprofile profiles the
+// measured runs; -scenarios, -modes and -q narrow what runs.
+//
 // Everything runs on this machine: the load generator, the service and
 // PostgreSQL share its cores, so the numbers are an upper bound on latency
 // for this hardware rather than the service's alone.
@@ -45,11 +52,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
@@ -70,12 +79,18 @@ type options struct {
 	Scenarios   []string
 	Modes       []string
 	Explain     bool
+	CPUProfile  string
+	MaxConns    int
+	SQL         string
 }
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
+	if errors.Is(err, flag.ErrHelp) {
+		os.Exit(2)
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "lgload:", err)
 		os.Exit(1)
@@ -100,6 +115,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&scenarios, "scenarios", strings.Join(scenarioNames, ","), "comma-separated scenarios to run")
 	fs.StringVar(&modes, "modes", "api,sql", "comma-separated modes: api (HTTP), sql (bare SELECT)")
 	fs.BoolVar(&o.Explain, "explain", false, "print EXPLAIN (ANALYZE, BUFFERS) of each scenario's statement")
+	fs.StringVar(&o.SQL, "sql", "", "SQL to run after migrating and seeding, before the runs (e.g. a candidate index); ANALYZE follows")
+	fs.IntVar(&o.MaxConns, "max-conns", 0, "override the service's connection pool size (0: as models.Open sets it)")
+	fs.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of the measured runs (load tool and service) to this file")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -188,6 +206,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if err := explainAll(ctx, env, scs, stdout); err != nil {
 			return err
 		}
+	}
+	if o.CPUProfile != "" {
+		f, err := os.Create(o.CPUProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	var results []result
 	for _, sc := range scs {

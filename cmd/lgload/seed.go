@@ -172,11 +172,25 @@ func setup(ctx context.Context, dsn string, o options, logf func(string, ...any)
 	if len(applied) > 0 {
 		logf("applied migrations %s", strings.Join(applied, ", "))
 	}
+	if o.MaxConns > 0 {
+		db.SQL.SetMaxOpenConns(o.MaxConns)
+		db.SQL.SetMaxIdleConns(o.MaxConns)
+	}
 	store := models.NewStore(db, nil)
 	if o.Seed {
 		if err := seed(ctx, db, store, o, logf); err != nil {
 			return nil, err
 		}
+	}
+	if o.SQL != "" {
+		start := time.Now()
+		if _, err := db.SQL.ExecContext(ctx, o.SQL); err != nil {
+			return nil, fmt.Errorf("-sql: %w", err)
+		}
+		if _, err := db.SQL.ExecContext(ctx, "ANALYZE domains"); err != nil {
+			return nil, fmt.Errorf("analyze: %w", err)
+		}
+		logf("ran -sql and ANALYZE in %s", time.Since(start).Round(time.Millisecond))
 	}
 	key, _, err := store.CreateAPIKey(ctx, models.RoleAdmin, "", "lgload")
 	if err != nil {
