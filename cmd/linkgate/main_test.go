@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/linkgate/linkgate/models"
 	"github.com/linkgate/linkgate/models/dbtest"
 )
 
@@ -191,15 +192,23 @@ func TestServeOnPostgres(t *testing.T) {
 		go func() { defer wg.Done(); rs[i] = start(t, env) }()
 	}
 	wg.Wait()
-	applied := 0
+	migs, err := models.Migrations(models.Postgres)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range migs {
+		applied := 0
+		for _, r := range rs {
+			applied += strings.Count(r.stderr.String(), `"migration applied","migration":"`+m.Name+`"`)
+		}
+		if applied != 1 {
+			t.Errorf("migration %s applied %d times across 3 replicas, want 1", m.Name, applied)
+		}
+	}
 	for _, r := range rs {
-		applied += strings.Count(r.stderr.String(), `"migration applied"`)
 		if !strings.Contains(r.stderr.String(), `"database":"postgres"`) {
 			t.Errorf("replica does not say it runs on postgres")
 		}
-	}
-	if applied != 1 {
-		t.Fatalf("migration 0001 applied %d times across replicas, want 1", applied)
 	}
 	resp := post(t, "http://"+rs[0].addr+"/api/v1/clients", key, `{"name":"PG","email":"pg@example.com"}`)
 	if resp.StatusCode != 201 {

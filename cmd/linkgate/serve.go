@@ -52,8 +52,16 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	var root http.Handler = h
+	if cfg.SandboxMode() {
+		world, err := newSandboxWorld(ctx, cfg, store, log)
+		if err != nil {
+			return err
+		}
+		root = withSandbox(world.sandbox, h)
+	}
 	srv := &http.Server{
-		Handler:           h,
+		Handler:           root,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,

@@ -1,0 +1,232 @@
+package mocks
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+)
+
+// Sandbox serves the fakes and their control endpoints over HTTP under
+// /_sandbox (API.md "Sandbox"), so that a newcomer, a demo or an outside
+// test can drive a whole onboarding with no accounts:
+//
+//	GET  /_sandbox                          the fake Twilio's credentials
+//	POST /_sandbox/cloudflare/zones         {"name"} → {"zone_id","api_token"}
+//	     /_sandbox/cloudflare/client/v4/... the fake Cloudflare API
+//	POST /_sandbox/twilio/domains           {"domain_name"} → {"domain_sid"}
+//	     /_sandbox/twilio/v1/..., /v2/...   the fake Twilio API
+//	GET  /_sandbox/outbox                   mail sent
+//	POST /_sandbox/dns                      {"name","type","value"}: a record added by hand
+//	POST /_sandbox/faults                   {"provider","status","retry_after","count"}
+type Sandbox struct {
+	Cloudflare *Cloudflare
+	Twilio     *Twilio
+	DNS        *DNS
+	Outbox     *Outbox
+	// The credentials the fake Twilio accepts.
+	TwilioAccountSID string
+	TwilioAuthToken  string
+}
+
+// Handler returns the /_sandbox routes.
+func (s *Sandbox) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /_sandbox", s.credentials)
+	mux.HandleFunc("POST /_sandbox/cloudflare/zones", s.addZone)
+	mux.Handle("/_sandbox/cloudflare/client/v4/", http.StripPrefix("/_sandbox/cloudflare", s.Cloudflare))
+	mux.HandleFunc("POST /_sandbox/twilio/domains", s.addTwilioDomain)
+	mux.Handle("/_sandbox/twilio/v1/", http.StripPrefix("/_sandbox/twilio", s.Twilio))
+	mux.Handle("/_sandbox/twilio/v2/", http.StripPrefix("/_sandbox/twilio", s.Twilio))
+	mux.HandleFunc("GET /_sandbox/outbox", s.outbox)
+	mux.HandleFunc("POST /_sandbox/dns", s.addDNS)
+	mux.HandleFunc("POST /_sandbox/faults", s.addFault)
+	mux.HandleFunc("/_sandbox/", func(w http.ResponseWriter, r *http.Request) {
+		sandboxError(w, http.StatusNotFound, "", "no such sandbox endpoint")
+	})
+	return mux
+}
+
+func (s *Sandbox) credentials(w http.ResponseWriter, _ *http.Request) {
+	sandboxJSON(w, http.StatusOK, map[string]any{
+		"twilio": map[string]string{"account_sid": s.TwilioAccountSID, "auth_token": s.TwilioAuthToken},
+	})
+}
+
+func (s *Sandbox) addZone(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Name string `json:"name"`
+	}
+	if !sandboxRead(w, r, &in) {
+		return
+	}
+	name := strings.ToLower(strings.TrimSuffix(strings.TrimSpace(in.Name), "."))
+	if !sandboxName(name) {
+		sandboxError(w, http.StatusUnprocessableEntity, "name", "must be a domain name such as acme.com")
+		return
+	}
+	zoneID, token, err := s.Cloudflare.CreateZone(r.Context(), name)
+	if err != nil {
+		sandboxError(w, http.StatusInternalServerError, "", "could not create the zone: "+err.Error())
+		return
+	}
+	sandboxJSON(w, http.StatusCreated, map[string]string{"zone_id": zoneID, "api_token": token})
+}
+
+func (s *Sandbox) addTwilioDomain(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		DomainName string `json:"domain_name"`
+	}
+	if !sandboxRead(w, r, &in) {
+		return
+	}
+	name := strings.ToLower(strings.TrimSuffix(strings.TrimSpace(in.DomainName), "."))
+	if !sandboxName(name) {
+		sandboxError(w, http.StatusUnprocessableEntity, "domain_name", "must be a host name such as ls.acme.com")
+		return
+	}
+	sid, err := s.Twilio.RegisterDomainContext(r.Context(), name)
+	if err != nil {
+		sandboxError(w, http.StatusInternalServerError, "", "could not register the domain: "+err.Error())
+		return
+	}
+	sandboxJSON(w, http.StatusCreated, map[string]string{"domain_sid": sid})
+}
+
+func (s *Sandbox) outbox(w http.ResponseWriter, _ *http.Request) {
+	msgs := s.Outbox.Messages()
+	if msgs == nil {
+		msgs = []OutboxMessage{}
+	}
+	sandboxJSON(w, http.StatusOK, map[string]any{"data": msgs})
+}
+
+func (s *Sandbox) addDNS(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Name  string `json:"name"`
+		Type  string `json:"type"`
+		Value string `json:"value"`
+	}
+	if !sandboxRead(w, r, &in) {
+		return
+	}
+	name := strings.ToLower(strings.TrimSuffix(strings.TrimSpace(in.Name), "."))
+	if !sandboxName(name) {
+		sandboxError(w, http.StatusUnprocessableEntity, "name", "must be a host name such as ls.acme.com")
+		return
+	}
+	if strings.TrimSpace(in.Value) == "" {
+		sandboxError(w, http.StatusUnprocessableEntity, "value", "is required")
+		return
+	}
+	if err := s.DNS.AddManual(name, strings.ToUpper(strings.TrimSpace(in.Type)), strings.TrimSpace(in.Value)); err != nil {
+		if errors.Is(err, ErrInvalidDNSRecord) {
+			sandboxError(w, http.StatusUnprocessableEntity, "type", err.Error())
+		} else {
+			sandboxError(w, http.StatusInternalServerError, "", "could not save the record")
+		}
+		return
+	}
+	sandboxJSON(w, http.StatusCreated, map[string]string{"name": name, "type": strings.ToUpper(in.Type), "value": in.Value})
+}
+
+func (s *Sandbox) addFault(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Provider   string `json:"provider"`
+		Status     int    `json:"status"`
+		RetryAfter int    `json:"retry_after"`
+		Count      int    `json:"count"`
+		HTML       bool   `json:"html"`
+		DelayMS    int    `json:"delay_ms"`
+	}
+	if !sandboxRead(w, r, &in) {
+		return
+	}
+	var f *Faults
+	switch in.Provider {
+	case "twilio":
+		f = s.Twilio.Faults
+	case "cloudflare":
+		f = s.Cloudflare.Faults
+	default:
+		sandboxError(w, http.StatusUnprocessableEntity, "provider", "must be twilio or cloudflare")
+		return
+	}
+	switch {
+	case in.Status != 0 && (in.Status < 400 || in.Status > 599):
+		sandboxError(w, http.StatusUnprocessableEntity, "status", "must be an HTTP error status, 400 to 599")
+		return
+	case in.Status == 0 && in.DelayMS == 0:
+		sandboxError(w, http.StatusUnprocessableEntity, "status", "give a status, a delay_ms, or both")
+		return
+	case in.Count < 0 || in.Count > 1000:
+		sandboxError(w, http.StatusUnprocessableEntity, "count", "must be between 1 and 1000")
+		return
+	case in.RetryAfter < 0 || in.RetryAfter > 3600:
+		sandboxError(w, http.StatusUnprocessableEntity, "retry_after", "must be between 0 and 3600 seconds")
+		return
+	case in.DelayMS < 0 || in.DelayMS > 60000:
+		sandboxError(w, http.StatusUnprocessableEntity, "delay_ms", "must be between 0 and 60000")
+		return
+	}
+	if in.Count == 0 {
+		in.Count = 1
+	}
+	f.Inject(Fault{Status: in.Status, RetryAfter: in.RetryAfter, Count: in.Count, HTML: in.HTML, DelayMS: in.DelayMS})
+	sandboxJSON(w, http.StatusAccepted, in)
+}
+
+// sandboxRead decodes a control request strictly; on failure it answers.
+func sandboxRead(w http.ResponseWriter, r *http.Request, dst any) bool {
+	dec := json.NewDecoder(io.LimitReader(r.Body, 64<<10))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		var ute *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &ute):
+			sandboxError(w, http.StatusUnprocessableEntity, ute.Field, "has the wrong type")
+		case strings.HasPrefix(err.Error(), "json: unknown field"):
+			sandboxError(w, http.StatusUnprocessableEntity, strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`), "is not a known field")
+		default:
+			sandboxError(w, http.StatusBadRequest, "", "the body must be a JSON object")
+		}
+		return false
+	}
+	return true
+}
+
+// sandboxName is a light check for names given to the fakes.
+func sandboxName(s string) bool {
+	if len(s) == 0 || len(s) > 253 || !strings.Contains(s, ".") {
+		return false
+	}
+	for _, label := range strings.Split(s, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for _, c := range label {
+			if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func sandboxJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// sandboxError answers in the shape of linkgate's problems.
+func sandboxError(w http.ResponseWriter, status int, field, msg string) {
+	body := map[string]any{"status": status, "title": http.StatusText(status), "detail": msg, "code": "sandbox_" + strings.ReplaceAll(strings.ToLower(http.StatusText(status)), " ", "_")}
+	if field != "" {
+		body["errors"] = []map[string]string{{"field": field, "message": msg}}
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(body)
+}

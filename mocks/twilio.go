@@ -1,0 +1,833 @@
+package mocks
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/linkgate/linkgate/providers"
+)
+
+// CNAMELookup answers what the fake Twilio sees in DNS: the CNAME target
+// of host, ok=false when host has no CNAME. The sandbox DNS fake
+// implements it.
+type CNAMELookup interface {
+	LookupCNAME(host string) (target string, ok bool)
+}
+
+// Fake Twilio defaults and names.
+const (
+	// DefaultTwilioCNAMETarget is where a Link Shortening domain's CNAME
+	// must point for ValidateDns to pass and a certificate to be issued.
+	DefaultTwilioCNAMETarget = "lsct.ashburn.us1.twilio.com."
+	// DefaultTwilioCertAfterPolls is how many v2 certificate fetches after
+	// RequestManagedCert the fake takes to issue the certificate.
+	DefaultTwilioCertAfterPolls = 3
+	// TwilioStateName is the name the fake Twilio saves its state under.
+	TwilioStateName = "twilio"
+
+	twilioBaseURL      = "https://messaging.twilio.com"
+	twilioCertLifetime = 90 * 24 * time.Hour
+	twilioDateLayout   = "2006-01-02T15:04:05Z"
+)
+
+// Operations of the fake Twilio, as counted by (*Twilio).Calls.
+const (
+	TwilioOpCertificate            = "Certificate"            // GET /v2/LinkShortening/Domains/{DN}/Certificate
+	TwilioOpRequestManagedCert     = "RequestManagedCert"     // POST /v1/LinkShortening/Domains/{DN}/RequestManagedCert
+	TwilioOpValidateDNS            = "ValidateDns"            // GET /v1/LinkShortening/Domains/{DN}/ValidateDns
+	TwilioOpFetchConfig            = "FetchConfig"            // GET /v1/LinkShortening/Domains/{DN}/Config
+	TwilioOpUpdateConfig           = "UpdateConfig"           // POST /v1/LinkShortening/Domains/{DN}/Config
+	TwilioOpAttachMessagingService = "AttachMessagingService" // POST /v1/LinkShortening/Domains/{DN}/MessagingServices/{MG}
+	TwilioOpDetachMessagingService = "DetachMessagingService" // DELETE /v1/LinkShortening/Domains/{DN}/MessagingServices/{MG}
+	TwilioOpMessagingServiceDomain = "MessagingServiceDomain" // GET /v1/LinkShortening/MessagingServices/{MG}/Domain
+)
+
+// Twilio error codes the fake answers with.
+const (
+	twilioCodeInvalidParameter = 20001
+	twilioCodeAuthenticate     = 20003
+	twilioCodeMethodNotAllowed = 20004
+	twilioCodeNotFound         = 20404
+	twilioCodeInvalidURL       = 11100
+	twilioCodeInUse            = 30130
+)
+
+var (
+	twilioAccountSIDPattern = regexp.MustCompile(`^AC[0-9a-fA-F]{32}$`)
+	twilioHostPattern       = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?$`)
+)
+
+// TwilioConfig configures the fake Twilio.
+type TwilioConfig struct {
+	// AccountSID and AuthToken: the only HTTP Basic credentials accepted.
+	AccountSID string
+	AuthToken  string
+	// Persister, optional, keeps the state (domains, certificates,
+	// configs, Messaging Service associations) across restarts: loaded by
+	// NewTwilio, saved after every change.
+	Persister Persister
+	// DNS, optional, answers ValidateDns and gates certificate issuance.
+	// nil: every domain's DNS is valid.
+	DNS CNAMELookup
+	// ExpectedCNAMETarget: default DefaultTwilioCNAMETarget. Compared
+	// ignoring case and a trailing dot.
+	ExpectedCNAMETarget string
+	// CertAfterPolls: the v2 certificate fetch that issues a requested
+	// certificate (counting from the request; default 3: the first two
+	// fetches show the request in progress, the third the certificate).
+	// Issuance also needs valid DNS.
+	CertAfterPolls int
+	// Now, optional, is the fake's clock.
+	Now func() time.Time
+}
+
+// TwilioDomain is a Link Shortening domain of the fake Organization.
+type TwilioDomain struct {
+	SID               string
+	Name              string // the host: "ls.acme.com"
+	Certificate       providers.CertificateState
+	Configured        bool     // a domain config was created
+	MessagingServices []string // attached Messaging Service SIDs, sorted
+}
+
+// Twilio is a stateful fake of Twilio's Messaging Link Shortening API
+// (the v1 and v2 endpoints linkgate uses) as an http.Handler. It answers
+// any path whose tail from /v1/ or /v2/ is one of Twilio's, so it can be
+// mounted under a prefix (/_sandbox/twilio/) or reached through
+// HandlerTransport whatever the host.
+//
+// Like Twilio it checks HTTP Basic credentials (401, code 20003), answers
+// unknown resources with 404 (code 20404), issues a managed certificate a
+// few polls after RequestManagedCert, answers ValidateDns from DNS, keeps
+// domain configs, and refuses a second domain for a Messaging Service
+// with code 30130. Error bodies have Twilio's shape, status included.
+// Domains are added with RegisterDomain, which stands for creating and
+// verifying the domain in the Twilio Console. Safe for concurrent use.
+type Twilio struct {
+	// Faults, answered before anything else. Never nil after NewTwilio.
+	Faults *Faults
+
+	cfg TwilioConfig
+
+	mu    sync.Mutex
+	state twilioState
+	calls map[string]int
+}
+
+type twilioState struct {
+	Domains           map[string]*twilioDomain `json:"domains"`            // by SID
+	MessagingServices map[string]string        `json:"messaging_services"` // MG → DN
+}
+
+type twilioDomain struct {
+	SID     string              `json:"sid"`
+	Name    string              `json:"name"`
+	Created time.Time           `json:"created"`
+	Cert    *twilioCert         `json:"cert,omitempty"`
+	Config  *twilioDomainConfig `json:"config,omitempty"`
+}
+
+type twilioCert struct {
+	SID        string     `json:"sid"`
+	Managed    bool       `json:"managed"`
+	Requesting bool       `json:"requesting"`
+	Polls      int        `json:"polls"`
+	Requested  time.Time  `json:"requested"`
+	Updated    time.Time  `json:"updated"`
+	Expires    *time.Time `json:"expires,omitempty"`
+}
+
+type twilioDomainConfig struct {
+	SID               string    `json:"sid"`
+	CallbackURL       string    `json:"callback_url,omitempty"`
+	FallbackURL       string    `json:"fallback_url,omitempty"`
+	ContinueOnFailure bool      `json:"continue_on_failure"`
+	DisableHTTPS      bool      `json:"disable_https"`
+	Created           time.Time `json:"created"`
+	Updated           time.Time `json:"updated"`
+}
+
+// NewTwilio returns the fake, with the state cfg.Persister saved, if any.
+func NewTwilio(cfg TwilioConfig) (*Twilio, error) {
+	if !twilioAccountSIDPattern.MatchString(cfg.AccountSID) {
+		return nil, errors.New("mocks: twilio: account SID must be AC followed by 32 hexadecimal digits")
+	}
+	if cfg.AuthToken == "" {
+		return nil, errors.New("mocks: twilio: auth token is required")
+	}
+	if cfg.ExpectedCNAMETarget == "" {
+		cfg.ExpectedCNAMETarget = DefaultTwilioCNAMETarget
+	}
+	if cfg.CertAfterPolls <= 0 {
+		cfg.CertAfterPolls = DefaultTwilioCertAfterPolls
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	t := &Twilio{
+		Faults: &Faults{},
+		cfg:    cfg,
+		state:  twilioState{Domains: map[string]*twilioDomain{}, MessagingServices: map[string]string{}},
+		calls:  map[string]int{},
+	}
+	if cfg.Persister != nil {
+		data, found, err := cfg.Persister.Load(context.Background(), TwilioStateName)
+		if err != nil {
+			return nil, fmt.Errorf("mocks: twilio: load state: %w", err)
+		}
+		if found {
+			if err := json.Unmarshal(data, &t.state); err != nil {
+				return nil, fmt.Errorf("mocks: twilio: decode state: %w", err)
+			}
+			if t.state.Domains == nil {
+				t.state.Domains = map[string]*twilioDomain{}
+			}
+			if t.state.MessagingServices == nil {
+				t.state.MessagingServices = map[string]string{}
+			}
+		}
+	}
+	return t, nil
+}
+
+// RegisterDomain adds a verified Link Shortening domain for host (what
+// creating and verifying it in the Twilio Console does) and returns its
+// Domain SID. The same host again returns the same SID. It returns "" if
+// host is not a valid host name or the state cannot be saved; see
+// RegisterDomainContext.
+func (t *Twilio) RegisterDomain(name string) (domainSID string) {
+	sid, err := t.RegisterDomainContext(context.Background(), name)
+	if err != nil {
+		return ""
+	}
+	return sid
+}
+
+// RegisterDomainContext is RegisterDomain with a context and an error.
+func (t *Twilio) RegisterDomainContext(ctx context.Context, name string) (string, error) {
+	host := strings.ToLower(strings.TrimSuffix(strings.TrimSpace(name), "."))
+	if len(host) > 253 || !twilioHostPattern.MatchString(host) {
+		return "", fmt.Errorf("mocks: twilio: %q is not a valid domain name", name)
+	}
+	var sid string
+	err := t.mutate(ctx, func(s *twilioState) bool {
+		for _, d := range s.Domains {
+			if d.Name == host {
+				sid = d.SID
+				return false
+			}
+		}
+		sid = twilioNewSID("DN")
+		s.Domains[sid] = &twilioDomain{SID: sid, Name: host, Created: t.now()}
+		return true
+	})
+	if err != nil {
+		return "", err
+	}
+	return sid, nil
+}
+
+// Domains lists the fake Organization's domains by name.
+func (t *Twilio) Domains() []TwilioDomain {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	out := make([]TwilioDomain, 0, len(t.state.Domains))
+	for _, d := range t.state.Domains {
+		td := TwilioDomain{SID: d.SID, Name: d.Name, Certificate: providers.CertNone, Configured: d.Config != nil}
+		switch {
+		case d.Cert == nil:
+		case d.Cert.Requesting:
+			td.Certificate = providers.CertValidating
+		case d.Cert.Expires != nil:
+			td.Certificate = providers.CertIssued
+		}
+		for mg, dn := range t.state.MessagingServices {
+			if dn == d.SID {
+				td.MessagingServices = append(td.MessagingServices, mg)
+			}
+		}
+		sort.Strings(td.MessagingServices)
+		out = append(out, td)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// Calls returns how many requests for op (a TwilioOp* constant) the fake
+// answered after authentication and faults, for sid (the Domain SID, or
+// the Messaging Service SID for TwilioOpMessagingServiceDomain); sid ""
+// counts them all.
+func (t *Twilio) Calls(op, sid string) int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.calls[op+"\x00"+sid]
+}
+
+// ServeHTTP implements http.Handler.
+func (t *Twilio) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	faults := t.Faults
+	if faults == nil {
+		t.serve(w, r)
+		return
+	}
+	faults.Wrap(http.HandlerFunc(t.serve), twilioErrorBody).ServeHTTP(w, r)
+}
+
+func (t *Twilio) serve(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Twilio-Request-Id", twilioNewSID("RQ"))
+	if !t.authorized(r) {
+		w.Header().Set("WWW-Authenticate", `Basic realm="Twilio API"`)
+		twilioWriteJSON(w, http.StatusUnauthorized, map[string]any{
+			"code":      twilioCodeAuthenticate,
+			"detail":    "Your AccountSid or AuthToken was incorrect.",
+			"message":   "Authenticate",
+			"more_info": twilioMoreInfo(twilioCodeAuthenticate),
+			"status":    http.StatusUnauthorized,
+		})
+		return
+	}
+	path, parts := twilioRoute(r.URL.Path)
+	allow := func(methods ...string) bool {
+		for _, m := range methods {
+			if r.Method == m {
+				return true
+			}
+		}
+		w.Header().Set("Allow", strings.Join(methods, ", "))
+		twilioWriteError(w, http.StatusMethodNotAllowed, twilioCodeMethodNotAllowed, "Method not allowed")
+		return false
+	}
+	switch {
+	case len(parts) == 5 && parts[0] == "v2" && parts[1] == "LinkShortening" && parts[2] == "Domains" && parts[4] == "Certificate":
+		if allow(http.MethodGet) {
+			t.certificate(w, r, path, parts[3])
+		}
+	case len(parts) == 5 && parts[0] == "v1" && parts[1] == "LinkShortening" && parts[2] == "Domains" && parts[4] == "RequestManagedCert":
+		if allow(http.MethodPost) {
+			t.requestManagedCert(w, r, path, parts[3])
+		}
+	case len(parts) == 5 && parts[0] == "v1" && parts[1] == "LinkShortening" && parts[2] == "Domains" && parts[4] == "ValidateDns":
+		if allow(http.MethodGet) {
+			t.validateDNS(w, r, path, parts[3])
+		}
+	case len(parts) == 5 && parts[0] == "v1" && parts[1] == "LinkShortening" && parts[2] == "Domains" && parts[4] == "Config":
+		if allow(http.MethodGet, http.MethodPost) {
+			if r.Method == http.MethodGet {
+				t.fetchConfig(w, r, path, parts[3])
+			} else {
+				t.updateConfig(w, r, path, parts[3])
+			}
+		}
+	case len(parts) == 6 && parts[0] == "v1" && parts[1] == "LinkShortening" && parts[2] == "Domains" && parts[4] == "MessagingServices":
+		if allow(http.MethodPost, http.MethodDelete) {
+			if r.Method == http.MethodPost {
+				t.attach(w, r, path, parts[3], parts[5])
+			} else {
+				t.detach(w, r, path, parts[3], parts[5])
+			}
+		}
+	case len(parts) == 5 && parts[0] == "v1" && parts[1] == "LinkShortening" && parts[2] == "MessagingServices" && parts[4] == "Domain":
+		if allow(http.MethodGet) {
+			t.messagingServiceDomain(w, path, parts[3])
+		}
+	default:
+		twilioWriteNotFound(w, path)
+	}
+}
+
+// twilioRoute returns the path from /v1/ or /v2/ on and its segments.
+func twilioRoute(p string) (string, []string) {
+	i := -1
+	for _, v := range []string{"/v1/", "/v2/"} {
+		if j := strings.Index(p, v); j >= 0 && (i < 0 || j < i) {
+			i = j
+		}
+	}
+	if i < 0 {
+		return p, nil
+	}
+	p = p[i:]
+	return p, strings.Split(strings.Trim(p, "/"), "/")
+}
+
+func (t *Twilio) authorized(r *http.Request) bool {
+	user, pass, ok := r.BasicAuth()
+	if !ok {
+		return false
+	}
+	u := subtle.ConstantTimeCompare([]byte(user), []byte(t.cfg.AccountSID))
+	p := subtle.ConstantTimeCompare([]byte(pass), []byte(t.cfg.AuthToken))
+	return u&p == 1
+}
+
+// certificate: GET /v2/LinkShortening/Domains/{DN}/Certificate. Each fetch
+// while a managed request is in progress is a poll; the CertAfterPolls-th
+// issues the certificate if the domain's DNS is valid.
+func (t *Twilio) certificate(w http.ResponseWriter, r *http.Request, path, dn string) {
+	var body any
+	found := false
+	err := t.mutate(r.Context(), func(s *twilioState) bool {
+		t.count(TwilioOpCertificate, dn)
+		d, ok := s.Domains[dn]
+		if !ok {
+			return false
+		}
+		found = true
+		changed := false
+		if c := d.Cert; c != nil && c.Requesting {
+			c.Polls++
+			changed = true
+			if c.Polls >= t.cfg.CertAfterPolls {
+				if valid, _ := t.dnsValid(d.Name); valid {
+					now := t.now()
+					exp := now.Add(twilioCertLifetime)
+					c.Requesting, c.Expires, c.Updated = false, &exp, now
+				}
+			}
+		}
+		body = t.certV2Body(d)
+		return changed
+	})
+	switch {
+	case err != nil:
+		twilioWriteSaveError(w)
+	case !found:
+		twilioWriteNotFound(w, path)
+	default:
+		twilioWriteJSON(w, http.StatusOK, body)
+	}
+}
+
+func (t *Twilio) certV2Body(d *twilioDomain) map[string]any {
+	b := map[string]any{
+		"certificate_sid":    nil,
+		"domain_name":        "https://" + d.Name,
+		"domain_sid":         d.SID,
+		"date_expires":       nil,
+		"date_created":       nil,
+		"date_updated":       nil,
+		"url":                twilioBaseURL + "/v2/LinkShortening/Domains/" + d.SID + "/Certificate",
+		"cert_in_validation": nil,
+		"managed":            false,
+		"requesting":         false,
+	}
+	if c := d.Cert; c != nil {
+		b["certificate_sid"] = c.SID
+		b["date_created"] = twilioDate(c.Requested)
+		b["date_updated"] = twilioDate(c.Updated)
+		b["managed"] = c.Managed
+		b["requesting"] = c.Requesting
+		if c.Expires != nil {
+			b["date_expires"] = twilioDate(*c.Expires)
+		}
+		if c.Requesting {
+			b["cert_in_validation"] = map[string]any{
+				"status":       "pending",
+				"date_expires": twilioDate(c.Requested.Add(twilioCertLifetime)),
+			}
+		}
+	}
+	return b
+}
+
+// requestManagedCert: POST /v1/LinkShortening/Domains/{DN}/RequestManagedCert.
+// The first request starts one (201); a request in progress or a managed
+// certificate already issued gets the same resource back (200) and
+// nothing new starts.
+func (t *Twilio) requestManagedCert(w http.ResponseWriter, r *http.Request, path, dn string) {
+	var body any
+	found, created := false, false
+	err := t.mutate(r.Context(), func(s *twilioState) bool {
+		t.count(TwilioOpRequestManagedCert, dn)
+		d, ok := s.Domains[dn]
+		if !ok {
+			return false
+		}
+		found = true
+		if d.Cert == nil || !d.Cert.Managed {
+			now := t.now()
+			d.Cert = &twilioCert{SID: twilioNewSID("CW"), Managed: true, Requesting: true, Requested: now, Updated: now}
+			created = true
+		}
+		c := d.Cert
+		b := map[string]any{
+			"certificate_sid": c.SID,
+			"domain_name":     "https://" + d.Name,
+			"domain_sid":      d.SID,
+			"date_created":    twilioDate(c.Requested),
+			"date_updated":    twilioDate(c.Updated),
+			"date_expires":    nil,
+			"url":             twilioBaseURL + "/v1/LinkShortening/Domains/" + d.SID + "/RequestManagedCert",
+			"managed":         c.Managed,
+			"requesting":      c.Requesting,
+		}
+		if c.Expires != nil {
+			b["date_expires"] = twilioDate(*c.Expires)
+		}
+		body = b
+		return created
+	})
+	switch {
+	case err != nil:
+		twilioWriteSaveError(w)
+	case !found:
+		twilioWriteNotFound(w, path)
+	case created:
+		twilioWriteJSON(w, http.StatusCreated, body)
+	default:
+		twilioWriteJSON(w, http.StatusOK, body)
+	}
+}
+
+// validateDNS: GET /v1/LinkShortening/Domains/{DN}/ValidateDns.
+func (t *Twilio) validateDNS(w http.ResponseWriter, r *http.Request, path, dn string) {
+	t.mu.Lock()
+	t.count(TwilioOpValidateDNS, dn)
+	d, ok := t.state.Domains[dn]
+	var name string
+	if ok {
+		name = d.Name
+	}
+	t.mu.Unlock()
+	if !ok {
+		twilioWriteNotFound(w, path)
+		return
+	}
+	valid, reason := t.dnsValid(name)
+	twilioWriteJSON(w, http.StatusOK, map[string]any{
+		"domain_sid": dn,
+		"is_valid":   valid,
+		"reason":     reason,
+		"url":        twilioBaseURL + "/v1/LinkShortening/Domains/" + dn + "/ValidateDns",
+	})
+}
+
+// dnsValid reports whether host has a CNAME to the expected target, and
+// why not.
+func (t *Twilio) dnsValid(host string) (bool, string) {
+	if t.cfg.DNS == nil {
+		return true, ""
+	}
+	target, ok := t.cfg.DNS.LookupCNAME(host)
+	want := strings.TrimSuffix(t.cfg.ExpectedCNAMETarget, ".")
+	switch {
+	case !ok || target == "":
+		return false, fmt.Sprintf("No CNAME record found for %s. Add a CNAME record pointing to %s.", host, want)
+	case !providers.SameHost(target, want):
+		return false, fmt.Sprintf("The CNAME record for %s points to %s instead of %s.", host, strings.TrimSuffix(target, "."), want)
+	}
+	return true, ""
+}
+
+// fetchConfig: GET /v1/LinkShortening/Domains/{DN}/Config. A domain that
+// was never configured has no config resource: 404.
+func (t *Twilio) fetchConfig(w http.ResponseWriter, r *http.Request, path, dn string) {
+	t.mu.Lock()
+	t.count(TwilioOpFetchConfig, dn)
+	var body any
+	d, ok := t.state.Domains[dn]
+	if ok && d.Config != nil {
+		body = twilioConfigBody(d)
+	}
+	t.mu.Unlock()
+	if body == nil {
+		twilioWriteNotFound(w, path)
+		return
+	}
+	twilioWriteJSON(w, http.StatusOK, body)
+}
+
+// updateConfig: POST /v1/LinkShortening/Domains/{DN}/Config with any of
+// CallbackUrl, FallbackUrl, ContinueOnFailure, DisableHttps; fields not
+// sent keep their value. 201 when it creates the config, 200 after.
+func (t *Twilio) updateConfig(w http.ResponseWriter, r *http.Request, path, dn string) {
+	if err := r.ParseForm(); err != nil {
+		twilioWriteError(w, http.StatusBadRequest, twilioCodeInvalidParameter, "Unable to parse the request body")
+		return
+	}
+	form := r.PostForm
+	var urls [2]*string
+	for i, name := range []string{"CallbackUrl", "FallbackUrl"} {
+		if _, sent := form[name]; !sent {
+			continue
+		}
+		v := form.Get(name)
+		if !twilioValidURL(v) {
+			t.countLocked(TwilioOpUpdateConfig, dn)
+			twilioWriteError(w, http.StatusBadRequest, twilioCodeInvalidURL,
+				fmt.Sprintf("%s is not a valid URL: %q", name, v))
+			return
+		}
+		urls[i] = &v
+	}
+	var flags [2]*bool
+	for i, name := range []string{"ContinueOnFailure", "DisableHttps"} {
+		if _, sent := form[name]; !sent {
+			continue
+		}
+		b, err := strconv.ParseBool(form.Get(name))
+		if err != nil {
+			t.countLocked(TwilioOpUpdateConfig, dn)
+			twilioWriteError(w, http.StatusBadRequest, twilioCodeInvalidParameter,
+				fmt.Sprintf("Invalid parameter %s: %q is not a boolean", name, form.Get(name)))
+			return
+		}
+		flags[i] = &b
+	}
+	var body any
+	found, created := false, false
+	err := t.mutate(r.Context(), func(s *twilioState) bool {
+		t.count(TwilioOpUpdateConfig, dn)
+		d, ok := s.Domains[dn]
+		if !ok {
+			return false
+		}
+		found = true
+		now := t.now()
+		if d.Config == nil {
+			d.Config = &twilioDomainConfig{SID: twilioNewSID("ZK"), Created: now}
+			created = true
+		}
+		c := d.Config
+		if urls[0] != nil {
+			c.CallbackURL = *urls[0]
+		}
+		if urls[1] != nil {
+			c.FallbackURL = *urls[1]
+		}
+		if flags[0] != nil {
+			c.ContinueOnFailure = *flags[0]
+		}
+		if flags[1] != nil {
+			c.DisableHTTPS = *flags[1]
+		}
+		c.Updated = now
+		body = twilioConfigBody(d)
+		return true
+	})
+	switch {
+	case err != nil:
+		twilioWriteSaveError(w)
+	case !found:
+		twilioWriteNotFound(w, path)
+	case created:
+		twilioWriteJSON(w, http.StatusCreated, body)
+	default:
+		twilioWriteJSON(w, http.StatusOK, body)
+	}
+}
+
+func twilioConfigBody(d *twilioDomain) map[string]any {
+	c := d.Config
+	b := map[string]any{
+		"domain_sid":          d.SID,
+		"config_sid":          c.SID,
+		"fallback_url":        nil,
+		"callback_url":        nil,
+		"continue_on_failure": c.ContinueOnFailure,
+		"date_created":        twilioDate(c.Created),
+		"date_updated":        twilioDate(c.Updated),
+		"url":                 twilioBaseURL + "/v1/LinkShortening/Domains/" + d.SID + "/Config",
+		"disable_https":       c.DisableHTTPS,
+	}
+	if c.FallbackURL != "" {
+		b["fallback_url"] = c.FallbackURL
+	}
+	if c.CallbackURL != "" {
+		b["callback_url"] = c.CallbackURL
+	}
+	return b
+}
+
+// twilioValidURL accepts absolute http(s) URLs with a host.
+func twilioValidURL(v string) bool {
+	u, err := url.Parse(v)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}
+
+// attach: POST /v1/LinkShortening/Domains/{DN}/MessagingServices/{MG}.
+// The same pair again answers 201 with the same resource; a Messaging
+// Service attached to another domain is refused with 30130 (HTTP 400).
+func (t *Twilio) attach(w http.ResponseWriter, r *http.Request, path, dn, mg string) {
+	found, inUse := false, false
+	err := t.mutate(r.Context(), func(s *twilioState) bool {
+		t.count(TwilioOpAttachMessagingService, dn)
+		if _, ok := s.Domains[dn]; !ok || !providers.ValidMessagingServiceSID(mg) {
+			return false
+		}
+		found = true
+		switch cur, ok := s.MessagingServices[mg]; {
+		case ok && cur == dn:
+			return false
+		case ok:
+			inUse = true
+			return false
+		}
+		s.MessagingServices[mg] = dn
+		return true
+	})
+	switch {
+	case err != nil:
+		twilioWriteSaveError(w)
+	case !found:
+		twilioWriteNotFound(w, path)
+	case inUse:
+		twilioWriteError(w, http.StatusBadRequest, twilioCodeInUse,
+			"Messaging Service SID already belongs in another domain configuration.")
+	default:
+		twilioWriteJSON(w, http.StatusCreated, map[string]any{
+			"domain_sid":            dn,
+			"messaging_service_sid": mg,
+			"url":                   twilioBaseURL + "/v1/LinkShortening/Domains/" + dn + "/MessagingServices/" + mg,
+		})
+	}
+}
+
+// detach: DELETE /v1/LinkShortening/Domains/{DN}/MessagingServices/{MG}.
+// 204; 404 when the pair is not attached.
+func (t *Twilio) detach(w http.ResponseWriter, r *http.Request, path, dn, mg string) {
+	found := false
+	err := t.mutate(r.Context(), func(s *twilioState) bool {
+		t.count(TwilioOpDetachMessagingService, dn)
+		if cur, ok := s.MessagingServices[mg]; ok && cur == dn {
+			delete(s.MessagingServices, mg)
+			found = true
+			return true
+		}
+		return false
+	})
+	switch {
+	case err != nil:
+		twilioWriteSaveError(w)
+	case !found:
+		twilioWriteNotFound(w, path)
+	default:
+		w.WriteHeader(http.StatusNoContent)
+	}
+}
+
+// messagingServiceDomain: GET /v1/LinkShortening/MessagingServices/{MG}/Domain.
+func (t *Twilio) messagingServiceDomain(w http.ResponseWriter, path, mg string) {
+	t.mu.Lock()
+	t.count(TwilioOpMessagingServiceDomain, mg)
+	dn, ok := t.state.MessagingServices[mg]
+	t.mu.Unlock()
+	if !ok {
+		twilioWriteNotFound(w, path)
+		return
+	}
+	twilioWriteJSON(w, http.StatusOK, map[string]any{
+		"domain_sid":            dn,
+		"messaging_service_sid": mg,
+		"url":                   twilioBaseURL + "/v1/LinkShortening/MessagingServices/" + mg + "/Domain",
+	})
+}
+
+// mutate runs fn on the state under the lock; when fn reports a change,
+// the state is saved, and rolled back if saving fails.
+func (t *Twilio) mutate(ctx context.Context, fn func(*twilioState) bool) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var before []byte
+	if t.cfg.Persister != nil {
+		b, err := json.Marshal(&t.state)
+		if err != nil {
+			return err
+		}
+		before = b
+	}
+	if !fn(&t.state) || t.cfg.Persister == nil {
+		return nil
+	}
+	data, err := json.Marshal(&t.state)
+	if err == nil {
+		err = t.cfg.Persister.Save(ctx, TwilioStateName, data)
+	}
+	if err != nil {
+		restored := twilioState{}
+		if json.Unmarshal(before, &restored) == nil {
+			t.state = restored
+		}
+		return fmt.Errorf("mocks: twilio: save state: %w", err)
+	}
+	return nil
+}
+
+// count records a call; t.mu must be held.
+func (t *Twilio) count(op, sid string) {
+	t.calls[op+"\x00"+sid]++
+	t.calls[op+"\x00"]++
+}
+
+func (t *Twilio) countLocked(op, sid string) {
+	t.mu.Lock()
+	t.count(op, sid)
+	t.mu.Unlock()
+}
+
+func (t *Twilio) now() time.Time { return t.cfg.Now().UTC().Truncate(time.Second) }
+
+func twilioDate(tm time.Time) string { return tm.UTC().Format(twilioDateLayout) }
+
+func twilioMoreInfo(code int) string {
+	return "https://www.twilio.com/docs/errors/" + strconv.Itoa(code)
+}
+
+// twilioErrorBody is Twilio's error body for an injected fault.
+func twilioErrorBody(status int) []byte {
+	code := 20000 + status
+	msg := http.StatusText(status)
+	if status == http.StatusUnauthorized {
+		code, msg = twilioCodeAuthenticate, "Authenticate"
+	}
+	b, _ := json.Marshal(map[string]any{
+		"code": code, "message": msg, "more_info": twilioMoreInfo(code), "status": status,
+	})
+	return b
+}
+
+func twilioWriteError(w http.ResponseWriter, status, code int, msg string) {
+	twilioWriteJSON(w, status, map[string]any{
+		"code": code, "message": msg, "more_info": twilioMoreInfo(code), "status": status,
+	})
+}
+
+func twilioWriteNotFound(w http.ResponseWriter, path string) {
+	twilioWriteError(w, http.StatusNotFound, twilioCodeNotFound,
+		fmt.Sprintf("The requested resource %s was not found", path))
+}
+
+func twilioWriteSaveError(w http.ResponseWriter) {
+	twilioWriteError(w, http.StatusInternalServerError, 20500, "Internal Server Error")
+}
+
+func twilioWriteJSON(w http.ResponseWriter, status int, body any) {
+	b, err := json.Marshal(body)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
+
+// twilioNewSID returns prefix + 32 random hex digits.
+func twilioNewSID(prefix string) string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return prefix + hex.EncodeToString(b[:])
+}
