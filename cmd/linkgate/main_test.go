@@ -237,16 +237,20 @@ func TestReadmeWalkthrough(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	block := regexp.MustCompile("(?s)<!-- walkthrough:start -->\n```sh\n(.*?)```\n<!-- walkthrough:end -->").FindSubmatch(readme)
-	if block == nil {
-		t.Fatal("README has no walk-through block")
+	blocks := regexp.MustCompile("(?s)<!-- walkthrough:start -->\n```sh\n(.*?)```\n<!-- walkthrough:end -->").FindAllSubmatch(readme, -1)
+	if len(blocks) < 2 {
+		t.Fatalf("README has %d walk-through blocks, want the API and the sandbox ones", len(blocks))
+	}
+	var all []byte
+	for _, b := range blocks {
+		all = append(all, b[1]...)
 	}
 	keyLine := regexp.MustCompile(`LINKGATE_BOOTSTRAP_ADMIN_KEY=(\S+)`).FindSubmatch(readme)
 	if keyLine == nil {
 		t.Fatal("README does not set LINKGATE_BOOTSTRAP_ADMIN_KEY")
 	}
 	r := start(t, map[string]string{"LINKGATE_DATA_DIR": t.TempDir(), "LINKGATE_BOOTSTRAP_ADMIN_KEY": string(keyLine[1])})
-	script := strings.ReplaceAll(string(block[1]), "http://localhost:8080", "http://"+r.addr)
+	script := strings.ReplaceAll(string(all), "http://localhost:8080", "http://"+r.addr)
 	cmd := exec.Command("bash", "-euo", "pipefail", "-c", script)
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
@@ -254,7 +258,8 @@ func TestReadmeWalkthrough(t *testing.T) {
 		t.Fatalf("walk-through failed: %v\nstdout:\n%s\nstderr:\n%s", err, out.String(), errOut.String())
 	}
 	for _, want := range []string{`"host": "ls.acme.com"`, `"status": "pending"`, `"lsct.ashburn.us1.twilio.com."`,
-		`"code": "invalid_domain"`, `"field": "domain"`, `"code": "domain_taken"`, `"Acme Inc"`, `"to": "pending"`} {
+		`"code": "invalid_domain"`, `"field": "domain"`, `"code": "domain_taken"`, `"Acme Inc"`, `"to": "pending"`,
+		`"account_sid": "AC`, `"acme.com"`, `"domain_sid": "DN`, `"type": "CNAME"`, `"provider": "cloudflare"`, `"data": []`} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("walk-through output lacks %s:\n%s", want, out.String())
 		}
