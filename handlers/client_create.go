@@ -12,6 +12,8 @@ type clientCreateRequest struct {
 	Name  string      `json:"name"`
 	Email string      `json:"email"`
 	Plan  models.Plan `json:"plan"`
+	// FallbackURL is where a broken short link sends people.
+	FallbackURL string `json:"fallback_url"`
 }
 
 // createClient: POST /api/v1/clients (admin).
@@ -21,7 +23,7 @@ func (h *Handler) createClient(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	cl, err := h.cfg.Store.CreateClient(c.Request.Context(), models.ClientInput{Name: in.Name, Email: in.Email, Plan: in.Plan})
+	cl, err := h.cfg.Store.CreateClient(c.Request.Context(), models.ClientInput{Name: in.Name, Email: in.Email, Plan: in.Plan, FallbackURL: in.FallbackURL})
 	if err != nil {
 		fail(c, err)
 		return

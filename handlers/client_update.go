@@ -12,6 +12,8 @@ type clientUpdateRequest struct {
 	Name  *string      `json:"name"`
 	Email *string      `json:"email"`
 	Plan  *models.Plan `json:"plan"`
+	// FallbackURL "" removes it.
+	FallbackURL *string `json:"fallback_url"`
 }
 
 // updateClient: PATCH /api/v1/clients/{id} (admin).
@@ -22,7 +24,7 @@ func (h *Handler) updateClient(c *gin.Context) {
 		return
 	}
 	cl, err := h.cfg.Store.UpdateClient(c.Request.Context(), scope(c), c.Param("id"),
-		models.ClientPatch{Name: in.Name, Email: in.Email, Plan: in.Plan})
+		models.ClientPatch{Name: in.Name, Email: in.Email, Plan: in.Plan, FallbackURL: in.FallbackURL})
 	if err != nil {
 		fail(c, err)
 		return

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/mail"
+	"net/url"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -13,12 +14,15 @@ import (
 
 // Client is a customer of the SMS platform whose domains linkgate manages.
 type Client struct {
-	ID        string    `gorm:"primaryKey"`
-	Name      string    `gorm:"not null"`
-	Email     string    `gorm:"not null"`
-	Plan      Plan      `gorm:"not null"`
-	CreatedAt time.Time `gorm:"not null"`
-	UpdatedAt time.Time `gorm:"not null"`
+	ID    string `gorm:"primaryKey"`
+	Name  string `gorm:"not null"`
+	Email string `gorm:"not null"`
+	Plan  Plan   `gorm:"not null"`
+	// FallbackURL is where a broken short link sends people (Twilio's
+	// domain config); "" means none.
+	FallbackURL string    `gorm:"not null"`
+	CreatedAt   time.Time `gorm:"not null"`
+	UpdatedAt   time.Time `gorm:"not null"`
 
 	// DomainCount is computed on read, not stored.
 	DomainCount int64 `gorm:"-"`
@@ -30,6 +34,7 @@ type ClientView struct {
 	Name        string    `json:"name"`
 	Email       string    `json:"email"`
 	Plan        Plan      `json:"plan"`
+	FallbackURL *string   `json:"fallback_url"`
 	CreatedAt   time.Time `json:"created_at"`
 	UpdatedAt   time.Time `json:"updated_at"`
 	DomainCount int64     `json:"domain_count"`
@@ -37,22 +42,24 @@ type ClientView struct {
 
 // View returns the API representation.
 func (c *Client) View() ClientView {
-	return ClientView{ID: c.ID, Name: c.Name, Email: c.Email, Plan: c.Plan,
+	return ClientView{ID: c.ID, Name: c.Name, Email: c.Email, Plan: c.Plan, FallbackURL: nonEmpty(c.FallbackURL),
 		CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC(), DomainCount: c.DomainCount}
 }
 
 // ClientInput creates a client. Plan "" means basic.
 type ClientInput struct {
-	Name  string
-	Email string
-	Plan  Plan
+	Name        string
+	Email       string
+	Plan        Plan
+	FallbackURL string
 }
 
 // ClientPatch changes a client; nil fields stay as they are.
 type ClientPatch struct {
-	Name  *string
-	Email *string
-	Plan  *Plan
+	Name        *string
+	Email       *string
+	Plan        *Plan
+	FallbackURL *string
 }
 
 func validateName(name string, fields *[]FieldError) string {
@@ -82,6 +89,20 @@ func NormalizeEmail(field, email string, fields *[]FieldError) string {
 	return strings.ToLower(email)
 }
 
+// validateFallbackURL accepts "" (none) or an absolute https URL.
+func validateFallbackURL(raw string, fields *[]FieldError) string {
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		return ""
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil || len(raw) > 2048 {
+		*fields = append(*fields, FieldError{"fallback_url", "must be an absolute https URL such as https://acme.com/"})
+		return ""
+	}
+	return raw
+}
+
 func validatePlan(p Plan, fields *[]FieldError) {
 	if !p.Valid() {
 		*fields = append(*fields, FieldError{"plan", "must be one of basic, premium, enterprise"})
@@ -106,6 +127,7 @@ func (s *Store) CreateClient(ctx context.Context, in ClientInput) (*Client, erro
 		c.Plan = PlanBasic
 	}
 	validatePlan(c.Plan, &fields)
+	c.FallbackURL = validateFallbackURL(in.FallbackURL, &fields)
 	if err := invalidFields("invalid_client", fields); err != nil {
 		return nil, err
 	}
@@ -233,10 +255,13 @@ func (s *Store) UpdateClient(ctx context.Context, sc Scope, id string, p ClientP
 		c.Plan = *p.Plan
 		validatePlan(c.Plan, &fields)
 	}
+	if p.FallbackURL != nil {
+		c.FallbackURL = validateFallbackURL(*p.FallbackURL, &fields)
+	}
 	if err := invalidFields("invalid_client", fields); err != nil {
 		return nil, err
 	}
-	err = s.gorm(ctx).Model(c).Select("name", "email", "plan", "updated_at").Updates(c).Error
+	err = s.gorm(ctx).Model(c).Select("name", "email", "plan", "fallback_url", "updated_at").Updates(c).Error
 	if err != nil {
 		if isUniqueViolation(err) {
 			return nil, Conflict("email_taken", "email", "a client with this e-mail already exists")

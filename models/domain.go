@@ -32,8 +32,12 @@ type Domain struct {
 	CNAMETTL      int       `gorm:"column:cname_ttl;not null"`
 	DomainSID     string    `gorm:"column:domain_sid;not null"`
 	CertExpiresAt *time.Time
+	FailedStep    string    `gorm:"not null"` // the workflow step a failed domain resumes from
 	CreatedAt     time.Time `gorm:"not null"`
 	UpdatedAt     time.Time `gorm:"not null"`
+
+	// MessagingServiceSIDs is read from domain_messaging_services.
+	MessagingServiceSIDs []string `gorm:"-"`
 }
 
 // DNSRecordView is a DNS record the domain needs.
@@ -90,7 +94,7 @@ func (d *Domain) View() DomainView {
 		}},
 		DomainSID:            nonEmpty(d.DomainSID),
 		Certificate:          CertificateView{Status: d.SSLStatus},
-		MessagingServiceSIDs: []string{},
+		MessagingServiceSIDs: append([]string{}, d.MessagingServiceSIDs...),
 		CreatedAt:            d.CreatedAt.UTC(),
 		UpdatedAt:            d.UpdatedAt.UTC(),
 	}
@@ -182,6 +186,9 @@ func (s *Store) GetDomain(ctx context.Context, sc Scope, id string) (*Domain, er
 	if err != nil {
 		return nil, internal("get domain", err)
 	}
+	if err := s.fillMessagingServices(ctx, []*Domain{&d}); err != nil {
+		return nil, err
+	}
 	return &d, nil
 }
 
@@ -239,6 +246,9 @@ func (s *Store) ListDomains(ctx context.Context, sc Scope, q DomainQuery) (Domai
 	if len(rows) > limit {
 		page.Domains = rows[:limit]
 		page.Next = encodeCursor(rows[limit-1].ID)
+	}
+	if err := s.fillMessagingServices(ctx, page.Domains); err != nil {
+		return DomainPage{}, err
 	}
 	return page, nil
 }
