@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/linkgate/linkgate/models"
+	"github.com/linkgate/linkgate/workflows"
 )
 
 // Config is what the HTTP layer needs. Store and Logger are required.
@@ -28,6 +29,9 @@ type Config struct {
 	Registry *prometheus.Registry
 	// Version is shown by /healthz.
 	Version string
+	// Workflows runs onboarding; without it the workflow endpoints answer
+	// 503.
+	Workflows *workflows.Engine
 }
 
 // Handler serves linkgate's HTTP API.
@@ -97,6 +101,19 @@ func (h *Handler) routes() {
 	api.GET("/domains/:id", h.getDomain)
 	api.DELETE("/domains/:id", h.deleteDomain)
 	api.GET("/domains/:id/events", h.listDomainEvents)
+	api.POST("/domains/:id/configure", h.needWorkflows, h.configureDomain)
+	api.POST("/domains/:id/domain-sid", h.needWorkflows, h.submitDomainSID)
+	api.POST("/domains/:id/retry", h.needWorkflows, h.retryDomain)
+	api.POST("/domains/:id/messaging-services", h.needWorkflows, h.attachMessagingService)
+	api.DELETE("/domains/:id/messaging-services/:sid", h.needWorkflows, h.detachMessagingService)
+}
+
+func (h *Handler) needWorkflows(c *gin.Context) {
+	if h.cfg.Workflows == nil {
+		fail(c, &models.Error{Kind: models.KindUnavailable, Code: "workflows_unavailable", Detail: "the workflow engine is not running"})
+		return
+	}
+	c.Next()
 }
 
 func limitBody(c *gin.Context) {

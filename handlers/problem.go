@@ -21,6 +21,7 @@ var statusOf = map[models.Kind]int{
 	models.KindTooLarge:     http.StatusRequestEntityTooLarge,
 	models.KindInvalid:      http.StatusUnprocessableEntity,
 	models.KindInternal:     http.StatusInternalServerError,
+	models.KindUnavailable:  http.StatusServiceUnavailable,
 }
 
 // Problem is an RFC 9457 problem document with linkgate's stable code and

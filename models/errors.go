@@ -20,6 +20,7 @@ const (
 	KindForbidden    Kind = "forbidden"    // role or plan forbids (403)
 	KindUnauthorized Kind = "unauthorized" // no or bad credentials (401)
 	KindTooLarge     Kind = "too_large"    // body over the limit (413)
+	KindUnavailable  Kind = "unavailable"  // a provider is down for now; try again (503)
 	KindInternal     Kind = "internal"     // a fault; details are never shown (500)
 )
 

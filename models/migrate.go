@@ -147,3 +147,27 @@ func applyMigration(ctx context.Context, conn *sql.Conn, d Dialect, m Migration)
 	}
 	return nil
 }
+
+// WithMigrationLock runs fn while holding the migration lock (PostgreSQL's
+// advisory lock; SQLite has one process and needs none), so that other
+// migrations, such as River's, are also applied once when replicas start
+// together.
+func WithMigrationLock(ctx context.Context, db *DB, fn func() error) error {
+	if db.Dialect != Postgres {
+		return fn()
+	}
+	conn, err := db.SQL.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock($1)", advisoryLockKey); err != nil {
+		return fmt.Errorf("take migration lock: %w", err)
+	}
+	defer func() {
+		unlockCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_, _ = conn.ExecContext(unlockCtx, "SELECT pg_advisory_unlock($1)", advisoryLockKey)
+	}()
+	return fn()
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/linkgate/linkgate/models"
+	"github.com/linkgate/linkgate/workflows"
 )
 
 // migrate applies migrations and reports them.
@@ -20,6 +21,9 @@ func (m *Main) migrate(ctx context.Context, args []string) error {
 		return err
 	}
 	defer db.Close()
+	if err := workflows.MigrateRiver(ctx, db); err != nil {
+		return fmt.Errorf("river migrations: %w", err)
+	}
 	fmt.Fprintln(m.Stdout, "linkgate: database is up to date")
 	return nil
 }

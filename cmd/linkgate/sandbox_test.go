@@ -143,7 +143,8 @@ func TestSandboxControlSurvivesRestart(t *testing.T) {
 
 func TestSandboxEndpointsOnlyInSandboxMode(t *testing.T) {
 	env := map[string]string{"LINKGATE_DATA_DIR": t.TempDir(), "LINKGATE_BOOTSTRAP_ADMIN_KEY": "lgk_admin_sandbox_test_key_0123456789",
-		"TWILIO_ACCOUNT_SID": "AC0123456789abcdef0123456789abcdef", "TWILIO_AUTH_TOKEN": "secret0123"}
+		"TWILIO_ACCOUNT_SID": "AC0123456789abcdef0123456789abcdef", "TWILIO_AUTH_TOKEN": "secret0123",
+		"LINKGATE_SECRET_KEYS": "k1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="}
 	r := start(t, env)
 	if res := call(t, "GET", "http://"+r.addr+"/_sandbox", ""); res.status != 404 {
 		t.Fatalf("GET /_sandbox outside sandbox mode: %d", res.status)

@@ -43,21 +43,41 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		return err
 	}
 
+	var world *sandboxWorld
+	if cfg.SandboxMode() {
+		if world, err = newSandboxWorld(ctx, cfg, store, log); err != nil {
+			return err
+		}
+	}
+	engine, err := m.startWorkflows(ctx, cfg, store, world, log)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		stopCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := engine.Stop(stopCtx); err != nil {
+			log.Warn("stopping the job engine", slog.String("error", err.Error()))
+		}
+	}()
 	h, err := handlers.New(handlers.Config{
-		Store:   store,
-		Logger:  log,
-		DNS:     models.DNSDefaults{Target: cfg.CNAMETarget, TTL: cfg.CNAMETTL},
-		Version: version(),
+		Store:     store,
+		Logger:    log,
+		DNS:       models.DNSDefaults{Target: cfg.CNAMETarget, TTL: cfg.CNAMETTL},
+		Version:   version(),
+		Workflows: engine,
+		Ready: func(ctx context.Context) error {
+			if err := db.Ping(ctx); err != nil {
+				return err
+			}
+			return engine.Ready(ctx)
+		},
 	})
 	if err != nil {
 		return err
 	}
 	var root http.Handler = h
-	if cfg.SandboxMode() {
-		world, err := newSandboxWorld(ctx, cfg, store, log)
-		if err != nil {
-			return err
-		}
+	if world != nil {
 		root = withSandbox(world.sandbox, h)
 	}
 	srv := &http.Server{

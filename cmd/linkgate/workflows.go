@@ -1,0 +1,87 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/linkgate/linkgate/models"
+	"github.com/linkgate/linkgate/providers"
+	"github.com/linkgate/linkgate/providers/cloudflare"
+	"github.com/linkgate/linkgate/providers/dnscheck"
+	"github.com/linkgate/linkgate/providers/twilio"
+	"github.com/linkgate/linkgate/workflows"
+)
+
+// loadKeyRing reads LINKGATE_SECRET_KEYS; in sandbox mode without it, a
+// key kept in the data directory (made on first use).
+func (m *Main) loadKeyRing(cfg Config, log *slog.Logger) (*models.KeyRing, error) {
+	if v := m.Getenv("LINKGATE_SECRET_KEYS"); v != "" {
+		return models.ParseKeyRing(v)
+	}
+	if !cfg.SandboxMode() {
+		return nil, errors.New("LINKGATE_SECRET_KEYS is required outside sandbox mode (a comma-separated list of id:base64 32-byte keys; the first encrypts)")
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, err
+	}
+	path := filepath.Join(cfg.DataDir, "secret-keys")
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		data = []byte(models.NewKeyRingValue("sandbox1"))
+		if err := os.WriteFile(path, data, 0o600); err != nil {
+			return nil, fmt.Errorf("keep the sandbox secret key: %w", err)
+		}
+		log.Warn("sandbox mode: generated a secret key for credentials at rest", slog.String("file", path))
+	} else if err != nil {
+		return nil, err
+	}
+	return models.ParseKeyRing(strings.TrimSpace(string(data)))
+}
+
+// liveProviders builds the adapters that talk to the real services.
+func liveProviders(cfg Config) (map[string]providers.DNSFactory, providers.LinkShortening, providers.Resolver, error) {
+	ls, err := twilio.New(twilio.Config{AccountSID: cfg.TwilioSID, AuthToken: cfg.TwilioToken})
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	res, err := dnscheck.New(dnscheck.Config{})
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return map[string]providers.DNSFactory{"cloudflare": cloudflare.Factory(cloudflare.Config{})}, ls, res, nil
+}
+
+// startWorkflows builds and starts the onboarding engine.
+func (m *Main) startWorkflows(ctx context.Context, cfg Config, store *models.Store, world *sandboxWorld, log *slog.Logger) (*workflows.Engine, error) {
+	if err := workflows.MigrateRiver(ctx, store.DB()); err != nil {
+		return nil, fmt.Errorf("river migrations: %w", err)
+	}
+	keys, err := m.loadKeyRing(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	wc := workflows.Config{Store: store, Logger: log, Keys: keys, PublicURL: cfg.PublicURL, Intervals: workflows.DefaultIntervals()}
+	if world != nil {
+		wc.DNS = map[string]providers.DNSFactory{"cloudflare": world.dnsFactory}
+		wc.LinkShortening, wc.Resolver = world.linkShortening, world.resolver
+		wc.Intervals = workflows.SandboxIntervals()
+	} else {
+		wc.DNS, wc.LinkShortening, wc.Resolver, err = liveProviders(cfg)
+		if err != nil {
+			return nil, err
+		}
+	}
+	engine, err := workflows.New(wc)
+	if err != nil {
+		return nil, err
+	}
+	if err := engine.Start(ctx); err != nil {
+		return nil, err
+	}
+	return engine, nil
+}

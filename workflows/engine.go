@@ -1,0 +1,231 @@
+// Package workflows holds linkgate's durable processes on River. The
+// workflow state is the domain row; River only carries "run step X for
+// domain Y". Every step ends in one transaction that updates the domain,
+// writes its timeline event, enqueues the next step (InsertTx) and
+// completes its own job (JobCompleteTx), so a crash at any point either
+// repeats a whole step or nothing. Provider calls are idempotent (look
+// before create, "already attached" is success), so a repeated step is
+// harmless.
+//
+// Errors are control signals: a transient provider error is retried with
+// backoff (or snoozed for the provider's Retry-After) and shown as the
+// domain's status_reason; a permanent one moves the domain to failed with
+// a reason a person can act on, remembering the step so that Retry resumes
+// there. Polls (DNS, certificate) snooze with a deadline carried in the
+// job's args.
+package workflows
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivermigrate"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/linkgate/linkgate/models"
+	"github.com/linkgate/linkgate/providers"
+)
+
+// Intervals is the retry and polling policy (README "Retry policy").
+type Intervals struct {
+	DNSFirst     time.Duration // DNS checks start this often...
+	DNSFastPhase time.Duration // ...for this long,
+	DNSMax       time.Duration // then back off (doubling) up to this,
+	DNSDeadline  time.Duration // until this long after the check started.
+	CertFirst    time.Duration // certificate polls: first interval,
+	CertMax      time.Duration // backing off (doubling) up to this,
+	CertDeadline time.Duration // until this long after the request.
+	FetchPoll    time.Duration // how often idle workers look for jobs
+	MaxAttempts  int           // transient failures of one step before it fails
+}
+
+// DefaultIntervals is the production policy.
+func DefaultIntervals() Intervals {
+	return Intervals{
+		DNSFirst: 30 * time.Second, DNSFastPhase: 10 * time.Minute, DNSMax: 30 * time.Minute, DNSDeadline: 48 * time.Hour,
+		CertFirst: 30 * time.Second, CertMax: 10 * time.Minute, CertDeadline: 72 * time.Hour,
+		FetchPoll: time.Second, MaxAttempts: 12,
+	}
+}
+
+// SandboxIntervals is the policy of sandbox mode and tests: an onboarding
+// finishes in seconds.
+func SandboxIntervals() Intervals {
+	return Intervals{
+		DNSFirst: 100 * time.Millisecond, DNSFastPhase: 2 * time.Second, DNSMax: 500 * time.Millisecond, DNSDeadline: 2 * time.Minute,
+		CertFirst: 100 * time.Millisecond, CertMax: 500 * time.Millisecond, CertDeadline: 2 * time.Minute,
+		FetchPoll: 50 * time.Millisecond, MaxAttempts: 12,
+	}
+}
+
+// Config wires the engine. Store, LinkShortening, Resolver and Keys are
+// required; DNS maps provider names ("cloudflare") to factories.
+type Config struct {
+	Store          *models.Store
+	Logger         *slog.Logger
+	DNS            map[string]providers.DNSFactory
+	LinkShortening providers.LinkShortening
+	Resolver       providers.Resolver
+	Keys           *models.KeyRing
+	// PublicURL is linkgate's base URL; Twilio's click callback goes to
+	// PublicURL + ClickPath.
+	PublicURL string
+	Intervals Intervals
+	Workers   int    // concurrent jobs per process (default 10)
+	ClientID  string // River client id (default: River's)
+	// RetryBackoff overrides River's retry delay for transient errors
+	// (tests; nil = River's attempt^4 seconds with jitter).
+	RetryBackoff func(attempt int) time.Duration
+}
+
+// ClickPath is where Twilio reports clicks on shortened links.
+const ClickPath = "/twilio/clicks"
+
+// Engine runs the workflows and offers the human steps to the handlers.
+type Engine struct {
+	cfg    Config
+	store  *models.Store
+	log    *slog.Logger
+	driver riverdriver.Driver[*sql.Tx]
+	client *river.Client[*sql.Tx]
+}
+
+func driverFor(db *models.DB) riverdriver.Driver[*sql.Tx] {
+	if db.Dialect == models.Postgres {
+		return riverdatabasesql.New(db.SQL)
+	}
+	return riversqlite.New(db.SQL)
+}
+
+// MigrateRiver applies River's own migrations (on PostgreSQL under the same
+// advisory lock as linkgate's).
+func MigrateRiver(ctx context.Context, db *models.DB) error {
+	return models.WithMigrationLock(ctx, db, func() error {
+		m, err := rivermigrate.New(driverFor(db), nil)
+		if err != nil {
+			return err
+		}
+		_, err = m.Migrate(ctx, rivermigrate.DirectionUp, nil)
+		return err
+	})
+}
+
+// New validates the configuration and builds the River client (not
+// started).
+func New(cfg Config) (*Engine, error) {
+	switch {
+	case cfg.Store == nil:
+		return nil, errors.New("workflows: Store is required")
+	case cfg.LinkShortening == nil:
+		return nil, errors.New("workflows: LinkShortening is required")
+	case cfg.Resolver == nil:
+		return nil, errors.New("workflows: Resolver is required")
+	case cfg.Keys == nil:
+		return nil, errors.New("workflows: Keys is required")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Intervals == (Intervals{}) {
+		cfg.Intervals = DefaultIntervals()
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = 10
+	}
+	e := &Engine{cfg: cfg, store: cfg.Store, log: cfg.Logger, driver: driverFor(cfg.Store.DB())}
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &ensureCNAMEWorker{e: e})
+	river.AddWorker(workers, &verifyDNSWorker{e: e})
+	river.AddWorker(workers, &validateTwilioDNSWorker{e: e})
+	river.AddWorker(workers, &requestCertWorker{e: e})
+	river.AddWorker(workers, &pollCertWorker{e: e})
+	river.AddWorker(workers, &configureDomainWorker{e: e})
+	rc := &river.Config{
+		ID:                   cfg.ClientID,
+		Logger:               cfg.Logger.With(slog.String("component", "river")),
+		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
+		Workers:              workers,
+		FetchPollInterval:    cfg.Intervals.FetchPoll,
+		FetchCooldown:        min(cfg.Intervals.FetchPoll, 100*time.Millisecond),
+		MaxAttempts:          cfg.Intervals.MaxAttempts,
+		JobTimeout:           2 * time.Minute,
+		RescueStuckJobsAfter: 5 * time.Minute,
+		PollOnly:             true,
+	}
+	if cfg.RetryBackoff != nil {
+		rc.RetryPolicy = retryPolicy(cfg.RetryBackoff)
+	}
+	client, err := river.NewClient(e.driver, rc)
+	if err != nil {
+		return nil, fmt.Errorf("workflows: %w", err)
+	}
+	e.client = client
+	return e, nil
+}
+
+type retryPolicy func(attempt int) time.Duration
+
+func (p retryPolicy) NextRetry(job *rivertype.JobRow) time.Time {
+	return time.Now().Add(p(job.Attempt))
+}
+
+// Start runs the workers. On SQLite (one process by design) jobs left
+// running by a crashed process are made available again first.
+func (e *Engine) Start(ctx context.Context) error {
+	db := e.store.DB()
+	if db.Dialect == models.SQLite {
+		if _, err := db.SQL.ExecContext(ctx, `UPDATE river_job SET state = 'available', scheduled_at = CURRENT_TIMESTAMP WHERE state = 'running'`); err != nil {
+			return fmt.Errorf("workflows: resume jobs: %w", err)
+		}
+	}
+	return e.client.Start(ctx)
+}
+
+// Stop waits for running jobs to finish (until ctx ends, then cancels them).
+func (e *Engine) Stop(ctx context.Context) error {
+	err := e.client.Stop(ctx)
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return e.client.StopAndCancel(context.Background())
+	}
+	return err
+}
+
+// Ready reports whether the job engine can reach its tables.
+func (e *Engine) Ready(ctx context.Context) error {
+	var n int
+	return e.store.DB().SQL.QueryRowContext(ctx, "SELECT count(*) FROM river_queue").Scan(&n)
+}
+
+// uniqueStep makes "one pending job per step per domain": a second enqueue
+// of the same step (double click, concurrent requests) is a no-op, while a
+// step that completed can run again (retry).
+var uniqueStep = river.UniqueOpts{ByArgs: true, ByState: []rivertype.JobState{
+	rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning,
+	rivertype.JobStateRetryable, rivertype.JobStateScheduled,
+}}
+
+// insertTx enqueues a step in the caller's transaction.
+func (e *Engine) insertTx(ctx context.Context, tx *sql.Tx, args river.JobArgs) error {
+	_, err := e.client.InsertTx(ctx, tx, args, &river.InsertOpts{UniqueOpts: uniqueStep})
+	if err != nil {
+		return fmt.Errorf("enqueue %s: %w", args.Kind(), err)
+	}
+	return nil
+}
+
+// completeTx completes the running job in the caller's transaction.
+func completeTx[T river.JobArgs](ctx context.Context, tx *sql.Tx, job *river.Job[T]) error {
+	_, err := river.JobCompleteTx[riverdriver.Driver[*sql.Tx]](ctx, tx, job)
+	return err
+}
+
+// sqlTxAlias keeps signatures short.
+type sqlTxAlias = sql.Tx

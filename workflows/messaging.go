@@ -1,0 +1,109 @@
+package workflows
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"gorm.io/gorm"
+
+	"github.com/linkgate/linkgate/models"
+	"github.com/linkgate/linkgate/providers"
+)
+
+// AttachMessagingService links a Messaging Service to a configured domain
+// at Twilio and records it. It reports created=false when the service was
+// already attached here. A service attached to another domain is a
+// conflict naming that domain, unless move is set: then it is detached
+// there first.
+func (e *Engine) AttachMessagingService(ctx context.Context, sc models.Scope, domainID, msSID string, move bool, actor string) (*models.Domain, bool, error) {
+	if !providers.ValidMessagingServiceSID(msSID) {
+		return nil, false, models.Invalid("invalid_messaging_service_sid", "messaging_service_sid", "must be MG followed by 32 hexadecimal characters")
+	}
+	d, err := e.store.GetDomain(ctx, sc, domainID)
+	if err != nil {
+		return nil, false, err
+	}
+	if d.Status != models.StatusConfigured {
+		return nil, false, wrongState(d, "given Messaging Services", "configured")
+	}
+	owner, err := e.store.MessagingServiceOwner(ctx, msSID)
+	if err != nil && !errors.Is(err, models.ErrNotFound) {
+		return nil, false, err
+	}
+	if owner != nil && owner.ID == d.ID {
+		return d, false, nil
+	}
+	if owner != nil {
+		if !move {
+			return nil, false, inUse(msSID, owner.Host)
+		}
+		if err := e.cfg.LinkShortening.DetachMessagingService(ctx, owner.DomainSID, msSID); err != nil {
+			return nil, false, linkError(err)
+		}
+	}
+	err = e.cfg.LinkShortening.AttachMessagingService(ctx, d.DomainSID, msSID)
+	var iu *providers.InUseError
+	if errors.As(err, &iu) && move && iu.DomainSID != "" {
+		// Attached at Twilio to a domain linkgate does not track.
+		if err := e.cfg.LinkShortening.DetachMessagingService(ctx, iu.DomainSID, msSID); err != nil {
+			return nil, false, linkError(err)
+		}
+		err = e.cfg.LinkShortening.AttachMessagingService(ctx, d.DomainSID, msSID)
+	}
+	if errors.As(err, &iu) {
+		return nil, false, inUse(msSID, iu.DomainSID)
+	}
+	if err != nil {
+		return nil, false, linkError(err)
+	}
+	err = e.store.Tx(ctx, func(tx *gorm.DB, _ *sqlTxAlias) error {
+		if owner != nil {
+			if _, err := e.store.DetachMessagingServiceTx(tx, owner, msSID, actor); err != nil {
+				return err
+			}
+		}
+		return e.store.AttachMessagingServiceTx(tx, d, msSID, actor)
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	d.MessagingServiceSIDs = append(d.MessagingServiceSIDs, msSID)
+	return d, true, nil
+}
+
+// DetachMessagingService unlinks a Messaging Service from the domain at
+// Twilio and forgets it. Not attached here is not found.
+func (e *Engine) DetachMessagingService(ctx context.Context, sc models.Scope, domainID, msSID, actor string) error {
+	d, err := e.store.GetDomain(ctx, sc, domainID)
+	if err != nil {
+		return err
+	}
+	attached := false
+	for _, s := range d.MessagingServiceSIDs {
+		attached = attached || s == msSID
+	}
+	if !attached {
+		return models.NotFound("messaging service")
+	}
+	if err := e.cfg.LinkShortening.DetachMessagingService(ctx, d.DomainSID, msSID); err != nil {
+		return linkError(err)
+	}
+	return e.store.Tx(ctx, func(tx *gorm.DB, _ *sqlTxAlias) error {
+		_, err := e.store.DetachMessagingServiceTx(tx, d, msSID, actor)
+		return err
+	})
+}
+
+func inUse(msSID, other string) error {
+	e := models.Conflict("messaging_service_in_use", "messaging_service_sid",
+		fmt.Sprintf("messaging service %s is attached to %s; send \"move\": true to move it here", msSID, other))
+	return e
+}
+
+func linkError(err error) error {
+	if providers.IsTransient(err) {
+		return unavailable(err)
+	}
+	return &models.Error{Kind: models.KindInternal, Code: "internal", Detail: "Twilio refused the change", Err: err}
+}

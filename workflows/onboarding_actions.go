@@ -1,0 +1,222 @@
+package workflows
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/riverqueue/river"
+	"gorm.io/gorm"
+
+	"github.com/linkgate/linkgate/models"
+	"github.com/linkgate/linkgate/providers"
+)
+
+// The human steps of onboarding: each checks its input (with the provider
+// when needed), then moves the domain and enqueues the next job in one
+// transaction.
+
+// ConfigureInput chooses how the DNS record gets made.
+type ConfigureInput struct {
+	Mode        models.SetupMode
+	Provider    string
+	Credentials map[string]string
+}
+
+// configurable are the statuses a setup can be chosen in.
+var configurable = map[models.Status]bool{models.StatusPending: true, models.StatusAwaitingClient: true}
+
+// Configure starts onboarding: "self" checks the credentials with the
+// provider (and that it holds the domain's zone) before anything is
+// stored; "manual" starts watching DNS for the record the client adds.
+func (e *Engine) Configure(ctx context.Context, sc models.Scope, domainID string, in ConfigureInput, actor string) (*models.Domain, error) {
+	d, err := e.store.GetDomain(ctx, sc, domainID)
+	if err != nil {
+		return nil, err
+	}
+	if !configurable[d.Status] {
+		return nil, wrongState(d, "configured", "pending")
+	}
+	switch in.Mode {
+	case models.SetupSelf:
+		return e.configureSelf(ctx, d, in, actor)
+	case models.SetupManual:
+		now := time.Now()
+		return d, e.store.Tx(ctx, func(tx *gorm.DB, sqlTx *sqlTxAlias) error {
+			if err := e.store.ApplyTx(tx, d, models.Change{To: models.StatusDNSPending, SetupMode: models.SetupManual,
+				DNSStatus: models.DNSPropagating, Reason: "manual setup: waiting for the client's CNAME", Actor: actor}); err != nil {
+				return err
+			}
+			return e.insertTx(ctx, sqlTx, VerifyDNSArgs{DomainID: d.ID, Started: now, Deadline: now.Add(e.cfg.Intervals.DNSDeadline)})
+		})
+	case models.SetupForwardLogin:
+		return nil, models.Invalid("invalid_mode", "mode", "to forward the setup to the client, use POST /domains/{id}/forward-login")
+	}
+	return nil, models.Invalid("invalid_mode", "mode", "must be self or manual")
+}
+
+func (e *Engine) configureSelf(ctx context.Context, d *models.Domain, in ConfigureInput, actor string) (*models.Domain, error) {
+	f, ok := e.cfg.DNS[in.Provider]
+	if !ok {
+		names := make([]string, 0, len(e.cfg.DNS))
+		for n := range e.cfg.DNS {
+			names = append(names, n)
+		}
+		return nil, models.Invalid("invalid_provider", "provider", "must be one of: "+strings.Join(names, ", "))
+	}
+	token := strings.TrimSpace(in.Credentials["api_token"])
+	if token == "" {
+		return nil, models.Invalid("invalid_credentials", "credentials.api_token", "is required")
+	}
+	creds := map[string]string{"api_token": token}
+	dns, err := f(creds)
+	if err != nil {
+		return nil, credentialError(err)
+	}
+	if err := dns.CheckCredentials(ctx); err != nil {
+		return nil, credentialError(err)
+	}
+	if _, err := dns.Zone(ctx, d.Host); err != nil {
+		if errors.Is(err, providers.ErrZoneNotFound) {
+			return nil, models.Invalid("zone_not_found", "credentials.api_token",
+				fmt.Sprintf("this token cannot see a zone that holds %s; give a token for the %s zone", d.Host, d.Apex))
+		}
+		return nil, credentialError(err)
+	}
+	return d, e.store.Tx(ctx, func(tx *gorm.DB, sqlTx *sqlTxAlias) error {
+		if err := e.store.SaveDNSCredentialsTx(tx, e.cfg.Keys, d.ID, in.Provider, creds); err != nil {
+			return err
+		}
+		if err := e.store.ApplyTx(tx, d, models.Change{To: models.StatusDNSPending, SetupMode: models.SetupSelf,
+			DNSStatus: models.DNSCreating, Reason: "self setup with " + in.Provider + ": creating the CNAME", Actor: actor}); err != nil {
+			return err
+		}
+		return e.insertTx(ctx, sqlTx, EnsureCNAMEArgs{DomainID: d.ID})
+	})
+}
+
+func credentialError(err error) error {
+	if providers.IsTransient(err) {
+		return unavailable(err)
+	}
+	if errors.Is(err, providers.ErrInvalidCredentials) {
+		return models.Invalid("invalid_credentials", "credentials.api_token", "the DNS provider refused these credentials")
+	}
+	return models.Invalid("invalid_credentials", "credentials.api_token", err.Error())
+}
+
+func unavailable(err error) error {
+	return &models.Error{Kind: models.KindUnavailable, Code: "provider_unavailable",
+		Detail: "a provider did not answer; try again shortly", Err: err}
+}
+
+func wrongState(d *models.Domain, what string, allowed ...string) error {
+	return &models.Error{Kind: models.KindConflict, Code: "invalid_state",
+		Detail: fmt.Sprintf("the domain is %s; it can be %s only when %s", d.Status, what, strings.Join(allowed, " or "))}
+}
+
+// sidAccepted are the statuses a Domain SID can be given in ("at any
+// time" before the certificate is requested).
+var sidAccepted = map[models.Status]bool{
+	models.StatusPending: true, models.StatusAwaitingClient: true, models.StatusDNSPending: true, models.StatusAwaitingDomainSID: true,
+}
+
+// SubmitDomainSID records the Twilio Domain SID after confirming with
+// Twilio that it exists and names this domain's host. Once DNS is
+// verified it moves the domain on to the certificate.
+func (e *Engine) SubmitDomainSID(ctx context.Context, sc models.Scope, domainID, sid, actor string) (*models.Domain, error) {
+	sid = strings.TrimSpace(sid)
+	if !providers.ValidDomainSID(sid) {
+		return nil, models.Invalid("invalid_domain_sid", "domain_sid", "must be DN followed by 32 hexadecimal characters, as shown in the Twilio Console")
+	}
+	d, err := e.store.GetDomain(ctx, sc, domainID)
+	if err != nil {
+		return nil, err
+	}
+	if !sidAccepted[d.Status] {
+		if d.DomainSID == sid {
+			return d, nil
+		}
+		return nil, wrongState(d, "given a Domain SID", "pending", "dns_pending", "awaiting_domain_sid")
+	}
+	cert, err := e.cfg.LinkShortening.Certificate(ctx, sid)
+	switch {
+	case errors.Is(err, providers.ErrNotFound):
+		return nil, models.Invalid("domain_sid_mismatch", "domain_sid", "Twilio knows no domain with this SID in this account")
+	case err != nil && providers.IsTransient(err):
+		return nil, unavailable(err)
+	case err != nil:
+		return nil, &models.Error{Kind: models.KindInternal, Code: "internal", Detail: "check the Domain SID", Err: err}
+	case !providers.SameHost(hostOf(cert.DomainName), d.Host):
+		return nil, models.Invalid("domain_sid_mismatch", "domain_sid",
+			fmt.Sprintf("this SID is for %s, not %s", hostOf(cert.DomainName), d.Host))
+	}
+	return d, e.store.Tx(ctx, func(tx *gorm.DB, sqlTx *sqlTxAlias) error {
+		c := models.Change{DomainSID: &sid, Reason: "Twilio Domain SID " + sid + " recorded", Actor: actor}
+		if d.Status != models.StatusAwaitingDomainSID {
+			return e.store.ApplyTx(tx, d, c)
+		}
+		c.To = models.StatusSSLPending
+		if err := e.store.ApplyTx(tx, d, c); err != nil {
+			return err
+		}
+		now := time.Now()
+		return e.insertTx(ctx, sqlTx, ValidateTwilioDNSArgs{DomainID: d.ID, Started: now, Deadline: now.Add(e.cfg.Intervals.DNSDeadline)})
+	})
+}
+
+// hostOf turns Twilio's domain_name ("https://ls.acme.com") into a host.
+func hostOf(s string) string {
+	if u, err := url.Parse(s); err == nil && u.Host != "" {
+		return u.Hostname()
+	}
+	return strings.TrimSuffix(s, "/")
+}
+
+// Retry resumes a failed domain from the step that failed.
+func (e *Engine) Retry(ctx context.Context, sc models.Scope, domainID, actor string) (*models.Domain, error) {
+	d, err := e.store.GetDomain(ctx, sc, domainID)
+	if err != nil {
+		return nil, err
+	}
+	if d.Status != models.StatusFailed {
+		return nil, wrongState(d, "retried", "failed")
+	}
+	now := time.Now()
+	iv := e.cfg.Intervals
+	var (
+		to   models.Status
+		next river.JobArgs
+		c    models.Change
+	)
+	switch d.FailedStep {
+	case stepEnsureCNAME:
+		to, next, c.DNSStatus = models.StatusDNSPending, EnsureCNAMEArgs{DomainID: d.ID}, models.DNSCreating
+	case stepVerifyDNS:
+		to, next, c.DNSStatus = models.StatusDNSPending, VerifyDNSArgs{DomainID: d.ID, Started: now, Deadline: now.Add(iv.DNSDeadline)}, models.DNSPropagating
+	case stepValidateTwilioDNS:
+		to, next = models.StatusSSLPending, ValidateTwilioDNSArgs{DomainID: d.ID, Started: now, Deadline: now.Add(iv.DNSDeadline)}
+	case stepRequestCert:
+		to, next, c.SSLStatus = models.StatusSSLPending, RequestCertArgs{DomainID: d.ID}, models.SSLNone
+	case stepPollCert:
+		to, next, c.SSLStatus = models.StatusSSLPending, PollCertArgs{DomainID: d.ID, Started: now, Deadline: now.Add(iv.CertDeadline)}, models.SSLRequested
+	case stepConfigureDomain:
+		to, next = models.StatusSSLPending, ConfigureDomainArgs{DomainID: d.ID}
+	default:
+		to = models.StatusPending
+	}
+	empty := ""
+	c.To, c.Reason, c.Actor, c.StatusReason, c.FailedStep = to, "retry", actor, &empty, &empty
+	return d, e.store.Tx(ctx, func(tx *gorm.DB, sqlTx *sqlTxAlias) error {
+		if err := e.store.ApplyTx(tx, d, c); err != nil {
+			return err
+		}
+		if next == nil {
+			return nil
+		}
+		return e.insertTx(ctx, sqlTx, next)
+	})
+}
