@@ -259,7 +259,9 @@ func TestReadmeWalkthrough(t *testing.T) {
 	}
 	for _, want := range []string{`"host": "ls.acme.com"`, `"status": "pending"`, `"lsct.ashburn.us1.twilio.com."`,
 		`"code": "invalid_domain"`, `"field": "domain"`, `"code": "domain_taken"`, `"Acme Inc"`, `"to": "pending"`,
-		`"account_sid": "AC`, `"acme.com"`, `"domain_sid": "DN`, `"type": "CNAME"`, `"provider": "cloudflare"`, `"data": []`} {
+		`"account_sid": "AC`, `"domain_sid": "DN`, `"type": "CNAME"`, `"provider": "cloudflare"`, `"data": []`,
+		`"comment": "managed by linkgate"`, `"status": "configured"`, `"ssl_status": "active"`, `"MG0123456789abcdef0123456789abcdef"`,
+		`ssl_pending -> configured: domain configured for link shortening`} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("walk-through output lacks %s:\n%s", want, out.String())
 		}
