@@ -33,6 +33,7 @@ type Domain struct {
 	DomainSID     string    `gorm:"column:domain_sid;not null"`
 	CertExpiresAt *time.Time
 	FailedStep    string    `gorm:"not null"` // the workflow step a failed domain resumes from
+	Version       int       `gorm:"not null"` // bumped by every ApplyTx
 	CreatedAt     time.Time `gorm:"not null"`
 	UpdatedAt     time.Time `gorm:"not null"`
 

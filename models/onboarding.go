@@ -57,8 +57,9 @@ type Change struct {
 	CertExpires  *time.Time
 }
 
-// ApplyTx applies c to d inside tx, provided the domain still has the
-// status d was read with (otherwise a conflict: someone else moved it). It
+// ApplyTx applies c to d inside tx, provided the domain is still the
+// version d was read at (otherwise a conflict: a concurrent step or person
+// changed it, and the caller must read it again). It
 // checks the transition table, updates the row and writes the timeline
 // event. d is updated in memory.
 func (s *Store) ApplyTx(tx *gorm.DB, d *Domain, c Change) error {
@@ -71,7 +72,7 @@ func (s *Store) ApplyTx(tx *gorm.DB, d *Domain, c Change) error {
 		to = c.To
 	}
 	now := s.Now()
-	upd := map[string]any{"status": to, "updated_at": now}
+	upd := map[string]any{"status": to, "updated_at": now, "version": gorm.Expr("version + 1")}
 	if c.DNSStatus != "" {
 		upd["dns_status"] = c.DNSStatus
 	}
@@ -93,7 +94,7 @@ func (s *Store) ApplyTx(tx *gorm.DB, d *Domain, c Change) error {
 	if c.CertExpires != nil {
 		upd["cert_expires_at"] = *c.CertExpires
 	}
-	res := tx.Model(&Domain{}).Where("id = ? AND status = ?", d.ID, from).Updates(upd)
+	res := tx.Model(&Domain{}).Where("id = ? AND status = ? AND version = ?", d.ID, from, d.Version).Updates(upd)
 	if res.Error != nil {
 		return internal("update domain", res.Error)
 	}
@@ -105,6 +106,7 @@ func (s *Store) ApplyTx(tx *gorm.DB, d *Domain, c Change) error {
 		return internal("write event", err)
 	}
 	d.Status, d.UpdatedAt = to, now
+	d.Version++
 	if c.DNSStatus != "" {
 		d.DNSStatus = c.DNSStatus
 	}
