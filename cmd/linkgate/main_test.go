@@ -183,7 +183,7 @@ func TestAdminCreateKeyMigrateVersion(t *testing.T) {
 func TestServeOnPostgres(t *testing.T) {
 	url := dbtest.PostgresURL(t)
 	key := "lgk_admin_postgres_test_key_0123456789"
-	env := map[string]string{"DATABASE_URL": url, "LINKGATE_BOOTSTRAP_ADMIN_KEY": key}
+	env := map[string]string{"DATABASE_URL": url, "LINKGATE_BOOTSTRAP_ADMIN_KEY": key, "LINKGATE_DATA_DIR": t.TempDir()}
 	// Three replicas start together on one database: migrations run once.
 	var wg sync.WaitGroup
 	rs := make([]*running, 3)
