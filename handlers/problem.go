@@ -18,6 +18,7 @@ var statusOf = map[models.Kind]int{
 	models.KindNotFound:     http.StatusNotFound,
 	models.KindMethod:       http.StatusMethodNotAllowed,
 	models.KindConflict:     http.StatusConflict,
+	models.KindGone:         http.StatusGone,
 	models.KindTooLarge:     http.StatusRequestEntityTooLarge,
 	models.KindInvalid:      http.StatusUnprocessableEntity,
 	models.KindInternal:     http.StatusInternalServerError,

@@ -17,6 +17,7 @@ const (
 	KindNotFound     Kind = "not_found"    // missing, or not visible to the caller (404)
 	KindMethod       Kind = "method"       // the path exists but not with this method (405)
 	KindConflict     Kind = "conflict"     // duplicate or wrong state (409)
+	KindGone         Kind = "gone"         // existed, but is used up or expired (410)
 	KindForbidden    Kind = "forbidden"    // role or plan forbids (403)
 	KindUnauthorized Kind = "unauthorized" // no or bad credentials (401)
 	KindTooLarge     Kind = "too_large"    // body over the limit (413)

@@ -76,3 +76,30 @@ func (s *Store) UserExists(ctx context.Context, email string) (bool, error) {
 	err := s.gorm(ctx).Model(&User{}).Where("email = ?", email).Count(&n).Error
 	return n > 0, internal("find user", err)
 }
+
+// VerifyPassword returns the user with this e-mail if the password is
+// right; otherwise one error for both cases (no account enumeration).
+func (s *Store) VerifyPassword(ctx context.Context, email, password string) (*User, error) {
+	var fields []FieldError
+	email = NormalizeEmail("email", email, &fields)
+	bad := Invalid("wrong_password", "password", "the e-mail or password is not right")
+	var u User
+	if err := s.gorm(ctx).Where("email = ?", email).Take(&u).Error; err != nil {
+		// Spend the same time as a real check.
+		_ = bcrypt.CompareHashAndPassword([]byte("$2a$10$7EqJtq98hPqEX7fNZaFWoOhi5BWX4Z3lXjL8v1wG2bNfEqfbZ5JiS"), []byte(password))
+		return nil, bad
+	}
+	if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) != nil {
+		return nil, bad
+	}
+	return &u, nil
+}
+
+// UserByID reads a user.
+func (s *Store) UserByID(ctx context.Context, id string) (*User, error) {
+	var u User
+	if err := s.gorm(ctx).Where("id = ?", id).Take(&u).Error; err != nil {
+		return nil, NotFound("user")
+	}
+	return &u, nil
+}

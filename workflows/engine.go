@@ -84,6 +84,16 @@ type Config struct {
 	// RetryBackoff overrides River's retry delay for transient errors
 	// (tests; nil = River's attempt^4 seconds with jitter).
 	RetryBackoff func(attempt int) time.Duration
+
+	// Forward login: the mailer of registration e-mails, the platform name
+	// they show, how long a link works (default 7 days), when reminders go
+	// out (default day 3 and day 6) and how often expiry is swept (default
+	// 1 minute).
+	Mailer          providers.Mailer
+	PlatformName    string
+	RegistrationTTL time.Duration
+	Reminders       []time.Duration
+	SweepInterval   time.Duration
 }
 
 // ClickPath is where Twilio reports clicks on shortened links.
@@ -140,6 +150,18 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.Workers <= 0 {
 		cfg.Workers = 10
 	}
+	if cfg.PlatformName == "" {
+		cfg.PlatformName = "linkgate"
+	}
+	if cfg.RegistrationTTL <= 0 {
+		cfg.RegistrationTTL = 7 * 24 * time.Hour
+	}
+	if cfg.Reminders == nil {
+		cfg.Reminders = []time.Duration{3 * 24 * time.Hour, 6 * 24 * time.Hour}
+	}
+	if cfg.SweepInterval <= 0 {
+		cfg.SweepInterval = time.Minute
+	}
 	e := &Engine{cfg: cfg, store: cfg.Store, log: cfg.Logger, driver: driverFor(cfg.Store.DB())}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &ensureCNAMEWorker{e: e})
@@ -148,6 +170,8 @@ func New(cfg Config) (*Engine, error) {
 	river.AddWorker(workers, &requestCertWorker{e: e})
 	river.AddWorker(workers, &pollCertWorker{e: e})
 	river.AddWorker(workers, &configureDomainWorker{e: e})
+	river.AddWorker(workers, &sendRegistrationWorker{e: e})
+	river.AddWorker(workers, &sweepWorker{e: e})
 	rc := &river.Config{
 		ID:                   cfg.ClientID,
 		Logger:               cfg.Logger.With(slog.String("component", "river")),
@@ -159,6 +183,8 @@ func New(cfg Config) (*Engine, error) {
 		JobTimeout:           2 * time.Minute,
 		RescueStuckJobsAfter: 5 * time.Minute,
 		PollOnly:             true,
+		PeriodicJobs: []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(cfg.SweepInterval),
+			func() (river.JobArgs, *river.InsertOpts) { return SweepArgs{}, nil }, &river.PeriodicJobOpts{RunOnStart: true})},
 	}
 	if cfg.RetryBackoff != nil {
 		rc.RetryPolicy = retryPolicy(cfg.RetryBackoff)

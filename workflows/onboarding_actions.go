@@ -40,12 +40,23 @@ func (e *Engine) Configure(ctx context.Context, sc models.Scope, domainID string
 	if !configurable[d.Status] {
 		return nil, wrongState(d, "configured", "pending")
 	}
+	return e.configure(ctx, d, in, actor, nil)
+}
+
+// configure checks the input and starts the setup; hook, if set, runs in
+// the same transaction (a registration completes with it).
+func (e *Engine) configure(ctx context.Context, d *models.Domain, in ConfigureInput, actor string, hook func(tx *gorm.DB) error) (*models.Domain, error) {
 	switch in.Mode {
 	case models.SetupSelf:
-		return e.configureSelf(ctx, d, in, actor)
+		return e.configureSelf(ctx, d, in, actor, hook)
 	case models.SetupManual:
 		now := time.Now()
 		return d, e.store.Tx(ctx, func(tx *gorm.DB, sqlTx *sqlTxAlias) error {
+			if hook != nil {
+				if err := hook(tx); err != nil {
+					return err
+				}
+			}
 			if err := e.store.ApplyTx(tx, d, models.Change{To: models.StatusDNSPending, SetupMode: models.SetupManual,
 				DNSStatus: models.DNSPropagating, Reason: "manual setup: waiting for the client's CNAME", Actor: actor}); err != nil {
 				return err
@@ -58,35 +69,17 @@ func (e *Engine) Configure(ctx context.Context, sc models.Scope, domainID string
 	return nil, models.Invalid("invalid_mode", "mode", "must be self or manual")
 }
 
-func (e *Engine) configureSelf(ctx context.Context, d *models.Domain, in ConfigureInput, actor string) (*models.Domain, error) {
-	f, ok := e.cfg.DNS[in.Provider]
-	if !ok {
-		names := make([]string, 0, len(e.cfg.DNS))
-		for n := range e.cfg.DNS {
-			names = append(names, n)
-		}
-		return nil, models.Invalid("invalid_provider", "provider", "must be one of: "+strings.Join(names, ", "))
-	}
-	token := strings.TrimSpace(in.Credentials["api_token"])
-	if token == "" {
-		return nil, models.Invalid("invalid_credentials", "credentials.api_token", "is required")
-	}
-	creds := map[string]string{"api_token": token}
-	dns, err := f(creds)
+func (e *Engine) configureSelf(ctx context.Context, d *models.Domain, in ConfigureInput, actor string, hook func(tx *gorm.DB) error) (*models.Domain, error) {
+	creds, err := e.checkDNSCredentials(ctx, d, in)
 	if err != nil {
-		return nil, credentialError(err)
-	}
-	if err := dns.CheckCredentials(ctx); err != nil {
-		return nil, credentialError(err)
-	}
-	if _, err := dns.Zone(ctx, d.Host); err != nil {
-		if errors.Is(err, providers.ErrZoneNotFound) {
-			return nil, models.Invalid("zone_not_found", "credentials.api_token",
-				fmt.Sprintf("this token cannot see a zone that holds %s; give a token for the %s zone", d.Host, d.Apex))
-		}
-		return nil, credentialError(err)
+		return nil, err
 	}
 	return d, e.store.Tx(ctx, func(tx *gorm.DB, sqlTx *sqlTxAlias) error {
+		if hook != nil {
+			if err := hook(tx); err != nil {
+				return err
+			}
+		}
 		if err := e.store.SaveDNSCredentialsTx(tx, e.cfg.Keys, d.ID, in.Provider, creds); err != nil {
 			return err
 		}

@@ -27,6 +27,8 @@ type Config struct {
 	CNAMETarget   string
 	CNAMETTL      int
 	LogLevel      string
+	PlatformName  string
+	MailFrom      string
 }
 
 // loadConfig reads the environment, then parses flags over it.
@@ -46,6 +48,8 @@ func (m *Main) loadConfig(name string, args []string) (Config, *flag.FlagSet, er
 		SMTPURL:       env("SMTP_URL"),
 		CNAMETarget:   or(env("LINKGATE_CNAME_TARGET"), "lsct.ashburn.us1.twilio.com."),
 		LogLevel:      or(env("LINKGATE_LOG_LEVEL"), "info"),
+		PlatformName:  or(env("LINKGATE_PLATFORM_NAME"), "linkgate"),
+		MailFrom:      or(env("LINKGATE_MAIL_FROM"), "linkgate <no-reply@localhost>"),
 	}
 	ttl := or(env("LINKGATE_CNAME_TTL"), "600")
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
