@@ -1100,9 +1100,17 @@ func TestAPIEveryOperationValidated(t *testing.T) {
 			ok[x.Method+" "+x.Route] = true
 		}
 	}
+	// The workflow operations need a running engine; workflow_api_test.go
+	// drives each of them to a validated success.
+	workflowOps := map[string]bool{
+		"POST /api/v1/domains/{id}/configure": true, "POST /api/v1/domains/{id}/domain-sid": true,
+		"POST /api/v1/domains/{id}/retry": true, "POST /api/v1/domains/{id}/messaging-services": true,
+		"DELETE /api/v1/domains/{id}/messaging-services/{sid}": true,
+		"POST /api/v1/domains/{id}/forward-login": true, "GET /api/v1/registrations": true,
+	}
 	for path, item := range doc.Paths.Map() {
 		for method := range item.Operations() {
-			if !ok[method+" "+path] {
+			if !ok[method+" "+path] && !workflowOps[method+" "+path] {
 				t.Errorf("%s %s was never answered with a validated success", method, path)
 			}
 		}

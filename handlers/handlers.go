@@ -8,6 +8,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
@@ -32,6 +33,20 @@ type Config struct {
 	// Workflows runs onboarding; without it the workflow endpoints answer
 	// 503.
 	Workflows *workflows.Engine
+
+	// Registration pages. PublicURL is linkgate's public base URL: when
+	// it is https, page cookies are Secure (and __Host- prefixed).
+	// PlatformName is shown on the pages (default "linkgate"). SessionTTL
+	// is how long a sign-in lasts (default DefaultSessionTTL). PageLimits
+	// rate-limits the pages (zero fields: DefaultPageLimits).
+	// TrustedProxies lists the reverse proxies (IPs or CIDRs) whose
+	// X-Forwarded-For names the client for the per-address limit; empty
+	// = the connection's peer is the client.
+	PublicURL      string
+	PlatformName   string
+	SessionTTL     time.Duration
+	PageLimits     PageLimits
+	TrustedProxies []string
 }
 
 // Handler serves linkgate's HTTP API.
@@ -39,6 +54,7 @@ type Handler struct {
 	cfg     Config
 	engine  *gin.Engine
 	metrics *httpMetrics
+	reg     *registerKit
 }
 
 // New validates the configuration and builds the routes.
@@ -62,6 +78,9 @@ func New(cfg Config) (*Handler, error) {
 		return nil, err
 	}
 	h.metrics = m
+	if err := h.setupPages(); err != nil {
+		return nil, err
+	}
 	h.routes()
 	return h, nil
 }
@@ -106,6 +125,10 @@ func (h *Handler) routes() {
 	api.POST("/domains/:id/retry", h.needWorkflows, h.retryDomain)
 	api.POST("/domains/:id/messaging-services", h.needWorkflows, h.attachMessagingService)
 	api.DELETE("/domains/:id/messaging-services/:sid", h.needWorkflows, h.detachMessagingService)
+	api.POST("/domains/:id/forward-login", h.needWorkflows, h.forwardLogin)
+	api.GET("/registrations", h.listRegistrations)
+
+	h.registrationRoutes()
 }
 
 func (h *Handler) needWorkflows(c *gin.Context) {

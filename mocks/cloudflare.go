@@ -96,6 +96,8 @@ type CloudflareConfig struct {
 type Cloudflare struct {
 	// Faults answers the next requests with injected failures.
 	Faults *Faults
+	// Holds delays the answers of the next requests after serving them.
+	Holds *Holds
 
 	persister Persister
 	now       func() time.Time
@@ -113,6 +115,10 @@ type cfState struct {
 	Zones     []*cfZone           `json:"zones"`
 	Records   []*cfRecord         `json:"records"`
 	Tokens    map[string]*cfToken `json:"tokens"` // by hex SHA-256 of the token
+	// RecordsCreated counts, per record name, the records created through
+	// the API (successful POST .../dns_records): the side effect linkgate
+	// must cause once per domain, whatever its retries and crashes.
+	RecordsCreated map[string]int `json:"records_created,omitempty"`
 }
 
 type cfZone struct {
@@ -146,7 +152,7 @@ type cfRecord struct {
 // NewCloudflare returns a fake Cloudflare with the state saved in
 // cfg.Persister, if any.
 func NewCloudflare(cfg CloudflareConfig) (*Cloudflare, error) {
-	c := &Cloudflare{Faults: &Faults{}, persister: cfg.Persister, now: cfg.Now, calls: map[cfCall]int{}}
+	c := &Cloudflare{Faults: &Faults{}, Holds: &Holds{}, persister: cfg.Persister, now: cfg.Now, calls: map[cfCall]int{}}
 	if c.now == nil {
 		c.now = time.Now
 	}
@@ -166,6 +172,9 @@ func NewCloudflare(cfg CloudflareConfig) (*Cloudflare, error) {
 	}
 	if c.st.Tokens == nil {
 		c.st.Tokens = map[string]*cfToken{}
+	}
+	if c.st.RecordsCreated == nil {
+		c.st.RecordsCreated = map[string]int{}
 	}
 	return c, nil
 }
@@ -300,6 +309,20 @@ func (c *Cloudflare) Calls(method, pathSuffix string) int {
 		}
 	}
 	return n
+}
+
+// RecordsCreated returns, per record name ("ls.acme.com"), how many
+// records were created through the API (successful POST .../dns_records;
+// AddRecord does not count). The counts are part of the persisted state,
+// so they survive a sandbox restart.
+func (c *Cloudflare) RecordsCreated() map[string]int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make(map[string]int, len(c.st.RecordsCreated))
+	for k, v := range c.st.RecordsCreated {
+		out[k] = v
+	}
+	return out
 }
 
 func (r *cfRecord) record() providers.Record {
@@ -516,11 +539,14 @@ func (c *Cloudflare) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c.mu.Lock()
 	c.calls[cfCall{method: r.Method, path: path}]++
 	c.mu.Unlock()
-	if c.Faults == nil {
-		c.serve(w, r, path)
-		return
+	var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { c.serve(w, r, path) })
+	if c.Holds != nil {
+		h = c.Holds.Wrap(h)
 	}
-	c.Faults.Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { c.serve(w, r, path) }), cfFaultBody).ServeHTTP(w, r)
+	if c.Faults != nil {
+		h = c.Faults.Wrap(h, cfFaultBody)
+	}
+	h.ServeHTTP(w, r)
 }
 
 func (c *Cloudflare) serve(w http.ResponseWriter, r *http.Request, path string) {
@@ -1080,6 +1106,10 @@ func (c *Cloudflare) createRecordLocked(ctx context.Context, z *cfZone, r *http.
 	}
 	if err := c.mutateLocked(context.WithoutCancel(ctx), func() error {
 		c.st.Records = append(c.st.Records, rec)
+		if c.st.RecordsCreated == nil {
+			c.st.RecordsCreated = map[string]int{}
+		}
+		c.st.RecordsCreated[rec.Name]++
 		return nil
 	}); err != nil {
 		return nil, cfFail(http.StatusInternalServerError, cfCodeInternal, "An unknown error has occurred")

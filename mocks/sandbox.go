@@ -6,6 +6,8 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
+	"time"
 )
 
 // Sandbox serves the fakes and their control endpoints over HTTP under
@@ -19,7 +21,8 @@ import (
 //	     /_sandbox/twilio/v1/..., /v2/...   the fake Twilio API
 //	GET  /_sandbox/outbox                   mail sent
 //	POST /_sandbox/dns                      {"name","type","value"}: a record added by hand
-//	POST /_sandbox/faults                   {"provider","status","retry_after","count"}
+//	POST /_sandbox/faults                   {"provider","status","retry_after","count","html","delay_ms","hold_ms"}
+//	GET  /_sandbox/stats                    side effects counted by the fakes (SandboxStats)
 type Sandbox struct {
 	Cloudflare *Cloudflare
 	Twilio     *Twilio
@@ -42,6 +45,7 @@ func (s *Sandbox) Handler() http.Handler {
 	mux.HandleFunc("GET /_sandbox/outbox", s.outbox)
 	mux.HandleFunc("POST /_sandbox/dns", s.addDNS)
 	mux.HandleFunc("POST /_sandbox/faults", s.addFault)
+	mux.HandleFunc("GET /_sandbox/stats", s.stats)
 	mux.HandleFunc("/_sandbox/", func(w http.ResponseWriter, r *http.Request) {
 		sandboxError(w, http.StatusNotFound, "", "no such sandbox endpoint")
 	})
@@ -131,6 +135,32 @@ func (s *Sandbox) addDNS(w http.ResponseWriter, r *http.Request) {
 	sandboxJSON(w, http.StatusCreated, map[string]string{"name": name, "type": strings.ToUpper(in.Type), "value": in.Value})
 }
 
+// SandboxStats are the side effects the fakes counted, kept with their
+// state (so across restarts): what tests check "exactly once" against.
+type SandboxStats struct {
+	Cloudflare struct {
+		// RecordsCreated: records created through the API, per name.
+		RecordsCreated map[string]int `json:"records_created"`
+	} `json:"cloudflare"`
+	Twilio struct {
+		// CertRequests: managed-certificate requests that started an
+		// issuance, per Domain SID.
+		CertRequests map[string]int `json:"cert_requests"`
+	} `json:"twilio"`
+}
+
+// Stats returns the side effects counted by the fakes.
+func (s *Sandbox) Stats() SandboxStats {
+	var st SandboxStats
+	st.Cloudflare.RecordsCreated = s.Cloudflare.RecordsCreated()
+	st.Twilio.CertRequests = s.Twilio.CertRequests()
+	return st
+}
+
+func (s *Sandbox) stats(w http.ResponseWriter, _ *http.Request) {
+	sandboxJSON(w, http.StatusOK, s.Stats())
+}
+
 func (s *Sandbox) addFault(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		Provider   string `json:"provider"`
@@ -139,26 +169,34 @@ func (s *Sandbox) addFault(w http.ResponseWriter, r *http.Request) {
 		Count      int    `json:"count"`
 		HTML       bool   `json:"html"`
 		DelayMS    int    `json:"delay_ms"`
+		HoldMS     int    `json:"hold_ms,omitempty"`
 	}
 	if !sandboxRead(w, r, &in) {
 		return
 	}
 	var f *Faults
+	var h *Holds
 	switch in.Provider {
 	case "twilio":
-		f = s.Twilio.Faults
+		f, h = s.Twilio.Faults, s.Twilio.Holds
 	case "cloudflare":
-		f = s.Cloudflare.Faults
+		f, h = s.Cloudflare.Faults, s.Cloudflare.Holds
 	default:
 		sandboxError(w, http.StatusUnprocessableEntity, "provider", "must be twilio or cloudflare")
 		return
 	}
 	switch {
+	case in.HoldMS < 0 || in.HoldMS > 60000:
+		sandboxError(w, http.StatusUnprocessableEntity, "hold_ms", "must be between 0 and 60000")
+		return
+	case in.HoldMS > 0 && (in.Status != 0 || in.DelayMS != 0 || in.RetryAfter != 0 || in.HTML):
+		sandboxError(w, http.StatusUnprocessableEntity, "hold_ms", "holds a served answer; give it alone (with count)")
+		return
 	case in.Status != 0 && (in.Status < 400 || in.Status > 599):
 		sandboxError(w, http.StatusUnprocessableEntity, "status", "must be an HTTP error status, 400 to 599")
 		return
-	case in.Status == 0 && in.DelayMS == 0:
-		sandboxError(w, http.StatusUnprocessableEntity, "status", "give a status, a delay_ms, or both")
+	case in.Status == 0 && in.DelayMS == 0 && in.HoldMS == 0:
+		sandboxError(w, http.StatusUnprocessableEntity, "status", "give a status, a delay_ms, or both (or a hold_ms)")
 		return
 	case in.Count < 0 || in.Count > 1000:
 		sandboxError(w, http.StatusUnprocessableEntity, "count", "must be between 1 and 1000")
@@ -173,8 +211,90 @@ func (s *Sandbox) addFault(w http.ResponseWriter, r *http.Request) {
 	if in.Count == 0 {
 		in.Count = 1
 	}
-	f.Inject(Fault{Status: in.Status, RetryAfter: in.RetryAfter, Count: in.Count, HTML: in.HTML, DelayMS: in.DelayMS})
+	if in.HoldMS > 0 {
+		h.Inject(time.Duration(in.HoldMS)*time.Millisecond, in.Count)
+	} else {
+		f.Inject(Fault{Status: in.Status, RetryAfter: in.RetryAfter, Count: in.Count, HTML: in.HTML, DelayMS: in.DelayMS})
+	}
 	sandboxJSON(w, http.StatusAccepted, in)
+}
+
+// Holds is a queue of held answers for one fake: the next calls are
+// served (their side effects happen and are saved) and then their answers
+// are held for a while before they go out, as when a connection stalls on
+// the way back. A caller that gives up meanwhile (its timeout, a crash)
+// has caused the effect without hearing of it: the case that an
+// idempotent client must survive without repeating the effect. The zero
+// value is ready to use and safe for concurrent use.
+type Holds struct {
+	mu      sync.Mutex
+	pending []hold
+}
+
+type hold struct {
+	d     time.Duration
+	count int
+}
+
+// Inject holds the answers of the next count calls (0 means 1) for d each.
+func (h *Holds) Inject(d time.Duration, count int) {
+	if count <= 0 {
+		count = 1
+	}
+	h.mu.Lock()
+	h.pending = append(h.pending, hold{d: d, count: count})
+	h.mu.Unlock()
+}
+
+// Clear drops every pending hold.
+func (h *Holds) Clear() {
+	h.mu.Lock()
+	h.pending = nil
+	h.mu.Unlock()
+}
+
+func (h *Holds) take() (time.Duration, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if len(h.pending) == 0 {
+		return 0, false
+	}
+	d := h.pending[0].d
+	h.pending[0].count--
+	if h.pending[0].count <= 0 {
+		h.pending = h.pending[1:]
+	}
+	return d, true
+}
+
+// Wrap returns a handler that serves with next and, when a hold is
+// pending, keeps the answer back for its duration (nothing goes out if
+// the caller gives up meanwhile).
+func (h *Holds) Wrap(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		d, ok := h.take()
+		if !ok {
+			next.ServeHTTP(w, r)
+			return
+		}
+		rec := newRecorder()
+		next.ServeHTTP(rec, r)
+		t := time.NewTimer(d)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			return
+		}
+		for k, v := range rec.header {
+			w.Header()[k] = v
+		}
+		if rec.status == 0 {
+			rec.status = http.StatusOK
+		}
+		w.WriteHeader(rec.status)
+		_, _ = w.Write(rec.body.Bytes())
+	})
 }
 
 // sandboxRead decodes a control request strictly; on failure it answers.

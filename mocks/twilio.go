@@ -119,6 +119,9 @@ type TwilioDomain struct {
 type Twilio struct {
 	// Faults, answered before anything else. Never nil after NewTwilio.
 	Faults *Faults
+	// Holds delays the answers of the next requests after serving them.
+	// Never nil after NewTwilio.
+	Holds *Holds
 
 	cfg TwilioConfig
 
@@ -130,6 +133,10 @@ type Twilio struct {
 type twilioState struct {
 	Domains           map[string]*twilioDomain `json:"domains"`            // by SID
 	MessagingServices map[string]string        `json:"messaging_services"` // MG → DN
+	// CertRequests counts, per Domain SID, the RequestManagedCert calls
+	// that started an issuance (not the repeats answered with the request
+	// in progress): the side effect linkgate must cause once per domain.
+	CertRequests map[string]int `json:"cert_requests,omitempty"`
 }
 
 type twilioDomain struct {
@@ -179,8 +186,9 @@ func NewTwilio(cfg TwilioConfig) (*Twilio, error) {
 	}
 	t := &Twilio{
 		Faults: &Faults{},
+		Holds:  &Holds{},
 		cfg:    cfg,
-		state:  twilioState{Domains: map[string]*twilioDomain{}, MessagingServices: map[string]string{}},
+		state:  twilioState{Domains: map[string]*twilioDomain{}, MessagingServices: map[string]string{}, CertRequests: map[string]int{}},
 		calls:  map[string]int{},
 	}
 	if cfg.Persister != nil {
@@ -197,6 +205,9 @@ func NewTwilio(cfg TwilioConfig) (*Twilio, error) {
 			}
 			if t.state.MessagingServices == nil {
 				t.state.MessagingServices = map[string]string{}
+			}
+			if t.state.CertRequests == nil {
+				t.state.CertRequests = map[string]int{}
 			}
 		}
 	}
@@ -276,14 +287,30 @@ func (t *Twilio) Calls(op, sid string) int {
 	return t.calls[op+"\x00"+sid]
 }
 
+// CertRequests returns, per Domain SID, how many RequestManagedCert calls
+// started an issuance (a repeat while one is in progress, or once a
+// managed certificate is issued, starts none). The counts are part of the
+// persisted state, so they survive a sandbox restart.
+func (t *Twilio) CertRequests() map[string]int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	out := make(map[string]int, len(t.state.CertRequests))
+	for k, v := range t.state.CertRequests {
+		out[k] = v
+	}
+	return out
+}
+
 // ServeHTTP implements http.Handler.
 func (t *Twilio) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	faults := t.Faults
-	if faults == nil {
-		t.serve(w, r)
-		return
+	var h http.Handler = http.HandlerFunc(t.serve)
+	if t.Holds != nil {
+		h = t.Holds.Wrap(h)
 	}
-	faults.Wrap(http.HandlerFunc(t.serve), twilioErrorBody).ServeHTTP(w, r)
+	if t.Faults != nil {
+		h = t.Faults.Wrap(h, twilioErrorBody)
+	}
+	h.ServeHTTP(w, r)
 }
 
 func (t *Twilio) serve(w http.ResponseWriter, r *http.Request) {
@@ -461,6 +488,10 @@ func (t *Twilio) requestManagedCert(w http.ResponseWriter, r *http.Request, path
 			now := t.now()
 			d.Cert = &twilioCert{SID: twilioNewSID("CW"), Managed: true, Requesting: true, Requested: now, Updated: now}
 			created = true
+			if s.CertRequests == nil {
+				s.CertRequests = map[string]int{}
+			}
+			s.CertRequests[dn]++
 		}
 		c := d.Cert
 		b := map[string]any{

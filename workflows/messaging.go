@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"gorm.io/gorm"
 
@@ -20,6 +21,7 @@ func (e *Engine) AttachMessagingService(ctx context.Context, sc models.Scope, do
 	if !providers.ValidMessagingServiceSID(msSID) {
 		return nil, false, models.Invalid("invalid_messaging_service_sid", "messaging_service_sid", "must be MG followed by 32 hexadecimal characters")
 	}
+	msSID = canonicalSID(msSID)
 	d, err := e.store.GetDomain(ctx, sc, domainID)
 	if err != nil {
 		return nil, false, err
@@ -33,6 +35,11 @@ func (e *Engine) AttachMessagingService(ctx context.Context, sc models.Scope, do
 	}
 	if owner != nil && owner.ID == d.ID {
 		return d, false, nil
+	}
+	if owner != nil && owner.ClientID != d.ClientID {
+		// Another client's: say so without naming it, and never move it.
+		return nil, false, models.Conflict("messaging_service_in_use", "messaging_service_sid",
+			fmt.Sprintf("messaging service %s is attached to another client's domain", msSID))
 	}
 	if owner != nil {
 		if !move {
@@ -75,6 +82,7 @@ func (e *Engine) AttachMessagingService(ctx context.Context, sc models.Scope, do
 // DetachMessagingService unlinks a Messaging Service from the domain at
 // Twilio and forgets it. Not attached here is not found.
 func (e *Engine) DetachMessagingService(ctx context.Context, sc models.Scope, domainID, msSID, actor string) error {
+	msSID = canonicalSID(msSID)
 	d, err := e.store.GetDomain(ctx, sc, domainID)
 	if err != nil {
 		return err
@@ -93,6 +101,15 @@ func (e *Engine) DetachMessagingService(ctx context.Context, sc models.Scope, do
 		_, err := e.store.DetachMessagingServiceTx(tx, d, msSID, actor)
 		return err
 	})
+}
+
+// canonicalSID writes a Twilio SID with its two-letter prefix upper-case
+// and its hex lower-case, as Twilio does, so one SID has one spelling.
+func canonicalSID(sid string) string {
+	if len(sid) < 2 {
+		return sid
+	}
+	return strings.ToUpper(sid[:2]) + strings.ToLower(sid[2:])
 }
 
 func inUse(msSID, other string) error {

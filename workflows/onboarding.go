@@ -105,7 +105,23 @@ func (e *Engine) load(ctx context.Context, id string, want models.Status) (*mode
 // job, in one transaction.
 func advance[T river.JobArgs](ctx context.Context, e *Engine, job *river.Job[T], d *models.Domain, c models.Change, next river.JobArgs) error {
 	return e.store.Tx(ctx, func(tx *gorm.DB, sqlTx *sqlTxAlias) error {
-		if err := e.store.ApplyTx(tx, d, c); err != nil {
+		err := e.store.ApplyTx(tx, d, c)
+		if errors.Is(err, models.ErrConflict) {
+			// Someone changed the domain while the step ran (a Domain SID
+			// arrived, say). If it is still in the step's status, the
+			// step's result stands: apply it to the fresh row rather than
+			// repeat the provider calls.
+			cur, rerr := e.store.DomainByID(ctx, tx, d.ID)
+			if rerr != nil {
+				return rerr
+			}
+			if cur.Status != d.Status {
+				return err
+			}
+			*d = *cur
+			err = e.store.ApplyTx(tx, d, c)
+		}
+		if err != nil {
 			return err
 		}
 		if next != nil {

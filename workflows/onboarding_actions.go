@@ -38,7 +38,7 @@ func (e *Engine) Configure(ctx context.Context, sc models.Scope, domainID string
 		return nil, err
 	}
 	if !configurable[d.Status] {
-		return nil, wrongState(d, "configured", "pending")
+		return nil, wrongState(d, "configured", "pending", "awaiting_client")
 	}
 	return e.configure(ctx, d, in, actor, nil)
 }
@@ -125,6 +125,7 @@ func (e *Engine) SubmitDomainSID(ctx context.Context, sc models.Scope, domainID,
 	if !providers.ValidDomainSID(sid) {
 		return nil, models.Invalid("invalid_domain_sid", "domain_sid", "must be DN followed by 32 hexadecimal characters, as shown in the Twilio Console")
 	}
+	sid = canonicalSID(sid)
 	d, err := e.store.GetDomain(ctx, sc, domainID)
 	if err != nil {
 		return nil, err

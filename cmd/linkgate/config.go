@@ -4,10 +4,14 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/netip"
 	"net/url"
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"time"
+
+	"github.com/linkgate/linkgate/handlers"
 )
 
 // Config is the service configuration, read from the environment and
@@ -29,6 +33,15 @@ type Config struct {
 	LogLevel      string
 	PlatformName  string
 	MailFrom      string
+	// RegistrationTTL is how long a registration link works
+	// (LINKGATE_REGISTRATION_TTL, a Go duration; default 7 days).
+	RegistrationTTL time.Duration
+	// PageLimits rate-limits the registration pages
+	// (LINKGATE_REGISTER_RATE_PER_IP, _PER_TOKEN, _SIGNIN as N/DURATION).
+	PageLimits handlers.PageLimits
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
+	// the client (LINKGATE_TRUSTED_PROXIES, comma-separated IPs or CIDRs).
+	TrustedProxies []string
 }
 
 // loadConfig reads the environment, then parses flags over it.
@@ -52,6 +65,9 @@ func (m *Main) loadConfig(name string, args []string) (Config, *flag.FlagSet, er
 		MailFrom:      or(env("LINKGATE_MAIL_FROM"), "linkgate <no-reply@localhost>"),
 	}
 	ttl := or(env("LINKGATE_CNAME_TTL"), "600")
+	if err := c.readRegistrationEnv(env); err != nil {
+		return c, nil, err
+	}
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(m.Stderr)
 	fs.StringVar(&c.Addr, "addr", c.Addr, "listen address (LINKGATE_ADDR)")
@@ -83,6 +99,44 @@ func (c *Config) finish(fs *flag.FlagSet, args []string, ttl *string) error {
 	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
 	if (c.TwilioSID == "") != (c.TwilioToken == "") {
 		return errors.New("TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN must be set together")
+	}
+	return nil
+}
+
+// readRegistrationEnv reads the registration link lifetime and the page
+// rate limits.
+func (c *Config) readRegistrationEnv(env func(string) string) error {
+	c.RegistrationTTL = 7 * 24 * time.Hour
+	if v := env("LINKGATE_REGISTRATION_TTL"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Second || d > 90*24*time.Hour {
+			return errors.New("LINKGATE_REGISTRATION_TTL: must be a duration between 1s and 2160h (90 days), e.g. 168h")
+		}
+		c.RegistrationTTL = d
+	}
+	for _, p := range strings.Split(env("LINKGATE_TRUSTED_PROXIES"), ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			if _, err := netip.ParsePrefix(p); err != nil {
+				if _, err := netip.ParseAddr(p); err != nil {
+					return fmt.Errorf("LINKGATE_TRUSTED_PROXIES: %q is not an IP address or CIDR", p)
+				}
+			}
+			c.TrustedProxies = append(c.TrustedProxies, p)
+		}
+	}
+	c.PageLimits = handlers.DefaultPageLimits
+	for name, dst := range map[string]*handlers.RateLimit{
+		"LINKGATE_REGISTER_RATE_PER_IP":    &c.PageLimits.PerIP,
+		"LINKGATE_REGISTER_RATE_PER_TOKEN": &c.PageLimits.PerToken,
+		"LINKGATE_REGISTER_RATE_SIGNIN":    &c.PageLimits.SignInPerToken,
+	} {
+		if v := env(name); v != "" {
+			r, err := handlers.ParseRateLimit(v)
+			if err != nil {
+				return fmt.Errorf("%s: %w", name, err)
+			}
+			*dst = r
+		}
 	}
 	return nil
 }

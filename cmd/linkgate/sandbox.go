@@ -98,7 +98,9 @@ func newSandboxWorld(ctx context.Context, cfg Config, store *models.Store, log *
 	if err != nil {
 		return nil, err
 	}
-	cfClient := &http.Client{Transport: mocks.HandlerTransport{Handler: cf}}
+	// The live adapter's timeout: a stalled fake must fail the call as a
+	// stalled Cloudflare would, not hold the step until River's JobTimeout.
+	cfClient := &http.Client{Transport: mocks.HandlerTransport{Handler: cf}, Timeout: cloudflare.DefaultTimeout}
 	w := &sandboxWorld{
 		sandbox: &mocks.Sandbox{Cloudflare: cf, Twilio: tw, DNS: dns, Outbox: outbox,
 			TwilioAccountSID: creds.AccountSID, TwilioAuthToken: creds.AuthToken},

@@ -66,6 +66,11 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		DNS:       models.DNSDefaults{Target: cfg.CNAMETarget, TTL: cfg.CNAMETTL},
 		Version:   version(),
 		Workflows: engine,
+		// Registration pages.
+		PublicURL:      cfg.PublicURL,
+		PlatformName:   cfg.PlatformName,
+		PageLimits:     cfg.PageLimits,
+		TrustedProxies: cfg.TrustedProxies,
 		Ready: func(ctx context.Context) error {
 			if err := db.Ping(ctx); err != nil {
 				return err

@@ -7,12 +7,16 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"time"
 
+	"github.com/linkgate/linkgate/mocks"
 	"github.com/linkgate/linkgate/models"
 	"github.com/linkgate/linkgate/providers"
 	"github.com/linkgate/linkgate/providers/cloudflare"
 	"github.com/linkgate/linkgate/providers/dnscheck"
+	"github.com/linkgate/linkgate/providers/smtp"
 	"github.com/linkgate/linkgate/providers/twilio"
 	"github.com/linkgate/linkgate/workflows"
 )
@@ -43,6 +47,35 @@ func (m *Main) loadKeyRing(cfg Config, log *slog.Logger) (*models.KeyRing, error
 	return models.ParseKeyRing(strings.TrimSpace(string(data)))
 }
 
+// sandboxRetryBackoff reads LINKGATE_RETRY_BACKOFF_MS (sandbox mode only):
+// a constant delay before a step that met a transient provider error runs
+// again, instead of River's attempt^4 seconds, so that fault drills finish
+// in seconds. Unset: 1 second.
+func (m *Main) sandboxRetryBackoff() (func(int) time.Duration, error) {
+	v := m.Getenv("LINKGATE_RETRY_BACKOFF_MS")
+	if v == "" {
+		return func(int) time.Duration { return time.Second }, nil
+	}
+	ms, err := strconv.Atoi(v)
+	if err != nil || ms < 0 || ms > 3_600_000 {
+		return nil, errors.New("LINKGATE_RETRY_BACKOFF_MS: must be a number of milliseconds between 0 and 3600000")
+	}
+	d := time.Duration(ms) * time.Millisecond
+	return func(int) time.Duration { return d }, nil
+}
+
+// mailer is SMTP when SMTP_URL is set, and otherwise the sandbox outbox
+// (kept in the database, listed at /_sandbox/outbox in sandbox mode).
+func (m *Main) mailer(ctx context.Context, cfg Config, store *models.Store, world *sandboxWorld) (providers.Mailer, error) {
+	if cfg.SMTPURL != "" {
+		return smtp.New(smtp.Config{URL: cfg.SMTPURL, From: cfg.MailFrom})
+	}
+	if world != nil {
+		return world.mailer, nil
+	}
+	return mocks.NewOutbox(mocks.OutboxConfig{Persister: storePersister{store: store}})
+}
+
 // liveProviders builds the adapters that talk to the real services.
 func liveProviders(cfg Config) (map[string]providers.DNSFactory, providers.LinkShortening, providers.Resolver, error) {
 	ls, err := twilio.New(twilio.Config{AccountSID: cfg.TwilioSID, AuthToken: cfg.TwilioToken})
@@ -65,12 +98,22 @@ func (m *Main) startWorkflows(ctx context.Context, cfg Config, store *models.Sto
 	if err != nil {
 		return nil, err
 	}
-	wc := workflows.Config{Store: store, Logger: log, Keys: keys, PublicURL: cfg.PublicURL, Intervals: workflows.DefaultIntervals()}
+	wc := workflows.Config{Store: store, Logger: log, Keys: keys, PublicURL: cfg.PublicURL, Intervals: workflows.DefaultIntervals(),
+		RegistrationTTL: cfg.RegistrationTTL, PlatformName: cfg.PlatformName}
+	if wc.Mailer, err = m.mailer(ctx, cfg, store, world); err != nil {
+		return nil, fmt.Errorf("SMTP_URL: %w", err)
+	}
 	if world != nil {
 		wc.DNS = map[string]providers.DNSFactory{"cloudflare": world.dnsFactory}
 		wc.LinkShortening, wc.Resolver = world.linkShortening, world.resolver
 		wc.Intervals = workflows.SandboxIntervals()
+		if wc.RetryBackoff, err = m.sandboxRetryBackoff(); err != nil {
+			return nil, err
+		}
 	} else {
+		if m.Getenv("LINKGATE_RETRY_BACKOFF_MS") != "" {
+			log.Warn("LINKGATE_RETRY_BACKOFF_MS is ignored outside sandbox mode")
+		}
 		wc.DNS, wc.LinkShortening, wc.Resolver, err = liveProviders(cfg)
 		if err != nil {
 			return nil, err

@@ -1,0 +1,920 @@
+package handlers
+
+// HTTP tests of the onboarding endpoints (configure, domain-sid, retry,
+// messaging-services) with a real workflows.Engine on River, the real
+// Cloudflare and Twilio adapters pointed in-process at the stateful fakes
+// (as sandbox mode wires them), on SQLite and, when TEST_DATABASE_URL is
+// set, PostgreSQL. Every exchange goes through validatingTransport.
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"reflect"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/linkgate/linkgate/mocks"
+	"github.com/linkgate/linkgate/models"
+	"github.com/linkgate/linkgate/models/dbtest"
+	"github.com/linkgate/linkgate/providers"
+	"github.com/linkgate/linkgate/providers/cloudflare"
+	"github.com/linkgate/linkgate/providers/twilio"
+	"github.com/linkgate/linkgate/workflows"
+)
+
+// waitFor bounds the waits for the workflows to move a domain on. It is a
+// safety net against hanging, not a performance assertion: with
+// SandboxIntervals a step takes well under a second.
+const waitFor = 20 * time.Second
+
+// wfEnv is an apiEnv whose Handler has a running onboarding engine on the
+// fakes.
+type wfEnv struct {
+	*apiEnv
+	cf      *mocks.Cloudflare
+	dns     *mocks.DNS
+	tw      *mocks.Twilio
+	engine  *workflows.Engine
+	keys    *models.KeyRing
+	wfLogs  *syncBuffer
+	outbox  *mocks.Outbox
+	started bool
+}
+
+type wfOptions struct {
+	noStart bool // leave the engine stopped until start is called
+}
+
+// newWorkflowAPI builds the fakes (in memory: no Persister), the real
+// adapters pointed at them in-process, an Engine with SandboxIntervals and
+// a fresh key ring, migrates River, starts the engine (unless
+// opts.noStart) and serves a Handler that uses it.
+func newWorkflowAPI(t *testing.T, db *models.DB, opts ...wfOptions) *wfEnv {
+	t.Helper()
+	var o wfOptions
+	for _, x := range opts {
+		o = x
+	}
+	cf, err := mocks.NewCloudflare(mocks.CloudflareConfig{})
+	if err != nil {
+		t.Fatalf("fake cloudflare: %v", err)
+	}
+	dns, err := mocks.NewDNS(mocks.DNSConfig{Sources: []mocks.RecordSource{cf}})
+	if err != nil {
+		t.Fatalf("fake dns: %v", err)
+	}
+	accountSID, authToken := "AC"+randHex(t, 16), randHex(t, 16)
+	tw, err := mocks.NewTwilio(mocks.TwilioConfig{AccountSID: accountSID, AuthToken: authToken, DNS: dns})
+	if err != nil {
+		t.Fatalf("fake twilio: %v", err)
+	}
+	ls, err := twilio.New(twilio.Config{AccountSID: accountSID, AuthToken: authToken,
+		Transport: mocks.HandlerTransport{Handler: tw}})
+	if err != nil {
+		t.Fatalf("twilio adapter: %v", err)
+	}
+	cfFactory := cloudflare.Factory(cloudflare.Config{BaseURL: "http://cloudflare.test/client/v4/",
+		HTTPClient: &http.Client{Transport: mocks.HandlerTransport{Handler: cf}}})
+	keys, err := models.ParseKeyRing(models.NewKeyRingValue("test1"))
+	if err != nil {
+		t.Fatalf("key ring: %v", err)
+	}
+	if err := workflows.MigrateRiver(bg, db); err != nil {
+		t.Fatalf("river migrations: %v", err)
+	}
+	wfLogs := &syncBuffer{}
+	outbox, err := mocks.NewOutbox(mocks.OutboxConfig{})
+	if err != nil {
+		t.Fatalf("outbox: %v", err)
+	}
+	engine, err := workflows.New(workflows.Config{
+		Mailer:         outbox,
+		Store:          models.NewStore(db, nil),
+		Logger:         slogTo(wfLogs),
+		DNS:            map[string]providers.DNSFactory{"cloudflare": cfFactory},
+		LinkShortening: ls,
+		Resolver:       dns,
+		Keys:           keys,
+		PublicURL:      "https://linkgate.test",
+		Intervals:      workflows.SandboxIntervals(),
+		Workers:        4,
+		RetryBackoff:   func(int) time.Duration { return 100 * time.Millisecond },
+	})
+	if err != nil {
+		t.Fatalf("workflows.New: %v", err)
+	}
+	e := &wfEnv{cf: cf, dns: dns, tw: tw, engine: engine, keys: keys, wfLogs: wfLogs, outbox: outbox}
+	// Registered before newAPI's server cleanup, so it runs after it: the
+	// server stops taking requests, then the engine stops, then the
+	// database closes.
+	t.Cleanup(func() {
+		if e.started {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			if err := engine.Stop(ctx); err != nil {
+				t.Errorf("engine stop: %v", err)
+			}
+		}
+		if t.Failed() {
+			t.Logf("workflow engine log:\n%s", wfLogs.String())
+		}
+	})
+	e.apiEnv = newAPI(t, db, func(c *Config) { c.Workflows = engine })
+	if !o.noStart {
+		e.start(t)
+	}
+	return e
+}
+
+func (e *wfEnv) start(t *testing.T) {
+	t.Helper()
+	if err := e.engine.Start(context.Background()); err != nil {
+		t.Fatalf("engine start: %v", err)
+	}
+	e.started = true
+}
+
+func randHex(t testing.TB, n int) string {
+	t.Helper()
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatal(err)
+	}
+	return hex.EncodeToString(b)
+}
+
+func newMG(t testing.TB) string { return "MG" + randHex(t, 16) }
+
+// ---- shortcuts ----
+
+func (e *wfEnv) getDomain(t *testing.T, key, id string) models.DomainView {
+	t.Helper()
+	return decode[models.DomainView](t, e.do(t, "GET", "/api/v1/domains/"+id, key, nil).want(t, http.StatusOK))
+}
+
+func (e *wfEnv) events(t *testing.T, key, id string) []models.DomainEventView {
+	t.Helper()
+	return decode[struct {
+		Data []models.DomainEventView `json:"data"`
+	}](t, e.do(t, "GET", "/api/v1/domains/"+id+"/events", key, nil).want(t, http.StatusOK)).Data
+}
+
+// waitStatus polls the domain until it has status want. Reaching failed
+// when something else is wanted ends the test at once, with the reason.
+func (e *wfEnv) waitStatus(t *testing.T, key, id string, want models.Status) models.DomainView {
+	t.Helper()
+	deadline := time.Now().Add(waitFor)
+	for {
+		d := e.getDomain(t, key, id)
+		if d.Status == want {
+			return d
+		}
+		if d.Status == models.StatusFailed {
+			t.Fatalf("domain %s failed while waiting for %s: %s", d.Host, want, deref(d.StatusReason))
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("domain %s is still %s (%s) after %v, want %s", d.Host, d.Status, deref(d.StatusReason), waitFor, want)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// waitReason polls the domain until its status_reason contains sub.
+func (e *wfEnv) waitReason(t *testing.T, key, id, sub string) models.DomainView {
+	t.Helper()
+	deadline := time.Now().Add(waitFor)
+	for {
+		d := e.getDomain(t, key, id)
+		if strings.Contains(deref(d.StatusReason), sub) {
+			return d
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("domain %s: status_reason %q after %v, want it to mention %q", d.Host, deref(d.StatusReason), waitFor, sub)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
+}
+
+// configureSelf adds the apex's zone to the fake Cloudflare and starts a
+// self setup with a token for it.
+func (e *wfEnv) configureSelf(t *testing.T, key string, d models.DomainView) (zoneID string) {
+	t.Helper()
+	zoneID, tok := e.cf.AddZone(d.Apex)
+	r := e.do(t, "POST", "/api/v1/domains/"+d.ID+"/configure", key, map[string]any{
+		"mode": "self", "provider": "cloudflare", "credentials": map[string]string{"api_token": tok},
+	}).want(t, http.StatusAccepted)
+	if strings.Contains(string(r.Body), tok) {
+		t.Errorf("the configure response reveals the token: %s", r.Body)
+	}
+	return zoneID
+}
+
+// configuredDomain takes a new domain through a self setup to configured.
+func (e *wfEnv) configuredDomain(t *testing.T, key, clientID, apex string) models.DomainView {
+	t.Helper()
+	d := e.createDomain(t, key, clientID, map[string]any{"domain": apex})
+	e.configureSelf(t, key, d)
+	e.waitStatus(t, key, d.ID, models.StatusAwaitingDomainSID)
+	sid := e.tw.RegisterDomain(d.Host)
+	e.do(t, "POST", "/api/v1/domains/"+d.ID+"/domain-sid", key, map[string]any{"domain_sid": sid}).want(t, http.StatusAccepted)
+	return e.waitStatus(t, key, d.ID, models.StatusConfigured)
+}
+
+// statusPath is the timeline's statuses with repeats (steps within one
+// status) collapsed.
+func statusPath(evs []models.DomainEventView) []models.Status {
+	var out []models.Status
+	for _, ev := range evs {
+		if len(out) == 0 || out[len(out)-1] != ev.To {
+			out = append(out, ev.To)
+		}
+	}
+	return out
+}
+
+var stateInDetail = regexp.MustCompile(`the domain is ([a-z_]+)`)
+
+// wantState checks a 409 invalid_state names the status.
+func wantState(t *testing.T, r reply, status models.Status) {
+	t.Helper()
+	p := wantProblem(t, r, http.StatusConflict, "invalid_state")
+	m := stateInDetail.FindStringSubmatch(p.Detail)
+	if m == nil || m[1] != string(status) {
+		t.Errorf("invalid_state detail %q does not name the status %s", p.Detail, status)
+	}
+}
+
+// ---- configure ----
+
+func TestWorkflowConfigureRefusals(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
+		e := newWorkflowAPI(t, db)
+		c := e.createClient(t, "Acme", "owner@acme.com")
+		key := e.clientKey(t, c.ID).Key
+		d := e.createDomain(t, key, c.ID, map[string]any{"domain": "acme.com"})
+		zoneID, tok := e.cf.AddZone("acme.com")
+		_, otherTok := e.cf.AddZone("other.com")
+		revoked := e.cf.AddToken(zoneID)
+		e.cf.RevokeToken(revoked)
+		before := e.events(t, key, d.ID)
+		path := "/api/v1/domains/" + d.ID + "/configure"
+
+		for _, tc := range []struct {
+			name   string
+			body   any
+			status int
+			code   string
+			fields []string
+		}{
+			{"unknown token", map[string]any{"mode": "self", "provider": "cloudflare", "credentials": map[string]string{"api_token": "Zm9vYmFyYmF6cXV4cXV1eGZvb2JhcmJhenF1eHF1"}},
+				422, "invalid_credentials", []string{"credentials.api_token"}},
+			{"revoked token", map[string]any{"mode": "self", "provider": "cloudflare", "credentials": map[string]string{"api_token": revoked}},
+				422, "invalid_credentials", []string{"credentials.api_token"}},
+			{"token with a space", map[string]any{"mode": "self", "provider": "cloudflare", "credentials": map[string]string{"api_token": "two words"}},
+				422, "invalid_credentials", []string{"credentials.api_token"}},
+			{"token for another zone", map[string]any{"mode": "self", "provider": "cloudflare", "credentials": map[string]string{"api_token": otherTok}},
+				422, "zone_not_found", []string{"credentials.api_token"}},
+			{"no api_token", map[string]any{"mode": "self", "provider": "cloudflare", "credentials": map[string]string{}},
+				422, "invalid_credentials", []string{"credentials.api_token"}},
+			{"blank api_token", map[string]any{"mode": "self", "provider": "cloudflare", "credentials": map[string]string{"api_token": "   "}},
+				422, "invalid_credentials", []string{"credentials.api_token"}},
+			{"no credentials", map[string]any{"mode": "self", "provider": "cloudflare"},
+				422, "invalid_credentials", []string{"credentials.api_token"}},
+			{"bogus mode", map[string]any{"mode": "bogus"}, 422, "invalid_mode", []string{"mode"}},
+			{"no mode", map[string]any{}, 422, "invalid_mode", []string{"mode"}},
+			{"forward_login mode", map[string]any{"mode": "forward_login"}, 422, "invalid_mode", []string{"mode"}},
+			{"route53", map[string]any{"mode": "self", "provider": "route53", "credentials": map[string]string{"api_token": tok}},
+				422, "invalid_provider", []string{"provider"}},
+			{"no provider", map[string]any{"mode": "self", "credentials": map[string]string{"api_token": tok}},
+				422, "invalid_provider", []string{"provider"}},
+			{"credentials not an object", map[string]any{"mode": "self", "provider": "cloudflare", "credentials": "x"},
+				422, "invalid_field_type", []string{"credentials"}},
+			{"mode a number", map[string]any{"mode": 1}, 422, "invalid_field_type", []string{"mode"}},
+			{"unknown field", map[string]any{"mode": "manual", "zone": "acme.com"}, 422, "unknown_field", []string{"zone"}},
+			{"malformed JSON", `{"mode":`, 400, "malformed_json", nil},
+			{"no body", nil, 400, "malformed_json", nil},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				r := e.do(t, "POST", path, key, tc.body)
+				wantProblem(t, r, tc.status, tc.code, tc.fields...)
+				for _, secret := range []string{tok, otherTok, revoked} {
+					if strings.Contains(string(r.Body), secret) {
+						t.Errorf("the problem reveals a token: %s", r.Body)
+					}
+				}
+			})
+		}
+
+		// Nothing happened to the domain, nothing was stored, nothing was
+		// created at the provider.
+		got := e.getDomain(t, key, d.ID)
+		if got.Status != models.StatusPending || got.SetupMode != nil || got.DNSStatus != models.DNSNotStarted {
+			t.Errorf("after refused configures: status %s, setup_mode %v, dns_status %s; want pending, null, not_started",
+				got.Status, got.SetupMode, got.DNSStatus)
+		}
+		if after := e.events(t, key, d.ID); len(after) != len(before) {
+			t.Errorf("refused configures added events: %+v", after[len(before):])
+		}
+		if _, _, err := e.store.DNSCredentials(bg, e.keys, d.ID); !errors.Is(err, models.ErrNotFound) {
+			t.Errorf("refused configures stored credentials (err %v)", err)
+		}
+		if recs := e.cf.Records(zoneID); len(recs) != 0 {
+			t.Errorf("refused configures created records: %+v", recs)
+		}
+		if strings.Contains(e.logs.String()+e.wfLogs.String(), tok) {
+			t.Error("a token was logged")
+		}
+
+		// Another client's key and unknown ids: 404 on every workflow route.
+		c2 := e.createClient(t, "Other", "owner@other.com")
+		key2 := e.clientKey(t, c2.ID).Key
+		mg := newMG(t)
+		for _, id := range []string{d.ID, "dom_01JD0000000000000000000000"} {
+			for _, k := range []string{key2, e.admin} {
+				if k == e.admin && id == d.ID {
+					continue
+				}
+				base := "/api/v1/domains/" + id
+				wantProblem(t, e.do(t, "POST", base+"/configure", k, map[string]any{"mode": "self", "provider": "cloudflare",
+					"credentials": map[string]string{"api_token": tok}}), http.StatusNotFound, "not_found")
+				wantProblem(t, e.do(t, "POST", base+"/domain-sid", k, map[string]any{"domain_sid": "DN" + randHex(t, 16)}), http.StatusNotFound, "not_found")
+				wantProblem(t, e.do(t, "POST", base+"/retry", k, nil), http.StatusNotFound, "not_found")
+				wantProblem(t, e.do(t, "POST", base+"/messaging-services", k, map[string]any{"messaging_service_sid": mg}), http.StatusNotFound, "not_found")
+				wantProblem(t, e.do(t, "DELETE", base+"/messaging-services/"+mg, k, nil), http.StatusNotFound, "not_found")
+			}
+		}
+		if got := e.getDomain(t, key, d.ID); got.Status != models.StatusPending {
+			t.Fatalf("another client's configure moved the domain to %s", got.Status)
+		}
+
+		// The owner's configure works once; the second is 409 naming the
+		// status the first one left.
+		r := e.do(t, "POST", path, key, map[string]any{"mode": "self", "provider": "cloudflare",
+			"credentials": map[string]string{"api_token": tok}}).want(t, http.StatusAccepted)
+		started := decode[models.DomainView](t, r)
+		if started.Status != models.StatusDNSPending || deref(started.SetupMode) != models.SetupSelf || started.DNSStatus != models.DNSCreating {
+			t.Errorf("configure answered %s/%v/%s, want dns_pending/self/creating", started.Status, started.SetupMode, started.DNSStatus)
+		}
+		p := wantProblem(t, e.do(t, "POST", path, key, map[string]any{"mode": "manual"}), http.StatusConflict, "invalid_state")
+		if m := stateInDetail.FindStringSubmatch(p.Detail); m == nil || (m[1] != string(models.StatusDNSPending) && m[1] != string(models.StatusAwaitingDomainSID)) {
+			t.Errorf("second configure: detail %q does not name the current status", p.Detail)
+		}
+		e.waitStatus(t, key, d.ID, models.StatusAwaitingDomainSID)
+		wantState(t, e.do(t, "POST", path, key, map[string]any{"mode": "manual"}), models.StatusAwaitingDomainSID)
+		if got := e.getDomain(t, key, d.ID); deref(got.SetupMode) != models.SetupSelf {
+			t.Errorf("a refused configure changed setup_mode to %v", got.SetupMode)
+		}
+	})
+}
+
+// TestWorkflowConfigureConcurrently: of simultaneous configures (a double
+// click, two tabs) exactly one starts the setup.
+func TestWorkflowConfigureConcurrently(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
+		e := newWorkflowAPI(t, db)
+		c := e.createClient(t, "Acme", "owner@acme.com")
+		d := e.createDomain(t, e.admin, c.ID, map[string]any{"domain": "acme.com"})
+		const n = 6
+		statuses := make([]int, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				r := e.do(t, "POST", "/api/v1/domains/"+d.ID+"/configure", e.admin, map[string]any{"mode": "manual"})
+				statuses[i] = r.Status
+			}()
+		}
+		wg.Wait()
+		sort.Ints(statuses)
+		want := []int{202, 409, 409, 409, 409, 409}
+		if !slices.Equal(statuses, want) {
+			t.Errorf("concurrent configures answered %v, want %v", statuses, want)
+		}
+		var toDNS int
+		for _, ev := range e.events(t, e.admin, d.ID) {
+			if ev.To == models.StatusDNSPending && deref(ev.From) == models.StatusPending {
+				toDNS++
+			}
+		}
+		if toDNS != 1 {
+			t.Errorf("%d pending→dns_pending events, want 1", toDNS)
+		}
+	})
+}
+
+// ---- self setup and the Domain SID ----
+
+func TestWorkflowSelfSetup(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
+		e := newWorkflowAPI(t, db)
+		c := e.createClient(t, "Acme", "owner@acme.com")
+		k := e.clientKey(t, c.ID)
+		key := k.Key
+		d := e.createDomain(t, key, c.ID, map[string]any{"domain": "acme.com"})
+		zoneID := e.configureSelf(t, key, d)
+
+		waiting := e.waitStatus(t, key, d.ID, models.StatusAwaitingDomainSID)
+		if waiting.DNSStatus != models.DNSVerified || waiting.DomainSID != nil {
+			t.Errorf("awaiting_domain_sid with dns_status %s, domain_sid %v", waiting.DNSStatus, waiting.DomainSID)
+		}
+		recs := e.cf.Records(zoneID)
+		if len(recs) != 1 || recs[0].Type != "CNAME" || !providers.SameHost(recs[0].Name, d.Host) ||
+			!providers.SameHost(recs[0].Content, models.DefaultCNAMETarget) || recs[0].Proxied {
+			t.Fatalf("zone records %+v, want one DNS-only CNAME %s → %s", recs, d.Host, models.DefaultCNAMETarget)
+		}
+		// The credentials were needed only to create the record.
+		if _, _, err := e.store.DNSCredentials(bg, e.keys, d.ID); !errors.Is(err, models.ErrNotFound) {
+			t.Errorf("the DNS credentials are still stored after DNS verification (err %v)", err)
+		}
+
+		sidPath := "/api/v1/domains/" + d.ID + "/domain-sid"
+		for _, tc := range []struct {
+			name string
+			body any
+			code string
+		}{
+			{"too short", map[string]any{"domain_sid": "DN123"}, "invalid_domain_sid"},
+			{"a Messaging Service SID", map[string]any{"domain_sid": newMG(t)}, "invalid_domain_sid"},
+			{"not hex", map[string]any{"domain_sid": "DN" + strings.Repeat("z", 32)}, "invalid_domain_sid"},
+			{"missing", map[string]any{}, "invalid_domain_sid"},
+			{"unknown to Twilio", map[string]any{"domain_sid": "DN" + randHex(t, 16)}, "domain_sid_mismatch"},
+			{"for another host", map[string]any{"domain_sid": e.tw.RegisterDomain("ls.other.com")}, "domain_sid_mismatch"},
+			{"for the apex", map[string]any{"domain_sid": e.tw.RegisterDomain("acme.com")}, "domain_sid_mismatch"},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				p := wantProblem(t, e.do(t, "POST", sidPath, key, tc.body), http.StatusUnprocessableEntity, tc.code, "domain_sid")
+				if tc.name == "for another host" && !strings.Contains(p.Detail, "ls.other.com") {
+					t.Errorf("mismatch detail %q does not name the SID's host", p.Detail)
+				}
+			})
+		}
+		wantProblem(t, e.do(t, "POST", sidPath, key, map[string]any{"domain_sid": 7}), http.StatusUnprocessableEntity, "invalid_field_type", "domain_sid")
+		wantProblem(t, e.do(t, "POST", sidPath, key, nil), http.StatusBadRequest, "malformed_json")
+		if got := e.getDomain(t, key, d.ID); got.Status != models.StatusAwaitingDomainSID || got.DomainSID != nil {
+			t.Fatalf("refused SIDs changed the domain: %s, %v", got.Status, got.DomainSID)
+		}
+
+		sid := e.tw.RegisterDomain(d.Host)
+		r := e.do(t, "POST", sidPath, key, map[string]any{"domain_sid": sid}).want(t, http.StatusAccepted)
+		if got := decode[models.DomainView](t, r); deref(got.DomainSID) != sid || got.Status != models.StatusSSLPending {
+			t.Errorf("domain-sid answered %s with SID %v, want ssl_pending with %s", got.Status, got.DomainSID, sid)
+		}
+
+		done := e.waitStatus(t, key, d.ID, models.StatusConfigured)
+		if done.Certificate.Status != models.SSLActive || done.SSLStatus != models.SSLActive {
+			t.Errorf("certificate %+v, ssl_status %s; want active", done.Certificate, done.SSLStatus)
+		}
+		if exp := done.Certificate.ExpiresAt; exp == nil || exp.Before(time.Now().Add(30*24*time.Hour)) {
+			t.Errorf("certificate expires_at %v, want about 90 days ahead", exp)
+		}
+		if deref(done.DomainSID) != sid || deref(done.SetupMode) != models.SetupSelf || done.DNSStatus != models.DNSVerified {
+			t.Errorf("configured domain: sid %v, setup_mode %v, dns_status %s", done.DomainSID, done.SetupMode, done.DNSStatus)
+		}
+		if done.StatusReason != nil {
+			t.Errorf("configured domain keeps status_reason %q", *done.StatusReason)
+		}
+		if !reflect.DeepEqual(done.DNSRecords, d.DNSRecords) || len(done.DNSRecords) != 1 {
+			t.Errorf("dns_records changed: %+v, was %+v", done.DNSRecords, d.DNSRecords)
+		}
+		if len(done.MessagingServiceSIDs) != 0 {
+			t.Errorf("messaging_service_sids = %v, want []", done.MessagingServiceSIDs)
+		}
+
+		// Each side effect happened once at the providers.
+		if n := e.cf.Calls("POST", "/dns_records"); n != 1 {
+			t.Errorf("%d CNAME creates at Cloudflare, want 1", n)
+		}
+		if n := e.tw.Calls(mocks.TwilioOpRequestManagedCert, sid); n != 1 {
+			t.Errorf("%d certificate requests at Twilio, want 1", n)
+		}
+		var tdom *mocks.TwilioDomain
+		for _, x := range e.tw.Domains() {
+			if x.SID == sid {
+				tdom = &x
+			}
+		}
+		if tdom == nil || !tdom.Configured || tdom.Certificate != providers.CertIssued {
+			t.Errorf("Twilio's view of the domain: %+v, want configured with an issued certificate", tdom)
+		}
+
+		evs := e.events(t, key, d.ID)
+		want := []models.Status{models.StatusPending, models.StatusDNSPending, models.StatusAwaitingDomainSID, models.StatusSSLPending, models.StatusConfigured}
+		if got := statusPath(evs); !slices.Equal(got, want) {
+			t.Errorf("timeline %v, want %v", got, want)
+		}
+		for i, ev := range evs {
+			if i > 0 && ev.At.Before(evs[i-1].At) {
+				t.Errorf("event %d at %v is before event %d at %v", i, ev.At, i-1, evs[i-1].At)
+			}
+			if ev.Reason == "" {
+				t.Errorf("event %d (%s) has no reason", i, ev.To)
+			}
+			switch {
+			case i > 0 && deref(ev.From) == models.StatusPending && ev.To == models.StatusDNSPending,
+				deref(ev.From) == models.StatusAwaitingDomainSID && ev.To == models.StatusSSLPending:
+				if ev.Actor != "api_key:"+k.ID {
+					t.Errorf("%s→%s by %q, want the client's key", *ev.From, ev.To, ev.Actor)
+				}
+			case ev.To == models.StatusConfigured:
+				if ev.Actor == "api_key:"+k.ID {
+					t.Errorf("the workflow's events are attributed to the API key")
+				}
+			}
+		}
+
+		// After configured: the same SID again is a no-op, another is
+		// refused, and neither configure nor retry applies.
+		e.do(t, "POST", sidPath, key, map[string]any{"domain_sid": sid}).want(t, http.StatusAccepted)
+		wantState(t, e.do(t, "POST", sidPath, key, map[string]any{"domain_sid": e.tw.RegisterDomain("ls2.acme.com")}), models.StatusConfigured)
+		wantState(t, e.do(t, "POST", "/api/v1/domains/"+d.ID+"/configure", key, map[string]any{"mode": "manual"}), models.StatusConfigured)
+		wantState(t, e.do(t, "POST", "/api/v1/domains/"+d.ID+"/retry", key, nil), models.StatusConfigured)
+		if n := len(e.events(t, key, d.ID)); n != len(evs) {
+			t.Errorf("refused and no-op requests on a configured domain added %d events", n-len(evs))
+		}
+	})
+}
+
+// ---- manual setup ----
+
+func TestWorkflowManualSetup(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
+		e := newWorkflowAPI(t, db)
+		c := e.createClient(t, "Acme", "owner@acme.com")
+		key := e.clientKey(t, c.ID).Key
+		d := e.createDomain(t, key, c.ID, map[string]any{"domain": "acme.com"})
+
+		r := e.do(t, "POST", "/api/v1/domains/"+d.ID+"/configure", key, map[string]any{"mode": "manual"}).want(t, http.StatusAccepted)
+		started := decode[models.DomainView](t, r)
+		if started.Status != models.StatusDNSPending || deref(started.SetupMode) != models.SetupManual || started.DNSStatus != models.DNSPropagating {
+			t.Errorf("manual configure answered %s/%v/%s, want dns_pending/manual/propagating", started.Status, started.SetupMode, started.DNSStatus)
+		}
+
+		// The SID may come before DNS is there; it is checked and kept.
+		sid := e.tw.RegisterDomain(d.Host)
+		wantProblem(t, e.do(t, "POST", "/api/v1/domains/"+d.ID+"/domain-sid", key, map[string]any{"domain_sid": e.tw.RegisterDomain("ls.other.com")}),
+			http.StatusUnprocessableEntity, "domain_sid_mismatch", "domain_sid")
+		r = e.do(t, "POST", "/api/v1/domains/"+d.ID+"/domain-sid", key, map[string]any{"domain_sid": sid}).want(t, http.StatusAccepted)
+		if got := decode[models.DomainView](t, r); got.Status != models.StatusDNSPending || deref(got.DomainSID) != sid {
+			t.Errorf("early SID: %s with %v, want dns_pending with %s", got.Status, got.DomainSID, sid)
+		}
+
+		// The workflow says what it waits for, and what is wrong.
+		e.waitReason(t, key, d.ID, "waiting")
+		if err := e.dns.AddManual(d.Host, "CNAME", "elsewhere.example.net"); err != nil {
+			t.Fatal(err)
+		}
+		e.waitReason(t, key, d.ID, "elsewhere.example.net")
+		if got := e.getDomain(t, key, d.ID); got.Status != models.StatusDNSPending || deref(got.DomainSID) != sid {
+			t.Fatalf("with a wrong CNAME: %s with SID %v, want dns_pending with %s", got.Status, got.DomainSID, sid)
+		}
+		if err := e.dns.RemoveManual(d.Host, "CNAME", ""); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.dns.AddManual(d.Host, "CNAME", d.DNSRecords[0].Value); err != nil {
+			t.Fatal(err)
+		}
+
+		done := e.waitStatus(t, key, d.ID, models.StatusConfigured)
+		if deref(done.DomainSID) != sid || done.Certificate.Status != models.SSLActive || done.Certificate.ExpiresAt == nil {
+			t.Errorf("configured: sid %v, certificate %+v", done.DomainSID, done.Certificate)
+		}
+		want := []models.Status{models.StatusPending, models.StatusDNSPending, models.StatusSSLPending, models.StatusConfigured}
+		if got := statusPath(e.events(t, key, d.ID)); !slices.Equal(got, want) {
+			t.Errorf("timeline %v, want %v (no second human step)", got, want)
+		}
+		if n := e.cf.Calls("", ""); n != 0 {
+			t.Errorf("a manual setup made %d Cloudflare calls", n)
+		}
+	})
+}
+
+// ---- messaging services ----
+
+func TestWorkflowMessagingServices(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
+		e := newWorkflowAPI(t, db)
+		c := e.createClient(t, "Acme", "owner@acme.com")
+		key := e.clientKey(t, c.ID).Key
+		d1 := e.configuredDomain(t, key, c.ID, "acme.com")
+		d2 := e.configuredDomain(t, key, c.ID, "acme.net")
+		attach := func(d models.DomainView, body any) reply {
+			return e.do(t, "POST", "/api/v1/domains/"+d.ID+"/messaging-services", key, body)
+		}
+		twilioHas := func(d models.DomainView) []string {
+			for _, x := range e.tw.Domains() {
+				if x.SID == deref(d.DomainSID) {
+					return x.MessagingServices
+				}
+			}
+			t.Fatalf("Twilio has no domain %s", deref(d.DomainSID))
+			return nil
+		}
+		mg := newMG(t)
+
+		got := decode[models.DomainView](t, attach(d1, map[string]any{"messaging_service_sid": mg}).want(t, http.StatusCreated))
+		if !slices.Equal(got.MessagingServiceSIDs, []string{mg}) || got.Status != models.StatusConfigured {
+			t.Errorf("attach answered %v (%s), want [%s]", got.MessagingServiceSIDs, got.Status, mg)
+		}
+		got = decode[models.DomainView](t, attach(d1, map[string]any{"messaging_service_sid": mg, "move": false}).want(t, http.StatusOK))
+		if !slices.Equal(got.MessagingServiceSIDs, []string{mg}) {
+			t.Errorf("re-attach answered %v", got.MessagingServiceSIDs)
+		}
+		if !slices.Equal(e.getDomain(t, key, d1.ID).MessagingServiceSIDs, []string{mg}) || !slices.Equal(twilioHas(d1), []string{mg}) {
+			t.Errorf("after attach: linkgate %v, Twilio %v", e.getDomain(t, key, d1.ID).MessagingServiceSIDs, twilioHas(d1))
+		}
+
+		p := wantProblem(t, attach(d2, map[string]any{"messaging_service_sid": mg}), http.StatusConflict, "messaging_service_in_use", "messaging_service_sid")
+		if !strings.Contains(p.Detail, d1.Host) {
+			t.Errorf("in-use detail %q does not name %s", p.Detail, d1.Host)
+		}
+		if len(e.getDomain(t, key, d2.ID).MessagingServiceSIDs) != 0 || len(twilioHas(d2)) != 0 {
+			t.Error("a refused attach attached")
+		}
+
+		got = decode[models.DomainView](t, attach(d2, map[string]any{"messaging_service_sid": mg, "move": true}).want(t, http.StatusCreated))
+		if !slices.Equal(got.MessagingServiceSIDs, []string{mg}) {
+			t.Errorf("move answered %v", got.MessagingServiceSIDs)
+		}
+		if left := e.getDomain(t, key, d1.ID).MessagingServiceSIDs; len(left) != 0 {
+			t.Errorf("after the move the first domain still lists %v", left)
+		}
+		if len(twilioHas(d1)) != 0 || !slices.Equal(twilioHas(d2), []string{mg}) {
+			t.Errorf("after the move Twilio has %v on %s and %v on %s", twilioHas(d1), d1.Host, twilioHas(d2), d2.Host)
+		}
+		for _, d := range []models.DomainView{d1, d2} {
+			if st := e.getDomain(t, key, d.ID).Status; st != models.StatusConfigured {
+				t.Errorf("%s is %s after the move", d.Host, st)
+			}
+		}
+
+		// Several services on one domain.
+		mg2, mg3 := newMG(t), newMG(t)
+		attach(d1, map[string]any{"messaging_service_sid": mg2}).want(t, http.StatusCreated)
+		got = decode[models.DomainView](t, attach(d1, map[string]any{"messaging_service_sid": mg3}).want(t, http.StatusCreated))
+		if !slices.Equal(slices.Sorted(slices.Values(got.MessagingServiceSIDs)), slices.Sorted(slices.Values([]string{mg2, mg3}))) {
+			t.Errorf("two services: %v", got.MessagingServiceSIDs)
+		}
+
+		detach := func(d models.DomainView, sid string) reply {
+			return e.do(t, "DELETE", "/api/v1/domains/"+d.ID+"/messaging-services/"+sid, key, nil)
+		}
+		r := detach(d2, mg).want(t, http.StatusNoContent)
+		if len(r.Body) != 0 {
+			t.Errorf("204 with a body: %s", r.Body)
+		}
+		if left := e.getDomain(t, key, d2.ID).MessagingServiceSIDs; len(left) != 0 || len(twilioHas(d2)) != 0 {
+			t.Errorf("after detach: linkgate %v, Twilio %v", left, twilioHas(d2))
+		}
+		wantProblem(t, detach(d2, mg), http.StatusNotFound, "not_found")
+		wantProblem(t, detach(d1, mg), http.StatusNotFound, "not_found")
+		wantProblem(t, detach(d2, mg2), http.StatusNotFound, "not_found") // attached, but elsewhere
+		wantProblem(t, detach(d1, "MG123"), http.StatusNotFound, "not_found")
+		if got := e.getDomain(t, key, d1.ID).MessagingServiceSIDs; len(got) != 2 {
+			t.Errorf("detaching elsewhere changed %s: %v", d1.Host, got)
+		}
+		// Detached, it can be attached again anywhere.
+		attach(d1, map[string]any{"messaging_service_sid": mg}).want(t, http.StatusCreated)
+
+		for _, tc := range []struct {
+			name   string
+			body   any
+			code   string
+			fields []string
+		}{
+			{"too short", map[string]any{"messaging_service_sid": "MG123"}, "invalid_messaging_service_sid", []string{"messaging_service_sid"}},
+			{"a Domain SID", map[string]any{"messaging_service_sid": "DN" + randHex(t, 16)}, "invalid_messaging_service_sid", []string{"messaging_service_sid"}},
+			{"missing", map[string]any{"move": true}, "invalid_messaging_service_sid", []string{"messaging_service_sid"}},
+			{"move not a boolean", map[string]any{"messaging_service_sid": newMG(t), "move": "yes"}, "invalid_field_type", []string{"move"}},
+			{"unknown field", map[string]any{"messaging_service_sid": newMG(t), "force": true}, "unknown_field", []string{"force"}},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				wantProblem(t, attach(d2, tc.body), http.StatusUnprocessableEntity, tc.code, tc.fields...)
+			})
+		}
+		wantProblem(t, attach(d2, `[]`), http.StatusUnprocessableEntity, "invalid_body")
+		wantProblem(t, attach(d2, `{`), http.StatusBadRequest, "malformed_json")
+
+		// Only a configured domain takes Messaging Services.
+		pending := e.createDomain(t, key, c.ID, map[string]any{"domain": "acme.org"})
+		wantState(t, attach(pending, map[string]any{"messaging_service_sid": newMG(t)}), models.StatusPending)
+		e.do(t, "POST", "/api/v1/domains/"+pending.ID+"/configure", key, map[string]any{"mode": "manual"}).want(t, http.StatusAccepted)
+		wantState(t, attach(pending, map[string]any{"messaging_service_sid": newMG(t)}), models.StatusDNSPending)
+	})
+}
+
+// ---- failure and retry ----
+
+func TestWorkflowRetry(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
+		e := newWorkflowAPI(t, db, wfOptions{noStart: true})
+		c := e.createClient(t, "Acme", "owner@acme.com")
+		key := e.clientKey(t, c.ID).Key
+		d := e.createDomain(t, key, c.ID, map[string]any{"domain": "acme.com"})
+		retry := "/api/v1/domains/" + d.ID + "/retry"
+		wantState(t, e.do(t, "POST", retry, key, nil), models.StatusPending)
+
+		// The credentials pass the check at configure; then, before the
+		// CNAME step runs, Cloudflare refuses the next call for good.
+		zoneID := e.configureSelf(t, key, d)
+		e.cf.Faults.Inject(mocks.Fault{Status: http.StatusForbidden, Count: 1})
+		e.start(t)
+		failed := e.waitStatus(t, key, d.ID, models.StatusFailed)
+		reason := deref(failed.StatusReason)
+		if !strings.Contains(reason, d.Host) || !strings.Contains(strings.ToLower(reason), "authentication") {
+			t.Errorf("status_reason %q does not say what failed (the zone of %s) and why (authentication)", reason, d.Host)
+		}
+		if failed.DNSStatus != models.DNSFailed {
+			t.Errorf("dns_status %s, want failed", failed.DNSStatus)
+		}
+		evs := e.events(t, key, d.ID)
+		if last := evs[len(evs)-1]; last.To != models.StatusFailed || last.Reason != reason {
+			t.Errorf("last event %+v, want to failed with the reason", last)
+		}
+		if len(e.cf.Records(zoneID)) != 0 {
+			t.Error("a record was created although the step failed")
+		}
+		wantState(t, e.do(t, "POST", "/api/v1/domains/"+d.ID+"/configure", key, map[string]any{"mode": "manual"}), models.StatusFailed)
+		wantState(t, e.do(t, "POST", "/api/v1/domains/"+d.ID+"/messaging-services", key, map[string]any{"messaging_service_sid": newMG(t)}), models.StatusFailed)
+
+		// The cause is gone: retry resumes with the stored credentials.
+		e.cf.Faults.Clear()
+		got := decode[models.DomainView](t, e.do(t, "POST", retry, key, nil).want(t, http.StatusAccepted))
+		if got.Status != models.StatusDNSPending || got.StatusReason != nil {
+			t.Errorf("retry answered %s (%v), want dns_pending without a reason", got.Status, got.StatusReason)
+		}
+		e.waitStatus(t, key, d.ID, models.StatusAwaitingDomainSID)
+		if recs := e.cf.Records(zoneID); len(recs) != 1 {
+			t.Errorf("zone records after retry: %+v, want one CNAME", recs)
+		}
+
+		// A permanent Twilio error in the certificate phase: failed, and
+		// retry resumes there, not from the start.
+		sid := e.tw.RegisterDomain(d.Host)
+		e.do(t, "POST", "/api/v1/domains/"+d.ID+"/domain-sid", key, map[string]any{"domain_sid": sid}).want(t, http.StatusAccepted)
+		e.tw.Faults.Inject(mocks.Fault{Status: http.StatusForbidden, Count: 1})
+		failed = e.waitStatus(t, key, d.ID, models.StatusFailed)
+		if deref(failed.StatusReason) == "" || deref(failed.DomainSID) != sid {
+			t.Errorf("failed in the certificate phase: reason %v, sid %v", failed.StatusReason, failed.DomainSID)
+		}
+		e.tw.Faults.Clear()
+		got = decode[models.DomainView](t, e.do(t, "POST", retry, key, nil).want(t, http.StatusAccepted))
+		if got.Status != models.StatusSSLPending {
+			t.Errorf("retry after a Twilio failure answered %s, want ssl_pending", got.Status)
+		}
+		wantState(t, e.do(t, "POST", retry, key, nil), models.StatusSSLPending)
+		done := e.waitStatus(t, key, d.ID, models.StatusConfigured)
+		if done.Certificate.Status != models.SSLActive || done.StatusReason != nil {
+			t.Errorf("configured after retry: certificate %+v, reason %v", done.Certificate, done.StatusReason)
+		}
+		if n := e.cf.Calls("POST", "/dns_records"); n != 1 {
+			t.Errorf("%d CNAME creates, want 1", n)
+		}
+		want := []models.Status{models.StatusPending, models.StatusDNSPending, models.StatusFailed, models.StatusDNSPending,
+			models.StatusAwaitingDomainSID, models.StatusSSLPending, models.StatusFailed, models.StatusSSLPending, models.StatusConfigured}
+		if got := statusPath(e.events(t, key, d.ID)); !slices.Equal(got, want) {
+			t.Errorf("timeline %v, want %v", got, want)
+		}
+		wantState(t, e.do(t, "POST", retry, key, nil), models.StatusConfigured)
+
+		// Every workflow operation was answered with a validated success.
+		mg := newMG(t)
+		e.do(t, "POST", "/api/v1/domains/"+d.ID+"/messaging-services", key, map[string]any{"messaging_service_sid": mg}).want(t, http.StatusCreated)
+		e.do(t, "POST", "/api/v1/domains/"+d.ID+"/messaging-services", key, map[string]any{"messaging_service_sid": mg}).want(t, http.StatusOK)
+		e.do(t, "DELETE", "/api/v1/domains/"+d.ID+"/messaging-services/"+mg, key, nil).want(t, http.StatusNoContent)
+		ok := map[string]bool{}
+		for _, x := range e.vt.exchanges() {
+			if x.Status < 300 {
+				ok[x.Method+" "+x.Route+" "+http.StatusText(x.Status)] = true
+			}
+		}
+		for _, op := range []string{
+			"POST /api/v1/domains/{id}/configure Accepted",
+			"POST /api/v1/domains/{id}/domain-sid Accepted",
+			"POST /api/v1/domains/{id}/retry Accepted",
+			"POST /api/v1/domains/{id}/messaging-services Created",
+			"POST /api/v1/domains/{id}/messaging-services OK",
+			"DELETE /api/v1/domains/{id}/messaging-services/{sid} No Content",
+		} {
+			if !ok[op] {
+				t.Errorf("%s was never answered with a validated success", op)
+			}
+		}
+	})
+}
+
+// ---- without an engine ----
+
+func TestWorkflowRoutesWithoutEngine(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
+		e := newAPI(t, db)
+		c := e.createClient(t, "Acme", "owner@acme.com")
+		d := e.createDomain(t, e.admin, c.ID, map[string]any{"domain": "acme.com"})
+		base := "/api/v1/domains/" + d.ID
+		mg := newMG(t)
+		for _, tc := range []struct {
+			method, path string
+			body         any
+		}{
+			{"POST", base + "/configure", map[string]any{"mode": "manual"}},
+			{"POST", base + "/configure", `{"mode":`},
+			{"POST", base + "/domain-sid", map[string]any{"domain_sid": "DN" + randHex(t, 16)}},
+			{"POST", base + "/retry", nil},
+			{"POST", base + "/messaging-services", map[string]any{"messaging_service_sid": mg}},
+			{"DELETE", base + "/messaging-services/" + mg, nil},
+			{"POST", "/api/v1/domains/dom_01JD0000000000000000000000/retry", nil},
+		} {
+			p := wantProblem(t, e.do(t, tc.method, tc.path, e.admin, tc.body), http.StatusServiceUnavailable, "workflows_unavailable")
+			if p.Detail == "" {
+				t.Errorf("%s %s: 503 without a detail", tc.method, tc.path)
+			}
+			// Authentication still comes first.
+			wantProblem(t, e.do(t, tc.method, tc.path, "", tc.body), http.StatusUnauthorized, "unauthorized")
+		}
+		if got := decode[models.DomainView](t, e.do(t, "GET", base, e.admin, nil).want(t, http.StatusOK)); got.Status != models.StatusPending {
+			t.Errorf("domain is %s, want pending", got.Status)
+		}
+	})
+}
+
+// ---- the document ----
+
+// TestOpenAPIWorkflowOperations: the workflow request schemas have exactly
+// the handlers' fields, and every workflow operation documents 503.
+func TestOpenAPIWorkflowOperations(t *testing.T) {
+	doc, _ := loadSpec(t)
+	for _, tc := range []struct {
+		schema string
+		typ    any
+	}{
+		{"DomainConfigure", domainConfigureRequest{}},
+		{"DomainSIDSubmit", domainSIDRequest{}},
+		{"MessagingServiceAttach", messagingServiceAttachRequest{}},
+	} {
+		ref := doc.Components.Schemas[tc.schema]
+		if ref == nil {
+			t.Errorf("components.schemas.%s is missing", tc.schema)
+			continue
+		}
+		var props, names []string
+		for p := range ref.Value.Properties {
+			props = append(props, p)
+		}
+		for n := range jsonFieldsOf(reflect.TypeOf(tc.typ)) {
+			names = append(names, n)
+		}
+		sort.Strings(props)
+		sort.Strings(names)
+		if !slices.Equal(props, names) {
+			t.Errorf("%s has properties %v, %T has %v", tc.schema, props, tc.typ, names)
+		}
+		if ap := ref.Value.AdditionalProperties.Has; ap == nil || *ap {
+			t.Errorf("%s allows additional properties", tc.schema)
+		}
+	}
+	for _, op := range []struct{ method, path string }{
+		{"POST", "/api/v1/domains/{id}/configure"},
+		{"POST", "/api/v1/domains/{id}/domain-sid"},
+		{"POST", "/api/v1/domains/{id}/retry"},
+		{"POST", "/api/v1/domains/{id}/messaging-services"},
+		{"DELETE", "/api/v1/domains/{id}/messaging-services/{sid}"},
+	} {
+		item := doc.Paths.Value(op.path)
+		if item == nil || item.GetOperation(op.method) == nil {
+			t.Errorf("%s %s is not documented", op.method, op.path)
+			continue
+		}
+		o := item.GetOperation(op.method)
+		r := o.Responses.Status(http.StatusServiceUnavailable)
+		if r == nil || r.Value.Content.Get("application/problem+json") == nil {
+			t.Errorf("%s %s does not document 503 as a problem", op.method, op.path)
+		}
+		if op.path != "/api/v1/domains/{id}/messaging-services/{sid}" && op.path != "/api/v1/domains/{id}/retry" {
+			if o.Responses.Status(http.StatusConflict) == nil {
+				t.Errorf("%s %s does not document 409", op.method, op.path)
+			}
+		}
+	}
+}
+
+func slogTo(w io.Writer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
