@@ -1106,7 +1106,7 @@ func TestAPIEveryOperationValidated(t *testing.T) {
 		"POST /api/v1/domains/{id}/configure": true, "POST /api/v1/domains/{id}/domain-sid": true,
 		"POST /api/v1/domains/{id}/retry": true, "POST /api/v1/domains/{id}/messaging-services": true,
 		"DELETE /api/v1/domains/{id}/messaging-services/{sid}": true,
-		"POST /api/v1/domains/{id}/forward-login": true, "GET /api/v1/registrations": true,
+		"POST /api/v1/domains/{id}/forward-login":              true, "GET /api/v1/registrations": true,
 	}
 	for path, item := range doc.Paths.Map() {
 		for method := range item.Operations() {
