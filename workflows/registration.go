@@ -350,7 +350,9 @@ func (e *Engine) FinishRegistration(ctx context.Context, token, userID string) (
 		return nil, err
 	}
 	if !configurable[d.Status] {
-		return nil, wrongState(d, "configured", "pending", "awaiting_client")
+		// Set up meanwhile (another browser finished first): this link
+		// has done its work.
+		return nil, ErrRegistrationGone
 	}
 	complete := func(tx *gorm.DB) error {
 		ok, err := e.store.AdvanceRegistrationTx(tx, r.ID, []models.RegistrationStatus{models.RegAuthenticated}, models.RegCompleted, nil)

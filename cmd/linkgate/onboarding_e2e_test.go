@@ -266,15 +266,6 @@ func (a *lgAPI) sandboxZone(apex string) string {
 	return a.want(201, "POST", "/_sandbox/cloudflare/zones", fmt.Sprintf(`{"name":%q}`, apex)).body["api_token"].(string)
 }
 
-// configureSelf makes the zone and starts a self setup with its token.
-func (a *lgAPI) configureSelf(id, apex string) string {
-	a.t.Helper()
-	token := a.sandboxZone(apex)
-	a.want(202, "POST", "/api/v1/domains/"+id+"/configure",
-		`{"mode":"self","provider":"cloudflare","credentials":{"api_token":"`+token+`"}}`)
-	return token
-}
-
 // twilioDomain stands for creating and verifying the domain in the
 // Twilio Console; it returns the Domain SID.
 func (a *lgAPI) twilioDomain(host string) string {
