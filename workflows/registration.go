@@ -237,10 +237,11 @@ func (e *Engine) OpenRegistration(ctx context.Context, token string) (*Registrat
 	if r.Status == models.RegSent {
 		err := e.store.Tx(ctx, func(tx *gorm.DB, _ *sqlTxAlias) error {
 			ok, err := e.store.AdvanceRegistrationTx(tx, r.ID, []models.RegistrationStatus{models.RegSent}, models.RegOpened, nil)
-			if ok {
-				r.Status = models.RegOpened
+			if err != nil || !ok {
+				return err
 			}
-			return err
+			r.Status = models.RegOpened
+			return e.registrationEventTx(ctx, tx, r.DomainID, "registration link opened by "+r.Email, "registration:"+r.ID)
 		})
 		if err != nil {
 			return nil, err
@@ -281,9 +282,12 @@ func (e *Engine) RegistrationAccount(ctx context.Context, token, password string
 		}
 	}
 	err = e.store.Tx(ctx, func(tx *gorm.DB, _ *sqlTxAlias) error {
-		_, err := e.store.AdvanceRegistrationTx(tx, r.ID, []models.RegistrationStatus{models.RegSent, models.RegOpened},
+		ok, err := e.store.AdvanceRegistrationTx(tx, r.ID, []models.RegistrationStatus{models.RegSent, models.RegOpened},
 			models.RegAccountCreated, map[string]any{"user_id": u.ID})
-		return err
+		if err != nil || !ok {
+			return err
+		}
+		return e.registrationEventTx(ctx, tx, r.DomainID, "the client signed in as "+u.Email, "user:"+u.ID)
 	})
 	return u, err
 }
@@ -314,9 +318,16 @@ func (e *Engine) RegistrationConnectDNS(ctx context.Context, token, userID strin
 		if err := save(tx); err != nil {
 			return err
 		}
-		_, err := e.store.AdvanceRegistrationTx(tx, r.ID, []models.RegistrationStatus{models.RegAccountCreated, models.RegAuthenticated},
+		ok, err := e.store.AdvanceRegistrationTx(tx, r.ID, []models.RegistrationStatus{models.RegAccountCreated, models.RegAuthenticated},
 			models.RegAuthenticated, nil)
-		return err
+		if err != nil || !ok {
+			return err
+		}
+		how := "the client connected " + in.Provider
+		if in.Mode == models.SetupManual {
+			how = "the client chose to add the DNS record by hand"
+		}
+		return e.registrationEventTx(ctx, tx, r.DomainID, how, "user:"+userID)
 	})
 }
 
@@ -362,9 +373,28 @@ func (e *Engine) FinishRegistration(ctx context.Context, token, userID string) (
 		if !ok {
 			return ErrRegistrationGone
 		}
+		if err := e.registrationEventTx(ctx, tx, d.ID, "registration completed by the client", "user:"+userID); err != nil {
+			return err
+		}
+		// configure applies its change to d: take the version just written.
+		fresh, err := e.store.DomainByID(ctx, tx, d.ID)
+		if err != nil {
+			return err
+		}
+		*d = *fresh
 		return nil
 	}
 	return e.configure(ctx, d, in, "user:"+userID, complete)
+}
+
+// registrationEventTx writes a registration step on the domain's
+// timeline (the status does not change).
+func (e *Engine) registrationEventTx(ctx context.Context, tx *gorm.DB, domainID, reason, actor string) error {
+	d, err := e.store.DomainByID(ctx, tx, domainID)
+	if err != nil {
+		return err
+	}
+	return e.store.ApplyTx(tx, d, models.Change{Reason: reason, Actor: actor})
 }
 
 // registrationFor checks that the link is open and belongs to the signed-in

@@ -216,6 +216,22 @@ func TestForwardLoginSelfPathToConfigured(t *testing.T) {
 			t.Fatal(err)
 		}
 		b.waitStatus(t, models.StatusConfigured)
+		// Each registration step is on the domain's timeline.
+		evs, err := b.store.DomainEvents(ctx, models.Scope{}, b.domain.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var reasons []string
+		for _, e := range evs {
+			reasons = append(reasons, e.Reason)
+		}
+		all := strings.Join(reasons, "\n")
+		for _, want := range []string{"registration link sent to owner@acme.com", "registration link opened by owner@acme.com",
+			"the client signed in as owner@acme.com", "the client connected cloudflare", "registration completed by the client"} {
+			if !strings.Contains(all, want) {
+				t.Errorf("timeline lacks %q:\n%s", want, all)
+			}
+		}
 	})
 }
 

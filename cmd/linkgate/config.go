@@ -36,6 +36,10 @@ type Config struct {
 	// RegistrationTTL is how long a registration link works
 	// (LINKGATE_REGISTRATION_TTL, a Go duration; default 7 days).
 	RegistrationTTL time.Duration
+	// Reminders are when reminder e-mails go out after a link is sent
+	// (LINKGATE_REGISTRATION_REMINDERS, e.g. "72h,144h"; default day 3
+	// and day 6; "none" sends none).
+	Reminders []time.Duration
 	// PageLimits rate-limits the registration pages
 	// (LINKGATE_REGISTER_RATE_PER_IP, _PER_TOKEN, _SIGNIN as N/DURATION).
 	PageLimits handlers.PageLimits
@@ -113,6 +117,19 @@ func (c *Config) readRegistrationEnv(env func(string) string) error {
 			return errors.New("LINKGATE_REGISTRATION_TTL: must be a duration between 1s and 2160h (90 days), e.g. 168h")
 		}
 		c.RegistrationTTL = d
+	}
+	c.Reminders = []time.Duration{72 * time.Hour, 144 * time.Hour}
+	if v := strings.TrimSpace(env("LINKGATE_REGISTRATION_REMINDERS")); v == "none" {
+		c.Reminders = []time.Duration{}
+	} else if v != "" {
+		c.Reminders = nil
+		for _, part := range strings.Split(v, ",") {
+			d, err := time.ParseDuration(strings.TrimSpace(part))
+			if err != nil || d <= 0 || d >= c.RegistrationTTL {
+				return errors.New("LINKGATE_REGISTRATION_REMINDERS: a comma-separated list of durations shorter than the link's lifetime, e.g. 72h,144h, or none")
+			}
+			c.Reminders = append(c.Reminders, d)
+		}
 	}
 	for _, p := range strings.Split(env("LINKGATE_TRUSTED_PROXIES"), ",") {
 		if p = strings.TrimSpace(p); p != "" {

@@ -99,7 +99,7 @@ func (m *Main) startWorkflows(ctx context.Context, cfg Config, store *models.Sto
 		return nil, err
 	}
 	wc := workflows.Config{Store: store, Logger: log, Keys: keys, PublicURL: cfg.PublicURL, Intervals: workflows.DefaultIntervals(),
-		RegistrationTTL: cfg.RegistrationTTL, PlatformName: cfg.PlatformName}
+		RegistrationTTL: cfg.RegistrationTTL, Reminders: cfg.Reminders, PlatformName: cfg.PlatformName}
 	if wc.Mailer, err = m.mailer(ctx, cfg, store, world); err != nil {
 		return nil, fmt.Errorf("SMTP_URL: %w", err)
 	}
