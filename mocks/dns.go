@@ -433,41 +433,11 @@ func parseDNSCAA(s string) (dnsCAA, error) {
 // dnsCAAVerdict judges the relevant CAA set found at name: the caa_forbids
 // message, or "" when Let's Encrypt may issue.
 func dnsCAAVerdict(set []dnsCAA, name string, q dnsQuery) string {
-	fix := fmt.Sprintf(`%s CAA 0 issue "letsencrypt.org"`, dnsRelName(name, q.apex))
-	for _, c := range set {
-		switch c.Tag {
-		case "issue", "issuewild", "iodef", "issuemail", "issuevmc", "contactemail", "contactphone":
-		default:
-			if c.Flag&128 != 0 {
-				return fmt.Sprintf("The CAA records of %s carry a critical property %q that certificate authorities do not know, so Let's Encrypt cannot issue the certificate for %s. Remove it; if you keep CAA records, add: %s.",
-					name, c.Tag, q.host, fix)
-			}
-		}
+	recs := make([]providers.CAA, len(set))
+	for i, c := range set {
+		recs[i] = providers.CAA{Flag: c.Flag, Tag: c.Tag, Value: c.Value}
 	}
-	var cas []string
-	hasIssue := false
-	for _, c := range set {
-		if c.Tag != "issue" {
-			continue
-		}
-		hasIssue = true
-		ca := strings.ToLower(strings.TrimSpace(strings.SplitN(c.Value, ";", 2)[0]))
-		if ca == "letsencrypt.org" {
-			return ""
-		}
-		if ca != "" {
-			cas = append(cas, ca)
-		}
-	}
-	switch {
-	case !hasIssue:
-		return ""
-	case len(cas) == 0:
-		return fmt.Sprintf("The CAA records of %s forbid every certificate authority to issue certificates, so Let's Encrypt cannot issue the certificate for %s. Add: %s.",
-			name, q.host, fix)
-	}
-	return fmt.Sprintf("The CAA records of %s allow only %s to issue certificates, so Let's Encrypt cannot issue the certificate for %s. Add beside them: %s.",
-		name, strings.Join(cas, ", "), q.host, fix)
+	return providers.CAAVerdict(recs, name, dnsRelName(name, q.apex), q.host)
 }
 
 // dnsQuery is one CheckCNAME call, names canonical.

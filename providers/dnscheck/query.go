@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/miekg/dns"
+
+	"github.com/linkgate/linkgate/providers"
 )
 
 // errNoZone: the bootstrap resolvers say the registrable domain has no name
@@ -414,50 +416,13 @@ func parent(name string) string {
 	return "."
 }
 
-// knownCAATag reports whether a CA understands a CAA property tag; an
-// unknown one flagged critical forbids issuance (RFC 8659 §4.1).
-func knownCAATag(tag string) bool {
-	switch strings.ToLower(tag) {
-	case "issue", "issuewild", "iodef", "issuemail", "issuevmc", "contactemail", "contactphone":
-		return true
-	}
-	return false
-}
-
 // caaVerdict judges the relevant CAA set found at name.
 func caaVerdict(set []*dns.CAA, name string, q query) string {
-	where := relName(name, q.apex)
-	fix := fmt.Sprintf(`%s CAA 0 issue "letsencrypt.org"`, where)
-	for _, c := range set {
-		if c.Flag&128 != 0 && !knownCAATag(c.Tag) {
-			return fmt.Sprintf("The CAA records of %s carry a critical property %q that certificate authorities do not know, so Let's Encrypt cannot issue the certificate for %s. Remove it; if you keep CAA records, add: %s.",
-				bare(name), c.Tag, bare(q.host), fix)
-		}
+	recs := make([]providers.CAA, len(set))
+	for i, c := range set {
+		recs[i] = providers.CAA{Flag: int(c.Flag), Tag: c.Tag, Value: c.Value}
 	}
-	var cas []string
-	hasIssue := false
-	for _, c := range set {
-		if !strings.EqualFold(c.Tag, "issue") {
-			continue
-		}
-		hasIssue = true
-		ca := strings.ToLower(strings.TrimSpace(strings.SplitN(c.Value, ";", 2)[0]))
-		if ca == "letsencrypt.org" {
-			return ""
-		}
-		if ca != "" {
-			cas = append(cas, ca)
-		}
-	}
-	if !hasIssue {
-		return ""
-	}
-	if len(cas) == 0 {
-		return fmt.Sprintf("The CAA records of %s forbid every certificate authority to issue certificates, so Let's Encrypt cannot issue the certificate for %s. Add: %s.",
-			bare(name), bare(q.host), fix)
-	}
-	return fmt.Sprintf("The CAA records of %s allow only %s to issue certificates, so Let's Encrypt cannot issue the certificate for %s. Add beside them: %s.",
-		bare(name), strings.Join(cas, ", "), bare(q.host), fix)
+	return providers.CAAVerdict(recs, bare(name), relName(name, q.apex), bare(q.host))
 }
 
 // relName is name relative to apex, as a DNS panel wants it.
