@@ -1,0 +1,97 @@
+package webhooks
+
+import (
+	"errors"
+	"testing"
+)
+
+func TestCatalogMatchesAPI(t *testing.T) {
+	want := []string{
+		"domain.created", "domain.status_changed", "domain.dns_verified",
+		"domain.certificate_issued", "domain.configured", "domain.failed",
+		"domain.messaging_service_attached", "domain.messaging_service_detached",
+		"registration.sent", "registration.opened", "registration.completed",
+		"registration.expired", "webhook.ping",
+	}
+	if len(Catalog) != len(want) {
+		t.Fatalf("catalog has %d types, want %d", len(Catalog), len(want))
+	}
+	for i, w := range want {
+		if Catalog[i] != w {
+			t.Errorf("Catalog[%d] = %q, want %q", i, Catalog[i], w)
+		}
+		if !IsKnownEvent(w) {
+			t.Errorf("IsKnownEvent(%q) = false", w)
+		}
+	}
+	if IsKnownEvent("domain.deleted") {
+		t.Error("IsKnownEvent(domain.deleted) = true")
+	}
+}
+
+func TestMatchFilter(t *testing.T) {
+	tests := []struct {
+		filter []string
+		event  string
+		want   bool
+	}{
+		{[]string{"*"}, EventDomainCreated, true},
+		{[]string{"*"}, EventWebhookPing, true},
+		{[]string{"domain.*"}, EventDomainStatusChanged, true},
+		{[]string{"domain.*"}, EventDomainMessagingServiceDetached, true},
+		{[]string{"domain.*"}, EventRegistrationSent, false},
+		{[]string{"domain.*"}, "domainx.created", false},
+		{[]string{"registration.*", "domain.failed"}, EventDomainFailed, true},
+		{[]string{"registration.*", "domain.failed"}, EventDomainCreated, false},
+		{[]string{"registration.completed"}, EventRegistrationCompleted, true},
+		{[]string{"registration.completed"}, EventRegistrationExpired, false},
+		{nil, EventDomainCreated, false},
+		{[]string{}, EventWebhookPing, false},
+		{[]string{".*"}, EventDomainCreated, false},
+		{[]string{"dom*"}, EventDomainCreated, false},
+	}
+	for _, tt := range tests {
+		if got := MatchFilter(tt.filter, tt.event); got != tt.want {
+			t.Errorf("MatchFilter(%q, %q) = %v, want %v", tt.filter, tt.event, got, tt.want)
+		}
+	}
+}
+
+func TestValidateFilter(t *testing.T) {
+	ok := [][]string{
+		{"*"},
+		{"domain.*"},
+		{"registration.*", "webhook.ping"},
+		{"domain.status_changed", "domain.failed"},
+		Catalog,
+	}
+	for _, f := range ok {
+		if err := ValidateFilter(f); err != nil {
+			t.Errorf("ValidateFilter(%q) = %v, want nil", f, err)
+		}
+	}
+	bad := [][]string{
+		nil,
+		{},
+		{""},
+		{"domain.deleted"},
+		{"domain.*", "nope"},
+		{"billing.*"},    // matches no catalog type
+		{"domain.stat*"}, // only "*" and "group.*" wildcards
+		{"*.created"},
+		{"**"},
+		{".*"},
+		{"domain.*.*"},
+		{"Domain.created"},
+	}
+	for _, f := range bad {
+		err := ValidateFilter(f)
+		if err == nil {
+			t.Errorf("ValidateFilter(%q) = nil, want an error", f)
+			continue
+		}
+		if !errors.Is(err, ErrInvalidFilter) {
+			t.Errorf("ValidateFilter(%q) = %v, does not wrap ErrInvalidFilter", f, err)
+		}
+	}
+}
