@@ -1076,7 +1076,7 @@ func TestAPIServesOpenAPI(t *testing.T) {
 // a success and checks the validating transport saw each one.
 func TestAPIEveryOperationValidated(t *testing.T) {
 	doc, _ := loadSpec(t)
-	e := newAPI(t, dbtest.SQLite(t))
+	e := newAPI(t, dbtest.SQLite(t), withKeys(t))
 	c := e.createClient(t, "Acme", "owner@acme.com")
 	e.do(t, "GET", "/api/v1/clients", e.admin, nil).want(t, 200)
 	e.do(t, "GET", "/api/v1/clients/"+c.ID, e.admin, nil).want(t, 200)
@@ -1087,6 +1087,13 @@ func TestAPIEveryOperationValidated(t *testing.T) {
 	e.do(t, "GET", "/api/v1/domains", k.Key, nil).want(t, 200)
 	e.do(t, "GET", "/api/v1/domains/"+d.ID, k.Key, nil).want(t, 200)
 	e.do(t, "GET", "/api/v1/domains/"+d.ID+"/events", k.Key, nil).want(t, 200)
+	w := decode[models.WebhookEndpointView](t, e.do(t, "POST", "/api/v1/webhooks/endpoints", k.Key,
+		map[string]any{"url": "https://hooks.acme.com/", "events": []string{"domain.*"}}).want(t, 201))
+	e.do(t, "GET", "/api/v1/webhooks/endpoints", k.Key, nil).want(t, 200)
+	e.do(t, "GET", "/api/v1/webhooks/endpoints/"+w.ID, k.Key, nil).want(t, 200)
+	e.do(t, "PATCH", "/api/v1/webhooks/endpoints/"+w.ID, k.Key, map[string]any{"enabled": false}).want(t, 200)
+	e.do(t, "POST", "/api/v1/webhooks/endpoints/"+w.ID+"/rotate-secret", k.Key, nil).want(t, 200)
+	e.do(t, "DELETE", "/api/v1/webhooks/endpoints/"+w.ID, k.Key, nil).want(t, 204)
 	e.do(t, "DELETE", "/api/v1/domains/"+d.ID, k.Key, nil).want(t, 204)
 	e.do(t, "DELETE", "/api/v1/clients/"+c.ID, e.admin, nil).want(t, 204)
 	e.do(t, "GET", "/healthz", "", nil).want(t, 200)

@@ -33,6 +33,9 @@ type Config struct {
 	// Workflows runs onboarding; without it the workflow endpoints answer
 	// 503.
 	Workflows *workflows.Engine
+	// Keys encrypts webhook secrets at rest (the engine's key ring);
+	// without it creating an endpoint or rotating its secret answers 503.
+	Keys *models.KeyRing
 
 	// Registration pages. PublicURL is linkgate's public base URL: when
 	// it is https, page cookies are Secure (and __Host- prefixed).
@@ -127,6 +130,12 @@ func (h *Handler) routes() {
 	api.DELETE("/domains/:id/messaging-services/:sid", h.needWorkflows, h.detachMessagingService)
 	api.POST("/domains/:id/forward-login", h.needWorkflows, h.forwardLogin)
 	api.GET("/registrations", h.listRegistrations)
+	api.POST("/webhooks/endpoints", h.needKeys, h.createWebhookEndpoint)
+	api.GET("/webhooks/endpoints", h.listWebhookEndpoints)
+	api.GET("/webhooks/endpoints/:id", h.getWebhookEndpoint)
+	api.PATCH("/webhooks/endpoints/:id", h.updateWebhookEndpoint)
+	api.DELETE("/webhooks/endpoints/:id", h.deleteWebhookEndpoint)
+	api.POST("/webhooks/endpoints/:id/rotate-secret", h.needKeys, h.rotateWebhookSecret)
 
 	h.registrationRoutes()
 }
@@ -134,6 +143,14 @@ func (h *Handler) routes() {
 func (h *Handler) needWorkflows(c *gin.Context) {
 	if h.cfg.Workflows == nil {
 		fail(c, &models.Error{Kind: models.KindUnavailable, Code: "workflows_unavailable", Detail: "the workflow engine is not running"})
+		return
+	}
+	c.Next()
+}
+
+func (h *Handler) needKeys(c *gin.Context) {
+	if h.cfg.Keys == nil {
+		fail(c, &models.Error{Kind: models.KindUnavailable, Code: "secrets_unavailable", Detail: "no key ring to encrypt secrets with"})
 		return
 	}
 	c.Next()

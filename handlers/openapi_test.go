@@ -262,6 +262,10 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 		{"ClientUpdate", clientUpdateRequest{}, false},
 		{"DomainCreate", domainCreateRequest{}, false},
 		{"APIKeyCreate", apiKeyCreateRequest{}, false},
+		{"WebhookEndpoint", models.WebhookEndpointView{}, true},
+		{"WebhookEndpointList", list[models.WebhookEndpointView]{}, true},
+		{"WebhookEndpointCreate", webhookEndpointCreateRequest{}, false},
+		{"WebhookEndpointUpdate", webhookEndpointUpdateRequest{}, false},
 	}
 	for _, tc := range cases {
 		ref := doc.Components.Schemas[tc.schema]

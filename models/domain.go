@@ -158,8 +158,11 @@ func (s *Store) CreateDomain(ctx context.Context, sc Scope, clientID string, in 
 		if err := tx.Create(d).Error; err != nil {
 			return err
 		}
-		return tx.Create(&DomainEvent{ID: NewID(PrefixEvent), DomainID: d.ID, From: "", To: StatusPending,
-			Reason: "domain added", Actor: actor, At: d.CreatedAt}).Error
+		if err := tx.Create(&DomainEvent{ID: NewID(PrefixEvent), DomainID: d.ID, From: "", To: StatusPending,
+			Reason: "domain added", Actor: actor, At: d.CreatedAt}).Error; err != nil {
+			return err
+		}
+		return s.EmitTx(tx, EventDomainCreated, d.ClientID, map[string]any{"domain": d.View()})
 	})
 	if isUniqueViolation(err) {
 		return nil, Conflict("domain_taken", "domain", h.Host+" is already registered")

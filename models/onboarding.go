@@ -55,15 +55,21 @@ type Change struct {
 	StatusReason *string // nil leaves it; "" clears it
 	FailedStep   *string
 	CertExpires  *time.Time
+	// Event is a webhook event type to emit even without a status change
+	// (a messaging service attached or detached); EventData adds keys to
+	// the event's data.
+	Event     string
+	EventData map[string]any
 }
 
 // ApplyTx applies c to d inside tx, provided the domain is still the
 // version d was read at (otherwise a conflict: a concurrent step or person
 // changed it, and the caller must read it again). It
 // checks the transition table, updates the row and writes the timeline
-// event. d is updated in memory.
+// event and the webhook events (models/webhook.go emitDomainTx) in the same
+// transaction. d is updated in memory.
 func (s *Store) ApplyTx(tx *gorm.DB, d *Domain, c Change) error {
-	from := d.Status
+	from, prevDNS, prevSSL := d.Status, d.DNSStatus, d.SSLStatus
 	to := from
 	if c.To != "" && c.To != from {
 		if err := from.CheckTransition(c.To); err != nil {
@@ -128,7 +134,7 @@ func (s *Store) ApplyTx(tx *gorm.DB, d *Domain, c Change) error {
 	if c.CertExpires != nil {
 		d.CertExpiresAt = c.CertExpires
 	}
-	return nil
+	return s.emitDomainTx(tx, d, from, prevDNS, prevSSL, c)
 }
 
 // SetStatusReason records the latest problem (or "" when it cleared)
@@ -228,7 +234,8 @@ func (s *Store) AttachMessagingServiceTx(tx *gorm.DB, d *Domain, sid, actor stri
 	if err := tx.Create(&DomainMessagingService{MessagingServiceSID: sid, DomainID: d.ID, AttachedAt: s.Now()}).Error; err != nil {
 		return internal("attach messaging service", err)
 	}
-	return s.ApplyTx(tx, d, Change{Reason: fmt.Sprintf("messaging service %s attached", sid), Actor: actor})
+	return s.ApplyTx(tx, d, Change{Reason: fmt.Sprintf("messaging service %s attached", sid), Actor: actor,
+		Event: EventDomainMessagingServiceAttached, EventData: map[string]any{"messaging_service_sid": sid}})
 }
 
 // DetachMessagingServiceTx removes the attachment; it reports whether
@@ -241,7 +248,8 @@ func (s *Store) DetachMessagingServiceTx(tx *gorm.DB, d *Domain, sid, actor stri
 	if res.RowsAffected == 0 {
 		return false, nil
 	}
-	return true, s.ApplyTx(tx, d, Change{Reason: fmt.Sprintf("messaging service %s detached", sid), Actor: actor})
+	return true, s.ApplyTx(tx, d, Change{Reason: fmt.Sprintf("messaging service %s detached", sid), Actor: actor,
+		Event: EventDomainMessagingServiceDetached, EventData: map[string]any{"messaging_service_sid": sid}})
 }
 
 func (s *Store) fillMessagingServices(ctx context.Context, ds []*Domain) error {

@@ -16,42 +16,31 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/linkgate/linkgate/models"
 )
 
-// The event types of the catalog (API.md "Webhooks").
+// The event types of the catalog (API.md "Webhooks"), spelled once in
+// models, where the events are written.
 const (
-	EventDomainCreated                  = "domain.created"
-	EventDomainStatusChanged            = "domain.status_changed"
-	EventDomainDNSVerified              = "domain.dns_verified"
-	EventDomainCertificateIssued        = "domain.certificate_issued"
-	EventDomainConfigured               = "domain.configured"
-	EventDomainFailed                   = "domain.failed"
-	EventDomainMessagingServiceAttached = "domain.messaging_service_attached"
-	EventDomainMessagingServiceDetached = "domain.messaging_service_detached"
-	EventRegistrationSent               = "registration.sent"
-	EventRegistrationOpened             = "registration.opened"
-	EventRegistrationCompleted          = "registration.completed"
-	EventRegistrationExpired            = "registration.expired"
-	EventWebhookPing                    = "webhook.ping"
+	EventDomainCreated                  = models.EventDomainCreated
+	EventDomainStatusChanged            = models.EventDomainStatusChanged
+	EventDomainDNSVerified              = models.EventDomainDNSVerified
+	EventDomainCertificateIssued        = models.EventDomainCertificateIssued
+	EventDomainConfigured               = models.EventDomainConfigured
+	EventDomainFailed                   = models.EventDomainFailed
+	EventDomainMessagingServiceAttached = models.EventDomainMessagingServiceAttached
+	EventDomainMessagingServiceDetached = models.EventDomainMessagingServiceDetached
+	EventRegistrationSent               = models.EventRegistrationSent
+	EventRegistrationOpened             = models.EventRegistrationOpened
+	EventRegistrationCompleted          = models.EventRegistrationCompleted
+	EventRegistrationExpired            = models.EventRegistrationExpired
+	EventWebhookPing                    = models.EventWebhookPing
 )
 
 // Catalog lists every event type an endpoint can subscribe to, in the order
 // of API.md. Callers must not modify it.
-var Catalog = []string{
-	EventDomainCreated,
-	EventDomainStatusChanged,
-	EventDomainDNSVerified,
-	EventDomainCertificateIssued,
-	EventDomainConfigured,
-	EventDomainFailed,
-	EventDomainMessagingServiceAttached,
-	EventDomainMessagingServiceDetached,
-	EventRegistrationSent,
-	EventRegistrationOpened,
-	EventRegistrationCompleted,
-	EventRegistrationExpired,
-	EventWebhookPing,
-}
+var Catalog = models.EventTypes
 
 // ErrInvalidFilter is wrapped by every error ValidateFilter returns (the
 // HTTP layer answers 422).

@@ -2,7 +2,6 @@ package webhooks
 
 import (
 	"crypto/hmac"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
@@ -11,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/linkgate/linkgate/models"
 )
 
 // Standard Webhooks header names (lower case, as the specification writes
@@ -24,23 +25,13 @@ const (
 // SecretPrefix starts every endpoint secret.
 const SecretPrefix = "whsec_"
 
-// secretBytes is the size of a new secret's key (the specification asks for
-// 24 to 64 bytes).
-const secretBytes = 32
-
 // ErrInvalidSecret is wrapped when a secret is not "whsec_" + base64 of a
 // non-empty key.
 var ErrInvalidSecret = errors.New("invalid webhook secret")
 
 // NewSecret returns a fresh endpoint secret: "whsec_" followed by the
 // standard base64 of 32 random bytes.
-func NewSecret() string {
-	b := make([]byte, secretBytes)
-	// crypto/rand.Read never returns an error (it crashes the program
-	// irrecoverably instead), see its documentation.
-	_, _ = rand.Read(b)
-	return SecretPrefix + base64.StdEncoding.EncodeToString(b)
-}
+func NewSecret() string { return models.NewWebhookSecret() }
 
 // secretKey decodes the HMAC key of a "whsec_..." secret.
 func secretKey(secret string) ([]byte, error) {

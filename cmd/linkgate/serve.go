@@ -49,7 +49,11 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 			return err
 		}
 	}
-	engine, err := m.startWorkflows(ctx, cfg, store, world, log)
+	keys, err := m.loadKeyRing(cfg, log)
+	if err != nil {
+		return err
+	}
+	engine, err := m.startWorkflows(ctx, cfg, store, world, keys, log)
 	if err != nil {
 		return err
 	}
@@ -66,6 +70,7 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		DNS:       models.DNSDefaults{Target: cfg.CNAMETarget, TTL: cfg.CNAMETTL},
 		Version:   version(),
 		Workflows: engine,
+		Keys:      keys,
 		// Registration pages.
 		PublicURL:      cfg.PublicURL,
 		PlatformName:   cfg.PlatformName,

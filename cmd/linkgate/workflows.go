@@ -90,14 +90,13 @@ func liveProviders(cfg Config) (map[string]providers.DNSFactory, providers.LinkS
 }
 
 // startWorkflows builds and starts the onboarding engine.
-func (m *Main) startWorkflows(ctx context.Context, cfg Config, store *models.Store, world *sandboxWorld, log *slog.Logger) (*workflows.Engine, error) {
+// keys is the key ring for secrets at rest (loadKeyRing), shared with the
+// HTTP layer.
+func (m *Main) startWorkflows(ctx context.Context, cfg Config, store *models.Store, world *sandboxWorld, keys *models.KeyRing, log *slog.Logger) (*workflows.Engine, error) {
 	if err := workflows.MigrateRiver(ctx, store.DB()); err != nil {
 		return nil, fmt.Errorf("river migrations: %w", err)
 	}
-	keys, err := m.loadKeyRing(cfg, log)
-	if err != nil {
-		return nil, err
-	}
+	var err error
 	wc := workflows.Config{Store: store, Logger: log, Keys: keys, PublicURL: cfg.PublicURL, Intervals: workflows.DefaultIntervals(),
 		RegistrationTTL: cfg.RegistrationTTL, Reminders: cfg.Reminders, PlatformName: cfg.PlatformName}
 	if wc.Mailer, err = m.mailer(ctx, cfg, store, world); err != nil {

@@ -1,0 +1,177 @@
+package handlers
+
+import (
+	"bytes"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/linkgate/linkgate/models"
+	"github.com/linkgate/linkgate/models/dbtest"
+)
+
+type webhookEndpointReply struct {
+	models.WebhookEndpointView
+	Secret *string `json:"secret"`
+}
+
+func withKeys(t *testing.T) func(*Config) {
+	t.Helper()
+	kr, err := models.ParseKeyRing(models.NewKeyRingValue("test1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return func(c *Config) { c.Keys = kr }
+}
+
+func (e *apiEnv) createPlanClient(t *testing.T, name, email string, plan models.Plan) models.ClientView {
+	t.Helper()
+	r := e.do(t, "POST", "/api/v1/clients", e.admin, map[string]any{"name": name, "email": email, "plan": plan}).want(t, http.StatusCreated)
+	return decode[models.ClientView](t, r)
+}
+
+func TestWebhookEndpointsAPI(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
+		e := newAPI(t, db, withKeys(t))
+		prem := e.createPlanClient(t, "Prem", "prem@acme.com", models.PlanPremium)
+		ent := e.createPlanClient(t, "Ent", "ent@acme.com", models.PlanEnterprise)
+		basic := e.createPlanClient(t, "Basic", "basic@acme.com", models.PlanBasic)
+		pk := e.clientKey(t, prem.ID).Key
+		ek := e.clientKey(t, ent.ID).Key
+		bk := e.clientKey(t, basic.ID).Key
+		const path = "/api/v1/webhooks/endpoints"
+
+		// Basic plan: refused, for the client and for an admin acting for it.
+		wantProblem(t, e.do(t, "POST", path, bk, map[string]any{"url": "https://hooks.acme.com/", "events": []string{"*"}}), 403, "plan_required")
+		wantProblem(t, e.do(t, "POST", path, e.admin, map[string]any{"url": "https://hooks.acme.com/", "events": []string{"*"}, "client_id": basic.ID}), 403, "plan_required")
+		// Bad input names the field.
+		wantProblem(t, e.do(t, "POST", path, pk, map[string]any{"url": "https://hooks.acme.com/", "events": []string{"domain.bogus"}}), 422, "invalid_webhook_endpoint", "events")
+		wantProblem(t, e.do(t, "POST", path, pk, map[string]any{"url": "https://hooks.acme.com/", "events": []string{}}), 422, "invalid_webhook_endpoint", "events")
+		for _, u := range []string{"hooks.acme.com/x", "ftp://hooks.acme.com/", "https://u:p@hooks.acme.com/", ""} {
+			wantProblem(t, e.do(t, "POST", path, pk, map[string]any{"url": u, "events": []string{"domain.*"}}), 422, "invalid_webhook_endpoint", "url")
+		}
+		wantProblem(t, e.do(t, "POST", path, pk, map[string]any{"url": "https://hooks.acme.com/", "events": []string{"*"}, "extra": 1}), 422, "unknown_field", "extra")
+		// A client cannot create one for another client.
+		wantProblem(t, e.do(t, "POST", path, pk, map[string]any{"url": "https://hooks.acme.com/", "events": []string{"*"}, "client_id": ent.ID}), 404, "not_found")
+
+		r := e.do(t, "POST", path, pk, map[string]any{"url": "https://hooks.acme.com/in", "events": []string{"domain.*", "registration.completed"}}).want(t, http.StatusCreated)
+		created := decode[webhookEndpointReply](t, r)
+		if created.Secret == nil || !strings.HasPrefix(*created.Secret, "whsec_") || !created.Enabled ||
+			created.ClientID == nil || *created.ClientID != prem.ID || r.Header.Get("Location") != path+"/"+created.ID ||
+			!slices.Equal(created.Events, []string{"domain.*", "registration.completed"}) {
+			t.Fatalf("created %s", r)
+		}
+		secret := *created.Secret
+
+		other := decode[webhookEndpointReply](t, e.do(t, "POST", path, ek, map[string]any{"url": "http://hooks.ent.com/", "events": []string{"*"}}).want(t, http.StatusCreated))
+		wide := decode[webhookEndpointReply](t, e.do(t, "POST", path, e.admin, map[string]any{"url": "https://ops.example/hooks", "events": []string{"*"}}).want(t, http.StatusCreated))
+		if wide.ClientID != nil {
+			t.Errorf("admin-wide endpoint has client_id %v", *wide.ClientID)
+		}
+		byAdmin := decode[webhookEndpointReply](t, e.do(t, "POST", path, e.admin, map[string]any{"url": "https://hooks.acme.com/2", "events": []string{"domain.failed"}, "client_id": prem.ID}).want(t, http.StatusCreated))
+
+		noSecret := func(r reply) {
+			t.Helper()
+			if bytes.Contains(r.Body, []byte(`"secret"`)) || bytes.Contains(r.Body, []byte(strings.TrimPrefix(secret, "whsec_"))) {
+				t.Errorf("a response shows a secret: %s", r)
+			}
+		}
+		// List: scoped, newest first, paged, no secrets.
+		r = e.do(t, "GET", path, pk, nil).want(t, 200)
+		noSecret(r)
+		l := decode[list[models.WebhookEndpointView]](t, r)
+		if ids := endpointIDs(l.Data); !slices.Equal(ids, []string{byAdmin.ID, created.ID}) || l.NextCursor != nil {
+			t.Errorf("client list %v", ids)
+		}
+		r = e.do(t, "GET", path+"?limit=2", e.admin, nil).want(t, 200)
+		noSecret(r)
+		l = decode[list[models.WebhookEndpointView]](t, r)
+		if ids := endpointIDs(l.Data); !slices.Equal(ids, []string{byAdmin.ID, wide.ID}) || l.NextCursor == nil {
+			t.Fatalf("admin page 1 %v", ids)
+		}
+		l = decode[list[models.WebhookEndpointView]](t, e.do(t, "GET", path+"?limit=2&cursor="+*l.NextCursor, e.admin, nil).want(t, 200))
+		if ids := endpointIDs(l.Data); !slices.Equal(ids, []string{other.ID, created.ID}) || l.NextCursor != nil {
+			t.Errorf("admin page 2 %v", ids)
+		}
+		wantProblem(t, e.do(t, "GET", path+"?cursor=nope", pk, nil), 400, "invalid_cursor")
+
+		// Get: own only; no secret.
+		r = e.do(t, "GET", path+"/"+created.ID, pk, nil).want(t, 200)
+		noSecret(r)
+		if got := decode[models.WebhookEndpointView](t, r); got.ID != created.ID || got.URL != "https://hooks.acme.com/in" {
+			t.Errorf("get %s", r)
+		}
+		wantProblem(t, e.do(t, "GET", path+"/"+other.ID, pk, nil), 404, "not_found")
+		wantProblem(t, e.do(t, "GET", path+"/"+wide.ID, pk, nil), 404, "not_found")
+		wantProblem(t, e.do(t, "PATCH", path+"/"+other.ID, pk, map[string]any{"enabled": false}), 404, "not_found")
+		wantProblem(t, e.do(t, "DELETE", path+"/"+other.ID, pk, nil), 404, "not_found")
+		wantProblem(t, e.do(t, "POST", path+"/"+other.ID+"/rotate-secret", pk, nil), 404, "not_found")
+		e.do(t, "GET", path+"/"+other.ID, e.admin, nil).want(t, 200)
+
+		// The secret is stored encrypted only.
+		var raw []byte
+		if err := db.SQL.QueryRowContext(bg, "SELECT secret_ciphertext FROM webhook_endpoints WHERE id = $1", created.ID).Scan(&raw); err != nil {
+			t.Fatal(err)
+		}
+		if bytes.Contains(raw, []byte(secret)) || bytes.Contains(raw, []byte(strings.TrimPrefix(secret, "whsec_"))) {
+			t.Error("the secret is in the database in clear")
+		}
+		var n int
+		if err := db.SQL.QueryRowContext(bg, "SELECT count(*) FROM webhook_endpoints WHERE url LIKE '%whsec%' OR events LIKE '%whsec%' OR key_id LIKE '%whsec%'").Scan(&n); err != nil || n != 0 {
+			t.Errorf("secret text in other columns: %d %v", n, err)
+		}
+
+		// Update.
+		r = e.do(t, "PATCH", path+"/"+created.ID, pk, map[string]any{"url": "https://hooks.acme.com/v2", "events": []string{"registration.*"}, "enabled": false}).want(t, 200)
+		noSecret(r)
+		if u := decode[models.WebhookEndpointView](t, r); u.URL != "https://hooks.acme.com/v2" || u.Enabled || !slices.Equal(u.Events, []string{"registration.*"}) {
+			t.Errorf("update %s", r)
+		}
+		wantProblem(t, e.do(t, "PATCH", path+"/"+created.ID, pk, map[string]any{"events": []string{"nope.*"}}), 422, "invalid_webhook_endpoint", "events")
+		wantProblem(t, e.do(t, "PATCH", path+"/"+created.ID, pk, map[string]any{"url": "https://a:b@x.example/"}), 422, "invalid_webhook_endpoint", "url")
+		if u := decode[models.WebhookEndpointView](t, e.do(t, "PATCH", path+"/"+created.ID, pk, map[string]any{"enabled": true}).want(t, 200)); !u.Enabled || u.URL != "https://hooks.acme.com/v2" {
+			t.Errorf("re-enable %+v", u)
+		}
+
+		// Rotate: a new secret, shown once.
+		r = e.do(t, "POST", path+"/"+created.ID+"/rotate-secret", pk, nil).want(t, 200)
+		rot := decode[webhookEndpointReply](t, r)
+		if rot.Secret == nil || !strings.HasPrefix(*rot.Secret, "whsec_") || *rot.Secret == secret || rot.ID != created.ID {
+			t.Fatalf("rotate %s", r)
+		}
+		w, err := e.store.GetWebhookEndpoint(bg, models.Scope{}, created.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if secs, err := w.Secrets(e.handler.cfg.Keys, e.store.Now()); err != nil || !slices.Equal(secs, []string{*rot.Secret, secret}) {
+			t.Errorf("secrets after rotation %v %v", secs, err)
+		}
+
+		// Downgraded to basic: changes are refused.
+		e.do(t, "PATCH", "/api/v1/clients/"+prem.ID, e.admin, map[string]any{"plan": "basic"}).want(t, 200)
+		wantProblem(t, e.do(t, "PATCH", path+"/"+created.ID, pk, map[string]any{"enabled": false}), 403, "plan_required")
+		wantProblem(t, e.do(t, "POST", path+"/"+created.ID+"/rotate-secret", pk, nil), 403, "plan_required")
+
+		// Delete.
+		e.do(t, "DELETE", path+"/"+created.ID, pk, nil).want(t, http.StatusNoContent)
+		wantProblem(t, e.do(t, "GET", path+"/"+created.ID, pk, nil), 404, "not_found")
+		wantProblem(t, e.do(t, "DELETE", path+"/"+created.ID, pk, nil), 404, "not_found")
+		e.do(t, "DELETE", path+"/"+wide.ID, e.admin, nil).want(t, http.StatusNoContent)
+	})
+}
+
+func TestWebhookEndpointsWithoutKeyRing(t *testing.T) {
+	e := newAPI(t, dbtest.SQLite(t))
+	prem := e.createPlanClient(t, "Prem", "prem@acme.com", models.PlanPremium)
+	wantProblem(t, e.do(t, "POST", "/api/v1/webhooks/endpoints", e.admin,
+		map[string]any{"url": "https://hooks.acme.com/", "events": []string{"*"}, "client_id": prem.ID}), 503, "secrets_unavailable")
+}
+
+func endpointIDs(ws []models.WebhookEndpointView) []string {
+	var out []string
+	for _, w := range ws {
+		out = append(out, w.ID)
+	}
+	return out
+}

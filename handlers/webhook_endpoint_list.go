@@ -1,0 +1,24 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/linkgate/linkgate/models"
+)
+
+// listWebhookEndpoints: GET /api/v1/webhooks/endpoints?limit=&cursor=. A
+// client key sees its own endpoints; an admin key sees all.
+func (h *Handler) listWebhookEndpoints(c *gin.Context) {
+	page, err := h.cfg.Store.ListWebhookEndpoints(c.Request.Context(), scope(c), models.WebhookEndpointQuery{PageQuery: pageQuery(c)})
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	views := make([]models.WebhookEndpointView, len(page.Endpoints))
+	for i, w := range page.Endpoints {
+		views[i] = w.View()
+	}
+	c.JSON(http.StatusOK, newList(views, page.Next))
+}

@@ -1,0 +1,33 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/linkgate/linkgate/models"
+)
+
+type webhookEndpointUpdateRequest struct {
+	URL *string `json:"url"`
+	// Events replaces the filter when given.
+	Events []string `json:"events"`
+	// Enabled true also clears a failure streak.
+	Enabled *bool `json:"enabled"`
+}
+
+// updateWebhookEndpoint: PATCH /api/v1/webhooks/endpoints/{id}.
+func (h *Handler) updateWebhookEndpoint(c *gin.Context) {
+	var in webhookEndpointUpdateRequest
+	if err := bind(c, &in); err != nil {
+		fail(c, err)
+		return
+	}
+	w, err := h.cfg.Store.UpdateWebhookEndpoint(c.Request.Context(), scope(c), c.Param("id"),
+		models.WebhookEndpointPatch{URL: in.URL, Events: in.Events, Enabled: in.Enabled})
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, w.View())
+}
