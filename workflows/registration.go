@@ -92,6 +92,9 @@ func (e *Engine) ForwardLogin(ctx context.Context, sc models.Scope, domainID, em
 		if err := e.store.ApplyTx(tx, d, c); err != nil {
 			return err
 		}
+		if err := e.emitRegistrationTx(ctx, tx, models.EventRegistrationSent, r.ID); err != nil {
+			return err
+		}
 		keyID, sealed := e.cfg.Keys.Seal(r.ID, []byte(token))
 		if err := e.insertTx(ctx, sqlTx, SendRegistrationArgs{RegistrationID: r.ID, KeyID: keyID, SealedToken: sealed}); err != nil {
 			return err
@@ -193,6 +196,9 @@ func (w *sweepWorker) Work(ctx context.Context, job *river.Job[SweepArgs]) error
 			if res.Error != nil || res.RowsAffected == 0 {
 				return res.Error
 			}
+			if err := e.emitRegistrationTx(ctx, tx, models.EventRegistrationExpired, r.ID); err != nil {
+				return err
+			}
 			d, err := e.store.DomainByID(ctx, tx, r.DomainID)
 			if err != nil {
 				return err
@@ -241,6 +247,9 @@ func (e *Engine) OpenRegistration(ctx context.Context, token string) (*Registrat
 				return err
 			}
 			r.Status = models.RegOpened
+			if err := e.emitRegistrationTx(ctx, tx, models.EventRegistrationOpened, r.ID); err != nil {
+				return err
+			}
 			return e.registrationEventTx(ctx, tx, r.DomainID, "registration link opened by "+r.Email, "registration:"+r.ID)
 		})
 		if err != nil {
@@ -373,6 +382,9 @@ func (e *Engine) FinishRegistration(ctx context.Context, token, userID string) (
 		if !ok {
 			return ErrRegistrationGone
 		}
+		if err := e.emitRegistrationTx(ctx, tx, models.EventRegistrationCompleted, r.ID); err != nil {
+			return err
+		}
 		if err := e.registrationEventTx(ctx, tx, d.ID, "registration completed by the client", "user:"+userID); err != nil {
 			return err
 		}
@@ -385,6 +397,20 @@ func (e *Engine) FinishRegistration(ctx context.Context, token, userID string) (
 		return nil
 	}
 	return e.configure(ctx, d, in, "user:"+userID, complete)
+}
+
+// emitRegistrationTx writes a registration.* webhook event (data: the
+// registration and its domain's host) in the caller's transaction.
+func (e *Engine) emitRegistrationTx(ctx context.Context, tx *gorm.DB, eventType, regID string) error {
+	r, err := e.store.RegistrationByID(ctx, tx, regID)
+	if err != nil {
+		return err
+	}
+	d, err := e.store.DomainByID(ctx, tx, r.DomainID)
+	if err != nil {
+		return err
+	}
+	return e.store.EmitTx(tx, eventType, d.ClientID, map[string]any{"registration": r.View(), "domain_id": d.ID, "host": d.Host})
 }
 
 // registrationEventTx writes a registration step on the domain's

@@ -226,6 +226,20 @@ func TestForwardLoginSelfPathToConfigured(t *testing.T) {
 			reasons = append(reasons, e.Reason)
 		}
 		all := strings.Join(reasons, "\n")
+		// And each registration step is a webhook event of the client.
+		whevs, err := b.store.WebhookEvents(ctx, b.domain.ClientID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen := map[string]int{}
+		for _, ev := range whevs {
+			seen[ev.Type]++
+		}
+		for _, typ := range []string{models.EventRegistrationSent, models.EventRegistrationOpened, models.EventRegistrationCompleted, models.EventDomainConfigured} {
+			if seen[typ] != 1 {
+				t.Errorf("%d %s webhook events, want 1 (all: %v)", seen[typ], typ, seen)
+			}
+		}
 		for _, want := range []string{"registration link sent to owner@acme.com", "registration link opened by owner@acme.com",
 			"the client signed in as owner@acme.com", "the client connected cloudflare", "registration completed by the client"} {
 			if !strings.Contains(all, want) {
@@ -281,6 +295,19 @@ func TestForwardLoginRevokeExpireAndRace(t *testing.T) {
 		}
 		if _, err := b.engine.OpenRegistration(ctx, tok2); !errors.Is(err, workflows.ErrRegistrationGone) {
 			t.Fatalf("expired link: %v", err)
+		}
+		whevs, err := b.store.WebhookEvents(ctx, b.domain.ClientID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		expired := 0
+		for _, ev := range whevs {
+			if ev.Type == models.EventRegistrationExpired {
+				expired++
+			}
+		}
+		if expired != 1 {
+			t.Fatalf("%d registration.expired events, want 1", expired)
 		}
 	})
 }
