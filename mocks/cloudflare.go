@@ -156,16 +156,8 @@ func NewCloudflare(cfg CloudflareConfig) (*Cloudflare, error) {
 	if c.now == nil {
 		c.now = time.Now
 	}
-	if c.persister != nil {
-		data, found, err := c.persister.Load(context.Background(), CloudflarePersistName)
-		if err != nil {
-			return nil, fmt.Errorf("mocks: load cloudflare state: %w", err)
-		}
-		if found {
-			if err := json.Unmarshal(data, &c.st); err != nil {
-				return nil, fmt.Errorf("mocks: decode cloudflare state: %w", err)
-			}
-		}
+	if err := loadState(c.persister, CloudflarePersistName, &c.st); err != nil {
+		return nil, err
 	}
 	if c.st.AccountID == "" {
 		c.st.AccountID = cfNewID()
@@ -395,16 +387,9 @@ func (c *Cloudflare) mutateLocked(ctx context.Context, fn func() error) error {
 		restore()
 		return err
 	}
-	if c.persister == nil {
-		return nil
-	}
-	data, err := json.Marshal(c.st)
-	if err == nil {
-		err = c.persister.Save(ctx, CloudflarePersistName, data)
-	}
-	if err != nil {
+	if err := saveState(ctx, c.persister, CloudflarePersistName, c.st); err != nil {
 		restore()
-		return fmt.Errorf("mocks: save cloudflare state: %w", err)
+		return err
 	}
 	return nil
 }

@@ -2,7 +2,6 @@ package mocks
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -91,18 +90,12 @@ func NewDNS(cfg DNSConfig) (*DNS, error) {
 			d.sources = append(d.sources, s)
 		}
 	}
-	if d.persister != nil {
-		data, found, err := d.persister.Load(context.Background(), DNSPersistName)
-		if err != nil {
-			return nil, fmt.Errorf("mocks: dns: load state: %w", err)
-		}
-		if found {
-			var st dnsState
-			if err := json.Unmarshal(data, &st); err != nil {
-				return nil, fmt.Errorf("mocks: dns: decode state: %w", err)
-			}
-			d.manual = st.Records
-		}
+	var st dnsState
+	if err := loadState(d.persister, DNSPersistName, &st); err != nil {
+		return nil, err
+	}
+	if st.Records != nil {
+		d.manual = st.Records
 	}
 	return d, nil
 }
@@ -346,16 +339,9 @@ func (d *DNS) recordsAt(name string) []providers.Record {
 func (d *DNS) mutateLocked(fn func()) error {
 	before := append([]dnsRecord(nil), d.manual...)
 	fn()
-	if d.persister == nil {
-		return nil
-	}
-	data, err := json.Marshal(dnsState{Records: d.manual})
-	if err == nil {
-		err = d.persister.Save(context.Background(), DNSPersistName, data)
-	}
-	if err != nil {
+	if err := saveState(context.Background(), d.persister, DNSPersistName, dnsState{Records: d.manual}); err != nil {
 		d.manual = before
-		return fmt.Errorf("mocks: dns: save state: %w", err)
+		return err
 	}
 	return nil
 }

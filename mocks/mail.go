@@ -2,7 +2,6 @@ package mocks
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/mail"
 	"strings"
@@ -65,19 +64,11 @@ func NewOutbox(cfg OutboxConfig) (*Outbox, error) {
 	if o.now == nil {
 		o.now = time.Now
 	}
-	if o.persister != nil {
-		data, found, err := o.persister.Load(context.Background(), OutboxPersistName)
-		if err != nil {
-			return nil, fmt.Errorf("mocks: outbox: load state: %w", err)
-		}
-		if found {
-			var st outboxState
-			if err := json.Unmarshal(data, &st); err != nil {
-				return nil, fmt.Errorf("mocks: outbox: decode state: %w", err)
-			}
-			o.msgs = st.Messages
-		}
+	var st outboxState
+	if err := loadState(o.persister, OutboxPersistName, &st); err != nil {
+		return nil, err
 	}
+	o.msgs = st.Messages
 	return o, nil
 }
 
@@ -110,14 +101,7 @@ func (o *Outbox) Send(ctx context.Context, m providers.Message) error {
 	if len(o.msgs) > OutboxMax {
 		o.msgs = o.msgs[len(o.msgs)-OutboxMax:]
 	}
-	if o.persister == nil {
-		return nil
-	}
-	data, err := json.Marshal(outboxState{Messages: o.msgs})
-	if err == nil {
-		err = o.persister.Save(ctx, OutboxPersistName, data)
-	}
-	if err != nil {
+	if err := saveState(ctx, o.persister, OutboxPersistName, outboxState{Messages: o.msgs}); err != nil {
 		o.msgs = before
 		return &providers.Error{Provider: "smtp", Op: "send", Transient: true, Message: "the outbox could not be saved", Err: err}
 	}

@@ -12,6 +12,8 @@ package mocks
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"strconv"
 	"sync"
@@ -23,6 +25,41 @@ import (
 type Persister interface {
 	Load(ctx context.Context, name string) (data []byte, found bool, err error)
 	Save(ctx context.Context, name string, data []byte) error
+}
+
+// loadState decodes the state saved under name into v (nil Persister or
+// nothing saved: v stays as it is).
+func loadState(p Persister, name string, v any) error {
+	if p == nil {
+		return nil
+	}
+	data, found, err := p.Load(context.Background(), name)
+	if err != nil {
+		return fmt.Errorf("mocks: %s: load state: %w", name, err)
+	}
+	if !found {
+		return nil
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		return fmt.Errorf("mocks: %s: decode state: %w", name, err)
+	}
+	return nil
+}
+
+// saveState encodes v and saves it under name (nil Persister: nothing to
+// do).
+func saveState(ctx context.Context, p Persister, name string, v any) error {
+	if p == nil {
+		return nil
+	}
+	data, err := json.Marshal(v)
+	if err == nil {
+		err = p.Save(ctx, name, data)
+	}
+	if err != nil {
+		return fmt.Errorf("mocks: %s: save state: %w", name, err)
+	}
+	return nil
 }
 
 // Fault is one injected failure: the next Count calls are answered with

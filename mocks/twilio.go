@@ -191,25 +191,17 @@ func NewTwilio(cfg TwilioConfig) (*Twilio, error) {
 		state:  twilioState{Domains: map[string]*twilioDomain{}, MessagingServices: map[string]string{}, CertRequests: map[string]int{}},
 		calls:  map[string]int{},
 	}
-	if cfg.Persister != nil {
-		data, found, err := cfg.Persister.Load(context.Background(), TwilioStateName)
-		if err != nil {
-			return nil, fmt.Errorf("mocks: twilio: load state: %w", err)
-		}
-		if found {
-			if err := json.Unmarshal(data, &t.state); err != nil {
-				return nil, fmt.Errorf("mocks: twilio: decode state: %w", err)
-			}
-			if t.state.Domains == nil {
-				t.state.Domains = map[string]*twilioDomain{}
-			}
-			if t.state.MessagingServices == nil {
-				t.state.MessagingServices = map[string]string{}
-			}
-			if t.state.CertRequests == nil {
-				t.state.CertRequests = map[string]int{}
-			}
-		}
+	if err := loadState(cfg.Persister, TwilioStateName, &t.state); err != nil {
+		return nil, err
+	}
+	if t.state.Domains == nil {
+		t.state.Domains = map[string]*twilioDomain{}
+	}
+	if t.state.MessagingServices == nil {
+		t.state.MessagingServices = map[string]string{}
+	}
+	if t.state.CertRequests == nil {
+		t.state.CertRequests = map[string]int{}
 	}
 	return t, nil
 }
@@ -783,16 +775,12 @@ func (t *Twilio) mutate(ctx context.Context, fn func(*twilioState) bool) error {
 	if !fn(&t.state) || t.cfg.Persister == nil {
 		return nil
 	}
-	data, err := json.Marshal(&t.state)
-	if err == nil {
-		err = t.cfg.Persister.Save(ctx, TwilioStateName, data)
-	}
-	if err != nil {
+	if err := saveState(ctx, t.cfg.Persister, TwilioStateName, &t.state); err != nil {
 		restored := twilioState{}
 		if json.Unmarshal(before, &restored) == nil {
 			t.state = restored
 		}
-		return fmt.Errorf("mocks: twilio: save state: %w", err)
+		return err
 	}
 	return nil
 }
