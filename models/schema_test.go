@@ -19,7 +19,7 @@ import (
 // schemaModels are the GORM models whose tables the migrations create.
 var schemaModels = []any{
 	&models.Client{}, &models.User{}, &models.APIKey{}, &models.Domain{}, &models.DomainEvent{}, &models.SandboxState{}, &models.DNSCredential{}, &models.DomainMessagingService{}, &models.Registration{}, &models.Session{},
-	&models.WebhookEndpoint{}, &models.WebhookEvent{},
+	&models.WebhookEndpoint{}, &models.WebhookEvent{}, &models.WebhookDelivery{}, &models.WebhookAttempt{},
 }
 
 // typeFamily classifies a Go field type as the family of SQL types it must

@@ -32,16 +32,22 @@ const Jitter = 0.10
 // ±Jitter using rnd (a source of floats in [0, 1); nil means math/rand/v2).
 // It returns false when the schedule is exhausted.
 func NextDelay(attempt int, rnd func() float64) (time.Duration, bool) {
+	return ScheduleDelay(Schedule, attempt, rnd)
+}
+
+// ScheduleDelay is NextDelay on another schedule (tests and sandbox mode
+// use shorter ones).
+func ScheduleDelay(schedule []time.Duration, attempt int, rnd func() float64) (time.Duration, bool) {
 	if attempt < 1 {
 		attempt = 1
 	}
-	if attempt > len(Schedule) {
+	if attempt > len(schedule) {
 		return 0, false
 	}
 	if rnd == nil {
 		rnd = rand.Float64
 	}
-	base := Schedule[attempt-1]
+	base := schedule[attempt-1]
 	r := rnd()
 	if r < 0 {
 		r = 0

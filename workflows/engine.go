@@ -21,6 +21,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -32,6 +33,7 @@ import (
 
 	"github.com/linkgate/linkgate/models"
 	"github.com/linkgate/linkgate/providers"
+	"github.com/linkgate/linkgate/webhooks"
 )
 
 // Intervals is the retry and polling policy (README "Retry policy").
@@ -44,6 +46,7 @@ type Intervals struct {
 	CertMax      time.Duration // backing off (doubling) up to this,
 	CertDeadline time.Duration // until this long after the request.
 	FetchPoll    time.Duration // how often idle workers look for jobs
+	WebhookPoll  time.Duration // how often the outbox is fanned out
 	MaxAttempts  int           // transient failures of one step before it fails
 }
 
@@ -52,7 +55,7 @@ func DefaultIntervals() Intervals {
 	return Intervals{
 		DNSFirst: 30 * time.Second, DNSFastPhase: 10 * time.Minute, DNSMax: 30 * time.Minute, DNSDeadline: 48 * time.Hour,
 		CertFirst: 30 * time.Second, CertMax: 10 * time.Minute, CertDeadline: 72 * time.Hour,
-		FetchPoll: time.Second, MaxAttempts: 12,
+		FetchPoll: time.Second, WebhookPoll: 250 * time.Millisecond, MaxAttempts: 12,
 	}
 }
 
@@ -62,7 +65,7 @@ func SandboxIntervals() Intervals {
 	return Intervals{
 		DNSFirst: 100 * time.Millisecond, DNSFastPhase: 2 * time.Second, DNSMax: 500 * time.Millisecond, DNSDeadline: 2 * time.Minute,
 		CertFirst: 100 * time.Millisecond, CertMax: 500 * time.Millisecond, CertDeadline: 2 * time.Minute,
-		FetchPoll: 50 * time.Millisecond, MaxAttempts: 12,
+		FetchPoll: 50 * time.Millisecond, WebhookPoll: 50 * time.Millisecond, MaxAttempts: 12,
 	}
 }
 
@@ -94,6 +97,15 @@ type Config struct {
 	RegistrationTTL time.Duration
 	Reminders       []time.Duration
 	SweepInterval   time.Duration
+
+	// Webhook delivery: the client's policy (SSRF guard, http allowed,
+	// timeout), the retry schedule (nil = webhooks.Schedule), the failure
+	// window after which an endpoint is disabled (default 5 days) and how
+	// many deliveries run at once per process (default 20).
+	WebhookClient        webhooks.ClientConfig
+	WebhookSchedule      []time.Duration
+	WebhookFailureWindow time.Duration
+	WebhookWorkers       int
 }
 
 // ClickPath is where Twilio reports clicks on shortened links.
@@ -106,6 +118,13 @@ type Engine struct {
 	log    *slog.Logger
 	driver riverdriver.Driver[*sql.Tx]
 	client *river.Client[*sql.Tx]
+
+	hooks         *http.Client
+	hookTimeout   time.Duration
+	schedule      []time.Duration
+	failureWindow time.Duration
+	stopDispatch  context.CancelFunc
+	dispatchDone  chan struct{}
 }
 
 func driverFor(db *models.DB) riverdriver.Driver[*sql.Tx] {
@@ -162,7 +181,24 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.SweepInterval <= 0 {
 		cfg.SweepInterval = time.Minute
 	}
-	e := &Engine{cfg: cfg, store: cfg.Store, log: cfg.Logger, driver: driverFor(cfg.Store.DB())}
+	if cfg.Intervals.WebhookPoll <= 0 {
+		cfg.Intervals.WebhookPoll = DefaultIntervals().WebhookPoll
+	}
+	if cfg.WebhookSchedule == nil {
+		cfg.WebhookSchedule = webhooks.Schedule
+	}
+	if cfg.WebhookFailureWindow <= 0 {
+		cfg.WebhookFailureWindow = DefaultWebhookFailureWindow
+	}
+	if cfg.WebhookWorkers <= 0 {
+		cfg.WebhookWorkers = 20
+	}
+	e := &Engine{cfg: cfg, store: cfg.Store, log: cfg.Logger, driver: driverFor(cfg.Store.DB()),
+		hooks: webhooks.NewClient(cfg.WebhookClient), hookTimeout: cfg.WebhookClient.Timeout,
+		schedule: cfg.WebhookSchedule, failureWindow: cfg.WebhookFailureWindow}
+	if e.hookTimeout <= 0 {
+		e.hookTimeout = webhooks.DefaultTimeout
+	}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &ensureCNAMEWorker{e: e})
 	river.AddWorker(workers, &verifyDNSWorker{e: e})
@@ -172,10 +208,15 @@ func New(cfg Config) (*Engine, error) {
 	river.AddWorker(workers, &configureDomainWorker{e: e})
 	river.AddWorker(workers, &sendRegistrationWorker{e: e})
 	river.AddWorker(workers, &sweepWorker{e: e})
+	river.AddWorker(workers, &deliverWebhookWorker{e: e})
+	river.AddWorker(workers, &webhookDisabledWorker{e: e})
 	rc := &river.Config{
-		ID:                   cfg.ClientID,
-		Logger:               cfg.Logger.With(slog.String("component", "river")),
-		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
+		ID:     cfg.ClientID,
+		Logger: cfg.Logger.With(slog.String("component", "river")),
+		Queues: map[string]river.QueueConfig{
+			river.QueueDefault: {MaxWorkers: cfg.Workers},
+			QueueWebhooks:      {MaxWorkers: cfg.WebhookWorkers},
+		},
 		Workers:              workers,
 		FetchPollInterval:    cfg.Intervals.FetchPoll,
 		FetchCooldown:        min(cfg.Intervals.FetchPoll, 100*time.Millisecond),
@@ -212,11 +253,21 @@ func (e *Engine) Start(ctx context.Context) error {
 			return fmt.Errorf("workflows: resume jobs: %w", err)
 		}
 	}
-	return e.client.Start(ctx)
+	if err := e.client.Start(ctx); err != nil {
+		return err
+	}
+	dctx, cancel := context.WithCancel(ctx)
+	e.stopDispatch, e.dispatchDone = cancel, make(chan struct{})
+	go e.dispatchLoop(dctx, e.dispatchDone)
+	return nil
 }
 
 // Stop waits for running jobs to finish (until ctx ends, then cancels them).
 func (e *Engine) Stop(ctx context.Context) error {
+	if e.stopDispatch != nil {
+		e.stopDispatch()
+		<-e.dispatchDone
+	}
 	err := e.client.Stop(ctx)
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		return e.client.StopAndCancel(context.Background())
