@@ -1091,6 +1091,7 @@ func TestAPIEveryOperationValidated(t *testing.T) {
 		map[string]any{"url": "https://hooks.acme.com/", "events": []string{"domain.*"}}).want(t, 201))
 	e.do(t, "GET", "/api/v1/webhooks/endpoints", k.Key, nil).want(t, 200)
 	e.do(t, "GET", "/api/v1/webhooks/endpoints/"+w.ID, k.Key, nil).want(t, 200)
+	e.do(t, "GET", "/api/v1/webhooks/deliveries?endpoint_id="+w.ID, k.Key, nil).want(t, 200)
 	e.do(t, "PATCH", "/api/v1/webhooks/endpoints/"+w.ID, k.Key, map[string]any{"enabled": false}).want(t, 200)
 	e.do(t, "POST", "/api/v1/webhooks/endpoints/"+w.ID+"/rotate-secret", k.Key, nil).want(t, 200)
 	e.do(t, "DELETE", "/api/v1/webhooks/endpoints/"+w.ID, k.Key, nil).want(t, 204)
@@ -1114,6 +1115,9 @@ func TestAPIEveryOperationValidated(t *testing.T) {
 		"POST /api/v1/domains/{id}/retry": true, "POST /api/v1/domains/{id}/messaging-services": true,
 		"DELETE /api/v1/domains/{id}/messaging-services/{sid}": true,
 		"POST /api/v1/domains/{id}/forward-login":              true, "GET /api/v1/registrations": true,
+		// webhook_delivery_api_test.go
+		"POST /api/v1/webhooks/endpoints/{id}/ping": true, "POST /api/v1/webhooks/deliveries/{id}/replay": true,
+		"GET /api/v1/webhooks/deliveries/{id}": true,
 	}
 	for path, item := range doc.Paths.Map() {
 		for method := range item.Operations() {

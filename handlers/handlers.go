@@ -8,12 +8,14 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/linkgate/linkgate/models"
+	"github.com/linkgate/linkgate/webhooks"
 	"github.com/linkgate/linkgate/workflows"
 )
 
@@ -36,6 +38,10 @@ type Config struct {
 	// Keys encrypts webhook secrets at rest (the engine's key ring);
 	// without it creating an endpoint or rotating its secret answers 503.
 	Keys *models.KeyRing
+	// Webhooks is the delivery client's policy: endpoint URLs are checked
+	// against it (https only unless AllowHTTP; private and loopback
+	// addresses refused unless AllowPrivate).
+	Webhooks webhooks.ClientConfig
 
 	// Registration pages. PublicURL is linkgate's public base URL: when
 	// it is https, page cookies are Secure (and __Host- prefixed).
@@ -136,6 +142,10 @@ func (h *Handler) routes() {
 	api.PATCH("/webhooks/endpoints/:id", h.updateWebhookEndpoint)
 	api.DELETE("/webhooks/endpoints/:id", h.deleteWebhookEndpoint)
 	api.POST("/webhooks/endpoints/:id/rotate-secret", h.needKeys, h.rotateWebhookSecret)
+	api.POST("/webhooks/endpoints/:id/ping", h.needWorkflows, h.pingWebhookEndpoint)
+	api.GET("/webhooks/deliveries", h.listWebhookDeliveries)
+	api.GET("/webhooks/deliveries/:id", h.getWebhookDelivery)
+	api.POST("/webhooks/deliveries/:id/replay", h.needWorkflows, h.replayWebhookDelivery)
 
 	h.registrationRoutes()
 }
@@ -154,6 +164,27 @@ func (h *Handler) needKeys(c *gin.Context) {
 		return
 	}
 	c.Next()
+}
+
+// checkWebhookURL refuses an endpoint URL the delivery client would refuse
+// (a 422 naming the url field); nil passes.
+func (h *Handler) checkWebhookURL(raw *string) error {
+	if raw == nil {
+		return nil
+	}
+	err := webhooks.ValidateURL(strings.TrimSpace(*raw), h.cfg.Webhooks)
+	if err == nil {
+		return nil
+	}
+	msg := "must be an absolute https URL without credentials or fragment, such as https://acme.com/hooks"
+	if h.cfg.Webhooks.AllowHTTP {
+		msg = "must be an absolute http or https URL without credentials or fragment, such as https://acme.com/hooks"
+	}
+	if errors.Is(err, webhooks.ErrForbiddenAddress) {
+		msg = "must not point at a private, loopback, link-local or otherwise internal address"
+	}
+	return &models.Error{Kind: models.KindInvalid, Code: "invalid_webhook_endpoint", Detail: "the webhook endpoint is not valid",
+		Fields: []models.FieldError{{Field: "url", Message: msg}}}
 }
 
 func limitBody(c *gin.Context) {

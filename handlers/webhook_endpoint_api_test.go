@@ -48,7 +48,9 @@ func TestWebhookEndpointsAPI(t *testing.T) {
 		// Bad input names the field.
 		wantProblem(t, e.do(t, "POST", path, pk, map[string]any{"url": "https://hooks.acme.com/", "events": []string{"domain.bogus"}}), 422, "invalid_webhook_endpoint", "events")
 		wantProblem(t, e.do(t, "POST", path, pk, map[string]any{"url": "https://hooks.acme.com/", "events": []string{}}), 422, "invalid_webhook_endpoint", "events")
-		for _, u := range []string{"hooks.acme.com/x", "ftp://hooks.acme.com/", "https://u:p@hooks.acme.com/", ""} {
+		// Production policy: https only, and no internal destinations.
+		for _, u := range []string{"hooks.acme.com/x", "ftp://hooks.acme.com/", "https://u:p@hooks.acme.com/", "", "http://hooks.acme.com/",
+			"https://127.0.0.1/h", "https://[::1]/h", "https://169.254.169.254/latest/meta-data", "https://10.0.0.1/h", "https://[::ffff:127.0.0.1]/h"} {
 			wantProblem(t, e.do(t, "POST", path, pk, map[string]any{"url": u, "events": []string{"domain.*"}}), 422, "invalid_webhook_endpoint", "url")
 		}
 		wantProblem(t, e.do(t, "POST", path, pk, map[string]any{"url": "https://hooks.acme.com/", "events": []string{"*"}, "extra": 1}), 422, "unknown_field", "extra")
@@ -64,7 +66,7 @@ func TestWebhookEndpointsAPI(t *testing.T) {
 		}
 		secret := *created.Secret
 
-		other := decode[webhookEndpointReply](t, e.do(t, "POST", path, ek, map[string]any{"url": "http://hooks.ent.com/", "events": []string{"*"}}).want(t, http.StatusCreated))
+		other := decode[webhookEndpointReply](t, e.do(t, "POST", path, ek, map[string]any{"url": "https://hooks.ent.com/", "events": []string{"*"}}).want(t, http.StatusCreated))
 		wide := decode[webhookEndpointReply](t, e.do(t, "POST", path, e.admin, map[string]any{"url": "https://ops.example/hooks", "events": []string{"*"}}).want(t, http.StatusCreated))
 		if wide.ClientID != nil {
 			t.Errorf("admin-wide endpoint has client_id %v", *wide.ClientID)

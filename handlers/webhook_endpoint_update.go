@@ -23,6 +23,10 @@ func (h *Handler) updateWebhookEndpoint(c *gin.Context) {
 		fail(c, err)
 		return
 	}
+	if err := h.checkWebhookURL(in.URL); err != nil {
+		fail(c, err)
+		return
+	}
 	w, err := h.cfg.Store.UpdateWebhookEndpoint(c.Request.Context(), scope(c), c.Param("id"),
 		models.WebhookEndpointPatch{URL: in.URL, Events: in.Events, Enabled: in.Enabled})
 	if err != nil {

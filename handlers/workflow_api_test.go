@@ -29,6 +29,7 @@ import (
 	"github.com/linkgate/linkgate/providers"
 	"github.com/linkgate/linkgate/providers/cloudflare"
 	"github.com/linkgate/linkgate/providers/twilio"
+	"github.com/linkgate/linkgate/webhooks"
 	"github.com/linkgate/linkgate/workflows"
 )
 
@@ -109,6 +110,9 @@ func newWorkflowAPI(t *testing.T, db *models.DB, opts ...wfOptions) *wfEnv {
 		Intervals:      workflows.SandboxIntervals(),
 		Workers:        4,
 		RetryBackoff:   func(int) time.Duration { return 100 * time.Millisecond },
+		// Receivers in tests listen on loopback: allowed explicitly.
+		WebhookClient:   webhooks.ClientConfig{AllowPrivate: true, AllowHTTP: true, Timeout: 2 * time.Second},
+		WebhookSchedule: []time.Duration{100 * time.Millisecond, 100 * time.Millisecond},
 	})
 	if err != nil {
 		t.Fatalf("workflows.New: %v", err)
@@ -129,7 +133,10 @@ func newWorkflowAPI(t *testing.T, db *models.DB, opts ...wfOptions) *wfEnv {
 			t.Logf("workflow engine log:\n%s", wfLogs.String())
 		}
 	})
-	e.apiEnv = newAPI(t, db, func(c *Config) { c.Workflows = engine })
+	e.apiEnv = newAPI(t, db, func(c *Config) {
+		c.Workflows, c.Keys = engine, keys
+		c.Webhooks = webhooks.ClientConfig{AllowPrivate: true, AllowHTTP: true}
+	})
 	if !o.noStart {
 		e.start(t)
 	}

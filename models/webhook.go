@@ -74,13 +74,18 @@ type WebhookEndpoint struct {
 
 // WebhookEndpointView is the API representation (never with the secret).
 type WebhookEndpointView struct {
-	ID        string    `json:"id"`
-	URL       string    `json:"url"`
-	Events    []string  `json:"events"`
-	Enabled   bool      `json:"enabled"`
-	ClientID  *string   `json:"client_id"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
+	ID       string   `json:"id"`
+	URL      string   `json:"url"`
+	Events   []string `json:"events"`
+	Enabled  bool     `json:"enabled"`
+	ClientID *string  `json:"client_id"`
+	// DisabledReason says why a disabled endpoint was disabled (410
+	// Gone, five days of failures, through the API).
+	DisabledReason *string `json:"disabled_reason"`
+	// FailingSince is when the running streak of failed deliveries began.
+	FailingSince *time.Time `json:"failing_since"`
+	CreatedAt    time.Time  `json:"created_at"`
+	UpdatedAt    time.Time  `json:"updated_at"`
 }
 
 // EventFilter returns the endpoint's event filter.
@@ -116,6 +121,7 @@ func (w *WebhookEndpoint) View() WebhookEndpointView {
 		evs = []string{}
 	}
 	return WebhookEndpointView{ID: w.ID, URL: w.URL, Events: evs, Enabled: w.Enabled, ClientID: w.ClientID,
+		DisabledReason: optString(w.DisabledReason), FailingSince: optTime(w.FailingSince),
 		CreatedAt: w.CreatedAt.UTC(), UpdatedAt: w.UpdatedAt.UTC()}
 }
 

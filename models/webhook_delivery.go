@@ -385,7 +385,7 @@ func (s *Store) ListWebhookDeliveries(ctx context.Context, sc Scope, q WebhookDe
 		fields = append(fields, FieldError{"endpoint_id", "is not a webhook endpoint id (whe_...)"})
 	}
 	if len(fields) > 0 {
-		return WebhookDeliveryPage{}, &Error{Kind: KindBadRequest, Code: "invalid_query", Detail: "the query is not valid", Fields: fields}
+		return WebhookDeliveryPage{}, &Error{Kind: KindInvalid, Code: "invalid_query", Detail: "the query is not valid", Fields: fields}
 	}
 	tx := scopeDeliveries(s.gorm(ctx).Model(&WebhookDelivery{}), sc)
 	if q.EndpointID != "" {

@@ -18,6 +18,7 @@ import (
 	"github.com/linkgate/linkgate/providers/dnscheck"
 	"github.com/linkgate/linkgate/providers/smtp"
 	"github.com/linkgate/linkgate/providers/twilio"
+	"github.com/linkgate/linkgate/webhooks"
 	"github.com/linkgate/linkgate/workflows"
 )
 
@@ -89,6 +90,20 @@ func liveProviders(cfg Config) (map[string]providers.DNSFactory, providers.LinkS
 	return map[string]providers.DNSFactory{"cloudflare": cloudflare.Factory(cloudflare.Config{})}, ls, res, nil
 }
 
+// webhookPolicy is where webhooks may be delivered: in production https
+// only and never to private, loopback or link-local addresses; in sandbox
+// mode also http and local receivers, so that a newcomer can point an
+// endpoint at a receiver on their machine (with a warning).
+func webhookPolicy(cfg Config, log *slog.Logger) webhooks.ClientConfig {
+	if !cfg.SandboxMode() {
+		return webhooks.ClientConfig{}
+	}
+	if log != nil {
+		log.Warn("sandbox mode: webhook endpoints may use http and private or loopback addresses; production refuses them")
+	}
+	return webhooks.ClientConfig{AllowPrivate: true, AllowHTTP: true}
+}
+
 // startWorkflows builds and starts the onboarding engine.
 // keys is the key ring for secrets at rest (loadKeyRing), shared with the
 // HTTP layer.
@@ -102,6 +117,7 @@ func (m *Main) startWorkflows(ctx context.Context, cfg Config, store *models.Sto
 	if wc.Mailer, err = m.mailer(ctx, cfg, store, world); err != nil {
 		return nil, fmt.Errorf("SMTP_URL: %w", err)
 	}
+	wc.WebhookClient = webhookPolicy(cfg, log)
 	if world != nil {
 		wc.DNS = map[string]providers.DNSFactory{"cloudflare": world.dnsFactory}
 		wc.LinkShortening, wc.Resolver = world.linkShortening, world.resolver
