@@ -45,7 +45,10 @@ func TestOnboardingEndToEnd(t *testing.T) {
 
 func onboardingScenario(t *testing.T, a *lgAPI) {
 	// Client Acme has two domains, acme.com (self setup) and beta.com
-	// (manual); client Gamma has gamma.com (manual).
+	// (manual); client Gamma has gamma.com (manual). An admin-wide
+	// webhook endpoint on a loopback receiver hears about all of it.
+	hooks := newHookReceiver(t)
+	secret := a.subscribe(hooks.URL + "/linkgate")
 	acme := a.newClient("acme.com")
 	self := a.newDomainOf(acme, "acme.com")
 	manual := a.newDomainOf(acme, "beta.com")
@@ -101,6 +104,9 @@ func onboardingScenario(t *testing.T, a *lgAPI) {
 	if r := a.req("POST", "/api/v1/domains/"+self+"/configure", `{"mode":"manual"}`); r.status != 409 || !strings.Contains(r.raw, "configured") {
 		t.Errorf("configure a configured domain: want 409 naming the state, got %d %s", r.status, r.raw)
 	}
+
+	hooks.domainEvents(t, secret, self, "domain.created", "domain.status_changed", "domain.dns_verified",
+		"domain.certificate_issued", "domain.configured")
 
 	// Timelines, in order.
 	checkStatusPath(t, a.events(self), "pending", "dns_pending", "awaiting_domain_sid", "ssl_pending", "configured")
