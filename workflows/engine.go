@@ -101,7 +101,7 @@ type Config struct {
 	// Webhook delivery: the client's policy (SSRF guard, http allowed,
 	// timeout), the retry schedule (nil = webhooks.Schedule), the failure
 	// window after which an endpoint is disabled (default 5 days) and how
-	// many deliveries run at once per process (default 20).
+	// many deliveries run at once per process (default 50).
 	WebhookClient        webhooks.ClientConfig
 	WebhookSchedule      []time.Duration
 	WebhookFailureWindow time.Duration
@@ -191,7 +191,7 @@ func New(cfg Config) (*Engine, error) {
 		cfg.WebhookFailureWindow = DefaultWebhookFailureWindow
 	}
 	if cfg.WebhookWorkers <= 0 {
-		cfg.WebhookWorkers = 20
+		cfg.WebhookWorkers = 50
 	}
 	e := &Engine{cfg: cfg, store: cfg.Store, log: cfg.Logger, driver: driverFor(cfg.Store.DB()),
 		hooks: webhooks.NewClient(cfg.WebhookClient), hookTimeout: cfg.WebhookClient.Timeout,
@@ -215,7 +215,10 @@ func New(cfg Config) (*Engine, error) {
 		Logger: cfg.Logger.With(slog.String("component", "river")),
 		Queues: map[string]river.QueueConfig{
 			river.QueueDefault: {MaxWorkers: cfg.Workers},
-			QueueWebhooks:      {MaxWorkers: cfg.WebhookWorkers},
+			// Deliveries are short and many: fetch again soon after a
+			// batch finishes.
+			QueueWebhooks: {MaxWorkers: cfg.WebhookWorkers, FetchCooldown: 10 * time.Millisecond,
+				FetchPollInterval: cfg.Intervals.WebhookPoll},
 		},
 		Workers:              workers,
 		FetchPollInterval:    cfg.Intervals.FetchPoll,

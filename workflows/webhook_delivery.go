@@ -179,11 +179,8 @@ func (w *deliverWebhookWorker) Work(ctx context.Context, job *river.Job[DeliverW
 		if ep.DisabledReason != "" {
 			reason += " (" + ep.DisabledReason + ")"
 		}
-		return e.store.Tx(ctx, func(tx *gorm.DB, sqlTx *sqlTxAlias) error {
-			if err := e.store.FailWebhookDeliveryTx(tx, d.ID, reason); err != nil {
-				return err
-			}
-			return completeTx(ctx, sqlTx, job)
+		return e.store.Tx(ctx, func(tx *gorm.DB, _ *sqlTxAlias) error {
+			return e.store.FailWebhookDeliveryTx(tx, d.ID, reason)
 		})
 	}
 	secrets, err := ep.Secrets(e.cfg.Keys, e.store.Now())
@@ -246,13 +243,9 @@ func (w *deliverWebhookWorker) Work(ctx context.Context, job *river.Job[DeliverW
 				}
 			}
 		}
-		if err := e.store.RecordWebhookAttemptTx(tx, d, result); err != nil {
-			return err
-		}
-		if result.Status.Terminal() {
-			return completeTx(ctx, sqlTx, job)
-		}
-		return nil
+		// The job is completed by River (batched) when Work returns: a
+		// rerun after a crash finds the delivery terminal and stops.
+		return e.store.RecordWebhookAttemptTx(tx, d, result)
 	})
 	if err != nil {
 		return err
