@@ -546,3 +546,19 @@ func (s *Store) PingWebhookEndpointTx(tx *gorm.DB, sc Scope, endpointID string) 
 	}
 	return d, nil
 }
+
+// PruneWebhookHistory deletes up to limit events created before cutoff
+// whose deliveries are all finished, with those deliveries and their
+// attempts (ON DELETE CASCADE). It returns how many events it deleted.
+func (s *Store) PruneWebhookHistory(ctx context.Context, cutoff time.Time, limit int) (int64, error) {
+	old := s.gorm(ctx).Model(&WebhookEvent{}).Select("id").
+		Where("created_at < ? AND dispatched_at IS NOT NULL", cutoff).
+		Where("NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = webhook_events.id AND d.status IN ?)",
+			[]DeliveryStatus{DeliveryPending, DeliveryRetrying}).
+		Order("id").Limit(limit)
+	res := s.gorm(ctx).Where("id IN (?)", old).Delete(&WebhookEvent{})
+	if res.Error != nil {
+		return 0, internal("prune webhook history", res.Error)
+	}
+	return res.RowsAffected, nil
+}

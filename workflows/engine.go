@@ -106,6 +106,9 @@ type Config struct {
 	WebhookSchedule      []time.Duration
 	WebhookFailureWindow time.Duration
 	WebhookWorkers       int
+	// WebhookRetention is how long finished deliveries and their events
+	// are kept (default 30 days).
+	WebhookRetention time.Duration
 }
 
 // ClickPath is where Twilio reports clicks on shortened links.
@@ -189,6 +192,9 @@ func New(cfg Config) (*Engine, error) {
 	}
 	if cfg.WebhookFailureWindow <= 0 {
 		cfg.WebhookFailureWindow = DefaultWebhookFailureWindow
+	}
+	if cfg.WebhookRetention <= 0 {
+		cfg.WebhookRetention = 30 * 24 * time.Hour
 	}
 	if cfg.WebhookWorkers <= 0 {
 		cfg.WebhookWorkers = 50

@@ -213,7 +213,9 @@ func (w *sweepWorker) Work(ctx context.Context, job *river.Job[SweepArgs]) error
 			return err
 		}
 	}
-	return nil
+	// Webhook history past its retention goes, a batch per sweep.
+	_, err = e.store.PruneWebhookHistory(ctx, e.store.Now().Add(-e.cfg.WebhookRetention), 1000)
+	return err
 }
 
 // ---- the client's side (registration pages) ----
