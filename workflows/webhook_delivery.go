@@ -118,27 +118,25 @@ func (e *Engine) dispatchLoop(ctx context.Context, done chan<- struct{}) {
 // ReplayWebhookDelivery sends a delivery's event to its endpoint again as
 // a new delivery with the same webhook-id.
 func (e *Engine) ReplayWebhookDelivery(ctx context.Context, sc models.Scope, id string) (*models.WebhookDeliveryView, error) {
-	var d *models.WebhookDelivery
-	err := e.store.Tx(ctx, func(tx *gorm.DB, sqlTx *sqlTxAlias) error {
-		var err error
-		if d, err = e.store.ReplayWebhookDeliveryTx(tx, sc, id); err != nil {
-			return err
-		}
-		_, err = e.client.InsertTx(ctx, sqlTx, DeliverWebhookArgs{DeliveryID: d.ID}, nil)
-		return err
+	return e.queueDelivery(ctx, sc, func(tx *gorm.DB) (*models.WebhookDelivery, error) {
+		return e.store.ReplayWebhookDeliveryTx(tx, sc, id)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return e.store.GetWebhookDelivery(ctx, sc, d.ID)
 }
 
 // PingWebhookEndpoint sends a webhook.ping event to one endpoint.
 func (e *Engine) PingWebhookEndpoint(ctx context.Context, sc models.Scope, endpointID string) (*models.WebhookDeliveryView, error) {
+	return e.queueDelivery(ctx, sc, func(tx *gorm.DB) (*models.WebhookDelivery, error) {
+		return e.store.PingWebhookEndpointTx(tx, sc, endpointID)
+	})
+}
+
+// queueDelivery writes a delivery with create and enqueues its job in the
+// same transaction, then returns it as the API shows it.
+func (e *Engine) queueDelivery(ctx context.Context, sc models.Scope, create func(tx *gorm.DB) (*models.WebhookDelivery, error)) (*models.WebhookDeliveryView, error) {
 	var d *models.WebhookDelivery
 	err := e.store.Tx(ctx, func(tx *gorm.DB, sqlTx *sqlTxAlias) error {
 		var err error
-		if d, err = e.store.PingWebhookEndpointTx(tx, sc, endpointID); err != nil {
+		if d, err = create(tx); err != nil {
 			return err
 		}
 		_, err = e.client.InsertTx(ctx, sqlTx, DeliverWebhookArgs{DeliveryID: d.ID}, nil)
