@@ -50,6 +50,14 @@ type Config struct {
 	SessionTTL     time.Duration
 	PageLimits     PageLimits
 	TrustedProxies []string
+
+	// Console. Sandbox says linkgate runs on its built-in fakes: every
+	// console page says so, and SandboxConsole's pages exist. DNSDoctor
+	// checks a domain's CNAME for the console's manual setup (nil: the
+	// console shows the workflow's last finding).
+	Sandbox        bool
+	SandboxConsole SandboxConsole
+	DNSDoctor      func(ctx context.Context, host, apex, target string) (DNSDiagnosis, error)
 }
 
 // Handler serves linkgate's HTTP API.
@@ -58,6 +66,7 @@ type Handler struct {
 	engine  *gin.Engine
 	metrics *httpMetrics
 	reg     *registerKit
+	con     *consoleKit
 }
 
 // New validates the configuration and builds the routes.
@@ -82,6 +91,9 @@ func New(cfg Config) (*Handler, error) {
 	}
 	h.metrics = m
 	if err := h.setupPages(); err != nil {
+		return nil, err
+	}
+	if err := h.setupConsole(); err != nil {
 		return nil, err
 	}
 	h.routes()
@@ -138,6 +150,7 @@ func (h *Handler) routes() {
 	api.POST("/webhooks/endpoints/:id/rotate-secret", h.needKeys, h.rotateWebhookSecret)
 
 	h.registrationRoutes()
+	h.consoleRoutes()
 }
 
 func (h *Handler) needWorkflows(c *gin.Context) {
