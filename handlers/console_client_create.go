@@ -25,9 +25,9 @@ func (h *Handler) consoleClientCreate(c *gin.Context) {
 		h.consoleFail(c, err)
 		return
 	}
-	v, err := h.clientsView(c)
-	if err != nil {
-		h.consoleFail(c, err)
+	v, verr := h.clientsView(c)
+	if verr != nil {
+		h.consoleFail(c, verr)
 		return
 	}
 	v.Form, v.Errors = f, errs

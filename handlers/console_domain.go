@@ -163,7 +163,7 @@ func (h *Handler) consoleDoctor(c *gin.Context, d *models.Domain) *doctorView {
 	}
 	v.OK = diag.OK
 	for _, f := range diag.Findings {
-		v.Findings = append(v.Findings, findingView{Code: f.Code, Message: f.Message})
+		v.Findings = append(v.Findings, findingView(f))
 	}
 	return v
 }
