@@ -11,6 +11,7 @@ package handlers
 //
 // One small file per action: console_login.go, console_logout.go,
 // console_clients.go, console_client.go, console_client_create.go,
+// console_client_user.go,
 // console_domain_new.go, console_domain_create.go, console_domain.go,
 // console_domain_configure.go, console_domain_forward.go,
 // console_domain_sid.go, console_domain_ms.go, console_domain_retry.go,
@@ -163,6 +164,7 @@ func (h *Handler) consoleRoutes() {
 	u.GET("/clients", h.consoleAdmin, h.consoleClients)
 	u.POST("/clients", h.consoleAdmin, h.consoleClientCreate)
 	u.GET("/clients/:id", h.consoleClient)
+	u.POST("/clients/:id/users", h.consoleAdmin, h.consoleClientUser)
 	u.GET("/clients/:id/domains/new", h.consoleDomainNew)
 	u.POST("/clients/:id/domains", h.consoleDomainCreate)
 	u.GET("/domains/:id", h.consoleDomain)
@@ -396,6 +398,7 @@ func (h *Handler) consoleBase(c *gin.Context, title, nav string) consoleBase {
 // fixed texts, so a link cannot put words on the page.
 var consoleNotices = map[string]string{
 	"client":     "Client created.",
+	"user":       "User added. Pass the password on to them.",
 	"domain":     "Domain added. Choose how to set it up below.",
 	"configure":  "Setup started. The status below updates by itself.",
 	"sid":        "Domain SID accepted.",

@@ -48,7 +48,7 @@ func consoleSamples() map[string][]any {
 			clientsView{consoleBase: admin, Clients: []*models.Client{cl}, NextURL: "/n", FirstURL: "/f",
 				Plans: []models.Plan{models.PlanBasic}, Form: clientForm{Plan: models.PlanBasic}, Errors: errs},
 			clientsView{consoleBase: admin, Q: "q"}, clientsView{consoleBase: admin}},
-		"client": {clientView{consoleBase: admin, Client: cl, Domains: []*models.Domain{d}, More: true},
+		"client": {clientView{consoleBase: admin, Client: cl, Domains: []*models.Domain{d}, More: true, UserEmail: "u", MinPassword: 10, Errors: errs},
 			clientView{consoleBase: client, Client: &models.Client{}}},
 		"domain_new": {domainNewView{consoleBase: admin, Client: cl, Action: "/a", Sub: "ls", Purposes: consolePurposes,
 			Purpose: models.PurposeLinkShortening, Target: "t.", TTL: 600},

@@ -328,6 +328,22 @@ func TestConsoleFormErrors(t *testing.T) {
 	clientPage := strings.TrimSuffix(p.Location, "?done=client")
 	wantPage(t, b.get(t, p.Location), http.StatusOK, "Initech", "Client created.")
 
+	// A user for the client: a short password next to its field, then
+	// the user signs in and lands on the client.
+	p = b.submit(t, clientPage, clientPage+"/users", url.Values{"email": {"staff@initech.com"}, "password": {"short"}})
+	if p.Status != http.StatusUnprocessableEntity || fieldError(p.Body, "user-password") == "" || !strings.Contains(p.Body, `value="staff@initech.com"`) {
+		t.Errorf("short password: %d %q", p.Status, fieldError(p.Body, "user-password"))
+	}
+	p = b.submit(t, clientPage, clientPage+"/users", url.Values{"email": {"staff@initech.com"}, "password": {consolePassword}})
+	if p.Status != http.StatusSeeOther {
+		t.Fatalf("add user: %d\n%s", p.Status, p.Body)
+	}
+	staff := newConsoleBrowser(t, e.base)
+	staff.login(t, "staff@initech.com", consolePassword)
+	if p := staff.get(t, "/"); p.Location != clientPage {
+		t.Errorf("the new user lands on %q, want %s", p.Location, clientPage)
+	}
+
 	// Search and pagination.
 	wantPage(t, b.get(t, "/console/clients?q=INITECH"), http.StatusOK, "Initech")
 	if p := b.get(t, "/console/clients?q=initech"); strings.Contains(p.Body, ">Acme<") {
