@@ -191,5 +191,15 @@ func (h *Handler) renderDomainErrors(c *gin.Context, err error, section string, 
 	if edit != nil {
 		edit(&v)
 	}
+	// A section that the domain's status hides (it moved on meanwhile)
+	// cannot show its error: the page shows it at the top instead.
+	if msg, ok := errs[section]; ok {
+		shown := map[string]bool{"configure": v.Configurable, "forward": v.Configurable, "sid": v.TakesSID,
+			"retry": v.Failed, "ms": true}
+		if !shown[section] {
+			delete(errs, section)
+			errs["page"] = msg
+		}
+	}
 	h.renderConsole(c, statusFor(err, http.StatusUnprocessableEntity), "domain", v)
 }

@@ -20,7 +20,7 @@ func consoleSamples() map[string][]any {
 	errs := map[string]string{}
 	for _, f := range []string{"form", "email", "password", "name", "plan", "fallback_url", "domain", "subdomain", "purpose",
 		"configure", "api_token", "mode", "forward", "sid", "domain_sid", "ms", "messaging_service_sid", "retry",
-		"url", "events", "client_id", "host", "zone"} {
+		"url", "events", "client_id", "host", "zone", "page"} {
 		errs[f] = "e"
 	}
 	cl := &models.Client{ID: "cli_1", Name: "Acme", Email: "ops@acme.example", Plan: models.PlanBasic, FallbackURL: "https://acme.example", CreatedAt: now}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/linkgate/linkgate/mocks"
 	"github.com/linkgate/linkgate/models"
 	"github.com/linkgate/linkgate/models/dbtest"
 )
@@ -538,4 +539,64 @@ func TestConsoleForwardLoginShareLink(t *testing.T) {
 	if strings.Contains(b.get(t, p.Location).Body, "/register/") {
 		t.Error("the link is shown without share_link")
 	}
+}
+
+func TestConsoleRetryAndDoctor(t *testing.T) {
+	db := dbtest.SQLite(t)
+	e := newWorkflowAPI(t, db, wfOptions{noStart: true})
+	// The console's DNS check asks the fake DNS, as cmd/linkgate wires it.
+	e.handler.cfg.DNSDoctor = func(ctx context.Context, host, apex, target string) (DNSDiagnosis, error) {
+		check, err := e.dns.CheckCNAME(ctx, host, apex, target)
+		d := DNSDiagnosis{OK: check.OK}
+		for _, f := range check.Findings {
+			d.Findings = append(d.Findings, DNSFinding{Code: f.Code, Message: f.Message})
+		}
+		return d, err
+	}
+	if _, err := e.store.CreateUser(bg, models.UserInput{Email: "admin@example.com", Password: consolePassword, Role: models.RoleAdmin}); err != nil {
+		t.Fatal(err)
+	}
+	c := e.createClient(t, "Acme", "owner@acme.com")
+	b := newConsoleBrowser(t, e.srv.URL)
+	b.login(t, "admin@example.com", consolePassword)
+
+	// A failed domain offers Retry; it resumes from the failed step.
+	d := e.createDomain(t, e.admin, c.ID, map[string]any{"domain": "acme.com"})
+	page := "/console/domains/" + d.ID
+	_, tok := e.cf.AddZone(d.Apex)
+	if p := b.submit(t, page, page+"/configure", url.Values{"mode": {"self"}, "api_token": {tok}}); p.Status != http.StatusSeeOther {
+		t.Fatalf("configure: %d\n%s", p.Status, p.Body)
+	}
+	// Retry of a domain that did not fail: 409, said at the top of the
+	// page (the Retry section is not there).
+	p := b.submit(t, page, page+"/retry", nil)
+	wantPage(t, p, http.StatusConflict, `<h1>ls.acme.com</h1>
+<p class="error" role="alert">`)
+	if strings.Contains(p.Body, `id="retry"`) {
+		t.Error("Retry offered for a domain that did not fail")
+	}
+	e.cf.Faults.Inject(mocks.Fault{Status: http.StatusForbidden, Count: 1})
+	e.start(t)
+	e.waitStatus(t, e.admin, d.ID, models.StatusFailed)
+	wantPage(t, b.get(t, page), http.StatusOK, `id="retry"`, `data-value="failed"`)
+	e.cf.Faults.Clear()
+	if p := b.submit(t, page, page+"/retry", nil); p.Status != http.StatusSeeOther {
+		t.Fatalf("retry: %d\n%s", p.Status, p.Body)
+	}
+	e.waitStatus(t, e.admin, d.ID, models.StatusAwaitingDomainSID)
+
+	// Manual setup: the DNS check is on the page and turns OK once the
+	// record is there.
+	m := e.createDomain(t, e.admin, c.ID, map[string]any{"domain": "acme.net"})
+	mpage := "/console/domains/" + m.ID
+	if p := b.submit(t, mpage, mpage+"/configure", url.Values{"mode": {"manual"}}); p.Status != http.StatusSeeOther {
+		t.Fatalf("manual: %d\n%s", p.Status, p.Body)
+	}
+	wantPage(t, b.get(t, mpage), http.StatusOK, `id="doctor"`, `data-src="`+mpage+`/doctor"`)
+	wantPage(t, b.get(t, mpage+"/doctor"), http.StatusOK, `data-state="pending"`, "Not there yet")
+	wantPage(t, b.get(t, mpage+"/doctor?full=1"), http.StatusOK, "<h1>ls.acme.net</h1>", `data-state="pending"`)
+	if err := e.dns.AddManual("ls.acme.net", "CNAME", m.DNSRecords[0].Value); err != nil {
+		t.Fatal(err)
+	}
+	wantPage(t, b.get(t, mpage+"/doctor"), http.StatusOK, `data-state="ok"`)
 }
