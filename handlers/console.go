@@ -188,9 +188,9 @@ func (h *Handler) consoleRoutes() {
 	s.POST("/cloudflare", h.consoleAdmin, h.consoleSandboxCloudflare)
 }
 
-// IsConsolePath reports whether a route path is one of the console's HTML
+// isConsolePath reports whether a route path is one of the console's HTML
 // pages (not part of the JSON API).
-func IsConsolePath(path string) bool {
+func isConsolePath(path string) bool {
 	return path == "/" || path == "/login" || path == "/logout" || strings.HasPrefix(path, consolePrefix+"/")
 }
 

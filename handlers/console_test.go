@@ -3,6 +3,8 @@ package handlers
 import (
 	"context"
 	"errors"
+	"fmt"
+	"html"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -349,6 +351,21 @@ func TestConsoleFormErrors(t *testing.T) {
 	wantPage(t, b.get(t, "/console/clients?q=INITECH"), http.StatusOK, "Initech")
 	if p := b.get(t, "/console/clients?q=initech"); strings.Contains(p.Body, ">Acme<") {
 		t.Error("search shows a client that does not match")
+	}
+	for i := 0; i < consoleClientsPageSize; i++ {
+		if _, err := e.store.CreateClient(context.Background(), models.ClientInput{Name: fmt.Sprintf("Paged %02d", i), Email: fmt.Sprintf("p%02d@paged.com", i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	first := b.get(t, "/console/clients")
+	next := regexp.MustCompile(`href="(/console/clients\?cursor=[^"]+)" rel="next"`).FindStringSubmatch(first.Body)
+	if next == nil || strings.Contains(first.Body, ">Acme<") {
+		t.Fatalf("the first page has no next link, or shows the oldest client:\n%s", first.Body)
+	}
+	second := b.get(t, html.UnescapeString(next[1]))
+	wantPage(t, second, http.StatusOK, ">Acme<", ">Globex<", "First page")
+	if strings.Contains(second.Body, ">Paged 24<") {
+		t.Error("the second page repeats the first")
 	}
 	if p := b.get(t, "/console/clients?cursor=bogus"); p.Status != http.StatusBadRequest {
 		t.Errorf("bad cursor: %d", p.Status)

@@ -10,6 +10,11 @@ import (
 	"github.com/linkgate/linkgate/models"
 )
 
+// The deliveries page (attempts per endpoint, replay) belongs to the
+// webhook delivery work: its place on this page is the
+// "webhook_deliveries" template block in templates/console/partials.html,
+// empty until that page exists.
+
 // webhooksView lists the webhook endpoints in scope, with the form to add
 // one. Secret is set right after a create or a rotation: the only time it
 // is shown.

@@ -98,7 +98,7 @@ func TestOpenAPIPathsMatchRoutes(t *testing.T) {
 		if strings.HasPrefix(r.Path, "/register/") {
 			continue // HTML pages (registration), not the JSON API
 		}
-		if IsConsolePath(r.Path) {
+		if isConsolePath(r.Path) {
 			continue // HTML pages (console: /, /login, /logout, /console/...), not the JSON API
 		}
 		routes = append(routes, r.Method+" "+ginParam.ReplaceAllString(r.Path, "{$1}"))
