@@ -315,6 +315,12 @@ func (h *Handler) consoleHome(c *gin.Context) {
 	}
 	u, err := h.cfg.Store.UserByID(c.Request.Context(), sess.UserID)
 	if err != nil {
+		// The user is gone: end the session, or /login would send the
+		// browser back here.
+		if id, cerr := c.Cookie(h.sessionCookieName()); cerr == nil {
+			_ = h.cfg.Store.DeleteSession(c.Request.Context(), id)
+		}
+		h.setCookie(c, h.sessionCookieName(), "", -1, http.SameSiteLaxMode)
 		c.Redirect(http.StatusFound, "/login")
 		return
 	}

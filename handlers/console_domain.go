@@ -19,6 +19,7 @@ type domainView struct {
 	Client    *models.Client
 	D         *models.Domain
 	Events    []models.DomainEvent
+	Actors    map[string]string // timeline actors in words ("user:usr_…" → e-mail)
 	Record    recordView
 	StatusURL string
 	DoctorURL string
@@ -83,6 +84,7 @@ func (h *Handler) domainView(c *gin.Context) (domainView, error) {
 		Failed:       d.Status == models.StatusFailed,
 		ShowDoctor:   d.SetupMode == models.SetupManual && d.Status == models.StatusDNSPending,
 	}
+	v.Actors = h.actorNames(c, evs)
 	if v.TakesSID && h.cfg.Sandbox && h.cfg.SandboxConsole.RegisterTwilioDomain != nil {
 		v.TwilioURL = consolePrefix + "/sandbox?host=" + d.Host
 	}
@@ -202,4 +204,22 @@ func (h *Handler) renderDomainErrors(c *gin.Context, err error, section string, 
 		}
 	}
 	h.renderConsole(c, statusFor(err, http.StatusUnprocessableEntity), "domain", v)
+}
+
+// actorNames shows the console users of a timeline by their e-mail
+// (actors are stored as "user:<id>"); other actors stay as they are.
+func (h *Handler) actorNames(c *gin.Context, evs []models.DomainEvent) map[string]string {
+	out := map[string]string{}
+	for _, ev := range evs {
+		if _, done := out[ev.Actor]; done {
+			continue
+		}
+		out[ev.Actor] = ev.Actor
+		if id, ok := strings.CutPrefix(ev.Actor, "user:"); ok {
+			if u, err := h.cfg.Store.UserByID(c.Request.Context(), id); err == nil {
+				out[ev.Actor] = u.Email
+			}
+		}
+	}
+	return out
 }

@@ -31,7 +31,7 @@ func consoleSamples() map[string][]any {
 	evs := []models.DomainEvent{{To: models.StatusPending, Reason: "added", Actor: "a", At: now},
 		{From: models.StatusPending, To: models.StatusDNSPending, Reason: "r", Actor: "a", At: now},
 		{From: models.StatusDNSPending, To: models.StatusDNSPending, Reason: "r", Actor: "a", At: now}}
-	dv := domainView{consoleBase: admin, Client: cl, D: d, Events: evs, Record: recordOf(d), StatusURL: "/s", DoctorURL: "/d", Action: "/a",
+	dv := domainView{consoleBase: admin, Client: cl, D: d, Events: evs, Actors: map[string]string{"a": "a@example.com"}, Record: recordOf(d), StatusURL: "/s", DoctorURL: "/d", Action: "/a",
 		Configurable: true, TakesSID: true, Attachable: true, Failed: true, ShowDoctor: true, TwilioURL: "/t",
 		ForwardEmail: "c@example.com", ShareLink: "https://l", SID: "DN", MS: "MG", Errors: errs}
 	dvDoc := dv

@@ -498,7 +498,7 @@ func TestConsoleDomainSetup(t *testing.T) {
 		}
 		e.wf.waitStatus(t, e.wf.admin, d.ID, models.StatusAwaitingDomainSID)
 		p = b.get(t, page)
-		wantPage(t, p, http.StatusOK, `data-value="awaiting_domain_sid"`, `<label for="domain_sid">`, "DNS verified")
+		wantPage(t, p, http.StatusOK, `data-value="awaiting_domain_sid"`, `<label for="domain_sid">`, "DNS verified", "by user@acme.com")
 		if strings.Contains(p.Body, cfToken) {
 			t.Error("the page shows the Cloudflare token")
 		}

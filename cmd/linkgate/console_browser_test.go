@@ -233,7 +233,7 @@ func TestConsoleInBrowserAdminOnboarding(t *testing.T) {
 	if s := b.text(`#status .badge[data-kind="ssl"]`); s != "SSL active" {
 		t.Errorf("ssl badge %q", s)
 	}
-	if tl := b.text("#timeline"); !strings.Contains(tl, "domain configured") || !strings.Contains(tl, "by user:usr_") {
+	if tl := b.text("#timeline"); !strings.Contains(tl, "domain configured") || !strings.Contains(tl, "by admin@platform.test") {
 		t.Errorf("timeline: %s", tl)
 	}
 	consoleShot(b, "09-domain-configured")
