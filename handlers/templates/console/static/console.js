@@ -71,19 +71,22 @@
   // offer a reload (the next step's form is on the new page).
   var status = document.getElementById("status");
   if (status && status.dataset.src) {
+    // Only what changed is written, so that screen readers announce
+    // changes, not every poll.
+    var setText = function (el, text) { if (el && el.textContent !== text) { el.textContent = text; } };
     poll(status.dataset.src, "application/json", 1500, 15000, function (s) {
       var set = function (kind, value, text) {
         var b = status.querySelector('.badge[data-kind="' + kind + '"]');
-        if (b) { b.setAttribute("data-value", value); b.textContent = text; }
+        if (b) { b.setAttribute("data-value", value); setText(b, text); }
       };
       set("status", s.status, s.status);
       set("dns", s.dns_status, "DNS " + s.dns_status);
       set("ssl", s.ssl_status, "SSL " + s.ssl_status);
-      document.getElementById("status-label").textContent = s.label;
-      document.getElementById("status-dns").textContent = s.dns;
-      document.getElementById("status-ssl").textContent = s.ssl;
+      setText(document.getElementById("status-label"), s.label);
+      setText(document.getElementById("status-dns"), s.dns);
+      setText(document.getElementById("status-ssl"), s.ssl);
       var reason = document.getElementById("status-reason");
-      reason.textContent = s.reason || "";
+      setText(reason, s.reason || "");
       reason.classList.toggle("hidden", !s.reason);
       if (s.status !== status.dataset.status) {
         document.getElementById("status-changed").classList.remove("hidden");
