@@ -617,3 +617,86 @@ func TestConsoleRetryAndDoctor(t *testing.T) {
 	}
 	wantPage(t, b.get(t, mpage+"/doctor"), http.StatusOK, `data-state="ok"`)
 }
+
+var secretOnPage = regexp.MustCompile(`id="secret-value">(whsec_[^<]+)<`)
+
+func TestConsoleWebhooks(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
+		e := newConsole(t, db, false)
+		ctx := context.Background()
+		premium := models.PlanPremium
+		if _, err := e.store.UpdateClient(ctx, models.Scope{}, e.acme.ID, models.ClientPatch{Plan: &premium}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.store.UpdateClient(ctx, models.Scope{}, e.globex.ID, models.ClientPatch{Plan: &premium}); err != nil {
+			t.Fatal(err)
+		}
+		admin := newConsoleBrowser(t, e.base)
+		admin.login(t, "admin@example.com", consolePassword)
+		// The admin adds one for globex.
+		p := admin.submit(t, "/console/webhooks", "/console/webhooks", url.Values{"url": {"https://hooks.globex.com/x"}, "events": {"domain.*"}, "client_id": {e.globex.ID}})
+		wantPage(t, p, http.StatusOK, "https://hooks.globex.com/x")
+		if secretOnPage.FindStringSubmatch(p.Body) == nil {
+			t.Fatalf("no secret shown:\n%s", p.Body)
+		}
+		globexEndpoint := regexp.MustCompile(`/console/webhooks/(whe_[0-9A-Za-z]+)/delete`).FindStringSubmatch(p.Body)[1]
+
+		// The acme user adds one for their own client; the secret is shown
+		// once, rotation shows a new one, delete removes it.
+		b := newConsoleBrowser(t, e.base)
+		b.login(t, "user@acme.com", consolePassword)
+		p = b.submit(t, "/console/webhooks", "/console/webhooks", url.Values{"url": {"https://hooks.acme.com/x"}, "events": {"domain.created, domain.configured"}})
+		m := secretOnPage.FindStringSubmatch(p.Body)
+		if p.Status != http.StatusOK || m == nil {
+			t.Fatalf("create: %d\n%s", p.Status, p.Body)
+		}
+		first := m[1]
+		list := b.get(t, "/console/webhooks")
+		wantPage(t, list, http.StatusOK, "https://hooks.acme.com/x", "<code>domain.created</code>, <code>domain.configured</code>")
+		if strings.Contains(list.Body, "whsec_") || strings.Contains(list.Body, "hooks.globex.com") {
+			t.Error("the list shows a secret, or another client's endpoint")
+		}
+		id := regexp.MustCompile(`/console/webhooks/(whe_[0-9A-Za-z]+)/rotate`).FindStringSubmatch(list.Body)[1]
+		p = b.submit(t, "/console/webhooks", "/console/webhooks/"+id+"/rotate", nil)
+		m = secretOnPage.FindStringSubmatch(p.Body)
+		if p.Status != http.StatusOK || m == nil || m[1] == first {
+			t.Fatalf("rotate: %d, new secret %v", p.Status, m)
+		}
+		// Another client's endpoint: 404 for rotate and delete.
+		for _, action := range []string{"/rotate", "/delete"} {
+			if p := b.submit(t, "/console/webhooks", "/console/webhooks/"+globexEndpoint+action, nil); p.Status != http.StatusNotFound {
+				t.Errorf("%s of another client's endpoint: %d", action, p.Status)
+			}
+		}
+		p = b.submit(t, "/console/webhooks", "/console/webhooks/"+id+"/delete", nil)
+		if p.Status != http.StatusSeeOther {
+			t.Fatalf("delete: %d", p.Status)
+		}
+		wantPage(t, b.get(t, p.Location), http.StatusOK, "Webhook endpoint deleted.", "No endpoints yet.")
+	})
+}
+
+func TestConsoleMessagingServiceMove(t *testing.T) {
+	e := newConsole(t, dbtest.SQLite(t), true)
+	a := e.wf.configuredDomain(t, e.wf.admin, e.acme.ID, "acme.net")
+	bd := e.wf.configuredDomain(t, e.wf.admin, e.acme.ID, "acme.org")
+	b := newConsoleBrowser(t, e.base)
+	b.login(t, "admin@example.com", consolePassword)
+	mg := newMG(t)
+	pa, pb := "/console/domains/"+a.ID, "/console/domains/"+bd.ID
+	if p := b.submit(t, pa, pa+"/messaging-services", url.Values{"messaging_service_sid": {mg}}); p.Status != http.StatusSeeOther {
+		t.Fatalf("attach: %d\n%s", p.Status, p.Body)
+	}
+	// Attached elsewhere: 409 next to the field, naming the other host.
+	p := b.submit(t, pb, pb+"/messaging-services", url.Values{"messaging_service_sid": {mg}})
+	if p.Status != http.StatusConflict || !strings.Contains(fieldError(p.Body, "ms"), a.Host) {
+		t.Fatalf("attached elsewhere: %d %q", p.Status, fieldError(p.Body, "ms"))
+	}
+	// With move: here now, gone there.
+	if p := b.submit(t, pb, pb+"/messaging-services", url.Values{"messaging_service_sid": {mg}, "move": {"1"}}); p.Status != http.StatusSeeOther {
+		t.Fatalf("move: %d\n%s", p.Status, p.Body)
+	}
+	if !strings.Contains(b.get(t, pb).Body, "<code>"+mg+"</code>") || strings.Contains(b.get(t, pa).Body, "<code>"+mg+"</code>") {
+		t.Error("the Messaging Service did not move")
+	}
+}
