@@ -294,6 +294,8 @@ func TestConsoleClientUserScope(t *testing.T) {
 				t.Errorf("GET %s shows the other client", path)
 			}
 		}
+		// An unknown console path is the same page.
+		wantPage(t, b.get(t, "/console/no-such-page"), http.StatusNotFound, "Not found", "<h1>")
 		// Nor can they post to them.
 		tok := b.csrf(t, "/console/clients/"+e.acme.ID)
 		for _, path := range []string{"/console/clients/" + e.globex.ID + "/domains", "/console/clients"} {

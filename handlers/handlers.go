@@ -112,7 +112,13 @@ func (h *Handler) routes() {
 	e.HandleMethodNotAllowed = true
 	e.ContextWithFallback = true
 	e.Use(h.requestLog(), h.recoverFault(), h.metrics.middleware(), limitBody)
-	e.NoRoute(func(c *gin.Context) { fail(c, models.NotFound("route")) })
+	e.NoRoute(func(c *gin.Context) {
+		if isConsolePath(c.Request.URL.Path) && !wantsJSON(c) {
+			h.consoleFail(c, models.NotFound("page"))
+			return
+		}
+		fail(c, models.NotFound("route"))
+	})
 	e.NoMethod(func(c *gin.Context) {
 		fail(c, &models.Error{Kind: models.KindMethod, Code: "method_not_allowed", Detail: "this path does not accept " + c.Request.Method})
 	})
