@@ -56,6 +56,14 @@ type Config struct {
 	SessionTTL     time.Duration
 	PageLimits     PageLimits
 	TrustedProxies []string
+
+	// Console. Sandbox says linkgate runs on its built-in fakes: every
+	// console page says so, and SandboxConsole's pages exist. DNSDoctor
+	// checks a domain's CNAME for the console's manual setup (nil: the
+	// console shows the workflow's last finding).
+	Sandbox        bool
+	SandboxConsole SandboxConsole
+	DNSDoctor      func(ctx context.Context, host, apex, target string) (DNSDiagnosis, error)
 }
 
 // Handler serves linkgate's HTTP API.
@@ -64,6 +72,7 @@ type Handler struct {
 	engine  *gin.Engine
 	metrics *httpMetrics
 	reg     *registerKit
+	con     *consoleKit
 }
 
 // New validates the configuration and builds the routes.
@@ -90,6 +99,9 @@ func New(cfg Config) (*Handler, error) {
 	if err := h.setupPages(); err != nil {
 		return nil, err
 	}
+	if err := h.setupConsole(); err != nil {
+		return nil, err
+	}
 	h.routes()
 	return h, nil
 }
@@ -106,7 +118,13 @@ func (h *Handler) routes() {
 	e.HandleMethodNotAllowed = true
 	e.ContextWithFallback = true
 	e.Use(h.requestLog(), h.recoverFault(), h.metrics.middleware(), limitBody)
-	e.NoRoute(func(c *gin.Context) { fail(c, models.NotFound("route")) })
+	e.NoRoute(func(c *gin.Context) {
+		if isConsolePath(c.Request.URL.Path) && !wantsJSON(c) {
+			h.consoleFail(c, models.NotFound("page"))
+			return
+		}
+		fail(c, models.NotFound("route"))
+	})
 	e.NoMethod(func(c *gin.Context) {
 		fail(c, &models.Error{Kind: models.KindMethod, Code: "method_not_allowed", Detail: "this path does not accept " + c.Request.Method})
 	})
@@ -148,6 +166,7 @@ func (h *Handler) routes() {
 	api.POST("/webhooks/deliveries/:id/replay", h.needWorkflows, h.replayWebhookDelivery)
 
 	h.registrationRoutes()
+	h.consoleRoutes()
 }
 
 func (h *Handler) needWorkflows(c *gin.Context) {

@@ -64,6 +64,10 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 			log.Warn("stopping the job engine", slog.String("error", err.Error()))
 		}
 	}()
+	doctor, err := consoleDNSDoctor(world)
+	if err != nil {
+		return err
+	}
 	h, err := handlers.New(handlers.Config{
 		Store:     store,
 		Logger:    log,
@@ -77,6 +81,10 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		PlatformName:   cfg.PlatformName,
 		PageLimits:     cfg.PageLimits,
 		TrustedProxies: cfg.TrustedProxies,
+		// Console.
+		Sandbox:        cfg.SandboxMode(),
+		SandboxConsole: consoleSandbox(world),
+		DNSDoctor:      doctor,
 		Ready: func(ctx context.Context) error {
 			if err := db.Ping(ctx); err != nil {
 				return err

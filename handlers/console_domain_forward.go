@@ -1,0 +1,33 @@
+package handlers
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+)
+
+// consoleDomainForward: POST /console/domains/{id}/forward-login. Emails
+// the client a registration link (Engine.ForwardLogin); with share_link
+// the page shows the link, once, to copy (so it is not a redirect).
+func (h *Handler) consoleDomainForward(c *gin.Context) {
+	who := signedIn(c)
+	email := strings.TrimSpace(c.PostForm("email"))
+	res, err := h.cfg.Workflows.ForwardLogin(c.Request.Context(), who.scope(), c.Param("id"), email, who.actor())
+	if err != nil {
+		h.renderDomainErrors(c, err, "forward", func(v *domainView) { v.ForwardEmail = email }, "email")
+		return
+	}
+	if c.PostForm("share_link") == "" {
+		seeOther(c, domainPath(c.Param("id")), "forward")
+		return
+	}
+	v, err := h.domainView(c)
+	if err != nil {
+		h.consoleFail(c, err)
+		return
+	}
+	v.ShareLink, v.ForwardEmail = res.Link, res.Registration.Email
+	v.Notice = consoleNotices["forward"]
+	h.renderConsole(c, http.StatusOK, "domain", v)
+}

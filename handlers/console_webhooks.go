@@ -1,0 +1,137 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/linkgate/linkgate/models"
+)
+
+// The deliveries page (attempts per endpoint, replay) belongs to the
+// webhook delivery work: its place on this page is the
+// "webhook_deliveries" template block in templates/console/partials.html,
+// empty until that page exists.
+
+// webhooksView lists the webhook endpoints in scope, with the form to add
+// one. Secret is set right after a create or a rotation: the only time it
+// is shown.
+type webhooksView struct {
+	consoleBase
+	Endpoints  []*models.WebhookEndpoint
+	More       bool
+	EventTypes []string
+	NoKeys     bool // no key ring: endpoints cannot be made
+	Form       webhookForm
+	Secret     string
+	SecretFor  string // the endpoint id the secret belongs to
+	Errors     map[string]string
+}
+
+type webhookForm struct {
+	URL      string
+	Events   string
+	ClientID string
+}
+
+// consoleWebhookLimit is how many endpoints the page lists.
+const consoleWebhookLimit = 200
+
+// consoleWebhooks: GET /console/webhooks.
+func (h *Handler) consoleWebhooks(c *gin.Context) {
+	v, err := h.webhooksView(c)
+	if err != nil {
+		h.consoleFail(c, err)
+		return
+	}
+	h.renderConsole(c, http.StatusOK, "webhooks", v)
+}
+
+func (h *Handler) webhooksView(c *gin.Context) (webhooksView, error) {
+	page, err := h.cfg.Store.ListWebhookEndpoints(c.Request.Context(), signedIn(c).scope(),
+		models.WebhookEndpointQuery{PageQuery: models.PageQuery{Limit: consoleWebhookLimit}})
+	if err != nil {
+		return webhooksView{}, err
+	}
+	return webhooksView{consoleBase: h.consoleBase(c, "Webhooks", "webhooks"), Endpoints: page.Endpoints, More: page.Next != "",
+		EventTypes: models.EventTypes, NoKeys: h.cfg.Keys == nil, Form: webhookForm{Events: "domain.*"}}, nil
+}
+
+// consoleWebhookCreate: POST /console/webhooks. Shows the new secret once
+// (so the answer is the page, not a redirect).
+func (h *Handler) consoleWebhookCreate(c *gin.Context) {
+	who := signedIn(c)
+	f := webhookForm{URL: strings.TrimSpace(c.PostForm("url")), Events: c.PostForm("events"), ClientID: strings.TrimSpace(c.PostForm("client_id"))}
+	if h.cfg.Keys == nil {
+		h.consoleFail(c, &models.Error{Kind: models.KindUnavailable, Code: "secrets_unavailable", Detail: "no key ring to encrypt secrets with"})
+		return
+	}
+	in := models.WebhookEndpointInput{URL: f.URL, Events: splitEvents(f.Events), ClientID: f.ClientID}
+	if !who.admin() {
+		in.ClientID = ""
+	}
+	w, secret, err := h.cfg.Store.CreateWebhookEndpoint(c.Request.Context(), h.cfg.Keys, who.scope(), in)
+	h.webhookResult(c, w, secret, err, f)
+}
+
+// webhookResult renders the list after a create or rotation: with the
+// secret, or with the form's errors.
+func (h *Handler) webhookResult(c *gin.Context, w *models.WebhookEndpoint, secret string, err error, f webhookForm) {
+	status := http.StatusOK
+	var errs map[string]string
+	if err != nil {
+		var ok bool
+		if errs, ok = fieldErrors(err, "url", "events", "client_id"); !ok {
+			h.consoleFail(c, err)
+			return
+		}
+		status = statusFor(err, http.StatusUnprocessableEntity)
+	}
+	v, verr := h.webhooksView(c)
+	if verr != nil {
+		h.consoleFail(c, verr)
+		return
+	}
+	if err != nil {
+		v.Form, v.Errors = f, errs
+	} else {
+		v.Secret, v.SecretFor = secret, w.ID
+	}
+	h.renderConsole(c, status, "webhooks", v)
+}
+
+// splitEvents reads the event filter field: types separated by commas,
+// spaces or lines.
+func splitEvents(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' || r == '\r' || r == '\t' })
+}
+
+// consoleWebhookDelete: POST /console/webhooks/{id}/delete.
+func (h *Handler) consoleWebhookDelete(c *gin.Context) {
+	if err := h.cfg.Store.DeleteWebhookEndpoint(c.Request.Context(), signedIn(c).scope(), c.Param("id")); err != nil {
+		h.consoleFail(c, err)
+		return
+	}
+	seeOther(c, consolePrefix+"/webhooks", "webhook")
+}
+
+// consoleWebhookRotate: POST /console/webhooks/{id}/rotate. The old secret
+// keeps working for models.SecretRotationOverlap; the new one is shown
+// once.
+func (h *Handler) consoleWebhookRotate(c *gin.Context) {
+	if h.cfg.Keys == nil {
+		h.consoleFail(c, &models.Error{Kind: models.KindUnavailable, Code: "secrets_unavailable", Detail: "no key ring to encrypt secrets with"})
+		return
+	}
+	w, secret, err := h.cfg.Store.RotateWebhookSecret(c.Request.Context(), h.cfg.Keys, signedIn(c).scope(), c.Param("id"))
+	if err != nil {
+		var e *models.Error
+		if !errors.As(err, &e) || e.Kind == models.KindNotFound {
+			h.consoleFail(c, err)
+			return
+		}
+	}
+	h.webhookResult(c, w, secret, err, webhookForm{Events: "domain.*"})
+}

@@ -1,0 +1,102 @@
+// linkgate console: copy buttons, the live preview of a new domain, the
+// live domain status and the DNS check. Every page works without it.
+(function () {
+  "use strict";
+
+  function copyText(text) {
+    if (navigator.clipboard && window.isSecureContext) {
+      return navigator.clipboard.writeText(text);
+    }
+    var ta = document.createElement("textarea");
+    ta.value = text;
+    ta.setAttribute("readonly", "");
+    ta.style.position = "absolute";
+    ta.style.left = "-9999px";
+    document.body.appendChild(ta);
+    ta.select();
+    try { document.execCommand("copy"); } finally { document.body.removeChild(ta); }
+    return Promise.resolve();
+  }
+
+  document.addEventListener("click", function (ev) {
+    var b = ev.target.closest("button[data-copy]");
+    if (!b) { return; }
+    var label = b.textContent;
+    copyText(b.getAttribute("data-copy")).then(function () {
+      b.textContent = "Copied";
+      setTimeout(function () { b.textContent = label; }, 1500);
+    }, function () { b.textContent = "Select and copy"; });
+  });
+
+  // Add a domain: preview the host and the record as they are typed.
+  var preview = document.getElementById("preview");
+  if (preview) {
+    var domain = document.getElementById("domain");
+    var sub = document.getElementById("subdomain");
+    var update = function () {
+      var d = domain.value.trim().toLowerCase().replace(/\.$/, "");
+      var s = sub.value.trim().toLowerCase();
+      var host = d ? (s ? s + "." + d : d) : (s ? s + ".…" : "…");
+      var name = s || (d.indexOf(".") > 0 ? d.split(".")[0] : "…");
+      document.getElementById("preview-host").textContent = host;
+      document.getElementById("preview-record").textContent =
+        "CNAME " + name + " → " + preview.dataset.target + " (TTL " + preview.dataset.ttl + ")";
+    };
+    domain.addEventListener("input", update);
+    sub.addEventListener("input", update);
+    update();
+  }
+
+  // Poll url every ms milliseconds (growing to maxMs); fn gets the
+  // response and returns false to stop.
+  function poll(url, accept, ms, maxMs, fn) {
+    var stopped = false;
+    function tick() {
+      if (stopped) { return; }
+      if (document.hidden) { setTimeout(tick, ms); return; }
+      ms = Math.min(maxMs, Math.round(ms * 1.2));
+      fetch(url, { headers: { "Accept": accept }, credentials: "same-origin", cache: "no-store", redirect: "error" })
+        .then(function (r) {
+          if (!r.ok) { stopped = r.status === 401 || r.status === 404; return null; }
+          return accept === "application/json" ? r.json() : r.text();
+        })
+        .then(function (body) { if (body !== null && fn(body) === false) { stopped = true; } })
+        .catch(function () {})
+        .then(function () { if (!stopped) { setTimeout(tick, ms); } });
+    }
+    setTimeout(tick, ms);
+  }
+
+  // A domain's page: keep the badges current; when the status moves on,
+  // offer a reload (the next step's form is on the new page).
+  var status = document.getElementById("status");
+  if (status && status.dataset.src) {
+    // Only what changed is written, so that screen readers announce
+    // changes, not every poll.
+    var setText = function (el, text) { if (el && el.textContent !== text) { el.textContent = text; } };
+    poll(status.dataset.src, "application/json", 1500, 15000, function (s) {
+      var set = function (kind, value, text) {
+        var b = status.querySelector('.badge[data-kind="' + kind + '"]');
+        if (b) { b.setAttribute("data-value", value); setText(b, text); }
+      };
+      set("status", s.status, s.status);
+      set("dns", s.dns_status, "DNS " + s.dns_status);
+      set("ssl", s.ssl_status, "SSL " + s.ssl_status);
+      setText(document.getElementById("status-label"), s.label);
+      setText(document.getElementById("status-dns"), s.dns);
+      setText(document.getElementById("status-ssl"), s.ssl);
+      var reason = document.getElementById("status-reason");
+      setText(reason, s.reason || "");
+      reason.classList.toggle("hidden", !s.reason);
+      if (s.status !== status.dataset.status) {
+        document.getElementById("status-changed").classList.remove("hidden");
+      }
+      return s.status !== "configured" || s.version === Number(status.dataset.version);
+    });
+  }
+
+  var doctor = document.getElementById("doctor");
+  if (doctor && doctor.dataset.src) {
+    poll(doctor.dataset.src, "text/html", 3000, 15000, function (html) { doctor.innerHTML = html; });
+  }
+})();
