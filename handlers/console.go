@@ -37,7 +37,7 @@ import (
 )
 
 // consolePageNames are the console's page template sets.
-var consolePageNames = []string{"login", "clients", "client", "domain_new", "domain", "webhooks",
+var consolePageNames = []string{"login", "clients", "client", "domain_new", "domain", "webhooks", "webhook_deliveries",
 	"sandbox", "sandbox_outbox", "message"}
 
 // consolePrefix is where the console's pages live (besides / and /login).
@@ -181,6 +181,9 @@ func (h *Handler) consoleRoutes() {
 	u.POST("/webhooks", h.consoleWebhookCreate)
 	u.POST("/webhooks/:id/delete", h.consoleWebhookDelete)
 	u.POST("/webhooks/:id/rotate", h.consoleWebhookRotate)
+	u.GET("/webhooks/deliveries", h.consoleWebhookDeliveries)
+	u.POST("/webhooks/deliveries/:id/replay", h.consoleNeedWorkflows, h.consoleWebhookReplay)
+	u.POST("/webhooks/:id/ping", h.consoleNeedWorkflows, h.consoleWebhookPing)
 	s := u.Group("/sandbox", h.consoleNeedSandbox)
 	s.GET("", h.consoleSandbox)
 	s.GET("/outbox", h.consoleAdmin, h.consoleSandboxOutbox)
@@ -413,6 +416,8 @@ var consoleNotices = map[string]string{
 	"retry":      "Retrying from the step that failed.",
 	"forward":    "Registration link sent to the client.",
 	"webhook":    "Webhook endpoint deleted.",
+	"replay":     "Delivery queued again, with the same webhook-id.",
+	"ping":       "Ping queued: a webhook.ping event is on its way.",
 	"signed_out": "You are signed out.",
 }
 

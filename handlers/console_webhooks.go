@@ -10,10 +10,7 @@ import (
 	"github.com/linkgate/linkgate/models"
 )
 
-// The deliveries page (attempts per endpoint, replay) belongs to the
-// webhook delivery work: its place on this page is the
-// "webhook_deliveries" template block in templates/console/partials.html,
-// empty until that page exists.
+// The deliveries page (attempts, replay) is console_webhook_deliveries.go.
 
 // webhooksView lists the webhook endpoints in scope, with the form to add
 // one. Secret is set right after a create or a rotation: the only time it
@@ -24,6 +21,7 @@ type webhooksView struct {
 	More       bool
 	EventTypes []string
 	NoKeys     bool // no key ring: endpoints cannot be made
+	CanPing    bool // the workflow engine runs: ping works
 	Form       webhookForm
 	Secret     string
 	SecretFor  string // the endpoint id the secret belongs to
@@ -56,7 +54,7 @@ func (h *Handler) webhooksView(c *gin.Context) (webhooksView, error) {
 		return webhooksView{}, err
 	}
 	return webhooksView{consoleBase: h.consoleBase(c, "Webhooks", "webhooks"), Endpoints: page.Endpoints, More: page.Next != "",
-		EventTypes: models.EventTypes, NoKeys: h.cfg.Keys == nil, Form: webhookForm{Events: "domain.*"}}, nil
+		EventTypes: models.EventTypes, NoKeys: h.cfg.Keys == nil, CanPing: h.cfg.Workflows != nil, Form: webhookForm{Events: "domain.*"}}, nil
 }
 
 // consoleWebhookCreate: POST /console/webhooks. Shows the new secret once
@@ -68,7 +66,7 @@ func (h *Handler) consoleWebhookCreate(c *gin.Context) {
 		h.consoleFail(c, &models.Error{Kind: models.KindUnavailable, Code: "secrets_unavailable", Detail: "no key ring to encrypt secrets with"})
 		return
 	}
-	in := models.WebhookEndpointInput{URL: f.URL, Events: splitEvents(f.Events), ClientID: f.ClientID}
+	in := models.WebhookEndpointInput{URL: f.URL, Events: splitEvents(f.Events), ClientID: f.ClientID, CheckURL: h.webhookURLProblem}
 	if !who.admin() {
 		in.ClientID = ""
 	}

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -185,25 +184,19 @@ func (h *Handler) needKeys(c *gin.Context) {
 	c.Next()
 }
 
-// checkWebhookURL refuses an endpoint URL the delivery client would refuse
-// (a 422 naming the url field); nil passes.
-func (h *Handler) checkWebhookURL(raw *string) error {
-	if raw == nil {
-		return nil
+// webhookURLProblem judges an endpoint URL by the delivery client's
+// policy: "" when it may be used, else the url field's message.
+func (h *Handler) webhookURLProblem(raw string) string {
+	err := webhooks.ValidateURL(raw, h.cfg.Webhooks)
+	switch {
+	case err == nil:
+		return ""
+	case errors.Is(err, webhooks.ErrForbiddenAddress):
+		return "must not point at a private, loopback, link-local or otherwise internal address"
+	case h.cfg.Webhooks.AllowHTTP:
+		return "must be an absolute http or https URL without credentials or fragment, such as https://acme.com/hooks"
 	}
-	err := webhooks.ValidateURL(strings.TrimSpace(*raw), h.cfg.Webhooks)
-	if err == nil {
-		return nil
-	}
-	msg := "must be an absolute https URL without credentials or fragment, such as https://acme.com/hooks"
-	if h.cfg.Webhooks.AllowHTTP {
-		msg = "must be an absolute http or https URL without credentials or fragment, such as https://acme.com/hooks"
-	}
-	if errors.Is(err, webhooks.ErrForbiddenAddress) {
-		msg = "must not point at a private, loopback, link-local or otherwise internal address"
-	}
-	return &models.Error{Kind: models.KindInvalid, Code: "invalid_webhook_endpoint", Detail: "the webhook endpoint is not valid",
-		Fields: []models.FieldError{{Field: "url", Message: msg}}}
+	return "must be an absolute https URL without credentials or fragment, such as https://acme.com/hooks"
 }
 
 func limitBody(c *gin.Context) {

@@ -31,14 +31,8 @@ func (h *Handler) createWebhookEndpoint(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	if in.URL != "" {
-		if err := h.checkWebhookURL(&in.URL); err != nil {
-			fail(c, err)
-			return
-		}
-	}
 	w, secret, err := h.cfg.Store.CreateWebhookEndpoint(c.Request.Context(), h.cfg.Keys, scope(c),
-		models.WebhookEndpointInput{URL: in.URL, Events: in.Events, ClientID: in.ClientID})
+		models.WebhookEndpointInput{URL: in.URL, Events: in.Events, ClientID: in.ClientID, CheckURL: h.webhookURLProblem})
 	if err != nil {
 		fail(c, err)
 		return

@@ -23,12 +23,8 @@ func (h *Handler) updateWebhookEndpoint(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	if err := h.checkWebhookURL(in.URL); err != nil {
-		fail(c, err)
-		return
-	}
 	w, err := h.cfg.Store.UpdateWebhookEndpoint(c.Request.Context(), scope(c), c.Param("id"),
-		models.WebhookEndpointPatch{URL: in.URL, Events: in.Events, Enabled: in.Enabled})
+		models.WebhookEndpointPatch{URL: in.URL, Events: in.Events, Enabled: in.Enabled, CheckURL: h.webhookURLProblem})
 	if err != nil {
 		fail(c, err)
 		return

@@ -242,13 +242,17 @@ type WebhookEndpointInput struct {
 	URL      string
 	Events   []string
 	ClientID string
+	// CheckURL, when set, judges where a well-formed URL points (the
+	// delivery policy); a non-empty answer is the url field's error.
+	CheckURL func(url string) string
 }
 
 // WebhookEndpointPatch changes an endpoint; nil fields stay.
 type WebhookEndpointPatch struct {
-	URL     *string
-	Events  []string // nil keeps the filter
-	Enabled *bool
+	URL      *string
+	Events   []string // nil keeps the filter
+	Enabled  *bool
+	CheckURL func(url string) string // as in WebhookEndpointInput
 }
 
 // NewWebhookSecret returns a fresh Standard Webhooks secret ("whsec_" and
@@ -277,6 +281,18 @@ func validateWebhookURL(raw string, fields *[]FieldError) string {
 		return raw
 	}
 	return ""
+}
+
+// checkWebhookURL is validateWebhookURL, then the caller's policy.
+func checkWebhookURL(raw string, check func(string) string, fields *[]FieldError) string {
+	u := validateWebhookURL(raw, fields)
+	if u != "" && check != nil {
+		if msg := check(u); msg != "" {
+			*fields = append(*fields, FieldError{"url", msg})
+			return ""
+		}
+	}
+	return u
 }
 
 // validateEventFilter checks each entry is a known type, "*", or
@@ -353,7 +369,7 @@ func (s *Store) webhookOwner(ctx context.Context, sc Scope, clientID string) (*s
 // secret, which it returns: the only time it is shown.
 func (s *Store) CreateWebhookEndpoint(ctx context.Context, kr *KeyRing, sc Scope, in WebhookEndpointInput) (*WebhookEndpoint, string, error) {
 	var fields []FieldError
-	u := validateWebhookURL(in.URL, &fields)
+	u := checkWebhookURL(in.URL, in.CheckURL, &fields)
 	evs := validateEventFilter(in.Events, &fields)
 	if err := invalidFields("invalid_webhook_endpoint", fields); err != nil {
 		return nil, "", err
@@ -460,7 +476,7 @@ func (s *Store) UpdateWebhookEndpoint(ctx context.Context, sc Scope, id string, 
 	}
 	var fields []FieldError
 	if p.URL != nil {
-		w.URL = validateWebhookURL(*p.URL, &fields)
+		w.URL = checkWebhookURL(*p.URL, p.CheckURL, &fields)
 	}
 	if p.Events != nil {
 		evJSON, _ := json.Marshal(validateEventFilter(p.Events, &fields))
