@@ -54,6 +54,10 @@ func (h *Handler) consoleDomain(c *gin.Context) {
 		h.consoleFail(c, err)
 		return
 	}
+	if f := h.takeFlash(c); f["share_link"] != "" {
+		v.ShareLink, v.ForwardEmail = f["share_link"], f["email"]
+		c.Header("Cache-Control", "no-store")
+	}
 	h.renderConsole(c, http.StatusOK, "domain", v)
 }
 

@@ -9,7 +9,7 @@ import (
 
 // consoleDomainForward: POST /console/domains/{id}/forward-login. Emails
 // the client a registration link (Engine.ForwardLogin); with share_link
-// the page shows the link, once, to copy (so it is not a redirect).
+// the domain page then shows the link, once, to copy (a sealed flash).
 func (h *Handler) consoleDomainForward(c *gin.Context) {
 	who := signedIn(c)
 	email := strings.TrimSpace(c.PostForm("email"))
@@ -18,7 +18,8 @@ func (h *Handler) consoleDomainForward(c *gin.Context) {
 		h.renderDomainErrors(c, err, "forward", func(v *domainView) { v.ForwardEmail = email }, "email")
 		return
 	}
-	if c.PostForm("share_link") == "" {
+	if c.PostForm("share_link") == "" ||
+		h.setFlash(c, map[string]string{"share_link": res.Link, "email": res.Registration.Email}) {
 		seeOther(c, domainPath(c.Param("id")), "forward")
 		return
 	}

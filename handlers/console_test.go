@@ -99,6 +99,16 @@ func (b *consoleBrowser) submit(t *testing.T, from, action string, form url.Valu
 	return b.post(t, action, form)
 }
 
+// follow GETs the page a 303 points at (POST-redirect-GET); other
+// answers come back as they are.
+func (b *consoleBrowser) follow(t *testing.T, p page) page {
+	t.Helper()
+	if p.Status != http.StatusSeeOther {
+		return p
+	}
+	return b.get(t, p.Location)
+}
+
 func (b *consoleBrowser) login(t *testing.T, email, password string) {
 	t.Helper()
 	p := b.submit(t, "/login", "/login", url.Values{"email": {email}, "password": {password}})
@@ -546,9 +556,13 @@ func TestConsoleForwardLoginShareLink(t *testing.T) {
 	b.login(t, "admin@example.com", consolePassword)
 	page := "/console/domains/" + e.globexDomain.ID
 	p := b.submit(t, page, page+"/forward-login", url.Values{"email": {"owner@globex.com"}, "share_link": {"1"}})
-	wantPage(t, p, http.StatusOK, "Registration link", "owner@globex.com", "https://linkgate.test/register/")
-	if !strings.Contains(b.get(t, page).Body, `data-value="awaiting_client"`) {
-		t.Error("domain not awaiting the client after forward login")
+	if p.Status != http.StatusSeeOther {
+		t.Fatalf("forward with link: %d, want a redirect (a reload must not send again)", p.Status)
+	}
+	wantPage(t, b.get(t, p.Location), http.StatusOK, "Registration link", "owner@globex.com", "https://linkgate.test/register/")
+	again := b.get(t, page).Body // shown once
+	if !strings.Contains(again, `data-value="awaiting_client"`) || strings.Contains(again, "/register/") {
+		t.Error("after a reload: not awaiting the client, or the link shown again")
 	}
 	// Without share_link: PRG, and no link on the page.
 	p = b.submit(t, page, page+"/forward-login", url.Values{"email": {"owner@globex.com"}})
@@ -636,7 +650,7 @@ func TestConsoleWebhooks(t *testing.T) {
 		admin := newConsoleBrowser(t, e.base)
 		admin.login(t, "admin@example.com", consolePassword)
 		// The admin adds one for globex.
-		p := admin.submit(t, "/console/webhooks", "/console/webhooks", url.Values{"url": {"https://hooks.globex.com/x"}, "events": {"domain.*"}, "client_id": {e.globex.ID}})
+		p := admin.follow(t, admin.submit(t, "/console/webhooks", "/console/webhooks", url.Values{"url": {"https://hooks.globex.com/x"}, "events": {"domain.*"}, "client_id": {e.globex.ID}}))
 		wantPage(t, p, http.StatusOK, "https://hooks.globex.com/x")
 		if secretOnPage.FindStringSubmatch(p.Body) == nil {
 			t.Fatalf("no secret shown:\n%s", p.Body)
@@ -647,7 +661,7 @@ func TestConsoleWebhooks(t *testing.T) {
 		// once, rotation shows a new one, delete removes it.
 		b := newConsoleBrowser(t, e.base)
 		b.login(t, "user@acme.com", consolePassword)
-		p = b.submit(t, "/console/webhooks", "/console/webhooks", url.Values{"url": {"https://hooks.acme.com/x"}, "events": {"domain.created, domain.configured"}})
+		p = b.follow(t, b.submit(t, "/console/webhooks", "/console/webhooks", url.Values{"url": {"https://hooks.acme.com/x"}, "events": {"domain.created, domain.configured"}}))
 		m := secretOnPage.FindStringSubmatch(p.Body)
 		if p.Status != http.StatusOK || m == nil {
 			t.Fatalf("create: %d\n%s", p.Status, p.Body)
@@ -659,7 +673,7 @@ func TestConsoleWebhooks(t *testing.T) {
 			t.Error("the list shows a secret, or another client's endpoint")
 		}
 		id := regexp.MustCompile(`/console/webhooks/(whe_[0-9A-Za-z]+)/rotate`).FindStringSubmatch(list.Body)[1]
-		p = b.submit(t, "/console/webhooks", "/console/webhooks/"+id+"/rotate", nil)
+		p = b.follow(t, b.submit(t, "/console/webhooks", "/console/webhooks/"+id+"/rotate", nil))
 		m = secretOnPage.FindStringSubmatch(p.Body)
 		if p.Status != http.StatusOK || m == nil || m[1] == first {
 			t.Fatalf("rotate: %d, new secret %v", p.Status, m)

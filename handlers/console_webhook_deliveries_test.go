@@ -44,7 +44,7 @@ func TestConsoleWebhookDeliveries(t *testing.T) {
 
 		b := newConsoleBrowser(t, e.base)
 		b.login(t, "user@acme.com", consolePassword)
-		p := b.submit(t, "/console/webhooks", "/console/webhooks", url.Values{"url": {recv.URL + "/hook"}, "events": {"domain.*"}})
+		p := b.follow(t, b.submit(t, "/console/webhooks", "/console/webhooks", url.Values{"url": {recv.URL + "/hook"}, "events": {"domain.*"}}))
 		wantPage(t, p, http.StatusOK, recv.URL+"/hook")
 		id := regexp.MustCompile(`/console/webhooks/(whe_[0-9A-Za-z]+)/ping`).FindStringSubmatch(p.Body)[1]
 		p = b.submit(t, "/console/webhooks", "/console/webhooks/"+id+"/ping", nil)

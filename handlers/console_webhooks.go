@@ -44,6 +44,10 @@ func (h *Handler) consoleWebhooks(c *gin.Context) {
 		h.consoleFail(c, err)
 		return
 	}
+	if f := h.takeFlash(c); f["secret"] != "" {
+		v.Secret, v.SecretFor = f["secret"], f["endpoint"]
+		c.Header("Cache-Control", "no-store")
+	}
 	h.renderConsole(c, http.StatusOK, "webhooks", v)
 }
 
@@ -57,8 +61,8 @@ func (h *Handler) webhooksView(c *gin.Context) (webhooksView, error) {
 		EventTypes: models.EventTypes, NoKeys: h.cfg.Keys == nil, CanPing: h.cfg.Workflows != nil, Form: webhookForm{Events: "domain.*"}}, nil
 }
 
-// consoleWebhookCreate: POST /console/webhooks. Shows the new secret once
-// (so the answer is the page, not a redirect).
+// consoleWebhookCreate: POST /console/webhooks; the list then shows the
+// new secret once.
 func (h *Handler) consoleWebhookCreate(c *gin.Context) {
 	who := signedIn(c)
 	f := webhookForm{URL: strings.TrimSpace(c.PostForm("url")), Events: c.PostForm("events"), ClientID: strings.TrimSpace(c.PostForm("client_id"))}
@@ -74,9 +78,14 @@ func (h *Handler) consoleWebhookCreate(c *gin.Context) {
 	h.webhookResult(c, w, secret, err, f)
 }
 
-// webhookResult renders the list after a create or rotation: with the
-// secret, or with the form's errors.
+// webhookResult answers a create or rotation: a redirect to the list,
+// which shows the new secret once (a sealed flash), or the list with the
+// form's errors.
 func (h *Handler) webhookResult(c *gin.Context, w *models.WebhookEndpoint, secret string, err error, f webhookForm) {
+	if err == nil && h.setFlash(c, map[string]string{"secret": secret, "endpoint": w.ID}) {
+		seeOther(c, consolePrefix+"/webhooks", "")
+		return
+	}
 	status := http.StatusOK
 	var errs map[string]string
 	if err != nil {
