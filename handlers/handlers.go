@@ -1,5 +1,5 @@
 // Package handlers is linkgate's HTTP layer (Gin): the /api/v1 JSON API,
-// the operations endpoints and, later, the console and registration pages.
+// the operations endpoints, the console and the registration pages.
 // Handlers are thin: bind the input, make one call, respond.
 package handlers
 
