@@ -249,12 +249,14 @@ func TestConsoleInBrowserAdminOnboarding(t *testing.T) {
 	}
 	consoleShot(b, "10-client-configured")
 
-	// Webhooks: an endpoint for the (premium) client; its secret once.
+	// Webhooks: an endpoint for the (premium) client on a local receiver
+	// (sandbox mode allows loopback); its secret once.
+	hooks := newHookReceiver(t)
 	clientID := strings.TrimPrefix(strings.SplitN(b.location(), "?", 2)[0], a.base+"/console/clients/")
 	b.do("add a webhook endpoint",
 		chromedp.Navigate(a.base+"/console/webhooks"),
 		chromedp.WaitVisible(chromedp.ID("url")),
-		chromedp.SendKeys(chromedp.ID("url"), "https://hooks.acme.com/linkgate"),
+		chromedp.SendKeys(chromedp.ID("url"), hooks.URL+"/linkgate"),
 		chromedp.SendKeys(chromedp.ID("client_id"), clientID),
 		chromedp.Click(chromedp.CSS(`#new-endpoint button[type="submit"]`)),
 		chromedp.WaitVisible(chromedp.ID("secret-value")))
@@ -266,6 +268,20 @@ func TestConsoleInBrowserAdminOnboarding(t *testing.T) {
 	if strings.Contains(b.text("main"), "whsec_") {
 		t.Error("the secret is shown again")
 	}
+	// Ping it and watch the delivery succeed on the deliveries page.
+	b.do("ping the endpoint", chromedp.Click(chromedp.CSS(`#endpoints form[action$="/ping"] button`)), chromedp.WaitVisible(chromedp.ID("deliveries")))
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(b.text("#deliveries"), "succeeded") {
+		if time.Now().After(deadline) {
+			t.Fatalf("the ping was not delivered: %s", b.text("main"))
+		}
+		time.Sleep(200 * time.Millisecond)
+		b.do("reload the deliveries", chromedp.Reload(), chromedp.WaitVisible(chromedp.ID("deliveries")))
+	}
+	if !strings.Contains(b.text("#deliveries"), "webhook.ping") {
+		t.Errorf("deliveries: %s", b.text("#deliveries"))
+	}
+	consoleShot(b, "12-webhook-deliveries")
 
 	// Sign out.
 	b.do("sign out", chromedp.Click(chromedp.CSS(".signout button")), chromedp.WaitVisible(chromedp.ID("email")))
