@@ -562,3 +562,10 @@ func (s *Store) PruneWebhookHistory(ctx context.Context, cutoff time.Time, limit
 	}
 	return res.RowsAffected, nil
 }
+
+// CountDueWebhookDeliveries counts deliveries not yet finished.
+func (s *Store) CountDueWebhookDeliveries(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.gorm(ctx).Model(&WebhookDelivery{}).Where("status IN ?", []DeliveryStatus{DeliveryPending, DeliveryRetrying}).Count(&n).Error
+	return n, internal("count due deliveries", err)
+}

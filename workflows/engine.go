@@ -24,6 +24,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
@@ -109,6 +110,9 @@ type Config struct {
 	// WebhookRetention is how long finished deliveries and their events
 	// are kept (default 30 days).
 	WebhookRetention time.Duration
+
+	// Metrics receives the engine's metrics (nil: not exported).
+	Metrics prometheus.Registerer
 }
 
 // ClickPath is where Twilio reports clicks on shortened links.
@@ -126,6 +130,7 @@ type Engine struct {
 	hookTimeout   time.Duration
 	schedule      []time.Duration
 	failureWindow time.Duration
+	hookMetrics   *webhookMetrics
 	stopDispatch  context.CancelFunc
 	dispatchDone  chan struct{}
 }
@@ -204,6 +209,10 @@ func New(cfg Config) (*Engine, error) {
 		schedule: cfg.WebhookSchedule, failureWindow: cfg.WebhookFailureWindow}
 	if e.hookTimeout <= 0 {
 		e.hookTimeout = webhooks.DefaultTimeout
+	}
+	var err error
+	if e.hookMetrics, err = newWebhookMetrics(cfg.Metrics, cfg.Store); err != nil {
+		return nil, fmt.Errorf("workflows: metrics: %w", err)
 	}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &ensureCNAMEWorker{e: e})

@@ -248,6 +248,8 @@ func (w *deliverWebhookWorker) Work(ctx context.Context, job *river.Job[DeliverW
 	if err != nil {
 		return err
 	}
+	e.hookMetrics.attempts.WithLabelValues(string(result.Status)).Inc()
+	e.hookMetrics.latency.Observe(res.Latency.Seconds())
 	if outcome != webhooks.OutcomeSuccess {
 		e.log.Info("webhook attempt failed", slog.String("delivery_id", d.ID), slog.String("endpoint_id", ep.ID),
 			slog.Int("attempt", n), slog.Int("status_code", res.StatusCode), slog.String("delivery_status", string(result.Status)))

@@ -18,6 +18,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
 	"github.com/linkgate/linkgate/models"
@@ -257,7 +259,8 @@ func TestWebhookDelivery(t *testing.T) {
 		})
 
 		each("500 then 200: retried with the same id, attempts logged", func(t *testing.T, db *models.DB) {
-			hb := setupHooks(t, db, nil)
+			reg := prometheus.NewRegistry()
+			hb := setupHooks(t, db, func(c *workflows.Config) { c.Metrics = reg })
 			big := strings.Repeat("x", 5000)
 			r := newReceiver(t, func(n int) answer {
 				if n == 1 {
@@ -285,6 +288,18 @@ func TestWebhookDelivery(t *testing.T) {
 			hb.store.DB().Gorm.Where("id = ?", ep.ID).Take(&fs)
 			if fs.FailingSince != nil {
 				t.Fatal("a success must clear the failure streak")
+			}
+			want := `
+# HELP linkgate_webhook_attempts_total Webhook delivery attempts by the delivery's status after the attempt (succeeded, retrying, failed).
+# TYPE linkgate_webhook_attempts_total counter
+linkgate_webhook_attempts_total{result="retrying"} 1
+linkgate_webhook_attempts_total{result="succeeded"} 1
+# HELP linkgate_webhook_deliveries_due Webhook deliveries not yet finished (pending or retrying).
+# TYPE linkgate_webhook_deliveries_due gauge
+linkgate_webhook_deliveries_due 0
+`
+			if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "linkgate_webhook_attempts_total", "linkgate_webhook_deliveries_due"); err != nil {
+				t.Fatal(err)
 			}
 		})
 

@@ -10,6 +10,8 @@ import (
 	"sort"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/linkgate/linkgate/handlers"
 	"github.com/linkgate/linkgate/models"
 )
@@ -53,7 +55,9 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	engine, err := m.startWorkflows(ctx, cfg, store, world, keys, log)
+	// One registry for the HTTP layer's and the job engine's metrics.
+	reg := prometheus.NewRegistry()
+	engine, err := m.startWorkflows(ctx, cfg, store, world, keys, reg, log)
 	if err != nil {
 		return err
 	}
@@ -69,6 +73,7 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		return err
 	}
 	h, err := handlers.New(handlers.Config{
+		Registry:  reg,
 		Store:     store,
 		Logger:    log,
 		DNS:       models.DNSDefaults{Target: cfg.CNAMETarget, TTL: cfg.CNAMETTL},

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/linkgate/linkgate/mocks"
 	"github.com/linkgate/linkgate/models"
 	"github.com/linkgate/linkgate/providers"
@@ -107,13 +109,13 @@ func webhookPolicy(cfg Config, log *slog.Logger) webhooks.ClientConfig {
 // startWorkflows builds and starts the onboarding engine.
 // keys is the key ring for secrets at rest (loadKeyRing), shared with the
 // HTTP layer.
-func (m *Main) startWorkflows(ctx context.Context, cfg Config, store *models.Store, world *sandboxWorld, keys *models.KeyRing, log *slog.Logger) (*workflows.Engine, error) {
+func (m *Main) startWorkflows(ctx context.Context, cfg Config, store *models.Store, world *sandboxWorld, keys *models.KeyRing, reg *prometheus.Registry, log *slog.Logger) (*workflows.Engine, error) {
 	if err := workflows.MigrateRiver(ctx, store.DB()); err != nil {
 		return nil, fmt.Errorf("river migrations: %w", err)
 	}
 	var err error
 	wc := workflows.Config{Store: store, Logger: log, Keys: keys, PublicURL: cfg.PublicURL, Intervals: workflows.DefaultIntervals(),
-		RegistrationTTL: cfg.RegistrationTTL, Reminders: cfg.Reminders, PlatformName: cfg.PlatformName}
+		RegistrationTTL: cfg.RegistrationTTL, Reminders: cfg.Reminders, PlatformName: cfg.PlatformName, Metrics: reg}
 	if wc.Mailer, err = m.mailer(ctx, cfg, store, world); err != nil {
 		return nil, fmt.Errorf("SMTP_URL: %w", err)
 	}
