@@ -221,8 +221,13 @@ type consoleSignedIn struct {
 // scope is what the user may see: everything for an admin, their own
 // client for a client user.
 func (s *consoleSignedIn) scope() models.Scope {
-	if s.User.Role == models.RoleAdmin || s.User.ClientID == nil {
+	if s.admin() {
 		return models.Scope{}
+	}
+	if s.User.ClientID == nil {
+		// consoleUser refuses such accounts; should one get here, it sees
+		// nothing rather than everything.
+		return models.Scope{ClientID: "-"}
 	}
 	return models.Scope{ClientID: *s.User.ClientID}
 }
