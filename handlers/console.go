@@ -20,8 +20,6 @@ package handlers
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"html/template"
@@ -75,8 +73,7 @@ type DNSFinding struct{ Code, Message string }
 // consoleKit is what the console needs beyond Config.
 type consoleKit struct {
 	pages  map[string]*template.Template
-	static fs.FS
-	assets string // version of the stylesheet and script (their hash)
+	assets assetSet // stylesheet and scripts, with their version
 	login  *limiterSet
 }
 
@@ -88,19 +85,11 @@ func (h *Handler) setupConsole() error {
 	if err != nil {
 		return err
 	}
-	static, err := fs.Sub(pageFS, "templates/console/static")
+	assets, err := newAssetSet(pageFS, "templates/console/static", "console.css", "console.js", "copy.js")
 	if err != nil {
 		return err
 	}
-	sum := sha256.New()
-	for _, name := range []string{"console.css", "console.js"} {
-		b, err := fs.ReadFile(static, name)
-		if err != nil {
-			return fmt.Errorf("handlers: console asset: %w", err)
-		}
-		sum.Write(b)
-	}
-	h.con = &consoleKit{pages: pages, static: static, assets: hex.EncodeToString(sum.Sum(nil))[:12],
+	h.con = &consoleKit{pages: pages, assets: assets,
 		login: newLimiterSet(h.cfg.PageLimits.SignInPerToken)}
 	return nil
 }
@@ -346,25 +335,11 @@ func (h *Handler) consoleHome(c *gin.Context) {
 func clientPath(id string) string { return consolePrefix + "/clients/" + id }
 func domainPath(id string) string { return consolePrefix + "/domains/" + id }
 
-// consoleAsset serves the console's stylesheet and script.
+// consoleAsset serves the console's stylesheet and scripts.
 func (h *Handler) consoleAsset(c *gin.Context) {
-	name := c.Param("file")
-	var ctype string
-	switch {
-	case strings.HasSuffix(name, ".css"):
-		ctype = "text/css; charset=utf-8"
-	case strings.HasSuffix(name, ".js"):
-		ctype = "text/javascript; charset=utf-8"
-	}
-	b, err := fs.ReadFile(h.con.static, name)
-	if ctype == "" || err != nil {
+	if !h.con.assets.serve(c) {
 		h.consoleFail(c, models.NotFound("file"))
-		return
 	}
-	if c.Query("v") == h.con.assets {
-		c.Header("Cache-Control", "public, max-age=31536000, immutable")
-	}
-	c.Data(http.StatusOK, ctype, b)
 }
 
 // ---- views ----
@@ -392,7 +367,7 @@ type consoleUserView struct {
 
 // consoleBase builds the layout's data; c may be signed out.
 func (h *Handler) consoleBase(c *gin.Context, title, nav string) consoleBase {
-	b := consoleBase{Title: title, Platform: h.reg.platform, Assets: h.con.assets, Sandbox: h.cfg.Sandbox, Nav: nav}
+	b := consoleBase{Title: title, Platform: h.reg.platform, Assets: h.con.assets.version, Sandbox: h.cfg.Sandbox, Nav: nav}
 	if v, ok := c.Get(consoleUserKey); ok {
 		who := v.(*consoleSignedIn)
 		u := &consoleUserView{Email: who.User.Email, Admin: who.admin()}

@@ -14,9 +14,7 @@ package handlers
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"embed"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"html/template"
@@ -46,11 +44,10 @@ var pageNames = []string{"landing", "dns", "finish", "done", "message"}
 type registerKit struct {
 	pages  map[string]*template.Template
 	doctor *template.Template // the DNS doctor fragment alone
-	static fs.FS
+	assets assetSet           // stylesheet and scripts, with their version
 
 	secure   bool   // public URL is https: Secure, __Host- cookies
 	platform string // shown on every page
-	assets   string // version of the stylesheet and script (their hash)
 
 	ip, token, signIn *limiterSet
 	clientIP          func(c *gin.Context) string
@@ -63,7 +60,7 @@ func (h *Handler) setupPages() error {
 	if err != nil {
 		return err
 	}
-	static, err := fs.Sub(pageFS, "templates/static")
+	assets, err := newAssetSet(pageFS, "templates/static", "register.css", "register.js", "copy.js")
 	if err != nil {
 		return err
 	}
@@ -75,14 +72,6 @@ func (h *Handler) setupPages() error {
 	if platform == "" {
 		platform = "linkgate"
 	}
-	sum := sha256.New()
-	for _, name := range []string{"register.css", "register.js"} {
-		b, err := fs.ReadFile(static, name)
-		if err != nil {
-			return fmt.Errorf("handlers: page asset: %w", err)
-		}
-		sum.Write(b)
-	}
 	clientIP := (*gin.Context).RemoteIP
 	if len(h.cfg.TrustedProxies) > 0 {
 		if err := h.engine.SetTrustedProxies(h.cfg.TrustedProxies); err != nil {
@@ -93,10 +82,9 @@ func (h *Handler) setupPages() error {
 	h.reg = &registerKit{
 		pages:    pages,
 		doctor:   doctor,
-		static:   static,
+		assets:   assets,
 		secure:   strings.HasPrefix(strings.ToLower(h.cfg.PublicURL), "https://"),
 		platform: platform,
-		assets:   hex.EncodeToString(sum.Sum(nil))[:12],
 		ip:       newLimiterSet(h.cfg.PageLimits.PerIP),
 		token:    newLimiterSet(h.cfg.PageLimits.PerToken),
 		signIn:   newLimiterSet(h.cfg.PageLimits.SignInPerToken),
@@ -214,26 +202,12 @@ func (h *Handler) needWorkflowsPage(c *gin.Context) {
 	c.Next()
 }
 
-// pageAsset serves the pages' stylesheet and script. Their addresses
+// pageAsset serves the pages' stylesheet and scripts. Their addresses
 // carry their hash (?v=), so a browser may keep them.
 func (h *Handler) pageAsset(c *gin.Context) {
-	name := c.Param("file")
-	var ctype string
-	switch {
-	case strings.HasSuffix(name, ".css"):
-		ctype = "text/css; charset=utf-8"
-	case strings.HasSuffix(name, ".js"):
-		ctype = "text/javascript; charset=utf-8"
-	}
-	b, err := fs.ReadFile(h.reg.static, name)
-	if ctype == "" || err != nil {
+	if !h.reg.assets.serve(c) {
 		h.pageFail(c, models.NotFound("file"))
-		return
 	}
-	if c.Query("v") == h.reg.assets {
-		c.Header("Cache-Control", "public, max-age=31536000, immutable")
-	}
-	c.Data(http.StatusOK, ctype, b)
 }
 
 // ---- views ----
@@ -266,7 +240,7 @@ type messageView struct {
 }
 
 func (h *Handler) base(title string, step int) pageBase {
-	return pageBase{Title: title, Platform: h.reg.platform, Step: step, Assets: h.reg.assets}
+	return pageBase{Title: title, Platform: h.reg.platform, Step: step, Assets: h.reg.assets.version}
 }
 
 // render writes a page; a template that fails is a logged 500.

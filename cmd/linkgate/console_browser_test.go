@@ -238,6 +238,16 @@ func TestConsoleInBrowserAdminOnboarding(t *testing.T) {
 	}
 	consoleShot(b, "09-domain-configured")
 	consoleNarrowShot(b, "09-domain-configured-narrow")
+	// The copy buttons work (shared/copy.js): the button says what happened.
+	copyBtn := `button[data-copy][aria-label="Copy the record target"]`
+	b.do("copy the record target", chromedp.Click(chromedp.CSS(copyBtn)))
+	for end := time.Now().Add(5 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if got := b.text(copyBtn); got == "Copied" || got == "Select and copy" {
+			break
+		} else if time.Now().After(end) {
+			t.Fatalf("the copy button still says %q", got)
+		}
+	}
 	if owner := a.twilioOwner(mg); owner != sid {
 		t.Errorf("at Twilio %s is on %q, want %s", mg, owner, sid)
 	}

@@ -3,30 +3,7 @@
 (function () {
   "use strict";
 
-  function copyText(text) {
-    if (navigator.clipboard && window.isSecureContext) {
-      return navigator.clipboard.writeText(text);
-    }
-    var ta = document.createElement("textarea");
-    ta.value = text;
-    ta.setAttribute("readonly", "");
-    ta.style.position = "absolute";
-    ta.style.left = "-9999px";
-    document.body.appendChild(ta);
-    ta.select();
-    try { document.execCommand("copy"); } finally { document.body.removeChild(ta); }
-    return Promise.resolve();
-  }
-
-  document.addEventListener("click", function (ev) {
-    var b = ev.target.closest("button[data-copy]");
-    if (!b) { return; }
-    var label = b.textContent;
-    copyText(b.getAttribute("data-copy")).then(function () {
-      b.textContent = "Copied";
-      setTimeout(function () { b.textContent = label; }, 1500);
-    }, function () { b.textContent = "Select and copy"; });
-  });
+  // Copy buttons: shared/copy.js.
 
   // Add a domain: preview the host and the record as they are typed.
   var preview = document.getElementById("preview");
