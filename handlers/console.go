@@ -21,9 +21,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"html/template"
-	"io"
 	"io/fs"
 	"net/http"
 	"strings"
@@ -111,32 +109,11 @@ var consoleFuncs = template.FuncMap{
 // parseConsolePages parses every console page set from fsys and runs each
 // with sample data, so that a broken template stops the start.
 func parseConsolePages(fsys fs.FS) (map[string]*template.Template, error) {
-	pages := map[string]*template.Template{}
-	for _, name := range consolePageNames {
-		t, err := template.New(name).Funcs(consoleFuncs).ParseFS(fsys, "templates/console/layout.html",
-			"templates/console/partials.html", "templates/doctor.html", "templates/console/"+name+".html")
-		if err != nil {
-			return nil, fmt.Errorf("handlers: console template %s: %w", name, err)
-		}
-		for _, want := range []string{"layout", "content", "badges", "field_error", "doctor"} {
-			if t.Lookup(want) == nil {
-				return nil, fmt.Errorf("handlers: console template %s: no %q template", name, want)
-			}
-		}
-		pages[name] = t
-	}
-	for name, samples := range consoleSamples() {
-		t, ok := pages[name]
-		if !ok {
-			return nil, fmt.Errorf("handlers: console template %s: samples for no page", name)
-		}
-		for i, data := range samples {
-			if err := t.ExecuteTemplate(io.Discard, "layout", data); err != nil {
-				return nil, fmt.Errorf("handlers: console template %s (sample %d): %w", name, i, err)
-			}
-		}
-	}
-	return pages, nil
+	return templateSets{kind: "console", names: consolePageNames, funcs: consoleFuncs, samples: consoleSamples(),
+		shared:   []string{"templates/console/layout.html", "templates/console/partials.html", "templates/doctor.html"},
+		pageFile: func(name string) string { return "templates/console/" + name + ".html" },
+		required: []string{"layout", "content", "badges", "field_error", "doctor"},
+	}.parse(fsys)
 }
 
 // consoleRoutes adds the console: /, /login, /logout and /console/...

@@ -97,29 +97,17 @@ func (h *Handler) setupPages() error {
 // data: html/template finds escaping problems, and both find fields that
 // do not exist, only when a template runs.
 func parsePages(fsys fs.FS) (map[string]*template.Template, *template.Template, error) {
-	pages := map[string]*template.Template{}
-	for _, name := range pageNames {
-		t, err := template.New(name).ParseFS(fsys, "templates/layout.html", "templates/doctor.html", "templates/"+name+".html")
-		if err != nil {
-			return nil, nil, fmt.Errorf("handlers: page template %s: %w", name, err)
-		}
-		for _, want := range []string{"layout", "content", "record", "doctor"} {
-			if t.Lookup(want) == nil {
-				return nil, nil, fmt.Errorf("handlers: page template %s: no %q template", name, want)
-			}
-		}
-		pages[name] = t
+	pages, err := templateSets{kind: "page", names: pageNames, samples: pageSamples(),
+		shared:   []string{"templates/layout.html", "templates/doctor.html"},
+		pageFile: func(name string) string { return "templates/" + name + ".html" },
+		required: []string{"layout", "content", "record", "doctor"},
+	}.parse(fsys)
+	if err != nil {
+		return nil, nil, err
 	}
 	doctor, err := template.New("doctor").ParseFS(fsys, "templates/doctor.html")
 	if err != nil {
 		return nil, nil, fmt.Errorf("handlers: doctor template: %w", err)
-	}
-	for name, samples := range pageSamples() {
-		for i, data := range samples {
-			if err := pages[name].ExecuteTemplate(io.Discard, "layout", data); err != nil {
-				return nil, nil, fmt.Errorf("handlers: page template %s (sample %d): %w", name, i, err)
-			}
-		}
 	}
 	for i, d := range doctorSamples() {
 		if err := doctor.ExecuteTemplate(io.Discard, "doctor", d); err != nil {
