@@ -34,7 +34,25 @@ type outboxView struct {
 
 // consoleSandbox: GET /console/sandbox?host=.
 func (h *Handler) consoleSandbox(c *gin.Context) {
-	h.renderConsole(c, http.StatusOK, "sandbox", h.sandboxView(c, strings.TrimSpace(c.Query("host"))))
+	v := h.sandboxView(c, strings.TrimSpace(c.Query("host")))
+	if f := h.takeFlash(c); f != nil {
+		if f["domain_sid"] != "" {
+			v.Host, v.DomainSID = f["host"], f["domain_sid"]
+		}
+		v.Zone, v.ZoneID, v.APIToken = f["zone"], f["zone_id"], f["api_token"]
+	}
+	h.renderConsole(c, http.StatusOK, "sandbox", v)
+}
+
+// sandboxResult shows what a tool made: after a redirect (a sealed flash)
+// so that a reload makes nothing twice, or on this answer without a key
+// ring.
+func (h *Handler) sandboxResult(c *gin.Context, v sandboxView, flash map[string]string) {
+	if h.setFlash(c, flash) {
+		seeOther(c, consolePrefix+"/sandbox", "")
+		return
+	}
+	h.renderConsole(c, http.StatusOK, "sandbox", v)
 }
 
 func (h *Handler) sandboxView(c *gin.Context, host string) sandboxView {
@@ -64,7 +82,7 @@ func (h *Handler) consoleSandboxTwilio(c *gin.Context) {
 		return
 	}
 	v.DomainSID = sid
-	h.renderConsole(c, http.StatusOK, "sandbox", v)
+	h.sandboxResult(c, v, map[string]string{"host": host, "domain_sid": sid})
 }
 
 // consoleSandboxCloudflare: POST /console/sandbox/cloudflare (admin): a
@@ -90,7 +108,7 @@ func (h *Handler) consoleSandboxCloudflare(c *gin.Context) {
 		return
 	}
 	v.ZoneID, v.APIToken = id, tok
-	h.renderConsole(c, http.StatusOK, "sandbox", v)
+	h.sandboxResult(c, v, map[string]string{"zone": zone, "zone_id": id, "api_token": tok})
 }
 
 // consoleSandboxOutbox: GET /console/sandbox/outbox (admin).

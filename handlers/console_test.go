@@ -448,9 +448,15 @@ func TestConsoleSandboxPages(t *testing.T) {
 	wantPage(t, b.get(t, "/console/clients"), http.StatusOK, "Sandbox mode", `href="/console/sandbox/outbox"`)
 	wantPage(t, b.get(t, "/console/sandbox/outbox"), http.StatusOK, "Finish setting up", "a@b.example")
 	p := b.submit(t, "/console/sandbox", "/console/sandbox/twilio", url.Values{"host": {"LS.Acme.Com"}})
-	wantPage(t, p, http.StatusOK, "DN0123456789abcdef0123456789abcdef", `data-copy="DN0123456789abcdef0123456789abcdef"`)
+	if p.Status != http.StatusSeeOther {
+		t.Fatalf("register: %d, want a redirect (a reload must not register again)", p.Status)
+	}
+	wantPage(t, b.get(t, p.Location), http.StatusOK, "DN0123456789abcdef0123456789abcdef", `data-copy="DN0123456789abcdef0123456789abcdef"`)
 	if registered != "ls.acme.com" {
 		t.Errorf("registered %q", registered)
+	}
+	if strings.Contains(b.get(t, "/console/sandbox").Body, "DN0123456789abcdef0123456789abcdef") {
+		t.Error("the SID is shown again after a reload")
 	}
 	p = b.submit(t, "/console/sandbox", "/console/sandbox/twilio", url.Values{"host": {"nodot"}})
 	if p.Status != http.StatusUnprocessableEntity || fieldError(p.Body, "host") == "" {
