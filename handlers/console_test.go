@@ -150,6 +150,7 @@ type consoleEnv struct {
 	globexDomain *models.Domain
 	acmeDomain   *models.Domain
 	wf           *wfEnv // with an engine only
+	logs         *syncBuffer
 }
 
 // newConsole serves a Handler (with a workflow engine on the fakes when
@@ -171,7 +172,7 @@ func newConsole(t *testing.T, db *models.DB, withEngine bool, opts ...func(*Conf
 	}
 	ctx := context.Background()
 	s := api.store
-	e := &consoleEnv{store: s, base: api.srv.URL, wf: wf}
+	e := &consoleEnv{store: s, base: api.srv.URL, wf: wf, logs: api.logs}
 	var err error
 	if e.admin, err = s.CreateUser(ctx, models.UserInput{Email: "admin@example.com", Password: consolePassword, Role: models.RoleAdmin}); err != nil {
 		t.Fatal(err)
@@ -288,6 +289,9 @@ func TestConsoleClientUserScope(t *testing.T) {
 		}
 		wantPage(t, b.get(t, p.Location), http.StatusOK, "Acme", "Custom Domain", e.acmeDomain.Host, `data-value="pending"`)
 		wantPage(t, b.get(t, "/console/domains/"+e.acmeDomain.ID), http.StatusOK, e.acmeDomain.Host, "Timeline", "domain added")
+		if logs := e.logs.String(); !strings.Contains(logs, "route=/console/domains/:id") || !strings.Contains(logs, "actor=user:"+e.acmeUser.ID) {
+			t.Errorf("the request log does not name the console user:\n%s", logs)
+		}
 
 		// Another client's pages, and admin pages: 404, saying nothing.
 		for _, path := range []string{

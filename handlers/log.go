@@ -44,6 +44,9 @@ func (h *Handler) requestLog() gin.HandlerFunc {
 		if v, ok := c.Get(keyContextKey); ok {
 			attrs = append(attrs, slog.String("actor", v.(*models.APIKey).Actor()))
 		}
+		if v, ok := c.Get(consoleUserKey); ok {
+			attrs = append(attrs, slog.String("actor", v.(*consoleSignedIn).actor()))
+		}
 		l.LogAttrs(c.Request.Context(), slog.LevelInfo, "request", attrs...)
 	}
 }
