@@ -10,8 +10,11 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os/exec"
+	"path/filepath"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -97,5 +100,58 @@ func (h *hookReceiver) domainEvents(t *testing.T, secret, domainID string, want 
 			t.Fatalf("webhooks for %s: got %v, want all of %v", domainID, got, want)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestWebhookDeliverySurvivesCrash: a "linkgate serve" subprocess is
+// killed with SIGKILL while a delivery's request hangs at the receiver;
+// restarted on the same SQLite database, it delivers the event again, with
+// the same webhook-id and a valid signature (at least once).
+func TestWebhookDeliverySurvivesCrash(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := filepath.Join(t.TempDir(), "linkgate")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	var hits atomic.Int64
+	var firstID atomic.Value
+	hooks := &hookReceiver{}
+	hooks.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if hits.Add(1) == 1 {
+			firstID.Store(r.Header.Get("webhook-id"))
+			select { // hang until the process dies
+			case <-r.Context().Done():
+			case <-time.After(time.Minute):
+			}
+			return
+		}
+		hooks.mu.Lock()
+		hooks.reqs = append(hooks.reqs, hookRequest{header: r.Header.Clone(), body: body})
+		hooks.mu.Unlock()
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	t.Cleanup(hooks.Close)
+
+	dir := t.TempDir()
+	p := startProc(t, bin, dir)
+	secret := p.api.subscribe(hooks.URL + "/in")
+	id := p.api.newDomain("acme.com")
+	waitUntil(t, "the first delivery to reach the receiver", flowDeadline, func() bool { return hits.Load() >= 1 })
+	p.kill()
+
+	p2 := startProc(t, bin, dir)
+	hooks.domainEvents(t, secret, id, "domain.created")
+	hooks.mu.Lock()
+	again := hooks.reqs[0].header.Get("webhook-id")
+	hooks.mu.Unlock()
+	if again != firstID.Load().(string) {
+		t.Fatalf("webhook-id after the restart %q, before %q", again, firstID.Load())
+	}
+	l := p2.api.want(200, "GET", "/api/v1/webhooks/deliveries?status=succeeded", "")
+	if data, _ := l.body["data"].([]any); len(data) != 1 {
+		t.Fatalf("deliveries after the restart: %s", l.raw)
 	}
 }
