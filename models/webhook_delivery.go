@@ -234,21 +234,52 @@ type WebhookDeliveryWork struct {
 	Event    WebhookEvent
 }
 
-// WebhookDeliveryForAttempt loads a delivery with its endpoint and event;
-// NotFound when any is gone (a deleted endpoint takes its deliveries).
+// WebhookDeliveryForAttempt loads a delivery with its endpoint and event
+// (one query); NotFound when any is gone (a deleted endpoint takes its
+// deliveries).
 func (s *Store) WebhookDeliveryForAttempt(ctx context.Context, id string) (*WebhookDeliveryWork, error) {
-	var w WebhookDeliveryWork
-	db := s.gorm(ctx)
-	if err := db.Where("id = ?", id).Take(&w.Delivery).Error; err != nil {
-		return nil, notFoundOr(err, "webhook delivery")
+	var row struct {
+		WebhookDelivery
+		EpClientID           *string
+		EpURL                string
+		EpEvents             string
+		EpKeyID              string
+		EpSecretCiphertext   []byte
+		EpPreviousKeyID      string
+		EpPreviousCiphertext []byte
+		EpPreviousExpiresAt  *time.Time
+		EpEnabled            bool
+		EpDisabledReason     string
+		EpFailingSince       *time.Time
+		EvType               string
+		EvClientID           string
+		EvPayload            string
+		EvCreatedAt          time.Time
 	}
-	if err := db.Where("id = ?", w.Delivery.EndpointID).Take(&w.Endpoint).Error; err != nil {
-		return nil, notFoundOr(err, "webhook endpoint")
+	res := s.gorm(ctx).Raw(`SELECT d.*,
+		e.client_id AS ep_client_id, e.url AS ep_url, e.events AS ep_events, e.key_id AS ep_key_id,
+		e.secret_ciphertext AS ep_secret_ciphertext, e.previous_key_id AS ep_previous_key_id,
+		e.previous_secret_ciphertext AS ep_previous_ciphertext, e.previous_expires_at AS ep_previous_expires_at,
+		e.enabled AS ep_enabled, e.disabled_reason AS ep_disabled_reason, e.failing_since AS ep_failing_since,
+		v.type AS ev_type, v.client_id AS ev_client_id, v.payload AS ev_payload, v.created_at AS ev_created_at
+		FROM webhook_deliveries d
+		JOIN webhook_endpoints e ON e.id = d.endpoint_id
+		JOIN webhook_events v ON v.id = d.event_id
+		WHERE d.id = ?`, id).Scan(&row)
+	if res.Error != nil {
+		return nil, internal("load webhook delivery", res.Error)
 	}
-	if err := db.Where("id = ?", w.Delivery.EventID).Take(&w.Event).Error; err != nil {
-		return nil, notFoundOr(err, "webhook event")
+	if res.RowsAffected == 0 {
+		return nil, NotFound("webhook delivery")
 	}
-	return &w, nil
+	return &WebhookDeliveryWork{
+		Delivery: row.WebhookDelivery,
+		Endpoint: WebhookEndpoint{ID: row.EndpointID, ClientID: row.EpClientID, URL: row.EpURL, Events: row.EpEvents,
+			KeyID: row.EpKeyID, SecretCiphertext: row.EpSecretCiphertext, PreviousKeyID: row.EpPreviousKeyID,
+			PreviousSecretCiphertext: row.EpPreviousCiphertext, PreviousExpiresAt: row.EpPreviousExpiresAt,
+			Enabled: row.EpEnabled, DisabledReason: row.EpDisabledReason, FailingSince: row.EpFailingSince},
+		Event: WebhookEvent{ID: row.EventID, Type: row.EvType, ClientID: row.EvClientID, Payload: row.EvPayload, CreatedAt: row.EvCreatedAt},
+	}, nil
 }
 
 func notFoundOr(err error, what string) error {

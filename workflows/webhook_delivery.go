@@ -220,9 +220,15 @@ func (w *deliverWebhookWorker) Work(ctx context.Context, job *river.Job[DeliverW
 		}
 	}
 	err = e.store.Tx(ctx, func(tx *gorm.DB, sqlTx *sqlTxAlias) error {
-		since, err := e.store.NoteEndpointResultTx(tx, ep.ID, outcome == webhooks.OutcomeSuccess)
-		if err != nil {
-			return err
+		var since *time.Time
+		if ok := outcome == webhooks.OutcomeSuccess; !ok || ep.FailingSince != nil {
+			// A success on an endpoint with no failure streak (as read
+			// above) changes nothing: skip the write. Should a failure
+			// have started a streak meanwhile, the next success clears it.
+			var err error
+			if since, err = e.store.NoteEndpointResultTx(tx, ep.ID, ok); err != nil {
+				return err
+			}
 		}
 		if disable == "" && since != nil && e.store.Now().Sub(*since) >= e.failureWindow {
 			disable = fmt.Sprintf("every delivery failed for %s (since %s)", humanWindow(e.failureWindow), since.UTC().Format(time.RFC3339))
