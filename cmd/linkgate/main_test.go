@@ -192,6 +192,9 @@ func TestServeOnPostgres(t *testing.T) {
 		go func() { defer wg.Done(); rs[i] = start(t, env) }()
 	}
 	wg.Wait()
+	if t.Failed() { // a replica did not start (start said why)
+		t.FailNow()
+	}
 	migs, err := models.Migrations(models.Postgres)
 	if err != nil {
 		t.Fatal(err)

@@ -2,9 +2,13 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -151,5 +155,42 @@ func TestSandboxEndpointsOnlyInSandboxMode(t *testing.T) {
 	}
 	if strings.Contains(r.stderr.String(), "secret0123") {
 		t.Fatal("the Twilio auth token is in the log")
+	}
+}
+
+// TestSandboxKeyCreatedOnce: replicas starting together on one data
+// directory agree on one sandbox secret key (the file appears whole, once).
+func TestSandboxKeyCreatedOnce(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "secret-keys")
+	const n = 16
+	got := make([][]byte, n)
+	made := make([]bool, n)
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var err error
+			if got[i], made[i], err = createOnce(path, []byte(fmt.Sprintf("key-%d", i))); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	onDisk, _ := os.ReadFile(path)
+	writers := 0
+	for i := range got {
+		if string(got[i]) != string(onDisk) {
+			t.Errorf("process %d uses %q, the file holds %q", i, got[i], onDisk)
+		}
+		if made[i] {
+			writers++
+		}
+	}
+	if writers != 1 {
+		t.Errorf("%d processes wrote the key, want 1", writers)
+	}
+	if st, err := os.Stat(path); err != nil || st.Mode().Perm() != 0o600 {
+		t.Errorf("key file mode: %v %v", st, err)
 	}
 }

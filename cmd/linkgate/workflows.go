@@ -39,15 +39,49 @@ func (m *Main) loadKeyRing(cfg Config, log *slog.Logger) (*models.KeyRing, error
 	path := filepath.Join(cfg.DataDir, "secret-keys")
 	data, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
-		data = []byte(models.NewKeyRingValue("sandbox1"))
-		if err := os.WriteFile(path, data, 0o600); err != nil {
+		var made bool
+		if data, made, err = createOnce(path, []byte(models.NewKeyRingValue("sandbox1"))); err != nil {
 			return nil, fmt.Errorf("keep the sandbox secret key: %w", err)
 		}
-		log.Warn("sandbox mode: generated a secret key for credentials at rest", slog.String("file", path))
+		if made {
+			log.Warn("sandbox mode: generated a secret key for credentials at rest", slog.String("file", path))
+		}
 	} else if err != nil {
 		return nil, err
 	}
 	return models.ParseKeyRing(strings.TrimSpace(string(data)))
+}
+
+// createOnce writes data to path unless the file exists, atomically: the
+// file appears whole or not at all, and when several processes race (replicas
+// starting together on one data directory) one wins and all use its
+// content. It returns the content in the file and whether it wrote it.
+func createOnce(path string, data []byte) ([]byte, bool, error) {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".secret-keys-*")
+	if err != nil {
+		return nil, false, err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return nil, false, err
+	}
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return nil, false, err
+	}
+	if err := tmp.Close(); err != nil {
+		return nil, false, err
+	}
+	// link(2) fails if path exists: the create-if-absent is atomic.
+	if err := os.Link(tmp.Name(), path); err != nil {
+		if !errors.Is(err, os.ErrExist) {
+			return nil, false, err
+		}
+		existing, err := os.ReadFile(path)
+		return existing, false, err
+	}
+	return data, true, nil
 }
 
 // sandboxRetryBackoff reads LINKGATE_RETRY_BACKOFF_MS (sandbox mode only):
