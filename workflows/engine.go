@@ -102,11 +102,13 @@ type Config struct {
 	// Webhook delivery: the client's policy (SSRF guard, http allowed,
 	// timeout), the retry schedule (nil = webhooks.Schedule), the failure
 	// window after which an endpoint is disabled (default 5 days) and how
-	// many deliveries run at once per process (default 50).
-	WebhookClient        webhooks.ClientConfig
-	WebhookSchedule      []time.Duration
-	WebhookFailureWindow time.Duration
-	WebhookWorkers       int
+	// many deliveries run at once per process (default 50), and how many
+	// of them may go to one endpoint (default half the workers).
+	WebhookClient               webhooks.ClientConfig
+	WebhookSchedule             []time.Duration
+	WebhookFailureWindow        time.Duration
+	WebhookWorkers              int
+	WebhookConcurrencyPerTarget int
 	// WebhookRetention is how long finished deliveries and their events
 	// are kept (default 30 days).
 	WebhookRetention time.Duration
@@ -131,6 +133,7 @@ type Engine struct {
 	schedule      []time.Duration
 	failureWindow time.Duration
 	hookMetrics   *webhookMetrics
+	busy          *inflight
 	stopDispatch  context.CancelFunc
 	dispatchDone  chan struct{}
 }
@@ -204,7 +207,11 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.WebhookWorkers <= 0 {
 		cfg.WebhookWorkers = 50
 	}
+	if cfg.WebhookConcurrencyPerTarget <= 0 {
+		cfg.WebhookConcurrencyPerTarget = max(cfg.WebhookWorkers/2, 1)
+	}
 	e := &Engine{cfg: cfg, store: cfg.Store, log: cfg.Logger, driver: driverFor(cfg.Store.DB()),
+		busy:  newInflight(cfg.WebhookConcurrencyPerTarget),
 		hooks: webhooks.NewClient(cfg.WebhookClient), hookTimeout: cfg.WebhookClient.Timeout,
 		schedule: cfg.WebhookSchedule, failureWindow: cfg.WebhookFailureWindow}
 	if e.hookTimeout <= 0 {

@@ -181,6 +181,10 @@ func (w *deliverWebhookWorker) Work(ctx context.Context, job *river.Job[DeliverW
 			return e.store.FailWebhookDeliveryTx(tx, d.ID, reason)
 		})
 	}
+	if !e.busy.acquire(ep.ID) {
+		return river.JobSnooze(busyDelay()) // this endpoint is at its cap here
+	}
+	defer e.busy.release(ep.ID)
 	secrets, err := ep.Secrets(e.cfg.Keys, e.store.Now())
 	if err != nil {
 		return err

@@ -449,6 +449,35 @@ linkgate_webhook_deliveries_due 0
 			}
 		})
 
+		each("a slow endpoint gets at most its share of the workers", func(t *testing.T, db *models.DB) {
+			hb := setupHooks(t, db, func(c *workflows.Config) {
+				c.WebhookWorkers, c.WebhookConcurrencyPerTarget = 4, 1
+				c.WebhookClient.Timeout = 10 * time.Second
+			})
+			// The slow receiver answers after 1 s and counts the requests it
+			// holds at once: the engine never has two in flight to it.
+			var now, peak atomic.Int64
+			slow := newReceiver(t, func(int) answer {
+				n := now.Add(1)
+				for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
+				}
+				time.Sleep(time.Second)
+				now.Add(-1)
+				return answer{}
+			})
+			fast := newReceiver(t, func(int) answer { return answer{} })
+			hb.endpoint(t, slow.URL, hb.client.ID, "*")
+			hb.endpoint(t, fast.URL, hb.client.ID, "*")
+			for _, apex := range []string{"a.io", "b.io", "c.io", "d.io", "e.io", "f.io"} {
+				hb.newDomain(t, hb.client.ID, apex)
+			}
+			fast.wait(t, 6) // served while the slow one holds its one slot
+			slow.wait(t, 6)
+			if p := peak.Load(); p != 1 {
+				t.Fatalf("the slow endpoint had %d requests at once, want 1", p)
+			}
+		})
+
 		each("five days of failures disable the endpoint and tell the owner", func(t *testing.T, db *models.DB) {
 			hb := setupHooks(t, db, func(c *workflows.Config) {
 				c.WebhookSchedule = []time.Duration{time.Hour} // the second attempt comes only when pinged
