@@ -396,15 +396,7 @@ func (t *Twilio) authorized(r *http.Request) bool {
 // while a managed request is in progress is a poll; the CertAfterPolls-th
 // issues the certificate if the domain's DNS is valid.
 func (t *Twilio) certificate(w http.ResponseWriter, r *http.Request, path, dn string) {
-	var body any
-	found := false
-	err := t.mutate(r.Context(), func(s *twilioState) bool {
-		t.count(TwilioOpCertificate, dn)
-		d, ok := s.Domains[dn]
-		if !ok {
-			return false
-		}
-		found = true
+	t.withDomain(w, r, path, TwilioOpCertificate, dn, func(_ *twilioState, d *twilioDomain) (any, bool, bool) {
 		changed := false
 		if c := d.Cert; c != nil && c.Requesting {
 			c.Polls++
@@ -417,7 +409,27 @@ func (t *Twilio) certificate(w http.ResponseWriter, r *http.Request, path, dn st
 				}
 			}
 		}
-		body = t.certV2Body(d)
+		return t.certV2Body(d), false, changed
+	})
+}
+
+// withDomain runs fn on domain dn under the state lock, counting op, and
+// answers: 404 when there is no such domain, the save error when saving
+// fails, 201 when fn created the resource, else 200, with fn's body. fn
+// reports whether it changed the state (which is then saved).
+func (t *Twilio) withDomain(w http.ResponseWriter, r *http.Request, path, op, dn string,
+	fn func(s *twilioState, d *twilioDomain) (body any, created, changed bool)) {
+	var body any
+	found, created := false, false
+	err := t.mutate(r.Context(), func(s *twilioState) bool {
+		t.count(op, dn)
+		d, ok := s.Domains[dn]
+		if !ok {
+			return false
+		}
+		found = true
+		var changed bool
+		body, created, changed = fn(s, d)
 		return changed
 	})
 	switch {
@@ -425,6 +437,8 @@ func (t *Twilio) certificate(w http.ResponseWriter, r *http.Request, path, dn st
 		twilioWriteSaveError(w)
 	case !found:
 		twilioWriteNotFound(w, path)
+	case created:
+		twilioWriteJSON(w, http.StatusCreated, body)
 	default:
 		twilioWriteJSON(w, http.StatusOK, body)
 	}
@@ -467,15 +481,8 @@ func (t *Twilio) certV2Body(d *twilioDomain) map[string]any {
 // certificate already issued gets the same resource back (200) and
 // nothing new starts.
 func (t *Twilio) requestManagedCert(w http.ResponseWriter, r *http.Request, path, dn string) {
-	var body any
-	found, created := false, false
-	err := t.mutate(r.Context(), func(s *twilioState) bool {
-		t.count(TwilioOpRequestManagedCert, dn)
-		d, ok := s.Domains[dn]
-		if !ok {
-			return false
-		}
-		found = true
+	t.withDomain(w, r, path, TwilioOpRequestManagedCert, dn, func(s *twilioState, d *twilioDomain) (any, bool, bool) {
+		created := false
 		if d.Cert == nil || !d.Cert.Managed {
 			now := t.now()
 			d.Cert = &twilioCert{SID: twilioNewSID("CW"), Managed: true, Requesting: true, Requested: now, Updated: now}
@@ -500,19 +507,8 @@ func (t *Twilio) requestManagedCert(w http.ResponseWriter, r *http.Request, path
 		if c.Expires != nil {
 			b["date_expires"] = twilioDate(*c.Expires)
 		}
-		body = b
-		return created
+		return b, created, created
 	})
-	switch {
-	case err != nil:
-		twilioWriteSaveError(w)
-	case !found:
-		twilioWriteNotFound(w, path)
-	case created:
-		twilioWriteJSON(w, http.StatusCreated, body)
-	default:
-		twilioWriteJSON(w, http.StatusOK, body)
-	}
 }
 
 // validateDNS: GET /v1/LinkShortening/Domains/{DN}/ValidateDns.
@@ -610,15 +606,8 @@ func (t *Twilio) updateConfig(w http.ResponseWriter, r *http.Request, path, dn s
 		}
 		flags[i] = &b
 	}
-	var body any
-	found, created := false, false
-	err := t.mutate(r.Context(), func(s *twilioState) bool {
-		t.count(TwilioOpUpdateConfig, dn)
-		d, ok := s.Domains[dn]
-		if !ok {
-			return false
-		}
-		found = true
+	t.withDomain(w, r, path, TwilioOpUpdateConfig, dn, func(_ *twilioState, d *twilioDomain) (any, bool, bool) {
+		created := false
 		now := t.now()
 		if d.Config == nil {
 			d.Config = &twilioDomainConfig{SID: twilioNewSID("ZK"), Created: now}
@@ -638,19 +627,8 @@ func (t *Twilio) updateConfig(w http.ResponseWriter, r *http.Request, path, dn s
 			c.DisableHTTPS = *flags[1]
 		}
 		c.Updated = now
-		body = twilioConfigBody(d)
-		return true
+		return twilioConfigBody(d), created, true
 	})
-	switch {
-	case err != nil:
-		twilioWriteSaveError(w)
-	case !found:
-		twilioWriteNotFound(w, path)
-	case created:
-		twilioWriteJSON(w, http.StatusCreated, body)
-	default:
-		twilioWriteJSON(w, http.StatusOK, body)
-	}
 }
 
 func twilioConfigBody(d *twilioDomain) map[string]any {
