@@ -27,10 +27,9 @@ import (
 	"github.com/linkgate/linkgate/models"
 	"github.com/linkgate/linkgate/models/dbtest"
 	"github.com/linkgate/linkgate/providers"
-	"github.com/linkgate/linkgate/providers/cloudflare"
-	"github.com/linkgate/linkgate/providers/twilio"
 	"github.com/linkgate/linkgate/webhooks"
 	"github.com/linkgate/linkgate/workflows"
+	"github.com/linkgate/linkgate/workflows/workflowtest"
 )
 
 // waitFor bounds the waits for the workflows to move a domain on. It is a
@@ -66,26 +65,8 @@ func newWorkflowAPI(t *testing.T, db *models.DB, opts ...wfOptions) *wfEnv {
 	for _, x := range opts {
 		o = x
 	}
-	cf, err := mocks.NewCloudflare(mocks.CloudflareConfig{})
-	if err != nil {
-		t.Fatalf("fake cloudflare: %v", err)
-	}
-	dns, err := mocks.NewDNS(mocks.DNSConfig{Sources: []mocks.RecordSource{cf}})
-	if err != nil {
-		t.Fatalf("fake dns: %v", err)
-	}
-	accountSID, authToken := "AC"+randHex(t, 16), randHex(t, 16)
-	tw, err := mocks.NewTwilio(mocks.TwilioConfig{AccountSID: accountSID, AuthToken: authToken, DNS: dns})
-	if err != nil {
-		t.Fatalf("fake twilio: %v", err)
-	}
-	ls, err := twilio.New(twilio.Config{AccountSID: accountSID, AuthToken: authToken,
-		Transport: mocks.HandlerTransport{Handler: tw}})
-	if err != nil {
-		t.Fatalf("twilio adapter: %v", err)
-	}
-	cfFactory := cloudflare.Factory(cloudflare.Config{BaseURL: "http://cloudflare.test/client/v4/",
-		HTTPClient: &http.Client{Transport: mocks.HandlerTransport{Handler: cf}}})
+	w := workflowtest.NewWorld(t, mocks.TwilioConfig{AccountSID: "AC" + randHex(t, 16), AuthToken: randHex(t, 16)})
+	cf, dns, tw := w.Cloudflare, w.DNS, w.Twilio
 	keys, err := models.ParseKeyRing(models.NewKeyRingValue("test1"))
 	if err != nil {
 		t.Fatalf("key ring: %v", err)
@@ -102,8 +83,8 @@ func newWorkflowAPI(t *testing.T, db *models.DB, opts ...wfOptions) *wfEnv {
 		Mailer:         outbox,
 		Store:          models.NewStore(db, nil),
 		Logger:         slogTo(wfLogs),
-		DNS:            map[string]providers.DNSFactory{"cloudflare": cfFactory},
-		LinkShortening: ls,
+		DNS:            w.DNSFactories,
+		LinkShortening: w.LinkShortening,
 		Resolver:       dns,
 		Keys:           keys,
 		PublicURL:      "https://linkgate.test",

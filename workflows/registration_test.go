@@ -3,7 +3,6 @@ package workflows_test
 import (
 	"context"
 	"errors"
-	"net/http"
 	"regexp"
 	"strings"
 	"sync"
@@ -13,10 +12,8 @@ import (
 	"github.com/linkgate/linkgate/mocks"
 	"github.com/linkgate/linkgate/models"
 	"github.com/linkgate/linkgate/models/dbtest"
-	"github.com/linkgate/linkgate/providers"
-	"github.com/linkgate/linkgate/providers/cloudflare"
-	"github.com/linkgate/linkgate/providers/twilio"
 	"github.com/linkgate/linkgate/workflows"
+	"github.com/linkgate/linkgate/workflows/workflowtest"
 )
 
 // regBundle is a running engine on real fakes, River-style: built by
@@ -40,29 +37,16 @@ func setupRegistration(t *testing.T, db *models.DB, mod func(*workflows.Config))
 	t.Helper()
 	ctx := context.Background()
 	b := &regBundle{store: models.NewStore(db, nil)}
+	w := workflowtest.NewWorld(t, mocks.TwilioConfig{AccountSID: testAccount, AuthToken: testToken, CertAfterPolls: 1})
+	b.cf, b.dns, b.tw = w.Cloudflare, w.DNS, w.Twilio
 	var err error
-	if b.cf, err = mocks.NewCloudflare(mocks.CloudflareConfig{}); err != nil {
-		t.Fatal(err)
-	}
-	if b.dns, err = mocks.NewDNS(mocks.DNSConfig{Sources: []mocks.RecordSource{b.cf}}); err != nil {
-		t.Fatal(err)
-	}
-	if b.tw, err = mocks.NewTwilio(mocks.TwilioConfig{AccountSID: testAccount, AuthToken: testToken, DNS: b.dns, CertAfterPolls: 1}); err != nil {
-		t.Fatal(err)
-	}
 	if b.outbox, err = mocks.NewOutbox(mocks.OutboxConfig{}); err != nil {
-		t.Fatal(err)
-	}
-	ls, err := twilio.New(twilio.Config{AccountSID: testAccount, AuthToken: testToken, Transport: mocks.HandlerTransport{Handler: b.tw}})
-	if err != nil {
 		t.Fatal(err)
 	}
 	keys, _ := models.ParseKeyRing(models.NewKeyRingValue("t1"))
 	cfg := workflows.Config{
 		Store: b.store, Keys: keys, PublicURL: "https://links.example.com", Intervals: workflows.SandboxIntervals(),
-		DNS: map[string]providers.DNSFactory{"cloudflare": cloudflare.Factory(cloudflare.Config{
-			BaseURL: "http://cloudflare.test/client/v4/", HTTPClient: &http.Client{Transport: mocks.HandlerTransport{Handler: b.cf}}})},
-		LinkShortening: ls, Resolver: b.dns, Mailer: b.outbox, PlatformName: "Acme SMS",
+		DNS: w.DNSFactories, LinkShortening: w.LinkShortening, Resolver: b.dns, Mailer: b.outbox, PlatformName: "Acme SMS",
 		SweepInterval: 100 * time.Millisecond, RetryBackoff: func(int) time.Duration { return 50 * time.Millisecond },
 	}
 	if mod != nil {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"sort"
 	"strings"
 	"sync"
@@ -15,10 +14,8 @@ import (
 	"github.com/linkgate/linkgate/mocks"
 	"github.com/linkgate/linkgate/models"
 	"github.com/linkgate/linkgate/models/dbtest"
-	"github.com/linkgate/linkgate/providers"
-	"github.com/linkgate/linkgate/providers/cloudflare"
-	"github.com/linkgate/linkgate/providers/twilio"
 	"github.com/linkgate/linkgate/workflows"
+	"github.com/linkgate/linkgate/workflows/workflowtest"
 )
 
 const (
@@ -43,18 +40,8 @@ func TestThreeWorkersShareTwoHundredOnboardings(t *testing.T) {
 	url := dbtest.PostgresURL(t) // skips without PostgreSQL
 	ctx := context.Background()
 
-	cf, err := mocks.NewCloudflare(mocks.CloudflareConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	dns, err := mocks.NewDNS(mocks.DNSConfig{Sources: []mocks.RecordSource{cf}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tw, err := mocks.NewTwilio(mocks.TwilioConfig{AccountSID: scaleAccount, AuthToken: scaleToken, DNS: dns, ExpectedCNAMETarget: scaleTarget})
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := workflowtest.NewWorld(t, mocks.TwilioConfig{AccountSID: scaleAccount, AuthToken: scaleToken, ExpectedCNAMETarget: scaleTarget})
+	cf, dns, tw := w.Cloudflare, w.DNS, w.Twilio
 	keys, err := models.ParseKeyRing(models.NewKeyRingValue("k1"))
 	if err != nil {
 		t.Fatal(err)
@@ -79,18 +66,11 @@ func TestThreeWorkersShareTwoHundredOnboardings(t *testing.T) {
 			}
 		}
 		stores[i] = models.NewStore(db, nil)
-		ls, err := twilio.New(twilio.Config{AccountSID: scaleAccount, AuthToken: scaleToken, Transport: mocks.HandlerTransport{Handler: tw}})
-		if err != nil {
-			t.Fatal(err)
-		}
 		e, err := workflows.New(workflows.Config{
-			Store:  stores[i],
-			Logger: slog.New(warnings),
-			DNS: map[string]providers.DNSFactory{"cloudflare": cloudflare.Factory(cloudflare.Config{
-				BaseURL:    "http://cloudflare.sandbox/client/v4/",
-				HTTPClient: &http.Client{Transport: mocks.HandlerTransport{Handler: cf}, Timeout: cloudflare.DefaultTimeout},
-			})},
-			LinkShortening: ls,
+			Store:          stores[i],
+			Logger:         slog.New(warnings),
+			DNS:            w.DNSFactories,
+			LinkShortening: w.LinkShortening,
 			Resolver:       dns,
 			Keys:           keys,
 			PublicURL:      "https://linkgate.test",
