@@ -373,25 +373,7 @@ func (c *Cloudflare) sortedRecordsLocked() []*cfRecord {
 // mutateLocked applies fn and saves the state; if fn or the save fails,
 // the state is left as it was.
 func (c *Cloudflare) mutateLocked(ctx context.Context, fn func() error) error {
-	before, err := json.Marshal(c.st)
-	if err != nil {
-		return err
-	}
-	restore := func() {
-		var st cfState
-		if json.Unmarshal(before, &st) == nil {
-			c.st = st
-		}
-	}
-	if err := fn(); err != nil {
-		restore()
-		return err
-	}
-	if err := saveState(ctx, c.persister, CloudflarePersistName, c.st); err != nil {
-		restore()
-		return err
-	}
-	return nil
+	return mutateState(ctx, c.persister, CloudflarePersistName, &c.st, func() (bool, error) { return true, fn() })
 }
 
 func (c *Cloudflare) mustMutateLocked(fn func() error) {

@@ -27,6 +27,37 @@ type Persister interface {
 	Save(ctx context.Context, name string, data []byte) error
 }
 
+// mutateState changes *st with fn and saves it under name (nil Persister:
+// nothing to save). A change that fn refuses (an error) or that cannot be
+// saved is undone from a snapshot taken before fn, so a fake never keeps
+// what its store did not. fn reports whether it changed anything; nothing
+// is saved otherwise. The caller holds the fake's lock.
+func mutateState[S any](ctx context.Context, p Persister, name string, st *S, fn func() (changed bool, err error)) error {
+	before, err := json.Marshal(st)
+	if err != nil {
+		return err
+	}
+	restore := func() {
+		var old S
+		if json.Unmarshal(before, &old) == nil {
+			*st = old
+		}
+	}
+	changed, err := fn()
+	if err != nil {
+		restore()
+		return err
+	}
+	if !changed {
+		return nil
+	}
+	if err := saveState(ctx, p, name, st); err != nil {
+		restore()
+		return err
+	}
+	return nil
+}
+
 // loadState decodes the state saved under name into v (nil Persister or
 // nothing saved: v stays as it is).
 func loadState(p Persister, name string, v any) error {

@@ -742,25 +742,7 @@ func (t *Twilio) messagingServiceDomain(w http.ResponseWriter, path, mg string) 
 func (t *Twilio) mutate(ctx context.Context, fn func(*twilioState) bool) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	var before []byte
-	if t.cfg.Persister != nil {
-		b, err := json.Marshal(&t.state)
-		if err != nil {
-			return err
-		}
-		before = b
-	}
-	if !fn(&t.state) || t.cfg.Persister == nil {
-		return nil
-	}
-	if err := saveState(ctx, t.cfg.Persister, TwilioStateName, &t.state); err != nil {
-		restored := twilioState{}
-		if json.Unmarshal(before, &restored) == nil {
-			t.state = restored
-		}
-		return err
-	}
-	return nil
+	return mutateState(ctx, t.cfg.Persister, TwilioStateName, &t.state, func() (bool, error) { return fn(&t.state), nil })
 }
 
 // count records a call; t.mu must be held.
