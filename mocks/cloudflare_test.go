@@ -647,32 +647,8 @@ func TestCloudflareConcurrentCreates(t *testing.T) {
 	}
 }
 
-// cfMemPersister is an in-memory Persister that can be made to fail.
-type cfMemPersister struct {
-	mu   sync.Mutex
-	data map[string][]byte
-	fail bool
-}
-
-func (p *cfMemPersister) Load(_ context.Context, name string) ([]byte, bool, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	d, ok := p.data[name]
-	return d, ok, nil
-}
-
-func (p *cfMemPersister) Save(_ context.Context, name string, data []byte) error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.fail {
-		return errors.New("disk full")
-	}
-	p.data[name] = slices.Clone(data)
-	return nil
-}
-
 func TestCloudflarePersistence(t *testing.T) {
-	store := &cfMemPersister{data: map[string][]byte{}}
+	store := &memPersister{}
 	now := time.Date(2025, 3, 4, 5, 6, 7, 0, time.UTC)
 	b := cfSetup(t, mocks.CloudflareConfig{Persister: store, Now: func() time.Time { return now }}, "")
 	zoneID, tok := b.fake.AddZone("acme.com")
@@ -697,7 +673,7 @@ func TestCloudflarePersistence(t *testing.T) {
 	}
 
 	// A failed save leaves the state as it was and answers 500.
-	store.fail = true
+	store.failSave = errors.New("disk full")
 	env = b2.do(http.MethodPost, "/zones/"+zoneID+"/dns_records", tok, cname("ls2.acme.com", "lsct.ashburn.us1.twilio.com"))
 	if env.status != http.StatusInternalServerError || len(b2.fake.RecordsAt("ls2.acme.com")) != 0 {
 		t.Fatalf("failed save: %d %s, records %+v", env.status, env.raw, b2.fake.RecordsAt("ls2.acme.com"))
@@ -705,7 +681,7 @@ func TestCloudflarePersistence(t *testing.T) {
 	if _, _, err := b2.fake.CreateZone(context.Background(), "new.example"); err == nil {
 		t.Fatal("CreateZone ignores a failed save")
 	}
-	store.fail = false
+	store.failSave = nil
 	b3 := cfSetup(t, mocks.CloudflareConfig{Persister: store}, "")
 	env = b3.do(http.MethodGet, "/zones?name=new.example", tok2, nil)
 	b3.wantOK(env, "after a failed CreateZone")

@@ -41,37 +41,6 @@ func (s *dnsStubSource) RecordsAt(name string) []providers.Record {
 	return out
 }
 
-// dnsMemPersister is an in-memory Persister that can be made to fail.
-type dnsMemPersister struct {
-	mu       sync.Mutex
-	data     map[string][]byte
-	failSave error
-	failLoad error
-}
-
-func (p *dnsMemPersister) Load(_ context.Context, name string) ([]byte, bool, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.failLoad != nil {
-		return nil, false, p.failLoad
-	}
-	d, ok := p.data[name]
-	return d, ok, nil
-}
-
-func (p *dnsMemPersister) Save(_ context.Context, name string, data []byte) error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.failSave != nil {
-		return p.failSave
-	}
-	if p.data == nil {
-		p.data = map[string][]byte{}
-	}
-	p.data[name] = append([]byte(nil), data...)
-	return nil
-}
-
 func newTestDNS(t *testing.T, cfg mocks.DNSConfig) *mocks.DNS {
 	t.Helper()
 	d, err := mocks.NewDNS(cfg)
@@ -309,7 +278,7 @@ func TestDNSManualRules(t *testing.T) {
 }
 
 func TestDNSPersistence(t *testing.T) {
-	p := &dnsMemPersister{}
+	p := &memPersister{}
 	d := newTestDNS(t, mocks.DNSConfig{Persister: p})
 	if err := d.AddManual("ls.acme.com", "CNAME", dnsTarget); err != nil {
 		t.Fatal(err)

@@ -29,7 +29,7 @@ func TestOutboxMailerConformance(t *testing.T) {
 	boxes := map[*testing.T]*mocks.Outbox{}
 	providertest.TestMailer(t, providertest.MailerHarness{
 		New: func(t *testing.T) providers.Mailer {
-			o := newTestOutbox(t, mocks.OutboxConfig{Persister: &dnsMemPersister{}})
+			o := newTestOutbox(t, mocks.OutboxConfig{Persister: &memPersister{}})
 			mu.Lock()
 			boxes[t] = o
 			mu.Unlock()
@@ -50,7 +50,7 @@ func TestOutboxMailerConformance(t *testing.T) {
 
 func TestOutboxStoresAndPersists(t *testing.T) {
 	now := time.Date(2025, 3, 4, 5, 6, 7, 0, time.FixedZone("CET", 3600))
-	p := &dnsMemPersister{}
+	p := &memPersister{}
 	o := newTestOutbox(t, mocks.OutboxConfig{Persister: p, Now: func() time.Time { return now }})
 	msg := providers.Message{To: "Ana <ana@acme.com>", Subject: "Welcome", Text: "hi", HTML: "<p>hi</p>"}
 	if err := o.Send(t.Context(), msg); err != nil {

@@ -49,35 +49,6 @@ func (d *twilioDNS) set(host, target string) {
 	d.m[host] = target
 }
 
-// twilioMemPersister keeps saved state in memory.
-type twilioMemPersister struct {
-	mu    sync.Mutex
-	data  map[string][]byte
-	saves int
-	fail  error
-}
-
-func (p *twilioMemPersister) Load(_ context.Context, name string) ([]byte, bool, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	d, ok := p.data[name]
-	return append([]byte(nil), d...), ok, nil
-}
-
-func (p *twilioMemPersister) Save(_ context.Context, name string, data []byte) error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.fail != nil {
-		return p.fail
-	}
-	if p.data == nil {
-		p.data = map[string][]byte{}
-	}
-	p.data[name] = append([]byte(nil), data...)
-	p.saves++
-	return nil
-}
-
 // twilioSDK is twilio-go pointed at a fake through a spec-checking
 // transport: the real SDK parses every answer.
 type twilioSDK struct {
@@ -477,7 +448,7 @@ func TestTwilioFaults(t *testing.T) {
 // domains, certificates, configs and associations; a failed save changes
 // nothing.
 func TestTwilioPersistence(t *testing.T) {
-	p := &twilioMemPersister{}
+	p := &memPersister{}
 	fake := newTwilioFake(t, mocks.TwilioConfig{Persister: p, CertAfterPolls: 1})
 	sdk := newTwilioSDK(t, fake, twilioTestToken)
 	dn := fake.RegisterDomain("ls.acme.com")
@@ -520,7 +491,7 @@ func TestTwilioPersistence(t *testing.T) {
 
 	// A failed save: 500 (transient), and the change is not kept.
 	p.mu.Lock()
-	p.fail = errors.New("disk full")
+	p.failSave = errors.New("disk full")
 	p.mu.Unlock()
 	_, err = sdk2.v1.CreateLinkshorteningMessagingService(dn, twilioTestMG2)
 	twilioRestError(t, err, 500, 20500)
@@ -528,7 +499,7 @@ func TestTwilioPersistence(t *testing.T) {
 		t.Errorf("RegisterDomainContext with a failing Persister = %q, %v", sid, err)
 	}
 	p.mu.Lock()
-	p.fail = nil
+	p.failSave = nil
 	p.mu.Unlock()
 	_, err = sdk2.v1.FetchLinkshorteningMessagingServiceDomainAssociation(twilioTestMG2)
 	twilioRestError(t, err, 404, 20404)
@@ -547,7 +518,7 @@ func TestTwilioConfigAndRegistrationValidation(t *testing.T) {
 			t.Errorf("%s: NewTwilio accepted %+v", name, cfg)
 		}
 	}
-	broken := &twilioMemPersister{data: map[string][]byte{mocks.TwilioStateName: []byte("{not json")}}
+	broken := &memPersister{data: map[string][]byte{mocks.TwilioStateName: []byte("{not json")}}
 	if _, err := mocks.NewTwilio(mocks.TwilioConfig{AccountSID: twilioTestAccount, AuthToken: twilioTestToken, Persister: broken}); err == nil {
 		t.Error("NewTwilio accepted corrupt saved state")
 	}
@@ -615,7 +586,7 @@ func (r twilioRewrite) RoundTrip(req *http.Request) (*http.Response, error) {
 // TestTwilioConcurrent hammers the fake from many goroutines (run with
 // -race): one service attached from many callers ends attached once.
 func TestTwilioConcurrent(t *testing.T) {
-	p := &twilioMemPersister{}
+	p := &memPersister{}
 	fake := newTwilioFake(t, mocks.TwilioConfig{Persister: p})
 	sdk := newTwilioSDK(t, fake, twilioTestToken)
 	dns := []string{fake.RegisterDomain("ls.a.com"), fake.RegisterDomain("ls.b.com")}
