@@ -94,10 +94,7 @@ func Headers(secrets []string, msgID string, ts time.Time, body []byte) (http.He
 }
 
 // Payload is the JSON body of every delivery:
-// {"type": "...", "timestamp": "RFC 3339", "data": {...}}.
-// Data is a full snapshot of the resource the event is about.
-type Payload struct {
-	Type      string    `json:"type"`
-	Timestamp time.Time `json:"timestamp"`
-	Data      any       `json:"data"`
-}
+// {"type": "...", "timestamp": "RFC 3339", "data": {...}}, data a full
+// snapshot of the resource the event is about (models writes it with the
+// event).
+type Payload = models.WebhookPayload
