@@ -7,10 +7,13 @@ import (
 	"io"
 	"net/http"
 	"time"
+
+	"github.com/linkgate/linkgate/models"
 )
 
-// MaxKeptBody is how much of a receiver's answer an attempt keeps.
-const MaxKeptBody = 2048
+// MaxKeptBody is how much of a receiver's answer an attempt keeps (what
+// the delivery log stores).
+const MaxKeptBody = models.MaxAttemptBody
 
 // Message is one signed delivery: its id (the webhook-id, the same on
 // every attempt and replay), the JSON body and the secrets that sign it.
