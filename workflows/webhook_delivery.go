@@ -67,6 +67,10 @@ type WebhookDisabledArgs struct {
 // Kind implements river.JobArgs.
 func (WebhookDisabledArgs) Kind() string { return "webhook_disabled_notice" }
 
+// WebhookPolicy is the delivery client's policy, which endpoint URLs are
+// checked against when they are stored.
+func (e *Engine) WebhookPolicy() webhooks.ClientConfig { return e.cfg.WebhookClient }
+
 // DispatchWebhooks fans out one batch of undispatched events and returns
 // how many it claimed. The dispatcher loop calls it; tests may too.
 func (e *Engine) DispatchWebhooks(ctx context.Context) (int, error) {

@@ -80,7 +80,7 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		Version:   version(),
 		Workflows: engine,
 		Keys:      keys,
-		Webhooks:  webhookPolicy(cfg, nil),
+		Webhooks:  engine.WebhookPolicy(),
 		// Registration pages.
 		PublicURL:      cfg.PublicURL,
 		PlatformName:   cfg.PlatformName,

@@ -134,9 +134,7 @@ func webhookPolicy(cfg Config, log *slog.Logger) webhooks.ClientConfig {
 	if !cfg.SandboxMode() {
 		return webhooks.ClientConfig{}
 	}
-	if log != nil {
-		log.Warn("sandbox mode: webhook endpoints may use http and private or loopback addresses; production refuses them")
-	}
+	log.Warn("sandbox mode: webhook endpoints may use http and private or loopback addresses; production refuses them")
 	return webhooks.ClientConfig{AllowPrivate: true, AllowHTTP: true}
 }
 
