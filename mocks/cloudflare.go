@@ -177,7 +177,7 @@ func NewCloudflare(cfg CloudflareConfig) (*Cloudflare, error) {
 // exists) and returns its id and a new API token that may read it and edit
 // its DNS records, and nothing else.
 func (c *Cloudflare) CreateZone(ctx context.Context, name string) (zoneID, apiToken string, err error) {
-	name = strings.ToLower(strings.TrimSuffix(strings.TrimSpace(name), "."))
+	name = providers.NormalizeHost(name)
 	if len(name) > 253 || !cfZoneNamePattern.MatchString(name) {
 		return "", "", fmt.Errorf("mocks: %q is not a valid zone name", name)
 	}
@@ -245,7 +245,7 @@ func (c *Cloudflare) AddRecord(zoneID string, r providers.Record) string {
 		}
 		now := c.now().UTC()
 		rec := &cfRecord{ID: cfNewID(), ZoneID: zoneID, Type: strings.ToUpper(r.Type),
-			Name: strings.ToLower(strings.TrimSuffix(r.Name, ".")), Content: r.Content, TTL: r.TTL,
+			Name: providers.NormalizeHost(r.Name), Content: r.Content, TTL: r.TTL,
 			Proxied: r.Proxied, Comment: r.Comment, CreatedOn: now, ModifiedOn: now}
 		if rec.TTL == 0 {
 			rec.TTL = 1
@@ -847,7 +847,7 @@ func cfTextFilter(q map[string][]string, key, value string) (applies, ok bool) {
 	check := func(op string, f func(v, want string) bool) {
 		if want, present := q[key+op]; present {
 			applies = true
-			ok = ok && f(value, strings.ToLower(strings.TrimSuffix(want[0], ".")))
+			ok = ok && f(value, providers.NormalizeHost(want[0]))
 		}
 	}
 	ok = true
@@ -981,7 +981,7 @@ func (c *Cloudflare) applyInput(z *cfZone, rec *cfRecord, in cfInput, now time.T
 // ("ls.acme.com" in zone "acme.com" stays; "ls" becomes "ls.acme.com";
 // "ls.other.com" becomes "ls.other.com.acme.com").
 func cfQualify(name, zone string) (string, bool) {
-	n := strings.ToLower(strings.TrimSuffix(strings.TrimSpace(name), "."))
+	n := providers.NormalizeHost(name)
 	switch {
 	case n == "" || n == "@":
 		n = zone
@@ -1016,7 +1016,7 @@ func cfCheckContent(rec *cfRecord) *cfAPIError {
 			return cfInvalid(cfCodeInvalidIPv6, "Content for AAAA record must be a valid IPv6 address.")
 		}
 	case "CNAME", "NS", "PTR":
-		target := strings.ToLower(strings.TrimSuffix(rec.Content, "."))
+		target := providers.NormalizeHost(rec.Content)
 		if !cfValidHost(target) {
 			return cfInvalid(cfCodeInvalidCNAME, "Content for "+rec.Type+" record is invalid.")
 		}

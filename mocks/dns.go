@@ -135,7 +135,7 @@ func (d *DNS) AddManual(name, typ, value string) error {
 // RemoveManual removes the manual records at name of type typ; with a
 // value, only the one with that value. Removing nothing is success.
 func (d *DNS) RemoveManual(name, typ, value string) error {
-	n := dnsCanon(name)
+	n := providers.NormalizeHost(name)
 	t := strings.ToUpper(strings.TrimSpace(typ))
 	var want dnsRecord
 	if value != "" {
@@ -187,9 +187,9 @@ func (d *DNS) FailNext(err error) {
 // world resolves it; ok is false when host has none, or only a proxied
 // one.
 func (d *DNS) LookupCNAME(host string) (target string, ok bool) {
-	for _, r := range d.recordsAt(dnsCanon(host)) {
+	for _, r := range d.recordsAt(providers.NormalizeHost(host)) {
 		if r.Type == "CNAME" && !r.Proxied {
-			return dnsCanon(r.Content), true
+			return providers.NormalizeHost(r.Content), true
 		}
 	}
 	return "", false
@@ -212,9 +212,9 @@ func (d *DNS) CheckCNAME(ctx context.Context, host, apex, target string) (provid
 	if err := ctx.Err(); err != nil {
 		return providers.DNSCheck{}, &providers.Error{Provider: "dns", Op: "check CNAME", Transient: true, Err: err}
 	}
-	q := dnsQuery{host: dnsCanon(host), apex: dnsCanon(apex), target: dnsCanon(target)}
+	q := dnsQuery{host: providers.NormalizeHost(host), apex: providers.NormalizeHost(apex), target: providers.NormalizeHost(target)}
 	for _, n := range []struct{ what, name string }{{"host", host}, {"apex", apex}, {"target", target}} {
-		if !dnsValidName(dnsCanon(n.name)) {
+		if !dnsValidName(providers.NormalizeHost(n.name)) {
 			return providers.DNSCheck{}, &providers.Error{Provider: "dns", Op: "check CNAME", Message: fmt.Sprintf("%s %q is not a DNS name", n.what, n.name)}
 		}
 	}
@@ -234,7 +234,7 @@ func (d *DNS) CheckCNAME(ctx context.Context, host, apex, target string) (provid
 		case r.Type == "CNAME" && r.Proxied:
 			proxied = append(proxied, r)
 		case r.Type == "CNAME":
-			targets[dnsCanon(r.Content)] = true
+			targets[providers.NormalizeHost(r.Content)] = true
 		case r.Type == "A" || r.Type == "AAAA":
 			addrs = append(addrs, r.Type+" "+r.Content)
 		}
@@ -348,13 +348,13 @@ func (d *DNS) mutateLocked(fn func()) error {
 
 // normalizeDNSRecord checks a manual record and puts it in canonical form.
 func normalizeDNSRecord(name, typ, value string) (dnsRecord, error) {
-	rec := dnsRecord{Name: dnsCanon(name), Type: strings.ToUpper(strings.TrimSpace(typ)), Value: strings.TrimSpace(value)}
+	rec := dnsRecord{Name: providers.NormalizeHost(name), Type: strings.ToUpper(strings.TrimSpace(typ)), Value: strings.TrimSpace(value)}
 	if !dnsValidName(rec.Name) {
 		return rec, fmt.Errorf("%w: name %q is not a host name", ErrInvalidDNSRecord, name)
 	}
 	switch rec.Type {
 	case "CNAME":
-		rec.Value = dnsCanon(rec.Value)
+		rec.Value = providers.NormalizeHost(rec.Value)
 		if !dnsValidName(rec.Value) {
 			return rec, fmt.Errorf("%w: CNAME target %q is not a host name", ErrInvalidDNSRecord, value)
 		}
@@ -438,11 +438,6 @@ func dnsRelName(name, apex string) string {
 		return "@"
 	}
 	return strings.TrimSuffix(name, "."+apex)
-}
-
-// dnsCanon lower-cases a name and drops the final dot.
-func dnsCanon(name string) string {
-	return strings.TrimSuffix(strings.ToLower(strings.TrimSpace(name)), ".")
 }
 
 // dnsValidName reports whether a canonical name is a host name.

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/linkgate/linkgate/providers"
 )
 
 // Sandbox serves the fakes and their control endpoints over HTTP under
@@ -65,7 +67,7 @@ func (s *Sandbox) addZone(w http.ResponseWriter, r *http.Request) {
 	if !sandboxRead(w, r, &in) {
 		return
 	}
-	name := strings.ToLower(strings.TrimSuffix(strings.TrimSpace(in.Name), "."))
+	name := providers.NormalizeHost(in.Name)
 	if !sandboxName(name) {
 		sandboxError(w, http.StatusUnprocessableEntity, "name", "must be a domain name such as acme.com")
 		return
@@ -85,7 +87,7 @@ func (s *Sandbox) addTwilioDomain(w http.ResponseWriter, r *http.Request) {
 	if !sandboxRead(w, r, &in) {
 		return
 	}
-	name := strings.ToLower(strings.TrimSuffix(strings.TrimSpace(in.DomainName), "."))
+	name := providers.NormalizeHost(in.DomainName)
 	if !sandboxName(name) {
 		sandboxError(w, http.StatusUnprocessableEntity, "domain_name", "must be a host name such as ls.acme.com")
 		return
@@ -115,7 +117,7 @@ func (s *Sandbox) addDNS(w http.ResponseWriter, r *http.Request) {
 	if !sandboxRead(w, r, &in) {
 		return
 	}
-	name := strings.ToLower(strings.TrimSuffix(strings.TrimSpace(in.Name), "."))
+	name := providers.NormalizeHost(in.Name)
 	if !sandboxName(name) {
 		sandboxError(w, http.StatusUnprocessableEntity, "name", "must be a host name such as ls.acme.com")
 		return

@@ -221,7 +221,7 @@ func (t *Twilio) RegisterDomain(name string) (domainSID string) {
 
 // RegisterDomainContext is RegisterDomain with a context and an error.
 func (t *Twilio) RegisterDomainContext(ctx context.Context, name string) (string, error) {
-	host := strings.ToLower(strings.TrimSuffix(strings.TrimSpace(name), "."))
+	host := providers.NormalizeHost(name)
 	if len(host) > 253 || !twilioHostPattern.MatchString(host) {
 		return "", fmt.Errorf("mocks: twilio: %q is not a valid domain name", name)
 	}

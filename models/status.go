@@ -1,6 +1,10 @@
 package models
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
 
 // Status is a domain's lifecycle status (DESIGN §3). Status values appear
 // only here; everything else uses these constants.
@@ -140,3 +144,46 @@ const (
 	RoleAdmin  Role = "admin"
 	RoleClient Role = "client"
 )
+
+// StatusSet is the statuses in which a domain action is allowed. The
+// actions' sets are declared here, next to the transition table, so that
+// workflows, handlers and the console ask the same question in the same
+// words.
+type StatusSet []Status
+
+// The statuses in which each domain action is allowed.
+var (
+	// Configurable: a setup mode may be chosen (configure, or forward
+	// the registration link to the client).
+	Configurable = StatusSet{StatusPending, StatusAwaitingClient}
+	// AcceptsDomainSID: the Twilio Domain SID may be given ("at any time"
+	// before the certificate is requested).
+	AcceptsDomainSID = StatusSet{StatusPending, StatusAwaitingClient, StatusDNSPending, StatusAwaitingDomainSID}
+	// Retryable: onboarding may resume from the step that failed.
+	Retryable = StatusSet{StatusFailed}
+	// Attachable: Messaging Services may be attached and detached.
+	Attachable = StatusSet{StatusConfigured}
+)
+
+// Has reports whether s is in the set.
+func (ss StatusSet) Has(s Status) bool { return slices.Contains(ss, s) }
+
+// String lists the set's statuses joined by "or".
+func (ss StatusSet) String() string {
+	words := make([]string, len(ss))
+	for i, s := range ss {
+		words[i] = string(s)
+	}
+	return strings.Join(words, " or ")
+}
+
+// Check returns nil when current is in the set, and otherwise a conflict
+// Error (code "invalid_state") saying that the domain can be what (e.g.
+// "retried") only in the set's statuses.
+func (ss StatusSet) Check(current Status, what string) error {
+	if ss.Has(current) {
+		return nil
+	}
+	return &Error{Kind: KindConflict, Code: "invalid_state",
+		Detail: fmt.Sprintf("the domain is %s; it can be %s only when %s", current, what, ss)}
+}

@@ -150,7 +150,13 @@ func ValidDomainSID(s string) bool { return domainSIDPattern.MatchString(s) }
 // (MG + 32 hex).
 func ValidMessagingServiceSID(s string) bool { return messagingServiceSIDPattern.MatchString(s) }
 
-// SameHost compares DNS names case-insensitively, ignoring a trailing dot.
-func SameHost(a, b string) bool {
-	return strings.EqualFold(strings.TrimSuffix(a, "."), strings.TrimSuffix(b, "."))
+// NormalizeHost is the one spelling of a DNS name that linkgate stores
+// and compares: surrounding space trimmed, lower case, no trailing dot
+// ("LS.Acme.com. " → "ls.acme.com"). Adapters, fakes and workflows use it
+// rather than spelling the steps out.
+func NormalizeHost(name string) string {
+	return strings.ToLower(strings.TrimSuffix(strings.TrimSpace(name), "."))
 }
+
+// SameHost compares DNS names as NormalizeHost spells them.
+func SameHost(a, b string) bool { return NormalizeHost(a) == NormalizeHost(b) }

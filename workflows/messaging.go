@@ -26,8 +26,8 @@ func (e *Engine) AttachMessagingService(ctx context.Context, sc models.Scope, do
 	if err != nil {
 		return nil, false, err
 	}
-	if d.Status != models.StatusConfigured {
-		return nil, false, wrongState(d, "given Messaging Services", "configured")
+	if err := models.Attachable.Check(d.Status, "given Messaging Services"); err != nil {
+		return nil, false, err
 	}
 	owner, err := e.store.MessagingServiceOwner(ctx, msSID)
 	if err != nil && !errors.Is(err, models.ErrNotFound) {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
 	"strings"
 	"time"
 
@@ -26,9 +25,6 @@ type ConfigureInput struct {
 	Credentials map[string]string
 }
 
-// configurable are the statuses a setup can be chosen in.
-var configurable = map[models.Status]bool{models.StatusPending: true, models.StatusAwaitingClient: true}
-
 // Configure starts onboarding: "self" checks the credentials with the
 // provider (and that it holds the domain's zone) before anything is
 // stored; "manual" starts watching DNS for the record the client adds.
@@ -37,8 +33,8 @@ func (e *Engine) Configure(ctx context.Context, sc models.Scope, domainID string
 	if err != nil {
 		return nil, err
 	}
-	if !configurable[d.Status] {
-		return nil, wrongState(d, "configured", "pending", "awaiting_client")
+	if err := models.Configurable.Check(d.Status, "configured"); err != nil {
+		return nil, err
 	}
 	return e.configure(ctx, d, in, actor, nil)
 }
@@ -106,17 +102,6 @@ func unavailable(err error) error {
 		Detail: "a provider did not answer; try again shortly", Err: err}
 }
 
-func wrongState(d *models.Domain, what string, allowed ...string) error {
-	return &models.Error{Kind: models.KindConflict, Code: "invalid_state",
-		Detail: fmt.Sprintf("the domain is %s; it can be %s only when %s", d.Status, what, strings.Join(allowed, " or "))}
-}
-
-// sidAccepted are the statuses a Domain SID can be given in ("at any
-// time" before the certificate is requested).
-var sidAccepted = map[models.Status]bool{
-	models.StatusPending: true, models.StatusAwaitingClient: true, models.StatusDNSPending: true, models.StatusAwaitingDomainSID: true,
-}
-
 // SubmitDomainSID records the Twilio Domain SID after confirming with
 // Twilio that it exists and names this domain's host. Once DNS is
 // verified it moves the domain on to the certificate.
@@ -130,11 +115,11 @@ func (e *Engine) SubmitDomainSID(ctx context.Context, sc models.Scope, domainID,
 	if err != nil {
 		return nil, err
 	}
-	if !sidAccepted[d.Status] {
+	if !models.AcceptsDomainSID.Has(d.Status) {
 		if d.DomainSID == sid {
 			return d, nil
 		}
-		return nil, wrongState(d, "given a Domain SID", "pending", "dns_pending", "awaiting_domain_sid")
+		return nil, models.AcceptsDomainSID.Check(d.Status, "given a Domain SID")
 	}
 	cert, err := e.cfg.LinkShortening.Certificate(ctx, sid)
 	switch {
@@ -144,9 +129,9 @@ func (e *Engine) SubmitDomainSID(ctx context.Context, sc models.Scope, domainID,
 		return nil, unavailable(err)
 	case err != nil:
 		return nil, &models.Error{Kind: models.KindInternal, Code: "internal", Detail: "check the Domain SID", Err: err}
-	case !providers.SameHost(hostOf(cert.DomainName), d.Host):
+	case !providers.SameHost(cert.DomainName, d.Host):
 		return nil, models.Invalid("domain_sid_mismatch", "domain_sid",
-			fmt.Sprintf("this SID is for %s, not %s", hostOf(cert.DomainName), d.Host))
+			fmt.Sprintf("this SID is for %s, not %s", cert.DomainName, d.Host))
 	}
 	return d, e.store.Tx(ctx, func(tx *gorm.DB, sqlTx *sqlTxAlias) error {
 		c := models.Change{DomainSID: &sid, Reason: "Twilio Domain SID " + sid + " recorded", Actor: actor}
@@ -162,22 +147,14 @@ func (e *Engine) SubmitDomainSID(ctx context.Context, sc models.Scope, domainID,
 	})
 }
 
-// hostOf turns Twilio's domain_name ("https://ls.acme.com") into a host.
-func hostOf(s string) string {
-	if u, err := url.Parse(s); err == nil && u.Host != "" {
-		return u.Hostname()
-	}
-	return strings.TrimSuffix(s, "/")
-}
-
 // Retry resumes a failed domain from the step that failed.
 func (e *Engine) Retry(ctx context.Context, sc models.Scope, domainID, actor string) (*models.Domain, error) {
 	d, err := e.store.GetDomain(ctx, sc, domainID)
 	if err != nil {
 		return nil, err
 	}
-	if d.Status != models.StatusFailed {
-		return nil, wrongState(d, "retried", "failed")
+	if err := models.Retryable.Check(d.Status, "retried"); err != nil {
+		return nil, err
 	}
 	now := time.Now()
 	iv := e.cfg.Intervals

@@ -76,8 +76,8 @@ func (e *Engine) ForwardLogin(ctx context.Context, sc models.Scope, domainID, em
 	if err != nil {
 		return ForwardLoginResult{}, err
 	}
-	if d.Status != models.StatusPending && d.Status != models.StatusAwaitingClient {
-		return ForwardLoginResult{}, wrongState(d, "forwarded to the client", "pending", "awaiting_client")
+	if err := models.Configurable.Check(d.Status, "forwarded to the client"); err != nil {
+		return ForwardLoginResult{}, err
 	}
 	var res ForwardLoginResult
 	err = e.store.Tx(ctx, func(tx *gorm.DB, sqlTx *sqlTxAlias) error {
@@ -371,7 +371,7 @@ func (e *Engine) FinishRegistration(ctx context.Context, token, userID string) (
 	} else if !errors.Is(err, models.ErrNotFound) {
 		return nil, err
 	}
-	if !configurable[d.Status] {
+	if !models.Configurable.Has(d.Status) {
 		// Set up meanwhile (another browser finished first): this link
 		// has done its work.
 		return nil, ErrRegistrationGone

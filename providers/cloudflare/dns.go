@@ -39,7 +39,7 @@ var (
 // normalizeHost lowercases host, removes a trailing dot and checks that it
 // is a DNS name of at least two labels.
 func normalizeHost(host string) (string, bool) {
-	h := strings.ToLower(strings.TrimSuffix(strings.TrimSpace(host), "."))
+	h := providers.NormalizeHost(host)
 	if h == "" || len(h) > 253 {
 		return "", false
 	}
@@ -111,7 +111,7 @@ func (p *Provider) zoneNamed(ctx context.Context, op, name string) (providers.Zo
 	}
 	for _, z := range page.Result {
 		if providers.SameHost(z.Name, name) && cloudflareID.MatchString(z.ID) {
-			return providers.Zone{ID: z.ID, Name: strings.ToLower(strings.TrimSuffix(z.Name, "."))}, true, nil
+			return providers.Zone{ID: z.ID, Name: providers.NormalizeHost(z.Name)}, true, nil
 		}
 	}
 	return providers.Zone{}, false, nil
@@ -302,7 +302,7 @@ func toRecord(r *dns.RecordResponse) providers.Record {
 	return providers.Record{
 		ID:      r.ID,
 		Type:    string(r.Type),
-		Name:    strings.ToLower(strings.TrimSuffix(r.Name, ".")),
+		Name:    providers.NormalizeHost(r.Name),
 		Content: r.Content,
 		TTL:     int(r.TTL),
 		Proxied: r.Proxied,

@@ -38,7 +38,7 @@ func TestResolver(t *testing.T, h ResolverHarness) {
 	if h.Apex == "" || h.New == nil || h.AddRecord == nil {
 		t.Fatal("providertest: ResolverHarness needs Apex, New and AddRecord")
 	}
-	apex := strings.TrimSuffix(strings.ToLower(h.Apex), ".")
+	apex := providers.NormalizeHost(h.Apex)
 	host := "ls." + apex
 
 	check := func(t *testing.T, r providers.Resolver, host string) providers.DNSCheck {

@@ -139,15 +139,12 @@ func (p *Provider) RequestManagedCert(ctx context.Context, domainSID string) err
 // ("https://ls.acme.com"); a bare host is returned as is.
 func hostOf(domainName string) string {
 	domainName = strings.TrimSpace(domainName)
-	if domainName == "" {
-		return ""
-	}
 	if strings.Contains(domainName, "://") {
 		if u, err := url.Parse(domainName); err == nil && u.Hostname() != "" {
-			return strings.ToLower(u.Hostname())
+			return providers.NormalizeHost(u.Hostname())
 		}
 	}
-	return strings.ToLower(strings.TrimSuffix(strings.Trim(domainName, "/"), "."))
+	return providers.NormalizeHost(strings.Trim(domainName, "/"))
 }
 
 func deref(s *string) string {
