@@ -28,24 +28,6 @@ type Client struct {
 	DomainCount int64 `gorm:"-"`
 }
 
-// ClientView is the API representation of a client.
-type ClientView struct {
-	ID          string    `json:"id"`
-	Name        string    `json:"name"`
-	Email       string    `json:"email"`
-	Plan        Plan      `json:"plan"`
-	FallbackURL *string   `json:"fallback_url"`
-	CreatedAt   time.Time `json:"created_at"`
-	UpdatedAt   time.Time `json:"updated_at"`
-	DomainCount int64     `json:"domain_count"`
-}
-
-// View returns the API representation.
-func (c *Client) View() ClientView {
-	return ClientView{ID: c.ID, Name: c.Name, Email: c.Email, Plan: c.Plan, FallbackURL: nonEmpty(c.FallbackURL),
-		CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC(), DomainCount: c.DomainCount}
-}
-
 // ClientInput creates a client. Plan "" means basic.
 type ClientInput struct {
 	Name        string
@@ -299,4 +281,13 @@ func (s *Store) DeleteClient(ctx context.Context, sc Scope, id string) error {
 		return Conflict("client_has_domains", "", "the client still has domains; delete them first")
 	}
 	return internal("delete client", err)
+}
+
+// ClientFallbackURL returns the client's fallback URL ("" for none).
+func (s *Store) ClientFallbackURL(ctx context.Context, clientID string) (string, error) {
+	var c Client
+	if err := s.gorm(ctx).Select("fallback_url").Where("id = ?", clientID).Take(&c).Error; err != nil {
+		return "", internal("client fallback url", err)
+	}
+	return c.FallbackURL, nil
 }

@@ -41,71 +41,6 @@ type Domain struct {
 	MessagingServiceSIDs []string `gorm:"-"`
 }
 
-// DNSRecordView is a DNS record the domain needs.
-type DNSRecordView struct {
-	Type  string `json:"type"`
-	Name  string `json:"name"`
-	Host  string `json:"host"`
-	Value string `json:"value"`
-	TTL   int    `json:"ttl"`
-}
-
-// CertificateView is the managed certificate's state.
-type CertificateView struct {
-	Status    SSLStatus  `json:"status"`
-	ExpiresAt *time.Time `json:"expires_at"`
-}
-
-// DomainView is the API (and webhook) representation of a domain.
-type DomainView struct {
-	ID                   string          `json:"id"`
-	ClientID             string          `json:"client_id"`
-	Host                 string          `json:"host"`
-	Apex                 string          `json:"apex"`
-	Subdomain            string          `json:"subdomain"`
-	Purpose              Purpose         `json:"purpose"`
-	SetupMode            *SetupMode      `json:"setup_mode"`
-	Status               Status          `json:"status"`
-	StatusReason         *string         `json:"status_reason"`
-	DNSStatus            DNSStatus       `json:"dns_status"`
-	SSLStatus            SSLStatus       `json:"ssl_status"`
-	DNSRecords           []DNSRecordView `json:"dns_records"`
-	DomainSID            *string         `json:"domain_sid"`
-	Certificate          CertificateView `json:"certificate"`
-	MessagingServiceSIDs []string        `json:"messaging_service_sids"`
-	CreatedAt            time.Time       `json:"created_at"`
-	UpdatedAt            time.Time       `json:"updated_at"`
-}
-
-func nonEmpty[T ~string](v T) *T {
-	if v == "" {
-		return nil
-	}
-	return &v
-}
-
-// View returns the API representation.
-func (d *Domain) View() DomainView {
-	v := DomainView{
-		ID: d.ID, ClientID: d.ClientID, Host: d.Host, Apex: d.Apex, Subdomain: d.Subdomain,
-		Purpose: d.Purpose, SetupMode: nonEmpty(d.SetupMode), Status: d.Status,
-		StatusReason: nonEmpty(d.StatusReason), DNSStatus: d.DNSStatus, SSLStatus: d.SSLStatus,
-		DNSRecords: []DNSRecordView{{
-			Type: "CNAME", Name: d.Subdomain, Host: d.Host, Value: d.CNAMETarget, TTL: d.CNAMETTL,
-		}},
-		DomainSID:            nonEmpty(d.DomainSID),
-		Certificate:          CertificateView{Status: d.SSLStatus},
-		MessagingServiceSIDs: append([]string{}, d.MessagingServiceSIDs...),
-		CreatedAt:            d.CreatedAt.UTC(),
-		UpdatedAt:            d.UpdatedAt.UTC(),
-	}
-	if d.CertExpiresAt != nil {
-		t := d.CertExpiresAt.UTC()
-		v.Certificate.ExpiresAt = &t
-	}
-	return v
-}
-
 // DomainInput adds a domain. Subdomain nil means "not given" (see
 // ParseHost); Purpose "" means link_shortening.
 type DomainInput struct {
@@ -286,4 +221,28 @@ func (s *Store) CountDomainsByStatus(ctx context.Context) (map[Status]int64, err
 		out[r.Status] = r.N
 	}
 	return out, nil
+}
+
+// SetStatusReason records the latest problem (or "" when it cleared)
+// without a timeline entry: retries and polls update it often.
+func (s *Store) SetStatusReason(ctx context.Context, domainID, reason string) error {
+	err := s.gorm(ctx).Model(&Domain{}).Where("id = ?", domainID).
+		Updates(map[string]any{"status_reason": reason, "updated_at": s.Now()}).Error
+	return internal("set status reason", err)
+}
+
+// DomainByID reads a domain for the workflows, in tx when given.
+func (s *Store) DomainByID(ctx context.Context, tx *gorm.DB, id string) (*Domain, error) {
+	if tx == nil {
+		tx = s.gorm(ctx)
+	}
+	var d Domain
+	err := tx.Where("id = ?", id).Take(&d).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, NotFound("domain")
+	}
+	if err != nil {
+		return nil, internal("get domain", err)
+	}
+	return &d, nil
 }

@@ -17,20 +17,6 @@ type DomainEvent struct {
 	At       time.Time `gorm:"not null"`
 }
 
-// DomainEventView is the API representation of a timeline entry.
-type DomainEventView struct {
-	At     time.Time `json:"at"`
-	From   *Status   `json:"from"`
-	To     Status    `json:"to"`
-	Reason string    `json:"reason"`
-	Actor  string    `json:"actor"`
-}
-
-// View returns the API representation.
-func (e *DomainEvent) View() DomainEventView {
-	return DomainEventView{At: e.At.UTC(), From: nonEmpty(e.From), To: e.To, Reason: e.Reason, Actor: e.Actor}
-}
-
 // DomainEvents returns a domain's timeline, oldest first.
 func (s *Store) DomainEvents(ctx context.Context, sc Scope, domainID string) ([]DomainEvent, error) {
 	if _, err := s.GetDomain(ctx, sc, domainID); err != nil {

@@ -63,29 +63,6 @@ func (r *Registration) Open(now time.Time) bool {
 	return false
 }
 
-// RegistrationView is the API representation.
-type RegistrationView struct {
-	ID          string             `json:"id"`
-	DomainID    string             `json:"domain_id"`
-	Email       string             `json:"email"`
-	UserID      *string            `json:"user_id"`
-	Status      RegistrationStatus `json:"status"`
-	ExpiresAt   time.Time          `json:"expires_at"`
-	CreatedAt   time.Time          `json:"created_at"`
-	CompletedAt *time.Time         `json:"completed_at"`
-}
-
-// View returns the API representation.
-func (r *Registration) View() RegistrationView {
-	v := RegistrationView{ID: r.ID, DomainID: r.DomainID, Email: r.Email, UserID: r.UserID, Status: r.Status,
-		ExpiresAt: r.ExpiresAt.UTC(), CreatedAt: r.CreatedAt.UTC()}
-	if r.CompletedAt != nil {
-		t := r.CompletedAt.UTC()
-		v.CompletedAt = &t
-	}
-	return v
-}
-
 // NewToken returns a random URL-safe token of 256 bits.
 func NewToken() string {
 	b := make([]byte, 32)

@@ -65,7 +65,8 @@ func TestDNSCredentialsEncryptedAtRest(t *testing.T) {
 		}
 		const token = "cf-token-0123456789-very-secret"
 		err = s.Tx(ctx, func(tx *gorm.DB, _ *sqlTx) error {
-			return s.SaveDNSCredentialsTx(tx, ring, d.ID, "cloudflare", map[string]string{"api_token": token})
+			return s.SaveDNSCredentialsTx(tx, ring, d.ID, models.DNSAccess{Provider: "cloudflare",
+				Credentials: map[string]string{"api_token": token}, ZoneID: "zone-1", ZoneName: "acme.com"})
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -77,14 +78,17 @@ func TestDNSCredentialsEncryptedAtRest(t *testing.T) {
 		if bytes.Contains(raw, []byte(token)) || len(raw) == 0 {
 			t.Fatal("the token is stored in clear")
 		}
-		prov, creds, err := s.DNSCredentials(ctx, ring, d.ID)
-		if err != nil || prov != "cloudflare" || creds["api_token"] != token {
-			t.Fatalf("read back: %q %v %v", prov, creds, err)
+		a, err := s.DNSCredentials(ctx, ring, d.ID)
+		if err != nil || a.Provider != "cloudflare" || a.Credentials["api_token"] != token {
+			t.Fatalf("read back: %q %v %v", a.Provider, a.Credentials, err)
+		}
+		if a.ZoneID != "zone-1" || a.ZoneName != "acme.com" {
+			t.Fatalf("zone read back as %q %q, want zone-1 acme.com", a.ZoneID, a.ZoneName)
 		}
 		if err := s.Tx(ctx, func(tx *gorm.DB, _ *sqlTx) error { return s.DeleteDNSCredentialsTx(tx, d.ID) }); err != nil {
 			t.Fatal(err)
 		}
-		if _, _, err := s.DNSCredentials(ctx, ring, d.ID); err == nil {
+		if _, err := s.DNSCredentials(ctx, ring, d.ID); err == nil {
 			t.Fatal("credentials still there after delete")
 		}
 	})

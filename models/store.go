@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"strings"
 	"time"
@@ -84,4 +85,16 @@ func internal(what string, err error) error {
 		return err
 	}
 	return &Error{Kind: KindInternal, Code: "internal", Detail: what, Err: err}
+}
+
+// Tx runs fn in one transaction, giving it the GORM handle and the
+// underlying *sql.Tx (River inserts and completes jobs on it).
+func (s *Store) Tx(ctx context.Context, fn func(tx *gorm.DB, sqlTx *sql.Tx) error) error {
+	return s.gorm(ctx).Transaction(func(tx *gorm.DB) error {
+		sqlTx, ok := tx.Statement.ConnPool.(*sql.Tx)
+		if !ok {
+			return errors.New("models: transaction is not a *sql.Tx")
+		}
+		return fn(tx, sqlTx)
+	})
 }

@@ -185,16 +185,12 @@ func (w *ensureCNAMEWorker) Work(ctx context.Context, job *river.Job[EnsureCNAME
 		return err
 	}
 	dnsFailed := models.Change{DNSStatus: models.DNSFailed}
-	dns, err := e.dnsFor(ctx, d.ID)
+	dns, zone, err := e.dnsFor(ctx, d)
 	if err != nil {
 		if errors.Is(err, models.ErrNotFound) {
 			return fail(ctx, e, job, d, "no DNS provider credentials are stored for this domain; configure it again", dnsFailed)
 		}
 		return providerError(ctx, e, job, d, "DNS provider", err, dnsFailed)
-	}
-	zone, err := dns.Zone(ctx, d.Host)
-	if err != nil {
-		return providerError(ctx, e, job, d, "find the zone of "+d.Host, err, dnsFailed)
 	}
 	rec, created, err := dns.EnsureCNAME(ctx, zone, providers.CNAME{Name: d.Host, Target: d.CNAMETarget, TTL: d.CNAMETTL, Comment: "managed by linkgate"})
 	if err != nil {
@@ -391,15 +387,28 @@ func (w *configureDomainWorker) Work(ctx context.Context, job *river.Job[Configu
 		Actor: actorWorkflow, StatusReason: &empty, FailedStep: &empty}, nil)
 }
 
-// dnsFor connects to the domain's DNS provider with its stored credentials.
-func (e *Engine) dnsFor(ctx context.Context, domainID string) (providers.DNS, error) {
-	name, creds, err := e.store.DNSCredentials(ctx, e.cfg.Keys, domainID)
+// dnsFor connects to the domain's DNS provider with its stored credentials
+// and returns the zone found when they were checked (looked up only for
+// credentials kept before linkgate remembered zones).
+func (e *Engine) dnsFor(ctx context.Context, d *models.Domain) (providers.DNS, providers.Zone, error) {
+	access, err := e.store.DNSCredentials(ctx, e.cfg.Keys, d.ID)
 	if err != nil {
-		return nil, err
+		return nil, providers.Zone{}, err
 	}
-	f, ok := e.cfg.DNS[name]
+	f, ok := e.cfg.DNS[access.Provider]
 	if !ok {
-		return nil, &providers.Error{Provider: name, Message: "this DNS provider is not supported", Err: providers.ErrInvalidCredentials}
+		return nil, providers.Zone{}, &providers.Error{Provider: access.Provider, Message: "this DNS provider is not supported", Err: providers.ErrInvalidCredentials}
 	}
-	return f(creds)
+	dns, err := f(access.Credentials)
+	if err != nil {
+		return nil, providers.Zone{}, err
+	}
+	if access.ZoneID != "" {
+		return dns, providers.Zone{ID: access.ZoneID, Name: access.ZoneName}, nil
+	}
+	zone, err := dns.Zone(ctx, d.Host)
+	if err != nil {
+		return nil, providers.Zone{}, fmt.Errorf("find the zone of %s: %w", d.Host, err)
+	}
+	return dns, zone, nil
 }

@@ -66,7 +66,7 @@ func (e *Engine) configure(ctx context.Context, d *models.Domain, in ConfigureIn
 }
 
 func (e *Engine) configureSelf(ctx context.Context, d *models.Domain, in ConfigureInput, actor string, hook func(tx *gorm.DB) error) (*models.Domain, error) {
-	creds, err := e.checkDNSCredentials(ctx, d, in)
+	access, err := e.checkDNSCredentials(ctx, d, in)
 	if err != nil {
 		return nil, err
 	}
@@ -76,7 +76,7 @@ func (e *Engine) configureSelf(ctx context.Context, d *models.Domain, in Configu
 				return err
 			}
 		}
-		if err := e.store.SaveDNSCredentialsTx(tx, e.cfg.Keys, d.ID, in.Provider, creds); err != nil {
+		if err := e.store.SaveDNSCredentialsTx(tx, e.cfg.Keys, d.ID, access); err != nil {
 			return err
 		}
 		if err := e.store.ApplyTx(tx, d, models.Change{To: models.StatusDNSPending, SetupMode: models.SetupSelf,

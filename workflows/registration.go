@@ -315,11 +315,11 @@ func (e *Engine) RegistrationConnectDNS(ctx context.Context, token, userID strin
 	var save func(tx *gorm.DB) error
 	switch in.Mode {
 	case models.SetupSelf:
-		creds, err := e.checkDNSCredentials(ctx, d, in)
+		access, err := e.checkDNSCredentials(ctx, d, in)
 		if err != nil {
 			return err
 		}
-		save = func(tx *gorm.DB) error { return e.store.SaveDNSCredentialsTx(tx, e.cfg.Keys, d.ID, in.Provider, creds) }
+		save = func(tx *gorm.DB) error { return e.store.SaveDNSCredentialsTx(tx, e.cfg.Keys, d.ID, access) }
 	case models.SetupManual:
 		save = func(tx *gorm.DB) error { return e.store.DeleteDNSCredentialsTx(tx, d.ID) }
 	default:
@@ -366,8 +366,8 @@ func (e *Engine) FinishRegistration(ctx context.Context, token, userID string) (
 		return nil, &models.Error{Kind: models.KindConflict, Code: "registration_incomplete", Detail: "connect your DNS provider or choose to add the record yourself first"}
 	}
 	in := ConfigureInput{Mode: models.SetupManual}
-	if provider, creds, err := e.store.DNSCredentials(ctx, e.cfg.Keys, d.ID); err == nil {
-		in = ConfigureInput{Mode: models.SetupSelf, Provider: provider, Credentials: creds}
+	if access, err := e.store.DNSCredentials(ctx, e.cfg.Keys, d.ID); err == nil {
+		in = ConfigureInput{Mode: models.SetupSelf, Provider: access.Provider, Credentials: access.Credentials}
 	} else if !errors.Is(err, models.ErrNotFound) {
 		return nil, err
 	}
@@ -445,30 +445,33 @@ func (e *Engine) registrationFor(ctx context.Context, token, userID string) (*Re
 	return &RegistrationState{Registration: r, Domain: d, UserExists: true}, nil
 }
 
-// checkDNSCredentials checks a DNS provider token live, as Configure does.
-func (e *Engine) checkDNSCredentials(ctx context.Context, d *models.Domain, in ConfigureInput) (map[string]string, error) {
+// checkDNSCredentials checks a DNS provider token live, as Configure does,
+// and returns what to keep: the credentials and the zone that holds the
+// domain's host (so the job creating the record need not look it up).
+func (e *Engine) checkDNSCredentials(ctx context.Context, d *models.Domain, in ConfigureInput) (models.DNSAccess, error) {
 	f, ok := e.cfg.DNS[in.Provider]
 	if !ok {
-		return nil, models.Invalid("invalid_provider", "provider", "this DNS provider is not supported")
+		return models.DNSAccess{}, models.Invalid("invalid_provider", "provider", "this DNS provider is not supported")
 	}
 	token := strings.TrimSpace(in.Credentials["api_token"])
 	if token == "" {
-		return nil, models.Invalid("invalid_credentials", "credentials.api_token", "is required")
+		return models.DNSAccess{}, models.Invalid("invalid_credentials", "credentials.api_token", "is required")
 	}
 	creds := map[string]string{"api_token": token}
 	dns, err := f(creds)
 	if err != nil {
-		return nil, credentialError(err)
+		return models.DNSAccess{}, credentialError(err)
 	}
 	if err := dns.CheckCredentials(ctx); err != nil {
-		return nil, credentialError(err)
+		return models.DNSAccess{}, credentialError(err)
 	}
-	if _, err := dns.Zone(ctx, d.Host); err != nil {
+	zone, err := dns.Zone(ctx, d.Host)
+	if err != nil {
 		if errors.Is(err, providers.ErrZoneNotFound) {
-			return nil, models.Invalid("zone_not_found", "credentials.api_token",
+			return models.DNSAccess{}, models.Invalid("zone_not_found", "credentials.api_token",
 				fmt.Sprintf("this token cannot see a zone that holds %s; give a token for the %s zone", d.Host, d.Apex))
 		}
-		return nil, credentialError(err)
+		return models.DNSAccess{}, credentialError(err)
 	}
-	return creds, nil
+	return models.DNSAccess{Provider: in.Provider, Credentials: creds, ZoneID: zone.ID, ZoneName: zone.Name}, nil
 }
