@@ -35,7 +35,7 @@ func consoleSandbox(world *sandboxWorld) handlers.SandboxConsole {
 func consoleDNSDoctor(world *sandboxWorld) (func(ctx context.Context, host, apex, target string) (handlers.DNSDiagnosis, error), error) {
 	var res providers.Resolver
 	if world != nil {
-		res = world.resolver
+		res = world.Resolver
 	} else {
 		live, err := dnscheck.New(dnscheck.Config{})
 		if err != nil {

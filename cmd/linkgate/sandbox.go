@@ -11,10 +11,8 @@ import (
 	"strings"
 
 	"github.com/linkgate/linkgate/mocks"
+	"github.com/linkgate/linkgate/mocks/world"
 	"github.com/linkgate/linkgate/models"
-	"github.com/linkgate/linkgate/providers"
-	"github.com/linkgate/linkgate/providers/cloudflare"
-	"github.com/linkgate/linkgate/providers/twilio"
 )
 
 // storePersister keeps the fakes' state in the database.
@@ -58,60 +56,29 @@ func randomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
-// sandboxWorld is the set of fakes sandbox mode runs on, and the real
-// adapters pointed at them.
+// sandboxWorld is the set of fakes sandbox mode runs on, the real
+// adapters pointed at them (mocks/world, as the tests build it) and their
+// /_sandbox controls.
 type sandboxWorld struct {
-	sandbox        *mocks.Sandbox
-	dnsFactory     providers.DNSFactory
-	linkShortening providers.LinkShortening
-	mailer         providers.Mailer
-	resolver       providers.Resolver
+	*world.World
+	sandbox *mocks.Sandbox
 }
 
-// newSandboxWorld builds the fakes with their state from the database and
-// points the real adapters at them in-process.
+// newSandboxWorld builds the sandbox world with its state from the
+// database.
 func newSandboxWorld(ctx context.Context, cfg Config, store *models.Store, log *slog.Logger) (*sandboxWorld, error) {
 	creds, err := loadSandboxCredentials(ctx, store)
 	if err != nil {
 		return nil, fmt.Errorf("sandbox: %w", err)
 	}
-	persist := storePersister{store: store}
-	cf, err := mocks.NewCloudflare(mocks.CloudflareConfig{Persister: persist})
+	w, err := world.New(world.Config{Persister: storePersister{store: store},
+		Twilio: mocks.TwilioConfig{AccountSID: creds.AccountSID, AuthToken: creds.AuthToken, ExpectedCNAMETarget: cfg.CNAMETarget}})
 	if err != nil {
-		return nil, fmt.Errorf("sandbox cloudflare: %w", err)
-	}
-	dns, err := mocks.NewDNS(mocks.DNSConfig{Persister: persist, Sources: []mocks.RecordSource{cf}})
-	if err != nil {
-		return nil, fmt.Errorf("sandbox dns: %w", err)
-	}
-	tw, err := mocks.NewTwilio(mocks.TwilioConfig{AccountSID: creds.AccountSID, AuthToken: creds.AuthToken,
-		Persister: persist, DNS: dns, ExpectedCNAMETarget: cfg.CNAMETarget})
-	if err != nil {
-		return nil, fmt.Errorf("sandbox twilio: %w", err)
-	}
-	outbox, err := mocks.NewOutbox(mocks.OutboxConfig{Persister: persist})
-	if err != nil {
-		return nil, fmt.Errorf("sandbox outbox: %w", err)
-	}
-	ls, err := twilio.New(twilio.Config{AccountSID: creds.AccountSID, AuthToken: creds.AuthToken,
-		Transport: mocks.HandlerTransport{Handler: tw}})
-	if err != nil {
-		return nil, err
-	}
-	// The live adapter's timeout: a stalled fake must fail the call as a
-	// stalled Cloudflare would, not hold the step until River's JobTimeout.
-	cfClient := &http.Client{Transport: mocks.HandlerTransport{Handler: cf}, Timeout: cloudflare.DefaultTimeout}
-	w := &sandboxWorld{
-		sandbox: &mocks.Sandbox{Cloudflare: cf, Twilio: tw, DNS: dns, Outbox: outbox,
-			TwilioAccountSID: creds.AccountSID, TwilioAuthToken: creds.AuthToken},
-		dnsFactory:     cloudflare.Factory(cloudflare.Config{BaseURL: "http://cloudflare.sandbox/client/v4/", HTTPClient: cfClient}),
-		linkShortening: ls,
-		mailer:         outbox,
-		resolver:       dns,
+		return nil, fmt.Errorf("sandbox: %w", err)
 	}
 	log.Info("sandbox fakes ready", slog.String("twilio_account_sid", creds.AccountSID),
 		slog.String("control", strings.TrimRight(cfg.PublicURL, "/")+"/_sandbox"))
-	return w, nil
+	return &sandboxWorld{World: w, sandbox: w.Sandbox()}, nil
 }
 
 // withSandbox serves /_sandbox from the fakes and everything else from next.

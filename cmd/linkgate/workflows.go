@@ -108,7 +108,7 @@ func (m *Main) mailer(ctx context.Context, cfg Config, store *models.Store, worl
 		return smtp.New(smtp.Config{URL: cfg.SMTPURL, From: cfg.MailFrom})
 	}
 	if world != nil {
-		return world.mailer, nil
+		return world.Mailer, nil
 	}
 	return mocks.NewOutbox(mocks.OutboxConfig{Persister: storePersister{store: store}})
 }
@@ -153,8 +153,8 @@ func (m *Main) startWorkflows(ctx context.Context, cfg Config, store *models.Sto
 	}
 	wc.WebhookClient = webhookPolicy(cfg, log)
 	if world != nil {
-		wc.DNS = map[string]providers.DNSFactory{"cloudflare": world.dnsFactory}
-		wc.LinkShortening, wc.Resolver = world.linkShortening, world.resolver
+		wc.DNS = world.DNSFactories
+		wc.LinkShortening, wc.Resolver = world.LinkShortening, world.Resolver
 		wc.Intervals = workflows.SandboxIntervals()
 		if wc.RetryBackoff, err = m.sandboxRetryBackoff(); err != nil {
 			return nil, err

@@ -1,0 +1,96 @@
+// Package world builds linkgate's sandbox world: the stateful fakes of
+// Twilio, Cloudflare, DNS and the mail outbox, and the real adapters
+// pointed at them in-process. Sandbox mode (cmd/linkgate) and the tests
+// build it with this one constructor, so what a developer clicks through
+// locally is what the tests drive.
+//
+// Rule: like mocks, it is imported only by cmd/linkgate's sandbox wiring
+// and by tests.
+package world
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/linkgate/linkgate/mocks"
+	"github.com/linkgate/linkgate/providers"
+	"github.com/linkgate/linkgate/providers/cloudflare"
+	"github.com/linkgate/linkgate/providers/twilio"
+)
+
+// CloudflareBaseURL is the fake Cloudflare's API address as the adapter
+// sees it (requests never leave the process).
+const CloudflareBaseURL = "http://cloudflare.sandbox/client/v4/"
+
+// Config says how to build the world.
+type Config struct {
+	// Twilio configures the fake Twilio: AccountSID and AuthToken are
+	// required (the adapter uses the same pair); its DNS is always the
+	// fake DNS and its Persister this Config's Persister.
+	Twilio mocks.TwilioConfig
+	// Persister, optional, keeps every fake's state across restarts
+	// (sandbox mode keeps it in the database); nil keeps it in memory.
+	Persister mocks.Persister
+}
+
+// World is the fakes and the adapters that reach them.
+type World struct {
+	Cloudflare *mocks.Cloudflare
+	DNS        *mocks.DNS
+	Twilio     *mocks.Twilio
+	Outbox     *mocks.Outbox
+
+	// LinkShortening is the Twilio adapter on the fake Twilio.
+	LinkShortening providers.LinkShortening
+	// DNSFactories has the Cloudflare adapter on the fake Cloudflare under
+	// "cloudflare" (workflows.Config.DNS).
+	DNSFactories map[string]providers.DNSFactory
+	// Mailer is the outbox; Resolver answers from the fake DNS, which
+	// serves the fake Cloudflare's records.
+	Mailer   providers.Mailer
+	Resolver providers.Resolver
+
+	account, token string
+}
+
+// New builds the fakes (with their saved state, if a Persister is given)
+// and points the real adapters at them.
+func New(cfg Config) (*World, error) {
+	tw := cfg.Twilio
+	if tw.AccountSID == "" || tw.AuthToken == "" {
+		return nil, errors.New("world: Twilio.AccountSID and Twilio.AuthToken are required")
+	}
+	w := &World{account: tw.AccountSID, token: tw.AuthToken}
+	var err error
+	if w.Cloudflare, err = mocks.NewCloudflare(mocks.CloudflareConfig{Persister: cfg.Persister}); err != nil {
+		return nil, err
+	}
+	if w.DNS, err = mocks.NewDNS(mocks.DNSConfig{Persister: cfg.Persister, Sources: []mocks.RecordSource{w.Cloudflare}}); err != nil {
+		return nil, err
+	}
+	tw.DNS, tw.Persister = w.DNS, cfg.Persister
+	if w.Twilio, err = mocks.NewTwilio(tw); err != nil {
+		return nil, err
+	}
+	if w.Outbox, err = mocks.NewOutbox(mocks.OutboxConfig{Persister: cfg.Persister}); err != nil {
+		return nil, err
+	}
+	if w.LinkShortening, err = twilio.New(twilio.Config{AccountSID: tw.AccountSID, AuthToken: tw.AuthToken,
+		Transport: mocks.HandlerTransport{Handler: w.Twilio}}); err != nil {
+		return nil, err
+	}
+	// The live adapter's timeout: a stalled fake must fail the call as a
+	// stalled Cloudflare would, not hold the step until River's JobTimeout.
+	cf := &http.Client{Transport: mocks.HandlerTransport{Handler: w.Cloudflare}, Timeout: cloudflare.DefaultTimeout}
+	w.DNSFactories = map[string]providers.DNSFactory{
+		"cloudflare": cloudflare.Factory(cloudflare.Config{BaseURL: CloudflareBaseURL, HTTPClient: cf}),
+	}
+	w.Mailer, w.Resolver = w.Outbox, w.DNS
+	return w, nil
+}
+
+// Sandbox returns the fakes' control endpoints (/_sandbox) on this world.
+func (w *World) Sandbox() *mocks.Sandbox {
+	return &mocks.Sandbox{Cloudflare: w.Cloudflare, Twilio: w.Twilio, DNS: w.DNS, Outbox: w.Outbox,
+		TwilioAccountSID: w.account, TwilioAuthToken: w.token}
+}
