@@ -13,8 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/linkgate/linkgate/models/sqlitegorm"
 	"gorm.io/driver/postgres"
-	"gorm.io/driver/sqlite"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 
@@ -162,7 +162,7 @@ func openSQLite(ctx context.Context, path string, gcfg *gorm.Config) (*DB, error
 		_ = sqlDB.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", filepath.Base(path), err)
 	}
-	g, err := gorm.Open(sqlite.New(sqlite.Config{Conn: sqlDB}), gcfg)
+	g, err := gorm.Open(sqlitegorm.New(sqlDB), gcfg)
 	if err != nil {
 		_ = sqlDB.Close()
 		return nil, fmt.Errorf("open sqlite: %w", err)
