@@ -196,9 +196,23 @@ func version() string {
 		return "unknown"
 	}
 	v := bi.Main.Version
+	var rev string
+	var dirty bool
 	for _, s := range bi.Settings {
-		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
-			v += " " + s.Value[:12]
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			dirty = s.Value == "true"
+		}
+	}
+	if len(rev) > 12 {
+		rev = rev[:12]
+	}
+	if rev != "" && !strings.Contains(v, rev) { // Go puts it in a pseudo-version
+		v += " " + rev
+		if dirty {
+			v += "-dirty"
 		}
 	}
 	return v

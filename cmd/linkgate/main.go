@@ -1,10 +1,5 @@
-// Command linkgate runs the linkgate service and its admin tasks.
-//
-//	linkgate [serve]             run the HTTP API (the default)
-//	linkgate migrate             apply database migrations and exit
-//	linkgate admin create-key    print a new admin API key
-//	linkgate admin create-user   add a console user (-email, -password or LINKGATE_PASSWORD)
-//	linkgate version             print the version
+// Command linkgate runs the linkgate service and its admin tasks; `linkgate
+// help` lists the subcommands.
 //
 // Configuration comes from the environment (see the README); flags given
 // after the subcommand override it.
@@ -12,11 +7,16 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
+
+	"github.com/linkgate/linkgate/models"
 )
 
 func main() {
@@ -25,7 +25,7 @@ func main() {
 	err := m.Run(ctx, os.Args[1:])
 	stop()
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "linkgate:", err)
+		fmt.Fprintln(os.Stderr, "linkgate:", cliMessage(err))
 		os.Exit(1)
 	}
 }
@@ -44,24 +44,70 @@ type Main struct {
 // Run dispatches a subcommand.
 func (m *Main) Run(ctx context.Context, args []string) error {
 	cmd := "serve"
-	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
+	if len(args) > 0 && (isHelp(args[0]) || (args[0] != "" && args[0][0] != '-')) {
 		cmd, args = args[0], args[1:]
 	}
-	switch cmd {
-	case "serve":
-		return m.serve(ctx, args)
-	case "migrate":
-		return m.migrate(ctx, args)
-	case "admin":
-		return m.admin(ctx, args)
-	case "version":
-		fmt.Fprintln(m.Stdout, "linkgate", version())
-		return nil
-	case "help", "-h", "--help":
-		fmt.Fprintln(m.Stdout, usage)
+	if isHelp(cmd) {
+		fmt.Fprint(m.Stdout, usage)
 		return nil
 	}
-	return fmt.Errorf("unknown command %q\n%s", cmd, usage)
+	var err error
+	switch cmd {
+	case "serve":
+		err = m.serve(ctx, args)
+	case "migrate":
+		err = m.migrate(ctx, args)
+	case "admin":
+		err = m.admin(ctx, args)
+	case "version":
+		fmt.Fprintln(m.Stdout, "linkgate", version())
+	default:
+		return fmt.Errorf("unknown command %q; run \"linkgate help\" for the list", cmd)
+	}
+	if errors.Is(err, flag.ErrHelp) {
+		return nil // the flag set printed its flags
+	}
+	return err
 }
 
-const usage = `usage: linkgate [serve|migrate|admin create-key|admin create-user|version] [flags]`
+func isHelp(arg string) bool {
+	switch arg {
+	case "help", "-h", "-help", "--help":
+		return true
+	}
+	return false
+}
+
+// usage lists every subcommand with one line each.
+const usage = `linkgate onboards clients' branded link domains for Twilio Link Shortening.
+
+Usage: linkgate [command] [flags]
+
+Commands:
+  serve                run the HTTP API, console and workers (the default)
+  migrate              apply the database migrations and exit
+  admin create-key     print a new admin API key
+  admin create-user    add a console admin (-email, and -password or LINKGATE_PASSWORD)
+  version              print the module version and VCS revision
+  help                 print this list
+
+Configuration comes from the environment (see the README); flags given after
+the command override it. "linkgate COMMAND -h" lists a command's flags.
+`
+
+// cliMessage says err once: a models.Error by its detail and the fields
+// whose messages add to it (its Error() also carries the code, and a field
+// that repeats the detail would say it twice).
+func cliMessage(err error) string {
+	var e *models.Error
+	if !errors.As(err, &e) || e.Kind == models.KindInternal || e.Detail == "" {
+		return err.Error()
+	}
+	parts := []string{e.Detail}
+	for _, f := range e.Fields {
+		if f.Message != e.Detail {
+			parts = append(parts, f.Field+": "+f.Message)
+		}
+	}
+	return strings.Join(parts, "; ")
+}
