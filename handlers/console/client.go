@@ -1,4 +1,4 @@
-package handlers
+package console
 
 import (
 	"net/http"
@@ -27,10 +27,10 @@ const consoleClientDomains = 200
 func (h *Handler) consoleClient(c *gin.Context) {
 	v, err := h.clientView(c)
 	if err != nil {
-		h.consoleFail(c, err)
+		h.pages.Fail(c, err)
 		return
 	}
-	h.renderConsole(c, http.StatusOK, "client", v)
+	h.pages.Render(c, http.StatusOK, "client", v)
 }
 
 func (h *Handler) clientView(c *gin.Context) (clientView, error) {

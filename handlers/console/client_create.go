@@ -1,4 +1,4 @@
-package handlers
+package console
 
 import (
 	"net/http"
@@ -6,6 +6,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/linkgate/linkgate/handlers"
 	"github.com/linkgate/linkgate/models"
 )
 
@@ -17,19 +18,19 @@ func (h *Handler) consoleClientCreate(c *gin.Context) {
 	cl, err := h.cfg.Store.CreateClient(c.Request.Context(),
 		models.ClientInput{Name: f.Name, Email: f.Email, Plan: f.Plan, FallbackURL: f.FallbackURL})
 	if err == nil {
-		seeOther(c, clientPath(cl.ID), "client")
+		handlers.SeeOther(c, clientPath(cl.ID), "client")
 		return
 	}
 	errs, ok := fieldErrors(err, "name", "email", "plan", "fallback_url")
 	if !ok {
-		h.consoleFail(c, err)
+		h.pages.Fail(c, err)
 		return
 	}
 	v, verr := h.clientsView(c)
 	if verr != nil {
-		h.consoleFail(c, verr)
+		h.pages.Fail(c, verr)
 		return
 	}
 	v.Form, v.Errors = f, errs
-	h.renderConsole(c, statusFor(err, http.StatusUnprocessableEntity), "clients", v)
+	h.pages.Render(c, handlers.StatusOf(err, http.StatusUnprocessableEntity), "clients", v)
 }

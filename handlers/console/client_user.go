@@ -1,4 +1,4 @@
-package handlers
+package console
 
 import (
 	"net/http"
@@ -6,6 +6,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/linkgate/linkgate/handlers"
 	"github.com/linkgate/linkgate/models"
 )
 
@@ -16,26 +17,26 @@ func (h *Handler) consoleClientUser(c *gin.Context) {
 	ctx := c.Request.Context()
 	cl, err := h.cfg.Store.GetClient(ctx, signedIn(c).scope(), c.Param("id"))
 	if err != nil {
-		h.consoleFail(c, err)
+		h.pages.Fail(c, err)
 		return
 	}
 	email := strings.TrimSpace(c.PostForm("email"))
 	_, err = h.cfg.Store.CreateUser(ctx, models.UserInput{Email: email, Password: c.PostForm("password"),
 		Role: models.RoleClient, ClientID: cl.ID})
 	if err == nil {
-		seeOther(c, clientPath(cl.ID), "user")
+		handlers.SeeOther(c, clientPath(cl.ID), "user")
 		return
 	}
 	errs, ok := fieldErrors(err, "email", "password")
 	if !ok {
-		h.consoleFail(c, err)
+		h.pages.Fail(c, err)
 		return
 	}
 	v, verr := h.clientView(c)
 	if verr != nil {
-		h.consoleFail(c, verr)
+		h.pages.Fail(c, verr)
 		return
 	}
 	v.UserEmail, v.Errors = email, errs
-	h.renderConsole(c, statusFor(err, http.StatusUnprocessableEntity), "client", v)
+	h.pages.Render(c, handlers.StatusOf(err, http.StatusUnprocessableEntity), "client", v)
 }

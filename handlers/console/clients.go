@@ -1,4 +1,4 @@
-package handlers
+package console
 
 import (
 	"net/http"
@@ -35,10 +35,10 @@ type clientForm struct {
 func (h *Handler) consoleClients(c *gin.Context) {
 	v, err := h.clientsView(c)
 	if err != nil {
-		h.consoleFail(c, err)
+		h.pages.Fail(c, err)
 		return
 	}
-	h.renderConsole(c, http.StatusOK, "clients", v)
+	h.pages.Render(c, http.StatusOK, "clients", v)
 }
 
 func (h *Handler) clientsView(c *gin.Context) (clientsView, error) {

@@ -1,25 +1,28 @@
-package handlers
-
-// The console (DESIGN §8, API.md "Console"): server-rendered pages for
-// admins and clients. Each page is an html/template set (the console
-// layout, its partials and the page's own file) embedded and checked at
-// start-up, like the registration pages. Forms carry the session's CSRF
-// token, answer with POST-redirect-GET, and re-render with errors next to
-// their fields. Every action calls the same Store and workflow functions
-// as the JSON API, with the Scope of the signed-in user: an admin sees
-// everything, a client user only their own client (anything else is 404).
+// Package console is linkgate's web console for admins and clients
+// (DESIGN §8, API.md "Console"): /, /login, /logout and /console/....
+// Each page is an html/template set (the console layout, its partials
+// and the page's own file) embedded and checked at start-up. Forms carry
+// the session's CSRF token, answer with POST-redirect-GET, and re-render
+// with errors next to their fields. Every action calls the same Store
+// and workflow functions as the JSON API, with the Scope of the
+// signed-in user: an admin sees everything, a client user only their
+// own client (anything else is 404).
 //
-// One small file per action: console_login.go, console_logout.go,
-// console_clients.go, console_client.go, console_client_create.go,
-// console_client_user.go,
-// console_domain_new.go, console_domain_create.go, console_domain.go,
-// console_domain_configure.go, console_domain_forward.go,
-// console_domain_sid.go, console_domain_ms.go, console_domain_retry.go,
-// console_webhooks.go, console_sandbox.go.
+// One small file per action: login.go, logout.go, clients.go, client.go,
+// client_create.go, client_user.go, domain_new.go, domain_create.go,
+// domain.go, domain_configure.go, domain_forward.go, domain_sid.go,
+// domain_ms.go, domain_retry.go, webhooks.go, webhook_deliveries.go,
+// sandbox.go.
+//
+// The rule: the console is thin over models and workflows, and all page
+// plumbing (sessions, CSRF, rendering, error pages, limits) is the
+// kit's (handlers); it never imports another audience, nor the sandbox's
+// fakes (cmd/linkgate hands it SandboxConsole).
+package console
 
 import (
-	"bytes"
 	"context"
+	"embed"
 	"errors"
 	"html/template"
 	"io/fs"
@@ -29,19 +32,56 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/linkgate/linkgate/handlers"
 	"github.com/linkgate/linkgate/models"
+	"github.com/linkgate/linkgate/webhooks"
+	"github.com/linkgate/linkgate/workflows"
 )
 
-// consolePageNames are the console's page template sets.
-var consolePageNames = []string{"login", "clients", "client", "domain_new", "domain", "webhooks", "webhook_deliveries",
+//go:embed templates
+var embeddedPages embed.FS
+
+// pageFS holds the templates and assets, kitFS the kit's shared files.
+var (
+	pageFS fs.FS = embeddedPages
+	kitFS        = handlers.SharedFiles
+)
+
+// pageNames are the console's page template sets.
+var pageNames = []string{"login", "clients", "client", "domain_new", "domain", "webhooks", "webhook_deliveries",
 	"sandbox", "sandbox_outbox", "message"}
 
 // consolePrefix is where the console's pages live (besides / and /login).
 const consolePrefix = "/console"
 
+// Config is what the console needs. Store is required.
+type Config struct {
+	Store *models.Store
+	// Workflows runs onboarding; without it the workflow actions answer
+	// 503.
+	Workflows *workflows.Engine
+	// Keys encrypts webhook secrets and the flashes that carry a secret
+	// across a redirect; without it endpoints cannot be made.
+	Keys *models.KeyRing
+	// DNS is the CNAME target and TTL given to new domains.
+	DNS models.DNSDefaults
+	// Webhooks is the delivery client's policy for endpoint URLs.
+	Webhooks webhooks.ClientConfig
+	// PlatformName is shown on every page (default
+	// handlers.DefaultPlatformName).
+	PlatformName string
+	// Sandbox says linkgate runs on its built-in fakes: every page says
+	// so, and SandboxConsole's pages exist.
+	Sandbox        bool
+	SandboxConsole SandboxConsole
+	// DNSDoctor checks a domain's CNAME for the manual setup (nil: the
+	// console shows the workflow's last finding).
+	DNSDoctor func(ctx context.Context, host, apex, target string) (handlers.DNSDiagnosis, error)
+}
+
 // SandboxConsole is what the console's sandbox pages need from sandbox
-// mode. cmd/linkgate fills it from the fakes (handlers never import them).
-// A nil func hides its page.
+// mode. cmd/linkgate fills it from the fakes (the console never imports
+// them). A nil func hides its page.
 type SandboxConsole struct {
 	// Outbox lists the mail sent, oldest first.
 	Outbox func() []SandboxMail
@@ -59,44 +99,55 @@ type SandboxMail struct {
 	SentAt            time.Time
 }
 
-// DNSDiagnosis is what a DNS check found about a domain's CNAME.
-type DNSDiagnosis struct {
-	OK       bool
-	Findings []DNSFinding
-}
-
-// DNSFinding is one thing a DNS check found, in words a client reads.
-type DNSFinding struct{ Code, Message string }
-
-// consoleKit is what the console needs beyond Config.
-type consoleKit struct {
-	pages  map[string]*template.Template
-	assets assetSet // stylesheet and scripts, with their version
-	login  *limiterSet
+// Handler serves the console; mount it on the kit with handlers.New.
+type Handler struct {
+	cfg      Config
+	pages    *handlers.Pages
+	doctor   *handlers.Doctor        // the DNS doctor fragment alone
+	assets   handlers.AssetSet       // stylesheet and scripts, with their version
+	checkURL func(raw string) string // the webhook URL policy
+	srv      *handlers.Server        // sessions, cookies, CSRF (set by Mount)
+	login    *handlers.LimiterSet    // sign-in attempts per e-mail (set by Mount)
 }
 
 const consoleUserKey = "linkgate.console_user"
 
-// setupConsole parses and checks the console templates.
-func (h *Handler) setupConsole() error {
-	pages, err := parseConsolePages(pageFS)
-	if err != nil {
-		return err
+// New validates the configuration and parses and checks the console
+// templates and assets; it fails when they are broken.
+func New(cfg Config) (*Handler, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("console: Store is required")
 	}
-	assets, err := newAssetSet(pageFS, "templates/console/static", "console.css", "console.js", "copy.js")
-	if err != nil {
-		return err
+	if cfg.PlatformName == "" {
+		cfg.PlatformName = handlers.DefaultPlatformName
 	}
-	h.con = &consoleKit{pages: pages, assets: assets,
-		login: newLimiterSet(h.cfg.PageLimits.SignInPerToken)}
-	return nil
+	h := &Handler{cfg: cfg, checkURL: handlers.WebhookURLCheck(cfg.Webhooks)}
+	sets, err := handlers.TemplateSets{Kind: "console", Names: pageNames, Funcs: consoleFuncs, Samples: consoleSamples(),
+		Shared:   []string{"templates/layout.html", "templates/partials.html"},
+		KitFiles: []string{"templates/doctor.html"}, KitFS: kitFS,
+		PageFile: func(name string) string { return "templates/" + name + ".html" },
+		Required: []string{"layout", "content", "badges", "field_error", "doctor"},
+	}.Parse(pageFS)
+	if err != nil {
+		return nil, err
+	}
+	if h.pages, err = handlers.NewPages(handlers.PagesConfig{Kind: "console page", Sets: sets, Message: h.messageView, Explain: explain}); err != nil {
+		return nil, err
+	}
+	if h.doctor, err = handlers.NewDoctor(kitFS); err != nil {
+		return nil, err
+	}
+	if h.assets, err = handlers.NewAssetSet(pageFS, "templates/static", kitFS, "console.css", "console.js", "copy.js"); err != nil {
+		return nil, err
+	}
+	return h, nil
 }
 
 // consoleFuncs are the helpers the console templates use.
 var consoleFuncs = template.FuncMap{
-	"statusLabel": func(s models.Status) string { return label(statusLabels, s) },
-	"dnsLabel":    func(s models.DNSStatus) string { return label(dnsLabels, s) },
-	"sslLabel":    func(s models.SSLStatus) string { return label(sslLabels, s) },
+	"statusLabel": handlers.StatusLabel,
+	"dnsLabel":    handlers.DNSLabel,
+	"sslLabel":    handlers.SSLLabel,
 	"when": func(t time.Time) string {
 		if t.IsZero() {
 			return ""
@@ -106,25 +157,21 @@ var consoleFuncs = template.FuncMap{
 	"iso": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 }
 
-// parseConsolePages parses every console page set from fsys and runs each
-// with sample data, so that a broken template stops the start.
-func parseConsolePages(fsys fs.FS) (map[string]*template.Template, error) {
-	return templateSets{kind: "console", names: consolePageNames, funcs: consoleFuncs, samples: consoleSamples(),
-		shared:   []string{"templates/console/layout.html", "templates/console/partials.html", "templates/doctor.html"},
-		pageFile: func(name string) string { return "templates/console/" + name + ".html" },
-		required: []string{"layout", "content", "badges", "field_error", "doctor"},
-	}.parse(fsys)
-}
+// Mount adds the console: /, /login, /logout and /console/..., and
+// claims their unknown paths for its 404 page.
+func (h *Handler) Mount(s *handlers.Server) error {
+	h.srv = s
+	h.login = handlers.NewLimiterSet(s.PageLimits().SignInPerToken)
+	s.ClaimPages(Owns, h.pages)
+	headers := handlers.PageHeaders("same-origin")
+	wf := handlers.NeedWorkflows(h.cfg.Workflows != nil, h.pages.Fail)
+	e := s.Router()
+	e.GET("/", headers, h.consoleHome)
+	e.GET("/login", headers, h.consoleLoginPage)
+	e.POST("/login", headers, s.PageRateLimit(h.pages), h.consoleLogin)
+	e.POST("/logout", headers, h.consoleUser, h.consoleLogout)
 
-// consoleRoutes adds the console: /, /login, /logout and /console/...
-func (h *Handler) consoleRoutes() {
-	e := h.engine
-	e.GET("/", consoleHeaders, h.consoleHome)
-	e.GET("/login", consoleHeaders, h.consoleLoginPage)
-	e.POST("/login", consoleHeaders, h.pageRateLimit, h.consoleLogin)
-	e.POST("/logout", consoleHeaders, h.consoleUser, h.consoleLogout)
-
-	g := e.Group(consolePrefix, consoleHeaders)
+	g := e.Group(consolePrefix, headers)
 	g.GET("/assets/:file", h.consoleAsset)
 	u := g.Group("", h.consoleUser)
 	u.GET("/clients", h.consoleAdmin, h.consoleClients)
@@ -136,7 +183,7 @@ func (h *Handler) consoleRoutes() {
 	u.GET("/domains/:id", h.consoleDomain)
 	u.GET("/domains/:id/status", h.consoleDomainStatus)
 	u.GET("/domains/:id/doctor", h.consoleDomainDoctor)
-	w := u.Group("/domains/:id", h.consoleNeedWorkflows)
+	w := u.Group("/domains/:id", wf)
 	w.POST("/configure", h.consoleDomainConfigure)
 	w.POST("/forward-login", h.consoleDomainForward)
 	w.POST("/domain-sid", h.consoleDomainSID)
@@ -148,34 +195,30 @@ func (h *Handler) consoleRoutes() {
 	u.POST("/webhooks/:id/delete", h.consoleWebhookDelete)
 	u.POST("/webhooks/:id/rotate", h.consoleWebhookRotate)
 	u.GET("/webhooks/deliveries", h.consoleWebhookDeliveries)
-	u.POST("/webhooks/deliveries/:id/replay", h.consoleNeedWorkflows, h.consoleWebhookReplay)
-	u.POST("/webhooks/:id/ping", h.consoleNeedWorkflows, h.consoleWebhookPing)
-	s := u.Group("/sandbox", h.consoleNeedSandbox)
-	s.GET("", h.consoleSandbox)
-	s.GET("/outbox", h.consoleAdmin, h.consoleSandboxOutbox)
-	s.POST("/twilio", h.consoleSandboxTwilio)
-	s.POST("/cloudflare", h.consoleAdmin, h.consoleSandboxCloudflare)
+	u.POST("/webhooks/deliveries/:id/replay", wf, h.consoleWebhookReplay)
+	u.POST("/webhooks/:id/ping", wf, h.consoleWebhookPing)
+	sb := u.Group("/sandbox", h.consoleNeedSandbox)
+	sb.GET("", h.consoleSandbox)
+	sb.GET("/outbox", h.consoleAdmin, h.consoleSandboxOutbox)
+	sb.POST("/twilio", h.consoleSandboxTwilio)
+	sb.POST("/cloudflare", h.consoleAdmin, h.consoleSandboxCloudflare)
+	return nil
 }
 
-// isConsolePath reports whether a route path is one of the console's HTML
-// pages (not part of the JSON API).
-func isConsolePath(path string) bool {
+// Owns reports whether a path is one of the console's HTML pages (not
+// part of the JSON API).
+func Owns(path string) bool {
 	return path == "/" || path == "/login" || path == "/logout" || strings.HasPrefix(path, consolePrefix+"/")
 }
 
-// consoleHeaders are sent with every console response. The console's own
-// links are not secret, but the pages are private: never cached, never
-// framed.
-func consoleHeaders(c *gin.Context) {
-	hd := c.Writer.Header()
-	hd.Set("Referrer-Policy", "same-origin")
-	hd.Set("Cache-Control", "no-store")
-	hd.Set("X-Frame-Options", "DENY")
-	hd.Set("Content-Security-Policy", pageCSP)
-	hd.Set("X-Content-Type-Options", "nosniff")
-	hd.Set("Cross-Origin-Opener-Policy", "same-origin")
-	hd.Set("Cross-Origin-Resource-Policy", "same-origin")
-	c.Next()
+// explain words what the console says differently from the kit: a 404
+// never tells whether the thing exists.
+func explain(e *models.Error) handlers.Message {
+	if e.Kind == models.KindNotFound {
+		return handlers.Message{Heading: "Not found", Paragraphs: []string{
+			"There is nothing here, or it is not yours to see. Check the address, or start again from the home page."}}
+	}
+	return handlers.Explain(e)
 }
 
 // consoleSignedIn is the signed-in user and their session.
@@ -206,18 +249,18 @@ func (s *consoleSignedIn) admin() bool { return s.User.Role == models.RoleAdmin 
 // consoleUser requires a signed-in user: without one a page goes to
 // /login. A POST must carry the session's CSRF token (403 otherwise).
 func (h *Handler) consoleUser(c *gin.Context) {
-	sess, err := h.currentSession(c)
+	sess, err := h.srv.CurrentSession(c)
 	if err != nil {
-		h.consoleFail(c, err)
+		h.pages.Fail(c, err)
 		return
 	}
 	if sess == nil {
-		if wantsJSON(c) || c.Request.Method != http.MethodGet {
+		if handlers.WantsJSON(c) || c.Request.Method != http.MethodGet {
 			if c.Request.Method == http.MethodPost {
-				h.consoleFail(c, errCSRF)
+				h.pages.Fail(c, handlers.ErrCSRF)
 				return
 			}
-			fail(c, models.ErrNoSession)
+			handlers.Fail(c, models.ErrNoSession)
 			return
 		}
 		c.Redirect(http.StatusFound, "/login")
@@ -226,18 +269,19 @@ func (h *Handler) consoleUser(c *gin.Context) {
 	}
 	u, err := h.cfg.Store.UserByID(c.Request.Context(), sess.UserID)
 	if err != nil {
-		h.consoleFail(c, err)
+		h.pages.Fail(c, err)
 		return
 	}
 	if u.Role != models.RoleAdmin && u.ClientID == nil {
-		h.consoleFail(c, &models.Error{Kind: models.KindForbidden, Code: "no_client", Detail: "this account belongs to no client"})
+		h.pages.Fail(c, &models.Error{Kind: models.KindForbidden, Code: "no_client", Detail: "this account belongs to no client"})
 		return
 	}
 	who := &consoleSignedIn{User: u, Session: sess}
 	c.Set(consoleUserKey, who)
+	handlers.SetActor(c, who.actor())
 	if c.Request.Method == http.MethodPost {
-		if err := checkSessionCSRF(c, sess); err != nil {
-			h.consoleFail(c, err)
+		if err := handlers.CheckSessionCSRF(c, sess); err != nil {
+			h.pages.Fail(c, err)
 			return
 		}
 	}
@@ -253,15 +297,7 @@ func signedIn(c *gin.Context) *consoleSignedIn {
 // theirs to know about).
 func (h *Handler) consoleAdmin(c *gin.Context) {
 	if !signedIn(c).admin() {
-		h.consoleFail(c, models.NotFound("page"))
-		return
-	}
-	c.Next()
-}
-
-func (h *Handler) consoleNeedWorkflows(c *gin.Context) {
-	if h.cfg.Workflows == nil {
-		h.consoleFail(c, &models.Error{Kind: models.KindUnavailable, Code: "workflows_unavailable", Detail: "the workflow engine is not running"})
+		h.pages.Fail(c, models.NotFound("page"))
 		return
 	}
 	c.Next()
@@ -269,7 +305,7 @@ func (h *Handler) consoleNeedWorkflows(c *gin.Context) {
 
 func (h *Handler) consoleNeedSandbox(c *gin.Context) {
 	if !h.cfg.Sandbox {
-		h.consoleFail(c, models.NotFound("page"))
+		h.pages.Fail(c, models.NotFound("page"))
 		return
 	}
 	c.Next()
@@ -278,9 +314,9 @@ func (h *Handler) consoleNeedSandbox(c *gin.Context) {
 // consoleHome: GET /. Signed out: to /login. An admin lands on the
 // clients, a client user on their own client.
 func (h *Handler) consoleHome(c *gin.Context) {
-	sess, err := h.currentSession(c)
+	sess, err := h.srv.CurrentSession(c)
 	if err != nil {
-		h.consoleFail(c, err)
+		h.pages.Fail(c, err)
 		return
 	}
 	if sess == nil {
@@ -291,10 +327,10 @@ func (h *Handler) consoleHome(c *gin.Context) {
 	if err != nil {
 		// The user is gone: end the session, or /login would send the
 		// browser back here.
-		if id, cerr := c.Cookie(h.sessionCookieName()); cerr == nil {
+		if id, cerr := c.Cookie(h.srv.SessionCookieName()); cerr == nil {
 			_ = h.cfg.Store.DeleteSession(c.Request.Context(), id)
 		}
-		h.setCookie(c, h.sessionCookieName(), "", -1, http.SameSiteLaxMode)
+		h.srv.SetCookie(c, h.srv.SessionCookieName(), "", -1, http.SameSiteLaxMode)
 		c.Redirect(http.StatusFound, "/login")
 		return
 	}
@@ -303,7 +339,7 @@ func (h *Handler) consoleHome(c *gin.Context) {
 		return
 	}
 	if u.ClientID == nil {
-		h.consoleFail(c, &models.Error{Kind: models.KindForbidden, Code: "no_client", Detail: "this account belongs to no client"})
+		h.pages.Fail(c, &models.Error{Kind: models.KindForbidden, Code: "no_client", Detail: "this account belongs to no client"})
 		return
 	}
 	c.Redirect(http.StatusFound, clientPath(*u.ClientID))
@@ -314,8 +350,8 @@ func domainPath(id string) string { return consolePrefix + "/domains/" + id }
 
 // consoleAsset serves the console's stylesheet and scripts.
 func (h *Handler) consoleAsset(c *gin.Context) {
-	if !h.con.assets.serve(c) {
-		h.consoleFail(c, models.NotFound("file"))
+	if !h.assets.Serve(c) {
+		h.pages.Fail(c, models.NotFound("file"))
 	}
 }
 
@@ -344,7 +380,7 @@ type consoleUserView struct {
 
 // consoleBase builds the layout's data; c may be signed out.
 func (h *Handler) consoleBase(c *gin.Context, title, nav string) consoleBase {
-	b := consoleBase{Title: title, Platform: h.reg.platform, Assets: h.con.assets.version, Sandbox: h.cfg.Sandbox, Nav: nav}
+	b := consoleBase{Title: title, Platform: h.cfg.PlatformName, Assets: h.assets.Version(), Sandbox: h.cfg.Sandbox, Nav: nav}
 	if v, ok := c.Get(consoleUserKey); ok {
 		who := v.(*consoleSignedIn)
 		u := &consoleUserView{Email: who.User.Email, Admin: who.admin()}
@@ -381,61 +417,17 @@ var consoleNotices = map[string]string{
 // consoleMessage is a page that only says something (404, 403, faults).
 type consoleMessage struct {
 	consoleBase
-	Heading    string
-	Paragraphs []string
-	Link       string
-	LinkText   string
+	handlers.Message
 }
 
-// renderConsole writes a console page; a template that fails is a logged
-// 500.
-func (h *Handler) renderConsole(c *gin.Context, status int, page string, data any) {
-	var buf bytes.Buffer
-	if err := h.con.pages[page].ExecuteTemplate(&buf, "layout", data); err != nil {
-		logger(c).ErrorContext(c.Request.Context(), "render console page", "page", page, "error", err.Error())
-		c.Data(http.StatusInternalServerError, "text/plain; charset=utf-8", []byte("Something went wrong on our side. Please try again later.\n"))
-		c.Abort()
-		return
+// messageView puts a message in the console's layout, with a way home.
+func (h *Handler) messageView(c *gin.Context, m handlers.Message) any {
+	if m.Link == "" {
+		m.Link, m.LinkText = "/", "Home"
 	}
-	c.Data(status, "text/html; charset=utf-8", buf.Bytes())
-}
-
-// consoleFail shows err as a console page (or problem+json to a script
-// that asked for JSON) and stops the chain.
-func (h *Handler) consoleFail(c *gin.Context, err error) {
-	if wantsJSON(c) {
-		fail(c, err)
-		return
-	}
-	var e *models.Error
-	if !errors.As(err, &e) || e.Kind == models.KindInternal {
-		logger(c).ErrorContext(c.Request.Context(), "console page failed", "route", c.FullPath(), "error", err.Error())
-		e = &models.Error{Kind: models.KindInternal}
-	}
-	status, ok := statusOf[e.Kind]
-	if !ok {
-		status = http.StatusInternalServerError
-	}
-	v := consoleMessage{Heading: "This did not work", Paragraphs: []string{sentence(e.Detail)}}
-	switch e.Kind {
-	case models.KindInternal:
-		v = consoleMessage{Heading: "Something went wrong", Paragraphs: []string{
-			"Something went wrong on our side; it has been logged. Please try again in a few minutes."}}
-	case models.KindNotFound:
-		v = consoleMessage{Heading: "Not found", Paragraphs: []string{
-			"There is nothing here, or it is not yours to see. Check the address, or start again from the home page."}}
-	case models.KindForbidden:
-		v = consoleMessage{Heading: "Please try again", Paragraphs: []string{sentence(e.Detail),
-			"If this keeps happening, check that your browser accepts cookies from this site."}}
-	case models.KindUnavailable:
-		v = consoleMessage{Heading: "Please try again shortly", Paragraphs: []string{
-			"A service we depend on did not answer. Nothing was lost: go back and try again in a minute."}}
-	}
-	v.Link, v.LinkText = "/", "Home"
-	v.consoleBase = h.consoleBase(c, v.Heading, "")
+	v := consoleMessage{consoleBase: h.consoleBase(c, m.Heading, ""), Message: m}
 	v.Notice = ""
-	h.renderConsole(c, status, "message", v)
-	c.Abort()
+	return v
 }
 
 // fieldErrors puts a models.Error's field errors next to their fields;
@@ -463,33 +455,13 @@ func fieldErrors(err error, known ...string) (map[string]string, bool) {
 			msg = f.Field + " " + msg
 		}
 		if out[field] == "" {
-			out[field] = sentence(msg)
+			out[field] = handlers.Sentence(msg)
 		}
 	}
 	if len(out) == 0 {
-		out["form"] = sentence(e.Detail)
+		out["form"] = handlers.Sentence(e.Detail)
 	}
 	return out, true
-}
-
-// seeOther redirects a form post to its page (POST-redirect-GET), with an
-// optional notice key.
-func seeOther(c *gin.Context, path, notice string) {
-	if notice != "" {
-		path += "?done=" + notice
-	}
-	redirect(c, path)
-}
-
-// statusFor is the HTTP status of a form error (def when err has none).
-func statusFor(err error, def int) int {
-	var e *models.Error
-	if errors.As(err, &e) {
-		if s, ok := statusOf[e.Kind]; ok {
-			return s
-		}
-	}
-	return def
 }
 
 // mapFields renames field errors whose field starts with from (e.g.

@@ -1,4 +1,4 @@
-package handlers
+package console
 
 import (
 	"errors"
@@ -8,6 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/linkgate/linkgate/handlers"
 	"github.com/linkgate/linkgate/models"
 )
 
@@ -20,7 +21,7 @@ type domainView struct {
 	D         *models.Domain
 	Events    []models.DomainEvent
 	Actors    map[string]string // timeline actors in words ("user:usr_…" → e-mail)
-	Record    recordView
+	Record    handlers.RecordView
 	StatusURL string
 	DoctorURL string
 	Action    string // the domain's console path; forms post below it
@@ -30,7 +31,7 @@ type domainView struct {
 	Attachable   bool // Messaging Services may be attached
 	Failed       bool
 	ShowDoctor   bool
-	Doctor       *doctorView
+	Doctor       *handlers.DoctorView
 	TwilioURL    string // the sandbox's fake Twilio Console, for this host
 
 	// Form state after a post that is re-rendered.
@@ -51,14 +52,14 @@ var domainSIDStatuses = map[models.Status]bool{
 func (h *Handler) consoleDomain(c *gin.Context) {
 	v, err := h.domainView(c)
 	if err != nil {
-		h.consoleFail(c, err)
+		h.pages.Fail(c, err)
 		return
 	}
 	if f := h.takeFlash(c); f["share_link"] != "" {
 		v.ShareLink, v.ForwardEmail = f["share_link"], f["email"]
 		c.Header("Cache-Control", "no-store")
 	}
-	h.renderConsole(c, http.StatusOK, "domain", v)
+	h.pages.Render(c, http.StatusOK, "domain", v)
 }
 
 func (h *Handler) domainView(c *gin.Context) (domainView, error) {
@@ -80,7 +81,7 @@ func (h *Handler) domainView(c *gin.Context) (domainView, error) {
 	if signedIn(c).admin() {
 		nav = "clients"
 	}
-	v := domainView{consoleBase: h.consoleBase(c, d.Host, nav), Client: cl, D: d, Events: evs, Record: recordOf(d),
+	v := domainView{consoleBase: h.consoleBase(c, d.Host, nav), Client: cl, D: d, Events: evs, Record: handlers.RecordOf(d),
 		StatusURL: domainPath(d.ID) + "/status", DoctorURL: domainPath(d.ID) + "/doctor", Action: domainPath(d.ID),
 		Configurable: d.Status == models.StatusPending || d.Status == models.StatusAwaitingClient,
 		TakesSID:     domainSIDStatuses[d.Status] && d.DomainSID == "",
@@ -112,11 +113,11 @@ type domainStatusJSON struct {
 func (h *Handler) consoleDomainStatus(c *gin.Context) {
 	d, err := h.cfg.Store.GetDomain(c.Request.Context(), signedIn(c).scope(), c.Param("id"))
 	if err != nil {
-		fail(c, err)
+		handlers.Fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, domainStatusJSON{Status: d.Status, Label: label(statusLabels, d.Status),
-		DNSStatus: d.DNSStatus, DNS: label(dnsLabels, d.DNSStatus), SSLStatus: d.SSLStatus, SSL: label(sslLabels, d.SSLStatus),
+	c.JSON(http.StatusOK, domainStatusJSON{Status: d.Status, Label: handlers.StatusLabel(d.Status),
+		DNSStatus: d.DNSStatus, DNS: handlers.DNSLabel(d.DNSStatus), SSLStatus: d.SSLStatus, SSL: handlers.SSLLabel(d.SSLStatus),
 		Reason: d.StatusReason, Version: d.Version})
 }
 
@@ -126,35 +127,32 @@ func (h *Handler) consoleDomainStatus(c *gin.Context) {
 func (h *Handler) consoleDomainDoctor(c *gin.Context) {
 	v, err := h.domainView(c)
 	if err != nil {
-		h.consoleFail(c, err)
+		h.pages.Fail(c, err)
 		return
 	}
 	v.Doctor = h.consoleDoctor(c, v.D)
 	if c.Query("full") != "" {
 		v.ShowDoctor = true
-		h.renderConsole(c, http.StatusOK, "domain", v)
+		h.pages.Render(c, http.StatusOK, "domain", v)
 		return
 	}
-	var buf strings.Builder
-	if err := h.reg.doctor.ExecuteTemplate(&buf, "doctor", v.Doctor); err != nil {
-		h.consoleFail(c, err)
-		return
+	if err := h.doctor.Write(c, v.Doctor); err != nil {
+		h.pages.Fail(c, err)
 	}
-	c.Data(http.StatusOK, "text/html; charset=utf-8", []byte(buf.String()))
 }
 
 // consoleDoctor checks the domain's CNAME now (Config.DNSDoctor), or shows
 // the workflow's last finding when there is no doctor.
-func (h *Handler) consoleDoctor(c *gin.Context, d *models.Domain) *doctorView {
+func (h *Handler) consoleDoctor(c *gin.Context, d *models.Domain) *handlers.DoctorView {
 	now := time.Now().UTC().Format("15:04:05 UTC")
-	v := &doctorView{Host: d.Host, Target: d.CNAMETarget, CheckedAt: now}
+	v := &handlers.DoctorView{Host: d.Host, Target: d.CNAMETarget, CheckedAt: now}
 	if d.DNSStatus == models.DNSVerified {
 		v.OK = true
 		return v
 	}
 	if h.cfg.DNSDoctor == nil {
 		if d.StatusReason != "" {
-			v.Findings = []findingView{{Code: "workflow", Message: d.StatusReason}}
+			v.Findings = []handlers.DNSFinding{{Code: "workflow", Message: d.StatusReason}}
 		}
 		return v
 	}
@@ -162,15 +160,13 @@ func (h *Handler) consoleDoctor(c *gin.Context, d *models.Domain) *doctorView {
 	if err != nil {
 		var e *models.Error
 		if !errors.As(err, &e) || e.Kind != models.KindUnavailable {
-			logger(c).WarnContext(c.Request.Context(), "console dns doctor", "error", err.Error())
+			handlers.Logger(c).WarnContext(c.Request.Context(), "console dns doctor", "error", err.Error())
 		}
 		v.Error = "We could not ask the DNS right now; we will try again."
 		return v
 	}
 	v.OK = diag.OK
-	for _, f := range diag.Findings {
-		v.Findings = append(v.Findings, findingView(f))
-	}
+	v.Findings = append(v.Findings, diag.Findings...)
 	return v
 }
 
@@ -181,7 +177,7 @@ func (h *Handler) consoleDoctor(c *gin.Context, d *models.Domain) *doctorView {
 func (h *Handler) renderDomainErrors(c *gin.Context, err error, section string, edit func(v *domainView), known ...string) {
 	errs, ok := fieldErrors(err, known...)
 	if !ok {
-		h.consoleFail(c, err)
+		h.pages.Fail(c, err)
 		return
 	}
 	if msg, ok := errs["form"]; ok {
@@ -190,7 +186,7 @@ func (h *Handler) renderDomainErrors(c *gin.Context, err error, section string, 
 	}
 	v, verr := h.domainView(c)
 	if verr != nil {
-		h.consoleFail(c, verr)
+		h.pages.Fail(c, verr)
 		return
 	}
 	v.Errors = errs
@@ -207,7 +203,7 @@ func (h *Handler) renderDomainErrors(c *gin.Context, err error, section string, 
 			errs["page"] = msg
 		}
 	}
-	h.renderConsole(c, statusFor(err, http.StatusUnprocessableEntity), "domain", v)
+	h.pages.Render(c, handlers.StatusOf(err, http.StatusUnprocessableEntity), "domain", v)
 }
 
 // actorNames shows the console users of a timeline by their e-mail

@@ -1,4 +1,4 @@
-package handlers
+package console
 
 import (
 	"errors"
@@ -6,6 +6,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/linkgate/linkgate/handlers"
 	"github.com/linkgate/linkgate/models"
 	"github.com/linkgate/linkgate/workflows"
 )
@@ -34,5 +35,5 @@ func (h *Handler) consoleDomainConfigure(c *gin.Context) {
 		h.renderDomainErrors(c, mapFields(err, "credentials", "api_token"), "configure", nil, "api_token", "mode")
 		return
 	}
-	seeOther(c, domainPath(d.ID), "configure")
+	handlers.SeeOther(c, domainPath(d.ID), "configure")
 }

@@ -1,4 +1,4 @@
-package handlers
+package console
 
 import (
 	"net/http"
@@ -6,6 +6,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/linkgate/linkgate/handlers"
 	"github.com/linkgate/linkgate/models"
 )
 
@@ -23,19 +24,19 @@ func (h *Handler) consoleDomainCreate(c *gin.Context) {
 	}
 	d, err := h.cfg.Store.CreateDomain(c.Request.Context(), who.scope(), c.Param("id"), in, h.cfg.DNS, who.actor())
 	if err == nil {
-		seeOther(c, domainPath(d.ID), "domain")
+		handlers.SeeOther(c, domainPath(d.ID), "domain")
 		return
 	}
 	errs, ok := fieldErrors(err, "domain", "subdomain", "purpose")
 	if !ok {
-		h.consoleFail(c, err)
+		h.pages.Fail(c, err)
 		return
 	}
 	v, verr := h.domainNewView(c)
 	if verr != nil {
-		h.consoleFail(c, verr)
+		h.pages.Fail(c, verr)
 		return
 	}
 	v.Domain, v.Sub, v.Purpose, v.Errors = name, sub, purpose, errs
-	h.renderConsole(c, statusFor(err, http.StatusUnprocessableEntity), "domain_new", v)
+	h.pages.Render(c, handlers.StatusOf(err, http.StatusUnprocessableEntity), "domain_new", v)
 }

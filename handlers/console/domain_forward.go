@@ -1,10 +1,11 @@
-package handlers
+package console
 
 import (
 	"net/http"
 	"strings"
 
 	"github.com/gin-gonic/gin"
+	"github.com/linkgate/linkgate/handlers"
 )
 
 // consoleDomainForward: POST /console/domains/{id}/forward-login. Emails
@@ -20,15 +21,15 @@ func (h *Handler) consoleDomainForward(c *gin.Context) {
 	}
 	if c.PostForm("share_link") == "" ||
 		h.setFlash(c, map[string]string{"share_link": res.Link, "email": res.Registration.Email}) {
-		seeOther(c, domainPath(c.Param("id")), "forward")
+		handlers.SeeOther(c, domainPath(c.Param("id")), "forward")
 		return
 	}
 	v, err := h.domainView(c)
 	if err != nil {
-		h.consoleFail(c, err)
+		h.pages.Fail(c, err)
 		return
 	}
 	v.ShareLink, v.ForwardEmail = res.Link, res.Registration.Email
 	v.Notice = consoleNotices["forward"]
-	h.renderConsole(c, http.StatusOK, "domain", v)
+	h.pages.Render(c, http.StatusOK, "domain", v)
 }

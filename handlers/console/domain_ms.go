@@ -1,9 +1,10 @@
-package handlers
+package console
 
 import (
 	"strings"
 
 	"github.com/gin-gonic/gin"
+	"github.com/linkgate/linkgate/handlers"
 )
 
 // consoleDomainAttach: POST /console/domains/{id}/messaging-services
@@ -17,7 +18,7 @@ func (h *Handler) consoleDomainAttach(c *gin.Context) {
 		h.renderDomainErrors(c, err, "ms", func(v *domainView) { v.MS = sid }, "messaging_service_sid")
 		return
 	}
-	seeOther(c, domainPath(d.ID), "attach")
+	handlers.SeeOther(c, domainPath(d.ID), "attach")
 }
 
 // consoleDomainDetach: POST /console/domains/{id}/messaging-services/{sid}/detach
@@ -29,5 +30,5 @@ func (h *Handler) consoleDomainDetach(c *gin.Context) {
 		h.renderDomainErrors(c, err, "ms", nil, "messaging_service_sid")
 		return
 	}
-	seeOther(c, domainPath(c.Param("id")), "detach")
+	handlers.SeeOther(c, domainPath(c.Param("id")), "detach")
 }

@@ -1,4 +1,4 @@
-package handlers
+package console
 
 import (
 	"net/http"
@@ -33,10 +33,10 @@ var consolePurposes = []purposeOption{{Value: models.PurposeLinkShortening, Labe
 func (h *Handler) consoleDomainNew(c *gin.Context) {
 	v, err := h.domainNewView(c)
 	if err != nil {
-		h.consoleFail(c, err)
+		h.pages.Fail(c, err)
 		return
 	}
-	h.renderConsole(c, http.StatusOK, "domain_new", v)
+	h.pages.Render(c, http.StatusOK, "domain_new", v)
 }
 
 func (h *Handler) domainNewView(c *gin.Context) (domainNewView, error) {

@@ -1,7 +1,8 @@
-package handlers
+package console
 
 import (
 	"github.com/gin-gonic/gin"
+	"github.com/linkgate/linkgate/handlers"
 )
 
 // consoleDomainRetry: POST /console/domains/{id}/retry (Engine.Retry): a
@@ -13,5 +14,5 @@ func (h *Handler) consoleDomainRetry(c *gin.Context) {
 		h.renderDomainErrors(c, err, "retry", nil)
 		return
 	}
-	seeOther(c, domainPath(d.ID), "retry")
+	handlers.SeeOther(c, domainPath(d.ID), "retry")
 }

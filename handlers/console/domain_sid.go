@@ -1,9 +1,10 @@
-package handlers
+package console
 
 import (
 	"strings"
 
 	"github.com/gin-gonic/gin"
+	"github.com/linkgate/linkgate/handlers"
 )
 
 // consoleDomainSID: POST /console/domains/{id}/domain-sid
@@ -16,5 +17,5 @@ func (h *Handler) consoleDomainSID(c *gin.Context) {
 		h.renderDomainErrors(c, err, "sid", func(v *domainView) { v.SID, v.TakesSID = sid, true }, "domain_sid")
 		return
 	}
-	seeOther(c, domainPath(d.ID), "sid")
+	handlers.SeeOther(c, domainPath(d.ID), "sid")
 }

@@ -1,4 +1,4 @@
-package handlers
+package console
 
 import (
 	"encoding/base64"
@@ -20,7 +20,7 @@ import (
 // flashTTL bounds how long a flash waits for its page.
 const flashTTL = 2 * time.Minute
 
-func (h *Handler) flashCookieName() string { return h.cookieName("lg_flash") }
+func (h *Handler) flashCookieName() string { return h.srv.CookieName("lg_flash") }
 
 func flashAAD(c *gin.Context) string { return "console-flash:" + signedIn(c).Session.IDHash }
 
@@ -35,7 +35,7 @@ func (h *Handler) setFlash(c *gin.Context, values map[string]string) bool {
 		return false
 	}
 	keyID, ct := h.cfg.Keys.Seal(flashAAD(c), b)
-	h.setCookie(c, h.flashCookieName(), keyID+"."+base64.RawURLEncoding.EncodeToString(ct), flashTTL, http.SameSiteStrictMode)
+	h.srv.SetCookie(c, h.flashCookieName(), keyID+"."+base64.RawURLEncoding.EncodeToString(ct), flashTTL, http.SameSiteStrictMode)
 	return true
 }
 
@@ -46,7 +46,7 @@ func (h *Handler) takeFlash(c *gin.Context) map[string]string {
 	if err != nil || raw == "" || h.cfg.Keys == nil {
 		return nil
 	}
-	h.setCookie(c, h.flashCookieName(), "", -1, http.SameSiteStrictMode)
+	h.srv.SetCookie(c, h.flashCookieName(), "", -1, http.SameSiteStrictMode)
 	keyID, enc, ok := strings.Cut(raw, ".")
 	if !ok {
 		return nil

@@ -1,4 +1,4 @@
-package handlers
+package console
 
 import (
 	"errors"
@@ -8,6 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/linkgate/linkgate/handlers"
 	"github.com/linkgate/linkgate/models"
 )
 
@@ -20,7 +21,7 @@ type loginView struct {
 
 // consoleLoginPage: GET /login. A signed-in visitor goes home.
 func (h *Handler) consoleLoginPage(c *gin.Context) {
-	if sess, err := h.currentSession(c); err == nil && sess != nil {
+	if sess, err := h.srv.CurrentSession(c); err == nil && sess != nil {
 		c.Redirect(http.StatusFound, "/")
 		return
 	}
@@ -29,15 +30,15 @@ func (h *Handler) consoleLoginPage(c *gin.Context) {
 
 func (h *Handler) renderLogin(c *gin.Context, status int, email string, errs map[string]string) {
 	v := loginView{consoleBase: h.consoleBase(c, "Sign in", ""), Email: email, Errors: errs}
-	v.CSRF = h.preSessionCSRF(c)
-	h.renderConsole(c, status, "login", v)
+	v.CSRF = h.srv.PreSessionCSRF(c)
+	h.pages.Render(c, status, "login", v)
 }
 
 // consoleLogin: POST /login. Checks the pre-session CSRF token, limits
 // attempts per e-mail, signs the user in and goes to /.
 func (h *Handler) consoleLogin(c *gin.Context) {
-	if err := h.checkPreSessionCSRF(c); err != nil {
-		h.consoleFail(c, err)
+	if err := h.srv.CheckPreSessionCSRF(c); err != nil {
+		h.pages.Fail(c, err)
 		return
 	}
 	email := strings.TrimSpace(c.PostForm("email"))
@@ -53,10 +54,10 @@ func (h *Handler) consoleLogin(c *gin.Context) {
 		h.renderLogin(c, http.StatusUnprocessableEntity, email, errs)
 		return
 	}
-	if ok, wait := h.con.login.allow(models.HashKey(strings.ToLower(email)), time.Now()); !ok {
-		c.Header("Retry-After", retryAfterSeconds(wait))
+	if ok, wait := h.login.Allow(models.HashKey(strings.ToLower(email)), time.Now()); !ok {
+		c.Header("Retry-After", handlers.RetryAfterSeconds(wait))
 		h.renderLogin(c, http.StatusTooManyRequests, email, map[string]string{
-			"form": "Too many sign-in attempts for this address. Wait " + retryAfterSeconds(wait) + " seconds and try again."})
+			"form": "Too many sign-in attempts for this address. Wait " + handlers.RetryAfterSeconds(wait) + " seconds and try again."})
 		return
 	}
 	u, err := h.cfg.Store.VerifyPassword(c.Request.Context(), email, password)
@@ -66,12 +67,12 @@ func (h *Handler) consoleLogin(c *gin.Context) {
 		return
 	}
 	if err != nil {
-		h.consoleFail(c, err)
+		h.pages.Fail(c, err)
 		return
 	}
-	if _, err := h.startSession(c, u.ID); err != nil {
-		h.consoleFail(c, err)
+	if _, err := h.srv.StartSession(c, u.ID); err != nil {
+		h.pages.Fail(c, err)
 		return
 	}
-	redirect(c, "/")
+	handlers.Redirect(c, "/")
 }

@@ -1,8 +1,9 @@
-package handlers
+package console
 
 import (
 	"time"
 
+	"github.com/linkgate/linkgate/handlers"
 	"github.com/linkgate/linkgate/models"
 )
 
@@ -31,14 +32,14 @@ func consoleSamples() map[string][]any {
 	evs := []models.DomainEvent{{To: models.StatusPending, Reason: "added", Actor: "a", At: now},
 		{From: models.StatusPending, To: models.StatusDNSPending, Reason: "r", Actor: "a", At: now},
 		{From: models.StatusDNSPending, To: models.StatusDNSPending, Reason: "r", Actor: "a", At: now}}
-	dv := domainView{consoleBase: admin, Client: cl, D: d, Events: evs, Actors: map[string]string{"a": "a@example.com"}, Record: recordOf(d), StatusURL: "/s", DoctorURL: "/d", Action: "/a",
+	dv := domainView{consoleBase: admin, Client: cl, D: d, Events: evs, Actors: map[string]string{"a": "a@example.com"}, Record: handlers.RecordOf(d), StatusURL: "/s", DoctorURL: "/d", Action: "/a",
 		Configurable: true, TakesSID: true, Attachable: true, Failed: true, ShowDoctor: true, TwilioURL: "/t",
 		ForwardEmail: "c@example.com", ShareLink: "https://l", SID: "DN", MS: "MG", Errors: errs}
 	dvDoc := dv
-	dvDoc.Doctor = &doctorView{Host: "h", Target: "t", Findings: []findingView{{Code: "c", Message: "m"}}, CheckedAt: "now"}
+	dvDoc.Doctor = &handlers.DoctorView{Host: "h", Target: "t", Findings: []handlers.DNSFinding{{Code: "c", Message: "m"}}, CheckedAt: "now"}
 	dEmpty := *d
 	dEmpty.SetupMode, dEmpty.DomainSID, dEmpty.CertExpiresAt, dEmpty.MessagingServiceSIDs, dEmpty.StatusReason = "", "", nil, nil, ""
-	dvBare := domainView{consoleBase: client, Client: cl, D: &dEmpty, Record: recordOf(&dEmpty)}
+	dvBare := domainView{consoleBase: client, Client: cl, D: &dEmpty, Record: handlers.RecordOf(&dEmpty)}
 	cid := "cli_1"
 	eps := []*models.WebhookEndpoint{{ID: "whe_1", URL: "https://h.example", Events: `["domain.*"]`, Enabled: true, ClientID: &cid},
 		{ID: "whe_2", URL: "https://h.example", Events: `[]`, DisabledReason: "gone"}}
@@ -69,7 +70,7 @@ func consoleSamples() map[string][]any {
 			sandboxView{consoleBase: client}},
 		"sandbox_outbox": {outboxView{consoleBase: admin, Mail: []SandboxMail{{To: "t", Subject: "s", Text: "x", SentAt: now}}},
 			outboxView{consoleBase: admin}},
-		"message": {consoleMessage{consoleBase: admin, Heading: "h", Paragraphs: []string{"p"}, Link: "/", LinkText: "Home"},
+		"message": {consoleMessage{consoleBase: admin, Message: handlers.Message{Heading: "h", Paragraphs: []string{"p"}, Link: "/", LinkText: "Home"}},
 			consoleMessage{consoleBase: signedOut}},
 	}
 }

@@ -1,4 +1,4 @@
-package handlers
+package console
 
 import (
 	"net/http"
@@ -6,6 +6,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/linkgate/linkgate/handlers"
 	"github.com/linkgate/linkgate/models"
 )
 
@@ -41,7 +42,7 @@ func (h *Handler) consoleSandbox(c *gin.Context) {
 		}
 		v.Zone, v.ZoneID, v.APIToken = f["zone"], f["zone_id"], f["api_token"]
 	}
-	h.renderConsole(c, http.StatusOK, "sandbox", v)
+	h.pages.Render(c, http.StatusOK, "sandbox", v)
 }
 
 // sandboxResult shows what a tool made: after a redirect (a sealed flash)
@@ -49,10 +50,10 @@ func (h *Handler) consoleSandbox(c *gin.Context) {
 // ring.
 func (h *Handler) sandboxResult(c *gin.Context, v sandboxView, flash map[string]string) {
 	if h.setFlash(c, flash) {
-		seeOther(c, consolePrefix+"/sandbox", "")
+		handlers.SeeOther(c, consolePrefix+"/sandbox", "")
 		return
 	}
-	h.renderConsole(c, http.StatusOK, "sandbox", v)
+	h.pages.Render(c, http.StatusOK, "sandbox", v)
 }
 
 func (h *Handler) sandboxView(c *gin.Context, host string) sandboxView {
@@ -68,17 +69,17 @@ func (h *Handler) consoleSandboxTwilio(c *gin.Context) {
 	reg := h.cfg.SandboxConsole.RegisterTwilioDomain
 	switch {
 	case reg == nil:
-		h.consoleFail(c, models.NotFound("page"))
+		h.pages.Fail(c, models.NotFound("page"))
 		return
 	case !strings.Contains(host, "."):
 		v.Errors = map[string]string{"host": "Enter a host name such as ls.acme.com."}
-		h.renderConsole(c, http.StatusUnprocessableEntity, "sandbox", v)
+		h.pages.Render(c, http.StatusUnprocessableEntity, "sandbox", v)
 		return
 	}
 	sid, err := reg(c.Request.Context(), host)
 	if err != nil {
 		v.Errors = map[string]string{"host": "The sandbox Twilio refused it: " + err.Error()}
-		h.renderConsole(c, http.StatusUnprocessableEntity, "sandbox", v)
+		h.pages.Render(c, http.StatusUnprocessableEntity, "sandbox", v)
 		return
 	}
 	v.DomainSID = sid
@@ -94,17 +95,17 @@ func (h *Handler) consoleSandboxCloudflare(c *gin.Context) {
 	create := h.cfg.SandboxConsole.CreateCloudflareZone
 	switch {
 	case create == nil:
-		h.consoleFail(c, models.NotFound("page"))
+		h.pages.Fail(c, models.NotFound("page"))
 		return
 	case !strings.Contains(zone, "."):
 		v.Errors = map[string]string{"zone": "Enter a domain name such as acme.com."}
-		h.renderConsole(c, http.StatusUnprocessableEntity, "sandbox", v)
+		h.pages.Render(c, http.StatusUnprocessableEntity, "sandbox", v)
 		return
 	}
 	id, tok, err := create(c.Request.Context(), zone)
 	if err != nil {
 		v.Errors = map[string]string{"zone": "The sandbox Cloudflare refused it: " + err.Error()}
-		h.renderConsole(c, http.StatusUnprocessableEntity, "sandbox", v)
+		h.pages.Render(c, http.StatusUnprocessableEntity, "sandbox", v)
 		return
 	}
 	v.ZoneID, v.APIToken = id, tok
@@ -114,7 +115,7 @@ func (h *Handler) consoleSandboxCloudflare(c *gin.Context) {
 // consoleSandboxOutbox: GET /console/sandbox/outbox (admin).
 func (h *Handler) consoleSandboxOutbox(c *gin.Context) {
 	if h.cfg.SandboxConsole.Outbox == nil {
-		h.consoleFail(c, models.NotFound("page"))
+		h.pages.Fail(c, models.NotFound("page"))
 		return
 	}
 	mail := h.cfg.SandboxConsole.Outbox()
@@ -123,5 +124,5 @@ func (h *Handler) consoleSandboxOutbox(c *gin.Context) {
 	for i, m := range mail {
 		out[len(mail)-1-i] = m
 	}
-	h.renderConsole(c, http.StatusOK, "sandbox_outbox", outboxView{consoleBase: h.consoleBase(c, "Sandbox outbox", "outbox"), Mail: out})
+	h.pages.Render(c, http.StatusOK, "sandbox_outbox", outboxView{consoleBase: h.consoleBase(c, "Sandbox outbox", "outbox"), Mail: out})
 }

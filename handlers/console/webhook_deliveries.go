@@ -1,4 +1,4 @@
-package handlers
+package console
 
 import (
 	"net/http"
@@ -6,6 +6,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/linkgate/linkgate/handlers"
 	"github.com/linkgate/linkgate/models"
 )
 
@@ -31,7 +32,7 @@ func (h *Handler) consoleWebhookDeliveries(c *gin.Context) {
 		EndpointID: c.Query("endpoint_id"), Status: c.Query("status")}
 	page, err := h.cfg.Store.ListWebhookDeliveries(c.Request.Context(), signedIn(c).scope(), q)
 	if err != nil {
-		h.consoleFail(c, err)
+		h.pages.Fail(c, err)
 		return
 	}
 	v := deliveriesView{consoleBase: h.consoleBase(c, "Webhook deliveries", "webhooks"), Deliveries: page.Deliveries,
@@ -53,7 +54,7 @@ func (h *Handler) consoleWebhookDeliveries(c *gin.Context) {
 		}
 		v.NextURL = deliveriesURL(next)
 	}
-	h.renderConsole(c, http.StatusOK, "webhook_deliveries", v)
+	h.pages.Render(c, http.StatusOK, "webhook_deliveries", v)
 }
 
 func deliveriesURL(q url.Values) string {
@@ -69,10 +70,10 @@ func deliveriesURL(q url.Values) string {
 func (h *Handler) consoleWebhookReplay(c *gin.Context) {
 	d, err := h.cfg.Workflows.ReplayWebhookDelivery(c.Request.Context(), signedIn(c).scope(), c.Param("id"))
 	if err != nil {
-		h.consoleFail(c, err)
+		h.pages.Fail(c, err)
 		return
 	}
-	redirect(c, deliveriesURL(url.Values{"endpoint_id": {d.EndpointID}, "done": {"replay"}}))
+	handlers.Redirect(c, deliveriesURL(url.Values{"endpoint_id": {d.EndpointID}, "done": {"replay"}}))
 }
 
 // consoleWebhookPing: POST /console/webhooks/{id}/ping sends a
@@ -80,8 +81,8 @@ func (h *Handler) consoleWebhookReplay(c *gin.Context) {
 func (h *Handler) consoleWebhookPing(c *gin.Context) {
 	d, err := h.cfg.Workflows.PingWebhookEndpoint(c.Request.Context(), signedIn(c).scope(), c.Param("id"))
 	if err != nil {
-		h.consoleFail(c, err)
+		h.pages.Fail(c, err)
 		return
 	}
-	redirect(c, deliveriesURL(url.Values{"endpoint_id": {d.EndpointID}, "done": {"ping"}}))
+	handlers.Redirect(c, deliveriesURL(url.Values{"endpoint_id": {d.EndpointID}, "done": {"ping"}}))
 }

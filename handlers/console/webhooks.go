@@ -1,4 +1,4 @@
-package handlers
+package console
 
 import (
 	"errors"
@@ -7,6 +7,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/linkgate/linkgate/handlers"
 	"github.com/linkgate/linkgate/models"
 )
 
@@ -41,14 +42,14 @@ const consoleWebhookLimit = 200
 func (h *Handler) consoleWebhooks(c *gin.Context) {
 	v, err := h.webhooksView(c)
 	if err != nil {
-		h.consoleFail(c, err)
+		h.pages.Fail(c, err)
 		return
 	}
 	if f := h.takeFlash(c); f["secret"] != "" {
 		v.Secret, v.SecretFor = f["secret"], f["endpoint"]
 		c.Header("Cache-Control", "no-store")
 	}
-	h.renderConsole(c, http.StatusOK, "webhooks", v)
+	h.pages.Render(c, http.StatusOK, "webhooks", v)
 }
 
 func (h *Handler) webhooksView(c *gin.Context) (webhooksView, error) {
@@ -67,10 +68,10 @@ func (h *Handler) consoleWebhookCreate(c *gin.Context) {
 	who := signedIn(c)
 	f := webhookForm{URL: strings.TrimSpace(c.PostForm("url")), Events: c.PostForm("events"), ClientID: strings.TrimSpace(c.PostForm("client_id"))}
 	if h.cfg.Keys == nil {
-		h.consoleFail(c, &models.Error{Kind: models.KindUnavailable, Code: "secrets_unavailable", Detail: "no key ring to encrypt secrets with"})
+		h.pages.Fail(c, &models.Error{Kind: models.KindUnavailable, Code: "secrets_unavailable", Detail: "no key ring to encrypt secrets with"})
 		return
 	}
-	in := models.WebhookEndpointInput{URL: f.URL, Events: splitEvents(f.Events), ClientID: f.ClientID, CheckURL: h.webhookURLProblem}
+	in := models.WebhookEndpointInput{URL: f.URL, Events: splitEvents(f.Events), ClientID: f.ClientID, CheckURL: h.checkURL}
 	if !who.admin() {
 		in.ClientID = ""
 	}
@@ -83,7 +84,7 @@ func (h *Handler) consoleWebhookCreate(c *gin.Context) {
 // form's errors.
 func (h *Handler) webhookResult(c *gin.Context, w *models.WebhookEndpoint, secret string, err error, f webhookForm) {
 	if err == nil && h.setFlash(c, map[string]string{"secret": secret, "endpoint": w.ID}) {
-		seeOther(c, consolePrefix+"/webhooks", "")
+		handlers.SeeOther(c, consolePrefix+"/webhooks", "")
 		return
 	}
 	status := http.StatusOK
@@ -91,14 +92,14 @@ func (h *Handler) webhookResult(c *gin.Context, w *models.WebhookEndpoint, secre
 	if err != nil {
 		var ok bool
 		if errs, ok = fieldErrors(err, "url", "events", "client_id"); !ok {
-			h.consoleFail(c, err)
+			h.pages.Fail(c, err)
 			return
 		}
-		status = statusFor(err, http.StatusUnprocessableEntity)
+		status = handlers.StatusOf(err, http.StatusUnprocessableEntity)
 	}
 	v, verr := h.webhooksView(c)
 	if verr != nil {
-		h.consoleFail(c, verr)
+		h.pages.Fail(c, verr)
 		return
 	}
 	if err != nil {
@@ -106,7 +107,7 @@ func (h *Handler) webhookResult(c *gin.Context, w *models.WebhookEndpoint, secre
 	} else {
 		v.Secret, v.SecretFor = secret, w.ID
 	}
-	h.renderConsole(c, status, "webhooks", v)
+	h.pages.Render(c, status, "webhooks", v)
 }
 
 // splitEvents reads the event filter field: types separated by commas,
@@ -118,10 +119,10 @@ func splitEvents(s string) []string {
 // consoleWebhookDelete: POST /console/webhooks/{id}/delete.
 func (h *Handler) consoleWebhookDelete(c *gin.Context) {
 	if err := h.cfg.Store.DeleteWebhookEndpoint(c.Request.Context(), signedIn(c).scope(), c.Param("id")); err != nil {
-		h.consoleFail(c, err)
+		h.pages.Fail(c, err)
 		return
 	}
-	seeOther(c, consolePrefix+"/webhooks", "webhook")
+	handlers.SeeOther(c, consolePrefix+"/webhooks", "webhook")
 }
 
 // consoleWebhookRotate: POST /console/webhooks/{id}/rotate. The old secret
@@ -129,14 +130,14 @@ func (h *Handler) consoleWebhookDelete(c *gin.Context) {
 // once.
 func (h *Handler) consoleWebhookRotate(c *gin.Context) {
 	if h.cfg.Keys == nil {
-		h.consoleFail(c, &models.Error{Kind: models.KindUnavailable, Code: "secrets_unavailable", Detail: "no key ring to encrypt secrets with"})
+		h.pages.Fail(c, &models.Error{Kind: models.KindUnavailable, Code: "secrets_unavailable", Detail: "no key ring to encrypt secrets with"})
 		return
 	}
 	w, secret, err := h.cfg.Store.RotateWebhookSecret(c.Request.Context(), h.cfg.Keys, signedIn(c).scope(), c.Param("id"))
 	if err != nil {
 		var e *models.Error
 		if !errors.As(err, &e) || e.Kind == models.KindNotFound {
-			h.consoleFail(c, err)
+			h.pages.Fail(c, err)
 			return
 		}
 	}

@@ -1,4 +1,4 @@
-package handlers
+package register
 
 import (
 	"errors"
@@ -7,6 +7,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/linkgate/linkgate/handlers"
 	"github.com/linkgate/linkgate/models"
 )
 
@@ -16,12 +17,12 @@ import (
 func (h *Handler) registerAccount(c *gin.Context) {
 	token := c.Param("token")
 	ctx := c.Request.Context()
-	if err := h.checkPreSessionCSRF(c); err != nil {
-		h.pageFail(c, err)
+	if err := h.srv.CheckPreSessionCSRF(c); err != nil {
+		h.pages.Fail(c, err)
 		return
 	}
-	if ok, wait := h.reg.signIn.allow(models.HashKey(token), time.Now()); !ok {
-		h.tooMany(c, wait)
+	if ok, wait := h.signIn.Allow(models.HashKey(token), time.Now()); !ok {
+		h.pages.TooMany(c, wait)
 		return
 	}
 	st, err := h.cfg.Workflows.OpenRegistration(ctx, token)
@@ -51,21 +52,21 @@ func (h *Handler) registerAccount(c *gin.Context) {
 	if len(errs) > 0 {
 		v, err := h.landingView(c, token, st)
 		if err != nil {
-			h.pageFail(c, err)
+			h.pages.Fail(c, err)
 			return
 		}
 		v.Continue, v.Errors = "", errs
 		if v.CSRF == "" {
-			v.CSRF = h.preSessionCSRF(c)
+			v.CSRF = h.srv.PreSessionCSRF(c)
 		}
-		h.render(c, http.StatusUnprocessableEntity, "landing", v)
+		h.pages.Render(c, http.StatusUnprocessableEntity, "landing", v)
 		return
 	}
-	if _, err := h.startSession(c, u.ID); err != nil {
-		h.pageFail(c, err)
+	if _, err := h.srv.StartSession(c, u.ID); err != nil {
+		h.pages.Fail(c, err)
 		return
 	}
-	redirect(c, landingPath(token)+"/dns")
+	handlers.Redirect(c, landingPath(token)+"/dns")
 }
 
 // accountErrors puts an account error next to its field.
@@ -82,13 +83,13 @@ func accountErrors(e *models.Error) map[string]string {
 	for _, f := range e.Fields {
 		switch f.Field {
 		case "password":
-			out["password"] = sentence("the password " + f.Message)
+			out["password"] = handlers.Sentence("the password " + f.Message)
 		default:
-			out["form"] = sentence(f.Message)
+			out["form"] = handlers.Sentence(f.Message)
 		}
 	}
 	if len(out) == 0 {
-		out["form"] = sentence(e.Detail)
+		out["form"] = handlers.Sentence(e.Detail)
 	}
 	return out
 }

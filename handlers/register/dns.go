@@ -1,4 +1,4 @@
-package handlers
+package register
 
 import (
 	"errors"
@@ -8,6 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/linkgate/linkgate/handlers"
 	"github.com/linkgate/linkgate/models"
 	"github.com/linkgate/linkgate/workflows"
 )
@@ -17,26 +18,15 @@ import (
 type dnsView struct {
 	pageBase
 	Host, Apex string
-	Record     recordView
+	Record     handlers.RecordView
 	CSRF       string
 	Action     string
 	DoctorURL  string
 	CheckURL   string
 	ManualOpen bool
-	Doctor     *doctorView
+	Doctor     *handlers.DoctorView
 	Errors     map[string]string
 }
-
-// doctorView is one DNS check (the doctor fragment).
-type doctorView struct {
-	Host, Target string
-	OK           bool
-	Findings     []findingView
-	Error        string
-	CheckedAt    string
-}
-
-type findingView struct{ Code, Message string }
 
 // doctorJSON is GET /register/{token}/doctor with Accept: application/json.
 type doctorJSON struct {
@@ -62,21 +52,21 @@ func (h *Handler) signedInRegistration(c *gin.Context, token string) (*workflows
 		h.registrationFail(c, token, err)
 		return nil, nil
 	}
-	sess, err := h.currentSession(c)
+	sess, err := h.srv.CurrentSession(c)
 	if err != nil {
-		h.pageFail(c, err)
+		h.pages.Fail(c, err)
 		return nil, nil
 	}
 	if sess == nil || st.Registration.UserID == nil || *st.Registration.UserID != sess.UserID {
 		switch {
-		case wantsJSON(c):
-			fail(c, models.ErrNoSession)
+		case handlers.WantsJSON(c):
+			handlers.Fail(c, models.ErrNoSession)
 		case c.FullPath() == "/register/:token/doctor": // a fragment, fetched by script
 			c.Data(http.StatusUnauthorized, "text/html; charset=utf-8",
 				[]byte(`<p class="pending" data-state="error">Sign in again to see the DNS check.</p>`))
 			c.Abort()
 		default:
-			redirect(c, landingPath(token))
+			handlers.Redirect(c, landingPath(token))
 		}
 		return nil, nil
 	}
@@ -85,7 +75,7 @@ func (h *Handler) signedInRegistration(c *gin.Context, token string) (*workflows
 
 func (h *Handler) dnsView(token string, st *workflows.RegistrationState, sess *models.Session) dnsView {
 	d := st.Domain
-	return dnsView{pageBase: h.base("Connect the DNS of "+d.Host, 2), Host: d.Host, Apex: d.Apex, Record: recordOf(d),
+	return dnsView{pageBase: h.base("Connect the DNS of "+d.Host, 2), Host: d.Host, Apex: d.Apex, Record: handlers.RecordOf(d),
 		CSRF: sess.CSRFToken, Action: landingPath(token) + "/dns", DoctorURL: landingPath(token) + "/doctor",
 		CheckURL: landingPath(token) + "/dns?check=1#manual"}
 }
@@ -106,7 +96,7 @@ func (h *Handler) registerDNSPage(c *gin.Context) {
 			return
 		}
 	}
-	h.render(c, http.StatusOK, "dns", v)
+	h.pages.Render(c, http.StatusOK, "dns", v)
 }
 
 // registerDNS: POST /register/{token}/dns. mode=self checks the Cloudflare
@@ -118,8 +108,8 @@ func (h *Handler) registerDNS(c *gin.Context) {
 	if st == nil {
 		return
 	}
-	if err := checkSessionCSRF(c, sess); err != nil {
-		h.pageFail(c, err)
+	if err := handlers.CheckSessionCSRF(c, sess); err != nil {
+		h.pages.Fail(c, err)
 		return
 	}
 	in := workflows.ConfigureInput{Mode: models.SetupMode(c.PostForm("mode"))}
@@ -131,21 +121,21 @@ func (h *Handler) registerDNS(c *gin.Context) {
 		apiToken := strings.TrimSpace(c.PostForm("api_token"))
 		if apiToken == "" {
 			v.Errors = map[string]string{"api_token": "Paste your Cloudflare API token."}
-			h.render(c, status, "dns", v)
+			h.pages.Render(c, status, "dns", v)
 			return
 		}
 		in.Credentials = map[string]string{"api_token": apiToken}
 	case models.SetupManual:
 	default:
 		v.Errors = map[string]string{"form": "Choose to connect Cloudflare or to add the record yourself."}
-		h.render(c, status, "dns", v)
+		h.pages.Render(c, status, "dns", v)
 		return
 	}
 	err := h.cfg.Workflows.RegistrationConnectDNS(c.Request.Context(), token, sess.UserID, in)
 	var e *models.Error
 	switch {
 	case err == nil:
-		redirect(c, landingPath(token)+"/finish?via="+string(in.Mode))
+		handlers.Redirect(c, landingPath(token)+"/finish?via="+string(in.Mode))
 		return
 	case errors.As(err, &e) && e.Kind == models.KindInvalid:
 		v.Errors = dnsErrors(e, st.Domain.Apex)
@@ -157,7 +147,7 @@ func (h *Handler) registerDNS(c *gin.Context) {
 		return
 	}
 	v.ManualOpen = in.Mode == models.SetupManual
-	h.render(c, status, "dns", v)
+	h.pages.Render(c, status, "dns", v)
 }
 
 // dnsErrors puts a DNS step error next to its field.
@@ -166,21 +156,21 @@ func dnsErrors(e *models.Error, apex string) map[string]string {
 	case "invalid_credentials":
 		return map[string]string{"api_token": "Cloudflare refused this token. Check that you copied all of it and that it may edit DNS in the " + apex + " zone."}
 	case "zone_not_found":
-		return map[string]string{"api_token": sentence(e.Detail)}
+		return map[string]string{"api_token": handlers.Sentence(e.Detail)}
 	}
 	out := map[string]string{}
 	for _, f := range e.Fields {
 		switch {
 		case strings.HasPrefix(f.Field, "credentials"):
-			out["api_token"] = sentence(f.Message)
+			out["api_token"] = handlers.Sentence(f.Message)
 		case f.Field == "mode":
-			out["mode"] = sentence(f.Message)
+			out["mode"] = handlers.Sentence(f.Message)
 		default:
-			out["form"] = sentence(f.Message)
+			out["form"] = handlers.Sentence(f.Message)
 		}
 	}
 	if len(out) == 0 {
-		out["form"] = sentence(e.Detail)
+		out["form"] = handlers.Sentence(e.Detail)
 	}
 	return out
 }
@@ -189,14 +179,14 @@ func dnsErrors(e *models.Error, apex string) map[string]string {
 // of the record, as an HTML fragment (for the page's script) or as JSON.
 func (h *Handler) registerDoctor(c *gin.Context) {
 	token := c.Param("token")
-	if wantsJSON(c) {
+	if handlers.WantsJSON(c) {
 		st, sess := h.signedInRegistration(c, token)
 		if st == nil {
 			return
 		}
 		check, d, err := h.cfg.Workflows.RegistrationDNSDoctor(c.Request.Context(), token, sess.UserID)
 		if err != nil {
-			fail(c, err)
+			handlers.Fail(c, err)
 			return
 		}
 		out := doctorJSON{OK: check.OK, Host: d.Host, Target: d.CNAMETarget, Targets: append([]string{}, check.Targets...),
@@ -215,31 +205,28 @@ func (h *Handler) registerDoctor(c *gin.Context) {
 	if v == nil {
 		return
 	}
-	var buf strings.Builder
-	if err := h.reg.doctor.ExecuteTemplate(&buf, "doctor", v); err != nil {
-		h.pageFail(c, err)
-		return
+	if err := h.doctor.Write(c, v); err != nil {
+		h.pages.Fail(c, err)
 	}
-	c.Data(http.StatusOK, "text/html; charset=utf-8", []byte(buf.String()))
 }
 
 // runDoctor checks the record; a DNS failure is shown, not an error page.
 // It returns nil when it has already answered (with an error page).
-func (h *Handler) runDoctor(c *gin.Context, token string, sess *models.Session) *doctorView {
+func (h *Handler) runDoctor(c *gin.Context, token string, sess *models.Session) *handlers.DoctorView {
 	now := time.Now().UTC().Format("15:04:05 UTC")
 	check, d, err := h.cfg.Workflows.RegistrationDNSDoctor(c.Request.Context(), token, sess.UserID)
 	var e *models.Error
 	if err != nil && (!errors.As(err, &e) || e.Kind == models.KindInternal || e.Kind == models.KindUnavailable) && d != nil {
-		logger(c).WarnContext(c.Request.Context(), "dns doctor", "error", err.Error())
-		return &doctorView{Host: d.Host, Target: d.CNAMETarget, Error: "We could not ask the DNS right now; we will try again.", CheckedAt: now}
+		handlers.Logger(c).WarnContext(c.Request.Context(), "dns doctor", "error", err.Error())
+		return &handlers.DoctorView{Host: d.Host, Target: d.CNAMETarget, Error: "We could not ask the DNS right now; we will try again.", CheckedAt: now}
 	}
 	if err != nil {
 		h.registrationFail(c, token, err)
 		return nil
 	}
-	v := &doctorView{Host: d.Host, Target: d.CNAMETarget, OK: check.OK, CheckedAt: now}
+	v := &handlers.DoctorView{Host: d.Host, Target: d.CNAMETarget, OK: check.OK, CheckedAt: now}
 	for _, f := range check.Findings {
-		v.Findings = append(v.Findings, findingView{Code: f.Code, Message: f.Message})
+		v.Findings = append(v.Findings, handlers.DNSFinding{Code: f.Code, Message: f.Message})
 	}
 	return v
 }

@@ -1,10 +1,11 @@
-package handlers
+package register
 
 import (
 	"net/http"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/linkgate/linkgate/handlers"
 	"github.com/linkgate/linkgate/models"
 )
 
@@ -42,34 +43,34 @@ func statusOfDomain(d *models.Domain) statusView {
 // it answers (404, or 403 without a session) and returns nil otherwise.
 func (h *Handler) doneDomain(c *gin.Context) *models.Domain {
 	ctx := c.Request.Context()
-	sess, err := h.currentSession(c)
+	sess, err := h.srv.CurrentSession(c)
 	if err != nil {
-		h.pageFail(c, err)
+		h.pages.Fail(c, err)
 		return nil
 	}
 	if sess == nil {
-		if wantsJSON(c) {
-			fail(c, models.ErrNoSession)
+		if handlers.WantsJSON(c) {
+			handlers.Fail(c, models.ErrNoSession)
 			return nil
 		}
-		h.message(c, http.StatusForbidden, messageView{Heading: "Sign-in needed",
+		h.pages.Message(c, http.StatusForbidden, handlers.Message{Heading: "Sign-in needed",
 			Paragraphs: []string{"This page shows the setup's status only in the browser that finished it, while it stays signed in.",
 				"Your setup is saved: nothing else is needed from you."}})
 		return nil
 	}
 	r, err := h.cfg.Store.RegistrationByID(ctx, nil, c.Param("id"))
 	if err != nil || r.UserID == nil || *r.UserID != sess.UserID || r.Status != models.RegCompleted {
-		if wantsJSON(c) {
-			fail(c, models.NotFound("page"))
+		if handlers.WantsJSON(c) {
+			handlers.Fail(c, models.NotFound("page"))
 			return nil
 		}
-		h.message(c, http.StatusNotFound, messageView{Heading: "Page not found",
+		h.pages.Message(c, http.StatusNotFound, handlers.Message{Heading: "Page not found",
 			Paragraphs: []string{"There is no such page, or it is not yours to see."}})
 		return nil
 	}
 	d, err := h.cfg.Store.DomainByID(ctx, nil, r.DomainID)
 	if err != nil {
-		h.pageFail(c, err)
+		h.pages.Fail(c, err)
 		return nil
 	}
 	return d
@@ -81,7 +82,7 @@ func (h *Handler) registerDone(c *gin.Context) {
 	if d == nil {
 		return
 	}
-	h.render(c, http.StatusOK, "done", doneView{pageBase: h.base(d.Host+" is set up", 4), Host: d.Host,
+	h.pages.Render(c, http.StatusOK, "done", doneView{pageBase: h.base(d.Host+" is set up", 4), Host: d.Host,
 		StatusURL: donePath(c.Param("id")) + "/status", Status: statusOfDomain(d)})
 }
 

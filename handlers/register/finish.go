@@ -1,4 +1,4 @@
-package handlers
+package register
 
 import (
 	"errors"
@@ -6,6 +6,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/linkgate/linkgate/handlers"
 	"github.com/linkgate/linkgate/models"
 )
 
@@ -13,7 +14,7 @@ import (
 type finishView struct {
 	pageBase
 	Host, Apex string
-	Record     recordView
+	Record     handlers.RecordView
 	Method     string // self or manual (from the DNS step; display only)
 	CSRF       string
 	Action     string
@@ -29,14 +30,14 @@ func (h *Handler) registerFinishPage(c *gin.Context) {
 		return
 	}
 	if st.Registration.Status != models.RegAuthenticated {
-		redirect(c, landingPath(token)+"/dns")
+		handlers.Redirect(c, landingPath(token)+"/dns")
 		return
 	}
-	h.render(c, http.StatusOK, "finish", h.finishView(c, token, st.Domain, sess))
+	h.pages.Render(c, http.StatusOK, "finish", h.finishView(c, token, st.Domain, sess))
 }
 
 func (h *Handler) finishView(c *gin.Context, token string, d *models.Domain, sess *models.Session) finishView {
-	v := finishView{pageBase: h.base("Finish setting up "+d.Host, 3), Host: d.Host, Apex: d.Apex, Record: recordOf(d),
+	v := finishView{pageBase: h.base("Finish setting up "+d.Host, 3), Host: d.Host, Apex: d.Apex, Record: handlers.RecordOf(d),
 		CSRF: sess.CSRFToken, Action: landingPath(token) + "/finish", BackURL: landingPath(token) + "/dns"}
 	switch m := c.Query("via"); models.SetupMode(m) {
 	case models.SetupSelf, models.SetupManual:
@@ -53,26 +54,26 @@ func (h *Handler) registerFinish(c *gin.Context) {
 	ctx := c.Request.Context()
 	r, err := h.cfg.Store.RegistrationByToken(ctx, token)
 	if err != nil {
-		h.pageFail(c, err)
+		h.pages.Fail(c, err)
 		return
 	}
-	sess, err := h.currentSession(c)
+	sess, err := h.srv.CurrentSession(c)
 	if err != nil {
-		h.pageFail(c, err)
+		h.pages.Fail(c, err)
 		return
 	}
-	if err := checkSessionCSRF(c, sess); err != nil {
-		h.pageFail(c, err)
+	if err := handlers.CheckSessionCSRF(c, sess); err != nil {
+		h.pages.Fail(c, err)
 		return
 	}
 	_, err = h.cfg.Workflows.FinishRegistration(ctx, token, sess.UserID)
 	if err == nil {
-		redirect(c, donePath(r.ID))
+		handlers.Redirect(c, donePath(r.ID))
 		return
 	}
 	var e *models.Error
 	if !errors.As(err, &e) {
-		h.pageFail(c, err)
+		h.pages.Fail(c, err)
 		return
 	}
 	// The loser of two finishes at once sees the link used (or the domain
@@ -80,7 +81,7 @@ func (h *Handler) registerFinish(c *gin.Context) {
 	if e.Kind == models.KindGone || e.Kind == models.KindConflict {
 		if now, err := h.cfg.Store.RegistrationByID(ctx, nil, r.ID); err == nil && now.Status == models.RegCompleted &&
 			now.UserID != nil && *now.UserID == sess.UserID {
-			h.message(c, http.StatusConflict, messageView{Heading: "Already finished",
+			h.pages.Message(c, http.StatusConflict, handlers.Message{Heading: "Already finished",
 				Paragraphs: []string{"The setup was already finished, perhaps in another window or tab."},
 				Link:       donePath(r.ID), LinkText: "See the status of your subdomain"})
 			return
@@ -90,15 +91,15 @@ func (h *Handler) registerFinish(c *gin.Context) {
 	case e.Kind == models.KindGone:
 		h.gonePage(c, token)
 	case e.Code == "registration_incomplete":
-		redirect(c, landingPath(token)+"/dns")
+		handlers.Redirect(c, landingPath(token)+"/dns")
 	case e.Kind == models.KindInvalid || e.Kind == models.KindUnavailable:
 		st, sess2 := h.signedInRegistration(c, token)
 		if st == nil {
 			return
 		}
 		v := h.finishView(c, token, st.Domain, sess2)
-		v.Error = "We could not set up the DNS record: " + sentence(e.Detail) + " Go back to change how the record is made, or try again."
-		h.render(c, statusOf[e.Kind], "finish", v)
+		v.Error = "We could not set up the DNS record: " + handlers.Sentence(e.Detail) + " Go back to change how the record is made, or try again."
+		h.pages.Render(c, handlers.StatusOf(e, http.StatusInternalServerError), "finish", v)
 	default:
 		h.registrationFail(c, token, err)
 	}

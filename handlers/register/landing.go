@@ -1,4 +1,4 @@
-package handlers
+package register
 
 import (
 	"errors"
@@ -6,6 +6,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/linkgate/linkgate/handlers"
 	"github.com/linkgate/linkgate/models"
 	"github.com/linkgate/linkgate/workflows"
 )
@@ -15,7 +16,7 @@ import (
 type landingView struct {
 	pageBase
 	Host, Email string
-	Record      recordView
+	Record      handlers.RecordView
 	UserExists  bool
 	CSRF        string
 	Action      string
@@ -36,18 +37,18 @@ func (h *Handler) registerLanding(c *gin.Context) {
 	}
 	v, err := h.landingView(c, token, st)
 	if err != nil {
-		h.pageFail(c, err)
+		h.pages.Fail(c, err)
 		return
 	}
-	h.render(c, http.StatusOK, "landing", v)
+	h.pages.Render(c, http.StatusOK, "landing", v)
 }
 
 func (h *Handler) landingView(c *gin.Context, token string, st *workflows.RegistrationState) (landingView, error) {
 	r, d := st.Registration, st.Domain
-	v := landingView{pageBase: h.base("Set up "+d.Host, 1), Host: d.Host, Email: r.Email, Record: recordOf(d),
+	v := landingView{pageBase: h.base("Set up "+d.Host, 1), Host: d.Host, Email: r.Email, Record: handlers.RecordOf(d),
 		UserExists: st.UserExists, Action: landingPath(token) + "/account",
 		Expires: r.ExpiresAt.UTC().Format("2 January 2006, 15:04 UTC"), MinPassword: models.MinPasswordLength}
-	sess, err := h.currentSession(c)
+	sess, err := h.srv.CurrentSession(c)
 	if err != nil {
 		return v, err
 	}
@@ -58,7 +59,7 @@ func (h *Handler) landingView(c *gin.Context, token string, st *workflows.Regist
 		}
 		return v, nil
 	}
-	v.CSRF = h.preSessionCSRF(c)
+	v.CSRF = h.srv.PreSessionCSRF(c)
 	return v, nil
 }
 
@@ -67,44 +68,44 @@ func (h *Handler) landingView(c *gin.Context, token string, st *workflows.Regist
 // wrong sign-in goes back to the landing page.
 func (h *Handler) registrationFail(c *gin.Context, token string, err error) {
 	var e *models.Error
-	if errors.As(err, &e) && !wantsJSON(c) {
+	if errors.As(err, &e) && !handlers.WantsJSON(c) {
 		switch e.Kind {
 		case models.KindGone:
 			h.gonePage(c, token)
 			return
 		case models.KindUnauthorized:
-			redirect(c, landingPath(token))
+			handlers.Redirect(c, landingPath(token))
 			return
 		}
 	}
-	h.pageFail(c, err)
+	h.pages.Fail(c, err)
 }
 
 // gonePage is the 410 page of a link that can no longer be used.
 func (h *Handler) gonePage(c *gin.Context, token string) {
 	ctx := c.Request.Context()
-	v := messageView{Heading: "This link can no longer be used", Paragraphs: []string{
+	v := handlers.Message{Heading: "This link can no longer be used", Paragraphs: []string{
 		"It was already used, replaced by a newer link, or it has expired.", "Ask the person who sent it for a new link."}}
 	r, err := h.cfg.Store.RegistrationByToken(ctx, token)
 	if err == nil {
 		switch {
 		case r.Status == models.RegCompleted:
-			v = messageView{Heading: "This link was already used", Paragraphs: []string{
+			v = handlers.Message{Heading: "This link was already used", Paragraphs: []string{
 				"The setup was finished with this link, so there is nothing more to do here.",
 				"If something needs to change, ask the person who sent it for a new link."}}
-			if sess, _ := h.currentSession(c); sess != nil && r.UserID != nil && *r.UserID == sess.UserID {
+			if sess, _ := h.srv.CurrentSession(c); sess != nil && r.UserID != nil && *r.UserID == sess.UserID {
 				v.Link, v.LinkText = donePath(r.ID), "See the status of your subdomain"
 			}
 		case r.Status == models.RegRevoked:
-			v = messageView{Heading: "This link was replaced by a newer one", Paragraphs: []string{
+			v = handlers.Message{Heading: "This link was replaced by a newer one", Paragraphs: []string{
 				"A newer registration link was sent for this domain, and only the newest one works. Use the link in the latest e-mail.",
 				"If you cannot find it, ask the person who sent it for a new link."}}
 		case r.Status == models.RegExpired || !r.ExpiresAt.After(h.cfg.Store.Now()):
-			v = messageView{Heading: "This link has expired", Paragraphs: []string{
+			v = handlers.Message{Heading: "This link has expired", Paragraphs: []string{
 				"Registration links work for a limited time, and this one has run out.",
 				"Ask the person who sent it for a new link."}}
 		}
 	}
-	h.message(c, http.StatusGone, v)
+	h.pages.Message(c, http.StatusGone, v)
 	c.Abort()
 }

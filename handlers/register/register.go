@@ -1,129 +1,109 @@
-package handlers
-
-// The client's registration pages (forward login, DESIGN §8, API.md
-// "Registrations"): server-rendered html/template sets embedded per page
-// and checked at start-up, forms with CSRF tokens, sessions in HttpOnly
-// SameSite cookies, POST-redirect-GET, rate limits per client address and
-// per link. One small file per action: register_landing.go,
-// register_account.go, register_dns.go, register_finish.go,
-// register_done.go.
+// Package register is the client's registration pages (forward login,
+// DESIGN §8, API.md "Registrations") under /register: server-rendered
+// html/template sets embedded per page and checked at start-up, forms
+// with CSRF tokens, sessions in HttpOnly SameSite cookies,
+// POST-redirect-GET, rate limits per client address and per link. One
+// small file per action: landing.go, account.go, dns.go, finish.go,
+// done.go.
 //
 // The link's token is a secret: it is never logged (the request log has
 // the route pattern, errors never carry the URL), never sent on as a
 // Referer (Referrer-Policy: no-referrer) and never cached (no-store).
+//
+// The rule: the pages are thin over the workflow engine's registration
+// calls, and all page plumbing (sessions, CSRF, rendering, error pages,
+// limits) is the kit's (handlers); the package never imports another
+// audience.
+package register
 
 import (
-	"bytes"
 	"embed"
 	"errors"
-	"fmt"
-	"html/template"
-	"io"
 	"io/fs"
-	"net/http"
-	"strings"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/linkgate/linkgate/handlers"
 	"github.com/linkgate/linkgate/models"
+	"github.com/linkgate/linkgate/workflows"
 )
 
 //go:embed templates
 var embeddedPages embed.FS
 
-// pageFS holds the templates and assets (a variable so that a test can
-// hand New a broken set).
-var pageFS fs.FS = embeddedPages
+// pageFS holds the templates and assets, kitFS the kit's shared files
+// (variables so that a test can hand New a broken set).
+var (
+	pageFS fs.FS = embeddedPages
+	kitFS        = handlers.SharedFiles
+)
 
 // pageNames are the page template sets; each is the layout, the shared
 // partials and the page's own file.
 var pageNames = []string{"landing", "dns", "finish", "done", "message"}
 
-// registerKit is what the registration pages need beyond Config.
-type registerKit struct {
-	pages  map[string]*template.Template
-	doctor *template.Template // the DNS doctor fragment alone
-	assets assetSet           // stylesheet and scripts, with their version
-
-	secure   bool   // public URL is https: Secure, __Host- cookies
-	platform string // shown on every page
-
-	ip, token, signIn *limiterSet
-	clientIP          func(c *gin.Context) string
+// Config is what the registration pages need. Store is required.
+type Config struct {
+	Store *models.Store
+	// Workflows runs the registrations; without it the pages of a link
+	// answer 503.
+	Workflows *workflows.Engine
+	// PlatformName is shown on the pages (default
+	// handlers.DefaultPlatformName).
+	PlatformName string
 }
 
-// setupPages parses and checks the page templates and prepares the rate
-// limiters; New fails when it does.
-func (h *Handler) setupPages() error {
-	pages, doctor, err := parsePages(pageFS)
-	if err != nil {
-		return err
-	}
-	assets, err := newAssetSet(pageFS, "templates/static", "register.css", "register.js", "copy.js")
-	if err != nil {
-		return err
-	}
-	if h.cfg.SessionTTL <= 0 {
-		h.cfg.SessionTTL = DefaultSessionTTL
-	}
-	h.cfg.PageLimits = h.cfg.PageLimits.withDefaults()
-	platform := h.cfg.PlatformName
-	if platform == "" {
-		platform = "linkgate"
-	}
-	clientIP := (*gin.Context).RemoteIP
-	if len(h.cfg.TrustedProxies) > 0 {
-		if err := h.engine.SetTrustedProxies(h.cfg.TrustedProxies); err != nil {
-			return fmt.Errorf("handlers: TrustedProxies: %w", err)
-		}
-		clientIP = (*gin.Context).ClientIP
-	}
-	h.reg = &registerKit{
-		pages:    pages,
-		doctor:   doctor,
-		assets:   assets,
-		secure:   strings.HasPrefix(strings.ToLower(h.cfg.PublicURL), "https://"),
-		platform: platform,
-		ip:       newLimiterSet(h.cfg.PageLimits.PerIP),
-		token:    newLimiterSet(h.cfg.PageLimits.PerToken),
-		signIn:   newLimiterSet(h.cfg.PageLimits.SignInPerToken),
-		clientIP: clientIP,
-	}
-	return nil
+// Handler serves the registration pages; mount it on the kit with
+// handlers.New.
+type Handler struct {
+	cfg    Config
+	pages  *handlers.Pages
+	doctor *handlers.Doctor     // the DNS doctor fragment alone
+	assets handlers.AssetSet    // stylesheet and scripts, with their version
+	srv    *handlers.Server     // sessions, cookies, CSRF (set by Mount)
+	signIn *handlers.LimiterSet // account and sign-in attempts per link
 }
 
-// parsePages parses every page set from fsys and runs each with sample
-// data: html/template finds escaping problems, and both find fields that
-// do not exist, only when a template runs.
-func parsePages(fsys fs.FS) (map[string]*template.Template, *template.Template, error) {
-	pages, err := templateSets{kind: "page", names: pageNames, samples: pageSamples(),
-		shared:   []string{"templates/layout.html", "templates/doctor.html"},
-		pageFile: func(name string) string { return "templates/" + name + ".html" },
-		required: []string{"layout", "content", "record", "doctor"},
-	}.parse(fsys)
+// New validates the configuration and parses and checks the page
+// templates and assets; it fails when they are broken.
+func New(cfg Config) (*Handler, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("register: Store is required")
+	}
+	if cfg.PlatformName == "" {
+		cfg.PlatformName = handlers.DefaultPlatformName
+	}
+	h := &Handler{cfg: cfg}
+	sets, err := handlers.TemplateSets{Kind: "page", Names: pageNames, Samples: pageSamples(),
+		Shared:   []string{"templates/layout.html"},
+		KitFiles: []string{"templates/doctor.html"}, KitFS: kitFS,
+		PageFile: func(name string) string { return "templates/" + name + ".html" },
+		Required: []string{"layout", "content", "record", "doctor"},
+	}.Parse(pageFS)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	doctor, err := template.New("doctor").ParseFS(fsys, "templates/doctor.html")
-	if err != nil {
-		return nil, nil, fmt.Errorf("handlers: doctor template: %w", err)
+	if h.pages, err = handlers.NewPages(handlers.PagesConfig{Kind: "page", Sets: sets, Message: h.messageView, Explain: explain}); err != nil {
+		return nil, err
 	}
-	for i, d := range doctorSamples() {
-		if err := doctor.ExecuteTemplate(io.Discard, "doctor", d); err != nil {
-			return nil, nil, fmt.Errorf("handlers: doctor template (sample %d): %w", i, err)
-		}
+	if h.doctor, err = handlers.NewDoctor(kitFS); err != nil {
+		return nil, err
 	}
-	return pages, doctor, nil
+	if h.assets, err = handlers.NewAssetSet(pageFS, "templates/static", kitFS, "register.css", "register.js", "copy.js"); err != nil {
+		return nil, err
+	}
+	return h, nil
 }
 
-// registrationRoutes adds the registration pages under /register.
-func (h *Handler) registrationRoutes() {
-	g := h.engine.Group("/register", pageHeaders, h.pageRateLimit)
+// Mount adds the registration pages under /register.
+func (h *Handler) Mount(s *handlers.Server) error {
+	h.srv = s
+	h.signIn = handlers.NewLimiterSet(s.PageLimits().SignInPerToken)
+	g := s.Router().Group("/register", handlers.PageHeaders("no-referrer"), s.PageRateLimit(h.pages))
 	g.GET("/assets/:file", h.pageAsset)
 	g.GET("/done/:id", h.registerDone)
 	g.GET("/done/:id/status", h.registerDoneStatus)
-	t := g.Group("/:token", h.needWorkflowsPage)
+	t := g.Group("/:token", handlers.NeedWorkflows(h.cfg.Workflows != nil, h.pages.Fail))
 	t.GET("", h.registerLanding)
 	t.POST("/account", h.registerAccount)
 	t.GET("/dns", h.registerDNSPage)
@@ -131,71 +111,30 @@ func (h *Handler) registrationRoutes() {
 	t.GET("/doctor", h.registerDoctor)
 	t.GET("/finish", h.registerFinishPage)
 	t.POST("/finish", h.registerFinish)
-}
-
-// pageCSP allows the pages' own stylesheet and script and nothing else;
-// no framing, forms post only here.
-const pageCSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; " +
-	"form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-
-// pageHeaders are sent with every /register response.
-func pageHeaders(c *gin.Context) {
-	hd := c.Writer.Header()
-	hd.Set("Referrer-Policy", "no-referrer")
-	hd.Set("Cache-Control", "no-store")
-	hd.Set("X-Frame-Options", "DENY")
-	hd.Set("Content-Security-Policy", pageCSP)
-	hd.Set("X-Content-Type-Options", "nosniff")
-	hd.Set("Cross-Origin-Opener-Policy", "same-origin")
-	hd.Set("Cross-Origin-Resource-Policy", "same-origin")
-	c.Next()
-}
-
-// pageRateLimit applies the per-address limit to every /register request
-// and the per-link limit to those naming a link.
-func (h *Handler) pageRateLimit(c *gin.Context) {
-	now := time.Now()
-	if ok, wait := h.reg.ip.allow(ipKey(h.reg.clientIP(c)), now); !ok {
-		h.tooMany(c, wait)
-		return
-	}
-	if tok := c.Param("token"); tok != "" {
-		if ok, wait := h.reg.token.allow(models.HashKey(tok), now); !ok {
-			h.tooMany(c, wait)
-			return
-		}
-	}
-	c.Next()
-}
-
-func (h *Handler) tooMany(c *gin.Context, wait time.Duration) {
-	c.Header("Retry-After", retryAfterSeconds(wait))
-	if wantsJSON(c) {
-		c.Header("Content-Type", "application/problem+json")
-		c.AbortWithStatusJSON(http.StatusTooManyRequests, Problem{Type: problemTypeBase + "rate_limited", Title: http.StatusText(http.StatusTooManyRequests),
-			Status: 429, Code: "rate_limited", Detail: "too many requests; try again in " + retryAfterSeconds(wait) + " seconds"})
-		return
-	}
-	h.message(c, http.StatusTooManyRequests, messageView{Heading: "Too many requests",
-		Paragraphs: []string{"This page was asked for too often. Wait " + retryAfterSeconds(wait) + " seconds, then reload it."}})
-	c.Abort()
-}
-
-func (h *Handler) needWorkflowsPage(c *gin.Context) {
-	if h.cfg.Workflows == nil {
-		h.pageFail(c, &models.Error{Kind: models.KindUnavailable, Code: "workflows_unavailable", Detail: "the workflow engine is not running"})
-		c.Abort()
-		return
-	}
-	c.Next()
+	return nil
 }
 
 // pageAsset serves the pages' stylesheet and scripts. Their addresses
 // carry their hash (?v=), so a browser may keep them.
 func (h *Handler) pageAsset(c *gin.Context) {
-	if !h.reg.assets.serve(c) {
-		h.pageFail(c, models.NotFound("file"))
+	if !h.assets.Serve(c) {
+		h.pages.Fail(c, models.NotFound("file"))
 	}
+}
+
+// explain words the errors of a link; the kit words the rest.
+func explain(e *models.Error) handlers.Message {
+	switch e.Kind {
+	case models.KindNotFound:
+		return handlers.Message{Heading: "This link is not valid", Paragraphs: []string{
+			"We do not know this link. Check that you opened the whole link from the e-mail; some e-mail programs cut long links in two.",
+			"If it still does not work, ask the person who sent it for a new link."}}
+	case models.KindGone:
+		return handlers.Message{Heading: "This link can no longer be used", Paragraphs: []string{
+			"It was already used, replaced by a newer link, or it has expired.",
+			"Ask the person who sent it for a new link."}}
+	}
+	return handlers.Explain(e)
 }
 
 // ---- views ----
@@ -208,121 +147,28 @@ type pageBase struct {
 	Assets   string // version of the stylesheet and script
 }
 
-// recordView is the CNAME the client needs.
-type recordView struct {
-	Type, Name, Host, Value, Apex string
-	TTL                           int
-}
-
-func recordOf(d *models.Domain) recordView {
-	return recordView{Type: "CNAME", Name: d.Subdomain, Host: d.Host, Value: d.CNAMETarget, Apex: d.Apex, TTL: d.CNAMETTL}
-}
-
 // messageView is a page that only says something (errors, 404, 410, 429).
 type messageView struct {
 	pageBase
-	Heading    string
-	Paragraphs []string
-	Link       string
-	LinkText   string
+	handlers.Message
+}
+
+func (h *Handler) messageView(_ *gin.Context, m handlers.Message) any {
+	return messageView{pageBase: h.base(m.Heading, 0), Message: m}
 }
 
 func (h *Handler) base(title string, step int) pageBase {
-	return pageBase{Title: title, Platform: h.reg.platform, Step: step, Assets: h.reg.assets.version}
-}
-
-// render writes a page; a template that fails is a logged 500.
-func (h *Handler) render(c *gin.Context, status int, page string, data any) {
-	var buf bytes.Buffer
-	if err := h.reg.pages[page].ExecuteTemplate(&buf, "layout", data); err != nil {
-		logger(c).ErrorContext(c.Request.Context(), "render page", "page", page, "error", err.Error())
-		c.Data(http.StatusInternalServerError, "text/plain; charset=utf-8", []byte("Something went wrong on our side. Please try again later.\n"))
-		return
-	}
-	c.Data(status, "text/html; charset=utf-8", buf.Bytes())
-}
-
-func (h *Handler) message(c *gin.Context, status int, v messageView) {
-	if v.Title == "" {
-		v.pageBase = h.base(v.Heading, 0)
-	}
-	h.render(c, status, "message", v)
-}
-
-// redirect answers a form post or a page that must be seen elsewhere
-// (POST-redirect-GET). Locations are paths: never built from Host.
-func redirect(c *gin.Context, path string) {
-	c.Redirect(http.StatusSeeOther, path)
-	c.Abort()
+	return pageBase{Title: title, Platform: h.cfg.PlatformName, Step: step, Assets: h.assets.Version()}
 }
 
 func landingPath(token string) string { return "/register/" + token }
-
-// wantsJSON reports whether the caller asked for JSON (the pages' script
-// does for the live status).
-func wantsJSON(c *gin.Context) bool {
-	return strings.Contains(c.GetHeader("Accept"), "application/json")
-}
-
-// pageFail shows err as a page (or as problem+json to a caller that
-// asked for JSON). Faults are logged without the URL: it holds the token.
-func (h *Handler) pageFail(c *gin.Context, err error) {
-	if wantsJSON(c) {
-		fail(c, err)
-		return
-	}
-	var e *models.Error
-	if !errors.As(err, &e) || e.Kind == models.KindInternal {
-		logger(c).ErrorContext(c.Request.Context(), "page failed", "route", c.FullPath(), "error", err.Error())
-		h.message(c, http.StatusInternalServerError, messageView{Heading: "Something went wrong",
-			Paragraphs: []string{"Something went wrong on our side; it has been logged. Please try again in a few minutes."}})
-		c.Abort()
-		return
-	}
-	status, ok := statusOf[e.Kind]
-	if !ok {
-		status = http.StatusInternalServerError
-	}
-	v := messageView{Heading: "This did not work", Paragraphs: []string{sentence(e.Detail)}}
-	switch e.Kind {
-	case models.KindNotFound:
-		v = messageView{Heading: "This link is not valid", Paragraphs: []string{
-			"We do not know this link. Check that you opened the whole link from the e-mail; some e-mail programs cut long links in two.",
-			"If it still does not work, ask the person who sent it for a new link."}}
-	case models.KindGone:
-		v = messageView{Heading: "This link can no longer be used", Paragraphs: []string{
-			"It was already used, replaced by a newer link, or it has expired.",
-			"Ask the person who sent it for a new link."}}
-	case models.KindForbidden:
-		v = messageView{Heading: "Please try again", Paragraphs: []string{sentence(e.Detail),
-			"If this keeps happening, check that your browser accepts cookies from this site."}}
-	case models.KindUnavailable:
-		v = messageView{Heading: "Please try again shortly", Paragraphs: []string{
-			"A service we depend on did not answer. Nothing was lost: go back and try again in a minute."}}
-	}
-	h.message(c, status, v)
-	c.Abort()
-}
-
-// sentence capitalizes a detail and ends it with a full stop.
-func sentence(s string) string {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return s
-	}
-	s = strings.ToUpper(s[:1]) + s[1:]
-	if !strings.HasSuffix(s, ".") {
-		s += "."
-	}
-	return s
-}
 
 // pageSamples are data that run every branch worth checking of each page
 // at start-up.
 func pageSamples() map[string][]any {
 	b := pageBase{Title: "t", Platform: "p", Step: 1}
-	rec := recordView{Type: "CNAME", Name: "ls", Host: "ls.example.com", Value: "target.example.", Apex: "example.com", TTL: 600}
-	doc := &doctorView{Host: "ls.example.com", Target: "target.example.", Findings: []findingView{{Code: "c", Message: "m"}}, CheckedAt: "now"}
+	rec := handlers.RecordView{Type: "CNAME", Name: "ls", Host: "ls.example.com", Value: "target.example.", Apex: "example.com", TTL: 600}
+	doc := &handlers.DoctorView{Host: "ls.example.com", Target: "target.example.", Findings: []handlers.DNSFinding{{Code: "c", Message: "m"}}, CheckedAt: "now"}
 	errs := map[string]string{"password": "e", "password_confirm": "e", "api_token": "e", "mode": "e", "form": "e"}
 	land := landingView{pageBase: b, Host: "ls.example.com", Email: "a@example.com", Record: rec, CSRF: "x", Action: "/a",
 		Expires: "never", MinPassword: models.MinPasswordLength}
@@ -340,20 +186,12 @@ func pageSamples() map[string][]any {
 	finSelf, finManual := fin, fin
 	finSelf.Method, finManual.Method, finManual.Error = "self", "manual", "e"
 	done := doneView{pageBase: b, Host: "ls.example.com", StatusURL: "/s", Status: statusView{Status: "s", Label: "l", Reason: "r"}}
-	msg := messageView{pageBase: b, Heading: "h", Paragraphs: []string{"p"}, Link: "/l", LinkText: "t"}
+	msg := messageView{pageBase: b, Message: handlers.Message{Heading: "h", Paragraphs: []string{"p"}, Link: "/l", LinkText: "t"}}
 	return map[string][]any{
 		"landing": {land, signIn, cont, withErrs, signInErrs},
 		"dns":     {dns, dnsDoc},
 		"finish":  {fin, finSelf, finManual},
 		"done":    {done, doneView{pageBase: b, StatusURL: "/s"}},
 		"message": {msg, messageView{pageBase: b}},
-	}
-}
-
-func doctorSamples() []*doctorView {
-	return []*doctorView{
-		{Host: "h", Target: "t", OK: true, CheckedAt: "now"},
-		{Host: "h", Target: "t", Findings: []findingView{{Code: "c", Message: "m"}}, CheckedAt: "now"},
-		{Error: "e", CheckedAt: "now"},
 	}
 }
