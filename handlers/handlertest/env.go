@@ -1,7 +1,7 @@
-package handlers
+package handlertest
 
 // Helpers for the HTTP tests: a real server (httptest.NewServer) around
-// the real Handler, and a client whose transport checks every request and
+// the real HTTP layer, and a client whose transport checks every request and
 // response against openapi.json with kin-openapi, so that no response a
 // test sees escapes validation.
 
@@ -26,10 +26,10 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/legacy"
 
+	"github.com/linkgate/linkgate/handlers"
+	"github.com/linkgate/linkgate/handlers/api"
 	"github.com/linkgate/linkgate/models"
 )
-
-var bg = context.Background()
 
 // ---- the OpenAPI document ----
 
@@ -40,17 +40,17 @@ var (
 	specErr    error
 )
 
-// loadSpec loads and validates openapi.json once and builds a router on it.
-func loadSpec(t testing.TB) (*openapi3.T, routers.Router) {
+// LoadSpec loads and validates openapi.json once and builds a router on it.
+func LoadSpec(t testing.TB) (*openapi3.T, routers.Router) {
 	t.Helper()
 	specOnce.Do(func() {
 		loader := openapi3.NewLoader()
-		doc, err := loader.LoadFromData(OpenAPI)
+		doc, err := loader.LoadFromData(api.OpenAPI)
 		if err != nil {
 			specErr = fmt.Errorf("load openapi.json: %w", err)
 			return
 		}
-		if err := doc.Validate(bg); err != nil {
+		if err := doc.Validate(context.Background()); err != nil {
 			specErr = fmt.Errorf("validate openapi.json: %w", err)
 			return
 		}
@@ -84,28 +84,28 @@ func bearerAuth(_ context.Context, in *openapi3filter.AuthenticationInput) error
 
 type testingTKey struct{}
 
-// exchange is one validated request/response pair.
-type exchange struct {
+// Exchange is one validated request/response pair.
+type Exchange struct {
 	Method, Route string // Route is the document's path template
 	Status        int
 }
 
-// validatingTransport validates each request it sends and each response it
+// ValidatingTransport validates each request it sends and each response it
 // receives against the OpenAPI document. Errors are reported on the
 // *testing.T carried by the request's context, which every request made
-// through apiEnv has; a request without one fails the process loudly.
-type validatingTransport struct {
+// through Env has; a request without one fails the process loudly.
+type ValidatingTransport struct {
 	base   http.RoundTripper
 	router routers.Router
 
 	mu   sync.Mutex
-	seen []exchange
+	seen []Exchange
 }
 
-func (vt *validatingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+func (vt *ValidatingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	t, ok := req.Context().Value(testingTKey{}).(*testing.T)
 	if !ok {
-		panic("validatingTransport: request without a *testing.T in its context")
+		panic("ValidatingTransport: request without a *testing.T in its context")
 	}
 	t.Helper()
 	var reqBody []byte
@@ -154,7 +154,7 @@ func (vt *validatingTransport) RoundTrip(req *http.Request) (*http.Response, err
 	rin.SetBodyBytes(body)
 	if err := openapi3filter.ValidateResponse(req.Context(), rin); err != nil {
 		t.Errorf("%s %s → %d does not match the OpenAPI document: %v\nheaders: %v\nbody: %s",
-			req.Method, req.URL.RequestURI(), resp.StatusCode, err, resp.Header, truncate(body))
+			req.Method, req.URL.RequestURI(), resp.StatusCode, err, resp.Header, Truncate(body))
 	}
 	// A request the document refuses must not succeed.
 	if reqErr != nil && resp.StatusCode < 400 {
@@ -162,18 +162,18 @@ func (vt *validatingTransport) RoundTrip(req *http.Request) (*http.Response, err
 			req.Method, req.URL.RequestURI(), reqErr, resp.StatusCode)
 	}
 	vt.mu.Lock()
-	vt.seen = append(vt.seen, exchange{Method: req.Method, Route: route.Path, Status: resp.StatusCode})
+	vt.seen = append(vt.seen, Exchange{Method: req.Method, Route: route.Path, Status: resp.StatusCode})
 	vt.mu.Unlock()
 	return resp, nil
 }
 
-func (vt *validatingTransport) exchanges() []exchange {
+func (vt *ValidatingTransport) Exchanges() []Exchange {
 	vt.mu.Lock()
 	defer vt.mu.Unlock()
 	return slices.Clone(vt.seen)
 }
 
-func truncate(b []byte) string {
+func Truncate(b []byte) string {
 	if len(b) > 2000 {
 		return string(b[:2000]) + "…"
 	}
@@ -182,43 +182,55 @@ func truncate(b []byte) string {
 
 // ---- the test environment ----
 
-// syncBuffer collects log output from concurrent handlers.
-type syncBuffer struct {
+// SyncBuffer collects log output from concurrent handlers.
+type SyncBuffer struct {
 	mu  sync.Mutex
 	buf bytes.Buffer
 }
 
-func (b *syncBuffer) Write(p []byte) (int, error) {
+func (b *SyncBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.Write(p)
 }
 
-func (b *syncBuffer) String() string {
+func (b *SyncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
 
-type apiEnv struct {
-	db      *models.DB
-	store   *models.Store
-	handler *Handler
-	srv     *httptest.Server
-	client  *http.Client
-	vt      *validatingTransport
-	logs    *syncBuffer
+// Env is the whole HTTP layer served over real HTTP, with a validating
+// client and an admin API key.
+type Env struct {
+	DB      *models.DB
+	Store   *models.Store
+	Handler *handlers.Server
+	Srv     *httptest.Server
+	HTTP    *http.Client // validates every exchange (ValidatingTransport)
+	VT      *ValidatingTransport
+	Logs    *SyncBuffer
 
-	admin   string // an admin API key
-	adminID string // its id (key_...)
+	Admin   string // an admin API key
+	AdminID string // its id (key_...)
 }
 
-// newAPI serves a Handler on db over real HTTP. opts may change the Config.
-func newAPI(t *testing.T, db *models.DB, opts ...func(*Config)) *apiEnv {
+// APIKey is the answer of POST /api/v1/clients/{id}/api-keys.
+type APIKey struct {
+	ID       string `json:"id"`
+	Key      string `json:"key"`
+	Prefix   string `json:"prefix"`
+	ClientID string `json:"client_id"`
+	Name     string `json:"name"`
+}
+
+// NewAPI serves the whole HTTP layer (NewServer) on db over real HTTP.
+// opts may change the Config.
+func NewAPI(t *testing.T, db *models.DB, opts ...func(*Config)) *Env {
 	t.Helper()
-	_, router := loadSpec(t)
+	_, router := LoadSpec(t)
 	store := models.NewStore(db, nil)
-	logs := &syncBuffer{}
+	logs := &SyncBuffer{}
 	cfg := Config{
 		Store:   store,
 		Logger:  slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
@@ -227,34 +239,34 @@ func newAPI(t *testing.T, db *models.DB, opts ...func(*Config)) *apiEnv {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	h, err := New(cfg)
+	h, err := NewServer(cfg)
 	if err != nil {
 		t.Fatalf("handlers.New: %v", err)
 	}
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	vt := &validatingTransport{base: srv.Client().Transport, router: router}
-	key, k, err := store.CreateAPIKey(bg, models.RoleAdmin, "", "test admin")
+	vt := &ValidatingTransport{base: srv.Client().Transport, router: router}
+	key, k, err := store.CreateAPIKey(context.Background(), models.RoleAdmin, "", "test admin")
 	if err != nil {
 		t.Fatalf("create admin key: %v", err)
 	}
-	return &apiEnv{db: db, store: store, handler: h, srv: srv, client: &http.Client{Transport: vt}, vt: vt,
-		logs: logs, admin: key, adminID: k.ID}
+	return &Env{DB: db, Store: store, Handler: h, Srv: srv, HTTP: &http.Client{Transport: vt}, VT: vt,
+		Logs: logs, Admin: key, AdminID: k.ID}
 }
 
-// reply is a response as the tests see it.
-type reply struct {
+// Reply is a response as the tests see it.
+type Reply struct {
 	Status int
 	Header http.Header
 	Body   []byte
 }
 
-func (r reply) String() string { return fmt.Sprintf("%d %s", r.Status, truncate(r.Body)) }
+func (r Reply) String() string { return fmt.Sprintf("%d %s", r.Status, Truncate(r.Body)) }
 
 // do sends a request. key "" sends no Authorization header; body nil sends
 // no body, a string or []byte is sent as is, anything else as JSON. hdr is
 // pairs of header names and values (an "Authorization" pair overrides key).
-func (e *apiEnv) do(t *testing.T, method, path, key string, body any, hdr ...string) reply {
+func (e *Env) Do(t *testing.T, method, path, key string, body any, hdr ...string) Reply {
 	t.Helper()
 	var rd io.Reader
 	switch b := body.(type) {
@@ -271,7 +283,7 @@ func (e *apiEnv) do(t *testing.T, method, path, key string, body any, hdr ...str
 		rd = bytes.NewReader(j)
 	}
 	ctx := context.WithValue(t.Context(), testingTKey{}, t)
-	req, err := http.NewRequestWithContext(ctx, method, e.srv.URL+path, rd)
+	req, err := http.NewRequestWithContext(ctx, method, e.Srv.URL+path, rd)
 	if err != nil {
 		t.Fatalf("new request: %v", err)
 	}
@@ -284,7 +296,7 @@ func (e *apiEnv) do(t *testing.T, method, path, key string, body any, hdr ...str
 	for i := 0; i+1 < len(hdr); i += 2 {
 		req.Header.Set(hdr[i], hdr[i+1])
 	}
-	resp, err := e.client.Do(req)
+	resp, err := e.HTTP.Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, path, err)
 	}
@@ -293,34 +305,34 @@ func (e *apiEnv) do(t *testing.T, method, path, key string, body any, hdr ...str
 	if err != nil {
 		t.Fatalf("%s %s: read body: %v", method, path, err)
 	}
-	return reply{Status: resp.StatusCode, Header: resp.Header, Body: b}
+	return Reply{Status: resp.StatusCode, Header: resp.Header, Body: b}
 }
 
-// want fails unless the reply has the status.
-func (r reply) want(t *testing.T, status int) reply {
+// want fails unless the Reply has the status.
+func (r Reply) Want(t *testing.T, status int) Reply {
 	t.Helper()
 	if r.Status != status {
-		t.Fatalf("status %d, want %d; body: %s", r.Status, status, truncate(r.Body))
+		t.Fatalf("status %d, want %d; body: %s", r.Status, status, Truncate(r.Body))
 	}
 	return r
 }
 
-// decode unmarshals a reply's body.
-func decode[T any](t *testing.T, r reply) T {
+// Decode unmarshals a Reply's body.
+func Decode[T any](t *testing.T, r Reply) T {
 	t.Helper()
 	var v T
 	if err := json.Unmarshal(r.Body, &v); err != nil {
-		t.Fatalf("decode %T from %s: %v", v, truncate(r.Body), err)
+		t.Fatalf("Decode %T from %s: %v", v, Truncate(r.Body), err)
 	}
 	return v
 }
 
-// wantProblem checks a problem+json reply: its status, its code (unless
+// WantProblem checks a problem+json Reply: its status, its code (unless
 // ""), and, when fields is not nil, exactly the named fields in any order.
-func wantProblem(t *testing.T, r reply, status int, code string, fields ...string) Problem {
+func WantProblem(t *testing.T, r Reply, status int, code string, fields ...string) handlers.Problem {
 	t.Helper()
 	if r.Status != status {
-		t.Fatalf("status %d, want %d (%s); body: %s", r.Status, status, code, truncate(r.Body))
+		t.Fatalf("status %d, want %d (%s); body: %s", r.Status, status, code, Truncate(r.Body))
 	}
 	if ct := r.Header.Get("Content-Type"); ct != "application/problem+json" {
 		t.Errorf("Content-Type %q, want application/problem+json", ct)
@@ -328,7 +340,7 @@ func wantProblem(t *testing.T, r reply, status int, code string, fields ...strin
 	if cc := r.Header.Get("Cache-Control"); cc != "no-store" {
 		t.Errorf("Cache-Control %q, want no-store", cc)
 	}
-	p := decode[Problem](t, r)
+	p := Decode[handlers.Problem](t, r)
 	if p.Status != status {
 		t.Errorf("problem status %d, want %d", p.Status, status)
 	}
@@ -337,7 +349,7 @@ func wantProblem(t *testing.T, r reply, status int, code string, fields ...strin
 	}
 	if code != "" {
 		if p.Code != code {
-			t.Fatalf("problem code %q, want %q; body: %s", p.Code, code, truncate(r.Body))
+			t.Fatalf("problem code %q, want %q; body: %s", p.Code, code, Truncate(r.Body))
 		}
 		if p.Type != "urn:linkgate:problem:"+code {
 			t.Errorf("problem type %q, want urn:linkgate:problem:%s", p.Type, code)
@@ -354,7 +366,7 @@ func wantProblem(t *testing.T, r reply, status int, code string, fields ...strin
 		slices.Sort(got)
 		want := slices.Sorted(slices.Values(fields))
 		if !slices.Equal(got, want) {
-			t.Fatalf("problem names fields %v, want %v; body: %s", got, want, truncate(r.Body))
+			t.Fatalf("problem names fields %v, want %v; body: %s", got, want, Truncate(r.Body))
 		}
 	}
 	return p
@@ -362,31 +374,31 @@ func wantProblem(t *testing.T, r reply, status int, code string, fields ...strin
 
 // ---- API shortcuts ----
 
-func (e *apiEnv) createClient(t *testing.T, name, email string) models.ClientView {
+func (e *Env) CreateClient(t *testing.T, name, email string) models.ClientView {
 	t.Helper()
-	r := e.do(t, "POST", "/api/v1/clients", e.admin, map[string]any{"name": name, "email": email}).want(t, http.StatusCreated)
-	return decode[models.ClientView](t, r)
+	r := e.Do(t, "POST", "/api/v1/clients", e.Admin, map[string]any{"name": name, "email": email}).Want(t, http.StatusCreated)
+	return Decode[models.ClientView](t, r)
 }
 
 // clientKey creates a client API key through the API and returns it.
-func (e *apiEnv) clientKey(t *testing.T, clientID string) apiKeyCreated {
+func (e *Env) ClientKey(t *testing.T, clientID string) APIKey {
 	t.Helper()
-	r := e.do(t, "POST", "/api/v1/clients/"+clientID+"/api-keys", e.admin, map[string]any{"name": "test"}).want(t, http.StatusCreated)
-	return decode[apiKeyCreated](t, r)
+	r := e.Do(t, "POST", "/api/v1/clients/"+clientID+"/api-keys", e.Admin, map[string]any{"name": "test"}).Want(t, http.StatusCreated)
+	return Decode[APIKey](t, r)
 }
 
-func (e *apiEnv) createDomain(t *testing.T, key, clientID string, body map[string]any) models.DomainView {
+func (e *Env) CreateDomain(t *testing.T, key, clientID string, body map[string]any) models.DomainView {
 	t.Helper()
-	r := e.do(t, "POST", "/api/v1/clients/"+clientID+"/domains", key, body).want(t, http.StatusCreated)
-	return decode[models.DomainView](t, r)
+	r := e.Do(t, "POST", "/api/v1/clients/"+clientID+"/domains", key, body).Want(t, http.StatusCreated)
+	return Decode[models.DomainView](t, r)
 }
 
-func (e *apiEnv) listDomains(t *testing.T, key, path string) list[models.DomainView] {
+func (e *Env) ListDomains(t *testing.T, key, path string) handlers.List[models.DomainView] {
 	t.Helper()
-	return decode[list[models.DomainView]](t, e.do(t, "GET", path, key, nil).want(t, http.StatusOK))
+	return Decode[handlers.List[models.DomainView]](t, e.Do(t, "GET", path, key, nil).Want(t, http.StatusOK))
 }
 
-func domainIDs(ds []models.DomainView) []string {
+func DomainIDs(ds []models.DomainView) []string {
 	ids := make([]string, len(ds))
 	for i, d := range ds {
 		ids[i] = d.ID
@@ -394,9 +406,9 @@ func domainIDs(ds []models.DomainView) []string {
 	return ids
 }
 
-func discardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+func DiscardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
-func mustJSON(t *testing.T, v any) []byte {
+func MustJSON(t *testing.T, v any) []byte {
 	t.Helper()
 	b, err := json.Marshal(v)
 	if err != nil {
