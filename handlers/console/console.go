@@ -122,12 +122,7 @@ func New(cfg Config) (*Handler, error) {
 		cfg.PlatformName = handlers.DefaultPlatformName
 	}
 	h := &Handler{cfg: cfg, checkURL: handlers.WebhookURLCheck(cfg.Webhooks)}
-	sets, err := handlers.TemplateSets{Kind: "console", Names: pageNames, Funcs: consoleFuncs, Samples: consoleSamples(),
-		Shared:   []string{"templates/layout.html", "templates/partials.html"},
-		KitFiles: []string{"templates/doctor.html"}, KitFS: kitFS,
-		PageFile: func(name string) string { return "templates/" + name + ".html" },
-		Required: []string{"layout", "content", "badges", "field_error", "doctor"},
-	}.Parse(pageFS)
+	sets, err := parsePages(pageFS, kitFS)
 	if err != nil {
 		return nil, err
 	}
@@ -141,6 +136,18 @@ func New(cfg Config) (*Handler, error) {
 		return nil, err
 	}
 	return h, nil
+}
+
+// parsePages parses every console page set (with the kit's doctor
+// fragment) and runs each with sample data, so that a broken template
+// stops the start.
+func parsePages(fsys, kit fs.FS) (map[string]*template.Template, error) {
+	return handlers.TemplateSets{Kind: "console", Names: pageNames, Funcs: consoleFuncs, Samples: consoleSamples(),
+		Shared:   []string{"templates/layout.html", "templates/partials.html"},
+		KitFiles: []string{"templates/doctor.html"}, KitFS: kit,
+		PageFile: func(name string) string { return "templates/" + name + ".html" },
+		Required: []string{"layout", "content", "badges", "field_error", "doctor"},
+	}.Parse(fsys)
 }
 
 // consoleFuncs are the helpers the console templates use.

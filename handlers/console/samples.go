@@ -8,7 +8,7 @@ import (
 )
 
 // consoleSamples are data that run every branch worth checking of each
-// console page at start-up (parseConsolePages).
+// console page at start-up (parsePages).
 func consoleSamples() map[string][]any {
 	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	signedOut := consoleBase{Title: "t", Platform: "p", Assets: "a", Notice: "n"}

@@ -210,6 +210,7 @@ type Env struct {
 	HTTP    *http.Client // validates every exchange (ValidatingTransport)
 	VT      *ValidatingTransport
 	Logs    *SyncBuffer
+	Config  Config // what NewServer was given
 
 	Admin   string // an admin API key
 	AdminID string // its id (key_...)
@@ -251,7 +252,7 @@ func NewAPI(t *testing.T, db *models.DB, opts ...func(*Config)) *Env {
 		t.Fatalf("create admin key: %v", err)
 	}
 	return &Env{DB: db, Store: store, Handler: h, Srv: srv, HTTP: &http.Client{Transport: vt}, VT: vt,
-		Logs: logs, Admin: key, AdminID: k.ID}
+		Logs: logs, Config: cfg, Admin: key, AdminID: k.ID}
 }
 
 // Reply is a response as the tests see it.

@@ -45,6 +45,9 @@ type WFEnv struct {
 // WFOptions change NewWorkflowAPI.
 type WFOptions struct {
 	NoStart bool // leave the engine stopped until start is called
+	// Config changes the HTTP layer's Config (after the engine's
+	// settings are in).
+	Config func(*Config)
 }
 
 // NewWorkflowAPI builds the fakes (in memory: no Persister), the real
@@ -109,6 +112,9 @@ func NewWorkflowAPI(t *testing.T, db *models.DB, opts ...WFOptions) *WFEnv {
 	e.Env = NewAPI(t, db, func(c *Config) {
 		c.Workflows, c.Keys = engine, keys
 		c.Webhooks = webhooks.ClientConfig{AllowPrivate: true, AllowHTTP: true}
+		if o.Config != nil {
+			o.Config(c)
+		}
 	})
 	if !o.NoStart {
 		e.Start(t)

@@ -1,4 +1,4 @@
-package handlers
+package console
 
 import (
 	"bytes"
@@ -14,7 +14,7 @@ import (
 // aria-describedby point at elements that exist, and the document has a
 // language, a title and one h1.
 func TestConsoleMarkup(t *testing.T) {
-	pages, err := parseConsolePages(pageFS)
+	pages, err := parsePages(pageFS, kitFS)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package handlers
+package console_test
 
 import (
 	"context"
@@ -13,6 +13,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/linkgate/linkgate/handlers"
+	"github.com/linkgate/linkgate/handlers/console"
+	"github.com/linkgate/linkgate/handlers/handlertest"
 	"github.com/linkgate/linkgate/mocks"
 	"github.com/linkgate/linkgate/models"
 	"github.com/linkgate/linkgate/models/dbtest"
@@ -41,7 +44,7 @@ type page struct {
 	Body     string
 }
 
-func (b *consoleBrowser) do(t *testing.T, method, path string, form url.Values) page {
+func (b *consoleBrowser) Do(t *testing.T, method, path string, form url.Values) page {
 	t.Helper()
 	var body io.Reader
 	if form != nil {
@@ -68,12 +71,12 @@ func (b *consoleBrowser) do(t *testing.T, method, path string, form url.Values) 
 
 func (b *consoleBrowser) get(t *testing.T, path string) page {
 	t.Helper()
-	return b.do(t, "GET", path, nil)
+	return b.Do(t, "GET", path, nil)
 }
 
 func (b *consoleBrowser) post(t *testing.T, path string, form url.Values) page {
 	t.Helper()
-	return b.do(t, "POST", path, form)
+	return b.Do(t, "POST", path, form)
 }
 
 var csrfInput = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
@@ -139,6 +142,8 @@ func fieldError(body, id string) string {
 	return m[1]
 }
 
+var bg = context.Background()
+
 const consolePassword = "correct horse battery"
 
 type consoleEnv struct {
@@ -149,30 +154,30 @@ type consoleEnv struct {
 	acmeUser     *models.User
 	globexDomain *models.Domain
 	acmeDomain   *models.Domain
-	wf           *wfEnv // with an engine only
-	logs         *syncBuffer
+	wf           *handlertest.WFEnv // with an engine only
+	Logs         *handlertest.SyncBuffer
 }
 
 // newConsole serves a Handler (with a workflow engine on the fakes when
 // withEngine) and makes an admin, two clients with a domain each, and a
 // user of the first client.
-func newConsole(t *testing.T, db *models.DB, withEngine bool, opts ...func(*Config)) *consoleEnv {
+func newConsole(t *testing.T, db *models.DB, withEngine bool, opts ...func(*handlertest.Config)) *consoleEnv {
 	t.Helper()
-	var api *apiEnv
-	var wf *wfEnv
+	var api *handlertest.Env
+	var wf *handlertest.WFEnv
 	if withEngine {
-		wf = newWorkflowAPI(t, db)
-		api = wf.apiEnv
+		wf = handlertest.NewWorkflowAPI(t, db)
+		api = wf.Env
 	} else {
 		keys, err := models.ParseKeyRing(models.NewKeyRingValue("test1"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		api = newAPI(t, db, append([]func(*Config){func(c *Config) { c.Keys = keys }}, opts...)...)
+		api = handlertest.NewAPI(t, db, append([]func(*handlertest.Config){func(c *handlertest.Config) { c.Keys = keys }}, opts...)...)
 	}
 	ctx := context.Background()
-	s := api.store
-	e := &consoleEnv{store: s, base: api.srv.URL, wf: wf, logs: api.logs}
+	s := api.Store
+	e := &consoleEnv{store: s, base: api.Srv.URL, wf: wf, Logs: api.Logs}
 	var err error
 	if e.admin, err = s.CreateUser(ctx, models.UserInput{Email: "admin@example.com", Password: consolePassword, Role: models.RoleAdmin}); err != nil {
 		t.Fatal(err)
@@ -228,7 +233,7 @@ func TestConsoleSignIn(t *testing.T) {
 		wantPage(t, p, http.StatusForbidden)
 
 		// Right password: an HttpOnly session cookie and / → the clients.
-		p = b.do(t, "GET", "/login", nil)
+		p = b.Do(t, "GET", "/login", nil)
 		token := csrfInput.FindStringSubmatch(p.Body)[1]
 		req, _ := http.NewRequest("POST", e.base+"/login", strings.NewReader(url.Values{"email": {"Admin@Example.com"},
 			"password": {consolePassword}, "csrf_token": {token}}.Encode()))
@@ -289,7 +294,7 @@ func TestConsoleClientUserScope(t *testing.T) {
 		}
 		wantPage(t, b.get(t, p.Location), http.StatusOK, "Acme", "Custom Domain", e.acmeDomain.Host, `data-value="pending"`)
 		wantPage(t, b.get(t, "/console/domains/"+e.acmeDomain.ID), http.StatusOK, e.acmeDomain.Host, "Timeline", "domain added")
-		if logs := e.logs.String(); !strings.Contains(logs, "route=/console/domains/:id") || !strings.Contains(logs, "actor=user:"+e.acmeUser.ID) {
+		if logs := e.Logs.String(); !strings.Contains(logs, "route=/console/domains/:id") || !strings.Contains(logs, "actor=user:"+e.acmeUser.ID) {
 			t.Errorf("the request log does not name the console user:\n%s", logs)
 		}
 
@@ -316,7 +321,7 @@ func TestConsoleClientUserScope(t *testing.T) {
 			p := b.post(t, path, url.Values{"csrf_token": {tok}, "domain": {"initech.com"}, "name": {"x"}, "email": {"x@x.example"}})
 			wantPage(t, p, http.StatusNotFound)
 		}
-		if p := b.do(t, "GET", "/console/domains/"+e.globexDomain.ID+"/status", nil); p.Status != http.StatusNotFound {
+		if p := b.Do(t, "GET", "/console/domains/"+e.globexDomain.ID+"/status", nil); p.Status != http.StatusNotFound {
 			t.Errorf("status JSON of another client's domain: %d", p.Status)
 		}
 	})
@@ -368,7 +373,7 @@ func TestConsoleFormErrors(t *testing.T) {
 	if p := b.get(t, "/console/clients?q=initech"); strings.Contains(p.Body, ">Acme<") {
 		t.Error("search shows a client that does not match")
 	}
-	for i := 0; i < consoleClientsPageSize; i++ {
+	for i := 0; i < console.ClientsPageSize; i++ {
 		if _, err := e.store.CreateClient(context.Background(), models.ClientInput{Name: fmt.Sprintf("Paged %02d", i), Email: fmt.Sprintf("p%02d@paged.com", i)}); err != nil {
 			t.Fatal(err)
 		}
@@ -432,11 +437,11 @@ func TestConsoleSandboxPages(t *testing.T) {
 
 	db2 := dbtest.SQLite(t)
 	var registered string
-	e2 := newConsole(t, db2, false, func(c *Config) {
+	e2 := newConsole(t, db2, false, func(c *handlertest.Config) {
 		c.Sandbox = true
-		c.SandboxConsole = SandboxConsole{
-			Outbox: func() []SandboxMail {
-				return []SandboxMail{{To: "a@b.example", Subject: "Finish setting up", Text: "hello"}}
+		c.SandboxConsole = console.SandboxConsole{
+			Outbox: func() []console.SandboxMail {
+				return []console.SandboxMail{{To: "a@b.example", Subject: "Finish setting up", Text: "hello"}}
 			},
 			RegisterTwilioDomain: func(_ context.Context, host string) (string, error) {
 				if host == "bad.com" {
@@ -506,37 +511,37 @@ func TestConsoleDomainSetup(t *testing.T) {
 		tok := b.csrf(t, page)
 		for _, action := range []string{"/configure", "/domain-sid", "/retry", "/forward-login", "/messaging-services"} {
 			p := b.post(t, other+action, url.Values{"csrf_token": {tok}, "mode": {"manual"}, "domain_sid": {"DN0123456789abcdef0123456789abcdef"},
-				"email": {"x@globex.com"}, "messaging_service_sid": {newMG(t)}})
+				"email": {"x@globex.com"}, "messaging_service_sid": {handlertest.NewMG(t)}})
 			if p.Status != http.StatusNotFound {
 				t.Errorf("POST %s of another client's domain: %d", action, p.Status)
 			}
 		}
 
 		// Connect Cloudflare: PRG, then the domain moves on by itself.
-		_, cfToken := e.wf.cf.AddZone(d.Apex)
+		_, cfToken := e.wf.CF.AddZone(d.Apex)
 		p = b.submit(t, page, page+"/configure", url.Values{"mode": {"self"}, "api_token": {cfToken}})
 		if p.Status != http.StatusSeeOther || p.Location != page+"?done=configure" {
 			t.Fatalf("configure: %d %q\n%s", p.Status, p.Location, p.Body)
 		}
-		e.wf.waitStatus(t, e.wf.admin, d.ID, models.StatusAwaitingDomainSID)
+		e.wf.WaitStatus(t, e.wf.Admin, d.ID, models.StatusAwaitingDomainSID)
 		p = b.get(t, page)
 		wantPage(t, p, http.StatusOK, `data-value="awaiting_domain_sid"`, `<label for="domain_sid">`, "DNS verified", "by user@acme.com")
 		if strings.Contains(p.Body, cfToken) {
 			t.Error("the page shows the Cloudflare token")
 		}
 		// A SID for another host: the mismatch next to the field.
-		p = b.submit(t, page, page+"/domain-sid", url.Values{"domain_sid": {e.wf.tw.RegisterDomain("ls.elsewhere.com")}})
+		p = b.submit(t, page, page+"/domain-sid", url.Values{"domain_sid": {e.wf.TW.RegisterDomain("ls.elsewhere.com")}})
 		if p.Status != http.StatusUnprocessableEntity || !strings.Contains(fieldError(p.Body, "domain_sid"), "ls.elsewhere.com") {
 			t.Fatalf("SID of another host: %d %q", p.Status, fieldError(p.Body, "domain_sid"))
 		}
-		p = b.submit(t, page, page+"/domain-sid", url.Values{"domain_sid": {e.wf.tw.RegisterDomain(d.Host)}})
+		p = b.submit(t, page, page+"/domain-sid", url.Values{"domain_sid": {e.wf.TW.RegisterDomain(d.Host)}})
 		if p.Status != http.StatusSeeOther {
 			t.Fatalf("SID: %d\n%s", p.Status, p.Body)
 		}
-		e.wf.waitStatus(t, e.wf.admin, d.ID, models.StatusConfigured)
+		e.wf.WaitStatus(t, e.wf.Admin, d.ID, models.StatusConfigured)
 
 		// Messaging Services: attach, a bad SID next to its field, detach.
-		mg := newMG(t)
+		mg := handlertest.NewMG(t)
 		p = b.submit(t, page, page+"/messaging-services", url.Values{"messaging_service_sid": {"MGnope"}})
 		if p.Status != http.StatusUnprocessableEntity || fieldError(p.Body, "ms") == "" {
 			t.Fatalf("bad MG: %d %q", p.Status, fieldError(p.Body, "ms"))
@@ -554,7 +559,7 @@ func TestConsoleDomainSetup(t *testing.T) {
 			t.Error("detached service still listed")
 		}
 		// The live status JSON.
-		if p := b.do(t, "GET", page+"/status", nil); p.Status != http.StatusOK || !strings.Contains(p.Body, `"status":"configured"`) {
+		if p := b.Do(t, "GET", page+"/status", nil); p.Status != http.StatusOK || !strings.Contains(p.Body, `"status":"configured"`) {
 			t.Errorf("status JSON: %d %s", p.Status, p.Body)
 		}
 	})
@@ -586,27 +591,29 @@ func TestConsoleForwardLoginShareLink(t *testing.T) {
 
 func TestConsoleRetryAndDoctor(t *testing.T) {
 	db := dbtest.SQLite(t)
-	e := newWorkflowAPI(t, db, wfOptions{noStart: true})
+	var e *handlertest.WFEnv
 	// The console's DNS check asks the fake DNS, as cmd/linkgate wires it.
-	e.handler.cfg.DNSDoctor = func(ctx context.Context, host, apex, target string) (DNSDiagnosis, error) {
-		check, err := e.dns.CheckCNAME(ctx, host, apex, target)
-		d := DNSDiagnosis{OK: check.OK}
-		for _, f := range check.Findings {
-			d.Findings = append(d.Findings, DNSFinding{Code: f.Code, Message: f.Message})
+	e = handlertest.NewWorkflowAPI(t, db, handlertest.WFOptions{NoStart: true, Config: func(c *handlertest.Config) {
+		c.DNSDoctor = func(ctx context.Context, host, apex, target string) (handlers.DNSDiagnosis, error) {
+			check, err := e.DNS.CheckCNAME(ctx, host, apex, target)
+			d := handlers.DNSDiagnosis{OK: check.OK}
+			for _, f := range check.Findings {
+				d.Findings = append(d.Findings, handlers.DNSFinding{Code: f.Code, Message: f.Message})
+			}
+			return d, err
 		}
-		return d, err
-	}
-	if _, err := e.store.CreateUser(bg, models.UserInput{Email: "admin@example.com", Password: consolePassword, Role: models.RoleAdmin}); err != nil {
+	}})
+	if _, err := e.Store.CreateUser(bg, models.UserInput{Email: "admin@example.com", Password: consolePassword, Role: models.RoleAdmin}); err != nil {
 		t.Fatal(err)
 	}
-	c := e.createClient(t, "Acme", "owner@acme.com")
-	b := newConsoleBrowser(t, e.srv.URL)
+	c := e.CreateClient(t, "Acme", "owner@acme.com")
+	b := newConsoleBrowser(t, e.Srv.URL)
 	b.login(t, "admin@example.com", consolePassword)
 
 	// A failed domain offers Retry; it resumes from the failed step.
-	d := e.createDomain(t, e.admin, c.ID, map[string]any{"domain": "acme.com"})
+	d := e.CreateDomain(t, e.Admin, c.ID, map[string]any{"domain": "acme.com"})
 	page := "/console/domains/" + d.ID
-	_, tok := e.cf.AddZone(d.Apex)
+	_, tok := e.CF.AddZone(d.Apex)
 	if p := b.submit(t, page, page+"/configure", url.Values{"mode": {"self"}, "api_token": {tok}}); p.Status != http.StatusSeeOther {
 		t.Fatalf("configure: %d\n%s", p.Status, p.Body)
 	}
@@ -618,19 +625,19 @@ func TestConsoleRetryAndDoctor(t *testing.T) {
 	if strings.Contains(p.Body, `id="retry"`) {
 		t.Error("Retry offered for a domain that did not fail")
 	}
-	e.cf.Faults.Inject(mocks.Fault{Status: http.StatusForbidden, Count: 1})
-	e.start(t)
-	e.waitStatus(t, e.admin, d.ID, models.StatusFailed)
+	e.CF.Faults.Inject(mocks.Fault{Status: http.StatusForbidden, Count: 1})
+	e.Start(t)
+	e.WaitStatus(t, e.Admin, d.ID, models.StatusFailed)
 	wantPage(t, b.get(t, page), http.StatusOK, `id="retry"`, `data-value="failed"`)
-	e.cf.Faults.Clear()
+	e.CF.Faults.Clear()
 	if p := b.submit(t, page, page+"/retry", nil); p.Status != http.StatusSeeOther {
 		t.Fatalf("retry: %d\n%s", p.Status, p.Body)
 	}
-	e.waitStatus(t, e.admin, d.ID, models.StatusAwaitingDomainSID)
+	e.WaitStatus(t, e.Admin, d.ID, models.StatusAwaitingDomainSID)
 
 	// Manual setup: the DNS check is on the page and turns OK once the
 	// record is there.
-	m := e.createDomain(t, e.admin, c.ID, map[string]any{"domain": "acme.net"})
+	m := e.CreateDomain(t, e.Admin, c.ID, map[string]any{"domain": "acme.net"})
 	mpage := "/console/domains/" + m.ID
 	if p := b.submit(t, mpage, mpage+"/configure", url.Values{"mode": {"manual"}}); p.Status != http.StatusSeeOther {
 		t.Fatalf("manual: %d\n%s", p.Status, p.Body)
@@ -638,7 +645,7 @@ func TestConsoleRetryAndDoctor(t *testing.T) {
 	wantPage(t, b.get(t, mpage), http.StatusOK, `id="doctor"`, `data-src="`+mpage+`/doctor"`)
 	wantPage(t, b.get(t, mpage+"/doctor"), http.StatusOK, `data-state="pending"`, "Not there yet")
 	wantPage(t, b.get(t, mpage+"/doctor?full=1"), http.StatusOK, "<h1>ls.acme.net</h1>", `data-state="pending"`)
-	if err := e.dns.AddManual("ls.acme.net", "CNAME", m.DNSRecords[0].Value); err != nil {
+	if err := e.DNS.AddManual("ls.acme.net", "CNAME", m.DNSRecords[0].Value); err != nil {
 		t.Fatal(err)
 	}
 	wantPage(t, b.get(t, mpage+"/doctor"), http.StatusOK, `data-state="ok"`)
@@ -704,11 +711,11 @@ func TestConsoleWebhooks(t *testing.T) {
 
 func TestConsoleMessagingServiceMove(t *testing.T) {
 	e := newConsole(t, dbtest.SQLite(t), true)
-	a := e.wf.configuredDomain(t, e.wf.admin, e.acme.ID, "acme.net")
-	bd := e.wf.configuredDomain(t, e.wf.admin, e.acme.ID, "acme.org")
+	a := e.wf.ConfiguredDomain(t, e.wf.Admin, e.acme.ID, "acme.net")
+	bd := e.wf.ConfiguredDomain(t, e.wf.Admin, e.acme.ID, "acme.org")
 	b := newConsoleBrowser(t, e.base)
 	b.login(t, "admin@example.com", consolePassword)
-	mg := newMG(t)
+	mg := handlertest.NewMG(t)
 	pa, pb := "/console/domains/"+a.ID, "/console/domains/"+bd.ID
 	if p := b.submit(t, pa, pa+"/messaging-services", url.Values{"messaging_service_sid": {mg}}); p.Status != http.StatusSeeOther {
 		t.Fatalf("attach: %d\n%s", p.Status, p.Body)

@@ -1,4 +1,4 @@
-package handlers
+package api_test
 
 // HTTP tests of the /api/v1 API and the operations endpoints, through the
 // real Handler served over real HTTP (httptest.NewServer), on SQLite and,
@@ -6,20 +6,18 @@ package handlers
 // goes through validatingTransport, which checks it against openapi.json.
 
 import (
-	"bufio"
-	"context"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"testing"
 
+	"github.com/linkgate/linkgate/handlers"
+	"github.com/linkgate/linkgate/handlers/api"
+	"github.com/linkgate/linkgate/handlers/handlertest"
 	"github.com/linkgate/linkgate/models"
 	"github.com/linkgate/linkgate/models/dbtest"
 )
@@ -28,20 +26,20 @@ import (
 
 func TestAPIAuthentication(t *testing.T) {
 	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
-		e := newAPI(t, db)
+		e := handlertest.NewAPI(t, db)
 		unknownAdmin := models.AdminKeyPrefix + strings.Repeat("a", 52)
 		unknownClient := models.ClientKeyPrefix + strings.Repeat("b", 52)
 		for _, tc := range []struct{ name, auth string }{
 			{"no header", ""},
-			{"basic scheme", "Basic " + base64.StdEncoding.EncodeToString([]byte("admin:"+e.admin))},
-			{"token scheme", "Token " + e.admin},
+			{"basic scheme", "Basic " + base64.StdEncoding.EncodeToString([]byte("admin:"+e.Admin))},
+			{"token scheme", "Token " + e.Admin},
 			{"bearer without key", "Bearer"},
 			{"bearer with blank key", "Bearer    "},
-			{"key without scheme", e.admin},
+			{"key without scheme", e.Admin},
 			{"unknown admin key", "Bearer " + unknownAdmin},
 			{"unknown client key", "Bearer " + unknownClient},
 			{"not a linkgate key", "Bearer sk_live_123"},
-			{"truncated admin key", "Bearer " + e.admin[:len(e.admin)-1]},
+			{"truncated admin key", "Bearer " + e.Admin[:len(e.Admin)-1]},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				var hdr []string
@@ -49,28 +47,28 @@ func TestAPIAuthentication(t *testing.T) {
 					hdr = []string{"Authorization", tc.auth}
 				}
 				for _, path := range []string{"/api/v1/clients", "/api/v1/domains"} {
-					r := e.do(t, "GET", path, "", nil, hdr...)
-					wantProblem(t, r, http.StatusUnauthorized, "unauthorized")
+					r := e.Do(t, "GET", path, "", nil, hdr...)
+					handlertest.WantProblem(t, r, http.StatusUnauthorized, "unauthorized")
 					if got := r.Header.Get("WWW-Authenticate"); !strings.HasPrefix(got, "Bearer") {
 						t.Errorf("WWW-Authenticate = %q, want a Bearer challenge", got)
 					}
 				}
 				// An unauthenticated write does nothing.
-				r := e.do(t, "POST", "/api/v1/clients", "", map[string]any{"name": "X", "email": "x@example.com"}, hdr...)
-				wantProblem(t, r, http.StatusUnauthorized, "unauthorized")
+				r := e.Do(t, "POST", "/api/v1/clients", "", map[string]any{"name": "X", "email": "x@example.com"}, hdr...)
+				handlertest.WantProblem(t, r, http.StatusUnauthorized, "unauthorized")
 			})
 		}
-		if got := decode[list[models.ClientView]](t, e.do(t, "GET", "/api/v1/clients", e.admin, nil).want(t, 200)); len(got.Data) != 0 {
+		if got := handlertest.Decode[handlers.List[models.ClientView]](t, e.Do(t, "GET", "/api/v1/clients", e.Admin, nil).Want(t, 200)); len(got.Data) != 0 {
 			t.Errorf("unauthenticated POSTs created clients: %+v", got.Data)
 		}
 
 		// The admin key works, with the scheme in any case.
-		e.do(t, "GET", "/api/v1/clients", e.admin, nil).want(t, http.StatusOK)
-		e.do(t, "GET", "/api/v1/clients", "", nil, "Authorization", "bearer "+e.admin).want(t, http.StatusOK)
+		e.Do(t, "GET", "/api/v1/clients", e.Admin, nil).Want(t, http.StatusOK)
+		e.Do(t, "GET", "/api/v1/clients", "", nil, "Authorization", "bearer "+e.Admin).Want(t, http.StatusOK)
 		// A 401 tells nothing about the key: the same body for a known
 		// prefix and for garbage.
-		a := wantProblem(t, e.do(t, "GET", "/api/v1/clients", unknownAdmin, nil), 401, "unauthorized")
-		b := wantProblem(t, e.do(t, "GET", "/api/v1/clients", "nonsense", nil), 401, "unauthorized")
+		a := handlertest.WantProblem(t, e.Do(t, "GET", "/api/v1/clients", unknownAdmin, nil), 401, "unauthorized")
+		b := handlertest.WantProblem(t, e.Do(t, "GET", "/api/v1/clients", "nonsense", nil), 401, "unauthorized")
 		if a.Detail != b.Detail {
 			t.Errorf("401 details differ: %q vs %q", a.Detail, b.Detail)
 		}
@@ -79,27 +77,27 @@ func TestAPIAuthentication(t *testing.T) {
 
 func TestAPIClientKeysSeeOnlyTheirClient(t *testing.T) {
 	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
-		e := newAPI(t, db)
-		a := e.createClient(t, "Acme", "owner@acme.com")
-		b := e.createClient(t, "Bravo", "owner@bravo.com")
+		e := handlertest.NewAPI(t, db)
+		a := e.CreateClient(t, "Acme", "owner@acme.com")
+		b := e.CreateClient(t, "Bravo", "owner@bravo.com")
 
-		r := e.do(t, "POST", "/api/v1/clients/"+a.ID+"/api-keys", e.admin, map[string]any{"name": "ci"}).want(t, http.StatusCreated)
+		r := e.Do(t, "POST", "/api/v1/clients/"+a.ID+"/api-keys", e.Admin, map[string]any{"name": "ci"}).Want(t, http.StatusCreated)
 		if cc := r.Header.Get("Cache-Control"); cc != "no-store" {
 			t.Errorf("api key Cache-Control = %q, want no-store", cc)
 		}
-		ka := decode[apiKeyCreated](t, r)
+		ka := handlertest.Decode[api.APIKeyCreated](t, r)
 		if !strings.HasPrefix(ka.Key, models.ClientKeyPrefix) || ka.ClientID != a.ID || ka.Name != "ci" ||
 			!strings.HasPrefix(ka.ID, models.PrefixAPIKey) || !strings.HasPrefix(ka.Key, ka.Prefix) {
 			t.Fatalf("created key = %+v", ka)
 		}
 		// The body is optional.
-		kb := decode[apiKeyCreated](t, e.do(t, "POST", "/api/v1/clients/"+b.ID+"/api-keys", e.admin, nil).want(t, http.StatusCreated))
+		kb := handlertest.Decode[api.APIKeyCreated](t, e.Do(t, "POST", "/api/v1/clients/"+b.ID+"/api-keys", e.Admin, nil).Want(t, http.StatusCreated))
 		if kb.ClientID != b.ID || kb.Key == ka.Key {
 			t.Fatalf("second key = %+v", kb)
 		}
 
-		da := e.createDomain(t, e.admin, a.ID, map[string]any{"domain": "acme.com"})
-		db2 := e.createDomain(t, e.admin, b.ID, map[string]any{"domain": "bravo.com"})
+		da := e.CreateDomain(t, e.Admin, a.ID, map[string]any{"domain": "acme.com"})
+		db2 := e.CreateDomain(t, e.Admin, b.ID, map[string]any{"domain": "bravo.com"})
 
 		// Another client's resources are 404, exactly like missing ones.
 		missingClient := models.NewID(models.PrefixClient)
@@ -120,71 +118,71 @@ func TestAPIClientKeysSeeOnlyTheirClient(t *testing.T) {
 			{"GET", "/api/v1/domains/%s/events", db2.ID, nil},
 		} {
 			t.Run(tc.method+" "+tc.path, func(t *testing.T) {
-				got := wantProblem(t, e.do(t, tc.method, fmt.Sprintf(tc.path, tc.other), ka.Key, tc.body), http.StatusNotFound, "not_found")
+				got := handlertest.WantProblem(t, e.Do(t, tc.method, fmt.Sprintf(tc.path, tc.other), ka.Key, tc.body), http.StatusNotFound, "not_found")
 				missing := missingClient
 				if strings.HasPrefix(tc.other, models.PrefixDomain) {
 					missing = missingDomain
 				}
 				// A missing id answers the same: the key cannot tell
 				// another client's ids from ids that do not exist.
-				want := wantProblem(t, e.do(t, tc.method, fmt.Sprintf(tc.path, missing), ka.Key, tc.body), http.StatusNotFound, "not_found")
+				want := handlertest.WantProblem(t, e.Do(t, tc.method, fmt.Sprintf(tc.path, missing), ka.Key, tc.body), http.StatusNotFound, "not_found")
 				if got.Detail != want.Detail {
 					t.Errorf("another client's resource answers %q, a missing one %q", got.Detail, want.Detail)
 				}
 			})
 		}
 		// B is untouched.
-		if got := decode[models.ClientView](t, e.do(t, "GET", "/api/v1/clients/"+b.ID, e.admin, nil).want(t, 200)); got.Name != "Bravo" || got.DomainCount != 1 {
+		if got := handlertest.Decode[models.ClientView](t, e.Do(t, "GET", "/api/v1/clients/"+b.ID, e.Admin, nil).Want(t, 200)); got.Name != "Bravo" || got.DomainCount != 1 {
 			t.Errorf("client B after the attempts: %+v", got)
 		}
-		e.do(t, "GET", "/api/v1/domains/"+db2.ID, e.admin, nil).want(t, http.StatusOK)
-		if got := e.listDomains(t, e.admin, "/api/v1/clients/"+b.ID+"/domains"); len(got.Data) != 1 {
+		e.Do(t, "GET", "/api/v1/domains/"+db2.ID, e.Admin, nil).Want(t, http.StatusOK)
+		if got := e.ListDomains(t, e.Admin, "/api/v1/clients/"+b.ID+"/domains"); len(got.Data) != 1 {
 			t.Errorf("client B has %d domains, want 1", len(got.Data))
 		}
 
 		// Admin-only operations are 403 on the key's own client.
-		wantProblem(t, e.do(t, "POST", "/api/v1/clients", ka.Key, map[string]any{"name": "New", "email": "new@example.com"}), http.StatusForbidden, "admin_required")
-		wantProblem(t, e.do(t, "PATCH", "/api/v1/clients/"+a.ID, ka.Key, map[string]any{"plan": "enterprise"}), http.StatusForbidden, "")
-		wantProblem(t, e.do(t, "DELETE", "/api/v1/clients/"+a.ID, ka.Key, nil), http.StatusForbidden, "")
-		if got := decode[models.ClientView](t, e.do(t, "GET", "/api/v1/clients/"+a.ID, ka.Key, nil).want(t, 200)); got.Plan != models.PlanBasic {
+		handlertest.WantProblem(t, e.Do(t, "POST", "/api/v1/clients", ka.Key, map[string]any{"name": "New", "email": "new@example.com"}), http.StatusForbidden, "admin_required")
+		handlertest.WantProblem(t, e.Do(t, "PATCH", "/api/v1/clients/"+a.ID, ka.Key, map[string]any{"plan": "enterprise"}), http.StatusForbidden, "")
+		handlertest.WantProblem(t, e.Do(t, "DELETE", "/api/v1/clients/"+a.ID, ka.Key, nil), http.StatusForbidden, "")
+		if got := handlertest.Decode[models.ClientView](t, e.Do(t, "GET", "/api/v1/clients/"+a.ID, ka.Key, nil).Want(t, 200)); got.Plan != models.PlanBasic {
 			t.Errorf("a client key changed the plan: %+v", got)
 		}
 
 		// The key sees its own client and domains.
-		cl := decode[list[models.ClientView]](t, e.do(t, "GET", "/api/v1/clients", ka.Key, nil).want(t, 200))
+		cl := handlertest.Decode[handlers.List[models.ClientView]](t, e.Do(t, "GET", "/api/v1/clients", ka.Key, nil).Want(t, 200))
 		if len(cl.Data) != 1 || cl.Data[0].ID != a.ID || cl.NextCursor != nil {
 			t.Errorf("GET /clients with A's key = %+v, want only A", cl)
 		}
-		if cl := decode[list[models.ClientView]](t, e.do(t, "GET", "/api/v1/clients?q=bravo", ka.Key, nil).want(t, 200)); len(cl.Data) != 0 {
+		if cl := handlertest.Decode[handlers.List[models.ClientView]](t, e.Do(t, "GET", "/api/v1/clients?q=bravo", ka.Key, nil).Want(t, 200)); len(cl.Data) != 0 {
 			t.Errorf("q=bravo with A's key found %+v", cl.Data)
 		}
-		if all := decode[list[models.ClientView]](t, e.do(t, "GET", "/api/v1/clients", e.admin, nil).want(t, 200)); len(all.Data) != 2 {
+		if all := handlertest.Decode[handlers.List[models.ClientView]](t, e.Do(t, "GET", "/api/v1/clients", e.Admin, nil).Want(t, 200)); len(all.Data) != 2 {
 			t.Errorf("admin sees %d clients, want 2", len(all.Data))
 		}
-		if got := e.listDomains(t, ka.Key, "/api/v1/domains"); !slices.Equal(domainIDs(got.Data), []string{da.ID}) {
-			t.Errorf("GET /domains with A's key = %v, want [%s]", domainIDs(got.Data), da.ID)
+		if got := e.ListDomains(t, ka.Key, "/api/v1/domains"); !slices.Equal(handlertest.DomainIDs(got.Data), []string{da.ID}) {
+			t.Errorf("GET /domains with A's key = %v, want [%s]", handlertest.DomainIDs(got.Data), da.ID)
 		}
-		if got := e.listDomains(t, ka.Key, "/api/v1/domains?client_id="+a.ID); !slices.Equal(domainIDs(got.Data), []string{da.ID}) {
-			t.Errorf("GET /domains?client_id=A with A's key = %v", domainIDs(got.Data))
+		if got := e.ListDomains(t, ka.Key, "/api/v1/domains?client_id="+a.ID); !slices.Equal(handlertest.DomainIDs(got.Data), []string{da.ID}) {
+			t.Errorf("GET /domains?client_id=A with A's key = %v", handlertest.DomainIDs(got.Data))
 		}
-		if got := e.listDomains(t, e.admin, "/api/v1/domains"); len(got.Data) != 2 {
+		if got := e.ListDomains(t, e.Admin, "/api/v1/domains"); len(got.Data) != 2 {
 			t.Errorf("admin sees %d domains, want 2", len(got.Data))
 		}
-		e.do(t, "GET", "/api/v1/clients/"+a.ID, ka.Key, nil).want(t, http.StatusOK)
-		e.do(t, "GET", "/api/v1/domains/"+da.ID, ka.Key, nil).want(t, http.StatusOK)
-		e.do(t, "GET", "/api/v1/domains/"+da.ID+"/events", ka.Key, nil).want(t, http.StatusOK)
-		mine := e.createDomain(t, ka.Key, a.ID, map[string]any{"domain": "acme.net"})
+		e.Do(t, "GET", "/api/v1/clients/"+a.ID, ka.Key, nil).Want(t, http.StatusOK)
+		e.Do(t, "GET", "/api/v1/domains/"+da.ID, ka.Key, nil).Want(t, http.StatusOK)
+		e.Do(t, "GET", "/api/v1/domains/"+da.ID+"/events", ka.Key, nil).Want(t, http.StatusOK)
+		mine := e.CreateDomain(t, ka.Key, a.ID, map[string]any{"domain": "acme.net"})
 		if mine.ClientID != a.ID {
 			t.Errorf("domain made with A's key belongs to %s", mine.ClientID)
 		}
-		e.do(t, "DELETE", "/api/v1/domains/"+mine.ID, ka.Key, nil).want(t, http.StatusNoContent)
-		wantProblem(t, e.do(t, "GET", "/api/v1/domains/"+mine.ID, ka.Key, nil), http.StatusNotFound, "not_found")
+		e.Do(t, "DELETE", "/api/v1/domains/"+mine.ID, ka.Key, nil).Want(t, http.StatusNoContent)
+		handlertest.WantProblem(t, e.Do(t, "GET", "/api/v1/domains/"+mine.ID, ka.Key, nil), http.StatusNotFound, "not_found")
 
 		// Deleting a client revokes its keys.
-		e.do(t, "DELETE", "/api/v1/domains/"+db2.ID, e.admin, nil).want(t, http.StatusNoContent)
-		e.do(t, "DELETE", "/api/v1/clients/"+b.ID, e.admin, nil).want(t, http.StatusNoContent)
-		wantProblem(t, e.do(t, "GET", "/api/v1/clients/"+b.ID, kb.Key, nil), http.StatusUnauthorized, "unauthorized")
-		wantProblem(t, e.do(t, "GET", "/api/v1/clients/"+b.ID, e.admin, nil), http.StatusNotFound, "not_found")
+		e.Do(t, "DELETE", "/api/v1/domains/"+db2.ID, e.Admin, nil).Want(t, http.StatusNoContent)
+		e.Do(t, "DELETE", "/api/v1/clients/"+b.ID, e.Admin, nil).Want(t, http.StatusNoContent)
+		handlertest.WantProblem(t, e.Do(t, "GET", "/api/v1/clients/"+b.ID, kb.Key, nil), http.StatusUnauthorized, "unauthorized")
+		handlertest.WantProblem(t, e.Do(t, "GET", "/api/v1/clients/"+b.ID, e.Admin, nil), http.StatusNotFound, "not_found")
 	})
 }
 
@@ -192,8 +190,8 @@ func TestAPIClientKeysSeeOnlyTheirClient(t *testing.T) {
 
 func TestAPIRequestErrors(t *testing.T) {
 	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
-		e := newAPI(t, db)
-		c := e.createClient(t, "Acme", "owner@acme.com")
+		e := handlertest.NewAPI(t, db)
+		c := e.CreateClient(t, "Acme", "owner@acme.com")
 		clientPath := "/api/v1/clients/" + c.ID
 		domainsPath := clientPath + "/domains"
 
@@ -202,28 +200,28 @@ func TestAPIRequestErrors(t *testing.T) {
 				for _, target := range []struct{ method, path string }{
 					{"POST", "/api/v1/clients"}, {"PATCH", clientPath}, {"POST", domainsPath},
 				} {
-					wantProblem(t, e.do(t, target.method, target.path, e.admin, body), http.StatusBadRequest, "malformed_json")
+					handlertest.WantProblem(t, e.Do(t, target.method, target.path, e.Admin, body), http.StatusBadRequest, "malformed_json")
 				}
 			}
 		})
 		t.Run("a body that is not an object is 422", func(t *testing.T) {
 			for _, body := range []string{`[]`, `"acme.com"`, `42`, `null`} {
-				wantProblem(t, e.do(t, "POST", domainsPath, e.admin, body), http.StatusUnprocessableEntity, "invalid_body")
+				handlertest.WantProblem(t, e.Do(t, "POST", domainsPath, e.Admin, body), http.StatusUnprocessableEntity, "invalid_body")
 			}
 		})
 		t.Run("unknown fields are 422, each named", func(t *testing.T) {
-			wantProblem(t, e.do(t, "POST", "/api/v1/clients", e.admin,
+			handlertest.WantProblem(t, e.Do(t, "POST", "/api/v1/clients", e.Admin,
 				map[string]any{"name": "B", "email": "b@example.com", "colour": "red", "Size": 3}),
 				http.StatusUnprocessableEntity, "unknown_field", "colour", "Size")
-			wantProblem(t, e.do(t, "PATCH", clientPath, e.admin, map[string]any{"nmae": "Typo"}),
+			handlertest.WantProblem(t, e.Do(t, "PATCH", clientPath, e.Admin, map[string]any{"nmae": "Typo"}),
 				http.StatusUnprocessableEntity, "unknown_field", "nmae")
-			wantProblem(t, e.do(t, "POST", domainsPath, e.admin,
+			handlertest.WantProblem(t, e.Do(t, "POST", domainsPath, e.Admin,
 				map[string]any{"domain": "acme.com", "host": "ls.acme.com", "client_id": c.ID}),
 				http.StatusUnprocessableEntity, "unknown_field", "client_id", "host")
-			wantProblem(t, e.do(t, "POST", clientPath+"/api-keys", e.admin, map[string]any{"role": "admin"}),
+			handlertest.WantProblem(t, e.Do(t, "POST", clientPath+"/api-keys", e.Admin, map[string]any{"role": "admin"}),
 				http.StatusUnprocessableEntity, "unknown_field", "role")
 			// Unknown and mistyped together: both named.
-			wantProblem(t, e.do(t, "POST", domainsPath, e.admin, map[string]any{"domain": 1, "extra": true}),
+			handlertest.WantProblem(t, e.Do(t, "POST", domainsPath, e.Admin, map[string]any{"domain": 1, "extra": true}),
 				http.StatusUnprocessableEntity, "unknown_field", "domain", "extra")
 		})
 		t.Run("wrong types are 422 naming the field", func(t *testing.T) {
@@ -242,35 +240,35 @@ func TestAPIRequestErrors(t *testing.T) {
 				{"POST", domainsPath, `{"domain": "acme.com", "purpose": false}`, "purpose"},
 				{"POST", clientPath + "/api-keys", `{"name": 1.5}`, "name"},
 			} {
-				p := wantProblem(t, e.do(t, tc.method, tc.path, e.admin, tc.body), http.StatusUnprocessableEntity, "invalid_field_type", tc.field)
+				p := handlertest.WantProblem(t, e.Do(t, tc.method, tc.path, e.Admin, tc.body), http.StatusUnprocessableEntity, "invalid_field_type", tc.field)
 				if !strings.Contains(p.Errors[0].Message, "must be") {
 					t.Errorf("%s: message %q does not say what is expected", tc.body, p.Errors[0].Message)
 				}
 			}
 		})
 		t.Run("invalid values are 422 naming the fields", func(t *testing.T) {
-			wantProblem(t, e.do(t, "POST", "/api/v1/clients", e.admin, map[string]any{}),
+			handlertest.WantProblem(t, e.Do(t, "POST", "/api/v1/clients", e.Admin, map[string]any{}),
 				http.StatusUnprocessableEntity, "invalid_client", "email", "name")
-			wantProblem(t, e.do(t, "POST", "/api/v1/clients", e.admin, map[string]any{"name": "B", "email": "not-an-email", "plan": "gold"}),
+			handlertest.WantProblem(t, e.Do(t, "POST", "/api/v1/clients", e.Admin, map[string]any{"name": "B", "email": "not-an-email", "plan": "gold"}),
 				http.StatusUnprocessableEntity, "invalid_client", "email", "plan")
-			wantProblem(t, e.do(t, "PATCH", clientPath, e.admin, map[string]any{"name": "  "}),
+			handlertest.WantProblem(t, e.Do(t, "PATCH", clientPath, e.Admin, map[string]any{"name": "  "}),
 				http.StatusUnprocessableEntity, "invalid_client", "name")
-			wantProblem(t, e.do(t, "POST", domainsPath, e.admin, map[string]any{"domain": "acme.com", "purpose": "marketing"}),
+			handlertest.WantProblem(t, e.Do(t, "POST", domainsPath, e.Admin, map[string]any{"domain": "acme.com", "purpose": "marketing"}),
 				http.StatusUnprocessableEntity, "invalid_purpose", "purpose")
-			wantProblem(t, e.do(t, "POST", domainsPath, e.admin, map[string]any{}),
+			handlertest.WantProblem(t, e.Do(t, "POST", domainsPath, e.Admin, map[string]any{}),
 				http.StatusUnprocessableEntity, "invalid_domain", "domain")
 		})
 		t.Run("a body over 1 MiB is 413", func(t *testing.T) {
-			big := strings.Repeat("a", MaxBodyBytes)
-			wantProblem(t, e.do(t, "POST", "/api/v1/clients", e.admin, `{"name":"`+big+`","email":"big@example.com"}`),
+			big := strings.Repeat("a", handlers.MaxBodyBytes)
+			handlertest.WantProblem(t, e.Do(t, "POST", "/api/v1/clients", e.Admin, `{"name":"`+big+`","email":"big@example.com"}`),
 				http.StatusRequestEntityTooLarge, "body_too_large")
-			wantProblem(t, e.do(t, "POST", domainsPath, e.admin, `{"domain":"acme.com","subdomain":"`+big+`"}`),
+			handlertest.WantProblem(t, e.Do(t, "POST", domainsPath, e.Admin, `{"domain":"acme.com","subdomain":"`+big+`"}`),
 				http.StatusRequestEntityTooLarge, "body_too_large")
-			wantProblem(t, e.do(t, "PATCH", clientPath, e.admin, `{"name":"`+big+`"}`),
+			handlertest.WantProblem(t, e.Do(t, "PATCH", clientPath, e.Admin, `{"name":"`+big+`"}`),
 				http.StatusRequestEntityTooLarge, "body_too_large")
 			// Just under the limit is read (and then refused for its content).
-			justUnder := `{"name":"` + strings.Repeat("a", MaxBodyBytes-len(`{"name":""}`)) + `"}`
-			wantProblem(t, e.do(t, "PATCH", clientPath, e.admin, justUnder), http.StatusUnprocessableEntity, "invalid_client", "name")
+			justUnder := `{"name":"` + strings.Repeat("a", handlers.MaxBodyBytes-len(`{"name":""}`)) + `"}`
+			handlertest.WantProblem(t, e.Do(t, "PATCH", clientPath, e.Admin, justUnder), http.StatusUnprocessableEntity, "invalid_client", "name")
 		})
 		t.Run("bad cursors are 400", func(t *testing.T) {
 			clientCursor := base64.RawURLEncoding.EncodeToString([]byte("v1:" + c.ID))
@@ -285,49 +283,49 @@ func TestAPIRequestErrors(t *testing.T) {
 				{domainsPath, "AAAA"},
 				{domainsPath, clientCursor},
 			} {
-				r := e.do(t, "GET", tc.path+"?cursor="+url.QueryEscape(tc.cursor), e.admin, nil)
-				wantProblem(t, r, http.StatusBadRequest, "invalid_cursor", "cursor")
+				r := e.Do(t, "GET", tc.path+"?cursor="+url.QueryEscape(tc.cursor), e.Admin, nil)
+				handlertest.WantProblem(t, r, http.StatusBadRequest, "invalid_cursor", "cursor")
 			}
 			// A valid cursor for the list is accepted.
-			e.do(t, "GET", "/api/v1/clients?cursor="+clientCursor, e.admin, nil).want(t, http.StatusOK)
-			e.do(t, "GET", "/api/v1/domains?cursor="+domainCursor, e.admin, nil).want(t, http.StatusOK)
+			e.Do(t, "GET", "/api/v1/clients?cursor="+clientCursor, e.Admin, nil).Want(t, http.StatusOK)
+			e.Do(t, "GET", "/api/v1/domains?cursor="+domainCursor, e.Admin, nil).Want(t, http.StatusOK)
 		})
 		t.Run("limits outside 1..200 are 422", func(t *testing.T) {
 			for _, path := range []string{"/api/v1/clients", "/api/v1/domains", domainsPath} {
 				for _, limit := range []string{"0", "201", "abc", "-1", "1.5", "", "1e2", "99999999999999999999"} {
-					r := e.do(t, "GET", path+"?limit="+url.QueryEscape(limit), e.admin, nil)
-					wantProblem(t, r, http.StatusUnprocessableEntity, "invalid_limit", "limit")
+					r := e.Do(t, "GET", path+"?limit="+url.QueryEscape(limit), e.Admin, nil)
+					handlertest.WantProblem(t, r, http.StatusUnprocessableEntity, "invalid_limit", "limit")
 				}
 				for _, limit := range []string{"1", "200", "50"} {
-					e.do(t, "GET", path+"?limit="+limit, e.admin, nil).want(t, http.StatusOK)
+					e.Do(t, "GET", path+"?limit="+limit, e.Admin, nil).Want(t, http.StatusOK)
 				}
 			}
 		})
 		t.Run("unknown status filters are 422", func(t *testing.T) {
 			for _, path := range []string{"/api/v1/domains", domainsPath} {
 				for _, st := range []string{"bogus", "PENDING", "pending ", "ok"} {
-					wantProblem(t, e.do(t, "GET", path+"?status="+url.QueryEscape(st), e.admin, nil),
+					handlertest.WantProblem(t, e.Do(t, "GET", path+"?status="+url.QueryEscape(st), e.Admin, nil),
 						http.StatusUnprocessableEntity, "invalid_status", "status")
 				}
 			}
 		})
 		t.Run("duplicate e-mail is 409", func(t *testing.T) {
-			wantProblem(t, e.do(t, "POST", "/api/v1/clients", e.admin, map[string]any{"name": "Copy", "email": "owner@acme.com"}),
+			handlertest.WantProblem(t, e.Do(t, "POST", "/api/v1/clients", e.Admin, map[string]any{"name": "Copy", "email": "owner@acme.com"}),
 				http.StatusConflict, "email_taken", "email")
-			wantProblem(t, e.do(t, "POST", "/api/v1/clients", e.admin, map[string]any{"name": "Copy", "email": "Owner@ACME.com"}),
+			handlertest.WantProblem(t, e.Do(t, "POST", "/api/v1/clients", e.Admin, map[string]any{"name": "Copy", "email": "Owner@ACME.com"}),
 				http.StatusConflict, "email_taken", "email")
-			other := e.createClient(t, "Other", "other@example.com")
-			wantProblem(t, e.do(t, "PATCH", "/api/v1/clients/"+other.ID, e.admin, map[string]any{"email": "OWNER@acme.com"}),
+			other := e.CreateClient(t, "Other", "other@example.com")
+			handlertest.WantProblem(t, e.Do(t, "PATCH", "/api/v1/clients/"+other.ID, e.Admin, map[string]any{"email": "OWNER@acme.com"}),
 				http.StatusConflict, "email_taken", "email")
-			got := decode[models.ClientView](t, e.do(t, "GET", "/api/v1/clients/"+other.ID, e.admin, nil).want(t, 200))
+			got := handlertest.Decode[models.ClientView](t, e.Do(t, "GET", "/api/v1/clients/"+other.ID, e.Admin, nil).Want(t, 200))
 			if got.Email != "other@example.com" {
 				t.Errorf("a refused PATCH changed the e-mail to %q", got.Email)
 			}
-			e.do(t, "DELETE", "/api/v1/clients/"+other.ID, e.admin, nil).want(t, http.StatusNoContent)
+			e.Do(t, "DELETE", "/api/v1/clients/"+other.ID, e.Admin, nil).Want(t, http.StatusNoContent)
 		})
 		t.Run("duplicate host is 409, across clients too", func(t *testing.T) {
-			other := e.createClient(t, "Other", "other2@example.com")
-			d := e.createDomain(t, e.admin, c.ID, map[string]any{"domain": "dup.com"})
+			other := e.CreateClient(t, "Other", "other2@example.com")
+			d := e.CreateDomain(t, e.Admin, c.ID, map[string]any{"domain": "dup.com"})
 			for _, tc := range []struct {
 				client string
 				body   map[string]any
@@ -337,40 +335,40 @@ func TestAPIRequestErrors(t *testing.T) {
 				{other.ID, map[string]any{"domain": "LS.DUP.COM"}},
 				{other.ID, map[string]any{"domain": "dup.com", "subdomain": "ls"}},
 			} {
-				p := wantProblem(t, e.do(t, "POST", "/api/v1/clients/"+tc.client+"/domains", e.admin, tc.body),
+				p := handlertest.WantProblem(t, e.Do(t, "POST", "/api/v1/clients/"+tc.client+"/domains", e.Admin, tc.body),
 					http.StatusConflict, "domain_taken", "domain")
 				if !strings.Contains(p.Detail, d.Host) {
 					t.Errorf("detail %q does not name %s", p.Detail, d.Host)
 				}
 			}
-			if got := e.listDomains(t, e.admin, "/api/v1/clients/"+other.ID+"/domains"); len(got.Data) != 0 {
-				t.Errorf("a refused duplicate was stored: %v", domainIDs(got.Data))
+			if got := e.ListDomains(t, e.Admin, "/api/v1/clients/"+other.ID+"/domains"); len(got.Data) != 0 {
+				t.Errorf("a refused duplicate was stored: %v", handlertest.DomainIDs(got.Data))
 			}
 			// Another subdomain of the same apex is fine.
-			e.createDomain(t, e.admin, other.ID, map[string]any{"domain": "dup.com", "subdomain": "links"})
+			e.CreateDomain(t, e.Admin, other.ID, map[string]any{"domain": "dup.com", "subdomain": "links"})
 		})
 		t.Run("deleting a client with domains is 409", func(t *testing.T) {
-			x := e.createClient(t, "Has Domains", "has@example.com")
-			d := e.createDomain(t, e.admin, x.ID, map[string]any{"domain": "has-domains.com"})
-			wantProblem(t, e.do(t, "DELETE", "/api/v1/clients/"+x.ID, e.admin, nil), http.StatusConflict, "client_has_domains")
-			e.do(t, "GET", "/api/v1/clients/"+x.ID, e.admin, nil).want(t, http.StatusOK)
-			e.do(t, "GET", "/api/v1/domains/"+d.ID, e.admin, nil).want(t, http.StatusOK)
-			e.do(t, "DELETE", "/api/v1/domains/"+d.ID, e.admin, nil).want(t, http.StatusNoContent)
-			wantProblem(t, e.do(t, "DELETE", "/api/v1/domains/"+d.ID, e.admin, nil), http.StatusNotFound, "not_found")
-			e.do(t, "DELETE", "/api/v1/clients/"+x.ID, e.admin, nil).want(t, http.StatusNoContent)
-			wantProblem(t, e.do(t, "GET", "/api/v1/clients/"+x.ID, e.admin, nil), http.StatusNotFound, "not_found")
-			wantProblem(t, e.do(t, "DELETE", "/api/v1/clients/"+x.ID, e.admin, nil), http.StatusNotFound, "not_found")
+			x := e.CreateClient(t, "Has Domains", "has@example.com")
+			d := e.CreateDomain(t, e.Admin, x.ID, map[string]any{"domain": "has-domains.com"})
+			handlertest.WantProblem(t, e.Do(t, "DELETE", "/api/v1/clients/"+x.ID, e.Admin, nil), http.StatusConflict, "client_has_domains")
+			e.Do(t, "GET", "/api/v1/clients/"+x.ID, e.Admin, nil).Want(t, http.StatusOK)
+			e.Do(t, "GET", "/api/v1/domains/"+d.ID, e.Admin, nil).Want(t, http.StatusOK)
+			e.Do(t, "DELETE", "/api/v1/domains/"+d.ID, e.Admin, nil).Want(t, http.StatusNoContent)
+			handlertest.WantProblem(t, e.Do(t, "DELETE", "/api/v1/domains/"+d.ID, e.Admin, nil), http.StatusNotFound, "not_found")
+			e.Do(t, "DELETE", "/api/v1/clients/"+x.ID, e.Admin, nil).Want(t, http.StatusNoContent)
+			handlertest.WantProblem(t, e.Do(t, "GET", "/api/v1/clients/"+x.ID, e.Admin, nil), http.StatusNotFound, "not_found")
+			handlertest.WantProblem(t, e.Do(t, "DELETE", "/api/v1/clients/"+x.ID, e.Admin, nil), http.StatusNotFound, "not_found")
 		})
 		t.Run("missing ids are 404", func(t *testing.T) {
 			for _, path := range []string{"/api/v1/clients/nope", "/api/v1/clients/" + models.NewID(models.PrefixClient),
 				"/api/v1/clients/nope/domains", "/api/v1/domains/nope", "/api/v1/domains/nope/events"} {
-				wantProblem(t, e.do(t, "GET", path, e.admin, nil), http.StatusNotFound, "not_found")
+				handlertest.WantProblem(t, e.Do(t, "GET", path, e.Admin, nil), http.StatusNotFound, "not_found")
 			}
-			wantProblem(t, e.do(t, "POST", "/api/v1/clients/nope/domains", e.admin, map[string]any{"domain": "acme.com"}), http.StatusNotFound, "not_found")
-			wantProblem(t, e.do(t, "POST", "/api/v1/clients/nope/api-keys", e.admin, nil), http.StatusNotFound, "not_found")
+			handlertest.WantProblem(t, e.Do(t, "POST", "/api/v1/clients/nope/domains", e.Admin, map[string]any{"domain": "acme.com"}), http.StatusNotFound, "not_found")
+			handlertest.WantProblem(t, e.Do(t, "POST", "/api/v1/clients/nope/api-keys", e.Admin, nil), http.StatusNotFound, "not_found")
 		})
 		// After all these refusals, nothing stray was stored for the client.
-		got := decode[models.ClientView](t, e.do(t, "GET", clientPath, e.admin, nil).want(t, 200))
+		got := handlertest.Decode[models.ClientView](t, e.Do(t, "GET", clientPath, e.Admin, nil).Want(t, 200))
 		if got.Name != "Acme" || got.Email != "owner@acme.com" || got.Plan != models.PlanBasic || got.DomainCount != 1 {
 			t.Errorf("client after the refused requests: %+v", got)
 		}
@@ -472,9 +470,9 @@ func TestAPIInvalidDomains(t *testing.T) {
 		t.Fatalf("only %d cases", len(cases))
 	}
 	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
-		e := newAPI(t, db)
-		c := e.createClient(t, "Acme", "owner@acme.com")
-		key := e.clientKey(t, c.ID).Key
+		e := handlertest.NewAPI(t, db)
+		c := e.CreateClient(t, "Acme", "owner@acme.com")
+		key := e.ClientKey(t, c.ID).Key
 		for i, tc := range cases {
 			t.Run(tc.name, func(t *testing.T) {
 				body := map[string]any{"domain": tc.domain}
@@ -482,24 +480,24 @@ func TestAPIInvalidDomains(t *testing.T) {
 					body["subdomain"] = *tc.subdomain
 				}
 				// Alternate admin and client keys: both get the same checks.
-				k := e.admin
+				k := e.Admin
 				if i%2 == 1 {
 					k = key
 				}
-				r := e.do(t, "POST", "/api/v1/clients/"+c.ID+"/domains", k, body)
-				p := wantProblem(t, r, http.StatusUnprocessableEntity, "invalid_"+tc.field, tc.field)
+				r := e.Do(t, "POST", "/api/v1/clients/"+c.ID+"/domains", k, body)
+				p := handlertest.WantProblem(t, r, http.StatusUnprocessableEntity, "invalid_"+tc.field, tc.field)
 				if p.Detail == "" {
 					t.Error("no detail")
 				}
 			})
 		}
-		if got := e.listDomains(t, e.admin, "/api/v1/clients/"+c.ID+"/domains"); len(got.Data) != 0 || got.NextCursor != nil {
+		if got := e.ListDomains(t, e.Admin, "/api/v1/clients/"+c.ID+"/domains"); len(got.Data) != 0 || got.NextCursor != nil {
 			t.Errorf("invalid domains were stored: %+v", got)
 		}
-		if got := e.listDomains(t, e.admin, "/api/v1/domains"); len(got.Data) != 0 {
-			t.Errorf("invalid domains were stored: %v", domainIDs(got.Data))
+		if got := e.ListDomains(t, e.Admin, "/api/v1/domains"); len(got.Data) != 0 {
+			t.Errorf("invalid domains were stored: %v", handlertest.DomainIDs(got.Data))
 		}
-		if cl := decode[models.ClientView](t, e.do(t, "GET", "/api/v1/clients/"+c.ID, e.admin, nil).want(t, 200)); cl.DomainCount != 0 {
+		if cl := handlertest.Decode[models.ClientView](t, e.Do(t, "GET", "/api/v1/clients/"+c.ID, e.Admin, nil).Want(t, 200)); cl.DomainCount != 0 {
 			t.Errorf("domain_count = %d after invalid domains", cl.DomainCount)
 		}
 	})
@@ -507,8 +505,8 @@ func TestAPIInvalidDomains(t *testing.T) {
 
 func TestAPIValidDomains(t *testing.T) {
 	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
-		e := newAPI(t, db)
-		c := e.createClient(t, "Acme", "owner@acme.com")
+		e := handlertest.NewAPI(t, db)
+		c := e.CreateClient(t, "Acme", "owner@acme.com")
 		for _, tc := range []struct {
 			name                  string
 			body                  map[string]any
@@ -525,8 +523,8 @@ func TestAPIValidDomains(t *testing.T) {
 			{"private suffix", map[string]any{"domain": "acme.github.io"}, "ls.acme.github.io", "acme.github.io", "ls"},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
-				r := e.do(t, "POST", "/api/v1/clients/"+c.ID+"/domains", e.admin, tc.body).want(t, http.StatusCreated)
-				d := decode[models.DomainView](t, r)
+				r := e.Do(t, "POST", "/api/v1/clients/"+c.ID+"/domains", e.Admin, tc.body).Want(t, http.StatusCreated)
+				d := handlertest.Decode[models.DomainView](t, r)
 				if d.Host != tc.host || d.Apex != tc.apex || d.Subdomain != tc.subdomain {
 					t.Fatalf("got host %q apex %q subdomain %q, want %q %q %q", d.Host, d.Apex, d.Subdomain, tc.host, tc.apex, tc.subdomain)
 				}
@@ -549,13 +547,13 @@ func TestAPIValidDomains(t *testing.T) {
 						t.Errorf("body lacks %s: %s", s, r.Body)
 					}
 				}
-				got := decode[models.DomainView](t, e.do(t, "GET", r.Header.Get("Location"), e.admin, nil).want(t, http.StatusOK))
+				got := handlertest.Decode[models.DomainView](t, e.Do(t, "GET", r.Header.Get("Location"), e.Admin, nil).Want(t, http.StatusOK))
 				if got.ID != d.ID || got.Host != d.Host || !got.CreatedAt.Equal(d.CreatedAt) {
 					t.Errorf("GET Location = %+v, want %+v", got, d)
 				}
 			})
 		}
-		if cl := decode[models.ClientView](t, e.do(t, "GET", "/api/v1/clients/"+c.ID, e.admin, nil).want(t, 200)); cl.DomainCount != 9 {
+		if cl := handlertest.Decode[models.ClientView](t, e.Do(t, "GET", "/api/v1/clients/"+c.ID, e.Admin, nil).Want(t, 200)); cl.DomainCount != 9 {
 			t.Errorf("domain_count = %d, want 9", cl.DomainCount)
 		}
 	})
@@ -565,9 +563,9 @@ func TestAPIValidDomains(t *testing.T) {
 // new domains get.
 func TestAPIConfiguredDNSTarget(t *testing.T) {
 	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
-		e := newAPI(t, db, func(c *Config) { c.DNS = models.DNSDefaults{Target: "links.example.net.", TTL: 300} })
-		c := e.createClient(t, "Acme", "owner@acme.com")
-		d := e.createDomain(t, e.admin, c.ID, map[string]any{"domain": "acme.com"})
+		e := handlertest.NewAPI(t, db, func(c *handlertest.Config) { c.DNS = models.DNSDefaults{Target: "links.example.net.", TTL: 300} })
+		c := e.CreateClient(t, "Acme", "owner@acme.com")
+		d := e.CreateDomain(t, e.Admin, c.ID, map[string]any{"domain": "acme.com"})
 		if len(d.DNSRecords) != 1 || d.DNSRecords[0].Value != "links.example.net." || d.DNSRecords[0].TTL != 300 {
 			t.Errorf("dns_records = %+v", d.DNSRecords)
 		}
@@ -578,17 +576,17 @@ func TestAPIConfiguredDNSTarget(t *testing.T) {
 
 func TestAPIPagination(t *testing.T) {
 	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
-		e := newAPI(t, db)
-		c := e.createClient(t, "Acme", "owner@acme.com")
-		other := e.createClient(t, "Other", "other@example.com")
-		e.createDomain(t, e.admin, other.ID, map[string]any{"domain": "other-alpha.com"})
+		e := handlertest.NewAPI(t, db)
+		c := e.CreateClient(t, "Acme", "owner@acme.com")
+		other := e.CreateClient(t, "Other", "other@example.com")
+		e.CreateDomain(t, e.Admin, other.ID, map[string]any{"domain": "other-alpha.com"})
 		var created []string
 		for i := range 7 {
 			name := fmt.Sprintf("alpha-%d.com", i)
 			if i%2 == 1 {
 				name = fmt.Sprintf("beta-%d.com", i)
 			}
-			created = append(created, e.createDomain(t, e.admin, c.ID, map[string]any{"domain": name}).ID)
+			created = append(created, e.CreateDomain(t, e.Admin, c.ID, map[string]any{"domain": name}).ID)
 		}
 		newestFirst := slices.Clone(created)
 		slices.Reverse(newestFirst)
@@ -605,8 +603,8 @@ func TestAPIPagination(t *testing.T) {
 				if cursor != "" {
 					path += "&cursor=" + url.QueryEscape(cursor)
 				}
-				l := e.listDomains(t, key, path)
-				ids = append(ids, domainIDs(l.Data)...)
+				l := e.ListDomains(t, key, path)
+				ids = append(ids, handlertest.DomainIDs(l.Data)...)
 				sizes = append(sizes, strconv.Itoa(len(l.Data)))
 				if l.NextCursor == nil {
 					break
@@ -629,14 +627,14 @@ func TestAPIPagination(t *testing.T) {
 			return ids
 		}
 		for _, tc := range []struct{ name, key, base string }{
-			{"client's domains", e.admin, "/api/v1/clients/" + c.ID + "/domains?"},
-			{"domains by client_id", e.admin, "/api/v1/domains?client_id=" + c.ID + "&"},
+			{"client's domains", e.Admin, "/api/v1/clients/" + c.ID + "/domains?"},
+			{"domains by client_id", e.Admin, "/api/v1/domains?client_id=" + c.ID + "&"},
 			{"client key", "", "/api/v1/domains?"},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				key := tc.key
 				if key == "" {
-					key = e.clientKey(t, c.ID).Key
+					key = e.ClientKey(t, c.ID).Key
 				}
 				if got := walk(t, key, tc.base); !slices.Equal(got, newestFirst) {
 					t.Errorf("walk = %v, want newest first %v", got, newestFirst)
@@ -645,9 +643,9 @@ func TestAPIPagination(t *testing.T) {
 		}
 		// The default page holds everything, newest first, and the
 		// creation times agree with the order.
-		all := e.listDomains(t, e.admin, "/api/v1/domains?client_id="+c.ID)
-		if !slices.Equal(domainIDs(all.Data), newestFirst) || all.NextCursor != nil {
-			t.Errorf("default page = %v (next %v)", domainIDs(all.Data), all.NextCursor)
+		all := e.ListDomains(t, e.Admin, "/api/v1/domains?client_id="+c.ID)
+		if !slices.Equal(handlertest.DomainIDs(all.Data), newestFirst) || all.NextCursor != nil {
+			t.Errorf("default page = %v (next %v)", handlertest.DomainIDs(all.Data), all.NextCursor)
 		}
 		for i := 1; i < len(all.Data); i++ {
 			if all.Data[i].CreatedAt.After(all.Data[i-1].CreatedAt) {
@@ -655,14 +653,14 @@ func TestAPIPagination(t *testing.T) {
 			}
 		}
 		// limit=7 is exactly one page, with no cursor to an empty page.
-		if l := e.listDomains(t, e.admin, "/api/v1/clients/"+c.ID+"/domains?limit=7"); len(l.Data) != 7 || l.NextCursor != nil {
+		if l := e.ListDomains(t, e.Admin, "/api/v1/clients/"+c.ID+"/domains?limit=7"); len(l.Data) != 7 || l.NextCursor != nil {
 			t.Errorf("limit=7: %d domains, next %v; want 7 and null", len(l.Data), l.NextCursor)
 		}
 
 		t.Run("q", func(t *testing.T) {
 			hosts := func(path string) []string {
 				var out []string
-				for _, d := range e.listDomains(t, e.admin, path).Data {
+				for _, d := range e.ListDomains(t, e.Admin, path).Data {
 					out = append(out, d.Host)
 				}
 				slices.Sort(out)
@@ -688,17 +686,17 @@ func TestAPIPagination(t *testing.T) {
 				}
 			}
 			// q pages too.
-			l := e.listDomains(t, e.admin, "/api/v1/domains?client_id="+c.ID+"&q=alpha&limit=3")
+			l := e.ListDomains(t, e.Admin, "/api/v1/domains?client_id="+c.ID+"&q=alpha&limit=3")
 			if len(l.Data) != 3 || l.NextCursor == nil {
 				t.Fatalf("q=alpha&limit=3: %d, next %v", len(l.Data), l.NextCursor)
 			}
-			l2 := e.listDomains(t, e.admin, "/api/v1/domains?client_id="+c.ID+"&q=alpha&limit=3&cursor="+url.QueryEscape(*l.NextCursor))
+			l2 := e.ListDomains(t, e.Admin, "/api/v1/domains?client_id="+c.ID+"&q=alpha&limit=3&cursor="+url.QueryEscape(*l.NextCursor))
 			if len(l2.Data) != 1 || l2.NextCursor != nil || l2.Data[0].Host != "ls.alpha-0.com" {
 				t.Errorf("q=alpha second page: %+v", l2)
 			}
 		})
 		t.Run("status", func(t *testing.T) {
-			if l := e.listDomains(t, e.admin, "/api/v1/clients/"+c.ID+"/domains?status=pending"); len(l.Data) != 7 {
+			if l := e.ListDomains(t, e.Admin, "/api/v1/clients/"+c.ID+"/domains?status=pending"); len(l.Data) != 7 {
 				t.Errorf("status=pending: %d, want 7", len(l.Data))
 			}
 			// No endpoint changes a status yet: move two in the database.
@@ -707,32 +705,32 @@ func TestAPIPagination(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			if l := e.listDomains(t, e.admin, "/api/v1/domains?status=failed"); !slices.Equal(domainIDs(l.Data), []string{created[4], created[1]}) {
-				t.Errorf("status=failed: %v, want [%s %s]", domainIDs(l.Data), created[4], created[1])
+			if l := e.ListDomains(t, e.Admin, "/api/v1/domains?status=failed"); !slices.Equal(handlertest.DomainIDs(l.Data), []string{created[4], created[1]}) {
+				t.Errorf("status=failed: %v, want [%s %s]", handlertest.DomainIDs(l.Data), created[4], created[1])
 			}
-			if l := e.listDomains(t, e.admin, "/api/v1/clients/"+c.ID+"/domains?status=pending"); len(l.Data) != 5 {
+			if l := e.ListDomains(t, e.Admin, "/api/v1/clients/"+c.ID+"/domains?status=pending"); len(l.Data) != 5 {
 				t.Errorf("status=pending: %d, want 5", len(l.Data))
 			}
-			if l := e.listDomains(t, e.admin, "/api/v1/domains?status=pending"); len(l.Data) != 6 {
+			if l := e.ListDomains(t, e.Admin, "/api/v1/domains?status=pending"); len(l.Data) != 6 {
 				t.Errorf("status=pending over all clients: %d, want 6", len(l.Data))
 			}
-			if l := e.listDomains(t, e.admin, "/api/v1/domains?status=failed&q=beta"); !slices.Equal(domainIDs(l.Data), []string{created[1]}) {
-				t.Errorf("status=failed&q=beta: %v", domainIDs(l.Data))
+			if l := e.ListDomains(t, e.Admin, "/api/v1/domains?status=failed&q=beta"); !slices.Equal(handlertest.DomainIDs(l.Data), []string{created[1]}) {
+				t.Errorf("status=failed&q=beta: %v", handlertest.DomainIDs(l.Data))
 			}
-			if l := e.listDomains(t, e.admin, "/api/v1/domains?status=configured"); len(l.Data) != 0 || l.NextCursor != nil {
+			if l := e.ListDomains(t, e.Admin, "/api/v1/domains?status=configured"); len(l.Data) != 0 || l.NextCursor != nil {
 				t.Errorf("status=configured: %+v", l)
 			}
-			if l := e.listDomains(t, e.admin, "/api/v1/domains?status=failed&client_id="+other.ID); len(l.Data) != 0 {
-				t.Errorf("status=failed for the other client: %v", domainIDs(l.Data))
+			if l := e.ListDomains(t, e.Admin, "/api/v1/domains?status=failed&client_id="+other.ID); len(l.Data) != 0 {
+				t.Errorf("status=failed for the other client: %v", handlertest.DomainIDs(l.Data))
 			}
-			got := decode[models.DomainView](t, e.do(t, "GET", "/api/v1/domains/"+created[1], e.admin, nil).want(t, 200))
+			got := handlertest.Decode[models.DomainView](t, e.Do(t, "GET", "/api/v1/domains/"+created[1], e.Admin, nil).Want(t, 200))
 			if got.Status != models.StatusFailed {
 				t.Errorf("status = %s", got.Status)
 			}
 		})
 		t.Run("clients", func(t *testing.T) {
 			for i := range 4 {
-				e.createClient(t, fmt.Sprintf("Zulu %d", i), fmt.Sprintf("zulu%d@zulu.example", i))
+				e.CreateClient(t, fmt.Sprintf("Zulu %d", i), fmt.Sprintf("zulu%d@zulu.example", i))
 			}
 			// 6 clients: 2, 2, 2.
 			var ids []string
@@ -742,7 +740,7 @@ func TestAPIPagination(t *testing.T) {
 				if cursor != "" {
 					path += "&cursor=" + url.QueryEscape(cursor)
 				}
-				l := decode[list[models.ClientView]](t, e.do(t, "GET", path, e.admin, nil).want(t, 200))
+				l := handlertest.Decode[handlers.List[models.ClientView]](t, e.Do(t, "GET", path, e.Admin, nil).Want(t, 200))
 				if len(l.Data) != 2 {
 					t.Fatalf("page %d has %d clients", page, len(l.Data))
 				}
@@ -768,13 +766,13 @@ func TestAPIPagination(t *testing.T) {
 			}
 			// q matches name or e-mail, case-insensitively.
 			for q, want := range map[string]int{"zulu": 4, "ZULU 2": 1, "@ZULU.example": 4, "acme": 1, "OWNER@acme": 1, "nobody": 0, "%": 0} {
-				l := decode[list[models.ClientView]](t, e.do(t, "GET", "/api/v1/clients?q="+url.QueryEscape(q), e.admin, nil).want(t, 200))
+				l := handlertest.Decode[handlers.List[models.ClientView]](t, e.Do(t, "GET", "/api/v1/clients?q="+url.QueryEscape(q), e.Admin, nil).Want(t, 200))
 				if len(l.Data) != want {
 					t.Errorf("clients q=%q: %d, want %d", q, len(l.Data), want)
 				}
 			}
 			// domain_count is filled in lists too.
-			l := decode[list[models.ClientView]](t, e.do(t, "GET", "/api/v1/clients?q=acme", e.admin, nil).want(t, 200))
+			l := handlertest.Decode[handlers.List[models.ClientView]](t, e.Do(t, "GET", "/api/v1/clients?q=acme", e.Admin, nil).Want(t, 200))
 			if len(l.Data) != 1 || l.Data[0].DomainCount != 7 {
 				t.Errorf("acme in the list: %+v", l.Data)
 			}
@@ -786,9 +784,9 @@ func TestAPIPagination(t *testing.T) {
 
 func TestAPIClientLifecycle(t *testing.T) {
 	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
-		e := newAPI(t, db)
-		r := e.do(t, "POST", "/api/v1/clients", e.admin, map[string]any{"name": "  Acme Corp ", "email": "Owner@Acme.COM", "plan": "premium"}).want(t, http.StatusCreated)
-		c := decode[models.ClientView](t, r)
+		e := handlertest.NewAPI(t, db)
+		r := e.Do(t, "POST", "/api/v1/clients", e.Admin, map[string]any{"name": "  Acme Corp ", "email": "Owner@Acme.COM", "plan": "premium"}).Want(t, http.StatusCreated)
+		c := handlertest.Decode[models.ClientView](t, r)
 		if c.Name != "Acme Corp" || c.Email != "owner@acme.com" || c.Plan != models.PlanPremium || c.DomainCount != 0 ||
 			!strings.HasPrefix(c.ID, models.PrefixClient) || c.CreatedAt.IsZero() {
 			t.Errorf("created client = %+v", c)
@@ -797,29 +795,29 @@ func TestAPIClientLifecycle(t *testing.T) {
 			t.Errorf("Location = %q", loc)
 		}
 		// plan defaults to basic.
-		if b := e.createClient(t, "Basic", "basic@example.com"); b.Plan != models.PlanBasic {
+		if b := e.CreateClient(t, "Basic", "basic@example.com"); b.Plan != models.PlanBasic {
 			t.Errorf("default plan = %q", b.Plan)
 		}
 		// PATCH changes only what is given.
-		p := decode[models.ClientView](t, e.do(t, "PATCH", "/api/v1/clients/"+c.ID, e.admin, map[string]any{"plan": "enterprise"}).want(t, 200))
+		p := handlertest.Decode[models.ClientView](t, e.Do(t, "PATCH", "/api/v1/clients/"+c.ID, e.Admin, map[string]any{"plan": "enterprise"}).Want(t, 200))
 		if p.Plan != models.PlanEnterprise || p.Name != "Acme Corp" || p.Email != "owner@acme.com" {
 			t.Errorf("after PATCH plan: %+v", p)
 		}
-		p = decode[models.ClientView](t, e.do(t, "PATCH", "/api/v1/clients/"+c.ID, e.admin, map[string]any{"name": "Acme", "email": "new@acme.com"}).want(t, 200))
+		p = handlertest.Decode[models.ClientView](t, e.Do(t, "PATCH", "/api/v1/clients/"+c.ID, e.Admin, map[string]any{"name": "Acme", "email": "new@acme.com"}).Want(t, 200))
 		if p.Plan != models.PlanEnterprise || p.Name != "Acme" || p.Email != "new@acme.com" {
 			t.Errorf("after PATCH name, email: %+v", p)
 		}
-		got := decode[models.ClientView](t, e.do(t, "GET", "/api/v1/clients/"+c.ID, e.admin, nil).want(t, 200))
+		got := handlertest.Decode[models.ClientView](t, e.Do(t, "GET", "/api/v1/clients/"+c.ID, e.Admin, nil).Want(t, 200))
 		if got.Name != "Acme" || got.Email != "new@acme.com" || got.Plan != models.PlanEnterprise || !got.CreatedAt.Equal(c.CreatedAt) {
 			t.Errorf("GET after PATCH: %+v", got)
 		}
 		// The old e-mail is free again.
-		e.createClient(t, "Reuse", "owner@acme.com")
+		e.CreateClient(t, "Reuse", "owner@acme.com")
 
 		// q is case-insensitive beyond ASCII, on both engines.
-		u := e.createClient(t, "ÜBER Straße", "kontakt@example.de")
+		u := e.CreateClient(t, "ÜBER Straße", "kontakt@example.de")
 		for _, q := range []string{"über", "ÜBER", "straße", "sTrAßE"} {
-			l := decode[list[models.ClientView]](t, e.do(t, "GET", "/api/v1/clients?q="+url.QueryEscape(q), e.admin, nil).want(t, 200))
+			l := handlertest.Decode[handlers.List[models.ClientView]](t, e.Do(t, "GET", "/api/v1/clients?q="+url.QueryEscape(q), e.Admin, nil).Want(t, 200))
 			if len(l.Data) != 1 || l.Data[0].ID != u.ID {
 				t.Errorf("q=%q found %+v, want only %s", q, l.Data, u.Name)
 			}
@@ -831,22 +829,22 @@ func TestAPIClientLifecycle(t *testing.T) {
 
 func TestAPIDomainEvents(t *testing.T) {
 	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
-		e := newAPI(t, db)
-		c := e.createClient(t, "Acme", "owner@acme.com")
-		key := e.clientKey(t, c.ID)
+		e := handlertest.NewAPI(t, db)
+		c := e.CreateClient(t, "Acme", "owner@acme.com")
+		key := e.ClientKey(t, c.ID)
 		for _, tc := range []struct {
 			name, key, actor, domain string
 		}{
-			{"admin key", e.admin, "api_key:" + e.adminID, "acme.com"},
+			{"admin key", e.Admin, "api_key:" + e.AdminID, "acme.com"},
 			{"client key", key.Key, "api_key:" + key.ID, "acme.net"},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
-				d := e.createDomain(t, tc.key, c.ID, map[string]any{"domain": tc.domain})
-				r := e.do(t, "GET", "/api/v1/domains/"+d.ID+"/events", tc.key, nil).want(t, http.StatusOK)
+				d := e.CreateDomain(t, tc.key, c.ID, map[string]any{"domain": tc.domain})
+				r := e.Do(t, "GET", "/api/v1/domains/"+d.ID+"/events", tc.key, nil).Want(t, http.StatusOK)
 				if !strings.Contains(string(r.Body), `"from":null`) {
 					t.Errorf("the creation event's from is not null: %s", r.Body)
 				}
-				evs := decode[struct {
+				evs := handlertest.Decode[struct {
 					Data []models.DomainEventView `json:"data"`
 				}](t, r)
 				if len(evs.Data) != 1 {
@@ -862,212 +860,20 @@ func TestAPIDomainEvents(t *testing.T) {
 				if strings.Contains(string(r.Body), tc.key) {
 					t.Error("the timeline reveals the API key")
 				}
-				e.do(t, "DELETE", "/api/v1/domains/"+d.ID, tc.key, nil).want(t, http.StatusNoContent)
-				wantProblem(t, e.do(t, "GET", "/api/v1/domains/"+d.ID+"/events", tc.key, nil), http.StatusNotFound, "not_found")
+				e.Do(t, "DELETE", "/api/v1/domains/"+d.ID, tc.key, nil).Want(t, http.StatusNoContent)
+				handlertest.WantProblem(t, e.Do(t, "GET", "/api/v1/domains/"+d.ID+"/events", tc.key, nil), http.StatusNotFound, "not_found")
 			})
 		}
 	})
 }
 
-// ---- operations endpoints ----
-
-func TestAPIHealthAndReadiness(t *testing.T) {
-	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
-		var notReady atomic.Pointer[error]
-		e := newAPI(t, db, func(c *Config) {
-			c.Ready = func(ctx context.Context) error {
-				if err := notReady.Load(); err != nil {
-					return *err
-				}
-				return c.Store.DB().Ping(ctx)
-			}
-		})
-		h := decode[map[string]string](t, e.do(t, "GET", "/healthz", "", nil).want(t, http.StatusOK))
-		if h["status"] != "ok" || h["version"] != "test-version" {
-			t.Errorf("/healthz = %v", h)
-		}
-		if r := decode[map[string]string](t, e.do(t, "GET", "/readyz", "", nil).want(t, http.StatusOK)); r["status"] != "ok" {
-			t.Errorf("/readyz = %v", r)
-		}
-		err := errors.New("job engine: connection refused to secret-host:5432")
-		notReady.Store(&err)
-		r := e.do(t, "GET", "/readyz", "", nil).want(t, http.StatusServiceUnavailable)
-		if got := decode[map[string]string](t, r); got["status"] != "unavailable" {
-			t.Errorf("/readyz not ready = %v", got)
-		}
-		if strings.Contains(string(r.Body), "secret-host") {
-			t.Errorf("/readyz leaks the cause: %s", r.Body)
-		}
-		if !strings.Contains(e.logs.String(), "secret-host") {
-			t.Error("the readiness failure is not logged")
-		}
-		// /healthz does not depend on readiness.
-		e.do(t, "GET", "/healthz", "", nil).want(t, http.StatusOK)
-		notReady.Store(nil)
-		e.do(t, "GET", "/readyz", "", nil).want(t, http.StatusOK)
-		// Without Config.Ready, readiness is the database's ping.
-		e2 := newAPI(t, db)
-		e2.do(t, "GET", "/readyz", "", nil).want(t, http.StatusOK)
-		// Operations endpoints need no key, and ignore a bad one.
-		e.do(t, "GET", "/healthz", "", nil, "Authorization", "Bearer nonsense").want(t, http.StatusOK)
-	})
-	// A closed database is not ready.
-	db := dbtest.SQLite(t)
-	e := newAPI(t, db)
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
-	e.do(t, "GET", "/readyz", "", nil).want(t, http.StatusServiceUnavailable)
-	e.do(t, "GET", "/healthz", "", nil).want(t, http.StatusOK)
-	// Faults are a 500 problem that tells nothing of the cause, which is
-	// logged instead.
-	r := e.do(t, "GET", "/api/v1/clients", e.admin, nil)
-	p := wantProblem(t, r, http.StatusInternalServerError, "internal")
-	if p.Errors != nil || strings.Contains(strings.ToLower(string(r.Body)), "sql") || strings.Contains(string(r.Body), "closed") {
-		t.Errorf("the 500 leaks internals: %s", r.Body)
-	}
-	if !strings.Contains(e.logs.String(), "closed") {
-		t.Errorf("the fault's cause is not logged:\n%s", e.logs.String())
-	}
-}
-
-// metricValue finds one sample in Prometheus text output.
-func metricValue(t *testing.T, text, series string) (float64, bool) {
-	t.Helper()
-	sc := bufio.NewScanner(strings.NewReader(text))
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		line := sc.Text()
-		if rest, ok := strings.CutPrefix(line, series+" "); ok {
-			v, err := strconv.ParseFloat(strings.TrimSpace(rest), 64)
-			if err != nil {
-				t.Fatalf("bad sample %q: %v", line, err)
-			}
-			return v, true
-		}
-	}
-	return 0, false
-}
-
-func TestAPIMetrics(t *testing.T) {
-	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
-		e := newAPI(t, db)
-		c := e.createClient(t, "Acme", "owner@acme.com")
-		for i := range 3 {
-			e.createDomain(t, e.admin, c.ID, map[string]any{"domain": fmt.Sprintf("metrics-%d.com", i)})
-		}
-		for range 2 {
-			e.do(t, "GET", "/api/v1/clients/"+c.ID, e.admin, nil).want(t, http.StatusOK)
-		}
-		wantProblem(t, e.do(t, "GET", "/api/v1/clients/"+models.NewID(models.PrefixClient), e.admin, nil), 404, "not_found")
-		wantProblem(t, e.do(t, "GET", "/api/v1/clients", "", nil), 401, "unauthorized")
-		if err := db.Gorm.Model(&models.Domain{}).Where("host = ?", "ls.metrics-0.com").Update("status", models.StatusConfigured).Error; err != nil {
-			t.Fatal(err)
-		}
-
-		r := e.do(t, "GET", "/metrics", "", nil).want(t, http.StatusOK)
-		if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/plain") {
-			t.Errorf("Content-Type = %q", ct)
-		}
-		text := string(r.Body)
-		for series, want := range map[string]float64{
-			`linkgate_http_requests_total{method="GET",route="/api/v1/clients/:id",status="200"}`:          2,
-			`linkgate_http_requests_total{method="GET",route="/api/v1/clients/:id",status="404"}`:          1,
-			`linkgate_http_requests_total{method="POST",route="/api/v1/clients/:id/domains",status="201"}`: 3,
-			`linkgate_http_requests_total{method="POST",route="/api/v1/clients",status="201"}`:             1,
-			`linkgate_http_requests_total{method="GET",route="/api/v1/clients",status="401"}`:              1,
-			`linkgate_domains{status="pending"}`:                                                           2,
-			`linkgate_domains{status="configured"}`:                                                        1,
-			`linkgate_domains{status="failed"}`:                                                            0,
-		} {
-			got, ok := metricValue(t, text, series)
-			if !ok {
-				t.Errorf("no %s in /metrics", series)
-				continue
-			}
-			if got != want {
-				t.Errorf("%s = %v, want %v", series, got, want)
-			}
-		}
-		// Every status has a gauge; the raw ids never become labels.
-		for _, s := range models.Statuses {
-			if _, ok := metricValue(t, text, `linkgate_domains{status="`+string(s)+`"}`); !ok {
-				t.Errorf("no linkgate_domains gauge for %s", s)
-			}
-		}
-		if strings.Contains(text, c.ID) {
-			t.Error("/metrics has a raw path with an id as a label")
-		}
-		if !strings.Contains(text, "linkgate_http_request_duration_seconds_bucket") {
-			t.Error("no latency histogram")
-		}
-		// Deleting a domain lowers the gauge at the next scrape.
-		all := e.listDomains(t, e.admin, "/api/v1/domains?status=pending")
-		e.do(t, "DELETE", "/api/v1/domains/"+all.Data[0].ID, e.admin, nil).want(t, http.StatusNoContent)
-		text = string(e.do(t, "GET", "/metrics", "", nil).want(t, 200).Body)
-		if got, _ := metricValue(t, text, `linkgate_domains{status="pending"}`); got != 1 {
-			t.Errorf("pending after a delete = %v, want 1", got)
-		}
-		if got, _ := metricValue(t, text, `linkgate_http_requests_total{method="GET",route="/metrics",status="200"}`); got != 1 {
-			t.Errorf("/metrics requests = %v, want 1", got)
-		}
-	})
-}
-
-var generatedRequestID = regexp.MustCompile(`^req_[0-9A-HJKMNP-TV-Z]{26}$`)
-
-func TestAPIRequestID(t *testing.T) {
-	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
-		e := newAPI(t, db)
-		for _, id := range []string{"abc-123.XYZ_9", "a", strings.Repeat("z", 64), "0f8fad5b-d9cb-469f-a165-70867728950e"} {
-			for _, tc := range []struct{ path, key string }{{"/healthz", ""}, {"/api/v1/clients", e.admin}, {"/api/v1/clients", ""}} {
-				r := e.do(t, "GET", tc.path, tc.key, nil, "X-Request-Id", id)
-				if got := r.Header.Get("X-Request-Id"); got != id {
-					t.Errorf("%s with X-Request-Id %q answered %q", tc.path, id, got)
-				}
-			}
-			if !strings.Contains(e.logs.String(), "request_id="+id) {
-				t.Errorf("the log does not carry request id %q", id)
-			}
-		}
-		seen := map[string]bool{}
-		for _, id := range []string{"", "has space", strings.Repeat("z", 65), "semi;colon", "new\u00e9", "<script>", "a/b"} {
-			var hdr []string
-			if id != "" {
-				hdr = []string{"X-Request-Id", id}
-			}
-			r := e.do(t, "GET", "/healthz", "", nil, hdr...)
-			got := r.Header.Get("X-Request-Id")
-			if !generatedRequestID.MatchString(got) {
-				t.Errorf("X-Request-Id %q answered %q, want a generated req_ id", id, got)
-			}
-			if seen[got] {
-				t.Errorf("request id %s given twice", got)
-			}
-			seen[got] = true
-		}
-		// Logs carry routes, never keys or query strings.
-		e.do(t, "GET", "/api/v1/domains?q=secret-query-value", e.admin, nil).want(t, 200)
-		logs := e.logs.String()
-		if strings.Contains(logs, e.admin) {
-			t.Error("the log contains the admin API key")
-		}
-		if strings.Contains(logs, "secret-query-value") {
-			t.Error("the log contains a query string")
-		}
-		if !strings.Contains(logs, "route=/api/v1/domains") || !strings.Contains(logs, "actor=api_key:"+e.adminID) {
-			t.Errorf("the log lacks route or actor:\n%s", logs)
-		}
-	})
-}
-
 func TestAPIServesOpenAPI(t *testing.T) {
-	e := newAPI(t, dbtest.SQLite(t))
-	r := e.do(t, "GET", "/openapi.json", "", nil).want(t, http.StatusOK)
+	e := handlertest.NewAPI(t, dbtest.SQLite(t))
+	r := e.Do(t, "GET", "/openapi.json", "", nil).Want(t, http.StatusOK)
 	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
 		t.Errorf("Content-Type = %q", ct)
 	}
-	if string(r.Body) != string(OpenAPI) {
+	if string(r.Body) != string(api.OpenAPI) {
 		t.Error("/openapi.json is not the embedded document")
 	}
 }
@@ -1075,35 +881,35 @@ func TestAPIServesOpenAPI(t *testing.T) {
 // TestAPIEveryOperationValidated drives every operation in the document to
 // a success and checks the validating transport saw each one.
 func TestAPIEveryOperationValidated(t *testing.T) {
-	doc, _ := loadSpec(t)
-	e := newAPI(t, dbtest.SQLite(t), withKeys(t))
-	c := e.createClient(t, "Acme", "owner@acme.com")
-	e.do(t, "GET", "/api/v1/clients", e.admin, nil).want(t, 200)
-	e.do(t, "GET", "/api/v1/clients/"+c.ID, e.admin, nil).want(t, 200)
-	e.do(t, "PATCH", "/api/v1/clients/"+c.ID, e.admin, map[string]any{"plan": "premium"}).want(t, 200)
-	k := e.clientKey(t, c.ID)
-	d := e.createDomain(t, k.Key, c.ID, map[string]any{"domain": "acme.com"})
-	e.do(t, "GET", "/api/v1/clients/"+c.ID+"/domains", k.Key, nil).want(t, 200)
-	e.do(t, "GET", "/api/v1/domains", k.Key, nil).want(t, 200)
-	e.do(t, "GET", "/api/v1/domains/"+d.ID, k.Key, nil).want(t, 200)
-	e.do(t, "GET", "/api/v1/domains/"+d.ID+"/events", k.Key, nil).want(t, 200)
-	w := decode[models.WebhookEndpointView](t, e.do(t, "POST", "/api/v1/webhooks/endpoints", k.Key,
-		map[string]any{"url": "https://hooks.acme.com/", "events": []string{"domain.*"}}).want(t, 201))
-	e.do(t, "GET", "/api/v1/webhooks/endpoints", k.Key, nil).want(t, 200)
-	e.do(t, "GET", "/api/v1/webhooks/endpoints/"+w.ID, k.Key, nil).want(t, 200)
-	e.do(t, "GET", "/api/v1/webhooks/deliveries?endpoint_id="+w.ID, k.Key, nil).want(t, 200)
-	e.do(t, "PATCH", "/api/v1/webhooks/endpoints/"+w.ID, k.Key, map[string]any{"enabled": false}).want(t, 200)
-	e.do(t, "POST", "/api/v1/webhooks/endpoints/"+w.ID+"/rotate-secret", k.Key, nil).want(t, 200)
-	e.do(t, "DELETE", "/api/v1/webhooks/endpoints/"+w.ID, k.Key, nil).want(t, 204)
-	e.do(t, "DELETE", "/api/v1/domains/"+d.ID, k.Key, nil).want(t, 204)
-	e.do(t, "DELETE", "/api/v1/clients/"+c.ID, e.admin, nil).want(t, 204)
-	e.do(t, "GET", "/healthz", "", nil).want(t, 200)
-	e.do(t, "GET", "/readyz", "", nil).want(t, 200)
-	e.do(t, "GET", "/metrics", "", nil).want(t, 200)
-	e.do(t, "GET", "/openapi.json", "", nil).want(t, 200)
+	doc, _ := handlertest.LoadSpec(t)
+	e := handlertest.NewAPI(t, dbtest.SQLite(t), withKeys(t))
+	c := e.CreateClient(t, "Acme", "owner@acme.com")
+	e.Do(t, "GET", "/api/v1/clients", e.Admin, nil).Want(t, 200)
+	e.Do(t, "GET", "/api/v1/clients/"+c.ID, e.Admin, nil).Want(t, 200)
+	e.Do(t, "PATCH", "/api/v1/clients/"+c.ID, e.Admin, map[string]any{"plan": "premium"}).Want(t, 200)
+	k := e.ClientKey(t, c.ID)
+	d := e.CreateDomain(t, k.Key, c.ID, map[string]any{"domain": "acme.com"})
+	e.Do(t, "GET", "/api/v1/clients/"+c.ID+"/domains", k.Key, nil).Want(t, 200)
+	e.Do(t, "GET", "/api/v1/domains", k.Key, nil).Want(t, 200)
+	e.Do(t, "GET", "/api/v1/domains/"+d.ID, k.Key, nil).Want(t, 200)
+	e.Do(t, "GET", "/api/v1/domains/"+d.ID+"/events", k.Key, nil).Want(t, 200)
+	w := handlertest.Decode[models.WebhookEndpointView](t, e.Do(t, "POST", "/api/v1/webhooks/endpoints", k.Key,
+		map[string]any{"url": "https://hooks.acme.com/", "events": []string{"domain.*"}}).Want(t, 201))
+	e.Do(t, "GET", "/api/v1/webhooks/endpoints", k.Key, nil).Want(t, 200)
+	e.Do(t, "GET", "/api/v1/webhooks/endpoints/"+w.ID, k.Key, nil).Want(t, 200)
+	e.Do(t, "GET", "/api/v1/webhooks/deliveries?endpoint_id="+w.ID, k.Key, nil).Want(t, 200)
+	e.Do(t, "PATCH", "/api/v1/webhooks/endpoints/"+w.ID, k.Key, map[string]any{"enabled": false}).Want(t, 200)
+	e.Do(t, "POST", "/api/v1/webhooks/endpoints/"+w.ID+"/rotate-secret", k.Key, nil).Want(t, 200)
+	e.Do(t, "DELETE", "/api/v1/webhooks/endpoints/"+w.ID, k.Key, nil).Want(t, 204)
+	e.Do(t, "DELETE", "/api/v1/domains/"+d.ID, k.Key, nil).Want(t, 204)
+	e.Do(t, "DELETE", "/api/v1/clients/"+c.ID, e.Admin, nil).Want(t, 204)
+	e.Do(t, "GET", "/healthz", "", nil).Want(t, 200)
+	e.Do(t, "GET", "/readyz", "", nil).Want(t, 200)
+	e.Do(t, "GET", "/metrics", "", nil).Want(t, 200)
+	e.Do(t, "GET", "/openapi.json", "", nil).Want(t, 200)
 
 	ok := map[string]bool{}
-	for _, x := range e.vt.exchanges() {
+	for _, x := range e.VT.Exchanges() {
 		if x.Status < 300 {
 			ok[x.Method+" "+x.Route] = true
 		}

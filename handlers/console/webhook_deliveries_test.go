@@ -1,4 +1,4 @@
-package handlers
+package console_test
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/linkgate/linkgate/handlers/handlertest"
 	"github.com/linkgate/linkgate/models"
 	"github.com/linkgate/linkgate/models/dbtest"
 )
@@ -29,7 +30,7 @@ func TestConsoleWebhookDeliveries(t *testing.T) {
 		}
 		// The domains' events so far go nowhere: dispatch them before the
 		// endpoint exists, so that the ping is its only delivery.
-		if _, err := e.wf.engine.DispatchWebhooks(ctx); err != nil {
+		if _, err := e.wf.Engine.DispatchWebhooks(ctx); err != nil {
 			t.Fatal(err)
 		}
 		var hits atomic.Int64
@@ -54,7 +55,7 @@ func TestConsoleWebhookDeliveries(t *testing.T) {
 		wantPage(t, b.get(t, p.Location), http.StatusOK, "Ping queued", "<code>webhook.ping</code>")
 
 		// The first attempt gets 503, the retry 204: both listed.
-		deadline := time.Now().Add(waitFor)
+		deadline := time.Now().Add(handlertest.WaitFor)
 		var page string
 		for {
 			page = b.get(t, "/console/webhooks/deliveries?status=succeeded").Body
@@ -91,7 +92,7 @@ func TestConsoleWebhookDeliveries(t *testing.T) {
 		}
 		wantPage(t, b.get(t, p.Location), http.StatusOK, "Delivery queued again", "replay of "+did)
 		for hits.Load() < 3 {
-			if time.Now().After(deadline.Add(waitFor)) {
+			if time.Now().After(deadline.Add(handlertest.WaitFor)) {
 				t.Fatalf("the replay never arrived (%d hits)", hits.Load())
 			}
 			time.Sleep(20 * time.Millisecond)

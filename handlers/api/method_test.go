@@ -1,4 +1,4 @@
-package handlers
+package api_test
 
 import (
 	"encoding/json"
@@ -6,21 +6,23 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/linkgate/linkgate/handlers"
+	"github.com/linkgate/linkgate/handlers/handlertest"
 	"github.com/linkgate/linkgate/models/dbtest"
 )
 
 // Outside the document on purpose: a wrong method on a known path, and an
 // empty chunked body where the body is optional.
 func TestWrongMethodAndOptionalBody(t *testing.T) {
-	e := newAPI(t, dbtest.SQLite(t))
-	req, _ := http.NewRequest("PUT", e.srv.URL+"/api/v1/clients", strings.NewReader("{}"))
-	req.Header.Set("Authorization", "Bearer "+e.admin)
-	resp, err := e.srv.Client().Do(req)
+	e := handlertest.NewAPI(t, dbtest.SQLite(t))
+	req, _ := http.NewRequest("PUT", e.Srv.URL+"/api/v1/clients", strings.NewReader("{}"))
+	req.Header.Set("Authorization", "Bearer "+e.Admin)
+	resp, err := e.Srv.Client().Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	var p Problem
+	var p handlers.Problem
 	_ = json.NewDecoder(resp.Body).Decode(&p)
 	if resp.StatusCode != http.StatusMethodNotAllowed || p.Code != "method_not_allowed" || p.Status != 405 {
 		t.Fatalf("PUT /api/v1/clients: %d %+v, want 405 method_not_allowed", resp.StatusCode, p)
@@ -29,12 +31,12 @@ func TestWrongMethodAndOptionalBody(t *testing.T) {
 		t.Errorf("Allow = %q, want GET and POST", allow)
 	}
 
-	cl := e.createClient(t, "Chunky", "chunky@example.com")
+	cl := e.CreateClient(t, "Chunky", "chunky@example.com")
 	// An empty body sent chunked (no Content-Length) is "no body".
-	req, _ = http.NewRequest("POST", e.srv.URL+"/api/v1/clients/"+cl.ID+"/api-keys", struct{ *strings.Reader }{strings.NewReader("")})
+	req, _ = http.NewRequest("POST", e.Srv.URL+"/api/v1/clients/"+cl.ID+"/api-keys", struct{ *strings.Reader }{strings.NewReader("")})
 	req.ContentLength = -1
-	req.Header.Set("Authorization", "Bearer "+e.admin)
-	resp2, err := e.srv.Client().Do(req)
+	req.Header.Set("Authorization", "Bearer "+e.Admin)
+	resp2, err := e.Srv.Client().Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

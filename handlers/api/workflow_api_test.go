@@ -1,4 +1,4 @@
-package handlers
+package api_test
 
 // HTTP tests of the onboarding endpoints (configure, domain-sid, retry,
 // messaging-services) with a real workflows.Engine on River, the real
@@ -7,12 +7,7 @@ package handlers
 // set, PostgreSQL. Every exchange goes through validatingTransport.
 
 import (
-	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
-	"io"
-	"log/slog"
 	"net/http"
 	"reflect"
 	"regexp"
@@ -23,13 +18,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/linkgate/linkgate/handlers/api"
+	"github.com/linkgate/linkgate/handlers/handlertest"
 	"github.com/linkgate/linkgate/mocks"
 	"github.com/linkgate/linkgate/models"
 	"github.com/linkgate/linkgate/models/dbtest"
 	"github.com/linkgate/linkgate/providers"
-	"github.com/linkgate/linkgate/webhooks"
-	"github.com/linkgate/linkgate/workflows"
-	"github.com/linkgate/linkgate/workflows/workflowtest"
 )
 
 // statusPath is the timeline's statuses with repeats (steps within one
@@ -47,9 +41,9 @@ func statusPath(evs []models.DomainEventView) []models.Status {
 var stateInDetail = regexp.MustCompile(`the domain is ([a-z_]+)`)
 
 // wantState checks a 409 invalid_state names the status.
-func wantState(t *testing.T, r reply, status models.Status) {
+func wantState(t *testing.T, r handlertest.Reply, status models.Status) {
 	t.Helper()
-	p := wantProblem(t, r, http.StatusConflict, "invalid_state")
+	p := handlertest.WantProblem(t, r, http.StatusConflict, "invalid_state")
 	m := stateInDetail.FindStringSubmatch(p.Detail)
 	if m == nil || m[1] != string(status) {
 		t.Errorf("invalid_state detail %q does not name the status %s", p.Detail, status)
@@ -60,15 +54,15 @@ func wantState(t *testing.T, r reply, status models.Status) {
 
 func TestWorkflowConfigureRefusals(t *testing.T) {
 	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
-		e := newWorkflowAPI(t, db)
-		c := e.createClient(t, "Acme", "owner@acme.com")
-		key := e.clientKey(t, c.ID).Key
-		d := e.createDomain(t, key, c.ID, map[string]any{"domain": "acme.com"})
-		zoneID, tok := e.cf.AddZone("acme.com")
-		_, otherTok := e.cf.AddZone("other.com")
-		revoked := e.cf.AddToken(zoneID)
-		e.cf.RevokeToken(revoked)
-		before := e.events(t, key, d.ID)
+		e := handlertest.NewWorkflowAPI(t, db)
+		c := e.CreateClient(t, "Acme", "owner@acme.com")
+		key := e.ClientKey(t, c.ID).Key
+		d := e.CreateDomain(t, key, c.ID, map[string]any{"domain": "acme.com"})
+		zoneID, tok := e.CF.AddZone("acme.com")
+		_, otherTok := e.CF.AddZone("other.com")
+		revoked := e.CF.AddToken(zoneID)
+		e.CF.RevokeToken(revoked)
+		before := e.Events(t, key, d.ID)
 		path := "/api/v1/domains/" + d.ID + "/configure"
 
 		for _, tc := range []struct {
@@ -107,8 +101,8 @@ func TestWorkflowConfigureRefusals(t *testing.T) {
 			{"no body", nil, 400, "malformed_json", nil},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
-				r := e.do(t, "POST", path, key, tc.body)
-				wantProblem(t, r, tc.status, tc.code, tc.fields...)
+				r := e.Do(t, "POST", path, key, tc.body)
+				handlertest.WantProblem(t, r, tc.status, tc.code, tc.fields...)
 				for _, secret := range []string{tok, otherTok, revoked} {
 					if strings.Contains(string(r.Body), secret) {
 						t.Errorf("the problem reveals a token: %s", r.Body)
@@ -119,61 +113,61 @@ func TestWorkflowConfigureRefusals(t *testing.T) {
 
 		// Nothing happened to the domain, nothing was stored, nothing was
 		// created at the provider.
-		got := e.getDomain(t, key, d.ID)
+		got := e.GetDomain(t, key, d.ID)
 		if got.Status != models.StatusPending || got.SetupMode != nil || got.DNSStatus != models.DNSNotStarted {
 			t.Errorf("after refused configures: status %s, setup_mode %v, dns_status %s; want pending, null, not_started",
 				got.Status, got.SetupMode, got.DNSStatus)
 		}
-		if after := e.events(t, key, d.ID); len(after) != len(before) {
+		if after := e.Events(t, key, d.ID); len(after) != len(before) {
 			t.Errorf("refused configures added events: %+v", after[len(before):])
 		}
-		if _, _, err := e.store.DNSCredentials(bg, e.keys, d.ID); !errors.Is(err, models.ErrNotFound) {
+		if _, _, err := e.Store.DNSCredentials(bg, e.Keys, d.ID); !errors.Is(err, models.ErrNotFound) {
 			t.Errorf("refused configures stored credentials (err %v)", err)
 		}
-		if recs := e.cf.Records(zoneID); len(recs) != 0 {
+		if recs := e.CF.Records(zoneID); len(recs) != 0 {
 			t.Errorf("refused configures created records: %+v", recs)
 		}
-		if strings.Contains(e.logs.String()+e.wfLogs.String(), tok) {
+		if strings.Contains(e.Logs.String()+e.WFLogs.String(), tok) {
 			t.Error("a token was logged")
 		}
 
 		// Another client's key and unknown ids: 404 on every workflow route.
-		c2 := e.createClient(t, "Other", "owner@other.com")
-		key2 := e.clientKey(t, c2.ID).Key
-		mg := newMG(t)
+		c2 := e.CreateClient(t, "Other", "owner@other.com")
+		key2 := e.ClientKey(t, c2.ID).Key
+		mg := handlertest.NewMG(t)
 		for _, id := range []string{d.ID, "dom_01JD0000000000000000000000"} {
-			for _, k := range []string{key2, e.admin} {
-				if k == e.admin && id == d.ID {
+			for _, k := range []string{key2, e.Admin} {
+				if k == e.Admin && id == d.ID {
 					continue
 				}
 				base := "/api/v1/domains/" + id
-				wantProblem(t, e.do(t, "POST", base+"/configure", k, map[string]any{"mode": "self", "provider": "cloudflare",
+				handlertest.WantProblem(t, e.Do(t, "POST", base+"/configure", k, map[string]any{"mode": "self", "provider": "cloudflare",
 					"credentials": map[string]string{"api_token": tok}}), http.StatusNotFound, "not_found")
-				wantProblem(t, e.do(t, "POST", base+"/domain-sid", k, map[string]any{"domain_sid": "DN" + randHex(t, 16)}), http.StatusNotFound, "not_found")
-				wantProblem(t, e.do(t, "POST", base+"/retry", k, nil), http.StatusNotFound, "not_found")
-				wantProblem(t, e.do(t, "POST", base+"/messaging-services", k, map[string]any{"messaging_service_sid": mg}), http.StatusNotFound, "not_found")
-				wantProblem(t, e.do(t, "DELETE", base+"/messaging-services/"+mg, k, nil), http.StatusNotFound, "not_found")
+				handlertest.WantProblem(t, e.Do(t, "POST", base+"/domain-sid", k, map[string]any{"domain_sid": "DN" + handlertest.RandHex(t, 16)}), http.StatusNotFound, "not_found")
+				handlertest.WantProblem(t, e.Do(t, "POST", base+"/retry", k, nil), http.StatusNotFound, "not_found")
+				handlertest.WantProblem(t, e.Do(t, "POST", base+"/messaging-services", k, map[string]any{"messaging_service_sid": mg}), http.StatusNotFound, "not_found")
+				handlertest.WantProblem(t, e.Do(t, "DELETE", base+"/messaging-services/"+mg, k, nil), http.StatusNotFound, "not_found")
 			}
 		}
-		if got := e.getDomain(t, key, d.ID); got.Status != models.StatusPending {
+		if got := e.GetDomain(t, key, d.ID); got.Status != models.StatusPending {
 			t.Fatalf("another client's configure moved the domain to %s", got.Status)
 		}
 
 		// The owner's configure works once; the second is 409 naming the
 		// status the first one left.
-		r := e.do(t, "POST", path, key, map[string]any{"mode": "self", "provider": "cloudflare",
-			"credentials": map[string]string{"api_token": tok}}).want(t, http.StatusAccepted)
-		started := decode[models.DomainView](t, r)
-		if started.Status != models.StatusDNSPending || deref(started.SetupMode) != models.SetupSelf || started.DNSStatus != models.DNSCreating {
+		r := e.Do(t, "POST", path, key, map[string]any{"mode": "self", "provider": "cloudflare",
+			"credentials": map[string]string{"api_token": tok}}).Want(t, http.StatusAccepted)
+		started := handlertest.Decode[models.DomainView](t, r)
+		if started.Status != models.StatusDNSPending || handlertest.Deref(started.SetupMode) != models.SetupSelf || started.DNSStatus != models.DNSCreating {
 			t.Errorf("configure answered %s/%v/%s, want dns_pending/self/creating", started.Status, started.SetupMode, started.DNSStatus)
 		}
-		p := wantProblem(t, e.do(t, "POST", path, key, map[string]any{"mode": "manual"}), http.StatusConflict, "invalid_state")
+		p := handlertest.WantProblem(t, e.Do(t, "POST", path, key, map[string]any{"mode": "manual"}), http.StatusConflict, "invalid_state")
 		if m := stateInDetail.FindStringSubmatch(p.Detail); m == nil || (m[1] != string(models.StatusDNSPending) && m[1] != string(models.StatusAwaitingDomainSID)) {
 			t.Errorf("second configure: detail %q does not name the current status", p.Detail)
 		}
-		e.waitStatus(t, key, d.ID, models.StatusAwaitingDomainSID)
-		wantState(t, e.do(t, "POST", path, key, map[string]any{"mode": "manual"}), models.StatusAwaitingDomainSID)
-		if got := e.getDomain(t, key, d.ID); deref(got.SetupMode) != models.SetupSelf {
+		e.WaitStatus(t, key, d.ID, models.StatusAwaitingDomainSID)
+		wantState(t, e.Do(t, "POST", path, key, map[string]any{"mode": "manual"}), models.StatusAwaitingDomainSID)
+		if got := e.GetDomain(t, key, d.ID); handlertest.Deref(got.SetupMode) != models.SetupSelf {
 			t.Errorf("a refused configure changed setup_mode to %v", got.SetupMode)
 		}
 	})
@@ -183,9 +177,9 @@ func TestWorkflowConfigureRefusals(t *testing.T) {
 // click, two tabs) exactly one starts the setup.
 func TestWorkflowConfigureConcurrently(t *testing.T) {
 	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
-		e := newWorkflowAPI(t, db)
-		c := e.createClient(t, "Acme", "owner@acme.com")
-		d := e.createDomain(t, e.admin, c.ID, map[string]any{"domain": "acme.com"})
+		e := handlertest.NewWorkflowAPI(t, db)
+		c := e.CreateClient(t, "Acme", "owner@acme.com")
+		d := e.CreateDomain(t, e.Admin, c.ID, map[string]any{"domain": "acme.com"})
 		const n = 6
 		statuses := make([]int, n)
 		var wg sync.WaitGroup
@@ -193,7 +187,7 @@ func TestWorkflowConfigureConcurrently(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				r := e.do(t, "POST", "/api/v1/domains/"+d.ID+"/configure", e.admin, map[string]any{"mode": "manual"})
+				r := e.Do(t, "POST", "/api/v1/domains/"+d.ID+"/configure", e.Admin, map[string]any{"mode": "manual"})
 				statuses[i] = r.Status
 			}()
 		}
@@ -204,8 +198,8 @@ func TestWorkflowConfigureConcurrently(t *testing.T) {
 			t.Errorf("concurrent configures answered %v, want %v", statuses, want)
 		}
 		var toDNS int
-		for _, ev := range e.events(t, e.admin, d.ID) {
-			if ev.To == models.StatusDNSPending && deref(ev.From) == models.StatusPending {
+		for _, ev := range e.Events(t, e.Admin, d.ID) {
+			if ev.To == models.StatusDNSPending && handlertest.Deref(ev.From) == models.StatusPending {
 				toDNS++
 			}
 		}
@@ -219,24 +213,24 @@ func TestWorkflowConfigureConcurrently(t *testing.T) {
 
 func TestWorkflowSelfSetup(t *testing.T) {
 	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
-		e := newWorkflowAPI(t, db)
-		c := e.createClient(t, "Acme", "owner@acme.com")
-		k := e.clientKey(t, c.ID)
+		e := handlertest.NewWorkflowAPI(t, db)
+		c := e.CreateClient(t, "Acme", "owner@acme.com")
+		k := e.ClientKey(t, c.ID)
 		key := k.Key
-		d := e.createDomain(t, key, c.ID, map[string]any{"domain": "acme.com"})
-		zoneID := e.configureSelf(t, key, d)
+		d := e.CreateDomain(t, key, c.ID, map[string]any{"domain": "acme.com"})
+		zoneID := e.ConfigureSelf(t, key, d)
 
-		waiting := e.waitStatus(t, key, d.ID, models.StatusAwaitingDomainSID)
+		waiting := e.WaitStatus(t, key, d.ID, models.StatusAwaitingDomainSID)
 		if waiting.DNSStatus != models.DNSVerified || waiting.DomainSID != nil {
 			t.Errorf("awaiting_domain_sid with dns_status %s, domain_sid %v", waiting.DNSStatus, waiting.DomainSID)
 		}
-		recs := e.cf.Records(zoneID)
+		recs := e.CF.Records(zoneID)
 		if len(recs) != 1 || recs[0].Type != "CNAME" || !providers.SameHost(recs[0].Name, d.Host) ||
 			!providers.SameHost(recs[0].Content, models.DefaultCNAMETarget) || recs[0].Proxied {
 			t.Fatalf("zone records %+v, want one DNS-only CNAME %s → %s", recs, d.Host, models.DefaultCNAMETarget)
 		}
 		// The credentials were needed only to create the record.
-		if _, _, err := e.store.DNSCredentials(bg, e.keys, d.ID); !errors.Is(err, models.ErrNotFound) {
+		if _, _, err := e.Store.DNSCredentials(bg, e.Keys, d.ID); !errors.Is(err, models.ErrNotFound) {
 			t.Errorf("the DNS credentials are still stored after DNS verification (err %v)", err)
 		}
 
@@ -247,40 +241,40 @@ func TestWorkflowSelfSetup(t *testing.T) {
 			code string
 		}{
 			{"too short", map[string]any{"domain_sid": "DN123"}, "invalid_domain_sid"},
-			{"a Messaging Service SID", map[string]any{"domain_sid": newMG(t)}, "invalid_domain_sid"},
+			{"a Messaging Service SID", map[string]any{"domain_sid": handlertest.NewMG(t)}, "invalid_domain_sid"},
 			{"not hex", map[string]any{"domain_sid": "DN" + strings.Repeat("z", 32)}, "invalid_domain_sid"},
 			{"missing", map[string]any{}, "invalid_domain_sid"},
-			{"unknown to Twilio", map[string]any{"domain_sid": "DN" + randHex(t, 16)}, "domain_sid_mismatch"},
-			{"for another host", map[string]any{"domain_sid": e.tw.RegisterDomain("ls.other.com")}, "domain_sid_mismatch"},
-			{"for the apex", map[string]any{"domain_sid": e.tw.RegisterDomain("acme.com")}, "domain_sid_mismatch"},
+			{"unknown to Twilio", map[string]any{"domain_sid": "DN" + handlertest.RandHex(t, 16)}, "domain_sid_mismatch"},
+			{"for another host", map[string]any{"domain_sid": e.TW.RegisterDomain("ls.other.com")}, "domain_sid_mismatch"},
+			{"for the apex", map[string]any{"domain_sid": e.TW.RegisterDomain("acme.com")}, "domain_sid_mismatch"},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
-				p := wantProblem(t, e.do(t, "POST", sidPath, key, tc.body), http.StatusUnprocessableEntity, tc.code, "domain_sid")
+				p := handlertest.WantProblem(t, e.Do(t, "POST", sidPath, key, tc.body), http.StatusUnprocessableEntity, tc.code, "domain_sid")
 				if tc.name == "for another host" && !strings.Contains(p.Detail, "ls.other.com") {
 					t.Errorf("mismatch detail %q does not name the SID's host", p.Detail)
 				}
 			})
 		}
-		wantProblem(t, e.do(t, "POST", sidPath, key, map[string]any{"domain_sid": 7}), http.StatusUnprocessableEntity, "invalid_field_type", "domain_sid")
-		wantProblem(t, e.do(t, "POST", sidPath, key, nil), http.StatusBadRequest, "malformed_json")
-		if got := e.getDomain(t, key, d.ID); got.Status != models.StatusAwaitingDomainSID || got.DomainSID != nil {
+		handlertest.WantProblem(t, e.Do(t, "POST", sidPath, key, map[string]any{"domain_sid": 7}), http.StatusUnprocessableEntity, "invalid_field_type", "domain_sid")
+		handlertest.WantProblem(t, e.Do(t, "POST", sidPath, key, nil), http.StatusBadRequest, "malformed_json")
+		if got := e.GetDomain(t, key, d.ID); got.Status != models.StatusAwaitingDomainSID || got.DomainSID != nil {
 			t.Fatalf("refused SIDs changed the domain: %s, %v", got.Status, got.DomainSID)
 		}
 
-		sid := e.tw.RegisterDomain(d.Host)
-		r := e.do(t, "POST", sidPath, key, map[string]any{"domain_sid": sid}).want(t, http.StatusAccepted)
-		if got := decode[models.DomainView](t, r); deref(got.DomainSID) != sid || got.Status != models.StatusSSLPending {
+		sid := e.TW.RegisterDomain(d.Host)
+		r := e.Do(t, "POST", sidPath, key, map[string]any{"domain_sid": sid}).Want(t, http.StatusAccepted)
+		if got := handlertest.Decode[models.DomainView](t, r); handlertest.Deref(got.DomainSID) != sid || got.Status != models.StatusSSLPending {
 			t.Errorf("domain-sid answered %s with SID %v, want ssl_pending with %s", got.Status, got.DomainSID, sid)
 		}
 
-		done := e.waitStatus(t, key, d.ID, models.StatusConfigured)
+		done := e.WaitStatus(t, key, d.ID, models.StatusConfigured)
 		if done.Certificate.Status != models.SSLActive || done.SSLStatus != models.SSLActive {
 			t.Errorf("certificate %+v, ssl_status %s; want active", done.Certificate, done.SSLStatus)
 		}
 		if exp := done.Certificate.ExpiresAt; exp == nil || exp.Before(time.Now().Add(30*24*time.Hour)) {
 			t.Errorf("certificate expires_at %v, want about 90 days ahead", exp)
 		}
-		if deref(done.DomainSID) != sid || deref(done.SetupMode) != models.SetupSelf || done.DNSStatus != models.DNSVerified {
+		if handlertest.Deref(done.DomainSID) != sid || handlertest.Deref(done.SetupMode) != models.SetupSelf || done.DNSStatus != models.DNSVerified {
 			t.Errorf("configured domain: sid %v, setup_mode %v, dns_status %s", done.DomainSID, done.SetupMode, done.DNSStatus)
 		}
 		if done.StatusReason != nil {
@@ -294,14 +288,14 @@ func TestWorkflowSelfSetup(t *testing.T) {
 		}
 
 		// Each side effect happened once at the providers.
-		if n := e.cf.Calls("POST", "/dns_records"); n != 1 {
+		if n := e.CF.Calls("POST", "/dns_records"); n != 1 {
 			t.Errorf("%d CNAME creates at Cloudflare, want 1", n)
 		}
-		if n := e.tw.Calls(mocks.TwilioOpRequestManagedCert, sid); n != 1 {
+		if n := e.TW.Calls(mocks.TwilioOpRequestManagedCert, sid); n != 1 {
 			t.Errorf("%d certificate requests at Twilio, want 1", n)
 		}
 		var tdom *mocks.TwilioDomain
-		for _, x := range e.tw.Domains() {
+		for _, x := range e.TW.Domains() {
 			if x.SID == sid {
 				tdom = &x
 			}
@@ -310,7 +304,7 @@ func TestWorkflowSelfSetup(t *testing.T) {
 			t.Errorf("Twilio's view of the domain: %+v, want configured with an issued certificate", tdom)
 		}
 
-		evs := e.events(t, key, d.ID)
+		evs := e.Events(t, key, d.ID)
 		want := []models.Status{models.StatusPending, models.StatusDNSPending, models.StatusAwaitingDomainSID, models.StatusSSLPending, models.StatusConfigured}
 		if got := statusPath(evs); !slices.Equal(got, want) {
 			t.Errorf("timeline %v, want %v", got, want)
@@ -323,8 +317,8 @@ func TestWorkflowSelfSetup(t *testing.T) {
 				t.Errorf("event %d (%s) has no reason", i, ev.To)
 			}
 			switch {
-			case i > 0 && deref(ev.From) == models.StatusPending && ev.To == models.StatusDNSPending,
-				deref(ev.From) == models.StatusAwaitingDomainSID && ev.To == models.StatusSSLPending:
+			case i > 0 && handlertest.Deref(ev.From) == models.StatusPending && ev.To == models.StatusDNSPending,
+				handlertest.Deref(ev.From) == models.StatusAwaitingDomainSID && ev.To == models.StatusSSLPending:
 				if ev.Actor != "api_key:"+k.ID {
 					t.Errorf("%s→%s by %q, want the client's key", *ev.From, ev.To, ev.Actor)
 				}
@@ -337,11 +331,11 @@ func TestWorkflowSelfSetup(t *testing.T) {
 
 		// After configured: the same SID again is a no-op, another is
 		// refused, and neither configure nor retry applies.
-		e.do(t, "POST", sidPath, key, map[string]any{"domain_sid": sid}).want(t, http.StatusAccepted)
-		wantState(t, e.do(t, "POST", sidPath, key, map[string]any{"domain_sid": e.tw.RegisterDomain("ls2.acme.com")}), models.StatusConfigured)
-		wantState(t, e.do(t, "POST", "/api/v1/domains/"+d.ID+"/configure", key, map[string]any{"mode": "manual"}), models.StatusConfigured)
-		wantState(t, e.do(t, "POST", "/api/v1/domains/"+d.ID+"/retry", key, nil), models.StatusConfigured)
-		if n := len(e.events(t, key, d.ID)); n != len(evs) {
+		e.Do(t, "POST", sidPath, key, map[string]any{"domain_sid": sid}).Want(t, http.StatusAccepted)
+		wantState(t, e.Do(t, "POST", sidPath, key, map[string]any{"domain_sid": e.TW.RegisterDomain("ls2.acme.com")}), models.StatusConfigured)
+		wantState(t, e.Do(t, "POST", "/api/v1/domains/"+d.ID+"/configure", key, map[string]any{"mode": "manual"}), models.StatusConfigured)
+		wantState(t, e.Do(t, "POST", "/api/v1/domains/"+d.ID+"/retry", key, nil), models.StatusConfigured)
+		if n := len(e.Events(t, key, d.ID)); n != len(evs) {
 			t.Errorf("refused and no-op requests on a configured domain added %d events", n-len(evs))
 		}
 	})
@@ -351,51 +345,51 @@ func TestWorkflowSelfSetup(t *testing.T) {
 
 func TestWorkflowManualSetup(t *testing.T) {
 	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
-		e := newWorkflowAPI(t, db)
-		c := e.createClient(t, "Acme", "owner@acme.com")
-		key := e.clientKey(t, c.ID).Key
-		d := e.createDomain(t, key, c.ID, map[string]any{"domain": "acme.com"})
+		e := handlertest.NewWorkflowAPI(t, db)
+		c := e.CreateClient(t, "Acme", "owner@acme.com")
+		key := e.ClientKey(t, c.ID).Key
+		d := e.CreateDomain(t, key, c.ID, map[string]any{"domain": "acme.com"})
 
-		r := e.do(t, "POST", "/api/v1/domains/"+d.ID+"/configure", key, map[string]any{"mode": "manual"}).want(t, http.StatusAccepted)
-		started := decode[models.DomainView](t, r)
-		if started.Status != models.StatusDNSPending || deref(started.SetupMode) != models.SetupManual || started.DNSStatus != models.DNSPropagating {
+		r := e.Do(t, "POST", "/api/v1/domains/"+d.ID+"/configure", key, map[string]any{"mode": "manual"}).Want(t, http.StatusAccepted)
+		started := handlertest.Decode[models.DomainView](t, r)
+		if started.Status != models.StatusDNSPending || handlertest.Deref(started.SetupMode) != models.SetupManual || started.DNSStatus != models.DNSPropagating {
 			t.Errorf("manual configure answered %s/%v/%s, want dns_pending/manual/propagating", started.Status, started.SetupMode, started.DNSStatus)
 		}
 
 		// The SID may come before DNS is there; it is checked and kept.
-		sid := e.tw.RegisterDomain(d.Host)
-		wantProblem(t, e.do(t, "POST", "/api/v1/domains/"+d.ID+"/domain-sid", key, map[string]any{"domain_sid": e.tw.RegisterDomain("ls.other.com")}),
+		sid := e.TW.RegisterDomain(d.Host)
+		handlertest.WantProblem(t, e.Do(t, "POST", "/api/v1/domains/"+d.ID+"/domain-sid", key, map[string]any{"domain_sid": e.TW.RegisterDomain("ls.other.com")}),
 			http.StatusUnprocessableEntity, "domain_sid_mismatch", "domain_sid")
-		r = e.do(t, "POST", "/api/v1/domains/"+d.ID+"/domain-sid", key, map[string]any{"domain_sid": sid}).want(t, http.StatusAccepted)
-		if got := decode[models.DomainView](t, r); got.Status != models.StatusDNSPending || deref(got.DomainSID) != sid {
+		r = e.Do(t, "POST", "/api/v1/domains/"+d.ID+"/domain-sid", key, map[string]any{"domain_sid": sid}).Want(t, http.StatusAccepted)
+		if got := handlertest.Decode[models.DomainView](t, r); got.Status != models.StatusDNSPending || handlertest.Deref(got.DomainSID) != sid {
 			t.Errorf("early SID: %s with %v, want dns_pending with %s", got.Status, got.DomainSID, sid)
 		}
 
 		// The workflow says what it waits for, and what is wrong.
-		e.waitReason(t, key, d.ID, "waiting")
-		if err := e.dns.AddManual(d.Host, "CNAME", "elsewhere.example.net"); err != nil {
+		e.WaitReason(t, key, d.ID, "waiting")
+		if err := e.DNS.AddManual(d.Host, "CNAME", "elsewhere.example.net"); err != nil {
 			t.Fatal(err)
 		}
-		e.waitReason(t, key, d.ID, "elsewhere.example.net")
-		if got := e.getDomain(t, key, d.ID); got.Status != models.StatusDNSPending || deref(got.DomainSID) != sid {
+		e.WaitReason(t, key, d.ID, "elsewhere.example.net")
+		if got := e.GetDomain(t, key, d.ID); got.Status != models.StatusDNSPending || handlertest.Deref(got.DomainSID) != sid {
 			t.Fatalf("with a wrong CNAME: %s with SID %v, want dns_pending with %s", got.Status, got.DomainSID, sid)
 		}
-		if err := e.dns.RemoveManual(d.Host, "CNAME", ""); err != nil {
+		if err := e.DNS.RemoveManual(d.Host, "CNAME", ""); err != nil {
 			t.Fatal(err)
 		}
-		if err := e.dns.AddManual(d.Host, "CNAME", d.DNSRecords[0].Value); err != nil {
+		if err := e.DNS.AddManual(d.Host, "CNAME", d.DNSRecords[0].Value); err != nil {
 			t.Fatal(err)
 		}
 
-		done := e.waitStatus(t, key, d.ID, models.StatusConfigured)
-		if deref(done.DomainSID) != sid || done.Certificate.Status != models.SSLActive || done.Certificate.ExpiresAt == nil {
+		done := e.WaitStatus(t, key, d.ID, models.StatusConfigured)
+		if handlertest.Deref(done.DomainSID) != sid || done.Certificate.Status != models.SSLActive || done.Certificate.ExpiresAt == nil {
 			t.Errorf("configured: sid %v, certificate %+v", done.DomainSID, done.Certificate)
 		}
 		want := []models.Status{models.StatusPending, models.StatusDNSPending, models.StatusSSLPending, models.StatusConfigured}
-		if got := statusPath(e.events(t, key, d.ID)); !slices.Equal(got, want) {
+		if got := statusPath(e.Events(t, key, d.ID)); !slices.Equal(got, want) {
 			t.Errorf("timeline %v, want %v (no second human step)", got, want)
 		}
-		if n := e.cf.Calls("", ""); n != 0 {
+		if n := e.CF.Calls("", ""); n != 0 {
 			t.Errorf("a manual setup made %d Cloudflare calls", n)
 		}
 	})
@@ -405,88 +399,88 @@ func TestWorkflowManualSetup(t *testing.T) {
 
 func TestWorkflowMessagingServices(t *testing.T) {
 	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
-		e := newWorkflowAPI(t, db)
-		c := e.createClient(t, "Acme", "owner@acme.com")
-		key := e.clientKey(t, c.ID).Key
-		d1 := e.configuredDomain(t, key, c.ID, "acme.com")
-		d2 := e.configuredDomain(t, key, c.ID, "acme.net")
-		attach := func(d models.DomainView, body any) reply {
-			return e.do(t, "POST", "/api/v1/domains/"+d.ID+"/messaging-services", key, body)
+		e := handlertest.NewWorkflowAPI(t, db)
+		c := e.CreateClient(t, "Acme", "owner@acme.com")
+		key := e.ClientKey(t, c.ID).Key
+		d1 := e.ConfiguredDomain(t, key, c.ID, "acme.com")
+		d2 := e.ConfiguredDomain(t, key, c.ID, "acme.net")
+		attach := func(d models.DomainView, body any) handlertest.Reply {
+			return e.Do(t, "POST", "/api/v1/domains/"+d.ID+"/messaging-services", key, body)
 		}
 		twilioHas := func(d models.DomainView) []string {
-			for _, x := range e.tw.Domains() {
-				if x.SID == deref(d.DomainSID) {
+			for _, x := range e.TW.Domains() {
+				if x.SID == handlertest.Deref(d.DomainSID) {
 					return x.MessagingServices
 				}
 			}
-			t.Fatalf("Twilio has no domain %s", deref(d.DomainSID))
+			t.Fatalf("Twilio has no domain %s", handlertest.Deref(d.DomainSID))
 			return nil
 		}
-		mg := newMG(t)
+		mg := handlertest.NewMG(t)
 
-		got := decode[models.DomainView](t, attach(d1, map[string]any{"messaging_service_sid": mg}).want(t, http.StatusCreated))
+		got := handlertest.Decode[models.DomainView](t, attach(d1, map[string]any{"messaging_service_sid": mg}).Want(t, http.StatusCreated))
 		if !slices.Equal(got.MessagingServiceSIDs, []string{mg}) || got.Status != models.StatusConfigured {
 			t.Errorf("attach answered %v (%s), want [%s]", got.MessagingServiceSIDs, got.Status, mg)
 		}
-		got = decode[models.DomainView](t, attach(d1, map[string]any{"messaging_service_sid": mg, "move": false}).want(t, http.StatusOK))
+		got = handlertest.Decode[models.DomainView](t, attach(d1, map[string]any{"messaging_service_sid": mg, "move": false}).Want(t, http.StatusOK))
 		if !slices.Equal(got.MessagingServiceSIDs, []string{mg}) {
 			t.Errorf("re-attach answered %v", got.MessagingServiceSIDs)
 		}
-		if !slices.Equal(e.getDomain(t, key, d1.ID).MessagingServiceSIDs, []string{mg}) || !slices.Equal(twilioHas(d1), []string{mg}) {
-			t.Errorf("after attach: linkgate %v, Twilio %v", e.getDomain(t, key, d1.ID).MessagingServiceSIDs, twilioHas(d1))
+		if !slices.Equal(e.GetDomain(t, key, d1.ID).MessagingServiceSIDs, []string{mg}) || !slices.Equal(twilioHas(d1), []string{mg}) {
+			t.Errorf("after attach: linkgate %v, Twilio %v", e.GetDomain(t, key, d1.ID).MessagingServiceSIDs, twilioHas(d1))
 		}
 
-		p := wantProblem(t, attach(d2, map[string]any{"messaging_service_sid": mg}), http.StatusConflict, "messaging_service_in_use", "messaging_service_sid")
+		p := handlertest.WantProblem(t, attach(d2, map[string]any{"messaging_service_sid": mg}), http.StatusConflict, "messaging_service_in_use", "messaging_service_sid")
 		if !strings.Contains(p.Detail, d1.Host) {
 			t.Errorf("in-use detail %q does not name %s", p.Detail, d1.Host)
 		}
-		if len(e.getDomain(t, key, d2.ID).MessagingServiceSIDs) != 0 || len(twilioHas(d2)) != 0 {
+		if len(e.GetDomain(t, key, d2.ID).MessagingServiceSIDs) != 0 || len(twilioHas(d2)) != 0 {
 			t.Error("a refused attach attached")
 		}
 
-		got = decode[models.DomainView](t, attach(d2, map[string]any{"messaging_service_sid": mg, "move": true}).want(t, http.StatusCreated))
+		got = handlertest.Decode[models.DomainView](t, attach(d2, map[string]any{"messaging_service_sid": mg, "move": true}).Want(t, http.StatusCreated))
 		if !slices.Equal(got.MessagingServiceSIDs, []string{mg}) {
 			t.Errorf("move answered %v", got.MessagingServiceSIDs)
 		}
-		if left := e.getDomain(t, key, d1.ID).MessagingServiceSIDs; len(left) != 0 {
+		if left := e.GetDomain(t, key, d1.ID).MessagingServiceSIDs; len(left) != 0 {
 			t.Errorf("after the move the first domain still lists %v", left)
 		}
 		if len(twilioHas(d1)) != 0 || !slices.Equal(twilioHas(d2), []string{mg}) {
 			t.Errorf("after the move Twilio has %v on %s and %v on %s", twilioHas(d1), d1.Host, twilioHas(d2), d2.Host)
 		}
 		for _, d := range []models.DomainView{d1, d2} {
-			if st := e.getDomain(t, key, d.ID).Status; st != models.StatusConfigured {
+			if st := e.GetDomain(t, key, d.ID).Status; st != models.StatusConfigured {
 				t.Errorf("%s is %s after the move", d.Host, st)
 			}
 		}
 
 		// Several services on one domain.
-		mg2, mg3 := newMG(t), newMG(t)
-		attach(d1, map[string]any{"messaging_service_sid": mg2}).want(t, http.StatusCreated)
-		got = decode[models.DomainView](t, attach(d1, map[string]any{"messaging_service_sid": mg3}).want(t, http.StatusCreated))
+		mg2, mg3 := handlertest.NewMG(t), handlertest.NewMG(t)
+		attach(d1, map[string]any{"messaging_service_sid": mg2}).Want(t, http.StatusCreated)
+		got = handlertest.Decode[models.DomainView](t, attach(d1, map[string]any{"messaging_service_sid": mg3}).Want(t, http.StatusCreated))
 		if !slices.Equal(slices.Sorted(slices.Values(got.MessagingServiceSIDs)), slices.Sorted(slices.Values([]string{mg2, mg3}))) {
 			t.Errorf("two services: %v", got.MessagingServiceSIDs)
 		}
 
-		detach := func(d models.DomainView, sid string) reply {
-			return e.do(t, "DELETE", "/api/v1/domains/"+d.ID+"/messaging-services/"+sid, key, nil)
+		detach := func(d models.DomainView, sid string) handlertest.Reply {
+			return e.Do(t, "DELETE", "/api/v1/domains/"+d.ID+"/messaging-services/"+sid, key, nil)
 		}
-		r := detach(d2, mg).want(t, http.StatusNoContent)
+		r := detach(d2, mg).Want(t, http.StatusNoContent)
 		if len(r.Body) != 0 {
 			t.Errorf("204 with a body: %s", r.Body)
 		}
-		if left := e.getDomain(t, key, d2.ID).MessagingServiceSIDs; len(left) != 0 || len(twilioHas(d2)) != 0 {
+		if left := e.GetDomain(t, key, d2.ID).MessagingServiceSIDs; len(left) != 0 || len(twilioHas(d2)) != 0 {
 			t.Errorf("after detach: linkgate %v, Twilio %v", left, twilioHas(d2))
 		}
-		wantProblem(t, detach(d2, mg), http.StatusNotFound, "not_found")
-		wantProblem(t, detach(d1, mg), http.StatusNotFound, "not_found")
-		wantProblem(t, detach(d2, mg2), http.StatusNotFound, "not_found") // attached, but elsewhere
-		wantProblem(t, detach(d1, "MG123"), http.StatusNotFound, "not_found")
-		if got := e.getDomain(t, key, d1.ID).MessagingServiceSIDs; len(got) != 2 {
+		handlertest.WantProblem(t, detach(d2, mg), http.StatusNotFound, "not_found")
+		handlertest.WantProblem(t, detach(d1, mg), http.StatusNotFound, "not_found")
+		handlertest.WantProblem(t, detach(d2, mg2), http.StatusNotFound, "not_found") // attached, but elsewhere
+		handlertest.WantProblem(t, detach(d1, "MG123"), http.StatusNotFound, "not_found")
+		if got := e.GetDomain(t, key, d1.ID).MessagingServiceSIDs; len(got) != 2 {
 			t.Errorf("detaching elsewhere changed %s: %v", d1.Host, got)
 		}
 		// Detached, it can be attached again anywhere.
-		attach(d1, map[string]any{"messaging_service_sid": mg}).want(t, http.StatusCreated)
+		attach(d1, map[string]any{"messaging_service_sid": mg}).Want(t, http.StatusCreated)
 
 		for _, tc := range []struct {
 			name   string
@@ -495,23 +489,23 @@ func TestWorkflowMessagingServices(t *testing.T) {
 			fields []string
 		}{
 			{"too short", map[string]any{"messaging_service_sid": "MG123"}, "invalid_messaging_service_sid", []string{"messaging_service_sid"}},
-			{"a Domain SID", map[string]any{"messaging_service_sid": "DN" + randHex(t, 16)}, "invalid_messaging_service_sid", []string{"messaging_service_sid"}},
+			{"a Domain SID", map[string]any{"messaging_service_sid": "DN" + handlertest.RandHex(t, 16)}, "invalid_messaging_service_sid", []string{"messaging_service_sid"}},
 			{"missing", map[string]any{"move": true}, "invalid_messaging_service_sid", []string{"messaging_service_sid"}},
-			{"move not a boolean", map[string]any{"messaging_service_sid": newMG(t), "move": "yes"}, "invalid_field_type", []string{"move"}},
-			{"unknown field", map[string]any{"messaging_service_sid": newMG(t), "force": true}, "unknown_field", []string{"force"}},
+			{"move not a boolean", map[string]any{"messaging_service_sid": handlertest.NewMG(t), "move": "yes"}, "invalid_field_type", []string{"move"}},
+			{"unknown field", map[string]any{"messaging_service_sid": handlertest.NewMG(t), "force": true}, "unknown_field", []string{"force"}},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
-				wantProblem(t, attach(d2, tc.body), http.StatusUnprocessableEntity, tc.code, tc.fields...)
+				handlertest.WantProblem(t, attach(d2, tc.body), http.StatusUnprocessableEntity, tc.code, tc.fields...)
 			})
 		}
-		wantProblem(t, attach(d2, `[]`), http.StatusUnprocessableEntity, "invalid_body")
-		wantProblem(t, attach(d2, `{`), http.StatusBadRequest, "malformed_json")
+		handlertest.WantProblem(t, attach(d2, `[]`), http.StatusUnprocessableEntity, "invalid_body")
+		handlertest.WantProblem(t, attach(d2, `{`), http.StatusBadRequest, "malformed_json")
 
 		// Only a configured domain takes Messaging Services.
-		pending := e.createDomain(t, key, c.ID, map[string]any{"domain": "acme.org"})
-		wantState(t, attach(pending, map[string]any{"messaging_service_sid": newMG(t)}), models.StatusPending)
-		e.do(t, "POST", "/api/v1/domains/"+pending.ID+"/configure", key, map[string]any{"mode": "manual"}).want(t, http.StatusAccepted)
-		wantState(t, attach(pending, map[string]any{"messaging_service_sid": newMG(t)}), models.StatusDNSPending)
+		pending := e.CreateDomain(t, key, c.ID, map[string]any{"domain": "acme.org"})
+		wantState(t, attach(pending, map[string]any{"messaging_service_sid": handlertest.NewMG(t)}), models.StatusPending)
+		e.Do(t, "POST", "/api/v1/domains/"+pending.ID+"/configure", key, map[string]any{"mode": "manual"}).Want(t, http.StatusAccepted)
+		wantState(t, attach(pending, map[string]any{"messaging_service_sid": handlertest.NewMG(t)}), models.StatusDNSPending)
 	})
 }
 
@@ -519,83 +513,83 @@ func TestWorkflowMessagingServices(t *testing.T) {
 
 func TestWorkflowRetry(t *testing.T) {
 	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
-		e := newWorkflowAPI(t, db, wfOptions{noStart: true})
-		c := e.createClient(t, "Acme", "owner@acme.com")
-		key := e.clientKey(t, c.ID).Key
-		d := e.createDomain(t, key, c.ID, map[string]any{"domain": "acme.com"})
+		e := handlertest.NewWorkflowAPI(t, db, handlertest.WFOptions{NoStart: true})
+		c := e.CreateClient(t, "Acme", "owner@acme.com")
+		key := e.ClientKey(t, c.ID).Key
+		d := e.CreateDomain(t, key, c.ID, map[string]any{"domain": "acme.com"})
 		retry := "/api/v1/domains/" + d.ID + "/retry"
-		wantState(t, e.do(t, "POST", retry, key, nil), models.StatusPending)
+		wantState(t, e.Do(t, "POST", retry, key, nil), models.StatusPending)
 
 		// The credentials pass the check at configure; then, before the
 		// CNAME step runs, Cloudflare refuses the next call for good.
-		zoneID := e.configureSelf(t, key, d)
-		e.cf.Faults.Inject(mocks.Fault{Status: http.StatusForbidden, Count: 1})
-		e.start(t)
-		failed := e.waitStatus(t, key, d.ID, models.StatusFailed)
-		reason := deref(failed.StatusReason)
+		zoneID := e.ConfigureSelf(t, key, d)
+		e.CF.Faults.Inject(mocks.Fault{Status: http.StatusForbidden, Count: 1})
+		e.Start(t)
+		failed := e.WaitStatus(t, key, d.ID, models.StatusFailed)
+		reason := handlertest.Deref(failed.StatusReason)
 		if !strings.Contains(reason, d.Host) || !strings.Contains(strings.ToLower(reason), "authentication") {
 			t.Errorf("status_reason %q does not say what failed (the zone of %s) and why (authentication)", reason, d.Host)
 		}
 		if failed.DNSStatus != models.DNSFailed {
 			t.Errorf("dns_status %s, want failed", failed.DNSStatus)
 		}
-		evs := e.events(t, key, d.ID)
+		evs := e.Events(t, key, d.ID)
 		if last := evs[len(evs)-1]; last.To != models.StatusFailed || last.Reason != reason {
 			t.Errorf("last event %+v, want to failed with the reason", last)
 		}
-		if len(e.cf.Records(zoneID)) != 0 {
+		if len(e.CF.Records(zoneID)) != 0 {
 			t.Error("a record was created although the step failed")
 		}
-		wantState(t, e.do(t, "POST", "/api/v1/domains/"+d.ID+"/configure", key, map[string]any{"mode": "manual"}), models.StatusFailed)
-		wantState(t, e.do(t, "POST", "/api/v1/domains/"+d.ID+"/messaging-services", key, map[string]any{"messaging_service_sid": newMG(t)}), models.StatusFailed)
+		wantState(t, e.Do(t, "POST", "/api/v1/domains/"+d.ID+"/configure", key, map[string]any{"mode": "manual"}), models.StatusFailed)
+		wantState(t, e.Do(t, "POST", "/api/v1/domains/"+d.ID+"/messaging-services", key, map[string]any{"messaging_service_sid": handlertest.NewMG(t)}), models.StatusFailed)
 
 		// The cause is gone: retry resumes with the stored credentials.
-		e.cf.Faults.Clear()
-		got := decode[models.DomainView](t, e.do(t, "POST", retry, key, nil).want(t, http.StatusAccepted))
+		e.CF.Faults.Clear()
+		got := handlertest.Decode[models.DomainView](t, e.Do(t, "POST", retry, key, nil).Want(t, http.StatusAccepted))
 		if got.Status != models.StatusDNSPending || got.StatusReason != nil {
 			t.Errorf("retry answered %s (%v), want dns_pending without a reason", got.Status, got.StatusReason)
 		}
-		e.waitStatus(t, key, d.ID, models.StatusAwaitingDomainSID)
-		if recs := e.cf.Records(zoneID); len(recs) != 1 {
+		e.WaitStatus(t, key, d.ID, models.StatusAwaitingDomainSID)
+		if recs := e.CF.Records(zoneID); len(recs) != 1 {
 			t.Errorf("zone records after retry: %+v, want one CNAME", recs)
 		}
 
 		// A permanent Twilio error in the certificate phase: failed, and
 		// retry resumes there, not from the start.
-		sid := e.tw.RegisterDomain(d.Host)
-		e.do(t, "POST", "/api/v1/domains/"+d.ID+"/domain-sid", key, map[string]any{"domain_sid": sid}).want(t, http.StatusAccepted)
-		e.tw.Faults.Inject(mocks.Fault{Status: http.StatusForbidden, Count: 1})
-		failed = e.waitStatus(t, key, d.ID, models.StatusFailed)
-		if deref(failed.StatusReason) == "" || deref(failed.DomainSID) != sid {
+		sid := e.TW.RegisterDomain(d.Host)
+		e.Do(t, "POST", "/api/v1/domains/"+d.ID+"/domain-sid", key, map[string]any{"domain_sid": sid}).Want(t, http.StatusAccepted)
+		e.TW.Faults.Inject(mocks.Fault{Status: http.StatusForbidden, Count: 1})
+		failed = e.WaitStatus(t, key, d.ID, models.StatusFailed)
+		if handlertest.Deref(failed.StatusReason) == "" || handlertest.Deref(failed.DomainSID) != sid {
 			t.Errorf("failed in the certificate phase: reason %v, sid %v", failed.StatusReason, failed.DomainSID)
 		}
-		e.tw.Faults.Clear()
-		got = decode[models.DomainView](t, e.do(t, "POST", retry, key, nil).want(t, http.StatusAccepted))
+		e.TW.Faults.Clear()
+		got = handlertest.Decode[models.DomainView](t, e.Do(t, "POST", retry, key, nil).Want(t, http.StatusAccepted))
 		if got.Status != models.StatusSSLPending {
 			t.Errorf("retry after a Twilio failure answered %s, want ssl_pending", got.Status)
 		}
-		wantState(t, e.do(t, "POST", retry, key, nil), models.StatusSSLPending)
-		done := e.waitStatus(t, key, d.ID, models.StatusConfigured)
+		wantState(t, e.Do(t, "POST", retry, key, nil), models.StatusSSLPending)
+		done := e.WaitStatus(t, key, d.ID, models.StatusConfigured)
 		if done.Certificate.Status != models.SSLActive || done.StatusReason != nil {
 			t.Errorf("configured after retry: certificate %+v, reason %v", done.Certificate, done.StatusReason)
 		}
-		if n := e.cf.Calls("POST", "/dns_records"); n != 1 {
+		if n := e.CF.Calls("POST", "/dns_records"); n != 1 {
 			t.Errorf("%d CNAME creates, want 1", n)
 		}
 		want := []models.Status{models.StatusPending, models.StatusDNSPending, models.StatusFailed, models.StatusDNSPending,
 			models.StatusAwaitingDomainSID, models.StatusSSLPending, models.StatusFailed, models.StatusSSLPending, models.StatusConfigured}
-		if got := statusPath(e.events(t, key, d.ID)); !slices.Equal(got, want) {
+		if got := statusPath(e.Events(t, key, d.ID)); !slices.Equal(got, want) {
 			t.Errorf("timeline %v, want %v", got, want)
 		}
-		wantState(t, e.do(t, "POST", retry, key, nil), models.StatusConfigured)
+		wantState(t, e.Do(t, "POST", retry, key, nil), models.StatusConfigured)
 
 		// Every workflow operation was answered with a validated success.
-		mg := newMG(t)
-		e.do(t, "POST", "/api/v1/domains/"+d.ID+"/messaging-services", key, map[string]any{"messaging_service_sid": mg}).want(t, http.StatusCreated)
-		e.do(t, "POST", "/api/v1/domains/"+d.ID+"/messaging-services", key, map[string]any{"messaging_service_sid": mg}).want(t, http.StatusOK)
-		e.do(t, "DELETE", "/api/v1/domains/"+d.ID+"/messaging-services/"+mg, key, nil).want(t, http.StatusNoContent)
+		mg := handlertest.NewMG(t)
+		e.Do(t, "POST", "/api/v1/domains/"+d.ID+"/messaging-services", key, map[string]any{"messaging_service_sid": mg}).Want(t, http.StatusCreated)
+		e.Do(t, "POST", "/api/v1/domains/"+d.ID+"/messaging-services", key, map[string]any{"messaging_service_sid": mg}).Want(t, http.StatusOK)
+		e.Do(t, "DELETE", "/api/v1/domains/"+d.ID+"/messaging-services/"+mg, key, nil).Want(t, http.StatusNoContent)
 		ok := map[string]bool{}
-		for _, x := range e.vt.exchanges() {
+		for _, x := range e.VT.Exchanges() {
 			if x.Status < 300 {
 				ok[x.Method+" "+x.Route+" "+http.StatusText(x.Status)] = true
 			}
@@ -619,31 +613,31 @@ func TestWorkflowRetry(t *testing.T) {
 
 func TestWorkflowRoutesWithoutEngine(t *testing.T) {
 	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
-		e := newAPI(t, db)
-		c := e.createClient(t, "Acme", "owner@acme.com")
-		d := e.createDomain(t, e.admin, c.ID, map[string]any{"domain": "acme.com"})
+		e := handlertest.NewAPI(t, db)
+		c := e.CreateClient(t, "Acme", "owner@acme.com")
+		d := e.CreateDomain(t, e.Admin, c.ID, map[string]any{"domain": "acme.com"})
 		base := "/api/v1/domains/" + d.ID
-		mg := newMG(t)
+		mg := handlertest.NewMG(t)
 		for _, tc := range []struct {
 			method, path string
 			body         any
 		}{
 			{"POST", base + "/configure", map[string]any{"mode": "manual"}},
 			{"POST", base + "/configure", `{"mode":`},
-			{"POST", base + "/domain-sid", map[string]any{"domain_sid": "DN" + randHex(t, 16)}},
+			{"POST", base + "/domain-sid", map[string]any{"domain_sid": "DN" + handlertest.RandHex(t, 16)}},
 			{"POST", base + "/retry", nil},
 			{"POST", base + "/messaging-services", map[string]any{"messaging_service_sid": mg}},
 			{"DELETE", base + "/messaging-services/" + mg, nil},
 			{"POST", "/api/v1/domains/dom_01JD0000000000000000000000/retry", nil},
 		} {
-			p := wantProblem(t, e.do(t, tc.method, tc.path, e.admin, tc.body), http.StatusServiceUnavailable, "workflows_unavailable")
+			p := handlertest.WantProblem(t, e.Do(t, tc.method, tc.path, e.Admin, tc.body), http.StatusServiceUnavailable, "workflows_unavailable")
 			if p.Detail == "" {
 				t.Errorf("%s %s: 503 without a detail", tc.method, tc.path)
 			}
 			// Authentication still comes first.
-			wantProblem(t, e.do(t, tc.method, tc.path, "", tc.body), http.StatusUnauthorized, "unauthorized")
+			handlertest.WantProblem(t, e.Do(t, tc.method, tc.path, "", tc.body), http.StatusUnauthorized, "unauthorized")
 		}
-		if got := decode[models.DomainView](t, e.do(t, "GET", base, e.admin, nil).want(t, http.StatusOK)); got.Status != models.StatusPending {
+		if got := handlertest.Decode[models.DomainView](t, e.Do(t, "GET", base, e.Admin, nil).Want(t, http.StatusOK)); got.Status != models.StatusPending {
 			t.Errorf("domain is %s, want pending", got.Status)
 		}
 	})
@@ -654,14 +648,14 @@ func TestWorkflowRoutesWithoutEngine(t *testing.T) {
 // TestOpenAPIWorkflowOperations: the workflow request schemas have exactly
 // the handlers' fields, and every workflow operation documents 503.
 func TestOpenAPIWorkflowOperations(t *testing.T) {
-	doc, _ := loadSpec(t)
+	doc, _ := handlertest.LoadSpec(t)
 	for _, tc := range []struct {
 		schema string
 		typ    any
 	}{
-		{"DomainConfigure", domainConfigureRequest{}},
-		{"DomainSIDSubmit", domainSIDRequest{}},
-		{"MessagingServiceAttach", messagingServiceAttachRequest{}},
+		{"DomainConfigure", api.DomainConfigureRequest{}},
+		{"DomainSIDSubmit", api.DomainSIDRequest{}},
+		{"MessagingServiceAttach", api.MessagingServiceAttachRequest{}},
 	} {
 		ref := doc.Components.Schemas[tc.schema]
 		if ref == nil {
@@ -708,4 +702,3 @@ func TestOpenAPIWorkflowOperations(t *testing.T) {
 		}
 	}
 }
-

@@ -1,7 +1,8 @@
-package handlers
+package api_test
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"net/http"
 	"reflect"
@@ -15,14 +16,18 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 
+	"github.com/linkgate/linkgate/handlers"
+	"github.com/linkgate/linkgate/handlers/api"
+	"github.com/linkgate/linkgate/handlers/console"
+	"github.com/linkgate/linkgate/handlers/handlertest"
 	"github.com/linkgate/linkgate/models"
 	"github.com/linkgate/linkgate/models/dbtest"
 )
 
 // TestOpenAPIDocumentIsValid31 loads openapi.json with kin-openapi and
-// validates it as an OpenAPI 3.1 document.
+// validates it as an api.OpenAPI 3.1 document.
 func TestOpenAPIDocumentIsValid31(t *testing.T) {
-	doc, _ := loadSpec(t)
+	doc, _ := handlertest.LoadSpec(t)
 	if doc.OpenAPI != "3.1.0" || !doc.IsOpenAPI31OrLater() {
 		t.Fatalf("openapi = %q, want 3.1.0", doc.OpenAPI)
 	}
@@ -39,15 +44,15 @@ func TestOpenAPIDocumentIsValid31(t *testing.T) {
 	// The same checks refuse a broken document, so their silence means
 	// something.
 	for name, broken := range map[string][]byte{
-		"dangling $ref":          bytes.Replace(OpenAPI, []byte(`"#/components/schemas/Client"`), []byte(`"#/components/schemas/Nope"`), 1),
-		"bad type":               bytes.Replace(OpenAPI, []byte(`"type": "object"`), []byte(`"type": "thing"`), 1),
-		"no info":                bytes.Replace(OpenAPI, []byte(`"info": {`), []byte(`"x-info": {`), 1),
-		"missing path parameter": bytes.Replace(OpenAPI, []byte(`"/api/v1/domains/{id}/events"`), []byte(`"/api/v1/domains/{domain}/events"`), 1),
-		"unknown keyword":        bytes.Replace(OpenAPI, []byte(`"operationId": "getHealth"`), []byte(`"operationID": "getHealth"`), 1),
-		"bad status key":         bytes.Replace(OpenAPI, []byte(`"409": {`), []byte(`"40": {`), 1),
-		"unknown parameter ref":  bytes.Replace(OpenAPI, []byte(`"#/components/parameters/limit"`), []byte(`"#/components/parameters/limits"`), 1),
+		"dangling $ref":          bytes.Replace(api.OpenAPI, []byte(`"#/components/schemas/Client"`), []byte(`"#/components/schemas/Nope"`), 1),
+		"bad type":               bytes.Replace(api.OpenAPI, []byte(`"type": "object"`), []byte(`"type": "thing"`), 1),
+		"no info":                bytes.Replace(api.OpenAPI, []byte(`"info": {`), []byte(`"x-info": {`), 1),
+		"missing path parameter": bytes.Replace(api.OpenAPI, []byte(`"/api/v1/domains/{id}/events"`), []byte(`"/api/v1/domains/{domain}/events"`), 1),
+		"unknown keyword":        bytes.Replace(api.OpenAPI, []byte(`"operationId": "getHealth"`), []byte(`"operationID": "getHealth"`), 1),
+		"bad status key":         bytes.Replace(api.OpenAPI, []byte(`"409": {`), []byte(`"40": {`), 1),
+		"unknown parameter ref":  bytes.Replace(api.OpenAPI, []byte(`"#/components/parameters/limit"`), []byte(`"#/components/parameters/limits"`), 1),
 	} {
-		if bytes.Equal(broken, OpenAPI) {
+		if bytes.Equal(broken, api.OpenAPI) {
 			t.Fatalf("%s: the replacement did not apply", name)
 		}
 		doc, err := openapi3.NewLoader().LoadFromData(broken)
@@ -65,6 +70,8 @@ func TestOpenAPIDocumentIsValid31(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+var bg = context.Background()
 
 var responseKey = regexp.MustCompile(`^(default|[1-5](?:[0-9]{2}|XX))$`)
 
@@ -88,8 +95,8 @@ var ginParam = regexp.MustCompile(`:([A-Za-z_]+)`)
 // TestOpenAPIPathsMatchRoutes: every route is in the document and every
 // operation in the document is a route.
 func TestOpenAPIPathsMatchRoutes(t *testing.T) {
-	doc, _ := loadSpec(t)
-	h, err := New(Config{Store: models.NewStore(dbtest.SQLite(t), nil), Logger: discardLogger()})
+	doc, _ := handlertest.LoadSpec(t)
+	h, err := handlertest.NewServer(handlertest.Config{Store: models.NewStore(dbtest.SQLite(t), nil), Logger: handlertest.DiscardLogger()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +105,7 @@ func TestOpenAPIPathsMatchRoutes(t *testing.T) {
 		if strings.HasPrefix(r.Path, "/register/") {
 			continue // HTML pages (registration), not the JSON API
 		}
-		if isConsolePath(r.Path) {
+		if console.Owns(r.Path) {
 			continue // HTML pages (console: /, /login, /logout, /console/...), not the JSON API
 		}
 		routes = append(routes, r.Method+" "+ginParam.ReplaceAllString(r.Path, "{$1}"))
@@ -129,7 +136,7 @@ func TestOpenAPIPathsMatchRoutes(t *testing.T) {
 // TestOpenAPIOperationsDocumentTheirErrors checks each operation lists the
 // responses the handlers can give.
 func TestOpenAPIOperationsDocumentTheirErrors(t *testing.T) {
-	doc, _ := loadSpec(t)
+	doc, _ := handlertest.LoadSpec(t)
 	for path, item := range doc.Paths.Map() {
 		for method, op := range item.Operations() {
 			name := method + " " + path
@@ -197,7 +204,7 @@ func TestOpenAPIOperationsDocumentTheirErrors(t *testing.T) {
 
 // TestOpenAPIParameters: limit 1..200, status is the lifecycle enum.
 func TestOpenAPIParameters(t *testing.T) {
-	doc, _ := loadSpec(t)
+	doc, _ := handlertest.LoadSpec(t)
 	limit := doc.Components.Parameters["limit"].Value.Schema.Value
 	if !limit.Type.Is("integer") || limit.Min == nil || *limit.Min != 1 || limit.Max == nil || *limit.Max != 200 {
 		t.Errorf("limit schema = %+v, want integer 1..200", limit)
@@ -245,7 +252,7 @@ func jsonFieldsOf(typ reflect.Type) map[string]bool {
 // types' fields, all required in responses, nullable exactly where the Go
 // field is a pointer, and no additional properties.
 func TestOpenAPISchemasMatchTypes(t *testing.T) {
-	doc, _ := loadSpec(t)
+	doc, _ := handlertest.LoadSpec(t)
 	cases := []struct {
 		schema   string
 		typ      any
@@ -256,19 +263,19 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 		{"DNSRecord", models.DNSRecordView{}, true},
 		{"Certificate", models.CertificateView{}, true},
 		{"DomainEvent", models.DomainEventView{}, true},
-		{"APIKeyCreated", apiKeyCreated{}, true},
+		{"APIKeyCreated", api.APIKeyCreated{}, true},
 		{"FieldError", models.FieldError{}, true},
-		{"Problem", Problem{}, false},
-		{"ClientList", list[models.ClientView]{}, true},
-		{"DomainList", list[models.DomainView]{}, true},
-		{"ClientCreate", clientCreateRequest{}, false},
-		{"ClientUpdate", clientUpdateRequest{}, false},
-		{"DomainCreate", domainCreateRequest{}, false},
-		{"APIKeyCreate", apiKeyCreateRequest{}, false},
+		{"handlers.Problem", handlers.Problem{}, false},
+		{"ClientList", handlers.List[models.ClientView]{}, true},
+		{"DomainList", handlers.List[models.DomainView]{}, true},
+		{"ClientCreate", api.ClientCreateRequest{}, false},
+		{"ClientUpdate", api.ClientUpdateRequest{}, false},
+		{"DomainCreate", api.DomainCreateRequest{}, false},
+		{"APIKeyCreate", api.APIKeyCreateRequest{}, false},
 		{"WebhookEndpoint", models.WebhookEndpointView{}, true},
-		{"WebhookEndpointList", list[models.WebhookEndpointView]{}, true},
-		{"WebhookEndpointCreate", webhookEndpointCreateRequest{}, false},
-		{"WebhookEndpointUpdate", webhookEndpointUpdateRequest{}, false},
+		{"WebhookEndpointList", handlers.List[models.WebhookEndpointView]{}, true},
+		{"WebhookEndpointCreate", api.WebhookEndpointCreateRequest{}, false},
+		{"WebhookEndpointUpdate", api.WebhookEndpointUpdateRequest{}, false},
 	}
 	for _, tc := range cases {
 		ref := doc.Components.Schemas[tc.schema]
@@ -328,13 +335,13 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 // test transport rejects wrong responses, so that its silence means
 // something.
 func TestOpenAPIValidationBites(t *testing.T) {
-	doc, router := loadSpec(t)
+	doc, router := handlertest.LoadSpec(t)
 	now := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
 	d := (&models.Domain{ID: "dom_01JD0000000000000000000000", ClientID: "cli_01JD0000000000000000000000",
 		Host: "ls.acme.com", Apex: "acme.com", Subdomain: "ls", Purpose: models.PurposeLinkShortening,
 		Status: models.StatusPending, DNSStatus: models.DNSNotStarted, SSLStatus: models.SSLNone,
 		CNAMETarget: models.DefaultCNAMETarget, CNAMETTL: 600, CreatedAt: now, UpdatedAt: now}).View()
-	good := mustJSON(t, d)
+	good := handlertest.MustJSON(t, d)
 
 	validate := func(method, path string, status int, ct string, body []byte) error {
 		req, _ := http.NewRequest(method, path, nil)
