@@ -265,7 +265,7 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 		{"DomainEvent", models.DomainEventView{}, true},
 		{"APIKeyCreated", api.APIKeyCreated{}, true},
 		{"FieldError", models.FieldError{}, true},
-		{"handlers.Problem", handlers.Problem{}, false},
+		{"Problem", handlers.Problem{}, false},
 		{"ClientList", handlers.List[models.ClientView]{}, true},
 		{"DomainList", handlers.List[models.DomainView]{}, true},
 		{"ClientCreate", api.ClientCreateRequest{}, false},

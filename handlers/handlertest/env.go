@@ -105,7 +105,7 @@ type ValidatingTransport struct {
 func (vt *ValidatingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	t, ok := req.Context().Value(testingTKey{}).(*testing.T)
 	if !ok {
-		panic("ValidatingTransport: request without a *testing.T in its context")
+		panic("validatingTransport: request without a *testing.T in its context")
 	}
 	t.Helper()
 	var reqBody []byte
@@ -323,7 +323,7 @@ func Decode[T any](t *testing.T, r Reply) T {
 	t.Helper()
 	var v T
 	if err := json.Unmarshal(r.Body, &v); err != nil {
-		t.Fatalf("Decode %T from %s: %v", v, Truncate(r.Body), err)
+		t.Fatalf("decode %T from %s: %v", v, Truncate(r.Body), err)
 	}
 	return v
 }
