@@ -60,7 +60,7 @@ func NewDoctor(kit fs.FS) (*Doctor, error) {
 	if err != nil {
 		return nil, fmt.Errorf("handlers: doctor template: %w", err)
 	}
-	for i, d := range DoctorSamples() {
+	for i, d := range doctorSamples() {
 		if err := t.ExecuteTemplate(io.Discard, "doctor", d); err != nil {
 			return nil, fmt.Errorf("handlers: doctor template (sample %d): %w", i, err)
 		}
@@ -79,8 +79,8 @@ func (d *Doctor) Write(c *gin.Context, v *DoctorView) error {
 	return nil
 }
 
-// DoctorSamples are doctor views that run every branch of the fragment.
-func DoctorSamples() []*DoctorView {
+// doctorSamples are doctor views that run every branch of the fragment.
+func doctorSamples() []*DoctorView {
 	return []*DoctorView{
 		{Host: "h", Target: "t", OK: true, CheckedAt: "now"},
 		{Host: "h", Target: "t", Findings: []DNSFinding{{Code: "c", Message: "m"}}, CheckedAt: "now"},
