@@ -11,32 +11,38 @@ import (
 	"github.com/gin-gonic/gin"
 )
 
-// assetSet is the stylesheets and scripts of a group of pages (the
+// AssetSet is the stylesheets and scripts of a group of pages (the
 // registration pages, the console): their own static directory plus the
-// shared scripts, served under one path with a version (a hash of them
-// all) that lets browsers keep them.
-type assetSet struct {
+// shared scripts (templates/static of SharedFiles), served under one path
+// with a version (a hash of them all) that lets browsers keep them.
+type AssetSet struct {
 	files   map[string][]byte
 	version string
 }
 
-// newAssetSet collects the files of dir and templates/shared from fsys;
-// every name in want must be there.
-func newAssetSet(fsys fs.FS, dir string, want ...string) (assetSet, error) {
+// NewAssetSet collects the files of dir in fsys and of templates/static
+// in kit (nil: SharedFiles); every name in want must be there.
+func NewAssetSet(fsys fs.FS, dir string, kit fs.FS, want ...string) (AssetSet, error) {
+	if kit == nil {
+		kit = SharedFiles
+	}
 	merged := map[string][]byte{}
 	sum := sha256.New()
-	for _, d := range []string{dir, "templates/shared"} {
-		entries, err := fs.ReadDir(fsys, d)
+	for _, src := range []struct {
+		fsys fs.FS
+		dir  string
+	}{{fsys, dir}, {kit, "templates/static"}} {
+		entries, err := fs.ReadDir(src.fsys, src.dir)
 		if err != nil {
-			return assetSet{}, fmt.Errorf("handlers: assets: %w", err)
+			return AssetSet{}, fmt.Errorf("handlers: assets: %w", err)
 		}
 		for _, e := range entries {
 			if e.IsDir() {
 				continue
 			}
-			b, err := fs.ReadFile(fsys, d+"/"+e.Name())
+			b, err := fs.ReadFile(src.fsys, src.dir+"/"+e.Name())
 			if err != nil {
-				return assetSet{}, fmt.Errorf("handlers: assets: %w", err)
+				return AssetSet{}, fmt.Errorf("handlers: assets: %w", err)
 			}
 			merged[e.Name()] = b
 			sum.Write([]byte(e.Name()))
@@ -45,15 +51,18 @@ func newAssetSet(fsys fs.FS, dir string, want ...string) (assetSet, error) {
 	}
 	for _, name := range want {
 		if _, ok := merged[name]; !ok {
-			return assetSet{}, fmt.Errorf("handlers: assets: %s missing from %s", name, dir)
+			return AssetSet{}, fmt.Errorf("handlers: assets: %s missing from %s", name, dir)
 		}
 	}
-	return assetSet{files: merged, version: hex.EncodeToString(sum.Sum(nil))[:12]}, nil
+	return AssetSet{files: merged, version: hex.EncodeToString(sum.Sum(nil))[:12]}, nil
 }
 
-// serve writes the stylesheet or script named by the :file parameter; it
+// Version is the hash of the files, for their addresses (?v=).
+func (a AssetSet) Version() string { return a.version }
+
+// Serve writes the stylesheet or script named by the :file parameter; it
 // reports false when there is none (the caller answers 404 its own way).
-func (a assetSet) serve(c *gin.Context) bool {
+func (a AssetSet) Serve(c *gin.Context) bool {
 	name := c.Param("file")
 	var ctype string
 	switch {

@@ -10,37 +10,39 @@ import (
 
 const keyContextKey = "linkgate.api_key"
 
-// authenticate requires "Authorization: Bearer <key>" and remembers the key.
-func (h *Handler) authenticate(c *gin.Context) {
+// Authenticate requires "Authorization: Bearer <key>" and remembers the
+// key (APIKey, Scope, Actor).
+func (s *Server) Authenticate(c *gin.Context) {
 	scheme, key, ok := strings.Cut(c.GetHeader("Authorization"), " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(key) == "" {
-		fail(c, models.ErrBadKey)
+		Fail(c, models.ErrBadKey)
 		return
 	}
-	k, err := h.cfg.Store.Authenticate(c.Request.Context(), strings.TrimSpace(key))
+	k, err := s.cfg.Store.Authenticate(c.Request.Context(), strings.TrimSpace(key))
 	if err != nil {
-		fail(c, err)
+		Fail(c, err)
 		return
 	}
 	c.Set(keyContextKey, k)
+	SetActor(c, k.Actor())
 	c.Next()
 }
 
-// apiKey returns the authenticated key.
-func apiKey(c *gin.Context) *models.APIKey {
+// APIKey returns the key Authenticate accepted.
+func APIKey(c *gin.Context) *models.APIKey {
 	return c.MustGet(keyContextKey).(*models.APIKey)
 }
 
-// scope returns what the caller may see.
-func scope(c *gin.Context) models.Scope { return apiKey(c).Scope() }
+// Scope returns what the caller may see.
+func Scope(c *gin.Context) models.Scope { return APIKey(c).Scope() }
 
-// actor names the caller in timelines.
-func actor(c *gin.Context) string { return apiKey(c).Actor() }
+// Actor names the caller in timelines.
+func Actor(c *gin.Context) string { return APIKey(c).Actor() }
 
-// requireAdmin refuses client keys with 403.
-func requireAdmin(c *gin.Context) {
-	if !scope(c).Admin() {
-		fail(c, &models.Error{Kind: models.KindForbidden, Code: "admin_required", Detail: "this needs an admin API key"})
+// RequireAdmin refuses client keys with 403.
+func RequireAdmin(c *gin.Context) {
+	if !Scope(c).Admin() {
+		Fail(c, &models.Error{Kind: models.KindForbidden, Code: "admin_required", Detail: "this needs an admin API key"})
 		return
 	}
 	c.Next()

@@ -19,16 +19,16 @@ import (
 // MaxBodyBytes is the largest request body accepted (1 MiB).
 const MaxBodyBytes = 1 << 20
 
-// bind decodes a JSON object body into dst (a pointer to a struct with json
+// Bind decodes a JSON object body into dst (a pointer to a struct with json
 // tags). Malformed JSON is 400; a body over MaxBodyBytes is 413; unknown
 // fields and values of the wrong type are 422, each field named.
-func bind(c *gin.Context, dst any) error {
+func Bind(c *gin.Context, dst any) error {
 	return decodeBody(c, dst, false)
 }
 
-// bindOptional is bind for endpoints whose body may be left out: an empty
+// BindOptional is Bind for endpoints whose body may be left out: an empty
 // body leaves dst as it is.
-func bindOptional(c *gin.Context, dst any) error {
+func BindOptional(c *gin.Context, dst any) error {
 	return decodeBody(c, dst, true)
 }
 
@@ -128,10 +128,10 @@ func typeMessage(t reflect.Type, err error) string {
 	return "must be " + want
 }
 
-// pageQuery reads limit and cursor from the query string. An absent limit
+// PageQuery reads limit and cursor from the query string. An absent limit
 // is the default; anything that is not an integer in 1..200 is refused by
 // the store with the "limit" field named.
-func pageQuery(c *gin.Context) models.PageQuery {
+func PageQuery(c *gin.Context) models.PageQuery {
 	p := models.PageQuery{Cursor: c.Query("cursor")}
 	if s, ok := c.GetQuery("limit"); ok {
 		n, err := strconv.Atoi(s)
@@ -143,14 +143,15 @@ func pageQuery(c *gin.Context) models.PageQuery {
 	return p
 }
 
-// list is the envelope of every list response.
-type list[T any] struct {
+// List is the envelope of every list response.
+type List[T any] struct {
 	Data       []T     `json:"data"`
 	NextCursor *string `json:"next_cursor"`
 }
 
-func newList[T any](data []T, next string) list[T] {
-	l := list[T]{Data: data}
+// NewList wraps a page of data and the cursor of the next ("" = last).
+func NewList[T any](data []T, next string) List[T] {
+	l := List[T]{Data: data}
 	if l.Data == nil {
 		l.Data = []T{}
 	}

@@ -24,25 +24,27 @@ import (
 // Origin and Referer are not used: the pages send Referrer-Policy:
 // no-referrer, under which browsers omit Referer and send "Origin: null".
 
-// csrfField is the name of the hidden form field.
-const csrfField = "csrf_token"
+// CSRFField is the name of the hidden form field.
+const CSRFField = "csrf_token"
 
 // csrfCookieLifetime is how long the pre-sign-in token cookie lasts.
 const csrfCookieLifetime = 24 * time.Hour
 
-var errCSRF = &models.Error{Kind: models.KindForbidden, Code: "csrf_failed",
+// ErrCSRF refuses a form that fails the CSRF checks.
+var ErrCSRF = &models.Error{Kind: models.KindForbidden, Code: "csrf_failed",
 	Detail: "this form has expired or did not come from this site; go back, reload the page and try again"}
 
-func (h *Handler) csrfCookieName() string { return h.cookieName("lg_csrf") }
+// CSRFCookieName is the pre-sign-in token cookie's name.
+func (s *Server) CSRFCookieName() string { return s.CookieName("lg_csrf") }
 
-// preSessionCSRF returns the token of the pre-sign-in cookie, setting a
+// PreSessionCSRF returns the token of the pre-sign-in cookie, setting a
 // new cookie when there is none.
-func (h *Handler) preSessionCSRF(c *gin.Context) string {
-	if v, err := c.Cookie(h.csrfCookieName()); err == nil && len(v) >= 43 && len(v) <= 64 {
+func (s *Server) PreSessionCSRF(c *gin.Context) string {
+	if v, err := c.Cookie(s.CSRFCookieName()); err == nil && len(v) >= 43 && len(v) <= 64 {
 		return v
 	}
 	v := models.NewToken()
-	h.setCookie(c, h.csrfCookieName(), v, csrfCookieLifetime, http.SameSiteStrictMode)
+	s.SetCookie(c, s.CSRFCookieName(), v, csrfCookieLifetime, http.SameSiteStrictMode)
 	return v
 }
 
@@ -56,22 +58,22 @@ func crossSite(r *http.Request) bool {
 	return true
 }
 
-// checkPreSessionCSRF checks a form posted before sign-in.
-func (h *Handler) checkPreSessionCSRF(c *gin.Context) error {
+// CheckPreSessionCSRF checks a form posted before sign-in.
+func (s *Server) CheckPreSessionCSRF(c *gin.Context) error {
 	if crossSite(c.Request) {
-		return errCSRF
+		return ErrCSRF
 	}
-	ck, err := c.Cookie(h.csrfCookieName())
-	if err != nil || len(ck) < 43 || !tokensEqual(ck, c.PostForm(csrfField)) {
-		return errCSRF
+	ck, err := c.Cookie(s.CSRFCookieName())
+	if err != nil || len(ck) < 43 || !tokensEqual(ck, c.PostForm(CSRFField)) {
+		return ErrCSRF
 	}
 	return nil
 }
 
-// checkSessionCSRF checks a form posted within a session.
-func checkSessionCSRF(c *gin.Context, sess *models.Session) error {
-	if crossSite(c.Request) || sess == nil || !tokensEqual(sess.CSRFToken, c.PostForm(csrfField)) {
-		return errCSRF
+// CheckSessionCSRF checks a form posted within a session.
+func CheckSessionCSRF(c *gin.Context, sess *models.Session) error {
+	if crossSite(c.Request) || sess == nil || !tokensEqual(sess.CSRFToken, c.PostForm(CSRFField)) {
+		return ErrCSRF
 	}
 	return nil
 }

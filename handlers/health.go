@@ -9,17 +9,17 @@ import (
 )
 
 // healthz says the process is up; it checks nothing else.
-func (h *Handler) healthz(c *gin.Context) {
-	c.JSON(http.StatusOK, gin.H{"status": "ok", "version": h.cfg.Version})
+func (s *Server) healthz(c *gin.Context) {
+	c.JSON(http.StatusOK, gin.H{"status": "ok", "version": s.cfg.Version})
 }
 
 // readyz says whether the service can do its work: 200 when the database
 // (and job engine) answer, 503 otherwise.
-func (h *Handler) readyz(c *gin.Context) {
+func (s *Server) readyz(c *gin.Context) {
 	ctx, cancel := context.WithTimeout(c.Request.Context(), 3*time.Second)
 	defer cancel()
-	if err := h.cfg.Ready(ctx); err != nil {
-		logger(c).WarnContext(ctx, "not ready", "error", err.Error())
+	if err := s.cfg.Ready(ctx); err != nil {
+		Logger(c).WarnContext(ctx, "not ready", "error", err.Error())
 		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "unavailable"})
 		return
 	}

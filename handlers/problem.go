@@ -39,6 +39,12 @@ type Problem struct {
 // problemTypeBase prefixes the code to make the problem's type URI.
 const problemTypeBase = "urn:linkgate:problem:"
 
+// NewProblem is the problem document of a status and code made here (not
+// from a *models.Error).
+func NewProblem(status int, code, detail string) Problem {
+	return Problem{Type: problemTypeBase + code, Title: http.StatusText(status), Status: status, Code: code, Detail: detail}
+}
+
 // problemFor turns any error into the problem to send. Errors that are not
 // a *models.Error are faults: the caller sees a generic 500 and the cause
 // is logged, never sent.
@@ -56,11 +62,23 @@ func problemFor(err error) (Problem, bool) {
 		Code: e.Code, Detail: e.Detail, Errors: e.Fields}, false
 }
 
-// fail writes err as problem+json and stops the handler chain.
-func fail(c *gin.Context, err error) {
+// StatusOf is the HTTP status of err's kind, or def when err is not a
+// *models.Error of a known kind.
+func StatusOf(err error, def int) int {
+	var e *models.Error
+	if errors.As(err, &e) {
+		if s, ok := statusOf[e.Kind]; ok {
+			return s
+		}
+	}
+	return def
+}
+
+// Fail writes err as problem+json and stops the handler chain.
+func Fail(c *gin.Context, err error) {
 	p, fault := problemFor(err)
 	if fault {
-		logger(c).ErrorContext(c.Request.Context(), "request failed", slog.String("error", err.Error()))
+		Logger(c).ErrorContext(c.Request.Context(), "request failed", slog.String("error", err.Error()))
 	}
 	if p.Status == http.StatusUnauthorized {
 		c.Header("WWW-Authenticate", `Bearer realm="linkgate"`)

@@ -35,11 +35,12 @@ func ParseRateLimit(s string) (RateLimit, error) {
 
 func (r RateLimit) String() string { return strconv.Itoa(r.Events) + "/" + r.Per.String() }
 
-// PageLimits rate-limits the registration pages, in memory per process.
+// PageLimits rate-limits the pages, in memory per process.
 // A zero field takes its default.
 type PageLimits struct {
-	// PerIP bounds all /register requests from one client address (IPv6
-	// by /64). Default 120/1m.
+	// PerIP bounds all rate-limited page requests (/register, the
+	// console's sign-in) from one client address (IPv6 by /64). Default
+	// 120/1m.
 	PerIP RateLimit
 	// PerToken bounds all requests for one registration link, from
 	// anywhere. Default 60/1m.
@@ -68,14 +69,14 @@ func (p PageLimits) withDefaults() PageLimits {
 	return p
 }
 
-// maxLimiterKeys bounds the memory one limiterSet may use; past it, the
+// maxLimiterKeys bounds the memory one LimiterSet may use; past it, the
 // idle entries go first, then the oldest half.
 const maxLimiterKeys = 100_000
 
-// limiterSet keeps a token bucket per key (a client address, a token
+// LimiterSet keeps a token bucket per key (a client address, a token
 // hash). Buckets that have refilled completely are forgotten: a fresh one
 // behaves the same.
-type limiterSet struct {
+type LimiterSet struct {
 	limit rate.Limit
 	burst int
 	idle  time.Duration // time to refill from empty
@@ -90,8 +91,9 @@ type limiterEntry struct {
 	seen time.Time
 }
 
-func newLimiterSet(r RateLimit) *limiterSet {
-	return &limiterSet{
+// NewLimiterSet makes the buckets of a rate limit.
+func NewLimiterSet(r RateLimit) *LimiterSet {
+	return &LimiterSet{
 		limit: rate.Limit(float64(r.Events) / r.Per.Seconds()),
 		burst: r.Events,
 		idle:  r.Per,
@@ -99,9 +101,9 @@ func newLimiterSet(r RateLimit) *limiterSet {
 	}
 }
 
-// allow takes one event for key at now; when the bucket is empty it takes
+// Allow takes one event for key at now; when the bucket is empty it takes
 // nothing and says how long until one is available.
-func (s *limiterSet) allow(key string, now time.Time) (bool, time.Duration) {
+func (s *LimiterSet) Allow(key string, now time.Time) (bool, time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.sweep(now)
@@ -122,7 +124,7 @@ func (s *limiterSet) allow(key string, now time.Time) (bool, time.Duration) {
 	return true, 0
 }
 
-func (s *limiterSet) sweep(now time.Time) {
+func (s *LimiterSet) sweep(now time.Time) {
 	if len(s.m) < maxLimiterKeys && now.Sub(s.lastSweep) < time.Minute {
 		return
 	}
@@ -149,8 +151,8 @@ func (s *limiterSet) sweep(now time.Time) {
 	}
 }
 
-// retryAfterSeconds rounds a wait up to whole seconds, at least 1.
-func retryAfterSeconds(d time.Duration) string {
+// RetryAfterSeconds rounds a wait up to whole seconds, at least 1.
+func RetryAfterSeconds(d time.Duration) string {
 	return strconv.Itoa(int(math.Max(1, math.Ceil(d.Seconds()))))
 }
 

@@ -10,7 +10,7 @@ import (
 	"github.com/linkgate/linkgate/models"
 )
 
-// Browser sessions (registration pages; later the console). The cookie
+// Browser sessions (registration pages and console). The cookie
 // holds a random 256-bit id; the database keeps only its SHA-256 (models.
 // Session). The cookie is HttpOnly and SameSite=Lax, and when linkgate is
 // served over https it is Secure with the __Host- prefix (no Domain, Path
@@ -22,18 +22,22 @@ const DefaultSessionTTL = 12 * time.Hour
 
 const sessionContextKey = "linkgate.session"
 
-func (h *Handler) cookieName(base string) string {
-	if h.reg.secure {
+// CookieName is the name of a page cookie: __Host- prefixed when the
+// public URL is https.
+func (s *Server) CookieName(base string) string {
+	if s.secure {
 		return "__Host-" + base
 	}
 	return base
 }
 
-func (h *Handler) sessionCookieName() string { return h.cookieName("lg_session") }
+// SessionCookieName is the session cookie's name.
+func (s *Server) SessionCookieName() string { return s.CookieName("lg_session") }
 
-// setCookie writes a host-only, path-/ cookie; maxAge < 0 deletes it.
-func (h *Handler) setCookie(c *gin.Context, name, value string, maxAge time.Duration, sameSite http.SameSite) {
-	ck := &http.Cookie{Name: name, Value: value, Path: "/", HttpOnly: true, Secure: h.reg.secure, SameSite: sameSite}
+// SetCookie writes a host-only, path-/, HttpOnly cookie (Secure over
+// https); maxAge < 0 deletes it.
+func (s *Server) SetCookie(c *gin.Context, name, value string, maxAge time.Duration, sameSite http.SameSite) {
+	ck := &http.Cookie{Name: name, Value: value, Path: "/", HttpOnly: true, Secure: s.secure, SameSite: sameSite}
 	switch {
 	case maxAge < 0:
 		ck.MaxAge = -1
@@ -44,37 +48,37 @@ func (h *Handler) setCookie(c *gin.Context, name, value string, maxAge time.Dura
 	http.SetCookie(c.Writer, ck)
 }
 
-// startSession signs the user in: a new session (never a reused id, so a
+// StartSession signs the user in: a new session (never a reused id, so a
 // planted cookie is worthless) in a new cookie.
-func (h *Handler) startSession(c *gin.Context, userID string) (*models.Session, error) {
+func (s *Server) StartSession(c *gin.Context, userID string) (*models.Session, error) {
 	ctx := c.Request.Context()
-	if old, err := c.Cookie(h.sessionCookieName()); err == nil && old != "" {
-		_ = h.cfg.Store.DeleteSession(ctx, old)
+	if old, err := c.Cookie(s.SessionCookieName()); err == nil && old != "" {
+		_ = s.cfg.Store.DeleteSession(ctx, old)
 	}
-	id, sess, err := h.cfg.Store.CreateSession(ctx, userID, h.cfg.SessionTTL)
+	id, sess, err := s.cfg.Store.CreateSession(ctx, userID, s.cfg.SessionTTL)
 	if err != nil {
 		return nil, err
 	}
 	// Housekeeping: sign-ins are rare enough to carry it.
-	if _, err := h.cfg.Store.DeleteExpiredSessions(ctx); err != nil {
-		logger(c).WarnContext(ctx, "deleting expired sessions", "error", err.Error())
+	if _, err := s.cfg.Store.DeleteExpiredSessions(ctx); err != nil {
+		Logger(c).WarnContext(ctx, "deleting expired sessions", "error", err.Error())
 	}
-	h.setCookie(c, h.sessionCookieName(), id, h.cfg.SessionTTL, http.SameSiteLaxMode)
+	s.SetCookie(c, s.SessionCookieName(), id, s.cfg.SessionTTL, http.SameSiteLaxMode)
 	c.Set(sessionContextKey, sess)
 	return sess, nil
 }
 
-// currentSession returns the request's live session, or nil when there
+// CurrentSession returns the request's live session, or nil when there
 // is none (no cookie, unknown or expired). Database faults are errors.
-func (h *Handler) currentSession(c *gin.Context) (*models.Session, error) {
+func (s *Server) CurrentSession(c *gin.Context) (*models.Session, error) {
 	if v, ok := c.Get(sessionContextKey); ok {
 		return v.(*models.Session), nil
 	}
-	id, err := c.Cookie(h.sessionCookieName())
+	id, err := c.Cookie(s.SessionCookieName())
 	if err != nil || id == "" {
 		return nil, nil
 	}
-	sess, err := h.cfg.Store.SessionByID(c.Request.Context(), id)
+	sess, err := s.cfg.Store.SessionByID(c.Request.Context(), id)
 	if errors.Is(err, models.ErrNoSession) {
 		return nil, nil
 	}

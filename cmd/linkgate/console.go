@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/linkgate/linkgate/handlers"
+	"github.com/linkgate/linkgate/handlers/console"
 	"github.com/linkgate/linkgate/providers"
 	"github.com/linkgate/linkgate/providers/dnscheck"
 )
@@ -11,17 +12,17 @@ import (
 // consoleSandbox gives the console's sandbox pages the fakes (handlers do
 // not import mocks): the outbox, the fake Twilio Console and the fake
 // Cloudflare. Outside sandbox mode (world nil) there are none.
-func consoleSandbox(world *sandboxWorld) handlers.SandboxConsole {
+func consoleSandbox(world *sandboxWorld) console.SandboxConsole {
 	if world == nil {
-		return handlers.SandboxConsole{}
+		return console.SandboxConsole{}
 	}
 	sb := world.sandbox
-	return handlers.SandboxConsole{
-		Outbox: func() []handlers.SandboxMail {
+	return console.SandboxConsole{
+		Outbox: func() []console.SandboxMail {
 			msgs := sb.Outbox.Messages()
-			out := make([]handlers.SandboxMail, len(msgs))
+			out := make([]console.SandboxMail, len(msgs))
 			for i, m := range msgs {
-				out[i] = handlers.SandboxMail{To: m.To, Subject: m.Subject, Text: m.Text, SentAt: m.SentAt}
+				out[i] = console.SandboxMail{To: m.To, Subject: m.Subject, Text: m.Text, SentAt: m.SentAt}
 			}
 			return out
 		},

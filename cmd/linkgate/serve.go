@@ -13,7 +13,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/linkgate/linkgate/handlers"
+	"github.com/linkgate/linkgate/handlers/api"
+	"github.com/linkgate/linkgate/handlers/console"
+	"github.com/linkgate/linkgate/handlers/register"
 	"github.com/linkgate/linkgate/models"
+	"github.com/linkgate/linkgate/workflows"
 )
 
 // serve runs the HTTP service until ctx ends, then drains for 10 seconds.
@@ -68,35 +72,7 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 			log.Warn("stopping the job engine", slog.String("error", err.Error()))
 		}
 	}()
-	doctor, err := consoleDNSDoctor(world)
-	if err != nil {
-		return err
-	}
-	h, err := handlers.New(handlers.Config{
-		Registry:  reg,
-		Store:     store,
-		Logger:    log,
-		DNS:       models.DNSDefaults{Target: cfg.CNAMETarget, TTL: cfg.CNAMETTL},
-		Version:   version(),
-		Workflows: engine,
-		Keys:      keys,
-		Webhooks:  engine.WebhookPolicy(),
-		// Registration pages.
-		PublicURL:      cfg.PublicURL,
-		PlatformName:   cfg.PlatformName,
-		PageLimits:     cfg.PageLimits,
-		TrustedProxies: cfg.TrustedProxies,
-		// Console.
-		Sandbox:        cfg.SandboxMode(),
-		SandboxConsole: consoleSandbox(world),
-		DNSDoctor:      doctor,
-		Ready: func(ctx context.Context) error {
-			if err := db.Ping(ctx); err != nil {
-				return err
-			}
-			return engine.Ready(ctx)
-		},
-	})
+	h, err := m.newHTTP(cfg, httpDeps{db: db, store: store, engine: engine, keys: keys, registry: reg, world: world, log: log})
 	if err != nil {
 		return err
 	}
@@ -135,6 +111,75 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		return err
 	}
 	return nil
+}
+
+// httpDeps are what serve has made for the HTTP layer.
+type httpDeps struct {
+	db       *models.DB
+	store    *models.Store
+	engine   *workflows.Engine
+	keys     *models.KeyRing
+	registry *prometheus.Registry
+	world    *sandboxWorld // nil outside sandbox mode
+	log      *slog.Logger
+}
+
+// newHTTP builds each audience's Config from cfg and assembles them on
+// the web kit: the JSON API, the registration pages and the console.
+func (m *Main) newHTTP(cfg Config, d httpDeps) (*handlers.Server, error) {
+	policy := d.engine.WebhookPolicy()
+	dnsDefaults := models.DNSDefaults{Target: cfg.CNAMETarget, TTL: cfg.CNAMETTL}
+	apiH, err := api.New(api.Config{
+		Store:     d.store,
+		Workflows: d.engine,
+		Keys:      d.keys,
+		DNS:       dnsDefaults,
+		Webhooks:  policy,
+	})
+	if err != nil {
+		return nil, err
+	}
+	regH, err := register.New(register.Config{
+		Store:        d.store,
+		Workflows:    d.engine,
+		PlatformName: cfg.PlatformName,
+	})
+	if err != nil {
+		return nil, err
+	}
+	doctor, err := consoleDNSDoctor(d.world)
+	if err != nil {
+		return nil, err
+	}
+	conH, err := console.New(console.Config{
+		Store:          d.store,
+		Workflows:      d.engine,
+		Keys:           d.keys,
+		DNS:            dnsDefaults,
+		Webhooks:       policy,
+		PlatformName:   cfg.PlatformName,
+		Sandbox:        cfg.SandboxMode(),
+		SandboxConsole: consoleSandbox(d.world),
+		DNSDoctor:      doctor,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return handlers.New(handlers.Config{
+		Store:          d.store,
+		Logger:         d.log,
+		Registry:       d.registry,
+		Version:        version(),
+		PublicURL:      cfg.PublicURL,
+		PageLimits:     cfg.PageLimits,
+		TrustedProxies: cfg.TrustedProxies,
+		Ready: func(ctx context.Context) error {
+			if err := d.db.Ping(ctx); err != nil {
+				return err
+			}
+			return d.engine.Ready(ctx)
+		},
+	}, apiH, regH, conH)
 }
 
 // openStore opens and migrates the database.

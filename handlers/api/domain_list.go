@@ -1,0 +1,40 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/linkgate/linkgate/handlers"
+	"github.com/linkgate/linkgate/models"
+)
+
+// listDomains: GET /api/v1/domains?client_id=&status=&q=&limit=&cursor=.
+// A client key sees only its own domains.
+func (h *Handler) listDomains(c *gin.Context) {
+	h.respondDomains(c, c.Query("client_id"))
+}
+
+// listClientDomains: GET /api/v1/clients/{id}/domains.
+func (h *Handler) listClientDomains(c *gin.Context) {
+	if _, err := h.cfg.Store.GetClient(c.Request.Context(), handlers.Scope(c), c.Param("id")); err != nil {
+		handlers.Fail(c, err)
+		return
+	}
+	h.respondDomains(c, c.Param("id"))
+}
+
+func (h *Handler) respondDomains(c *gin.Context, clientID string) {
+	page, err := h.cfg.Store.ListDomains(c.Request.Context(), handlers.Scope(c), models.DomainQuery{
+		ClientID: clientID, Status: models.Status(c.Query("status")), Q: c.Query("q"), PageQuery: handlers.PageQuery(c),
+	})
+	if err != nil {
+		handlers.Fail(c, err)
+		return
+	}
+	views := make([]models.DomainView, len(page.Domains))
+	for i, d := range page.Domains {
+		views[i] = d.View()
+	}
+	c.JSON(http.StatusOK, handlers.NewList(views, page.Next))
+}

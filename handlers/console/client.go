@@ -1,0 +1,53 @@
+package console
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/linkgate/linkgate/models"
+)
+
+// clientView is a client's profile with its "Custom Domain" section.
+type clientView struct {
+	consoleBase
+	Client  *models.Client
+	Domains []*models.Domain
+	More    bool // more domains than shown
+	// The "add a user" form (admins).
+	UserEmail   string
+	MinPassword int
+	Errors      map[string]string
+}
+
+// consoleClientDomains is how many domains a client page lists.
+const consoleClientDomains = 200
+
+// consoleClient: GET /console/clients/{id}. Another client's id is 404.
+func (h *Handler) consoleClient(c *gin.Context) {
+	v, err := h.clientView(c)
+	if err != nil {
+		h.pages.Fail(c, err)
+		return
+	}
+	h.pages.Render(c, http.StatusOK, "client", v)
+}
+
+func (h *Handler) clientView(c *gin.Context) (clientView, error) {
+	ctx := c.Request.Context()
+	sc := signedIn(c).scope()
+	cl, err := h.cfg.Store.GetClient(ctx, sc, c.Param("id"))
+	if err != nil {
+		return clientView{}, err
+	}
+	page, err := h.cfg.Store.ListDomains(ctx, sc, models.DomainQuery{ClientID: cl.ID, PageQuery: models.PageQuery{Limit: consoleClientDomains}})
+	if err != nil {
+		return clientView{}, err
+	}
+	nav := "client"
+	if signedIn(c).admin() {
+		nav = "clients"
+	}
+	return clientView{consoleBase: h.consoleBase(c, cl.Name, nav), Client: cl, Domains: page.Domains, More: page.Next != "",
+		MinPassword: models.MinPasswordLength}, nil
+}

@@ -1,0 +1,490 @@
+// Package console is linkgate's web console for admins and clients
+// (DESIGN §8, API.md "Console"): /, /login, /logout and /console/....
+// Each page is an html/template set (the console layout, its partials
+// and the page's own file) embedded and checked at start-up. Forms carry
+// the session's CSRF token, answer with POST-redirect-GET, and re-render
+// with errors next to their fields. Every action calls the same Store
+// and workflow functions as the JSON API, with the Scope of the
+// signed-in user: an admin sees everything, a client user only their
+// own client (anything else is 404).
+//
+// One small file per action: login.go, logout.go, clients.go, client.go,
+// client_create.go, client_user.go, domain_new.go, domain_create.go,
+// domain.go, domain_configure.go, domain_forward.go, domain_sid.go,
+// domain_ms.go, domain_retry.go, webhooks.go, webhook_deliveries.go,
+// sandbox.go.
+//
+// The rule: the console is thin over models and workflows, and all page
+// plumbing (sessions, CSRF, rendering, error pages, limits) is the
+// kit's (handlers); it never imports another audience, nor the sandbox's
+// fakes (cmd/linkgate hands it SandboxConsole).
+package console
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/linkgate/linkgate/handlers"
+	"github.com/linkgate/linkgate/models"
+	"github.com/linkgate/linkgate/webhooks"
+	"github.com/linkgate/linkgate/workflows"
+)
+
+//go:embed templates
+var embeddedPages embed.FS
+
+// pageFS holds the templates and assets, kitFS the kit's shared files.
+var (
+	pageFS fs.FS = embeddedPages
+	kitFS        = handlers.SharedFiles
+)
+
+// pageNames are the console's page template sets.
+var pageNames = []string{"login", "clients", "client", "domain_new", "domain", "webhooks", "webhook_deliveries",
+	"sandbox", "sandbox_outbox", "message"}
+
+// consolePrefix is where the console's pages live (besides / and /login).
+const consolePrefix = "/console"
+
+// Config is what the console needs. Store is required.
+type Config struct {
+	Store *models.Store
+	// Workflows runs onboarding; without it the workflow actions answer
+	// 503.
+	Workflows *workflows.Engine
+	// Keys encrypts webhook secrets and the flashes that carry a secret
+	// across a redirect; without it endpoints cannot be made.
+	Keys *models.KeyRing
+	// DNS is the CNAME target and TTL given to new domains.
+	DNS models.DNSDefaults
+	// Webhooks is the delivery client's policy for endpoint URLs.
+	Webhooks webhooks.ClientConfig
+	// PlatformName is shown on every page (default
+	// handlers.DefaultPlatformName).
+	PlatformName string
+	// Sandbox says linkgate runs on its built-in fakes: every page says
+	// so, and SandboxConsole's pages exist.
+	Sandbox        bool
+	SandboxConsole SandboxConsole
+	// DNSDoctor checks a domain's CNAME for the manual setup (nil: the
+	// console shows the workflow's last finding).
+	DNSDoctor func(ctx context.Context, host, apex, target string) (handlers.DNSDiagnosis, error)
+}
+
+// SandboxConsole is what the console's sandbox pages need from sandbox
+// mode. cmd/linkgate fills it from the fakes (the console never imports
+// them). A nil func hides its page.
+type SandboxConsole struct {
+	// Outbox lists the mail sent, oldest first.
+	Outbox func() []SandboxMail
+	// RegisterTwilioDomain does what creating and verifying a domain in
+	// the Twilio Console does, and returns its Domain SID.
+	RegisterTwilioDomain func(ctx context.Context, host string) (string, error)
+	// CreateCloudflareZone makes a zone in the fake Cloudflare and a token
+	// that may edit it.
+	CreateCloudflareZone func(ctx context.Context, name string) (zoneID, apiToken string, err error)
+}
+
+// SandboxMail is one message of the sandbox outbox.
+type SandboxMail struct {
+	To, Subject, Text string
+	SentAt            time.Time
+}
+
+// Handler serves the console; mount it on the kit with handlers.New.
+type Handler struct {
+	cfg      Config
+	pages    *handlers.Pages
+	doctor   *handlers.Doctor        // the DNS doctor fragment alone
+	assets   handlers.AssetSet       // stylesheet and scripts, with their version
+	checkURL func(raw string) string // the webhook URL policy
+	srv      *handlers.Server        // sessions, cookies, CSRF (set by Mount)
+	login    *handlers.LimiterSet    // sign-in attempts per e-mail (set by Mount)
+}
+
+const consoleUserKey = "linkgate.console_user"
+
+// New validates the configuration and parses and checks the console
+// templates and assets; it fails when they are broken.
+func New(cfg Config) (*Handler, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("console: Store is required")
+	}
+	if cfg.PlatformName == "" {
+		cfg.PlatformName = handlers.DefaultPlatformName
+	}
+	h := &Handler{cfg: cfg, checkURL: handlers.WebhookURLCheck(cfg.Webhooks)}
+	sets, err := parsePages(pageFS, kitFS)
+	if err != nil {
+		return nil, err
+	}
+	if h.pages, err = handlers.NewPages(handlers.PagesConfig{Kind: "console page", Sets: sets, Message: h.messageView, Explain: explain}); err != nil {
+		return nil, err
+	}
+	if h.doctor, err = handlers.NewDoctor(kitFS); err != nil {
+		return nil, err
+	}
+	if h.assets, err = handlers.NewAssetSet(pageFS, "templates/static", kitFS, "console.css", "console.js", "copy.js"); err != nil {
+		return nil, err
+	}
+	return h, nil
+}
+
+// parsePages parses every console page set (with the kit's doctor
+// fragment) and runs each with sample data, so that a broken template
+// stops the start.
+func parsePages(fsys, kit fs.FS) (map[string]*template.Template, error) {
+	return handlers.TemplateSets{Kind: "console", Names: pageNames, Funcs: consoleFuncs, Samples: consoleSamples(),
+		Shared:   []string{"templates/layout.html", "templates/partials.html"},
+		KitFiles: []string{"templates/doctor.html"}, KitFS: kit,
+		PageFile: func(name string) string { return "templates/" + name + ".html" },
+		Required: []string{"layout", "content", "badges", "field_error", "doctor"},
+	}.Parse(fsys)
+}
+
+// consoleFuncs are the helpers the console templates use.
+var consoleFuncs = template.FuncMap{
+	"statusLabel": handlers.StatusLabel,
+	"dnsLabel":    handlers.DNSLabel,
+	"sslLabel":    handlers.SSLLabel,
+	"when": func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.UTC().Format("2 Jan 2006 15:04 UTC")
+	},
+	"iso": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+}
+
+// Mount adds the console: /, /login, /logout and /console/..., and
+// claims their unknown paths for its 404 page.
+func (h *Handler) Mount(s *handlers.Server) error {
+	h.srv = s
+	h.login = handlers.NewLimiterSet(s.PageLimits().SignInPerToken)
+	s.ClaimPages(Owns, h.pages)
+	headers := handlers.PageHeaders("same-origin")
+	wf := handlers.NeedWorkflows(h.cfg.Workflows != nil, h.pages.Fail)
+	e := s.Router()
+	e.GET("/", headers, h.consoleHome)
+	e.GET("/login", headers, h.consoleLoginPage)
+	e.POST("/login", headers, s.PageRateLimit(h.pages), h.consoleLogin)
+	e.POST("/logout", headers, h.consoleUser, h.consoleLogout)
+
+	g := e.Group(consolePrefix, headers)
+	g.GET("/assets/:file", h.consoleAsset)
+	u := g.Group("", h.consoleUser)
+	u.GET("/clients", h.consoleAdmin, h.consoleClients)
+	u.POST("/clients", h.consoleAdmin, h.consoleClientCreate)
+	u.GET("/clients/:id", h.consoleClient)
+	u.POST("/clients/:id/users", h.consoleAdmin, h.consoleClientUser)
+	u.GET("/clients/:id/domains/new", h.consoleDomainNew)
+	u.POST("/clients/:id/domains", h.consoleDomainCreate)
+	u.GET("/domains/:id", h.consoleDomain)
+	u.GET("/domains/:id/status", h.consoleDomainStatus)
+	u.GET("/domains/:id/doctor", h.consoleDomainDoctor)
+	w := u.Group("/domains/:id", wf)
+	w.POST("/configure", h.consoleDomainConfigure)
+	w.POST("/forward-login", h.consoleDomainForward)
+	w.POST("/domain-sid", h.consoleDomainSID)
+	w.POST("/messaging-services", h.consoleDomainAttach)
+	w.POST("/messaging-services/:sid/detach", h.consoleDomainDetach)
+	w.POST("/retry", h.consoleDomainRetry)
+	u.GET("/webhooks", h.consoleWebhooks)
+	u.POST("/webhooks", h.consoleWebhookCreate)
+	u.POST("/webhooks/:id/delete", h.consoleWebhookDelete)
+	u.POST("/webhooks/:id/rotate", h.consoleWebhookRotate)
+	u.GET("/webhooks/deliveries", h.consoleWebhookDeliveries)
+	u.POST("/webhooks/deliveries/:id/replay", wf, h.consoleWebhookReplay)
+	u.POST("/webhooks/:id/ping", wf, h.consoleWebhookPing)
+	sb := u.Group("/sandbox", h.consoleNeedSandbox)
+	sb.GET("", h.consoleSandbox)
+	sb.GET("/outbox", h.consoleAdmin, h.consoleSandboxOutbox)
+	sb.POST("/twilio", h.consoleSandboxTwilio)
+	sb.POST("/cloudflare", h.consoleAdmin, h.consoleSandboxCloudflare)
+	return nil
+}
+
+// Owns reports whether a path is one of the console's HTML pages (not
+// part of the JSON API).
+func Owns(path string) bool {
+	return path == "/" || path == "/login" || path == "/logout" || strings.HasPrefix(path, consolePrefix+"/")
+}
+
+// explain words what the console says differently from the kit: a 404
+// never tells whether the thing exists.
+func explain(e *models.Error) handlers.Message {
+	if e.Kind == models.KindNotFound {
+		return handlers.Message{Heading: "Not found", Paragraphs: []string{
+			"There is nothing here, or it is not yours to see. Check the address, or start again from the home page."}}
+	}
+	return handlers.Explain(e)
+}
+
+// consoleSignedIn is the signed-in user and their session.
+type consoleSignedIn struct {
+	User    *models.User
+	Session *models.Session
+}
+
+// scope is what the user may see: everything for an admin, their own
+// client for a client user.
+func (s *consoleSignedIn) scope() models.Scope {
+	if s.admin() {
+		return models.Scope{}
+	}
+	if s.User.ClientID == nil {
+		// consoleUser refuses such accounts; should one get here, it sees
+		// nothing rather than everything.
+		return models.Scope{ClientID: "-"}
+	}
+	return models.Scope{ClientID: *s.User.ClientID}
+}
+
+// actor names the user in timelines.
+func (s *consoleSignedIn) actor() string { return "user:" + s.User.ID }
+
+func (s *consoleSignedIn) admin() bool { return s.User.Role == models.RoleAdmin }
+
+// consoleUser requires a signed-in user: without one a page goes to
+// /login. A POST must carry the session's CSRF token (403 otherwise).
+func (h *Handler) consoleUser(c *gin.Context) {
+	sess, err := h.srv.CurrentSession(c)
+	if err != nil {
+		h.pages.Fail(c, err)
+		return
+	}
+	if sess == nil {
+		if handlers.WantsJSON(c) || c.Request.Method != http.MethodGet {
+			if c.Request.Method == http.MethodPost {
+				h.pages.Fail(c, handlers.ErrCSRF)
+				return
+			}
+			handlers.Fail(c, models.ErrNoSession)
+			return
+		}
+		c.Redirect(http.StatusFound, "/login")
+		c.Abort()
+		return
+	}
+	u, err := h.cfg.Store.UserByID(c.Request.Context(), sess.UserID)
+	if err != nil {
+		h.pages.Fail(c, err)
+		return
+	}
+	if u.Role != models.RoleAdmin && u.ClientID == nil {
+		h.pages.Fail(c, &models.Error{Kind: models.KindForbidden, Code: "no_client", Detail: "this account belongs to no client"})
+		return
+	}
+	who := &consoleSignedIn{User: u, Session: sess}
+	c.Set(consoleUserKey, who)
+	handlers.SetActor(c, who.actor())
+	if c.Request.Method == http.MethodPost {
+		if err := handlers.CheckSessionCSRF(c, sess); err != nil {
+			h.pages.Fail(c, err)
+			return
+		}
+	}
+	c.Next()
+}
+
+// signedIn returns the user consoleUser found.
+func signedIn(c *gin.Context) *consoleSignedIn {
+	return c.MustGet(consoleUserKey).(*consoleSignedIn)
+}
+
+// consoleAdmin hides admin pages from client users (404: they are not
+// theirs to know about).
+func (h *Handler) consoleAdmin(c *gin.Context) {
+	if !signedIn(c).admin() {
+		h.pages.Fail(c, models.NotFound("page"))
+		return
+	}
+	c.Next()
+}
+
+func (h *Handler) consoleNeedSandbox(c *gin.Context) {
+	if !h.cfg.Sandbox {
+		h.pages.Fail(c, models.NotFound("page"))
+		return
+	}
+	c.Next()
+}
+
+// consoleHome: GET /. Signed out: to /login. An admin lands on the
+// clients, a client user on their own client.
+func (h *Handler) consoleHome(c *gin.Context) {
+	sess, err := h.srv.CurrentSession(c)
+	if err != nil {
+		h.pages.Fail(c, err)
+		return
+	}
+	if sess == nil {
+		c.Redirect(http.StatusFound, "/login")
+		return
+	}
+	u, err := h.cfg.Store.UserByID(c.Request.Context(), sess.UserID)
+	if err != nil {
+		// The user is gone: end the session, or /login would send the
+		// browser back here.
+		if id, cerr := c.Cookie(h.srv.SessionCookieName()); cerr == nil {
+			_ = h.cfg.Store.DeleteSession(c.Request.Context(), id)
+		}
+		h.srv.SetCookie(c, h.srv.SessionCookieName(), "", -1, http.SameSiteLaxMode)
+		c.Redirect(http.StatusFound, "/login")
+		return
+	}
+	if u.Role == models.RoleAdmin {
+		c.Redirect(http.StatusFound, consolePrefix+"/clients")
+		return
+	}
+	if u.ClientID == nil {
+		h.pages.Fail(c, &models.Error{Kind: models.KindForbidden, Code: "no_client", Detail: "this account belongs to no client"})
+		return
+	}
+	c.Redirect(http.StatusFound, clientPath(*u.ClientID))
+}
+
+func clientPath(id string) string { return consolePrefix + "/clients/" + id }
+func domainPath(id string) string { return consolePrefix + "/domains/" + id }
+
+// consoleAsset serves the console's stylesheet and scripts.
+func (h *Handler) consoleAsset(c *gin.Context) {
+	if !h.assets.Serve(c) {
+		h.pages.Fail(c, models.NotFound("file"))
+	}
+}
+
+// ---- views ----
+
+// consoleBase is what the console layout shows on every page.
+type consoleBase struct {
+	Title    string
+	Platform string
+	Assets   string
+	Sandbox  bool
+	Nav      string // the current section: clients, webhooks, outbox, twilio
+	User     *consoleUserView
+	CSRF     string
+	Notice   string // a confirmation after a redirect
+}
+
+// consoleUserView is the signed-in user in the header.
+type consoleUserView struct {
+	Email    string
+	Admin    bool
+	ClientID string
+	Outbox   bool // the sandbox outbox page exists (and is theirs to see)
+	Twilio   bool // the fake Twilio Console page exists
+}
+
+// consoleBase builds the layout's data; c may be signed out.
+func (h *Handler) consoleBase(c *gin.Context, title, nav string) consoleBase {
+	b := consoleBase{Title: title, Platform: h.cfg.PlatformName, Assets: h.assets.Version(), Sandbox: h.cfg.Sandbox, Nav: nav}
+	if v, ok := c.Get(consoleUserKey); ok {
+		who := v.(*consoleSignedIn)
+		u := &consoleUserView{Email: who.User.Email, Admin: who.admin()}
+		if who.User.ClientID != nil {
+			u.ClientID = *who.User.ClientID
+		}
+		sb := h.cfg.SandboxConsole
+		u.Outbox = h.cfg.Sandbox && u.Admin && sb.Outbox != nil
+		u.Twilio = h.cfg.Sandbox && sb.RegisterTwilioDomain != nil
+		b.User, b.CSRF = u, who.Session.CSRFToken
+	}
+	b.Notice = consoleNotices[c.Query("done")]
+	return b
+}
+
+// consoleNotices are the confirmations a redirect may ask for (?done=):
+// fixed texts, so a link cannot put words on the page.
+var consoleNotices = map[string]string{
+	"client":     "Client created.",
+	"user":       "User added. Pass the password on to them.",
+	"domain":     "Domain added. Choose how to set it up below.",
+	"configure":  "Setup started. The status below updates by itself.",
+	"sid":        "Domain SID accepted.",
+	"attach":     "Messaging Service attached.",
+	"detach":     "Messaging Service detached.",
+	"retry":      "Retrying from the step that failed.",
+	"forward":    "Registration link sent to the client.",
+	"webhook":    "Webhook endpoint deleted.",
+	"replay":     "Delivery queued again, with the same webhook-id.",
+	"ping":       "Ping queued: a webhook.ping event is on its way.",
+	"signed_out": "You are signed out.",
+}
+
+// consoleMessage is a page that only says something (404, 403, faults).
+type consoleMessage struct {
+	consoleBase
+	handlers.Message
+}
+
+// messageView puts a message in the console's layout, with a way home.
+func (h *Handler) messageView(c *gin.Context, m handlers.Message) any {
+	if m.Link == "" {
+		m.Link, m.LinkText = "/", "Home"
+	}
+	v := consoleMessage{consoleBase: h.consoleBase(c, m.Heading, ""), Message: m}
+	v.Notice = ""
+	return v
+}
+
+// fieldErrors puts a models.Error's field errors next to their fields;
+// known lists the form's fields, and anything else goes to "form".
+func fieldErrors(err error, known ...string) (map[string]string, bool) {
+	var e *models.Error
+	if !errors.As(err, &e) {
+		return nil, false
+	}
+	switch e.Kind {
+	case models.KindInvalid, models.KindConflict, models.KindBadRequest, models.KindForbidden:
+	default:
+		return nil, false
+	}
+	out := map[string]string{}
+	for _, f := range e.Fields {
+		field := "form"
+		for _, k := range known {
+			if f.Field == k || strings.HasPrefix(f.Field, k+".") {
+				field = k
+			}
+		}
+		msg := f.Message
+		if field == "form" && f.Field != "" {
+			msg = f.Field + " " + msg
+		}
+		if out[field] == "" {
+			out[field] = handlers.Sentence(msg)
+		}
+	}
+	if len(out) == 0 {
+		out["form"] = handlers.Sentence(e.Detail)
+	}
+	return out, true
+}
+
+// mapFields renames field errors whose field starts with from (e.g.
+// "credentials.api_token") to the form field to.
+func mapFields(err error, from, to string) error {
+	var e *models.Error
+	if !errors.As(err, &e) || len(e.Fields) == 0 {
+		return err
+	}
+	c := *e
+	c.Fields = make([]models.FieldError, len(e.Fields))
+	for i, f := range e.Fields {
+		if f.Field == from || strings.HasPrefix(f.Field, from+".") {
+			f.Field = to
+		}
+		c.Fields[i] = f
+	}
+	return &c
+}

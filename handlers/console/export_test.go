@@ -1,0 +1,5 @@
+package console
+
+// ClientsPageSize is how many clients a page of the list shows (for the
+// tests, package console_test).
+const ClientsPageSize = consoleClientsPageSize

@@ -1,0 +1,76 @@
+package console
+
+import (
+	"time"
+
+	"github.com/linkgate/linkgate/handlers"
+	"github.com/linkgate/linkgate/models"
+)
+
+// consoleSamples are data that run every branch worth checking of each
+// console page at start-up (parsePages).
+func consoleSamples() map[string][]any {
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	signedOut := consoleBase{Title: "t", Platform: "p", Assets: "a", Notice: "n"}
+	admin := signedOut
+	admin.Sandbox, admin.Nav, admin.CSRF = true, "clients", "x"
+	admin.User = &consoleUserView{Email: "a@example.com", Admin: true, Outbox: true, Twilio: true}
+	client := signedOut
+	client.Nav, client.CSRF = "client", "x"
+	client.User = &consoleUserView{Email: "c@example.com", ClientID: "cli_1"}
+	errs := map[string]string{}
+	for _, f := range []string{"form", "email", "password", "name", "plan", "fallback_url", "domain", "subdomain", "purpose",
+		"configure", "api_token", "mode", "forward", "sid", "domain_sid", "ms", "messaging_service_sid", "retry",
+		"url", "events", "client_id", "host", "zone", "page"} {
+		errs[f] = "e"
+	}
+	cl := &models.Client{ID: "cli_1", Name: "Acme", Email: "ops@acme.example", Plan: models.PlanBasic, FallbackURL: "https://acme.example", CreatedAt: now}
+	d := &models.Domain{ID: "dom_1", ClientID: "cli_1", Host: "ls.acme.example", Apex: "acme.example", Subdomain: "ls",
+		Purpose: models.PurposeLinkShortening, SetupMode: models.SetupManual, Status: models.StatusDNSPending, StatusReason: "r",
+		DNSStatus: models.DNSPropagating, SSLStatus: models.SSLNone, CNAMETarget: "t.example.", CNAMETTL: 600, DomainSID: "DN1",
+		CertExpiresAt: &now, MessagingServiceSIDs: []string{"MG1"}, CreatedAt: now}
+	evs := []models.DomainEvent{{To: models.StatusPending, Reason: "added", Actor: "a", At: now},
+		{From: models.StatusPending, To: models.StatusDNSPending, Reason: "r", Actor: "a", At: now},
+		{From: models.StatusDNSPending, To: models.StatusDNSPending, Reason: "r", Actor: "a", At: now}}
+	dv := domainView{consoleBase: admin, Client: cl, D: d, Events: evs, Actors: map[string]string{"a": "a@example.com"}, Record: handlers.RecordOf(d), StatusURL: "/s", DoctorURL: "/d", Action: "/a",
+		Configurable: true, TakesSID: true, Attachable: true, Failed: true, ShowDoctor: true, TwilioURL: "/t",
+		ForwardEmail: "c@example.com", ShareLink: "https://l", SID: "DN", MS: "MG", Errors: errs}
+	dvDoc := dv
+	dvDoc.Doctor = &handlers.DoctorView{Host: "h", Target: "t", Findings: []handlers.DNSFinding{{Code: "c", Message: "m"}}, CheckedAt: "now"}
+	dEmpty := *d
+	dEmpty.SetupMode, dEmpty.DomainSID, dEmpty.CertExpiresAt, dEmpty.MessagingServiceSIDs, dEmpty.StatusReason = "", "", nil, nil, ""
+	dvBare := domainView{consoleBase: client, Client: cl, D: &dEmpty, Record: handlers.RecordOf(&dEmpty)}
+	cid := "cli_1"
+	eps := []*models.WebhookEndpoint{{ID: "whe_1", URL: "https://h.example", Events: `["domain.*"]`, Enabled: true, ClientID: &cid},
+		{ID: "whe_2", URL: "https://h.example", Events: `[]`, DisabledReason: "gone"}}
+	return map[string][]any{
+		"login": {loginView{consoleBase: signedOut}, loginView{consoleBase: signedOut, Email: "a@example.com", Errors: errs}},
+		"clients": {
+			clientsView{consoleBase: admin, Clients: []*models.Client{cl}, NextURL: "/n", FirstURL: "/f",
+				Plans: []models.Plan{models.PlanBasic}, Form: clientForm{Plan: models.PlanBasic}, Errors: errs},
+			clientsView{consoleBase: admin, Q: "q"}, clientsView{consoleBase: admin}},
+		"client": {clientView{consoleBase: admin, Client: cl, Domains: []*models.Domain{d}, More: true, UserEmail: "u", MinPassword: 10, Errors: errs},
+			clientView{consoleBase: client, Client: &models.Client{}}},
+		"domain_new": {domainNewView{consoleBase: admin, Client: cl, Action: "/a", Sub: "ls", Purposes: consolePurposes,
+			Purpose: models.PurposeLinkShortening, Target: "t.", TTL: 600},
+			domainNewView{consoleBase: admin, Client: cl, Domain: "acme.example", Sub: "ls", Errors: errs},
+			domainNewView{consoleBase: admin, Client: cl, Domain: "ls.acme.example"}},
+		"domain": {dv, dvDoc, dvBare},
+		"webhooks": {webhooksView{consoleBase: admin, Endpoints: eps, More: true, EventTypes: models.EventTypes, NoKeys: true,
+			Secret: "whsec_x", SecretFor: "whe_1", Errors: errs},
+			webhooksView{consoleBase: client}},
+		"webhook_deliveries": {deliveriesView{consoleBase: admin, Endpoint: "whe_1", Status: "failed", Statuses: models.DeliveryStatuses,
+			NextURL: "/n", FirstURL: "/f", CanReplay: true, Deliveries: []models.WebhookDeliveryView{
+				(&models.WebhookDelivery{ID: "whd_1", EventID: "whevt_1", EndpointID: "whe_1", EventType: "domain.created", Status: models.DeliveryRetrying,
+					Attempts: 1, LastStatusCode: 500, LastError: "HTTP 500", NextAttemptAt: &now, ReplayOf: "whd_0", CreatedAt: now}).View(
+					[]models.WebhookAttempt{{Attempt: 1, StartedAt: now, StatusCode: 500, LatencyMS: 3, ResponseBody: "b", Error: "x"}}),
+				(&models.WebhookDelivery{ID: "whd_2", EventID: "whevt_2", EndpointID: "whe_1", EventType: "webhook.ping", Status: models.DeliveryPending, CreatedAt: now}).View(nil)}},
+			deliveriesView{consoleBase: client}},
+		"sandbox": {sandboxView{consoleBase: admin, Host: "h", DomainSID: "DN", Zone: "z", ZoneID: "i", APIToken: "t", Cloudflare: true, Errors: errs},
+			sandboxView{consoleBase: client}},
+		"sandbox_outbox": {outboxView{consoleBase: admin, Mail: []SandboxMail{{To: "t", Subject: "s", Text: "x", SentAt: now}}},
+			outboxView{consoleBase: admin}},
+		"message": {consoleMessage{consoleBase: admin, Message: handlers.Message{Heading: "h", Paragraphs: []string{"p"}, Link: "/", LinkText: "Home"}},
+			consoleMessage{consoleBase: signedOut}},
+	}
+}
