@@ -121,7 +121,7 @@ func TestWorkflowConfigureRefusals(t *testing.T) {
 		if after := e.Events(t, key, d.ID); len(after) != len(before) {
 			t.Errorf("refused configures added events: %+v", after[len(before):])
 		}
-		if _, _, err := e.Store.DNSCredentials(bg, e.Keys, d.ID); !errors.Is(err, models.ErrNotFound) {
+		if _, err := e.Store.DNSCredentials(bg, e.Keys, d.ID); !errors.Is(err, models.ErrNotFound) {
 			t.Errorf("refused configures stored credentials (err %v)", err)
 		}
 		if recs := e.CF.Records(zoneID); len(recs) != 0 {
@@ -230,7 +230,7 @@ func TestWorkflowSelfSetup(t *testing.T) {
 			t.Fatalf("zone records %+v, want one DNS-only CNAME %s → %s", recs, d.Host, models.DefaultCNAMETarget)
 		}
 		// The credentials were needed only to create the record.
-		if _, _, err := e.Store.DNSCredentials(bg, e.Keys, d.ID); !errors.Is(err, models.ErrNotFound) {
+		if _, err := e.Store.DNSCredentials(bg, e.Keys, d.ID); !errors.Is(err, models.ErrNotFound) {
 			t.Errorf("the DNS credentials are still stored after DNS verification (err %v)", err)
 		}
 

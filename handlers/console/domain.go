@@ -42,12 +42,6 @@ type domainView struct {
 	Errors       map[string]string
 }
 
-// domainSIDStatuses are the statuses in which the page offers the Domain
-// SID form (the engine accepts it in these).
-var domainSIDStatuses = map[models.Status]bool{
-	models.StatusPending: true, models.StatusAwaitingClient: true, models.StatusDNSPending: true, models.StatusAwaitingDomainSID: true,
-}
-
 // consoleDomain: GET /console/domains/{id}. Another client's id is 404.
 func (h *Handler) consoleDomain(c *gin.Context) {
 	v, err := h.domainView(c)
@@ -83,10 +77,10 @@ func (h *Handler) domainView(c *gin.Context) (domainView, error) {
 	}
 	v := domainView{consoleBase: h.consoleBase(c, d.Host, nav), Client: cl, D: d, Events: evs, Record: handlers.RecordOf(d),
 		StatusURL: domainPath(d.ID) + "/status", DoctorURL: domainPath(d.ID) + "/doctor", Action: domainPath(d.ID),
-		Configurable: d.Status == models.StatusPending || d.Status == models.StatusAwaitingClient,
-		TakesSID:     domainSIDStatuses[d.Status] && d.DomainSID == "",
-		Attachable:   d.Status == models.StatusConfigured,
-		Failed:       d.Status == models.StatusFailed,
+		Configurable: models.Configurable.Has(d.Status),
+		TakesSID:     models.AcceptsDomainSID.Has(d.Status) && d.DomainSID == "",
+		Attachable:   models.Attachable.Has(d.Status),
+		Failed:       models.Retryable.Has(d.Status),
 		ShowDoctor:   d.SetupMode == models.SetupManual && d.Status == models.StatusDNSPending,
 	}
 	v.Actors = h.actorNames(c, evs)
