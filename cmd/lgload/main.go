@@ -18,8 +18,8 @@
 // URL carrying search_path=<schema>,public.
 //
 // It creates an admin API key through the Store (left in place with
-// -seed=false), serves the real JSON API (handlers/api on the handlers kit) on a loopback TCP
-// listener, and runs each scenario with -concurrency workers for -duration
+// -seed=false), serves the real HTTP application (handlers/app) on a loopback
+// TCP listener, and runs each scenario with -concurrency workers for -duration
 // (after -warmup), first over HTTP
 // ("api": authentication, GORM, JSON, HTTP) and then as the bare SELECT the
 // store issues for the same page ("sql": the statement and arguments are

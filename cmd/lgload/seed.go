@@ -20,8 +20,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
 
-	"github.com/linkgate/linkgate/handlers"
-	"github.com/linkgate/linkgate/handlers/api"
+	"github.com/linkgate/linkgate/handlers/app"
 	"github.com/linkgate/linkgate/models"
 )
 
@@ -201,15 +200,11 @@ func setup(ctx context.Context, dsn string, o options, logf func(string, ...any)
 	if err != nil {
 		return nil, err
 	}
-	apiH, err := api.New(api.Config{Store: store})
-	if err != nil {
-		return nil, err
-	}
-	h, err := handlers.New(handlers.Config{
+	h, err := app.New(app.Config{
 		Store: store,
 		// Requests are logged as in production (JSON), to nowhere.
 		Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)),
-	}, apiH)
+	})
 	if err != nil {
 		return nil, err
 	}

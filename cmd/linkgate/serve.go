@@ -13,9 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/linkgate/linkgate/handlers"
-	"github.com/linkgate/linkgate/handlers/api"
-	"github.com/linkgate/linkgate/handlers/console"
-	"github.com/linkgate/linkgate/handlers/register"
+	"github.com/linkgate/linkgate/handlers/app"
 	"github.com/linkgate/linkgate/models"
 	"github.com/linkgate/linkgate/workflows"
 )
@@ -124,48 +122,14 @@ type httpDeps struct {
 	log      *slog.Logger
 }
 
-// newHTTP builds each audience's Config from cfg and assembles them on
-// the web kit: the JSON API, the registration pages and the console.
+// newHTTP gives the HTTP application (handlers/app: the web kit with the
+// JSON API, the registration pages and the console) its settings.
 func (m *Main) newHTTP(cfg Config, d httpDeps) (*handlers.Server, error) {
-	policy := d.engine.WebhookPolicy()
-	dnsDefaults := models.DNSDefaults{Target: cfg.CNAMETarget, TTL: cfg.CNAMETTL}
-	apiH, err := api.New(api.Config{
-		Store:     d.store,
-		Workflows: d.engine,
-		Keys:      d.keys,
-		DNS:       dnsDefaults,
-		Webhooks:  policy,
-	})
-	if err != nil {
-		return nil, err
-	}
-	regH, err := register.New(register.Config{
-		Store:        d.store,
-		Workflows:    d.engine,
-		PlatformName: cfg.PlatformName,
-	})
-	if err != nil {
-		return nil, err
-	}
 	doctor, err := consoleDNSDoctor(d.world)
 	if err != nil {
 		return nil, err
 	}
-	conH, err := console.New(console.Config{
-		Store:          d.store,
-		Workflows:      d.engine,
-		Keys:           d.keys,
-		DNS:            dnsDefaults,
-		Webhooks:       policy,
-		PlatformName:   cfg.PlatformName,
-		Sandbox:        cfg.SandboxMode(),
-		SandboxConsole: consoleSandbox(d.world),
-		DNSDoctor:      doctor,
-	})
-	if err != nil {
-		return nil, err
-	}
-	return handlers.New(handlers.Config{
+	return app.New(app.Config{
 		Store:          d.store,
 		Logger:         d.log,
 		Registry:       d.registry,
@@ -179,7 +143,15 @@ func (m *Main) newHTTP(cfg Config, d httpDeps) (*handlers.Server, error) {
 			}
 			return d.engine.Ready(ctx)
 		},
-	}, apiH, regH, conH)
+		Workflows:      d.engine,
+		Keys:           d.keys,
+		DNS:            models.DNSDefaults{Target: cfg.CNAMETarget, TTL: cfg.CNAMETTL},
+		Webhooks:       d.engine.WebhookPolicy(),
+		PlatformName:   cfg.PlatformName,
+		Sandbox:        cfg.SandboxMode(),
+		SandboxConsole: consoleSandbox(d.world),
+		DNSDoctor:      doctor,
+	})
 }
 
 // openStore opens and migrates the database.

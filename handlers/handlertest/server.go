@@ -1,64 +1,12 @@
 package handlertest
 
 import (
-	"context"
-	"log/slog"
-	"time"
-
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/linkgate/linkgate/handlers"
-	"github.com/linkgate/linkgate/handlers/api"
-	"github.com/linkgate/linkgate/handlers/console"
-	"github.com/linkgate/linkgate/handlers/register"
-	"github.com/linkgate/linkgate/models"
-	"github.com/linkgate/linkgate/webhooks"
-	"github.com/linkgate/linkgate/workflows"
+	"github.com/linkgate/linkgate/handlers/app"
 )
 
-// Config is every setting of the whole HTTP layer, as cmd/linkgate
-// gives them; NewServer hands each part its own.
-type Config struct {
-	// The kit.
-	Store          *models.Store
-	Logger         *slog.Logger
-	Ready          func(ctx context.Context) error
-	Registry       *prometheus.Registry
-	Version        string
-	PublicURL      string
-	SessionTTL     time.Duration
-	PageLimits     handlers.PageLimits
-	TrustedProxies []string
+// Config is every setting of the whole HTTP layer (app.Config).
+type Config = app.Config
 
-	// The audiences.
-	Workflows      *workflows.Engine
-	Keys           *models.KeyRing
-	DNS            models.DNSDefaults
-	Webhooks       webhooks.ClientConfig
-	PlatformName   string
-	Sandbox        bool
-	SandboxConsole console.SandboxConsole
-	DNSDoctor      func(ctx context.Context, host, apex, target string) (handlers.DNSDiagnosis, error)
-}
-
-// NewServer assembles the JSON API, the registration pages and the
-// console on the kit, as cmd/linkgate does.
-func NewServer(cfg Config) (*handlers.Server, error) {
-	a, err := api.New(api.Config{Store: cfg.Store, Workflows: cfg.Workflows, Keys: cfg.Keys, DNS: cfg.DNS, Webhooks: cfg.Webhooks})
-	if err != nil {
-		return nil, err
-	}
-	r, err := register.New(register.Config{Store: cfg.Store, Workflows: cfg.Workflows, PlatformName: cfg.PlatformName})
-	if err != nil {
-		return nil, err
-	}
-	c, err := console.New(console.Config{Store: cfg.Store, Workflows: cfg.Workflows, Keys: cfg.Keys, DNS: cfg.DNS,
-		Webhooks: cfg.Webhooks, PlatformName: cfg.PlatformName, Sandbox: cfg.Sandbox, SandboxConsole: cfg.SandboxConsole,
-		DNSDoctor: cfg.DNSDoctor})
-	if err != nil {
-		return nil, err
-	}
-	return handlers.New(handlers.Config{Store: cfg.Store, Logger: cfg.Logger, Ready: cfg.Ready, Registry: cfg.Registry,
-		Version: cfg.Version, PublicURL: cfg.PublicURL, SessionTTL: cfg.SessionTTL, PageLimits: cfg.PageLimits,
-		TrustedProxies: cfg.TrustedProxies}, a, r, c)
-}
+// NewServer assembles the whole HTTP layer as cmd/linkgate does (app.New).
+func NewServer(cfg Config) (*handlers.Server, error) { return app.New(cfg) }
