@@ -26,7 +26,6 @@ type regBundle struct {
 	tw     *mocks.Twilio
 	outbox *mocks.Outbox
 	domain *models.Domain
-	keys   *models.KeyRing
 }
 
 const (
@@ -45,7 +44,6 @@ func setupRegistration(t *testing.T, db *models.DB, mod func(*workflows.Config))
 		t.Fatal(err)
 	}
 	keys, _ := models.ParseKeyRing(models.NewKeyRingValue("t1"))
-	b.keys = keys
 	cfg := workflows.Config{
 		Store: b.store, Keys: keys, PublicURL: "https://links.example.com", Intervals: workflows.SandboxIntervals(),
 		DNS: w.DNSFactories, LinkShortening: w.LinkShortening, Resolver: b.dns, Mailer: b.outbox, PlatformName: "Acme SMS",
