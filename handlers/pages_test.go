@@ -31,7 +31,7 @@ func TestPageRateLimitClientAddress(t *testing.T) {
 		return resp
 	}
 	serve := func(trusted []string) *httptest.Server {
-		h, err := handlertest.NewServer(handlertest.Config{Store: models.NewStore(db, nil), Logger: handlertest.DiscardLogger(), PageLimits: limits, TrustedProxies: trusted})
+		h, err := handlertest.NewServer(handlertest.Config{Config: handlers.Config{Store: models.NewStore(db, nil), Logger: handlertest.DiscardLogger(), PageLimits: limits, TrustedProxies: trusted}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -61,7 +61,7 @@ func TestPageRateLimitClientAddress(t *testing.T) {
 		t.Fatalf("another client behind the proxy: %d", resp.StatusCode)
 	}
 
-	if _, err := handlertest.NewServer(handlertest.Config{Store: models.NewStore(db, nil), Logger: handlertest.DiscardLogger(), TrustedProxies: []string{"not an ip"}}); err == nil {
+	if _, err := handlertest.NewServer(handlertest.Config{Config: handlers.Config{Store: models.NewStore(db, nil), Logger: handlertest.DiscardLogger(), TrustedProxies: []string{"not an ip"}}}); err == nil {
 		t.Error("a bad trusted proxy was accepted")
 	}
 }

@@ -5,9 +5,9 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
-	"strings"
 	"time"
 
+	"github.com/linkgate/linkgate/models/hostname"
 	"gorm.io/gorm"
 )
 
@@ -149,7 +149,7 @@ func (s *Store) ListRegistrations(ctx context.Context, sc Scope, q RegistrationQ
 	tx := s.gorm(ctx).Model(&Registration{}).Joins("JOIN domains ON domains.id = registrations.domain_id")
 	switch {
 	case q.DomainHost != "":
-		tx = tx.Where("domains.host = ?", strings.ToLower(strings.TrimSuffix(strings.TrimSpace(q.DomainHost), ".")))
+		tx = tx.Where("domains.host = ?", hostname.Canonical(q.DomainHost))
 	case q.DomainID != "":
 		tx = tx.Where("registrations.domain_id = ?", q.DomainID)
 	case q.UserID != "":

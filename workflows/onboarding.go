@@ -194,7 +194,7 @@ func (w *ensureCNAMEWorker) Work(ctx context.Context, job *river.Job[EnsureCNAME
 	}
 	rec, created, err := dns.EnsureCNAME(ctx, zone, providers.CNAME{Name: d.Host, Target: d.CNAMETarget, TTL: d.CNAMETTL, Comment: "managed by linkgate"})
 	if err != nil {
-		return providerError(ctx, e, job, d, "create the CNAME", err, dnsFailed)
+		return providerError(ctx, e, job, d, "create the CNAME "+d.Host, err, dnsFailed)
 	}
 	reason := fmt.Sprintf("CNAME %s → %s created in zone %s", d.Host, rec.Content, zone.Name)
 	if !created {
@@ -388,7 +388,8 @@ func (w *configureDomainWorker) Work(ctx context.Context, job *river.Job[Configu
 }
 
 // dnsFor connects to the domain's DNS provider with its stored credentials
-// and looks up the zone that holds the domain's host.
+// and returns the zone that holds the domain's host, as kept at configure
+// time.
 func (e *Engine) dnsFor(ctx context.Context, d *models.Domain) (providers.DNS, providers.Zone, error) {
 	access, err := e.store.DNSCredentials(ctx, e.cfg.Keys, d.ID)
 	if err != nil {
@@ -402,8 +403,11 @@ func (e *Engine) dnsFor(ctx context.Context, d *models.Domain) (providers.DNS, p
 	if err != nil {
 		return nil, providers.Zone{}, err
 	}
-	// The zone kept at configure time (access.ZoneID) is not used yet: the
-	// fault and crash drills expect the job's own look-up (issue 11 note).
+	// The zone was found when the credentials were checked and is kept with
+	// them; rows stored before zones were kept are looked up once more.
+	if access.ZoneID != "" {
+		return dns, providers.Zone{ID: access.ZoneID, Name: access.ZoneName}, nil
+	}
 	zone, err := dns.Zone(ctx, d.Host)
 	if err != nil {
 		return nil, providers.Zone{}, fmt.Errorf("find the zone of %s: %w", d.Host, err)

@@ -20,6 +20,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
 
+	"github.com/linkgate/linkgate/handlers"
 	"github.com/linkgate/linkgate/handlers/app"
 	"github.com/linkgate/linkgate/models"
 )
@@ -200,11 +201,11 @@ func setup(ctx context.Context, dsn string, o options, logf func(string, ...any)
 	if err != nil {
 		return nil, err
 	}
-	h, err := app.New(app.Config{
+	h, err := app.New(app.Config{Config: handlers.Config{
 		Store: store,
 		// Requests are logged as in production (JSON), to nowhere.
 		Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)),
-	})
+	}})
 	if err != nil {
 		return nil, err
 	}

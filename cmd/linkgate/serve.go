@@ -130,18 +130,20 @@ func (m *Main) newHTTP(cfg Config, d httpDeps) (*handlers.Server, error) {
 		return nil, err
 	}
 	return app.New(app.Config{
-		Store:          d.store,
-		Logger:         d.log,
-		Registry:       d.registry,
-		Version:        version(),
-		PublicURL:      cfg.PublicURL,
-		PageLimits:     cfg.PageLimits,
-		TrustedProxies: cfg.TrustedProxies,
-		Ready: func(ctx context.Context) error {
-			if err := d.db.Ping(ctx); err != nil {
-				return err
-			}
-			return d.engine.Ready(ctx)
+		Config: handlers.Config{
+			Store:          d.store,
+			Logger:         d.log,
+			Registry:       d.registry,
+			Version:        version(),
+			PublicURL:      cfg.PublicURL,
+			PageLimits:     cfg.PageLimits,
+			TrustedProxies: cfg.TrustedProxies,
+			Ready: func(ctx context.Context) error {
+				if err := d.db.Ping(ctx); err != nil {
+					return err
+				}
+				return d.engine.Ready(ctx)
+			},
 		},
 		Workflows:      d.engine,
 		Keys:           d.keys,

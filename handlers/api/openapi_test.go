@@ -96,7 +96,7 @@ var ginParam = regexp.MustCompile(`:([A-Za-z_]+)`)
 // operation in the document is a route.
 func TestOpenAPIPathsMatchRoutes(t *testing.T) {
 	doc, _ := handlertest.LoadSpec(t)
-	h, err := handlertest.NewServer(handlertest.Config{Store: models.NewStore(dbtest.SQLite(t), nil), Logger: handlertest.DiscardLogger()})
+	h, err := handlertest.NewServer(handlertest.Config{Config: handlers.Config{Store: models.NewStore(dbtest.SQLite(t), nil), Logger: handlertest.DiscardLogger()}})
 	if err != nil {
 		t.Fatal(err)
 	}

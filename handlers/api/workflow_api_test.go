@@ -528,7 +528,7 @@ func TestWorkflowRetry(t *testing.T) {
 		failed := e.WaitStatus(t, key, d.ID, models.StatusFailed)
 		reason := handlertest.Deref(failed.StatusReason)
 		if !strings.Contains(reason, d.Host) || !strings.Contains(strings.ToLower(reason), "authentication") {
-			t.Errorf("status_reason %q does not say what failed (the zone of %s) and why (authentication)", reason, d.Host)
+			t.Errorf("status_reason %q does not say what failed (the CNAME %s) and why (authentication)", reason, d.Host)
 		}
 		if failed.DNSStatus != models.DNSFailed {
 			t.Errorf("dns_status %s, want failed", failed.DNSStatus)

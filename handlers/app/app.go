@@ -9,10 +9,6 @@ package app
 
 import (
 	"context"
-	"log/slog"
-	"time"
-
-	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/linkgate/linkgate/handlers"
 	"github.com/linkgate/linkgate/handlers/api"
@@ -24,18 +20,10 @@ import (
 )
 
 // Config is every setting of the whole HTTP layer; New hands each part
-// its own. Store and Logger are required.
+// its own. The kit's settings are handlers.Config, embedded; its Store and
+// Logger are required.
 type Config struct {
-	// The kit.
-	Store          *models.Store
-	Logger         *slog.Logger
-	Ready          func(ctx context.Context) error
-	Registry       *prometheus.Registry
-	Version        string
-	PublicURL      string
-	SessionTTL     time.Duration
-	PageLimits     handlers.PageLimits
-	TrustedProxies []string
+	handlers.Config
 
 	// The audiences.
 	Workflows      *workflows.Engine
@@ -65,7 +53,5 @@ func New(cfg Config) (*handlers.Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	return handlers.New(handlers.Config{Store: cfg.Store, Logger: cfg.Logger, Ready: cfg.Ready, Registry: cfg.Registry,
-		Version: cfg.Version, PublicURL: cfg.PublicURL, SessionTTL: cfg.SessionTTL, PageLimits: cfg.PageLimits,
-		TrustedProxies: cfg.TrustedProxies}, a, r, c)
+	return handlers.New(cfg.Config, a, r, c)
 }

@@ -59,7 +59,7 @@ func consoleSamples() map[string][]any {
 		"webhooks": {webhooksView{consoleBase: admin, Endpoints: eps, More: true, EventTypes: models.EventTypes, NoKeys: true,
 			Secret: "whsec_x", SecretFor: "whe_1", Errors: errs},
 			webhooksView{consoleBase: client}},
-		"webhook_deliveries": {deliveriesView{consoleBase: admin, Endpoint: "whe_1", Status: "failed", Statuses: models.DeliveryStatuses,
+		"webhook_deliveries": {deliveriesView{consoleBase: admin, Endpoint: "whe_1", Status: string(models.DeliveryFailed), Statuses: models.DeliveryStatuses,
 			NextURL: "/n", FirstURL: "/f", CanReplay: true, Deliveries: []models.WebhookDeliveryView{
 				(&models.WebhookDelivery{ID: "whd_1", EventID: "whevt_1", EndpointID: "whe_1", EventType: "domain.created", Status: models.DeliveryRetrying,
 					Attempts: 1, LastStatusCode: 500, LastError: "HTTP 500", NextAttemptAt: &now, ReplayOf: "whd_0", CreatedAt: now}).View(

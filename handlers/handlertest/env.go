@@ -232,11 +232,11 @@ func NewAPI(t *testing.T, db *models.DB, opts ...func(*Config)) *Env {
 	_, router := LoadSpec(t)
 	store := models.NewStore(db, nil)
 	logs := &SyncBuffer{}
-	cfg := Config{
+	cfg := Config{Config: handlers.Config{
 		Store:   store,
 		Logger:  slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Version: "test-version",
-	}
+	}}
 	for _, o := range opts {
 		o(&cfg)
 	}

@@ -361,3 +361,15 @@ func isASCII(s string) bool {
 	}
 	return true
 }
+
+// Canonical is the form a host name is stored in — lower-case ASCII
+// (IDNA), no surrounding space, no final dot — for looking a host up by
+// what a user typed. It does not validate: a name IDNA refuses is only
+// lower-cased, so it simply matches nothing.
+func Canonical(name string) string {
+	s := strings.TrimSuffix(strings.TrimSpace(name), ".")
+	if ascii, err := idna.Lookup.ToASCII(s); err == nil {
+		return ascii
+	}
+	return strings.ToLower(s)
+}

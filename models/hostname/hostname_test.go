@@ -88,3 +88,16 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestCanonical(t *testing.T) {
+	for in, want := range map[string]string{
+		" LS.Acme.COM. ": "ls.acme.com",
+		"ls.bücher.de":   "ls.xn--bcher-kva.de",
+		"ls.acme.com":    "ls.acme.com",
+		"a b.COM":        "a b.com",
+	} {
+		if got := Canonical(in); got != want {
+			t.Errorf("Canonical(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
