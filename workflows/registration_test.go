@@ -236,10 +236,16 @@ func TestForwardLoginSelfPathToConfigured(t *testing.T) {
 func TestForwardLoginRevokeExpireAndRace(t *testing.T) {
 	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
 		ctx := context.Background()
+		// The link lasts an hour of the store's clock, which the test
+		// moves on; the reminder is a River job due in 300 ms.
+		clk := &clock{}
+		store := models.NewStore(db, clk.Now)
 		b := setupRegistration(t, db, func(c *workflows.Config) {
-			c.RegistrationTTL = 9 * time.Second
+			c.Store = store
+			c.RegistrationTTL = time.Hour
 			c.Reminders = []time.Duration{300 * time.Millisecond}
 		})
+		b.store = store
 
 		if _, err := b.engine.ForwardLogin(ctx, models.Scope{}, b.domain.ID, "not an email", "t"); !errors.Is(err, models.ErrInvalid) {
 			t.Fatalf("bad e-mail: %v", err)
@@ -270,6 +276,10 @@ func TestForwardLoginRevokeExpireAndRace(t *testing.T) {
 			t.Fatalf("reminder: %q", rem.Subject)
 		}
 		// Expiry puts the domain back to pending with a reason.
+		if s := b.regStatus(t, models.RegistrationQuery{DomainID: b.domain.ID}); s == models.RegExpired {
+			t.Fatal("the link expired before its hour was up")
+		}
+		clk.Advance(time.Hour + time.Minute)
 		d := b.waitStatus(t, models.StatusPending)
 		if !strings.Contains(d.StatusReason, "expired") {
 			t.Fatalf("status_reason %q", d.StatusReason)

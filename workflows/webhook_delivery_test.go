@@ -191,6 +191,26 @@ func (hb *hookBundle) deliveries(t *testing.T, endpointID string) []models.Webho
 	return page.Deliveries
 }
 
+// waitDispatched waits until every webhook event has been fanned out to
+// the endpoints it matches (the deliveries are then rows).
+func waitDispatched(t *testing.T, db *models.DB) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		var n int64
+		if err := db.Gorm.Model(&models.WebhookEvent{}).Where("dispatched_at IS NULL").Count(&n).Error; err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d webhook events still not dispatched", n)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 // waitDelivery waits until the endpoint's only (newest) delivery is in want.
 func (hb *hookBundle) waitDelivery(t *testing.T, endpointID string, want models.DeliveryStatus) models.WebhookDeliveryView {
 	t.Helper()
@@ -211,7 +231,7 @@ func TestWebhookDelivery(t *testing.T) {
 	ctx := context.Background()
 	// Each case on a fresh database of each engine.
 	each := func(name string, fn func(t *testing.T, db *models.DB)) {
-		t.Run(name, func(t *testing.T) { dbtest.Engines(t, fn) })
+		t.Run(name, func(t *testing.T) { t.Parallel(); dbtest.Engines(t, fn) })
 	}
 	{
 
@@ -224,9 +244,9 @@ func TestWebhookDelivery(t *testing.T) {
 				t.Fatal(err)
 			}
 			theirs := newReceiver(t, func(int) answer { return answer{} })
-			_, mineSecret := hb.endpoint(t, mine.URL+"/hooks", hb.client.ID, "domain.*")
+			mineEP, mineSecret := hb.endpoint(t, mine.URL+"/hooks", hb.client.ID, "domain.*")
 			_, allSecret := hb.endpoint(t, all.URL, "", "domain.created")
-			hb.endpoint(t, theirs.URL, other.ID, "*")
+			theirsEP, _ := hb.endpoint(t, theirs.URL, other.ID, "*")
 
 			d := hb.newDomain(t, hb.client.ID, "hooked.io")
 			got := mine.wait(t, 1)
@@ -249,12 +269,14 @@ func TestWebhookDelivery(t *testing.T) {
 			// The basic client's domain goes to the admin-wide endpoint only.
 			hb.newDomain(t, hb.domain.ClientID, "basic-client.io")
 			verify(t, allSecret, all.wait(t, 2)[1])
-			time.Sleep(300 * time.Millisecond)
-			if n := len(mine.requests()); n != 1 {
-				t.Fatalf("the client's endpoint got %d requests, want 1 (another client's event leaked)", n)
+			// Every event is fanned out in one transaction: once all events
+			// are dispatched, a leak would be a delivery row already.
+			waitDispatched(t, db)
+			if n := len(hb.deliveries(t, mineEP.ID)); n != 1 || len(mine.requests()) != 1 {
+				t.Fatalf("the client's endpoint has %d deliveries (%d requests), want 1 (another client's event leaked)", n, len(mine.requests()))
 			}
-			if n := len(theirs.requests()); n != 0 {
-				t.Fatalf("another client's endpoint got %d requests", n)
+			if n := len(hb.deliveries(t, theirsEP.ID)); n != 0 || len(theirs.requests()) != 0 {
+				t.Fatalf("another client's endpoint has %d deliveries", n)
 			}
 		})
 
@@ -338,7 +360,7 @@ linkgate_webhook_deliveries_due 0
 			}
 			// No more deliveries to it.
 			hb.newDomain(t, hb.client.ID, "gone-again.io")
-			time.Sleep(300 * time.Millisecond)
+			waitDispatched(t, db)
 			if n := len(hb.deliveries(t, ep.ID)); n != 1 || r.hits.Load() != 1 {
 				t.Fatalf("%d deliveries, %d hits after the 410", n, r.hits.Load())
 			}
@@ -454,14 +476,14 @@ linkgate_webhook_deliveries_due 0
 				c.WebhookWorkers, c.WebhookConcurrencyPerTarget = 4, 1
 				c.WebhookClient.Timeout = 10 * time.Second
 			})
-			// The slow receiver answers after 1 s and counts the requests it
-			// holds at once: the engine never has two in flight to it.
+			// The slow receiver answers after 250 ms and counts the requests
+			// it holds at once: the engine never has two in flight to it.
 			var now, peak atomic.Int64
 			slow := newReceiver(t, func(int) answer {
 				n := now.Add(1)
 				for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
 				}
-				time.Sleep(time.Second)
+				time.Sleep(250 * time.Millisecond) // the receiver's work, not a wait for the engine
 				now.Add(-1)
 				return answer{}
 			})
