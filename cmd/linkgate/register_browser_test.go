@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -40,7 +41,8 @@ func chromiumPath(t *testing.T) string {
 	return ""
 }
 
-// browserSession is one Chromium with a fresh profile and one tab.
+// browserSession is one tab in a fresh browser context of the shared
+// Chromium.
 type browserSession struct {
 	t     *testing.T
 	ctx   context.Context
@@ -50,28 +52,71 @@ type browserSession struct {
 
 func newBrowser(t *testing.T, name string) *browserSession {
 	t.Helper()
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromiumPath(t)),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1100, 900),
-	}
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancel := chromedp.NewContext(allocCtx)
-	t.Cleanup(func() { cancel(); cancelAlloc() })
-	if err := chromedp.Do(ctx); err != nil { // start the browser, with no deadline
-		t.Fatalf("start chromium: %v", err)
+	root := sharedChromium(t)
+	// A browser context per session: its own cookies, storage and cache,
+	// as a fresh profile would have, in the package's one Chromium.
+	ctx, cancel := chromedp.NewContext(root, chromedp.WithNewBrowserContext())
+	t.Cleanup(cancel)
+	if err := chromedp.Do(ctx); err != nil { // open the tab, with no deadline
+		t.Fatalf("open a browser context: %v", err)
 	}
 	return &browserSession{t: t, ctx: ctx, shots: screenshotDir(t), name: name}
+}
+
+// chromium is the one Chromium process the package's browser tests share
+// (starting one costs seconds; a browser context per test costs
+// milliseconds). TestMain stops it.
+var chromium struct {
+	once    sync.Once
+	ctx     context.Context
+	stop    func()
+	profile string
+	err     error
+}
+
+// sharedChromium starts the package's Chromium on first use and returns
+// its browser context (the root that sessions open their own in).
+func sharedChromium(t *testing.T) context.Context {
+	t.Helper()
+	path := chromiumPath(t)
+	chromium.once.Do(func() {
+		profile, err := os.MkdirTemp("", "linkgate-chromium-")
+		if err != nil {
+			chromium.err = err
+			return
+		}
+		opts := []chromedp.ExecAllocatorOption{
+			chromedp.ExecPath(path),
+			chromedp.Headless,
+			chromedp.NoSandbox,
+			chromedp.DisableGPU,
+			chromedp.NoFirstRun,
+			chromedp.NoDefaultBrowserCheck,
+			chromedp.Flag("disable-quic", true),
+			chromedp.Flag("disable-background-networking", true),
+			chromedp.Flag("disable-component-update", true),
+			chromedp.Flag("disable-sync", true),
+			chromedp.Flag("disable-dev-shm-usage", true),
+			chromedp.UserDataDir(profile),
+			chromedp.WindowSize(1100, 900),
+		}
+		allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+		ctx, cancel := chromedp.NewContext(allocCtx)
+		chromium.ctx, chromium.profile = ctx, profile
+		chromium.stop = func() { cancel(); cancelAlloc(); _ = os.RemoveAll(profile) }
+		chromium.err = chromedp.Do(ctx) // start the browser, with no deadline
+	})
+	if chromium.err != nil {
+		t.Fatalf("start chromium: %v", chromium.err)
+	}
+	return chromium.ctx
+}
+
+// stopChromium ends the shared Chromium, if one was started.
+func stopChromium() {
+	if chromium.stop != nil {
+		chromium.stop()
+	}
 }
 
 // do runs steps with a deadline.
