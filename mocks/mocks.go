@@ -133,6 +133,17 @@ func (f *Faults) Clear() {
 	f.mu.Unlock()
 }
 
+// Pending returns how many calls the queued faults will still answer.
+func (f *Faults) Pending() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n := 0
+	for _, fl := range f.pending {
+		n += fl.Count
+	}
+	return n
+}
+
 // take returns the fault for this call, if any.
 func (f *Faults) take() (Fault, bool) {
 	f.mu.Lock()

@@ -143,11 +143,15 @@ type SandboxStats struct {
 	Cloudflare struct {
 		// RecordsCreated: records created through the API, per name.
 		RecordsCreated map[string]int `json:"records_created"`
+		// FaultsPending: calls the injected faults will still answer; 0
+		// once the last one was taken (a delayed call is then in flight).
+		FaultsPending int `json:"faults_pending"`
 	} `json:"cloudflare"`
 	Twilio struct {
 		// CertRequests: managed-certificate requests that started an
 		// issuance, per Domain SID.
-		CertRequests map[string]int `json:"cert_requests"`
+		CertRequests  map[string]int `json:"cert_requests"`
+		FaultsPending int            `json:"faults_pending"`
 	} `json:"twilio"`
 }
 
@@ -156,6 +160,8 @@ func (s *Sandbox) Stats() SandboxStats {
 	var st SandboxStats
 	st.Cloudflare.RecordsCreated = s.Cloudflare.RecordsCreated()
 	st.Twilio.CertRequests = s.Twilio.CertRequests()
+	st.Cloudflare.FaultsPending = s.Cloudflare.Faults.Pending()
+	st.Twilio.FaultsPending = s.Twilio.Faults.Pending()
 	return st
 }
 

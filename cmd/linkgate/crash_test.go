@@ -73,7 +73,9 @@ func crashScenario(t *testing.T, bin, stall string, ms int) {
 			return a.stats().Cloudflare.RecordsCreated["ls.acme.com"] == 1
 		})
 	} else {
-		time.Sleep(time.Second)
+		waitUntil(t, "the create to reach its stall", flowDeadline, func() bool {
+			return a.stats().Cloudflare.FaultsPending == 0
+		})
 		if n := a.stats().Cloudflare.RecordsCreated["ls.acme.com"]; n != 0 {
 			t.Fatalf("the create was not stalled: %d records", n)
 		}
@@ -108,7 +110,9 @@ func crashScenario(t *testing.T, bin, stall string, ms int) {
 		waitUntil(t, "Twilio's DNS validation", flowDeadline, func() bool {
 			return slices.ContainsFunc(a.events(id), func(e event) bool { return strings.Contains(e.Reason, "Twilio validated the DNS") })
 		})
-		time.Sleep(time.Second)
+		waitUntil(t, "the certificate request to reach its stall", flowDeadline, func() bool {
+			return a.stats().Twilio.FaultsPending == 0
+		})
 		if n := a.stats().Twilio.CertRequests[sid]; n != 0 {
 			t.Fatalf("the certificate request was not stalled: %d", n)
 		}

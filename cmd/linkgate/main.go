@@ -15,6 +15,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/linkgate/linkgate/models"
 )
@@ -39,6 +40,9 @@ type Main struct {
 	// Ready, when set, is called with the listening address once serve
 	// accepts connections (tests use it).
 	Ready func(addr string)
+	// Now is the store's clock (nil: time.Now); tests move it on rather
+	// than wait.
+	Now func() time.Time
 }
 
 // Run dispatches a subcommand.

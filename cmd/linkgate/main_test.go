@@ -48,10 +48,16 @@ type running struct {
 // start runs "linkgate serve" in-process with the given environment.
 func start(t *testing.T, env map[string]string, args ...string) *running {
 	t.Helper()
+	return startAt(t, nil, env, args...)
+}
+
+// startAt is start with the store's clock now (nil: time.Now).
+func startAt(t *testing.T, now func() time.Time, env map[string]string, args ...string) *running {
+	t.Helper()
 	r := &running{stdout: &syncBuffer{}, stderr: &syncBuffer{}}
 	ready := make(chan string, 1)
 	m := &Main{Stdout: r.stdout, Stderr: r.stderr, Getenv: func(k string) string { return env[k] },
-		Ready: func(addr string) { ready <- addr }}
+		Ready: func(addr string) { ready <- addr }, Now: now}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- m.Run(ctx, append([]string{"serve", "-addr", "127.0.0.1:0"}, args...)) }()

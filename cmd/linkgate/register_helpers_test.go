@@ -198,13 +198,19 @@ func freeAddr(t *testing.T) string {
 // its LINKGATE_PUBLIC_URL (the base of e-mailed links).
 func startPublic(t *testing.T, env map[string]string) (*running, *lgAPI) {
 	t.Helper()
+	return startPublicAt(t, nil, env)
+}
+
+// startPublicAt is startPublic with the store's clock now.
+func startPublicAt(t *testing.T, now func() time.Time, env map[string]string) (*running, *lgAPI) {
+	t.Helper()
 	addr := freeAddr(t)
 	e := map[string]string{"LINKGATE_DATA_DIR": t.TempDir(), "LINKGATE_BOOTSTRAP_ADMIN_KEY": e2eKey,
 		"LINKGATE_PUBLIC_URL": "http://" + addr}
 	for k, v := range env {
 		e[k] = v
 	}
-	r := start(t, e, "-addr", addr)
+	r := startAt(t, now, e, "-addr", addr)
 	if r.addr != addr {
 		t.Fatalf("listening on %s, want %s", r.addr, addr)
 	}

@@ -158,7 +158,7 @@ func (m *Main) newHTTP(cfg Config, d httpDeps) (*handlers.Server, error) {
 
 // openStore opens and migrates the database.
 func (m *Main) openStore(ctx context.Context, cfg Config, log *slog.Logger) (*models.DB, *models.Store, error) {
-	db, err := models.Open(ctx, models.DBConfig{DatabaseURL: cfg.DatabaseURL, DataDir: cfg.DataDir, Logger: log})
+	db, err := models.Open(ctx, models.DBConfig{DatabaseURL: cfg.DatabaseURL, DataDir: cfg.DataDir, Logger: log, Now: m.Now})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -170,7 +170,7 @@ func (m *Main) openStore(ctx context.Context, cfg Config, log *slog.Logger) (*mo
 	for _, name := range applied {
 		log.Info("migration applied", slog.String("migration", name))
 	}
-	return db, models.NewStore(db, nil), nil
+	return db, models.NewStore(db, m.Now), nil
 }
 
 // bootstrap creates the configured admin key and user, or on a first start
