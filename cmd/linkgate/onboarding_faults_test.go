@@ -170,6 +170,7 @@ func TestOnboardingSurvivesTransientFaults(t *testing.T) {
 // linkgate saw a timeout, and the retried step must find it rather than
 // make a second one.
 func TestOnboardingSurvivesProviderTimeouts(t *testing.T) {
+	t.Parallel() // mostly waiting: overlaps the rest of the package
 	if testing.Short() {
 		t.Skip("waits out the adapters' 30 s timeout")
 	}
