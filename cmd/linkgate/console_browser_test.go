@@ -8,13 +8,12 @@ package main
 // the domain configured. (2) The admin forwards the login instead; the
 // client finishes it through the e-mailed link (from the sandbox outbox)
 // and then sees the domain in the console. (3) A client user cannot
-// reach another client's pages. Screenshots of the main pages go to
-// screenshots/ at the repository root (git-ignored), named console-*.
+// reach another client's pages. With LINKGATE_SCREENSHOTS=1, screenshots
+// of the main pages go to screenshots/ at the repository root
+// (git-ignored), named console-*.
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -37,24 +36,16 @@ func startConsole(t *testing.T) (*running, *lgAPI) {
 	})
 }
 
-// consoleShot saves a full-page screenshot as console-<name>-<step>.png.
-func consoleShot(b *browserSession, step string) {
-	b.t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, 15*time.Second)
-	defer cancel()
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-	if err != nil {
-		b.t.Logf("screenshot %s: %v", step, err)
-		return
-	}
-	if err := os.WriteFile(filepath.Join(b.shots, "console-"+b.name+"-"+step+".png"), png, 0o644); err != nil {
-		b.t.Errorf("save screenshot: %v", err)
-	}
-}
+// consoleShot saves a full-page screenshot as console-<name>-<step>.png
+// when screenshots are asked for.
+func consoleShot(b *browserSession, step string) { b.shotAs("console", step) }
 
 // consoleNarrowShot saves the page as a phone shows it.
 func consoleNarrowShot(b *browserSession, step string) {
 	b.t.Helper()
+	if b.shots == "" {
+		return
+	}
 	b.do("narrow viewport", chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2)))
 	consoleShot(b, step)
 	b.do("wide viewport", chromedp.EmulateViewport(1100, 900))

@@ -6,8 +6,9 @@ package main
 // go-smtp server; the test takes the link from the e-mail's text part and
 // clicks through the pages, once with Cloudflare (self) and once adding
 // the record by hand (manual), then the domain goes on to configured.
-// Screenshots of the main pages go to screenshots/ at the repository root
-// (git-ignored).
+// With LINKGATE_SCREENSHOTS=1, screenshots of the main pages go to
+// screenshots/ at the repository root (git-ignored); a failing step always
+// leaves one there.
 
 import (
 	"context"
@@ -46,7 +47,7 @@ func chromiumPath(t *testing.T) string {
 type browserSession struct {
 	t     *testing.T
 	ctx   context.Context
-	shots string // screenshot directory
+	shots string // screenshot directory; empty: screenshots only of failures
 	name  string // screenshot file prefix
 }
 
@@ -60,7 +61,11 @@ func newBrowser(t *testing.T, name string) *browserSession {
 	if err := chromedp.Do(ctx); err != nil { // open the tab, with no deadline
 		t.Fatalf("open a browser context: %v", err)
 	}
-	return &browserSession{t: t, ctx: ctx, shots: screenshotDir(t), name: name}
+	b := &browserSession{t: t, ctx: ctx, name: name}
+	if os.Getenv("LINKGATE_SCREENSHOTS") != "" {
+		b.shots = screenshotDir(t)
+	}
+	return b
 }
 
 // chromium is the one Chromium process the package's browser tests share
@@ -152,9 +157,21 @@ func (b *browserSession) location() string {
 	return loc
 }
 
-// shot saves a full-page screenshot as <dir>/register-<name>-<step>.png.
-func (b *browserSession) shot(step string) {
+// shot saves a full-page screenshot as <dir>/register-<name>-<step>.png
+// when screenshots are asked for (LINKGATE_SCREENSHOTS=1).
+func (b *browserSession) shot(step string) { b.shotAs("register", step) }
+
+// shotAs saves a full-page screenshot as <dir>/<kind>-<name>-<step>.png
+// when screenshots are asked for; a failing step always gets one.
+func (b *browserSession) shotAs(kind, step string) {
 	b.t.Helper()
+	if b.shots == "" && step != "failed" {
+		return
+	}
+	dir := b.shots
+	if dir == "" {
+		dir = screenshotDir(b.t)
+	}
 	ctx, cancel := context.WithTimeout(b.ctx, 15*time.Second)
 	defer cancel()
 	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
@@ -162,7 +179,7 @@ func (b *browserSession) shot(step string) {
 		b.t.Logf("screenshot %s: %v", step, err)
 		return
 	}
-	path := filepath.Join(b.shots, "register-"+b.name+"-"+step+".png")
+	path := filepath.Join(dir, kind+"-"+b.name+"-"+step+".png")
 	if err := os.WriteFile(path, png, 0o644); err != nil {
 		b.t.Errorf("save screenshot: %v", err)
 	}
@@ -171,6 +188,9 @@ func (b *browserSession) shot(step string) {
 // narrowShot saves the page as a phone shows it, then restores the window.
 func (b *browserSession) narrowShot(step string) {
 	b.t.Helper()
+	if b.shots == "" {
+		return
+	}
 	b.do("narrow viewport", chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2)))
 	b.shot(step)
 	b.do("reset viewport", chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
