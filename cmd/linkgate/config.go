@@ -33,6 +33,10 @@ type Config struct {
 	LogLevel      string
 	PlatformName  string
 	MailFrom      string
+	// ProviderTimeout bounds one call to Twilio or a DNS provider
+	// (LINKGATE_PROVIDER_TIMEOUT, a Go duration from 1s to 5m; default
+	// 30s). A call that takes longer is retried as a transient error.
+	ProviderTimeout time.Duration
 	// RegistrationTTL is how long a registration link works
 	// (LINKGATE_REGISTRATION_TTL, a Go duration; default 7 days).
 	RegistrationTTL time.Duration
@@ -71,6 +75,14 @@ func (m *Main) loadConfig(name string, args []string) (Config, *flag.FlagSet, er
 	ttl := or(env("LINKGATE_CNAME_TTL"), "600")
 	if err := c.readRegistrationEnv(env); err != nil {
 		return c, nil, err
+	}
+	c.ProviderTimeout = 30 * time.Second
+	if v := env("LINKGATE_PROVIDER_TIMEOUT"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Second || d > 5*time.Minute {
+			return c, nil, errors.New("LINKGATE_PROVIDER_TIMEOUT: must be a duration between 1s and 5m, e.g. 30s")
+		}
+		c.ProviderTimeout = d
 	}
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(m.Stderr)

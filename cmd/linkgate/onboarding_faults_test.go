@@ -8,9 +8,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/linkgate/linkgate/providers/cloudflare"
-	"github.com/linkgate/linkgate/providers/twilio"
 )
 
 // Fault drills through the HTTP API (issue 4, "Bad input and faults"):
@@ -29,6 +26,10 @@ import (
 const (
 	configureCalls = 3 // Cloudflare calls the configure handler makes
 	domainSIDCalls = 1 // Twilio calls the domain-sid handler makes
+	// drillProviderTimeout is the adapters' timeout in the drills
+	// (LINKGATE_PROVIDER_TIMEOUT), short so that a stall outlasts it
+	// quickly.
+	drillProviderTimeout = 3 * time.Second
 )
 
 // faultServer starts linkgate in sandbox mode on SQLite with a short
@@ -37,7 +38,8 @@ const (
 func faultServer(t *testing.T, backoff time.Duration) *lgAPI {
 	t.Helper()
 	r := start(t, map[string]string{"LINKGATE_DATA_DIR": t.TempDir(), "LINKGATE_BOOTSTRAP_ADMIN_KEY": e2eKey,
-		"LINKGATE_RETRY_BACKOFF_MS": fmt.Sprint(backoff.Milliseconds())})
+		"LINKGATE_RETRY_BACKOFF_MS": fmt.Sprint(backoff.Milliseconds()),
+		"LINKGATE_PROVIDER_TIMEOUT": drillProviderTimeout.String()})
 	return &lgAPI{t: t, base: "http://" + r.addr, key: e2eKey}
 }
 
@@ -160,8 +162,9 @@ func TestOnboardingSurvivesTransientFaults(t *testing.T) {
 	})
 }
 
-// Timeouts: the adapters give up on a call after 30 s (cloudflare and
-// twilio DefaultTimeout; River's JobTimeout, 2 min, bounds a whole step).
+// Timeouts: the adapters give up on a call after LINKGATE_PROVIDER_TIMEOUT
+// (30 s by default, 3 s here; River's JobTimeout, 2 min, bounds a whole
+// step).
 // A fake that stalls longer must cost one retry, not the onboarding.
 //
 // The delay_ms drills stall before the fake acts (nothing happened); the
@@ -172,9 +175,9 @@ func TestOnboardingSurvivesTransientFaults(t *testing.T) {
 func TestOnboardingSurvivesProviderTimeouts(t *testing.T) {
 	t.Parallel() // mostly waiting: overlaps the rest of the package
 	if testing.Short() {
-		t.Skip("waits out the adapters' 30 s timeout")
+		t.Skip("waits out the adapters' timeout")
 	}
-	stall := max(cloudflare.DefaultTimeout, twilio.DefaultTimeout) + 2*time.Second
+	stall := drillProviderTimeout + 2*time.Second
 	ms := stall.Milliseconds()
 	deadline := flowDeadline + 2*stall
 
@@ -298,6 +301,21 @@ func TestRetryBackoffSetting(t *testing.T) {
 		err := m.Run(context.Background(), []string{"serve", "-addr", "127.0.0.1:0"})
 		if err == nil || !strings.Contains(err.Error(), "LINKGATE_RETRY_BACKOFF_MS") {
 			t.Errorf("LINKGATE_RETRY_BACKOFF_MS=%s: want an error naming it, got %v", v, err)
+		}
+	}
+}
+
+// LINKGATE_PROVIDER_TIMEOUT is checked at start-up; that it is applied is
+// what TestOnboardingSurvivesProviderTimeouts shows (its 5 s stalls time
+// out only under the drills' 3 s setting).
+func TestProviderTimeoutSetting(t *testing.T) {
+	for _, v := range []string{"soon", "500ms", "6m", "-1s"} {
+		m := &Main{Stdout: io.Discard, Stderr: io.Discard, Getenv: func(k string) string {
+			return map[string]string{"LINKGATE_DATA_DIR": t.TempDir(), "LINKGATE_PROVIDER_TIMEOUT": v}[k]
+		}}
+		err := m.Run(context.Background(), []string{"serve", "-addr", "127.0.0.1:0"})
+		if err == nil || !strings.Contains(err.Error(), "LINKGATE_PROVIDER_TIMEOUT") {
+			t.Errorf("LINKGATE_PROVIDER_TIMEOUT=%s: want an error naming it, got %v", v, err)
 		}
 	}
 }

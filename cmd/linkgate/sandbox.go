@@ -71,7 +71,7 @@ func newSandboxWorld(ctx context.Context, cfg Config, store *models.Store, log *
 	if err != nil {
 		return nil, fmt.Errorf("sandbox: %w", err)
 	}
-	w, err := world.New(world.Config{Persister: storePersister{store: store},
+	w, err := world.New(world.Config{Persister: storePersister{store: store}, ProviderTimeout: cfg.ProviderTimeout,
 		Twilio: mocks.TwilioConfig{AccountSID: creds.AccountSID, AuthToken: creds.AuthToken, ExpectedCNAMETarget: cfg.CNAMETarget}})
 	if err != nil {
 		return nil, fmt.Errorf("sandbox: %w", err)

@@ -115,7 +115,7 @@ func (m *Main) mailer(ctx context.Context, cfg Config, store *models.Store, worl
 
 // liveProviders builds the adapters that talk to the real services.
 func liveProviders(cfg Config) (map[string]providers.DNSFactory, providers.LinkShortening, providers.Resolver, error) {
-	ls, err := twilio.New(twilio.Config{AccountSID: cfg.TwilioSID, AuthToken: cfg.TwilioToken})
+	ls, err := twilio.New(twilio.Config{AccountSID: cfg.TwilioSID, AuthToken: cfg.TwilioToken, Timeout: cfg.ProviderTimeout})
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -123,7 +123,7 @@ func liveProviders(cfg Config) (map[string]providers.DNSFactory, providers.LinkS
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	return map[string]providers.DNSFactory{"cloudflare": cloudflare.Factory(cloudflare.Config{})}, ls, res, nil
+	return map[string]providers.DNSFactory{"cloudflare": cloudflare.Factory(cloudflare.Config{Timeout: cfg.ProviderTimeout})}, ls, res, nil
 }
 
 // webhookPolicy is where webhooks may be delivered: in production https

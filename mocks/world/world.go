@@ -11,6 +11,7 @@ package world
 import (
 	"errors"
 	"net/http"
+	"time"
 
 	"github.com/linkgate/linkgate/mocks"
 	"github.com/linkgate/linkgate/providers"
@@ -31,6 +32,9 @@ type Config struct {
 	// Persister, optional, keeps every fake's state across restarts
 	// (sandbox mode keeps it in the database); nil keeps it in memory.
 	Persister mocks.Persister
+	// ProviderTimeout bounds one adapter call to a fake, as it bounds a
+	// call to the live service (0: the adapters' DefaultTimeout).
+	ProviderTimeout time.Duration
 }
 
 // World is the fakes and the adapters that reach them.
@@ -76,12 +80,16 @@ func New(cfg Config) (*World, error) {
 		return nil, err
 	}
 	if w.LinkShortening, err = twilio.New(twilio.Config{AccountSID: tw.AccountSID, AuthToken: tw.AuthToken,
-		Transport: mocks.HandlerTransport{Handler: w.Twilio}}); err != nil {
+		Transport: mocks.HandlerTransport{Handler: w.Twilio}, Timeout: cfg.ProviderTimeout}); err != nil {
 		return nil, err
 	}
 	// The live adapter's timeout: a stalled fake must fail the call as a
 	// stalled Cloudflare would, not hold the step until River's JobTimeout.
-	cf := &http.Client{Transport: mocks.HandlerTransport{Handler: w.Cloudflare}, Timeout: cloudflare.DefaultTimeout}
+	timeout := cfg.ProviderTimeout
+	if timeout == 0 {
+		timeout = cloudflare.DefaultTimeout
+	}
+	cf := &http.Client{Transport: mocks.HandlerTransport{Handler: w.Cloudflare}, Timeout: timeout}
 	w.DNSFactories = map[string]providers.DNSFactory{
 		"cloudflare": cloudflare.Factory(cloudflare.Config{BaseURL: CloudflareBaseURL, HTTPClient: cf}),
 	}

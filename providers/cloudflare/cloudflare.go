@@ -13,6 +13,7 @@
 package cloudflare
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"errors"
 	"fmt"
@@ -54,8 +55,10 @@ type Config struct {
 	// BaseURL is the API root, DefaultBaseURL if empty. Tests and sandbox
 	// mode point it at a fake ("http://127.0.0.1:port/client/v4").
 	BaseURL string
-	// HTTPClient sends the requests; a client with DefaultTimeout if nil.
+	// HTTPClient sends the requests; if nil, a client whose requests
+	// time out after Timeout (DefaultTimeout if zero).
 	HTTPClient *http.Client
+	Timeout    time.Duration
 	// RateLimit requests per RateWindow per token (DefaultRateLimit,
 	// DefaultRateWindow if zero).
 	RateLimit  int
@@ -81,8 +84,11 @@ func (c Config) withDefaults() (Config, error) {
 	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
 		return c, errors.New("cloudflare: BaseURL must not carry credentials, a query or a fragment")
 	}
+	if c.Timeout < 0 {
+		return c, errors.New("cloudflare: Timeout must not be negative")
+	}
 	if c.HTTPClient == nil {
-		c.HTTPClient = &http.Client{Timeout: DefaultTimeout}
+		c.HTTPClient = &http.Client{Timeout: cmp.Or(c.Timeout, DefaultTimeout)}
 	}
 	switch {
 	case c.RateLimit < 0:

@@ -28,6 +28,7 @@ func TestNewValidatesConfig(t *testing.T) {
 		{Config{APIToken: "t", BaseURL: "https://api.test/?x=1"}, "query"},
 		{Config{APIToken: "t", RateLimit: -1}, "RateLimit"},
 		{Config{APIToken: "t", RateWindow: -time.Second}, "RateWindow"},
+		{Config{APIToken: "t", Timeout: -time.Second}, "Timeout"},
 		{Config{APIToken: "t", Comment: strings.Repeat("c", 101)}, "at most 100"},
 	} {
 		_, err := New(tc.cfg)
