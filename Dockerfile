@@ -15,5 +15,8 @@ ENV LINKGATE_ADDR=:8080 \
 VOLUME ["/data"]
 EXPOSE 8080
 USER nonroot:nonroot
+# distroless has no shell or curl: the binary probes its own /healthz.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
+    CMD ["/usr/local/bin/linkgate", "healthcheck"]
 ENTRYPOINT ["/usr/local/bin/linkgate"]
 CMD ["serve"]

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net"
 	"net/netip"
 	"net/url"
 	"runtime/debug"
@@ -17,22 +18,25 @@ import (
 // Config is the service configuration, read from the environment and
 // overridden by flags.
 type Config struct {
-	Addr          string
-	PublicURL     string
-	DatabaseURL   string
-	DataDir       string
-	BootstrapKey  string
-	AdminEmail    string
-	AdminPassword string
-	Sandbox       bool
-	TwilioSID     string
-	TwilioToken   string
-	SMTPURL       string
-	CNAMETarget   string
-	CNAMETTL      int
-	LogLevel      string
-	PlatformName  string
-	MailFrom      string
+	Addr      string
+	PublicURL string
+	// publicURLFromAddr: LINKGATE_PUBLIC_URL was not set, so PublicURL is
+	// http://<listen address> (serve fills in the port when it is 0).
+	publicURLFromAddr bool
+	DatabaseURL       string
+	DataDir           string
+	BootstrapKey      string
+	AdminEmail        string
+	AdminPassword     string
+	Sandbox           bool
+	TwilioSID         string
+	TwilioToken       string
+	SMTPURL           string
+	CNAMETarget       string
+	CNAMETTL          int
+	LogLevel          string
+	PlatformName      string
+	MailFrom          string
 	// ProviderTimeout bounds one call to Twilio or a DNS provider
 	// (LINKGATE_PROVIDER_TIMEOUT, a Go duration from 1s to 5m; default
 	// 30s). A call that takes longer is retried as a transient error.
@@ -57,7 +61,7 @@ func (m *Main) loadConfig(name string, args []string) (Config, *flag.FlagSet, er
 	env := m.Getenv
 	c := Config{
 		Addr:          or(env("LINKGATE_ADDR"), ":8080"),
-		PublicURL:     or(env("LINKGATE_PUBLIC_URL"), "http://localhost:8080"),
+		PublicURL:     env("LINKGATE_PUBLIC_URL"),
 		DatabaseURL:   env("DATABASE_URL"),
 		DataDir:       or(env("LINKGATE_DATA_DIR"), "./data"),
 		BootstrapKey:  env("LINKGATE_BOOTSTRAP_ADMIN_KEY"),
@@ -107,6 +111,9 @@ func (c *Config) finish(fs *flag.FlagSet, args []string, ttl *string) error {
 	c.CNAMETTL = n
 	if !strings.HasSuffix(c.CNAMETarget, ".") {
 		c.CNAMETarget += "."
+	}
+	if c.PublicURL == "" {
+		c.PublicURL, c.publicURLFromAddr = urlOfAddr(c.Addr), true
 	}
 	u, err := url.Parse(c.PublicURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -228,4 +235,17 @@ func version() string {
 		}
 	}
 	return v
+}
+
+// urlOfAddr is the URL a browser on this machine reaches a listen address
+// at: http://localhost:8080 for ":8080" or "0.0.0.0:8080".
+func urlOfAddr(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "http://" + addr
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
 }

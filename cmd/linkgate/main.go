@@ -63,6 +63,8 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		err = m.migrate(ctx, args)
 	case "admin":
 		err = m.admin(ctx, args)
+	case "healthcheck":
+		err = m.healthcheck(ctx, args)
 	case "version":
 		fmt.Fprintln(m.Stdout, "linkgate", version())
 	default:
@@ -92,6 +94,7 @@ Commands:
   migrate              apply the database migrations and exit
   admin create-key     print a new admin API key
   admin create-user    add a console admin (-email, and -password or LINKGATE_PASSWORD)
+  healthcheck          exit 0 if the linkgate on this machine answers /healthz (-url)
   version              print the module version and VCS revision
   help                 print this list
 

@@ -268,9 +268,10 @@ func TestReadmeWalkthrough(t *testing.T) {
 	}
 	for _, want := range []string{`"host": "ls.acme.com"`, `"status": "pending"`, `"lsct.ashburn.us1.twilio.com."`,
 		`"code": "invalid_domain"`, `"field": "domain"`, `"code": "domain_taken"`, `"Acme Inc"`, `"to": "pending"`,
-		`"account_sid": "AC`, `"domain_sid": "DN`, `"type": "CNAME"`, `"provider": "cloudflare"`, `"data": []`,
+		`"account_sid": "AC`, `"domain_sid": "DN`, `"type": "CNAME"`,
 		`"comment": "managed by linkgate"`, `"status": "configured"`, `"ssl_status": "active"`, `"MG0123456789abcdef0123456789abcdef"`,
-		`ssl_pending -> configured: domain configured for link shortening`} {
+		`ssl_pending -> configured: domain configured for link shortening`,
+		`"setup_mode": "manual"`, `"name": "ls.beta.com"`, `"email": "owner@gamma.com"`, `"to": "owner@gamma.com"`} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("walk-through output lacks %s:\n%s", want, out.String())
 		}

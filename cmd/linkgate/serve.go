@@ -25,6 +25,17 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		return err
 	}
 	log := newLogger(m.Stderr, cfg.LogLevel)
+	// Listen first: with -addr 127.0.0.1:0 the port, and so the public
+	// URL derived from it, is known only now. Connections wait in the
+	// backlog until the server is ready.
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	defer ln.Close()
+	if cfg.publicURLFromAddr {
+		cfg.PublicURL = urlOfAddr(ln.Addr().String())
+	}
 	modes := cfg.providerModes()
 	names := make([]string, 0, len(modes))
 	for n := range modes {
@@ -85,10 +96,6 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
 	log.Info("listening", slog.String("addr", ln.Addr().String()), slog.String("public_url", cfg.PublicURL),
 		slog.String("database", string(db.Dialect)), slog.Bool("sandbox", cfg.SandboxMode()))
