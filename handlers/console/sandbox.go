@@ -8,7 +8,7 @@ import (
 
 	"github.com/linkgate/linkgate/handlers"
 	"github.com/linkgate/linkgate/models"
-	"github.com/linkgate/linkgate/providers"
+	"github.com/linkgate/linkgate/models/hostname"
 )
 
 // The sandbox pages (sandbox mode only; 404 otherwise): the outbox of
@@ -65,7 +65,7 @@ func (h *Handler) sandboxView(c *gin.Context, host string) sandboxView {
 // consoleSandboxTwilio: POST /console/sandbox/twilio: what creating and
 // verifying a domain in the Twilio Console does; shows the Domain SID.
 func (h *Handler) consoleSandboxTwilio(c *gin.Context) {
-	host := providers.NormalizeHost(c.PostForm("host"))
+	host := hostname.Canonical(c.PostForm("host"))
 	v := h.sandboxView(c, host)
 	reg := h.cfg.SandboxConsole.RegisterTwilioDomain
 	switch {
@@ -90,7 +90,7 @@ func (h *Handler) consoleSandboxTwilio(c *gin.Context) {
 // consoleSandboxCloudflare: POST /console/sandbox/cloudflare (admin): a
 // zone in the fake Cloudflare and a token that may edit it, shown once.
 func (h *Handler) consoleSandboxCloudflare(c *gin.Context) {
-	zone := providers.NormalizeHost(c.PostForm("zone"))
+	zone := hostname.Canonical(c.PostForm("zone"))
 	v := h.sandboxView(c, "")
 	v.Zone = zone
 	create := h.cfg.SandboxConsole.CreateCloudflareZone
