@@ -34,6 +34,31 @@ type APIKey struct {
 	Name       string    `gorm:"not null"`
 	CreatedAt  time.Time `gorm:"not null"`
 	LastUsedAt *time.Time
+	// ExpiresAt, when set, is when the key stops working (set at creation,
+	// or a grace period after a rotation).
+	ExpiresAt *time.Time
+	// RevokedAt, when set, is when the key was revoked: it works no more.
+	RevokedAt *time.Time
+}
+
+// KeyStatus says whether a key still authenticates.
+type KeyStatus string
+
+const (
+	KeyActive  KeyStatus = "active"
+	KeyExpired KeyStatus = "expired"
+	KeyRevoked KeyStatus = "revoked"
+)
+
+// Status returns the key's status at now.
+func (k *APIKey) Status(now time.Time) KeyStatus {
+	switch {
+	case k.RevokedAt != nil:
+		return KeyRevoked
+	case k.ExpiresAt != nil && !now.Before(*k.ExpiresAt):
+		return KeyExpired
+	}
+	return KeyActive
 }
 
 // Scope returns what the key may see.
@@ -116,7 +141,12 @@ func (s *Store) CountAdminKeys(ctx context.Context) (int64, error) {
 }
 
 func (s *Store) storeKey(ctx context.Context, key string, role Role, clientID, name string) (*APIKey, error) {
-	k := &APIKey{ID: NewID(PrefixAPIKey), KeyHash: HashKey(key), Prefix: displayPrefix(key), Role: role, Name: name}
+	return s.storeKeyTx(s.gorm(ctx), key, role, clientID, name, nil)
+}
+
+func (s *Store) storeKeyTx(tx *gorm.DB, key string, role Role, clientID, name string, expires *time.Time) (*APIKey, error) {
+	k := &APIKey{ID: NewID(PrefixAPIKey), KeyHash: HashKey(key), Prefix: displayPrefix(key), Role: role, Name: name,
+		CreatedAt: s.Now(), ExpiresAt: expires}
 	switch role {
 	case RoleAdmin:
 		if clientID != "" {
@@ -130,7 +160,7 @@ func (s *Store) storeKey(ctx context.Context, key string, role Role, clientID, n
 	default:
 		return nil, Invalid("invalid_key", "role", "must be admin or client")
 	}
-	if err := s.gorm(ctx).Create(k).Error; err != nil {
+	if err := tx.Create(k).Error; err != nil {
 		if isUniqueViolation(err) {
 			return nil, Conflict("key_exists", "", "this key exists already")
 		}
@@ -160,6 +190,9 @@ func (s *Store) Authenticate(ctx context.Context, key string) (*APIKey, error) {
 		return nil, internal("authenticate", err)
 	}
 	now := s.Now()
+	if k.Status(now) != KeyActive {
+		return nil, ErrBadKey
+	}
 	if k.LastUsedAt == nil || now.Sub(*k.LastUsedAt) >= lastUsedGranularity {
 		err := s.gorm(ctx).Model(&APIKey{}).Where("id = ?", k.ID).Update("last_used_at", now).Error
 		if err != nil {

@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -9,37 +10,35 @@ import (
 	"github.com/linkgate/linkgate/models"
 )
 
-type apiKeyCreateRequest struct {
-	Name string `json:"name"`
+// apiKeyCreated is a new key: the key itself appears in this answer only.
+type apiKeyCreated struct {
+	ID        string     `json:"id"`
+	Key       string     `json:"key"`
+	Prefix    string     `json:"prefix"`
+	ClientID  string     `json:"client_id"`
+	Name      string     `json:"name"`
+	ExpiresAt *time.Time `json:"expires_at"`
 }
 
-type apiKeyCreated struct {
-	ID       string `json:"id"`
-	Key      string `json:"key"`
-	Prefix   string `json:"prefix"`
-	ClientID string `json:"client_id"`
-	Name     string `json:"name"`
+func newAPIKeyCreated(key string, k *models.APIKey) apiKeyCreated {
+	v := k.View(k.CreatedAt)
+	return apiKeyCreated{ID: k.ID, Key: key, Prefix: k.Prefix, ClientID: *k.ClientID, Name: k.Name, ExpiresAt: v.ExpiresAt}
 }
 
 // createClientAPIKey: POST /api/v1/clients/{id}/api-keys. The body is
-// optional ({"name": "..."}). The key is in this response only.
+// optional ({"name": "...", "expires_at": "..."}). The key is in this
+// response only.
 func (h *Handler) createClientAPIKey(c *gin.Context) {
-	var in apiKeyCreateRequest
+	var in models.APIKeyInput
 	if err := handlers.BindOptional(c, &in); err != nil {
 		handlers.Fail(c, err)
 		return
 	}
-	ctx := c.Request.Context()
-	cl, err := h.cfg.Store.GetClient(ctx, handlers.Scope(c), c.Param("id"))
-	if err != nil {
-		handlers.Fail(c, err)
-		return
-	}
-	key, k, err := h.cfg.Store.CreateAPIKey(ctx, models.RoleClient, cl.ID, in.Name)
+	key, k, err := h.cfg.Store.CreateClientKey(c.Request.Context(), handlers.Scope(c), c.Param("id"), in)
 	if err != nil {
 		handlers.Fail(c, err)
 		return
 	}
 	c.Header("Cache-Control", "no-store")
-	c.JSON(http.StatusCreated, apiKeyCreated{ID: k.ID, Key: key, Prefix: k.Prefix, ClientID: cl.ID, Name: k.Name})
+	c.JSON(http.StatusCreated, newAPIKeyCreated(key, k))
 }

@@ -1,10 +1,14 @@
 package api
 
+import "github.com/linkgate/linkgate/models"
+
 // The request and response types the tests (package api_test) check
 // against the OpenAPI document's schemas.
 type (
 	APIKeyCreated                 = apiKeyCreated
-	APIKeyCreateRequest           = apiKeyCreateRequest
+	APIKeyCreateRequest           = models.APIKeyInput
+	APIKeyRotateRequest           = apiKeyRotateRequest
+	APIKeyRotated                 = apiKeyRotated
 	ClientCreateRequest           = clientCreateRequest
 	ClientUpdateRequest           = clientUpdateRequest
 	DomainCreateRequest           = domainCreateRequest
