@@ -24,6 +24,7 @@ import (
 //	GET  /_sandbox/outbox                   mail sent
 //	POST /_sandbox/dns                      {"name","type","value"}: a record added by hand
 //	POST /_sandbox/faults                   {"provider","status","retry_after","count","html","delay_ms","hold_ms"}
+//	DELETE /_sandbox/faults[?provider=]     drop the queued faults and holds (of one fake, or all)
 //	GET  /_sandbox/stats                    side effects counted by the fakes (SandboxStats)
 type Sandbox struct {
 	Cloudflare *Cloudflare
@@ -47,6 +48,7 @@ func (s *Sandbox) Handler() http.Handler {
 	mux.HandleFunc("GET /_sandbox/outbox", s.outbox)
 	mux.HandleFunc("POST /_sandbox/dns", s.addDNS)
 	mux.HandleFunc("POST /_sandbox/faults", s.addFault)
+	mux.HandleFunc("DELETE /_sandbox/faults", s.clearFaults)
 	mux.HandleFunc("GET /_sandbox/stats", s.stats)
 	mux.HandleFunc("/_sandbox/", func(w http.ResponseWriter, r *http.Request) {
 		sandboxError(w, http.StatusNotFound, "", "no such sandbox endpoint")
@@ -174,7 +176,7 @@ func (s *Sandbox) addFault(w http.ResponseWriter, r *http.Request) {
 		Provider   string `json:"provider"`
 		Status     int    `json:"status"`
 		RetryAfter int    `json:"retry_after"`
-		Count      int    `json:"count"`
+		Count      *int   `json:"count"`
 		HTML       bool   `json:"html"`
 		DelayMS    int    `json:"delay_ms"`
 		HoldMS     int    `json:"hold_ms,omitempty"`
@@ -206,8 +208,8 @@ func (s *Sandbox) addFault(w http.ResponseWriter, r *http.Request) {
 	case in.Status == 0 && in.DelayMS == 0 && in.HoldMS == 0:
 		sandboxError(w, http.StatusUnprocessableEntity, "status", "give a status, a delay_ms, or both (or a hold_ms)")
 		return
-	case in.Count < 0 || in.Count > 1000:
-		sandboxError(w, http.StatusUnprocessableEntity, "count", "must be between 1 and 1000")
+	case in.Count != nil && (*in.Count < 1 || *in.Count > 1000):
+		sandboxError(w, http.StatusUnprocessableEntity, "count", "must be between 1 and 1000 (leave it out for 1)")
 		return
 	case in.RetryAfter < 0 || in.RetryAfter > 3600:
 		sandboxError(w, http.StatusUnprocessableEntity, "retry_after", "must be between 0 and 3600 seconds")
@@ -216,15 +218,35 @@ func (s *Sandbox) addFault(w http.ResponseWriter, r *http.Request) {
 		sandboxError(w, http.StatusUnprocessableEntity, "delay_ms", "must be between 0 and 60000")
 		return
 	}
-	if in.Count == 0 {
-		in.Count = 1
+	if in.Count == nil {
+		one := 1
+		in.Count = &one
 	}
 	if in.HoldMS > 0 {
-		h.Inject(time.Duration(in.HoldMS)*time.Millisecond, in.Count)
+		h.Inject(time.Duration(in.HoldMS)*time.Millisecond, *in.Count)
 	} else {
-		f.Inject(Fault{Status: in.Status, RetryAfter: in.RetryAfter, Count: in.Count, HTML: in.HTML, DelayMS: in.DelayMS})
+		f.Inject(Fault{Status: in.Status, RetryAfter: in.RetryAfter, Count: *in.Count, HTML: in.HTML, DelayMS: in.DelayMS})
 	}
 	sandboxJSON(w, http.StatusAccepted, in)
+}
+
+// clearFaults drops every queued fault and hold, of the fake named by
+// ?provider= or of all of them: 204.
+func (s *Sandbox) clearFaults(w http.ResponseWriter, r *http.Request) {
+	switch p := r.URL.Query().Get("provider"); p {
+	case "", "twilio", "cloudflare":
+		if p != "cloudflare" {
+			s.Twilio.Faults.Clear()
+			s.Twilio.Holds.Clear()
+		}
+		if p != "twilio" {
+			s.Cloudflare.Faults.Clear()
+			s.Cloudflare.Holds.Clear()
+		}
+		w.WriteHeader(http.StatusNoContent)
+	default:
+		sandboxError(w, http.StatusUnprocessableEntity, "provider", "must be twilio or cloudflare (or left out for both)")
+	}
 }
 
 // Holds is a queue of held answers for one fake: the next calls are

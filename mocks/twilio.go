@@ -46,6 +46,7 @@ const (
 // Operations of the fake Twilio, as counted by (*Twilio).Calls.
 const (
 	TwilioOpCertificate            = "Certificate"            // GET /v2/LinkShortening/Domains/{DN}/Certificate
+	TwilioOpCertificateV1          = "CertificateV1"          // GET /v1/LinkShortening/Domains/{DN}/Certificate
 	TwilioOpRequestManagedCert     = "RequestManagedCert"     // POST /v1/LinkShortening/Domains/{DN}/RequestManagedCert
 	TwilioOpValidateDNS            = "ValidateDns"            // GET /v1/LinkShortening/Domains/{DN}/ValidateDns
 	TwilioOpFetchConfig            = "FetchConfig"            // GET /v1/LinkShortening/Domains/{DN}/Config
@@ -334,6 +335,10 @@ func (t *Twilio) serve(w http.ResponseWriter, r *http.Request) {
 		if allow(http.MethodGet) {
 			t.certificate(w, r, path, parts[3])
 		}
+	case len(parts) == 5 && parts[0] == "v1" && parts[1] == "LinkShortening" && parts[2] == "Domains" && parts[4] == "Certificate":
+		if allow(http.MethodGet) {
+			t.certificateV1(w, r, path, parts[3])
+		}
 	case len(parts) == 5 && parts[0] == "v1" && parts[1] == "LinkShortening" && parts[2] == "Domains" && parts[4] == "RequestManagedCert":
 		if allow(http.MethodPost) {
 			t.requestManagedCert(w, r, path, parts[3])
@@ -410,6 +415,20 @@ func (t *Twilio) certificate(w http.ResponseWriter, r *http.Request, path, dn st
 			}
 		}
 		return t.certV2Body(d), false, changed
+	})
+}
+
+// certificateV1: GET /v1/LinkShortening/Domains/{DN}/Certificate, the v1
+// view of the same certificate (no managed/requesting flags, as in
+// Twilio's messaging.v1.domain_cert_v4). It only reads: a v1 fetch is not
+// a poll of a managed request.
+func (t *Twilio) certificateV1(w http.ResponseWriter, r *http.Request, path, dn string) {
+	t.withDomain(w, r, path, TwilioOpCertificateV1, dn, func(_ *twilioState, d *twilioDomain) (any, bool, bool) {
+		b := t.certV2Body(d)
+		delete(b, "managed")
+		delete(b, "requesting")
+		b["url"] = twilioBaseURL + "/v1/LinkShortening/Domains/" + d.SID + "/Certificate"
+		return b, false, false
 	})
 }
 

@@ -134,6 +134,20 @@ func TestTwilioFidelity(t *testing.T) {
 		t.Errorf("certificate before request: %s", twilioJSON(c))
 	}
 
+	// The v1 view of the same certificate: Twilio serves it too.
+	c1, err := sdk.v1.FetchDomainCertV4(dn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *c1.DomainSid != dn || *c1.DomainName != "https://ls.acme.com" || c1.CertificateSid != nil || c1.DateExpires != nil {
+		t.Errorf("v1 certificate before request: %s", twilioJSON(c1))
+	}
+	if _, err := sdk.v1.FetchDomainCertV4("DN" + strings.Repeat("0", 32)); err == nil {
+		t.Error("v1 certificate of an unknown domain: no error")
+	} else {
+		twilioRestError(t, err, 404, 20404)
+	}
+
 	// ValidateDns: no record, wrong record, right record.
 	v, err := sdk.v1.FetchDomainDnsValidation(dn)
 	if err != nil {
@@ -190,6 +204,10 @@ func TestTwilioFidelity(t *testing.T) {
 	}
 	if *r3.Requesting || *r3.CertificateSid != *r1.CertificateSid || r3.DateExpires == nil {
 		t.Errorf("RequestManagedCert after issuance: %s", twilioJSON(r3))
+	}
+	if c1, err := sdk.v1.FetchDomainCertV4(dn); err != nil || c1.DateExpires == nil || !c1.DateExpires.Equal(now.Add(90*24*time.Hour)) ||
+		*c1.CertificateSid != *r1.CertificateSid || c1.CertInValidation != nil {
+		t.Errorf("v1 certificate after issuance: %s, %v", twilioJSON(c1), err)
 	}
 	if n := fake.Calls(mocks.TwilioOpRequestManagedCert, dn); n != 3 {
 		t.Errorf("Calls(RequestManagedCert) = %d, want 3", n)
