@@ -107,7 +107,7 @@ type Handler struct {
 	assets   handlers.AssetSet       // stylesheet and scripts, with their version
 	checkURL func(raw string) string // the webhook URL policy
 	srv      *handlers.Server        // sessions, cookies, CSRF (set by Mount)
-	login    *handlers.LimiterSet    // sign-in attempts per e-mail (set by Mount)
+	login    *handlers.SignInGuard   // wrong passwords per account and address
 }
 
 const consoleUserKey = "linkgate.console_user"
@@ -168,7 +168,7 @@ var consoleFuncs = template.FuncMap{
 // claims their unknown paths for its 404 page.
 func (h *Handler) Mount(s *handlers.Server) error {
 	h.srv = s
-	h.login = handlers.NewLimiterSet(s.PageLimits().SignInPerToken)
+	h.login = handlers.NewSignInGuard()
 	s.ClaimPages(Owns, h.pages)
 	headers := handlers.PageHeaders("same-origin")
 	wf := handlers.NeedWorkflows(h.cfg.Workflows != nil, h.pages.Fail)

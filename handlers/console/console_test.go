@@ -42,6 +42,7 @@ type page struct {
 	Status   int
 	Location string
 	Body     string
+	Header   http.Header
 }
 
 func (b *consoleBrowser) Do(t *testing.T, method, path string, form url.Values) page {
@@ -66,7 +67,7 @@ func (b *consoleBrowser) Do(t *testing.T, method, path string, form url.Values) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	return page{Status: res.StatusCode, Location: res.Header.Get("Location"), Body: string(raw)}
+	return page{Status: res.StatusCode, Location: res.Header.Get("Location"), Body: string(raw), Header: res.Header}
 }
 
 func (b *consoleBrowser) get(t *testing.T, path string) page {

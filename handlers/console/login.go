@@ -34,8 +34,9 @@ func (h *Handler) renderLogin(c *gin.Context, status int, email string, errs map
 	h.pages.Render(c, status, "login", v)
 }
 
-// consoleLogin: POST /login. Checks the pre-session CSRF token, limits
-// attempts per e-mail, signs the user in and goes to /.
+// consoleLogin: POST /login. Checks the pre-session CSRF token, slows
+// guessing per account and address (handlers.SignInGuard: never a lockout
+// of the owner), signs the user in and goes to /.
 func (h *Handler) consoleLogin(c *gin.Context) {
 	if err := h.srv.CheckPreSessionCSRF(c); err != nil {
 		h.pages.Fail(c, err)
@@ -54,15 +55,17 @@ func (h *Handler) consoleLogin(c *gin.Context) {
 		h.renderLogin(c, http.StatusUnprocessableEntity, email, errs)
 		return
 	}
-	if ok, wait := h.login.Allow(models.HashKey(strings.ToLower(email)), time.Now()); !ok {
+	account, addr := models.HashKey(strings.ToLower(email)), h.srv.ClientAddress(c)
+	if wait := h.login.Wait(account, addr, time.Now()); wait > 0 {
 		c.Header("Retry-After", handlers.RetryAfterSeconds(wait))
 		h.renderLogin(c, http.StatusTooManyRequests, email, map[string]string{
-			"form": "Too many sign-in attempts for this address. Wait " + handlers.RetryAfterSeconds(wait) + " seconds and try again."})
+			"form": "Too many wrong passwords for this account. Wait " + handlers.RetryAfterSeconds(wait) + " seconds and try again."})
 		return
 	}
 	u, err := h.cfg.Store.VerifyPassword(c.Request.Context(), email, password)
 	var e *models.Error
 	if errors.As(err, &e) && e.Kind == models.KindInvalid {
+		h.login.Failed(account, addr, time.Now())
 		h.renderLogin(c, http.StatusUnprocessableEntity, email, map[string]string{"password": "The e-mail address or password is not right."})
 		return
 	}
@@ -70,6 +73,7 @@ func (h *Handler) consoleLogin(c *gin.Context) {
 		h.pages.Fail(c, err)
 		return
 	}
+	h.login.Succeeded(account, addr)
 	if _, err := h.srv.StartSession(c, u.ID); err != nil {
 		h.pages.Fail(c, err)
 		return
