@@ -25,6 +25,10 @@ import (
 //	POST /_sandbox/dns                      {"name","type","value"}: a record added by hand
 //	POST /_sandbox/faults                   {"provider","status","retry_after","count","html","delay_ms","hold_ms"}
 //	GET  /_sandbox/stats                    side effects counted by the fakes (SandboxStats)
+//
+// Handler itself checks no linkgate credential: whoever serves it puts
+// the controls (everything but the fake vendor APIs) behind an admin
+// credential, as cmd/linkgate does (handlers.Server.AdminOnly).
 type Sandbox struct {
 	Cloudflare *Cloudflare
 	Twilio     *Twilio

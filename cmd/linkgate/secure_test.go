@@ -103,6 +103,17 @@ func TestSandboxControlsNeedAdmin(t *testing.T) {
 	} else {
 		resp.Body.Close()
 	}
+	// A client user's session is no admin credential.
+	page := p.get("/console/clients/"+client).want(t, 200)
+	p.post("/console/clients/"+client+"/users", form("email", "user@acme.com", "password", "another horse battery",
+		"csrf_token", page.csrf(t))).want(t, http.StatusSeeOther)
+	cu := newPageClient(t, base, &pageLog{})
+	login = cu.get("/login").want(t, 200)
+	cu.post("/login", form("email", "user@acme.com", "password", "another horse battery", "csrf_token", login.csrf(t))).want(t, http.StatusSeeOther)
+	cu.get("/console/clients/"+client).want(t, 200)
+	if res := cu.get("/_sandbox/outbox"); res.status != 401 {
+		t.Errorf("GET /_sandbox/outbox as a client user: %d, want 401", res.status)
+	}
 	// Signed out, the cookie jar holds nothing that works.
 	anon := newPageClient(t, base, &pageLog{})
 	if res := anon.get("/_sandbox/outbox"); res.status != 401 {
