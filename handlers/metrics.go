@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"net/http"
 	"strconv"
 	"time"
 
@@ -56,9 +57,8 @@ func (m *httpMetrics) middleware() gin.HandlerFunc {
 	}
 }
 
-func (m *httpMetrics) handler() gin.HandlerFunc {
-	h := promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{})
-	return gin.WrapH(h)
+func (m *httpMetrics) handler() http.Handler {
+	return promhttp.InstrumentMetricHandler(m.registry, promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{}))
 }
 
 // domainCollector reports the number of domains in each status, read from

@@ -29,7 +29,8 @@ type Config struct {
 	// Version is shown by /healthz.
 	Version string
 	// PublicURL is linkgate's public base URL: when it is https, the
-	// page cookies are Secure (and __Host- prefixed).
+	// page cookies are Secure (and __Host- prefixed) and every response
+	// carries Strict-Transport-Security (SecurityHeaders).
 	PublicURL string
 	// SessionTTL is how long a sign-in lasts (default DefaultSessionTTL).
 	SessionTTL time.Duration
@@ -51,14 +52,16 @@ type Audience interface {
 
 // Server is the assembled HTTP layer: an http.Handler.
 type Server struct {
-	cfg      Config
-	engine   *gin.Engine
-	metrics  *httpMetrics
-	secure   bool // public URL is https: Secure, __Host- cookies
-	clientIP func(c *gin.Context) string
-	ip       *LimiterSet // per client address, all pages
-	token    *LimiterSet // per link token
-	claims   []claim     // path prefixes whose 404 is an HTML page
+	cfg     Config
+	engine  *gin.Engine
+	metrics *httpMetrics
+	// metricsHTTP serves the registry (MetricsHandler).
+	metricsHTTP http.Handler
+	secure      bool // public URL is https: Secure, __Host- cookies
+	clientIP    func(c *gin.Context) string
+	ip          *LimiterSet // per client address, all pages
+	token       *LimiterSet // per link token
+	claims      []claim     // path prefixes whose 404 is an HTML page
 }
 
 // claim is a set of paths whose unknown routes an audience answers as a
@@ -104,7 +107,7 @@ func New(cfg Config, audiences ...Audience) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.metrics = m
+	s.metrics, s.metricsHTTP = m, m.handler()
 	s.routes()
 	for _, a := range audiences {
 		if err := a.Mount(s); err != nil {
@@ -115,7 +118,30 @@ func New(cfg Config, audiences ...Audience) (*Server, error) {
 }
 
 // ServeHTTP implements http.Handler.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.engine.ServeHTTP(w, r) }
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.SecurityHeaders(w.Header())
+	s.engine.ServeHTTP(w, r)
+}
+
+// HSTS is the Strict-Transport-Security value sent over https: a year.
+const HSTS = "max-age=31536000"
+
+// SecurityHeaders adds the headers every response carries, whoever
+// serves it: Strict-Transport-Security when the public URL is https.
+// ServeHTTP calls it; a handler served beside the kit (the sandbox) calls
+// it too.
+func (s *Server) SecurityHeaders(h http.Header) {
+	if s.secure {
+		h.Set("Strict-Transport-Security", HSTS)
+	}
+}
+
+// MetricsHandler serves the Prometheus metrics of Config.Registry (the
+// kit's HTTP and domain metrics and whatever else is registered there).
+// The kit's router does not serve it: it belongs on a listener of its own,
+// not the public one. Its own scrapes are counted as
+// promhttp_metric_handler_requests_total.
+func (s *Server) MetricsHandler() http.Handler { return s.metricsHTTP }
 
 // Routes lists the registered routes.
 func (s *Server) Routes() []gin.RouteInfo { return s.engine.Routes() }
@@ -154,7 +180,6 @@ func (s *Server) routes() {
 	})
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
-	e.GET("/metrics", s.metrics.handler())
 }
 
 func limitBody(c *gin.Context) {

@@ -26,6 +26,10 @@ import (
 //	POST /_sandbox/faults                   {"provider","status","retry_after","count","html","delay_ms","hold_ms"}
 //	DELETE /_sandbox/faults[?provider=]     drop the queued faults and holds (of one fake, or all)
 //	GET  /_sandbox/stats                    side effects counted by the fakes (SandboxStats)
+//
+// Handler itself checks no linkgate credential: whoever serves it puts
+// the controls (everything but the fake vendor APIs) behind an admin
+// credential, as cmd/linkgate does (handlers.Server.AdminOnly).
 type Sandbox struct {
 	Cloudflare *Cloudflare
 	Twilio     *Twilio

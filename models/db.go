@@ -86,12 +86,50 @@ func Open(ctx context.Context, cfg DBConfig) (*DB, error) {
 		if dir == "" {
 			dir = "data"
 		}
-		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return nil, fmt.Errorf("create data dir: %w", err)
+		if err := PrivateDir(dir); err != nil {
+			return nil, err
 		}
 		path = filepath.Join(dir, "linkgate.db")
 	}
+	if path != ":memory:" && path != "" {
+		if err := privateDBFiles(path); err != nil {
+			return nil, err
+		}
+	}
 	return openSQLite(ctx, path, gcfg)
+}
+
+// PrivateDir creates dir if missing and makes it mode 0700 whatever the
+// umask and however it was made: the data directory holds the database
+// and the secret keys.
+func PrivateDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("create data dir: %w", err)
+	}
+	if err := os.Chmod(dir, 0o700); err != nil {
+		return fmt.Errorf("data dir: %w", err)
+	}
+	return nil
+}
+
+// privateDBFiles creates the SQLite file at path with mode 0600 before
+// SQLite opens it, and brings an existing one and its -wal and -shm files
+// to 0600. SQLite's unix VFS gives the -wal and -shm files it creates the
+// database file's mode, so they are 0600 too.
+func privateDBFiles(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("sqlite: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("sqlite: %w", err)
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("sqlite: %w", err)
+		}
+	}
+	return nil
 }
 
 func openPostgres(ctx context.Context, dsn string, gcfg *gorm.Config) (*DB, error) {

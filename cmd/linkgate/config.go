@@ -51,6 +51,10 @@ type Config struct {
 	// PageLimits rate-limits the registration pages
 	// (LINKGATE_REGISTER_RATE_PER_IP, _PER_TOKEN, _SIGNIN as N/DURATION).
 	PageLimits handlers.PageLimits
+	// MetricsAddr is where /metrics is served, on a listener of its own
+	// (LINKGATE_METRICS_ADDR, host:port; default 127.0.0.1:9464; "off"
+	// gives ""): never on the public listener.
+	MetricsAddr string
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
 	// the client (LINKGATE_TRUSTED_PROXIES, comma-separated IPs or CIDRs).
 	TrustedProxies []string
@@ -75,6 +79,7 @@ func (m *Main) loadConfig(name string, args []string) (Config, *flag.FlagSet, er
 		LogLevel:      or(env("LINKGATE_LOG_LEVEL"), "info"),
 		PlatformName:  or(env("LINKGATE_PLATFORM_NAME"), "linkgate"),
 		MailFrom:      or(env("LINKGATE_MAIL_FROM"), "linkgate <no-reply@localhost>"),
+		MetricsAddr:   or(env("LINKGATE_METRICS_ADDR"), "127.0.0.1:9464"),
 	}
 	ttl := or(env("LINKGATE_CNAME_TTL"), "600")
 	if err := c.readRegistrationEnv(env); err != nil {
@@ -95,6 +100,7 @@ func (m *Main) loadConfig(name string, args []string) (Config, *flag.FlagSet, er
 	fs.StringVar(&c.DatabaseURL, "database-url", c.DatabaseURL, "PostgreSQL URL; empty = SQLite (DATABASE_URL)")
 	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "data directory (LINKGATE_DATA_DIR)")
 	fs.BoolVar(&c.Sandbox, "sandbox", c.Sandbox, "force sandbox mode (LINKGATE_SANDBOX=1)")
+	fs.StringVar(&c.MetricsAddr, "metrics-addr", c.MetricsAddr, `listen address of /metrics, or "off" (LINKGATE_METRICS_ADDR)`)
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (LINKGATE_LOG_LEVEL)")
 	fs.StringVar(&ttl, "cname-ttl", ttl, "TTL of the CNAME given to new domains (LINKGATE_CNAME_TTL)")
 	return c, fs, c.finish(fs, args, &ttl)
@@ -122,6 +128,22 @@ func (c *Config) finish(fs *flag.FlagSet, args []string, ttl *string) error {
 	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
 	if (c.TwilioSID == "") != (c.TwilioToken == "") {
 		return errors.New("TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN must be set together")
+	}
+	if strings.EqualFold(c.MetricsAddr, "off") {
+		c.MetricsAddr = ""
+	} else if _, port, err := net.SplitHostPort(c.MetricsAddr); err != nil || port == "" {
+		return fmt.Errorf(`LINKGATE_METRICS_ADDR: must be host:port (e.g. 127.0.0.1:9464) or "off", got %q`, c.MetricsAddr)
+	}
+	return nil
+}
+
+// checkServeMode refuses to serve a production-like configuration on the
+// fakes: DATABASE_URL without Twilio credentials runs only when sandbox
+// mode is asked for (LINKGATE_SANDBOX=1).
+func (c Config) checkServeMode() error {
+	if c.DatabaseURL != "" && c.TwilioSID == "" && !c.Sandbox {
+		return errors.New("DATABASE_URL is set but Twilio is not: set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN " +
+			"to run against Twilio, or LINKGATE_SANDBOX=1 to run on the built-in fakes (sandbox mode)")
 	}
 	return nil
 }
@@ -195,10 +217,13 @@ func (c Config) providerModes() map[string]string {
 }
 
 // SandboxMode reports whether the service runs on its built-in fakes: when
-// forced, or when no Twilio credentials are configured. (Mail alone may
-// still go to a real SMTP server.)
+// asked for (LINKGATE_SANDBOX=1), or when nothing production-like is
+// configured (no DATABASE_URL and no Twilio credentials: the newcomer's
+// "go run ./cmd/linkgate"). Mail alone may still go to a real SMTP
+// server. DATABASE_URL without Twilio credentials is neither: serve
+// refuses it (checkServeMode).
 func (c Config) SandboxMode() bool {
-	return c.Sandbox || c.TwilioSID == ""
+	return c.Sandbox || (c.TwilioSID == "" && c.DatabaseURL == "")
 }
 
 func or(v, def string) string {

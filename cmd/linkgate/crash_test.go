@@ -155,7 +155,7 @@ func startProc(t *testing.T, bin, dir string) *proc {
 	addr := loopbackAddr(t)
 	p := &proc{out: &syncBuffer{}, done: make(chan struct{})}
 	p.cmd = exec.Command(bin, "serve", "-addr", addr)
-	p.cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "LINKGATE_SANDBOX=1", "LINKGATE_DATA_DIR=" + dir,
+	p.cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "LINKGATE_SANDBOX=1", "LINKGATE_DATA_DIR=" + dir, "LINKGATE_METRICS_ADDR=off",
 		"LINKGATE_BOOTSTRAP_ADMIN_KEY=" + e2eKey, "LINKGATE_RETRY_BACKOFF_MS=200", "LINKGATE_PUBLIC_URL=http://" + addr}
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
 	if err := p.cmd.Start(); err != nil {

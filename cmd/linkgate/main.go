@@ -40,6 +40,9 @@ type Main struct {
 	// Ready, when set, is called with the listening address once serve
 	// accepts connections (tests use it).
 	Ready func(addr string)
+	// MetricsReady, when set, is called with the metrics listener's
+	// address once it accepts connections (before Ready).
+	MetricsReady func(addr string)
 	// Now is the store's clock (nil: time.Now); tests move it on rather
 	// than wait.
 	Now func() time.Time

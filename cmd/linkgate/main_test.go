@@ -39,10 +39,12 @@ func (s *syncBuffer) String() string {
 }
 
 type running struct {
-	addr   string
-	stdout *syncBuffer
-	stderr *syncBuffer
-	stop   func() error
+	addr string
+	// metricsAddr is the metrics listener's address ("" when off).
+	metricsAddr string
+	stdout      *syncBuffer
+	stderr      *syncBuffer
+	stop        func() error
 }
 
 // start runs "linkgate serve" in-process with the given environment.
@@ -57,10 +59,15 @@ func startAt(t *testing.T, now func() time.Time, env map[string]string, args ...
 	r := &running{stdout: &syncBuffer{}, stderr: &syncBuffer{}}
 	ready := make(chan string, 1)
 	m := &Main{Stdout: r.stdout, Stderr: r.stderr, Getenv: func(k string) string { return env[k] },
-		Ready: func(addr string) { ready <- addr }, Now: now}
+		Ready: func(addr string) { ready <- addr }, Now: now,
+		MetricsReady: func(addr string) { r.metricsAddr = addr }} // before Ready
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- m.Run(ctx, append([]string{"serve", "-addr", "127.0.0.1:0"}, args...)) }()
+	flags := []string{"serve", "-addr", "127.0.0.1:0"}
+	if env["LINKGATE_METRICS_ADDR"] == "" { // not the default port: tests run in parallel
+		flags = append(flags, "-metrics-addr", "127.0.0.1:0")
+	}
+	go func() { done <- m.Run(ctx, append(flags, args...)) }()
 	select {
 	case r.addr = <-ready:
 	case err := <-done:
@@ -189,7 +196,7 @@ func TestAdminCreateKeyMigrateVersion(t *testing.T) {
 func TestServeOnPostgres(t *testing.T) {
 	url := dbtest.PostgresURL(t)
 	key := "lgk_admin_postgres_test_key_0123456789"
-	env := map[string]string{"DATABASE_URL": url, "LINKGATE_BOOTSTRAP_ADMIN_KEY": key, "LINKGATE_DATA_DIR": t.TempDir()}
+	env := map[string]string{"DATABASE_URL": url, "LINKGATE_BOOTSTRAP_ADMIN_KEY": key, "LINKGATE_DATA_DIR": t.TempDir(), "LINKGATE_SANDBOX": "1"}
 	// Three replicas start together on one database: migrations run once.
 	var wg sync.WaitGroup
 	rs := make([]*running, 3)

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/linkgate/linkgate/handlers"
 	"github.com/linkgate/linkgate/mocks"
 	"github.com/linkgate/linkgate/mocks/world"
 	"github.com/linkgate/linkgate/models"
@@ -81,14 +82,34 @@ func newSandboxWorld(ctx context.Context, cfg Config, store *models.Store, log *
 	return &sandboxWorld{World: w, sandbox: w.Sandbox()}, nil
 }
 
-// withSandbox serves /_sandbox from the fakes and everything else from next.
-func withSandbox(sb *mocks.Sandbox, next http.Handler) http.Handler {
-	control := sb.Handler()
+// withSandbox serves /_sandbox from the fakes and everything else from
+// kit. The fake vendor APIs (/_sandbox/twilio/v1/, /v2/ and
+// /_sandbox/cloudflare/client/v4/) authenticate as the vendors do; every
+// other /_sandbox path (the controls: credentials, zones, domains,
+// outbox, DNS, faults, stats) needs an admin credential (kit.AdminOnly).
+func withSandbox(sb *mocks.Sandbox, kit *handlers.Server) http.Handler {
+	fakes := sb.Handler()
+	controls := kit.AdminOnly(fakes)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/_sandbox" || strings.HasPrefix(r.URL.Path, "/_sandbox/") {
-			control.ServeHTTP(w, r)
-			return
+		p := r.URL.Path
+		switch {
+		case isVendorAPI(p):
+			kit.SecurityHeaders(w.Header())
+			fakes.ServeHTTP(w, r)
+		case p == "/_sandbox" || strings.HasPrefix(p, "/_sandbox/"):
+			controls.ServeHTTP(w, r)
+		default:
+			kit.ServeHTTP(w, r)
 		}
-		next.ServeHTTP(w, r)
 	})
+}
+
+// isVendorAPI reports whether path is one of the fake vendor APIs.
+func isVendorAPI(path string) bool {
+	for _, prefix := range []string{"/_sandbox/twilio/v1/", "/_sandbox/twilio/v2/", "/_sandbox/cloudflare/client/v4/"} {
+		if strings.HasPrefix(path, prefix) {
+			return true
+		}
+	}
+	return false
 }

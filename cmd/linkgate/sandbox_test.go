@@ -14,6 +14,7 @@ import (
 
 type httpResult struct {
 	status int
+	header http.Header
 	body   map[string]any
 	raw    string
 }
@@ -34,7 +35,7 @@ func call(t *testing.T, method, url, body string, hdr ...string) httpResult {
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
-	r := httpResult{status: resp.StatusCode, raw: string(b)}
+	r := httpResult{status: resp.StatusCode, header: resp.Header, raw: string(b)}
 	_ = json.Unmarshal(b, &r.body)
 	return r
 }
@@ -44,10 +45,11 @@ func call(t *testing.T, method, url, body string, hdr ...string) httpResult {
 // same credentials, zones, tokens, Twilio domains and manual records.
 func TestSandboxControlSurvivesRestart(t *testing.T) {
 	env := map[string]string{"LINKGATE_DATA_DIR": t.TempDir(), "LINKGATE_BOOTSTRAP_ADMIN_KEY": "lgk_admin_sandbox_test_key_0123456789"}
+	admin := []string{"Authorization", "Bearer " + env["LINKGATE_BOOTSTRAP_ADMIN_KEY"]}
 	r := start(t, env)
 	base := "http://" + r.addr
 
-	creds := call(t, "GET", base+"/_sandbox", "")
+	creds := call(t, "GET", base+"/_sandbox", "", admin...)
 	if creds.status != 200 {
 		t.Fatalf("GET /_sandbox: %d %s", creds.status, creds.raw)
 	}
@@ -57,28 +59,28 @@ func TestSandboxControlSurvivesRestart(t *testing.T) {
 		t.Fatalf("twilio credentials: %v", tw)
 	}
 
-	zone := call(t, "POST", base+"/_sandbox/cloudflare/zones", `{"name": "acme.com"}`)
+	zone := call(t, "POST", base+"/_sandbox/cloudflare/zones", `{"name": "acme.com"}`, admin...)
 	if zone.status != 201 || zone.body["zone_id"] == nil || zone.body["api_token"] == nil {
 		t.Fatalf("POST /_sandbox/cloudflare/zones: %d %s", zone.status, zone.raw)
 	}
 	cfToken := zone.body["api_token"].(string)
-	if bad := call(t, "POST", base+"/_sandbox/cloudflare/zones", `{"name": "not a domain"}`); bad.status != 422 || !strings.Contains(bad.raw, `"field":"name"`) {
+	if bad := call(t, "POST", base+"/_sandbox/cloudflare/zones", `{"name": "not a domain"}`, admin...); bad.status != 422 || !strings.Contains(bad.raw, `"field":"name"`) {
 		t.Fatalf("bad zone name: %d %s", bad.status, bad.raw)
 	}
 
-	dn := call(t, "POST", base+"/_sandbox/twilio/domains", `{"domain_name": "ls.acme.com"}`)
+	dn := call(t, "POST", base+"/_sandbox/twilio/domains", `{"domain_name": "ls.acme.com"}`, admin...)
 	domainSID, _ := dn.body["domain_sid"].(string)
 	if dn.status != 201 || !strings.HasPrefix(domainSID, "DN") {
 		t.Fatalf("POST /_sandbox/twilio/domains: %d %s", dn.status, dn.raw)
 	}
 
-	if m := call(t, "POST", base+"/_sandbox/dns", `{"name": "ls.manual.com", "type": "CNAME", "value": "lsct.ashburn.us1.twilio.com."}`); m.status != 201 {
+	if m := call(t, "POST", base+"/_sandbox/dns", `{"name": "ls.manual.com", "type": "CNAME", "value": "lsct.ashburn.us1.twilio.com."}`, admin...); m.status != 201 {
 		t.Fatalf("POST /_sandbox/dns: %d %s", m.status, m.raw)
 	}
-	if m := call(t, "POST", base+"/_sandbox/dns", `{"name": "ls.manual.com", "type": "MX", "value": "x"}`); m.status != 422 {
+	if m := call(t, "POST", base+"/_sandbox/dns", `{"name": "ls.manual.com", "type": "MX", "value": "x"}`, admin...); m.status != 422 {
 		t.Fatalf("POST /_sandbox/dns with type MX: %d %s", m.status, m.raw)
 	}
-	if o := call(t, "GET", base+"/_sandbox/outbox", ""); o.status != 200 || o.body["data"] == nil {
+	if o := call(t, "GET", base+"/_sandbox/outbox", "", admin...); o.status != 200 || o.body["data"] == nil {
 		t.Fatalf("GET /_sandbox/outbox: %d %s", o.status, o.raw)
 	}
 
@@ -107,10 +109,10 @@ func TestSandboxControlSurvivesRestart(t *testing.T) {
 	}
 
 	// Faults: the next call fails as asked, the one after works.
-	if f := call(t, "POST", base+"/_sandbox/faults", `{"provider": "cloudflare", "status": 503, "retry_after": 2, "count": 1}`); f.status != 202 {
+	if f := call(t, "POST", base+"/_sandbox/faults", `{"provider": "cloudflare", "status": 503, "retry_after": 2, "count": 1}`, admin...); f.status != 202 {
 		t.Fatalf("POST /_sandbox/faults: %d %s", f.status, f.raw)
 	}
-	if f := call(t, "POST", base+"/_sandbox/faults", `{"provider": "aws", "status": 503}`); f.status != 422 || !strings.Contains(f.raw, "provider") {
+	if f := call(t, "POST", base+"/_sandbox/faults", `{"provider": "aws", "status": 503}`, admin...); f.status != 422 || !strings.Contains(f.raw, "provider") {
 		t.Fatalf("fault for an unknown provider: %d %s", f.status, f.raw)
 	}
 	if z := call(t, "GET", base+"/_sandbox/cloudflare/client/v4/zones", "", "Authorization", "Bearer "+cfToken); z.status != 503 {
@@ -141,14 +143,14 @@ func TestSandboxControlSurvivesRestart(t *testing.T) {
 	}
 	r2 := start(t, env)
 	base = "http://" + r2.addr
-	creds2 := call(t, "GET", base+"/_sandbox", "")
+	creds2 := call(t, "GET", base+"/_sandbox", "", admin...)
 	if creds2.raw != creds.raw {
 		t.Fatalf("credentials changed across a restart: %s vs %s", creds.raw, creds2.raw)
 	}
 	if z := call(t, "GET", base+"/_sandbox/cloudflare/client/v4/zones?name=acme.com", "", "Authorization", "Bearer "+cfToken); z.status != 200 || !strings.Contains(z.raw, `"acme.com"`) {
 		t.Fatalf("zone or token lost across a restart: %d %s", z.status, z.raw)
 	}
-	again := call(t, "POST", base+"/_sandbox/twilio/domains", `{"domain_name": "ls.acme.com"}`)
+	again := call(t, "POST", base+"/_sandbox/twilio/domains", `{"domain_name": "ls.acme.com"}`, admin...)
 	if again.body["domain_sid"] != domainSID {
 		t.Fatalf("Twilio domain lost across a restart: %s, had %s", again.raw, domainSID)
 	}

@@ -24,6 +24,9 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := cfg.checkServeMode(); err != nil {
+		return err
+	}
 	log := newLogger(m.Stderr, cfg.LogLevel)
 	// Listen first: with -addr 127.0.0.1:0 the port, and so the public
 	// URL derived from it, is known only now. Connections wait in the
@@ -89,6 +92,11 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	if world != nil {
 		root = withSandbox(world.sandbox, h)
 	}
+	metricsSrv, err := m.serveMetrics(cfg, h.MetricsHandler(), log)
+	if err != nil {
+		return err
+	}
+	defer metricsSrv.Close()
 	srv := &http.Server{
 		Handler:           root,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -116,6 +124,45 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		return err
 	}
 	return nil
+}
+
+// metricsServer is the /metrics listener; its zero value (metrics off)
+// is valid.
+type metricsServer struct{ srv *http.Server }
+
+// Close stops the metrics listener at once (scrapes are not drained).
+func (s metricsServer) Close() {
+	if s.srv != nil {
+		_ = s.srv.Close()
+	}
+}
+
+// serveMetrics serves /metrics alone on cfg.MetricsAddr, apart from the
+// public listener (nothing when it is off). It fails when the address
+// cannot be bound, and reports the bound address to m.MetricsReady.
+func (m *Main) serveMetrics(cfg Config, metrics http.Handler, log *slog.Logger) (metricsServer, error) {
+	if cfg.MetricsAddr == "" {
+		log.Info("metrics off")
+		return metricsServer{}, nil
+	}
+	ln, err := net.Listen("tcp", cfg.MetricsAddr)
+	if err != nil {
+		return metricsServer{}, fmt.Errorf("LINKGATE_METRICS_ADDR: listen on %s: %w", cfg.MetricsAddr, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", metrics)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second,
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Warn("metrics listener stopped", slog.String("error", err.Error()))
+		}
+	}()
+	log.Info("metrics listening", slog.String("addr", ln.Addr().String()))
+	if m.MetricsReady != nil {
+		m.MetricsReady(ln.Addr().String())
+	}
+	return metricsServer{srv: srv}, nil
 }
 
 // httpDeps are what serve has made for the HTTP layer.

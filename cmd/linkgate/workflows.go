@@ -33,7 +33,7 @@ func (m *Main) loadKeyRing(cfg Config, log *slog.Logger) (*models.KeyRing, error
 	if !cfg.SandboxMode() {
 		return nil, errors.New("LINKGATE_SECRET_KEYS is required outside sandbox mode (a comma-separated list of id:base64 32-byte keys; the first encrypts)")
 	}
-	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+	if err := models.PrivateDir(cfg.DataDir); err != nil {
 		return nil, err
 	}
 	path := filepath.Join(cfg.DataDir, "secret-keys")
