@@ -122,16 +122,16 @@ func TestSandboxControlSurvivesRestart(t *testing.T) {
 		t.Fatalf("fault served twice: %d", z.status)
 	}
 	// count 0 is refused (not read as 1); DELETE drops what is queued.
-	if f := call(t, "POST", base+"/_sandbox/faults", `{"provider": "cloudflare", "status": 503, "count": 0}`); f.status != 422 || !strings.Contains(f.raw, "count") {
+	if f := call(t, "POST", base+"/_sandbox/faults", `{"provider": "cloudflare", "status": 503, "count": 0}`, admin...); f.status != 422 || !strings.Contains(f.raw, "count") {
 		t.Fatalf("fault with count 0: %d %s", f.status, f.raw)
 	}
-	if f := call(t, "POST", base+"/_sandbox/faults", `{"provider": "cloudflare", "status": 503, "count": 5}`); f.status != 202 {
+	if f := call(t, "POST", base+"/_sandbox/faults", `{"provider": "cloudflare", "status": 503, "count": 5}`, admin...); f.status != 202 {
 		t.Fatalf("POST /_sandbox/faults: %d %s", f.status, f.raw)
 	}
-	if f := call(t, "DELETE", base+"/_sandbox/faults?provider=mail", ""); f.status != 422 {
+	if f := call(t, "DELETE", base+"/_sandbox/faults?provider=mail", "", admin...); f.status != 422 {
 		t.Fatalf("DELETE faults of an unknown provider: %d %s", f.status, f.raw)
 	}
-	if f := call(t, "DELETE", base+"/_sandbox/faults?provider=cloudflare", ""); f.status != 204 {
+	if f := call(t, "DELETE", base+"/_sandbox/faults?provider=cloudflare", "", admin...); f.status != 204 {
 		t.Fatalf("DELETE /_sandbox/faults: %d %s", f.status, f.raw)
 	}
 	if z := call(t, "GET", base+"/_sandbox/cloudflare/client/v4/zones", "", "Authorization", "Bearer "+cfToken); z.status != 200 {
