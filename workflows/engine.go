@@ -49,6 +49,7 @@ type Intervals struct {
 	FetchPoll    time.Duration // how often idle workers look for jobs
 	WebhookPoll  time.Duration // how often the outbox is fanned out
 	MaxAttempts  int           // transient failures of one step before it fails
+	Resume       time.Duration // how often steps left running by a dead worker are looked for (PostgreSQL; 10 s when zero)
 }
 
 // DefaultIntervals is the production policy.
@@ -56,7 +57,7 @@ func DefaultIntervals() Intervals {
 	return Intervals{
 		DNSFirst: 30 * time.Second, DNSFastPhase: 10 * time.Minute, DNSMax: 30 * time.Minute, DNSDeadline: 48 * time.Hour,
 		CertFirst: 30 * time.Second, CertMax: 10 * time.Minute, CertDeadline: 72 * time.Hour,
-		FetchPoll: time.Second, WebhookPoll: 250 * time.Millisecond, MaxAttempts: 12,
+		FetchPoll: time.Second, WebhookPoll: 250 * time.Millisecond, MaxAttempts: 12, Resume: 10 * time.Second,
 	}
 }
 
@@ -66,7 +67,7 @@ func SandboxIntervals() Intervals {
 	return Intervals{
 		DNSFirst: 100 * time.Millisecond, DNSFastPhase: 2 * time.Second, DNSMax: 500 * time.Millisecond, DNSDeadline: 2 * time.Minute,
 		CertFirst: 100 * time.Millisecond, CertMax: 500 * time.Millisecond, CertDeadline: 2 * time.Minute,
-		FetchPoll: 50 * time.Millisecond, WebhookPoll: 50 * time.Millisecond, MaxAttempts: 12,
+		FetchPoll: 50 * time.Millisecond, WebhookPoll: 50 * time.Millisecond, MaxAttempts: 12, Resume: time.Second,
 	}
 }
 
@@ -134,8 +135,10 @@ type Engine struct {
 	failureWindow time.Duration
 	hookMetrics   *webhookMetrics
 	busy          *inflight
-	stopDispatch  context.CancelFunc
+	stopLoops     context.CancelFunc
 	dispatchDone  chan struct{}
+	resumeDone    chan struct{}
+	identity      *sql.Conn // holds this worker's advisory lock (PostgreSQL; resume.go)
 }
 
 func driverFor(db *models.DB) riverdriver.Driver[*sql.Tx] {
@@ -269,34 +272,49 @@ func (p retryPolicy) NextRetry(job *rivertype.JobRow) time.Time {
 	return time.Now().Add(p(job.Attempt))
 }
 
-// Start runs the workers. On SQLite (one process by design) jobs left
-// running by a crashed process are made available again first.
+// Start runs the workers, after making the steps a crashed process left
+// running available again (resume.go).
 func (e *Engine) Start(ctx context.Context) error {
-	db := e.store.DB()
-	if db.Dialect == models.SQLite {
-		if _, err := db.SQL.ExecContext(ctx, `UPDATE river_job SET state = 'available', scheduled_at = CURRENT_TIMESTAMP WHERE state = 'running'`); err != nil {
-			return fmt.Errorf("workflows: resume jobs: %w", err)
+	if e.cfg.Intervals.Resume <= 0 {
+		e.cfg.Intervals.Resume = 10 * time.Second
+	}
+	pg := e.store.DB().Dialect == models.Postgres
+	if pg {
+		if err := e.holdIdentity(ctx); err != nil {
+			return err
 		}
+	}
+	if _, err := e.resumeOrphans(ctx); err != nil {
+		return err
 	}
 	if err := e.client.Start(ctx); err != nil {
 		return err
 	}
 	dctx, cancel := context.WithCancel(ctx)
-	e.stopDispatch, e.dispatchDone = cancel, make(chan struct{})
+	e.stopLoops = cancel
+	e.dispatchDone = make(chan struct{})
 	go e.dispatchLoop(dctx, e.dispatchDone)
+	if pg {
+		e.resumeDone = make(chan struct{})
+		go e.resumeLoop(dctx, e.resumeDone)
+	}
 	return nil
 }
 
 // Stop waits for running jobs to finish (until ctx ends, then cancels them).
 func (e *Engine) Stop(ctx context.Context) error {
-	if e.stopDispatch != nil {
-		e.stopDispatch()
+	if e.stopLoops != nil {
+		e.stopLoops()
 		<-e.dispatchDone
+		if e.resumeDone != nil {
+			<-e.resumeDone
+		}
 	}
 	err := e.client.Stop(ctx)
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
-		return e.client.StopAndCancel(context.Background())
+		err = e.client.StopAndCancel(context.Background())
 	}
+	e.releaseIdentity()
 	return err
 }
 

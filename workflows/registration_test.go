@@ -35,6 +35,15 @@ const (
 
 func setupRegistration(t *testing.T, db *models.DB, mod func(*workflows.Config)) *regBundle {
 	t.Helper()
+	b := newBundle(t, db, mod)
+	b.start(t)
+	return b
+}
+
+// newBundle builds the engine and a client's domain acme.com without
+// starting the workers.
+func newBundle(t *testing.T, db *models.DB, mod func(*workflows.Config)) *regBundle {
+	t.Helper()
 	ctx := context.Background()
 	b := &regBundle{store: models.NewStore(db, nil)}
 	w := workflowtest.NewWorld(t, mocks.TwilioConfig{AccountSID: testAccount, AuthToken: testToken, CertAfterPolls: 1})
@@ -58,14 +67,6 @@ func setupRegistration(t *testing.T, db *models.DB, mod func(*workflows.Config))
 	if b.engine, err = workflows.New(cfg); err != nil {
 		t.Fatal(err)
 	}
-	if err := b.engine.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = b.engine.Stop(ctx)
-	})
 	c, err := b.store.CreateClient(ctx, models.ClientInput{Name: "Acme", Email: "admin@acme.com"})
 	if err != nil {
 		t.Fatal(err)
@@ -74,6 +75,19 @@ func setupRegistration(t *testing.T, db *models.DB, mod func(*workflows.Config))
 		t.Fatal(err)
 	}
 	return b
+}
+
+// start runs the workers until the test ends.
+func (b *regBundle) start(t *testing.T) {
+	t.Helper()
+	if err := b.engine.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = b.engine.Stop(ctx)
+	})
 }
 
 var linkPattern = regexp.MustCompile(`https://links\.example\.com/register/([A-Za-z0-9_-]+)`)

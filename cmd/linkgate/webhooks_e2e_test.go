@@ -132,13 +132,13 @@ func TestWebhookDeliverySurvivesCrash(t *testing.T) {
 	t.Cleanup(hooks.Close)
 
 	dir := t.TempDir()
-	p := startProc(t, bin, dir)
+	p := startProc(t, bin, dir, "")
 	secret := p.api.subscribe(hooks.URL + "/in")
 	id := p.api.newDomain("acme.com")
 	waitUntil(t, "the first delivery to reach the receiver", flowDeadline, func() bool { return hits.Load() >= 1 })
 	p.kill()
 
-	p2 := startProc(t, bin, dir)
+	p2 := startProc(t, bin, dir, "")
 	hooks.domainEvents(t, secret, id, "domain.created")
 	hooks.mu.Lock()
 	again := hooks.reqs[0].header.Get("webhook-id")

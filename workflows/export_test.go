@@ -1,0 +1,9 @@
+package workflows
+
+import "context"
+
+// WorkerLockSpace is workerLockSpace, for tests that play another worker.
+const WorkerLockSpace = workerLockSpace
+
+// ResumeOrphans runs one look for orphaned steps.
+func (e *Engine) ResumeOrphans(ctx context.Context) (int, error) { return e.resumeOrphans(ctx) }
