@@ -22,6 +22,11 @@ const MaxBodyBytes = 1 << 20
 // Bind decodes a JSON object body into dst (a pointer to a struct with json
 // tags). Malformed JSON is 400; a body over MaxBodyBytes is 413; unknown
 // fields and values of the wrong type are 422, each field named.
+//
+// Every string of the body, at any depth, goes through the text rules
+// (text.go) first: text that is not UTF-8 is 400 invalid_utf8, refused
+// characters are 422 invalid_characters, each string named by its JSON
+// path; dst receives every string in NFC.
 func Bind(c *gin.Context, dst any) error {
 	return decodeBody(c, dst, false)
 }
@@ -53,6 +58,9 @@ func decodeBody(c *gin.Context, dst any, optional bool) error {
 	}
 	if !json.Valid(body) {
 		return malformed("the body is not valid JSON")
+	}
+	if body, err = canonicalJSON(body); err != nil {
+		return err
 	}
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(body, &raw); err != nil || raw == nil { // null is not an object
