@@ -77,7 +77,7 @@ func decodeBody(c *gin.Context, dst any, optional bool) error {
 	for _, name := range names {
 		idx, ok := fields[name]
 		if !ok {
-			errs = append(errs, models.FieldError{Field: name, Message: "is not a known field"})
+			errs = append(errs, models.FieldError{Field: fieldLabel(name), Message: "is not a known field"})
 			continue
 		}
 		f := v.Field(idx)

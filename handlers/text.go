@@ -94,8 +94,12 @@ func invalidText(field, msg string) *models.Error {
 
 // fieldLabel is how a name read from a request is shown in a field error:
 // as it is when it passes the text rules, else quoted with Go escapes so
-// the problem document never carries the bad bytes back.
+// the problem document never carries the bad bytes back; the empty name
+// is shown as "".
 func fieldLabel(name string) string {
+	if name == "" {
+		return `""`
+	}
 	if TextProblem(name) == "" {
 		return name
 	}
