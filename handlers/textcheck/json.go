@@ -1,4 +1,4 @@
-package handlers
+package textcheck
 
 import (
 	"bytes"
@@ -7,12 +7,9 @@ import (
 	"unicode/utf16"
 	"unicode/utf8"
 
-	"golang.org/x/text/unicode/norm"
-
-	"github.com/linkgate/linkgate/models"
 )
 
-// canonicalJSON applies the text rules (text.go) to every string of a JSON
+// JSON applies the rules to every string of a JSON
 // document — object keys and values, at any depth, whatever type the
 // value is decoded into later — and returns the document with each string
 // in NFC. body must already be valid JSON (json.Valid).
@@ -22,18 +19,16 @@ import (
 // both decode to U+FFFD without an error.
 //
 // Errors name each bad string by its JSON path ("name",
-// "credentials.api_token", "events[1]"): 400 invalid_utf8 when any string
-// is not UTF-8, else 422 invalid_characters.
-func canonicalJSON(body []byte) ([]byte, error) {
+// "credentials.api_token", "events[1]", a bad object key by its own path),
+// in document order: NotUTF8 when any string is not UTF-8, else Refused.
+func JSON(body []byte) ([]byte, *Error) {
 	s := &textScan{in: body, out: make([]byte, 0, len(body))}
 	s.value("")
 	switch {
 	case len(s.badUTF8) > 0:
-		return nil, &models.Error{Kind: models.KindBadRequest, Code: CodeInvalidUTF8,
-			Detail: "the body must be valid UTF-8 text", Fields: s.badUTF8}
+		return nil, &Error{Kind: NotUTF8, Fields: s.badUTF8}
 	case len(s.bad) > 0:
-		return nil, &models.Error{Kind: models.KindInvalid, Code: CodeInvalidCharacters,
-			Detail: "the request has text with characters that are not allowed", Fields: s.bad}
+		return nil, &Error{Kind: Refused, Fields: s.bad}
 	}
 	return s.out, nil
 }
@@ -43,8 +38,8 @@ func canonicalJSON(body []byte) ([]byte, error) {
 type textScan struct {
 	in, out []byte
 	pos     int
-	badUTF8 []models.FieldError
-	bad     []models.FieldError
+	badUTF8 []FieldError
+	bad     []FieldError
 }
 
 func (s *textScan) space() {
@@ -80,7 +75,7 @@ func (s *textScan) value(path string) {
 				continue
 			}
 			key, lone, badUTF8 := s.decode()
-			child := fieldLabel(key)
+			child := Label(key)
 			if path != "" {
 				child = path + "." + child
 			}
@@ -195,16 +190,16 @@ func (s *textScan) decode() (text string, lone, badUTF8 bool) {
 // emit checks text as the value of field and writes its canonical form,
 // or records the field error (and writes "").
 func (s *textScan) emit(field, text string, lone, badUTF8 bool) {
-	switch msg := TextProblem(text); {
+	switch msg := Problem(text); {
 	case badUTF8:
-		s.badUTF8 = append(s.badUTF8, models.FieldError{Field: field, Message: msgInvalidUTF8})
+		s.badUTF8 = append(s.badUTF8, FieldError{Field: field, Message: MsgInvalidUTF8})
 	case lone:
-		s.bad = append(s.bad, models.FieldError{Field: field,
+		s.bad = append(s.bad, FieldError{Field: field,
 			Message: `contains a lone UTF-16 surrogate escape (such as "\ud800"), which is not a character; remove it`})
 	case msg != "":
-		s.bad = append(s.bad, models.FieldError{Field: field, Message: msg})
+		s.bad = append(s.bad, FieldError{Field: field, Message: msg})
 	default:
-		enc, _ := json.Marshal(norm.NFC.String(text)) // a valid string always encodes
+		enc, _ := json.Marshal(NFC(text)) // a valid string always encodes
 		s.out = append(s.out, enc...)
 		return
 	}
