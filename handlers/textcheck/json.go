@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
-
 )
 
 // JSON applies the rules to every string of a JSON
