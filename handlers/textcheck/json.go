@@ -8,10 +8,10 @@ import (
 	"unicode/utf8"
 )
 
-// JSON applies the rules to every string of a JSON
-// document — object keys and values, at any depth, whatever type the
-// value is decoded into later — and returns the document with each string
-// in NFC. body must already be valid JSON (json.Valid).
+// JSON applies the rules to every string of a JSON document — object
+// keys and values, at any depth, whatever type the value is decoded into
+// later — and returns the document with each string in NFC. body must
+// already be valid JSON (json.Valid).
 //
 // Working on the raw bytes rather than on decoded values is what lets it
 // see what encoding/json hides: invalid UTF-8 and lone surrogate escapes
