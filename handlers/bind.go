@@ -13,6 +13,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/linkgate/linkgate/handlers/textcheck"
 	"github.com/linkgate/linkgate/models"
 )
 
@@ -22,6 +23,11 @@ const MaxBodyBytes = 1 << 20
 // Bind decodes a JSON object body into dst (a pointer to a struct with json
 // tags). Malformed JSON is 400; a body over MaxBodyBytes is 413; unknown
 // fields and values of the wrong type are 422, each field named.
+//
+// Every string of the body, at any depth, goes through the text rules
+// (textcheck.JSON) first: text that is not UTF-8 is 400 invalid_utf8, refused
+// characters are 422 invalid_characters, each string named by its JSON
+// path; dst receives every string in NFC.
 func Bind(c *gin.Context, dst any) error {
 	return decodeBody(c, dst, false)
 }
@@ -54,6 +60,10 @@ func decodeBody(c *gin.Context, dst any, optional bool) error {
 	if !json.Valid(body) {
 		return malformed("the body is not valid JSON")
 	}
+	body, terr := textcheck.JSON(body)
+	if terr != nil {
+		return textError(terr)
+	}
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(body, &raw); err != nil || raw == nil { // null is not an object
 		return &models.Error{Kind: models.KindInvalid, Code: "invalid_body", Detail: "the body must be a JSON object"}
@@ -69,7 +79,7 @@ func decodeBody(c *gin.Context, dst any, optional bool) error {
 	for _, name := range names {
 		idx, ok := fields[name]
 		if !ok {
-			errs = append(errs, models.FieldError{Field: name, Message: "is not a known field"})
+			errs = append(errs, models.FieldError{Field: textcheck.Label(name), Message: "is not a known field"})
 			continue
 		}
 		f := v.Field(idx)

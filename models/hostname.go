@@ -17,12 +17,17 @@ const DefaultSubdomain = hostname.DefaultSubdomain
 // ParseHost validates the API input {"domain": ..., "subdomain": ...} with
 // hostname.Parse (which says what is accepted) and returns the host to set
 // up. subdomain == nil means "not given". Errors are *Error of KindInvalid
-// naming the field, "domain" or "subdomain", with code "invalid_<field>".
+// naming the field, "domain" or "subdomain", with code "invalid_<field>",
+// or "confusable_domain" for a label that mixes scripts.
 func ParseHost(domain string, subdomain *string) (Host, error) {
 	h, err := hostname.Parse(domain, subdomain)
 	var e *hostname.Error
 	if errors.As(err, &e) {
-		return Host{}, Invalid("invalid_"+e.Field, e.Field, e.Message)
+		code := "invalid_" + e.Field
+		if e.Code != "" {
+			code = e.Code
+		}
+		return Host{}, Invalid(code, e.Field, e.Message)
 	}
 	return h, err
 }

@@ -58,7 +58,7 @@ func (h *Handler) Mount(s *handlers.Server) error {
 	e.GET("/openapi.json", serveOpenAPI)
 
 	wf := handlers.NeedWorkflows(h.cfg.Workflows != nil, handlers.Fail)
-	api := e.Group("/api/v1", s.Authenticate)
+	api := e.Group("/api/v1", s.Authenticate, handlers.CheckRequestText)
 	api.POST("/clients", handlers.RequireAdmin, h.createClient)
 	api.GET("/clients", h.listClients)
 	api.GET("/clients/:id", h.getClient)

@@ -485,7 +485,11 @@ func TestAPIInvalidDomains(t *testing.T) {
 					k = key
 				}
 				r := e.Do(t, "POST", "/api/v1/clients/"+c.ID+"/domains", k, body)
-				p := handlertest.WantProblem(t, r, http.StatusUnprocessableEntity, "invalid_"+tc.field, tc.field)
+				code := "invalid_" + tc.field
+				if strings.Contains(tc.domain, "\x00") { // the text rules refuse it first
+					code = handlers.CodeInvalidCharacters
+				}
+				p := handlertest.WantProblem(t, r, http.StatusUnprocessableEntity, code, tc.field)
 				if p.Detail == "" {
 					t.Error("no detail")
 				}
@@ -518,7 +522,7 @@ func TestAPIValidDomains(t *testing.T) {
 			{"unicode tld", map[string]any{"domain": "пример.рф"}, "ls.xn--e1afmkfd.xn--p1ai", "xn--e1afmkfd.xn--p1ai", "ls"},
 			{"explicit subdomain", map[string]any{"domain": "example.org", "subdomain": "links"}, "links.example.org", "example.org", "links"},
 			{"unicode subdomain", map[string]any{"domain": "example.org", "subdomain": "Bücher"}, "xn--bcher-kva.example.org", "example.org", "xn--bcher-kva"},
-			{"case and spaces", map[string]any{"domain": "  Shop.Example.NET \t"}, "shop.example.net", "example.net", "shop"},
+			{"case and spaces", map[string]any{"domain": "  Shop.Example.NET  "}, "shop.example.net", "example.net", "shop"},
 			{"explicit purpose", map[string]any{"domain": "acme.io", "purpose": "link_shortening"}, "ls.acme.io", "acme.io", "ls"},
 			{"private suffix", map[string]any{"domain": "acme.github.io"}, "ls.acme.github.io", "acme.github.io", "ls"},
 		} {

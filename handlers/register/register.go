@@ -99,7 +99,7 @@ func New(cfg Config) (*Handler, error) {
 func (h *Handler) Mount(s *handlers.Server) error {
 	h.srv = s
 	h.signIn = handlers.NewLimiterSet(s.PageLimits().SignInPerToken)
-	g := s.Router().Group("/register", handlers.PageHeaders("no-referrer"), s.PageRateLimit(h.pages))
+	g := s.Router().Group("/register", handlers.PageHeaders("no-referrer"), s.PageRateLimit(h.pages), handlers.PageText(h.pages.Fail))
 	g.GET("/assets/:file", h.pageAsset)
 	g.GET("/done/:id", h.registerDone)
 	g.GET("/done/:id/status", h.registerDoneStatus)

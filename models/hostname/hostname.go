@@ -53,6 +53,9 @@ const (
 type Error struct {
 	Field   string // "domain" or "subdomain"
 	Message string
+	// Code is the problem code when it is not the field's usual
+	// "invalid_<field>": CodeConfusable.
+	Code string
 }
 
 func (e *Error) Error() string { return e.Field + " " + e.Message }
@@ -82,8 +85,10 @@ func (f hostField) example() string {
 // Unicode names are mapped with the IDNA lookup profile (UTS #46, with the
 // Bidi rule) and returned as lower-case punycode; code points that IDNA2008
 // does not allow, such as emoji, are rejected. Public suffixes ("co.uk",
-// "github.io") and names outside the public suffix list are rejected.
-// Errors are *Error naming the field, "domain" or "subdomain".
+// "github.io") and names outside the public suffix list are rejected. A
+// label that mixes scripts (UTS #39 "highly restrictive", checkScripts) is
+// rejected with Code CodeConfusable. Errors are *Error naming the field,
+// "domain" or "subdomain".
 func Parse(domain string, subdomain *string) (Host, error) {
 	name, err := parseHostName(domain, hostDomainField)
 	if err != nil {
@@ -195,7 +200,10 @@ func parseHostName(raw string, f hostField) (string, error) {
 	if err != nil {
 		return "", idnaError(labels, f)
 	}
-	return ascii, checkASCIIName(ascii, f)
+	if err := checkASCIIName(ascii, f); err != nil {
+		return "", err
+	}
+	return ascii, checkScripts(ascii, f)
 }
 
 // checkHostSyntax rejects URLs, IP addresses, ports, wildcards and other

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"golang.org/x/net/idna"
 )
 
 // The parser never panics, fails only with an Error naming the field, and
@@ -36,6 +38,9 @@ func FuzzParse(f *testing.F) {
 		{"co.uk", "", false},
 		{"acme。com", "", false},
 		{"a\u00adb.com", "", false},
+		{"\u0430pple.com", "", false},
+		{"acme.com", "p\u0430y", true},
+		{"\u65e5\u672c\u30c6\u30b9\u30c8.jp", "", false},
 	}
 	for _, s := range seeds {
 		f.Add(s.domain, s.sub, s.hasSub)
@@ -75,6 +80,11 @@ func FuzzParse(f *testing.F) {
 		}
 		if h.Host == h.Apex || !strings.HasSuffix(h.Host, "."+h.Apex) {
 			t.Fatalf("host %q is not strictly below apex %q", h.Host, h.Apex)
+		}
+		for _, l := range strings.Split(h.Host, ".") {
+			if u, err := idna.Punycode.ToUnicode(l); strings.HasPrefix(l, "xn--") && (err != nil || !highlyRestrictive(labelScripts(u))) {
+				t.Fatalf("host %q has label %q (%q) that mixes scripts %v", h.Host, l, u, labelScripts(u))
+			}
 		}
 		if h.Subdomain+"."+h.Apex != h.Host {
 			t.Fatalf("subdomain %q + apex %q != host %q", h.Subdomain, h.Apex, h.Host)

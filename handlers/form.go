@@ -1,0 +1,109 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/linkgate/linkgate/handlers/textcheck"
+	"github.com/linkgate/linkgate/models"
+)
+
+// PageText applies the text rules (text.go) to a request for a page: a
+// path that breaks them is 404; a query parameter or a posted form field
+// that breaks them is refused (422 invalid_characters, 400 for bad
+// percent-encoding) with a detail naming the field; what passes is put
+// back in NFC, so that handlers read canonical text with c.Query and
+// c.PostForm. fail answers the refusal (the audience's Pages.Fail).
+//
+// Password fields (names containing "password") are left exactly as typed:
+// a password is compared, never shown, and normalising it would lock out
+// one chosen before these rules.
+//
+// Mount it before anything reads the form (the CSRF check included).
+func PageText(fail func(*gin.Context, error)) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if textcheck.Problem(c.Request.URL.Path) != "" {
+			fail(c, models.NotFound("page"))
+			return
+		}
+		if raw := c.Request.URL.RawQuery; raw != "" {
+			canon, err := textcheck.Query(raw)
+			if err != nil {
+				fail(c, pageTextError(textError(err)))
+				return
+			}
+			c.Request.URL.RawQuery = canon
+		}
+		if c.Request.Method == http.MethodPost {
+			if err := canonicalForm(c.Request); err != nil {
+				fail(c, pageTextError(err))
+				return
+			}
+		}
+		c.Next()
+	}
+}
+
+// canonicalForm parses the posted form and puts every value (but
+// passwords) in NFC, or refuses the fields that break the rules. A body
+// that does not parse is left to the handler, as gin leaves it.
+func canonicalForm(r *http.Request) *models.Error {
+	err := r.ParseMultipartForm(MaxBodyBytes)
+	if err != nil && !errors.Is(err, http.ErrNotMultipart) {
+		return nil
+	}
+	var bad []models.FieldError
+	check := func(vals url.Values) {
+		for name, vs := range vals {
+			label := textcheck.Label(name)
+			if msg := textcheck.Problem(name); msg != "" {
+				bad = append(bad, models.FieldError{Field: label, Message: msg})
+				continue
+			}
+			if strings.Contains(strings.ToLower(name), "password") {
+				continue
+			}
+			for i, v := range vs {
+				if msg := textcheck.Problem(v); msg != "" {
+					bad = append(bad, models.FieldError{Field: label, Message: msg})
+					break
+				}
+				vs[i] = textcheck.NFC(v)
+			}
+		}
+	}
+	check(r.PostForm)
+	check(r.Form) // PostForm's values again, in slices of their own
+	if len(bad) == 0 {
+		return nil
+	}
+	return textError(&textcheck.Error{Kind: textcheck.Refused, Fields: dedupe(bad)})
+}
+
+func dedupe(fs []models.FieldError) []textcheck.FieldError {
+	seen := map[string]bool{}
+	var out []textcheck.FieldError
+	for _, f := range fs {
+		if !seen[f.Field] {
+			seen[f.Field] = true
+			out = append(out, textcheck.FieldError{Field: f.Field, Message: f.Message})
+		}
+	}
+	return out
+}
+
+// pageTextError words a refusal for a message page, which shows only the
+// detail: the first field and what is wrong with it.
+func pageTextError(e *models.Error) *models.Error {
+	if len(e.Fields) > 0 {
+		c := *e
+		f := e.Fields[0]
+		c.Detail = "the field “" + f.Field + "” " + f.Message + ", then go back and try again"
+		return &c
+	}
+	return e
+}

@@ -1,0 +1,35 @@
+package handlers
+
+import (
+	"github.com/gin-gonic/gin"
+
+	"github.com/linkgate/linkgate/handlers/textcheck"
+	"github.com/linkgate/linkgate/models"
+)
+
+// CheckRequestText applies the text rules (text.go) to what a request
+// carries outside its body; mount it on a route group before any handler
+// reads the query.
+//
+//   - A path whose decoded text breaks the rules (/clients/a%00b) names
+//     nothing that can exist: 404 not_found.
+//   - Every query parameter, name and value (textcheck.Query): bad
+//     percent-encoding is 400 malformed_query, text that is not UTF-8 or
+//     has a refused character is 422 invalid_characters, each naming the
+//     parameter. What passes is put back in NFC, so handlers read
+//     canonical text with c.Query.
+func CheckRequestText(c *gin.Context) {
+	if textcheck.Problem(c.Request.URL.Path) != "" {
+		Fail(c, models.NotFound("route"))
+		return
+	}
+	if raw := c.Request.URL.RawQuery; raw != "" {
+		canon, err := textcheck.Query(raw)
+		if err != nil {
+			Fail(c, textError(err))
+			return
+		}
+		c.Request.URL.RawQuery = canon
+	}
+	c.Next()
+}
