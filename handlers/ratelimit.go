@@ -48,13 +48,21 @@ type PageLimits struct {
 	// SignInPerToken bounds account and sign-in attempts for one link
 	// (password guessing). Default 10/10m.
 	SignInPerToken RateLimit
+	// ResetPerAddress bounds the console's password reset requests from
+	// one client address (IPv6 by /64), ResetPerAccount those for one
+	// e-mail address, from anywhere (mail bombing). Defaults 20/1h and
+	// 5/1h.
+	ResetPerAddress RateLimit
+	ResetPerAccount RateLimit
 }
 
 // DefaultPageLimits are the limits used for zero PageLimits fields.
 var DefaultPageLimits = PageLimits{
-	PerIP:          RateLimit{Events: 120, Per: time.Minute},
-	PerToken:       RateLimit{Events: 60, Per: time.Minute},
-	SignInPerToken: RateLimit{Events: 10, Per: 10 * time.Minute},
+	PerIP:           RateLimit{Events: 120, Per: time.Minute},
+	PerToken:        RateLimit{Events: 60, Per: time.Minute},
+	SignInPerToken:  RateLimit{Events: 10, Per: 10 * time.Minute},
+	ResetPerAddress: RateLimit{Events: 20, Per: time.Hour},
+	ResetPerAccount: RateLimit{Events: 5, Per: time.Hour},
 }
 
 func (p PageLimits) withDefaults() PageLimits {
@@ -66,6 +74,8 @@ func (p PageLimits) withDefaults() PageLimits {
 	fill(&p.PerIP, DefaultPageLimits.PerIP)
 	fill(&p.PerToken, DefaultPageLimits.PerToken)
 	fill(&p.SignInPerToken, DefaultPageLimits.SignInPerToken)
+	fill(&p.ResetPerAddress, DefaultPageLimits.ResetPerAddress)
+	fill(&p.ResetPerAccount, DefaultPageLimits.ResetPerAccount)
 	return p
 }
 

@@ -1,10 +1,13 @@
 package handlers
 
 import (
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/linkgate/linkgate/models"
 )
 
 // SignInGuard slows password guessing without locking the owner out. It
@@ -77,6 +80,29 @@ func (g *SignInGuard) Succeeded(account, address string) {
 	delete(g.m, "p:"+account+"|"+address)
 }
 
+// Forgive clears every count of account, from every address: after the
+// owner proved who they are another way (a password reset), the right
+// password works at once from anywhere. The guard is per process: a
+// replica that did not serve the reset still holds its own counts, at
+// most MaxAccountDelay for a new address.
+func (g *SignInGuard) Forgive(account string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	delete(g.m, "a:"+account)
+	prefix := "p:" + account + "|"
+	for k := range g.m {
+		if strings.HasPrefix(k, prefix) {
+			delete(g.m, k)
+		}
+	}
+}
+
+// SignInAccount is the guard's key of the account an e-mail address
+// names: the same for every spelling the sign-in form accepts.
+func SignInAccount(email string) string {
+	return models.HashKey(strings.ToLower(strings.TrimSpace(email)))
+}
+
 func (g *SignInGuard) fail(key string, now time.Time, base, most time.Duration) {
 	e := g.m[key]
 	if e == nil {
@@ -109,3 +135,7 @@ func (g *SignInGuard) prune(now time.Time) {
 // ClientAddress is the address a request came from, as the kit sees it
 // (the peer, or the X-Forwarded-For of a trusted proxy).
 func (s *Server) ClientAddress(c *gin.Context) string { return s.clientIP(c) }
+
+// ClientAddressKey is the rate-limit key of the request's address (the
+// address, or its /64 for IPv6), as the page limits count it.
+func (s *Server) ClientAddressKey(c *gin.Context) string { return ipKey(s.clientIP(c)) }

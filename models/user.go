@@ -34,9 +34,7 @@ type UserInput struct {
 func (s *Store) CreateUser(ctx context.Context, in UserInput) (*User, error) {
 	var fields []FieldError
 	email := NormalizeEmail("email", in.Email, &fields)
-	if len(in.Password) < MinPasswordLength || len(in.Password) > 72 {
-		fields = append(fields, FieldError{"password", "must be 10 to 72 characters"})
-	}
+	passwordFieldErrors("password", in.Password, &fields)
 	u := &User{ID: NewID(PrefixUser), Email: email, Role: in.Role}
 	switch in.Role {
 	case RoleAdmin:

@@ -232,6 +232,7 @@ func New(cfg Config) (*Engine, error) {
 	river.AddWorker(workers, &pollCertWorker{e: e})
 	river.AddWorker(workers, &configureDomainWorker{e: e})
 	river.AddWorker(workers, &sendRegistrationWorker{e: e})
+	river.AddWorker(workers, &sendPasswordResetWorker{e: e})
 	river.AddWorker(workers, &sweepWorker{e: e})
 	river.AddWorker(workers, &deliverWebhookWorker{e: e})
 	river.AddWorker(workers, &webhookDisabledWorker{e: e})

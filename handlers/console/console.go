@@ -8,7 +8,8 @@
 // signed-in user: an admin sees everything, a client user only their
 // own client (anything else is 404).
 //
-// One small file per action: login.go, logout.go, clients.go, client.go,
+// One small file per action: login.go, logout.go, reset_request.go
+// (forgot your password?), reset.go (the e-mailed link), clients.go, client.go,
 // client_create.go, client_user.go, domain_new.go, domain_create.go,
 // domain.go, domain_configure.go, domain_forward.go, domain_sid.go,
 // domain_ms.go, domain_retry.go, webhooks.go, webhook_deliveries.go,
@@ -49,7 +50,7 @@ var (
 
 // pageNames are the console's page template sets.
 var pageNames = []string{"login", "clients", "client", "domain_new", "domain", "webhooks", "webhook_deliveries",
-	"sandbox", "sandbox_outbox", "message"}
+	"sandbox", "sandbox_outbox", "message", "reset_request", "reset"}
 
 // consolePrefix is where the console's pages live (besides / and /login).
 const consolePrefix = "/console"
@@ -108,6 +109,8 @@ type Handler struct {
 	checkURL func(raw string) string // the webhook URL policy
 	srv      *handlers.Server        // sessions, cookies, CSRF (set by Mount)
 	login    *handlers.SignInGuard   // wrong passwords per account and address
+	// password reset requests per client address and per e-mail address
+	resetAddr, resetAccount *handlers.LimiterSet
 }
 
 const consoleUserKey = "linkgate.console_user"
@@ -169,6 +172,8 @@ var consoleFuncs = template.FuncMap{
 func (h *Handler) Mount(s *handlers.Server) error {
 	h.srv = s
 	h.login = handlers.NewSignInGuard()
+	h.resetAddr = handlers.NewLimiterSet(s.PageLimits().ResetPerAddress)
+	h.resetAccount = handlers.NewLimiterSet(s.PageLimits().ResetPerAccount)
 	s.ClaimPages(Owns, h.pages)
 	headers := handlers.PageHeaders("same-origin")
 	text := handlers.PageText(h.pages.Fail)
@@ -178,6 +183,12 @@ func (h *Handler) Mount(s *handlers.Server) error {
 	e.GET("/login", headers, text, h.consoleLoginPage)
 	e.POST("/login", headers, s.PageRateLimit(h.pages), text, h.consoleLogin)
 	e.POST("/logout", headers, text, h.consoleUser, h.consoleLogout)
+	// Password reset: the links carry a token, so no Referer leaves them.
+	reset := e.Group(workflows.ResetPath, handlers.PageHeaders("no-referrer"), s.PageRateLimit(h.pages), text)
+	reset.GET("", h.consoleResetRequestPage)
+	reset.POST("", wf, h.consoleResetRequest)
+	reset.GET("/:token", h.consoleResetPage)
+	reset.POST("/:token", h.consoleReset)
 
 	g := e.Group(consolePrefix, headers, text)
 	g.GET("/assets/:file", h.consoleAsset)
@@ -420,6 +431,9 @@ var consoleNotices = map[string]string{
 	"replay":     "Delivery queued again, with the same webhook-id.",
 	"ping":       "Ping queued: a webhook.ping event is on its way.",
 	"signed_out": "You are signed out.",
+	resetSentNotice: "If an account exists for that address, we sent it a link to choose a new password. " +
+		"The link works once, for 30 minutes.",
+	passwordResetNotice: "Your password was changed, and every other session of your account was signed out.",
 }
 
 // consoleMessage is a page that only says something (404, 403, faults).

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -55,8 +54,9 @@ func (h *Handler) consoleLogin(c *gin.Context) {
 		h.renderLogin(c, http.StatusUnprocessableEntity, email, errs)
 		return
 	}
-	account, addr := models.HashKey(strings.ToLower(email)), h.srv.ClientAddress(c)
-	if wait := h.login.Wait(account, addr, time.Now()); wait > 0 {
+	account, addr := handlers.SignInAccount(email), h.srv.ClientAddress(c)
+	now := h.cfg.Store.Now() // the store's clock: tests inject one
+	if wait := h.login.Wait(account, addr, now); wait > 0 {
 		c.Header("Retry-After", handlers.RetryAfterSeconds(wait))
 		h.renderLogin(c, http.StatusTooManyRequests, email, map[string]string{
 			"form": "Too many wrong passwords for this account. Wait " + handlers.RetryAfterSeconds(wait) + " seconds and try again."})
@@ -65,7 +65,7 @@ func (h *Handler) consoleLogin(c *gin.Context) {
 	u, err := h.cfg.Store.VerifyPassword(c.Request.Context(), email, password)
 	var e *models.Error
 	if errors.As(err, &e) && e.Kind == models.KindInvalid {
-		h.login.Failed(account, addr, time.Now())
+		h.login.Failed(account, addr, now)
 		h.renderLogin(c, http.StatusUnprocessableEntity, email, map[string]string{"password": "The e-mail address or password is not right."})
 		return
 	}

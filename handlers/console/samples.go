@@ -19,7 +19,7 @@ func consoleSamples() map[string][]any {
 	client.Nav, client.CSRF = "client", "x"
 	client.User = &consoleUserView{Email: "c@example.com", ClientID: "cli_1"}
 	errs := map[string]string{}
-	for _, f := range []string{"form", "email", "password", "name", "plan", "fallback_url", "domain", "subdomain", "purpose",
+	for _, f := range []string{"form", "email", "password", "password_confirm", "name", "plan", "fallback_url", "domain", "subdomain", "purpose",
 		"configure", "api_token", "mode", "forward", "sid", "domain_sid", "ms", "messaging_service_sid", "retry",
 		"url", "events", "client_id", "host", "zone", "page"} {
 		errs[f] = "e"
@@ -70,6 +70,9 @@ func consoleSamples() map[string][]any {
 			sandboxView{consoleBase: client}},
 		"sandbox_outbox": {outboxView{consoleBase: admin, Mail: []SandboxMail{{To: "t", Subject: "s", Text: "x", SentAt: now}}},
 			outboxView{consoleBase: admin}},
+		"reset_request": {resetRequestView{consoleBase: signedOut, Minutes: 30}, resetRequestView{consoleBase: signedOut, Email: "a@example.com", Errors: errs}},
+		"reset": {resetView{consoleBase: signedOut, Email: "a@example.com", Action: "/console/reset/t", Expires: "e", MinPassword: 10},
+			resetView{consoleBase: signedOut, Email: "a@example.com", Errors: errs}},
 		"message": {consoleMessage{consoleBase: admin, Message: handlers.Message{Heading: "h", Paragraphs: []string{"p"}, Link: "/", LinkText: "Home"}},
 			consoleMessage{consoleBase: signedOut}},
 	}
