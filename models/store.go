@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"gorm.io/gorm"
 )
 
@@ -84,17 +85,55 @@ func internal(what string, err error) error {
 	if errors.As(err, &e) {
 		return err
 	}
+	if dup := TranslateError(err); dup != err {
+		return dup
+	}
 	return &Error{Kind: KindInternal, Code: "internal", Detail: what, Err: err}
+}
+
+// TranslateError is the one translation of database errors that callers
+// can act on: a unique violation on either engine becomes a 409 Conflict
+// with code "duplicate", naming the column when the engine says which
+// (SQLite's "UNIQUE constraint failed: table.column"; PostgreSQL's
+// constraint name, "table_column_key"). Any other error is returned as is.
+func TranslateError(err error) error {
+	if !isUniqueViolation(err) {
+		return err
+	}
+	field := ""
+	msg := err.Error()
+	if i := strings.Index(msg, "UNIQUE constraint failed: "); i >= 0 {
+		cols := strings.SplitN(msg[i+len("UNIQUE constraint failed: "):], ",", 2)[0]
+		if j := strings.LastIndex(cols, "."); j >= 0 {
+			field = strings.TrimSpace(cols[j+1:])
+		}
+	}
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) && pg.ConstraintName != "" && pg.TableName != "" {
+		field = strings.TrimSuffix(strings.TrimSuffix(strings.TrimPrefix(pg.ConstraintName, pg.TableName+"_"), "_key"), "_pkey")
+	}
+	detail := "a record with this value already exists"
+	if field != "" {
+		detail = field + " is already taken"
+	}
+	e := Conflict("duplicate", field, detail)
+	e.Err = err
+	return e
 }
 
 // Tx runs fn in one transaction, giving it the GORM handle and the
 // underlying *sql.Tx (River inserts and completes jobs on it).
 func (s *Store) Tx(ctx context.Context, fn func(tx *gorm.DB, sqlTx *sql.Tx) error) error {
-	return s.gorm(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.gorm(ctx).Transaction(func(tx *gorm.DB) error {
 		sqlTx, ok := tx.Statement.ConnPool.(*sql.Tx)
 		if !ok {
 			return errors.New("models: transaction is not a *sql.Tx")
 		}
 		return fn(tx, sqlTx)
 	})
+	var e *Error
+	if err == nil || errors.As(err, &e) {
+		return err
+	}
+	return TranslateError(err)
 }

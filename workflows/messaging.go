@@ -22,6 +22,26 @@ func (e *Engine) AttachMessagingService(ctx context.Context, sc models.Scope, do
 		return nil, false, models.Invalid("invalid_messaging_service_sid", "messaging_service_sid", "must be MG followed by 32 hexadecimal characters")
 	}
 	msSID = canonicalSID(msSID)
+	var d *models.Domain
+	var created bool
+	err := e.store.Locked(ctx, messagingServiceLock(msSID), func(ctx context.Context) error {
+		var err error
+		d, created, err = e.attachLocked(ctx, sc, domainID, msSID, move, actor)
+		return err
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	return d, created, nil
+}
+
+// messagingServiceLock names the lock that serialises every change of one
+// Messaging Service's association (attach, move, detach).
+func messagingServiceLock(sid string) string { return "messaging_service:" + sid }
+
+// attachLocked is AttachMessagingService under the service's lock: the
+// owner it reads stays the owner until it has recorded the change.
+func (e *Engine) attachLocked(ctx context.Context, sc models.Scope, domainID, msSID string, move bool, actor string) (*models.Domain, bool, error) {
 	d, err := e.store.GetDomain(ctx, sc, domainID)
 	if err != nil {
 		return nil, false, err
@@ -83,6 +103,13 @@ func (e *Engine) AttachMessagingService(ctx context.Context, sc models.Scope, do
 // Twilio and forgets it. Not attached here is not found.
 func (e *Engine) DetachMessagingService(ctx context.Context, sc models.Scope, domainID, msSID, actor string) error {
 	msSID = canonicalSID(msSID)
+	return e.store.Locked(ctx, messagingServiceLock(msSID), func(ctx context.Context) error {
+		return e.detachLocked(ctx, sc, domainID, msSID, actor)
+	})
+}
+
+// detachLocked is DetachMessagingService under the service's lock.
+func (e *Engine) detachLocked(ctx context.Context, sc models.Scope, domainID, msSID, actor string) error {
 	d, err := e.store.GetDomain(ctx, sc, domainID)
 	if err != nil {
 		return err
