@@ -26,17 +26,9 @@ import (
 // Mount it before anything reads the form (the CSRF check included).
 func PageText(fail func(*gin.Context, error)) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if textcheck.Problem(c.Request.URL.Path) != "" {
-			fail(c, models.NotFound("page"))
+		if err := checkPathAndQuery(c, "page"); err != nil {
+			fail(c, pageTextError(err))
 			return
-		}
-		if raw := c.Request.URL.RawQuery; raw != "" {
-			canon, err := textcheck.Query(raw)
-			if err != nil {
-				fail(c, pageTextError(textError(err)))
-				return
-			}
-			c.Request.URL.RawQuery = canon
 		}
 		if c.Request.Method == http.MethodPost {
 			if err := canonicalForm(c.Request); err != nil {

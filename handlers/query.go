@@ -19,17 +19,27 @@ import (
 //     parameter. What passes is put back in NFC, so handlers read
 //     canonical text with c.Query.
 func CheckRequestText(c *gin.Context) {
-	if textcheck.Problem(c.Request.URL.Path) != "" {
-		Fail(c, models.NotFound("route"))
+	if err := checkPathAndQuery(c, "route"); err != nil {
+		Fail(c, err)
 		return
+	}
+	c.Next()
+}
+
+// checkPathAndQuery is the part of the text rules that API routes and
+// pages share: a path that breaks them is not found (what it names: a
+// route, a page); a query that breaks them is refused; a query that
+// passes is put back in NFC.
+func checkPathAndQuery(c *gin.Context, what string) *models.Error {
+	if textcheck.Problem(c.Request.URL.Path) != "" {
+		return models.NotFound(what)
 	}
 	if raw := c.Request.URL.RawQuery; raw != "" {
 		canon, err := textcheck.Query(raw)
 		if err != nil {
-			Fail(c, textError(err))
-			return
+			return textError(err)
 		}
 		c.Request.URL.RawQuery = canon
 	}
-	c.Next()
+	return nil
 }
