@@ -260,6 +260,25 @@ func (c *Cloudflare) AddRecord(zoneID string, r providers.Record) string {
 	return id
 }
 
+// RemoveRecord deletes a record, as a person at the dashboard would (tests
+// of drift). It reports whether the record existed.
+func (c *Cloudflare) RemoveRecord(zoneID, id string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	removed := false
+	c.mustMutateLocked(func() error {
+		for i, r := range c.st.Records {
+			if r.ZoneID == zoneID && r.ID == id {
+				c.st.Records = append(c.st.Records[:i], c.st.Records[i+1:]...)
+				removed = true
+				break
+			}
+		}
+		return nil
+	})
+	return removed
+}
+
 // Records returns the records of a zone, in the API's order.
 func (c *Cloudflare) Records(zoneID string) []providers.Record {
 	c.mu.Lock()

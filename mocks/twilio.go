@@ -244,6 +244,20 @@ func (t *Twilio) RegisterDomainContext(ctx context.Context, name string) (string
 	return sid, nil
 }
 
+// DropCertificate removes a domain's certificate, as when a certificate
+// lapses or is removed behind linkgate's back (tests and drills of the
+// reconciler). It reports whether the domain had one.
+func (t *Twilio) DropCertificate(domainSID string) bool {
+	dropped := false
+	_ = t.mutate(context.Background(), func(s *twilioState) bool {
+		if d := s.Domains[domainSID]; d != nil && d.Cert != nil {
+			d.Cert, dropped = nil, true
+		}
+		return dropped
+	})
+	return dropped
+}
+
 // Domains lists the fake Organization's domains by name.
 func (t *Twilio) Domains() []TwilioDomain {
 	t.mu.Lock()

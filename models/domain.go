@@ -231,6 +231,19 @@ func (s *Store) SetStatusReason(ctx context.Context, domainID, reason string) er
 	return internal("set status reason", err)
 }
 
+// DomainIDsIn returns up to limit ids of domains whose status is in set,
+// in id order after the id after ("" from the start): the workflows walk
+// every live domain a page at a time.
+func (s *Store) DomainIDsIn(ctx context.Context, set StatusSet, after string, limit int) ([]string, error) {
+	var ids []string
+	err := s.gorm(ctx).Model(&Domain{}).Where("status IN ? AND id > ?", []Status(set), after).
+		Order("id").Limit(limit).Pluck("id", &ids).Error
+	if err != nil {
+		return nil, internal("list domain ids", err)
+	}
+	return ids, nil
+}
+
 // DomainByID reads a domain for the workflows, in tx when given.
 func (s *Store) DomainByID(ctx context.Context, tx *gorm.DB, id string) (*Domain, error) {
 	if tx == nil {

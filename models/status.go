@@ -163,6 +163,9 @@ var (
 	Retryable = StatusSet{StatusFailed}
 	// Attachable: Messaging Services may be attached and detached.
 	Attachable = StatusSet{StatusConfigured}
+	// Reconciled: the domain is live at Twilio, so the reconciler compares
+	// linkgate's view of it with Twilio's and DNS's.
+	Reconciled = StatusSet{StatusConfigured, StatusReachedLimit}
 )
 
 // Has reports whether s is in the set.

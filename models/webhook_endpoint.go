@@ -31,6 +31,8 @@ const (
 	EventDomainFailed                   = "domain.failed"
 	EventDomainMessagingServiceAttached = "domain.messaging_service_attached"
 	EventDomainMessagingServiceDetached = "domain.messaging_service_detached"
+	EventDomainDriftRepaired            = "domain.drift_repaired"
+	EventDomainDriftDetected            = "domain.drift_detected"
 	EventRegistrationSent               = "registration.sent"
 	EventRegistrationOpened             = "registration.opened"
 	EventRegistrationCompleted          = "registration.completed"
@@ -38,10 +40,12 @@ const (
 	EventWebhookPing                    = "webhook.ping"
 )
 
-// EventTypes is the event catalog, in API.md's order.
+// EventTypes is the event catalog, in API.md's order (the reconciler's
+// drift events, which API.md leaves to linkgate, follow the domain events).
 var EventTypes = []string{
 	EventDomainCreated, EventDomainStatusChanged, EventDomainDNSVerified, EventDomainCertificateIssued,
 	EventDomainConfigured, EventDomainFailed, EventDomainMessagingServiceAttached, EventDomainMessagingServiceDetached,
+	EventDomainDriftRepaired, EventDomainDriftDetected,
 	EventRegistrationSent, EventRegistrationOpened, EventRegistrationCompleted, EventRegistrationExpired,
 	EventWebhookPing,
 }

@@ -31,6 +31,8 @@ const (
 	EventDomainFailed                   = models.EventDomainFailed
 	EventDomainMessagingServiceAttached = models.EventDomainMessagingServiceAttached
 	EventDomainMessagingServiceDetached = models.EventDomainMessagingServiceDetached
+	EventDomainDriftRepaired            = models.EventDomainDriftRepaired
+	EventDomainDriftDetected            = models.EventDomainDriftDetected
 	EventRegistrationSent               = models.EventRegistrationSent
 	EventRegistrationOpened             = models.EventRegistrationOpened
 	EventRegistrationCompleted          = models.EventRegistrationCompleted

@@ -10,6 +10,7 @@ func TestCatalogMatchesAPI(t *testing.T) {
 		"domain.created", "domain.status_changed", "domain.dns_verified",
 		"domain.certificate_issued", "domain.configured", "domain.failed",
 		"domain.messaging_service_attached", "domain.messaging_service_detached",
+		"domain.drift_repaired", "domain.drift_detected",
 		"registration.sent", "registration.opened", "registration.completed",
 		"registration.expired", "webhook.ping",
 	}

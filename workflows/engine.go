@@ -114,6 +114,11 @@ type Config struct {
 	// are kept (default 30 days).
 	WebhookRetention time.Duration
 
+	// ReconcileInterval is how often every live domain is compared with
+	// Twilio and DNS and repaired (reconcile.go); 0 turns the periodic
+	// run off (`linkgate reconcile` still works).
+	ReconcileInterval time.Duration
+
 	// Metrics receives the engine's metrics (nil: not exported).
 	Metrics prometheus.Registerer
 }
@@ -236,6 +241,16 @@ func New(cfg Config) (*Engine, error) {
 	river.AddWorker(workers, &sweepWorker{e: e})
 	river.AddWorker(workers, &deliverWebhookWorker{e: e})
 	river.AddWorker(workers, &webhookDisabledWorker{e: e})
+	river.AddWorker(workers, &reconcileWorker{e: e})
+	river.AddWorker(workers, &reconcileDomainWorker{e: e})
+	periodic := []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(cfg.SweepInterval),
+		func() (river.JobArgs, *river.InsertOpts) { return SweepArgs{}, nil }, &river.PeriodicJobOpts{RunOnStart: true})}
+	if cfg.ReconcileInterval > 0 {
+		periodic = append(periodic, river.NewPeriodicJob(river.PeriodicInterval(cfg.ReconcileInterval),
+			func() (river.JobArgs, *river.InsertOpts) {
+				return ReconcileArgs{}, &river.InsertOpts{UniqueOpts: uniqueStep}
+			}, nil))
+	}
 	rc := &river.Config{
 		ID:     cfg.ClientID,
 		Logger: cfg.Logger.With(slog.String("component", "river")),
@@ -253,8 +268,7 @@ func New(cfg Config) (*Engine, error) {
 		JobTimeout:           2 * time.Minute,
 		RescueStuckJobsAfter: 5 * time.Minute,
 		PollOnly:             true,
-		PeriodicJobs: []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(cfg.SweepInterval),
-			func() (river.JobArgs, *river.InsertOpts) { return SweepArgs{}, nil }, &river.PeriodicJobOpts{RunOnStart: true})},
+		PeriodicJobs:         periodic,
 	}
 	if cfg.RetryBackoff != nil {
 		rc.RetryPolicy = retryPolicy(cfg.RetryBackoff)

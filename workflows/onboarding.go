@@ -372,19 +372,28 @@ func (w *configureDomainWorker) Work(ctx context.Context, job *river.Job[Configu
 	if !ok || err != nil {
 		return err
 	}
-	fallback, err := e.store.ClientFallbackURL(ctx, d.ClientID)
+	want, err := e.wantedConfig(ctx, d)
 	if err != nil {
 		return err
 	}
-	_, err = e.cfg.LinkShortening.UpdateDomainConfig(ctx, providers.DomainConfig{
-		DomainSID: d.DomainSID, CallbackURL: strings.TrimRight(e.cfg.PublicURL, "/") + ClickPath, FallbackURL: fallback,
-	})
-	if err != nil {
+	if _, err = e.cfg.LinkShortening.UpdateDomainConfig(ctx, want); err != nil {
 		return providerError(ctx, e, job, d, "set the Twilio domain config", err, models.Change{})
 	}
 	empty := ""
 	return advance(ctx, e, job, d, models.Change{To: models.StatusConfigured, Reason: "domain configured for link shortening",
 		Actor: actorWorkflow, StatusReason: &empty, FailedStep: &empty}, nil)
+}
+
+// wantedConfig is the Twilio domain config linkgate sets (and the
+// reconciler keeps): clicks reported to linkgate, broken links sent to the
+// client's fallback URL, HTTPS on, no "continue on failure".
+func (e *Engine) wantedConfig(ctx context.Context, d *models.Domain) (providers.DomainConfig, error) {
+	fallback, err := e.store.ClientFallbackURL(ctx, d.ClientID)
+	if err != nil {
+		return providers.DomainConfig{}, err
+	}
+	return providers.DomainConfig{DomainSID: d.DomainSID, CallbackURL: strings.TrimRight(e.cfg.PublicURL, "/") + ClickPath,
+		FallbackURL: fallback}, nil
 }
 
 // dnsFor connects to the domain's DNS provider with its stored credentials

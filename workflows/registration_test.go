@@ -26,6 +26,7 @@ type regBundle struct {
 	tw     *mocks.Twilio
 	outbox *mocks.Outbox
 	domain *models.Domain
+	world  *workflowtest.World
 }
 
 const (
@@ -47,7 +48,7 @@ func newBundle(t *testing.T, db *models.DB, mod func(*workflows.Config)) *regBun
 	ctx := context.Background()
 	b := &regBundle{store: models.NewStore(db, nil)}
 	w := workflowtest.NewWorld(t, mocks.TwilioConfig{AccountSID: testAccount, AuthToken: testToken, CertAfterPolls: 1})
-	b.cf, b.dns, b.tw = w.Cloudflare, w.DNS, w.Twilio
+	b.cf, b.dns, b.tw, b.world = w.Cloudflare, w.DNS, w.Twilio, w
 	var err error
 	if b.outbox, err = mocks.NewOutbox(mocks.OutboxConfig{}); err != nil {
 		t.Fatal(err)
