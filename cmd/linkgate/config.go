@@ -55,6 +55,10 @@ type Config struct {
 	// (LINKGATE_METRICS_ADDR, host:port; default 127.0.0.1:9464; "off"
 	// gives ""): never on the public listener.
 	MetricsAddr string
+	// ReconcileInterval is how often the reconciler compares every live
+	// domain with Twilio and DNS (LINKGATE_RECONCILE_INTERVAL, a Go
+	// duration from 1m to 24h; default 1h; "off" gives 0: no periodic run).
+	ReconcileInterval time.Duration
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
 	// the client (LINKGATE_TRUSTED_PROXIES, comma-separated IPs or CIDRs).
 	TrustedProxies []string
@@ -92,6 +96,16 @@ func (m *Main) loadConfig(name string, args []string) (Config, *flag.FlagSet, er
 			return c, nil, errors.New("LINKGATE_PROVIDER_TIMEOUT: must be a duration between 1s and 5m, e.g. 30s")
 		}
 		c.ProviderTimeout = d
+	}
+	c.ReconcileInterval = time.Hour
+	if v := env("LINKGATE_RECONCILE_INTERVAL"); strings.EqualFold(v, "off") {
+		c.ReconcileInterval = 0
+	} else if v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Minute || d > 24*time.Hour {
+			return c, nil, errors.New(`LINKGATE_RECONCILE_INTERVAL: must be a duration between 1m and 24h, e.g. 1h, or "off"`)
+		}
+		c.ReconcileInterval = d
 	}
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(m.Stderr)

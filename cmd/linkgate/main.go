@@ -68,6 +68,8 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		err = m.admin(ctx, args)
 	case "healthcheck":
 		err = m.healthcheck(ctx, args)
+	case "reconcile":
+		err = m.reconcile(ctx, args)
 	case "version":
 		fmt.Fprintln(m.Stdout, "linkgate", version())
 	default:
@@ -97,6 +99,8 @@ Commands:
   migrate              apply the database migrations and exit
   admin create-key     print a new admin API key
   admin create-user    add a console admin (-email, and -password or LINKGATE_PASSWORD)
+  reconcile            compare live domains with Twilio and DNS and repair drift once
+                       (-dry-run reports only; -domain ID checks one domain)
   healthcheck          exit 0 if the linkgate on this machine answers /healthz (-url)
   version              print the module version and VCS revision
   help                 print this list

@@ -142,12 +142,29 @@ func webhookPolicy(cfg Config, log *slog.Logger) webhooks.ClientConfig {
 // keys is the key ring for secrets at rest (loadKeyRing), shared with the
 // HTTP layer.
 func (m *Main) startWorkflows(ctx context.Context, cfg Config, store *models.Store, world *sandboxWorld, keys *models.KeyRing, reg *prometheus.Registry, log *slog.Logger) (*workflows.Engine, error) {
+	engine, err := m.buildWorkflows(ctx, cfg, store, world, keys, reg, log)
+	if err != nil {
+		return nil, err
+	}
+	if err := engine.Start(ctx); err != nil {
+		return nil, err
+	}
+	return engine, nil
+}
+
+// buildWorkflows migrates River's tables and builds the engine without
+// starting its workers (`linkgate reconcile` uses it as it is).
+func (m *Main) buildWorkflows(ctx context.Context, cfg Config, store *models.Store, world *sandboxWorld, keys *models.KeyRing, reg *prometheus.Registry, log *slog.Logger) (*workflows.Engine, error) {
 	if err := workflows.MigrateRiver(ctx, store.DB()); err != nil {
 		return nil, fmt.Errorf("river migrations: %w", err)
 	}
 	var err error
 	wc := workflows.Config{Store: store, Logger: log, Keys: keys, PublicURL: cfg.PublicURL, Intervals: workflows.DefaultIntervals(),
-		RegistrationTTL: cfg.RegistrationTTL, Reminders: cfg.Reminders, PlatformName: cfg.PlatformName, Metrics: reg}
+		RegistrationTTL: cfg.RegistrationTTL, Reminders: cfg.Reminders, PlatformName: cfg.PlatformName,
+		ReconcileInterval: cfg.ReconcileInterval}
+	if reg != nil { // a nil *Registry is not a nil Registerer
+		wc.Metrics = reg
+	}
 	if wc.Mailer, err = m.mailer(ctx, cfg, store, world); err != nil {
 		return nil, fmt.Errorf("SMTP_URL: %w", err)
 	}
@@ -168,12 +185,5 @@ func (m *Main) startWorkflows(ctx context.Context, cfg Config, store *models.Sto
 			return nil, err
 		}
 	}
-	engine, err := workflows.New(wc)
-	if err != nil {
-		return nil, err
-	}
-	if err := engine.Start(ctx); err != nil {
-		return nil, err
-	}
-	return engine, nil
+	return workflows.New(wc)
 }
