@@ -44,7 +44,8 @@ type DNSBLConfig struct {
 }
 
 // DNSBLFault is one injected misbehaviour of a DNSBLServer, for its next
-// Count queries (0 means 1): Answer set answers every question with that
+// Count questions about names in its zone (0 means 1; other questions are
+// REFUSED as always and do not count): Answer set answers every question with that
 // address (a refusal code such as Spamhaus's 127.255.255.254, or any
 // listing), Rcode set answers with that response code (DNSRcodeServFail),
 // Drop set answers nothing at all (a timeout).
@@ -276,6 +277,7 @@ func (s *DNSBLServer) respond(b []byte) []byte {
 	if rcode != 0 {
 		return dnsResponse(dnsQuestion{id: q.id, rd: q.rd}, rcode, nil)
 	}
+	name, inZone := strings.CutSuffix(q.name, "."+s.zone)
 	s.mu.Lock()
 	s.queries = append(s.queries, q.name)
 	if s.hanging {
@@ -285,6 +287,13 @@ func (s *DNSBLServer) respond(b []byte) []byte {
 		s.hangs = nil
 		s.mu.Unlock()
 		return nil
+	}
+	if !inZone {
+		s.mu.Unlock()
+		if q.name == s.zone {
+			return dnsResponse(q, dnsRcodeOK, nil)
+		}
+		return dnsResponse(q, DNSRcodeRefused, nil) // not a zone this list serves
 	}
 	var fault *DNSBLFault
 	if len(s.faults) > 0 {
@@ -302,13 +311,6 @@ func (s *DNSBLServer) respond(b []byte) []byte {
 		return nil
 	case fault != nil && fault.Rcode != 0:
 		return dnsResponse(q, fault.Rcode, nil)
-	}
-	name, inZone := strings.CutSuffix(q.name, "."+s.zone)
-	if !inZone {
-		if q.name == s.zone {
-			return dnsResponse(q, dnsRcodeOK, nil)
-		}
-		return dnsResponse(q, DNSRcodeRefused, nil)
 	}
 	if fault != nil && fault.Answer != "" {
 		if q.qtype != dnsTypeA {
