@@ -48,12 +48,14 @@ type DNSBLConfig struct {
 // REFUSED as always and do not count): Answer set answers every question with that
 // address (a refusal code such as Spamhaus's 127.255.255.254, or any
 // listing), Rcode set answers with that response code (DNSRcodeServFail),
-// Drop set answers nothing at all (a timeout).
+// Drop set answers nothing at all (a timeout), Truncate set answers with
+// the TC bit and no records (the reply did not fit in a datagram).
 type DNSBLFault struct {
-	Answer string
-	Rcode  int
-	Drop   bool
-	Count  int
+	Answer   string
+	Rcode    int
+	Drop     bool
+	Truncate bool
+	Count    int
 }
 
 // DNSBLServer is the fake reputation source served as a DNS blocklist
@@ -311,6 +313,10 @@ func (s *DNSBLServer) respond(b []byte) []byte {
 		return nil
 	case fault != nil && fault.Rcode != 0:
 		return dnsResponse(q, fault.Rcode, nil)
+	case fault != nil && fault.Truncate:
+		resp := dnsResponse(q, dnsRcodeOK, nil)
+		resp[2] |= 0x02 // TC
+		return resp
 	}
 	if fault != nil && fault.Answer != "" {
 		if q.qtype != dnsTypeA {

@@ -202,8 +202,9 @@ func isDomain(s string) bool {
 }
 
 // lookup asks the resolvers, in order, for the A records of name.zone and
-// decodes them. A resolver that times out or answers SERVFAIL or REFUSED
-// is passed over; when none answers, the error is transient.
+// decodes them. A resolver that times out, answers SERVFAIL, REFUSED (or
+// any other error code) or an empty truncated reply is passed over; when
+// none answers, the error is transient.
 func (c *Client) lookup(ctx context.Context, z Zone, name string) ([]providers.Listing, error) {
 	op := "check " + name + " in " + z.Name
 	qname := dns.Fqdn(name + "." + z.Name)
@@ -222,10 +223,14 @@ func (c *Client) lookup(ctx context.Context, z Zone, name string) ([]providers.L
 			failures = append(failures, server+": "+err.Error())
 			continue
 		}
-		switch in.Rcode {
-		case dns.RcodeNameError:
+		switch {
+		case in.Truncated && len(in.Answer) == 0:
+			// An empty truncated reply says nothing; blocklist answers
+			// always fit in a datagram, so this resolver is misbehaving.
+			failures = append(failures, server+": answered a truncated reply")
+		case in.Rcode == dns.RcodeNameError:
 			return nil, nil
-		case dns.RcodeSuccess:
+		case in.Rcode == dns.RcodeSuccess:
 			var answers []netip.Addr
 			for _, rr := range in.Answer {
 				if a, ok := rr.(*dns.A); ok {

@@ -244,8 +244,11 @@ func TestResolvers(t *testing.T) {
 		{name: "first SERVFAIL", first: mocks.DNSBLFault{Rcode: mocks.DNSRcodeServFail}},
 		{name: "first REFUSED", first: mocks.DNSBLFault{Rcode: mocks.DNSRcodeRefused}},
 		{name: "first silent", first: mocks.DNSBLFault{Drop: true}},
+		{name: "first truncated", first: mocks.DNSBLFault{Truncate: true}},
 		{name: "both fail", first: mocks.DNSBLFault{Rcode: mocks.DNSRcodeServFail}, second: &mocks.DNSBLFault{Drop: true},
 			words: []string{"no resolver answered", addrs[0] + ": answered SERVFAIL", addrs[1] + ": no answer within 200ms"}},
+		{name: "refused and truncated", first: mocks.DNSBLFault{Rcode: mocks.DNSRcodeRefused}, second: &mocks.DNSBLFault{Truncate: true},
+			words: []string{addrs[0] + ": answered REFUSED", addrs[1] + ": answered a truncated reply"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			// Not parallel: the subtests share the servers' fault queues.
