@@ -1,0 +1,4 @@
+package dnsbl
+
+// Resolvers returns the resolvers the Client asks, for tests.
+func (c *Client) Resolvers() []string { return append([]string(nil), c.resolvers...) }
