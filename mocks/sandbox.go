@@ -26,6 +26,8 @@ import (
 //	POST /_sandbox/faults                   {"provider","status","retry_after","count","html","delay_ms","hold_ms"}
 //	DELETE /_sandbox/faults[?provider=]     drop the queued faults and holds (of one fake, or all)
 //	GET  /_sandbox/stats                    side effects counted by the fakes (SandboxStats)
+//	POST /_sandbox/reputation               {"host"}: the fake reputation source flags it
+//	DELETE /_sandbox/reputation?host=       it no longer does
 //
 // Handler itself checks no linkgate credential: whoever serves it puts
 // the controls (everything but the fake vendor APIs) behind an admin
@@ -35,6 +37,7 @@ type Sandbox struct {
 	Twilio     *Twilio
 	DNS        *DNS
 	Outbox     *Outbox
+	Reputation *Reputation // optional
 	// The credentials the fake Twilio accepts.
 	TwilioAccountSID string
 	TwilioAuthToken  string
@@ -54,6 +57,9 @@ func (s *Sandbox) Handler() http.Handler {
 	mux.HandleFunc("POST /_sandbox/faults", s.addFault)
 	mux.HandleFunc("DELETE /_sandbox/faults", s.clearFaults)
 	mux.HandleFunc("GET /_sandbox/stats", s.stats)
+	if s.Reputation != nil {
+		mux.Handle("/_sandbox/reputation", s.Reputation.SandboxHandler())
+	}
 	mux.HandleFunc("/_sandbox/", func(w http.ResponseWriter, r *http.Request) {
 		sandboxError(w, http.StatusNotFound, "", "no such sandbox endpoint")
 	})

@@ -47,6 +47,10 @@ type DomainInput struct {
 	Domain    string
 	Subdomain *string
 	Purpose   Purpose
+	// Screen, when set, is asked about the host once it is valid and
+	// before it is stored; its error refuses the domain (the reputation
+	// check: 422 domain_flagged).
+	Screen func(ctx context.Context, host string) error
 }
 
 // DNSDefaults is the CNAME every new domain gets.
@@ -76,6 +80,11 @@ func (s *Store) CreateDomain(ctx context.Context, sc Scope, clientID string, in 
 	}
 	if err != nil {
 		return nil, err
+	}
+	if in.Screen != nil {
+		if err := in.Screen(ctx, h.Host); err != nil {
+			return nil, err
+		}
 	}
 	if dns.Target == "" {
 		dns.Target = DefaultCNAMETarget

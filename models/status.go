@@ -166,6 +166,9 @@ var (
 	// Reconciled: the domain is live at Twilio, so the reconciler compares
 	// linkgate's view of it with Twilio's and DNS's.
 	Reconciled = StatusSet{StatusConfigured, StatusReachedLimit}
+	// Screened: the daily reputation check asks about the domain, and a
+	// listing sends it to under_review.
+	Screened = StatusSet{StatusConfigured, StatusReachedLimit}
 )
 
 // Has reports whether s is in the set.

@@ -119,6 +119,11 @@ type Config struct {
 	// run off (`linkgate reconcile` still works).
 	ReconcileInterval time.Duration
 
+	// Reputation, when set, screens hosts as they are added (ScreenHost)
+	// and live domains every ReputationInterval (default 24 h).
+	Reputation         providers.Reputation
+	ReputationInterval time.Duration
+
 	// Metrics receives the engine's metrics (nil: not exported).
 	Metrics prometheus.Registerer
 }
@@ -243,8 +248,19 @@ func New(cfg Config) (*Engine, error) {
 	river.AddWorker(workers, &webhookDisabledWorker{e: e})
 	river.AddWorker(workers, &reconcileWorker{e: e})
 	river.AddWorker(workers, &reconcileDomainWorker{e: e})
+	river.AddWorker(workers, &reputationWorker{e: e})
+	river.AddWorker(workers, &reputationDomainWorker{e: e})
 	periodic := []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(cfg.SweepInterval),
 		func() (river.JobArgs, *river.InsertOpts) { return SweepArgs{}, nil }, &river.PeriodicJobOpts{RunOnStart: true})}
+	if cfg.Reputation != nil {
+		if cfg.ReputationInterval <= 0 {
+			cfg.ReputationInterval = 24 * time.Hour
+		}
+		periodic = append(periodic, river.NewPeriodicJob(river.PeriodicInterval(cfg.ReputationInterval),
+			func() (river.JobArgs, *river.InsertOpts) {
+				return ReputationArgs{}, &river.InsertOpts{UniqueOpts: uniqueStep}
+			}, nil))
+	}
 	if cfg.ReconcileInterval > 0 {
 		periodic = append(periodic, river.NewPeriodicJob(river.PeriodicInterval(cfg.ReconcileInterval),
 			func() (river.JobArgs, *river.InsertOpts) {

@@ -497,29 +497,8 @@ type reconcileWorker struct {
 	e *Engine
 }
 
-// Work enqueues the domains a page at a time (one pending job per domain:
-// a run that has not finished is not queued twice).
 func (w *reconcileWorker) Work(ctx context.Context, _ *river.Job[ReconcileArgs]) error {
-	after := ""
-	for {
-		ids, err := w.e.store.DomainIDsIn(ctx, models.Reconciled, after, reconcilePage)
-		if err != nil {
-			return err
-		}
-		if len(ids) > 0 {
-			params := make([]river.InsertManyParams, len(ids))
-			for i, id := range ids {
-				params[i] = river.InsertManyParams{Args: ReconcileDomainArgs{DomainID: id}, InsertOpts: &river.InsertOpts{UniqueOpts: uniqueStep}}
-			}
-			if _, err := w.e.client.InsertMany(ctx, params); err != nil {
-				return fmt.Errorf("enqueue reconcile jobs: %w", err)
-			}
-		}
-		if len(ids) < reconcilePage {
-			return nil
-		}
-		after = ids[len(ids)-1]
-	}
+	return w.e.fanOut(ctx, models.Reconciled, func(id string) river.JobArgs { return ReconcileDomainArgs{DomainID: id} })
 }
 
 type reconcileDomainWorker struct {

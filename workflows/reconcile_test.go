@@ -223,22 +223,21 @@ func TestReconcilePeriodic(t *testing.T) {
 		if err := ls.DetachMessagingService(ctx, dn, reconcileMS); err != nil {
 			t.Fatal(err)
 		}
+		// The repair reaches Twilio first, then the timeline: wait for both.
 		deadline := time.Now().Add(20 * time.Second)
 		for {
-			if at, err := ls.MessagingServiceDomain(ctx, reconcileMS); err == nil && at == dn {
+			at, err := ls.MessagingServiceDomain(ctx, reconcileMS)
+			found := false
+			for _, ev := range b.timeline(t) {
+				found = found || (ev.Actor == "reconciler" && strings.Contains(ev.Reason, reconcileMS))
+			}
+			if err == nil && at == dn && found {
 				break
 			}
 			if time.Now().After(deadline) {
-				t.Fatal("the periodic reconciler did not attach the Messaging Service again")
+				t.Fatalf("the periodic reconciler did not repair: Twilio has %q (%v), timeline entry %v", at, err, found)
 			}
 			time.Sleep(25 * time.Millisecond)
-		}
-		found := false
-		for _, ev := range b.timeline(t) {
-			found = found || (ev.Actor == "reconciler" && strings.Contains(ev.Reason, reconcileMS))
-		}
-		if !found {
-			t.Fatal("no timeline entry for the repair")
 		}
 	})
 }

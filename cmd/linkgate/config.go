@@ -59,6 +59,13 @@ type Config struct {
 	// domain with Twilio and DNS (LINKGATE_RECONCILE_INTERVAL, a Go
 	// duration from 1m to 24h; default 1h; "off" gives 0: no periodic run).
 	ReconcileInterval time.Duration
+	// Reputation names the DNS blocklists new and live domains are checked
+	// against (LINKGATE_REPUTATION: comma-separated spamhaus-dbl, surbl;
+	// default none outside sandbox mode, whose fake source always runs),
+	// asked through ReputationResolvers (LINKGATE_REPUTATION_RESOLVERS,
+	// comma-separated ip:port; default the system's resolv.conf).
+	Reputation          []string
+	ReputationResolvers []string
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
 	// the client (LINKGATE_TRUSTED_PROXIES, comma-separated IPs or CIDRs).
 	TrustedProxies []string
@@ -106,6 +113,23 @@ func (m *Main) loadConfig(name string, args []string) (Config, *flag.FlagSet, er
 			return c, nil, errors.New(`LINKGATE_RECONCILE_INTERVAL: must be a duration between 1m and 24h, e.g. 1h, or "off"`)
 		}
 		c.ReconcileInterval = d
+	}
+	for _, z := range strings.Split(env("LINKGATE_REPUTATION"), ",") {
+		switch z = strings.TrimSpace(strings.ToLower(z)); z {
+		case "", "off", "none":
+		case "spamhaus-dbl", "surbl":
+			c.Reputation = append(c.Reputation, z)
+		default:
+			return c, nil, fmt.Errorf("LINKGATE_REPUTATION: %q is not a known list; use spamhaus-dbl, surbl or both, comma-separated", z)
+		}
+	}
+	for _, r := range strings.Split(env("LINKGATE_REPUTATION_RESOLVERS"), ",") {
+		if r = strings.TrimSpace(r); r != "" {
+			if _, err := netip.ParseAddrPort(r); err != nil {
+				return c, nil, fmt.Errorf("LINKGATE_REPUTATION_RESOLVERS: %q is not ip:port (e.g. 127.0.0.1:53)", r)
+			}
+			c.ReputationResolvers = append(c.ReputationResolvers, r)
+		}
 	}
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(m.Stderr)

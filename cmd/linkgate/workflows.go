@@ -17,6 +17,7 @@ import (
 	"github.com/linkgate/linkgate/models"
 	"github.com/linkgate/linkgate/providers"
 	"github.com/linkgate/linkgate/providers/cloudflare"
+	"github.com/linkgate/linkgate/providers/dnsbl"
 	"github.com/linkgate/linkgate/providers/dnscheck"
 	"github.com/linkgate/linkgate/providers/smtp"
 	"github.com/linkgate/linkgate/providers/twilio"
@@ -126,6 +127,28 @@ func liveProviders(cfg Config) (map[string]providers.DNSFactory, providers.LinkS
 	return map[string]providers.DNSFactory{"cloudflare": cloudflare.Factory(cloudflare.Config{Timeout: cfg.ProviderTimeout})}, ls, res, nil
 }
 
+// reputation builds the DNS blocklist checker LINKGATE_REPUTATION names
+// (nil when it names none).
+func reputation(cfg Config) (providers.Reputation, error) {
+	if len(cfg.Reputation) == 0 {
+		return nil, nil
+	}
+	var zones []dnsbl.Zone
+	for _, name := range cfg.Reputation {
+		switch name {
+		case "spamhaus-dbl":
+			zones = append(zones, dnsbl.SpamhausDBL())
+		case "surbl":
+			zones = append(zones, dnsbl.SURBLMulti())
+		}
+	}
+	c, err := dnsbl.New(dnsbl.Config{Zones: zones, Resolvers: cfg.ReputationResolvers})
+	if err != nil {
+		return nil, fmt.Errorf("LINKGATE_REPUTATION: %w", err)
+	}
+	return c, nil
+}
+
 // webhookPolicy is where webhooks may be delivered: in production https
 // only and never to private, loopback or link-local addresses; in sandbox
 // mode also http and local receivers, so that a newcomer can point an
@@ -170,6 +193,7 @@ func (m *Main) buildWorkflows(ctx context.Context, cfg Config, store *models.Sto
 	}
 	wc.WebhookClient = webhookPolicy(cfg, log)
 	if world != nil {
+		wc.Reputation = world.Reputation
 		wc.DNS = world.DNSFactories
 		wc.LinkShortening, wc.Resolver = world.LinkShortening, world.Resolver
 		wc.Intervals = workflows.SandboxIntervals()
@@ -182,6 +206,9 @@ func (m *Main) buildWorkflows(ctx context.Context, cfg Config, store *models.Sto
 		}
 		wc.DNS, wc.LinkShortening, wc.Resolver, err = liveProviders(cfg)
 		if err != nil {
+			return nil, err
+		}
+		if wc.Reputation, err = reputation(cfg); err != nil {
 			return nil, err
 		}
 	}

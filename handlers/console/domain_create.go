@@ -19,6 +19,9 @@ func (h *Handler) consoleDomainCreate(c *gin.Context) {
 	sub := strings.TrimSpace(c.PostForm("subdomain"))
 	purpose := models.Purpose(c.PostForm("purpose"))
 	in := models.DomainInput{Domain: name, Purpose: purpose}
+	if h.cfg.Workflows != nil {
+		in.Screen = h.cfg.Workflows.ScreenHost
+	}
 	if sub != "" { // empty: the domain field is the whole host, as in the API
 		in.Subdomain = &sub
 	}

@@ -13,6 +13,8 @@ import (
 	"net/http"
 	"time"
 
+	"golang.org/x/net/publicsuffix"
+
 	"github.com/linkgate/linkgate/mocks"
 	"github.com/linkgate/linkgate/providers"
 	"github.com/linkgate/linkgate/providers/cloudflare"
@@ -43,6 +45,9 @@ type World struct {
 	DNS        *mocks.DNS
 	Twilio     *mocks.Twilio
 	Outbox     *mocks.Outbox
+	// Reputation is the fake reputation source (POST /_sandbox/reputation
+	// flags a host); it implements providers.Reputation.
+	Reputation *mocks.Reputation
 
 	// LinkShortening is the Twilio adapter on the fake Twilio.
 	LinkShortening providers.LinkShortening
@@ -93,12 +98,16 @@ func New(cfg Config) (*World, error) {
 	w.DNSFactories = map[string]providers.DNSFactory{
 		"cloudflare": cloudflare.Factory(cloudflare.Config{BaseURL: CloudflareBaseURL, HTTPClient: cf}),
 	}
+	if w.Reputation, err = mocks.NewReputation(mocks.ReputationConfig{Persister: cfg.Persister,
+		RegistrableDomain: publicsuffix.EffectiveTLDPlusOne}); err != nil {
+		return nil, err
+	}
 	w.Mailer, w.Resolver = w.Outbox, w.DNS
 	return w, nil
 }
 
 // Sandbox returns the fakes' control endpoints (/_sandbox) on this world.
 func (w *World) Sandbox() *mocks.Sandbox {
-	return &mocks.Sandbox{Cloudflare: w.Cloudflare, Twilio: w.Twilio, DNS: w.DNS, Outbox: w.Outbox,
+	return &mocks.Sandbox{Cloudflare: w.Cloudflare, Twilio: w.Twilio, DNS: w.DNS, Outbox: w.Outbox, Reputation: w.Reputation,
 		TwilioAccountSID: w.account, TwilioAuthToken: w.token}
 }
