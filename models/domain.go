@@ -37,6 +37,19 @@ type Domain struct {
 	CreatedAt     time.Time `gorm:"not null"`
 	UpdatedAt     time.Time `gorm:"not null"`
 
+	// Use (issue 14). MessagesSent is the quota counter (TakeQuota);
+	// LastUsedAt is the last message's time; ConfiguredAt is when the
+	// domain last became configured (auto-archive counts from the later
+	// of the two); ArchivedAt and ArchivedFrom are set while archived;
+	// ArchiveWarnedAt is when the client was told of an auto-archive,
+	// cleared when the domain is used again.
+	MessagesSent    int64 `gorm:"not null"`
+	LastUsedAt      *time.Time
+	ConfiguredAt    *time.Time
+	ArchivedAt      *time.Time
+	ArchivedFrom    Status `gorm:"not null"`
+	ArchiveWarnedAt *time.Time
+
 	// MessagingServiceSIDs is read from domain_messaging_services.
 	MessagingServiceSIDs []string `gorm:"-"`
 }

@@ -68,7 +68,7 @@ func countRows(t *testing.T, db *models.DB, table string) int {
 	return n
 }
 
-func mustClient(t *testing.T, s *models.Store, name, email string) *models.Client {
+func mustClient(t testing.TB, s *models.Store, name, email string) *models.Client {
 	t.Helper()
 	c, err := s.CreateClient(ctx, models.ClientInput{Name: name, Email: email})
 	if err != nil {

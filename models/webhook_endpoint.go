@@ -31,6 +31,14 @@ const (
 	EventDomainFailed                   = "domain.failed"
 	EventDomainMessagingServiceAttached = "domain.messaging_service_attached"
 	EventDomainMessagingServiceDetached = "domain.messaging_service_detached"
+	EventDomainReachedLimit             = "domain.reached_limit"
+	EventDomainArchived                 = "domain.archived"
+	EventDomainRestored                 = "domain.restored"
+	EventDomainBlocked                  = "domain.blocked"
+	EventDomainUnderReview              = "domain.under_review"
+	EventDomainDeclined                 = "domain.declined"
+	EventDomainDeleted                  = "domain.deleted"
+	EventDomainArchiveWarning           = "domain.archive_warning"
 	EventRegistrationSent               = "registration.sent"
 	EventRegistrationOpened             = "registration.opened"
 	EventRegistrationCompleted          = "registration.completed"
@@ -42,6 +50,8 @@ const (
 var EventTypes = []string{
 	EventDomainCreated, EventDomainStatusChanged, EventDomainDNSVerified, EventDomainCertificateIssued,
 	EventDomainConfigured, EventDomainFailed, EventDomainMessagingServiceAttached, EventDomainMessagingServiceDetached,
+	EventDomainReachedLimit, EventDomainArchived, EventDomainRestored, EventDomainBlocked,
+	EventDomainUnderReview, EventDomainDeclined, EventDomainDeleted, EventDomainArchiveWarning,
 	EventRegistrationSent, EventRegistrationOpened, EventRegistrationCompleted, EventRegistrationExpired,
 	EventWebhookPing,
 }
