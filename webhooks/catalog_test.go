@@ -76,7 +76,7 @@ func TestValidateFilter(t *testing.T) {
 		nil,
 		{},
 		{""},
-		{"domain.deleted"},
+		{"domain.destroyed"},
 		{"domain.*", "nope"},
 		{"billing.*"},    // matches no catalog type
 		{"domain.stat*"}, // only "*" and "group.*" wildcards
