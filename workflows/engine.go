@@ -234,6 +234,7 @@ func New(cfg Config) (*Engine, error) {
 	river.AddWorker(workers, &sendRegistrationWorker{e: e})
 	river.AddWorker(workers, &sendPasswordResetWorker{e: e})
 	river.AddWorker(workers, &sweepWorker{e: e})
+	river.AddWorker(workers, &domainNoticeWorker{e: e})
 	river.AddWorker(workers, &deliverWebhookWorker{e: e})
 	river.AddWorker(workers, &webhookDisabledWorker{e: e})
 	rc := &river.Config{
