@@ -142,9 +142,9 @@ func (s *Store) clientDomainLimit(_ context.Context, tx *gorm.DB, clientID strin
 // auto-archive).
 const ActorSystem = "system"
 
-// lastUse is when the domain was last used to send, or when it became
+// LastUse is when the domain was last used to send, or when it became
 // configured when it never was.
-func (d *Domain) lastUse() time.Time {
+func (d *Domain) LastUse() time.Time {
 	if d.LastUsedAt != nil {
 		return *d.LastUsedAt
 	}

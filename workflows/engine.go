@@ -116,6 +116,13 @@ type Config struct {
 
 	// Metrics receives the engine's metrics (nil: not exported).
 	Metrics prometheus.Registerer
+
+	// AutoArchiveAfter is how long a configured domain may go unused
+	// before the system archives it (0: models.DefaultAutoArchiveAfter;
+	// negative: auto-archive off); AutoArchiveInterval is how often the
+	// periodic pass runs (default 1 hour).
+	AutoArchiveAfter    time.Duration
+	AutoArchiveInterval time.Duration
 }
 
 // ClickPath is where Twilio reports clicks on shortened links.
@@ -207,6 +214,12 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.WebhookRetention <= 0 {
 		cfg.WebhookRetention = 30 * 24 * time.Hour
 	}
+	if cfg.AutoArchiveAfter == 0 {
+		cfg.AutoArchiveAfter = models.DefaultAutoArchiveAfter
+	}
+	if cfg.AutoArchiveInterval <= 0 {
+		cfg.AutoArchiveInterval = time.Hour
+	}
 	if cfg.WebhookWorkers <= 0 {
 		cfg.WebhookWorkers = 50
 	}
@@ -235,6 +248,7 @@ func New(cfg Config) (*Engine, error) {
 	river.AddWorker(workers, &sendPasswordResetWorker{e: e})
 	river.AddWorker(workers, &sweepWorker{e: e})
 	river.AddWorker(workers, &domainNoticeWorker{e: e})
+	river.AddWorker(workers, &autoArchiveWorker{e: e})
 	river.AddWorker(workers, &deliverWebhookWorker{e: e})
 	river.AddWorker(workers, &webhookDisabledWorker{e: e})
 	rc := &river.Config{
@@ -256,6 +270,10 @@ func New(cfg Config) (*Engine, error) {
 		PollOnly:             true,
 		PeriodicJobs: []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(cfg.SweepInterval),
 			func() (river.JobArgs, *river.InsertOpts) { return SweepArgs{}, nil }, &river.PeriodicJobOpts{RunOnStart: true})},
+	}
+	if cfg.AutoArchiveAfter > 0 {
+		rc.PeriodicJobs = append(rc.PeriodicJobs, river.NewPeriodicJob(river.PeriodicInterval(cfg.AutoArchiveInterval),
+			func() (river.JobArgs, *river.InsertOpts) { return AutoArchiveArgs{}, nil }, &river.PeriodicJobOpts{RunOnStart: true}))
 	}
 	if cfg.RetryBackoff != nil {
 		rc.RetryPolicy = retryPolicy(cfg.RetryBackoff)

@@ -147,7 +147,8 @@ func (m *Main) startWorkflows(ctx context.Context, cfg Config, store *models.Sto
 	}
 	var err error
 	wc := workflows.Config{Store: store, Logger: log, Keys: keys, PublicURL: cfg.PublicURL, Intervals: workflows.DefaultIntervals(),
-		RegistrationTTL: cfg.RegistrationTTL, Reminders: cfg.Reminders, PlatformName: cfg.PlatformName, Metrics: reg}
+		RegistrationTTL: cfg.RegistrationTTL, Reminders: cfg.Reminders, PlatformName: cfg.PlatformName, Metrics: reg,
+		AutoArchiveAfter: cfg.AutoArchiveAfter}
 	if wc.Mailer, err = m.mailer(ctx, cfg, store, world); err != nil {
 		return nil, fmt.Errorf("SMTP_URL: %w", err)
 	}
