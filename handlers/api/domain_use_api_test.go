@@ -325,3 +325,33 @@ func TestAPIDeleteRemovesLinkgatesRecord(t *testing.T) {
 		}
 	})
 }
+
+// A domain archived in the middle of onboarding resumes its step when
+// restored.
+func TestAPIRestoreResumesOnboarding(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
+		e := handlertest.NewWorkflowAPI(t, db)
+		c := e.CreateClient(t, "Acme", "owner@acme.com")
+		key := e.ClientKey(t, c.ID).Key
+		d := e.CreateDomain(t, key, c.ID, map[string]any{"domain": "acme.com"})
+		dom := "/api/v1/domains/" + d.ID
+		e.Do(t, "POST", dom+"/configure", key, map[string]any{"mode": "manual"}).Want(t, http.StatusAccepted)
+		got := handlertest.Decode[models.DomainView](t, e.Do(t, "POST", dom+"/archive", key, nil).Want(t, 200))
+		if got.Status != models.StatusArchived {
+			t.Fatalf("archive → %s", got.Status)
+		}
+		// While archived, DNS checks stop moving it.
+		if err := e.DNS.AddManual(d.Host, "CNAME", d.DNSRecords[0].Value); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(300 * time.Millisecond) // several sandbox DNS polls
+		if got := e.GetDomain(t, key, d.ID); got.Status != models.StatusArchived {
+			t.Fatalf("an archived domain moved to %s", got.Status)
+		}
+		got = handlertest.Decode[models.DomainView](t, e.Do(t, "POST", dom+"/restore", key, nil).Want(t, 200))
+		if got.Status != models.StatusDNSPending {
+			t.Fatalf("restore → %s, want dns_pending", got.Status)
+		}
+		e.WaitStatus(t, key, d.ID, models.StatusAwaitingDomainSID)
+	})
+}
