@@ -119,17 +119,21 @@ func typeMessage(t reflect.Type, err error) string {
 		t = t.Elem()
 	}
 	want := t.Kind().String()
-	switch t.Kind() {
-	case reflect.String:
-		want = "a string"
-	case reflect.Bool:
-		want = "true or false"
-	case reflect.Int, reflect.Int64, reflect.Int32:
-		want = "an integer"
-	case reflect.Slice:
-		want = "an array"
-	case reflect.Map, reflect.Struct:
-		want = "an object"
+	if k, ok := reflect.Zero(t).Interface().(interface{ JSONKind() string }); ok {
+		want = k.JSONKind()
+	} else {
+		switch t.Kind() {
+		case reflect.String:
+			want = "a string"
+		case reflect.Bool:
+			want = "true or false"
+		case reflect.Int, reflect.Int64, reflect.Int32:
+			want = "an integer"
+		case reflect.Slice:
+			want = "an array"
+		case reflect.Map, reflect.Struct:
+			want = "an object"
+		}
 	}
 	var ute *json.UnmarshalTypeError
 	if errors.As(err, &ute) {

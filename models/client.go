@@ -20,7 +20,10 @@ type Client struct {
 	Plan  Plan   `gorm:"not null"`
 	// FallbackURL is where a broken short link sends people (Twilio's
 	// domain config); "" means none.
-	FallbackURL string    `gorm:"not null"`
+	FallbackURL string `gorm:"not null"`
+	// DomainLimit is how many messages one of its domains may send (nil:
+	// no limit); a domain that reaches it becomes reached_limit.
+	DomainLimit *int64
 	CreatedAt   time.Time `gorm:"not null"`
 	UpdatedAt   time.Time `gorm:"not null"`
 
@@ -42,6 +45,17 @@ type ClientPatch struct {
 	Email       *string
 	Plan        *Plan
 	FallbackURL *string
+	// DomainLimit changes the limit when Set (Value nil: no limit).
+	DomainLimit Optional[int64]
+}
+
+// MaxDomainLimit is the largest per-domain messaging limit.
+const MaxDomainLimit = 1_000_000_000
+
+func validateDomainLimit(v *int64, fields *[]FieldError) {
+	if v != nil && (*v < 1 || *v > MaxDomainLimit) {
+		*fields = append(*fields, FieldError{"domain_limit", "must be null (no limit) or an integer from 1 to 1000000000"})
+	}
 }
 
 func validateName(name string, fields *[]FieldError) string {
@@ -240,10 +254,14 @@ func (s *Store) UpdateClient(ctx context.Context, sc Scope, id string, p ClientP
 	if p.FallbackURL != nil {
 		c.FallbackURL = validateFallbackURL(*p.FallbackURL, &fields)
 	}
+	if p.DomainLimit.Set {
+		validateDomainLimit(p.DomainLimit.Value, &fields)
+		c.DomainLimit = p.DomainLimit.Value
+	}
 	if err := invalidFields("invalid_client", fields); err != nil {
 		return nil, err
 	}
-	err = s.gorm(ctx).Model(c).Select("name", "email", "plan", "fallback_url", "updated_at").Updates(c).Error
+	err = s.gorm(ctx).Model(c).Select("name", "email", "plan", "fallback_url", "domain_limit", "updated_at").Updates(c).Error
 	if err != nil {
 		if isUniqueViolation(err) {
 			return nil, Conflict("email_taken", "email", "a client with this e-mail already exists")

@@ -37,6 +37,19 @@ type Domain struct {
 	CreatedAt     time.Time `gorm:"not null"`
 	UpdatedAt     time.Time `gorm:"not null"`
 
+	// Use (issue 14). MessagesSent is the quota counter (TakeQuota);
+	// LastUsedAt is the last message's time; ConfiguredAt is when the
+	// domain last became configured (auto-archive counts from the later
+	// of the two); ArchivedAt and ArchivedFrom are set while archived;
+	// ArchiveWarnedAt is when the client was told of an auto-archive,
+	// cleared when the domain is used again.
+	MessagesSent    int64 `gorm:"not null"`
+	LastUsedAt      *time.Time
+	ConfiguredAt    *time.Time
+	ArchivedAt      *time.Time
+	ArchivedFrom    Status `gorm:"not null"`
+	ArchiveWarnedAt *time.Time
+
 	// MessagingServiceSIDs is read from domain_messaging_services.
 	MessagingServiceSIDs []string `gorm:"-"`
 }
@@ -201,19 +214,43 @@ func (s *Store) ListDomains(ctx context.Context, sc Scope, q DomainQuery) (Domai
 	return page, nil
 }
 
-// DeleteDomain removes a domain and its timeline.
-func (s *Store) DeleteDomain(ctx context.Context, sc Scope, id string) error {
-	if _, err := s.GetDomain(ctx, sc, id); err != nil {
+// DeleteDomain removes a domain and its timeline, writing domain.deleted
+// in the same transaction. It does nothing at the providers: the
+// workflows' DeleteDomain detaches Messaging Services and cleans up DNS
+// first, then calls DeleteDomainTx.
+func (s *Store) DeleteDomain(ctx context.Context, sc Scope, id, actor string) error {
+	d, err := s.GetDomain(ctx, sc, id)
+	if err != nil {
 		return err
 	}
-	res := s.gorm(ctx).Where("id = ?", id).Delete(&Domain{})
+	return s.gorm(ctx).Transaction(func(tx *gorm.DB) error {
+		return s.DeleteDomainTx(tx, d, actor, nil)
+	})
+}
+
+// DeleteDomainTx deletes d (its timeline, credentials and registrations go
+// with it) inside tx and emits domain.deleted with the domain as it was
+// and extra (e.g. what happened to its DNS record). A domain already gone
+// is not found.
+func (s *Store) DeleteDomainTx(tx *gorm.DB, d *Domain, actor string, extra map[string]any) error {
+	sids, err := messagingSIDsTx(tx, d.ID)
+	if err != nil {
+		return err
+	}
+	snap := *d
+	snap.MessagingServiceSIDs = sids
+	res := tx.Where("id = ?", d.ID).Delete(&Domain{})
 	if res.Error != nil {
 		return internal("delete domain", res.Error)
 	}
 	if res.RowsAffected == 0 {
 		return NotFound("domain")
 	}
-	return nil
+	data := map[string]any{"domain": snap.View(), "previous_status": d.Status, "actor": actor}
+	for k, v := range extra {
+		data[k] = v
+	}
+	return s.EmitTx(tx, EventDomainDeleted, d.ClientID, data)
 }
 
 // CountDomainsByStatus returns how many domains have each status.

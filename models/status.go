@@ -43,10 +43,14 @@ var transitions = map[Status][]Status{
 	StatusConfigured:        {StatusSSLPending, StatusReachedLimit, StatusArchived, StatusBlocked, StatusUnderReview},
 	StatusFailed:            {StatusPending, StatusDNSPending, StatusAwaitingDomainSID, StatusSSLPending, StatusArchived},
 	StatusReachedLimit:      {StatusConfigured, StatusArchived, StatusBlocked, StatusUnderReview},
-	StatusArchived:          {StatusPending},
-	StatusBlocked:           {StatusUnderReview, StatusArchived},
-	StatusUnderReview:       {StatusConfigured, StatusBlocked, StatusDeclined},
-	StatusDeclined:          {StatusArchived},
+	// Restore: back to the status it was archived from (archived_from),
+	// or to the certificate step when a configured domain's certificate
+	// expired meanwhile.
+	StatusArchived: {StatusPending, StatusAwaitingClient, StatusDNSPending, StatusAwaitingDomainSID,
+		StatusSSLPending, StatusConfigured, StatusFailed, StatusReachedLimit, StatusBlocked, StatusDeclined},
+	StatusBlocked:     {StatusUnderReview, StatusArchived},
+	StatusUnderReview: {StatusConfigured, StatusBlocked, StatusDeclined},
+	StatusDeclined:    {StatusArchived},
 }
 
 // Valid reports whether s is a known status.
@@ -163,6 +167,17 @@ var (
 	Retryable = StatusSet{StatusFailed}
 	// Attachable: Messaging Services may be attached and detached.
 	Attachable = StatusSet{StatusConfigured}
+	// Archivable: the domain may be archived (by hand or, when
+	// configured and unused, by the system).
+	Archivable = StatusSet{StatusConfigured, StatusReachedLimit, StatusBlocked, StatusFailed, StatusPending,
+		StatusAwaitingClient, StatusDNSPending, StatusAwaitingDomainSID, StatusSSLPending, StatusDeclined}
+	// Restorable: archived (back to where it was) or reached_limit (back
+	// to configured once the client's limit allows).
+	Restorable = StatusSet{StatusArchived, StatusReachedLimit}
+	// Reviewable: an admin may clear or decline the domain.
+	Reviewable = StatusSet{StatusUnderReview}
+	// Sendable: the domain may be used to send (TakeQuota).
+	Sendable = StatusSet{StatusConfigured}
 	// Reconciled: the domain is live at Twilio, so the reconciler compares
 	// linkgate's view of it with Twilio's and DNS's.
 	Reconciled = StatusSet{StatusConfigured, StatusReachedLimit}

@@ -114,6 +114,14 @@ func TestLegalTransitionsPass(t *testing.T) {
 		{StatusConfigured, StatusArchived},
 		// certificate renewal
 		{StatusConfigured, StatusSSLPending},
+		// restore: back to the status it was archived from (issue 14),
+		// or to the certificate step when the certificate expired
+		{StatusConfigured, StatusArchived, StatusConfigured},
+		{StatusDNSPending, StatusArchived, StatusDNSPending},
+		{StatusReachedLimit, StatusArchived, StatusReachedLimit},
+		{StatusBlocked, StatusArchived, StatusBlocked},
+		{StatusDeclined, StatusArchived, StatusDeclined},
+		{StatusConfigured, StatusArchived, StatusSSLPending},
 	}
 	for _, p := range paths {
 		for i := 1; i < len(p); i++ {
@@ -138,9 +146,9 @@ func TestIllegalTransitionsFail(t *testing.T) {
 		{StatusPending, StatusSSLPending},
 		{StatusPending, StatusAwaitingDomainSID},
 		{StatusPending, StatusPending},
-		{StatusArchived, StatusConfigured},
-		{StatusArchived, StatusDNSPending},
 		{StatusArchived, StatusArchived},
+		{StatusArchived, StatusUnderReview}, // restore never skips a review
+
 		{StatusConfigured, StatusPending},
 		{StatusConfigured, StatusDNSPending},
 		{StatusConfigured, StatusFailed},

@@ -68,7 +68,7 @@ func countRows(t *testing.T, db *models.DB, table string) int {
 	return n
 }
 
-func mustClient(t *testing.T, s *models.Store, name, email string) *models.Client {
+func mustClient(t testing.TB, s *models.Store, name, email string) *models.Client {
 	t.Helper()
 	c, err := s.CreateClient(ctx, models.ClientInput{Name: name, Email: email})
 	if err != nil {
@@ -330,7 +330,7 @@ func TestClientGetUpdateDelete(t *testing.T) {
 		if _, err := s.GetClient(ctx, admin, c.ID); err != nil {
 			t.Fatalf("client gone after a refused delete: %v", err)
 		}
-		if err := s.DeleteDomain(ctx, admin, d.ID); err != nil {
+		if err := s.DeleteDomain(ctx, admin, d.ID, "test"); err != nil {
 			t.Fatal(err)
 		}
 
@@ -581,14 +581,14 @@ func TestDomainCreate(t *testing.T) {
 		wantError(t, err, models.KindNotFound, "not_found")
 
 		// Delete removes the timeline too.
-		if err := s.DeleteDomain(ctx, admin, d.ID); err != nil {
+		if err := s.DeleteDomain(ctx, admin, d.ID, "test"); err != nil {
 			t.Fatal(err)
 		}
 		_, err = s.GetDomain(ctx, admin, d.ID)
 		wantError(t, err, models.KindNotFound, "not_found")
 		_, err = s.DomainEvents(ctx, admin, d.ID)
 		wantError(t, err, models.KindNotFound, "not_found")
-		err = s.DeleteDomain(ctx, admin, d.ID)
+		err = s.DeleteDomain(ctx, admin, d.ID, "test")
 		wantError(t, err, models.KindNotFound, "not_found")
 		var n int
 		if err := db.SQL.QueryRowContext(ctx, "SELECT count(*) FROM domain_events WHERE domain_id = "+
@@ -770,7 +770,7 @@ func TestScopeIsolation(t *testing.T) {
 		notFound("get other domain", err)
 		_, err = s.DomainEvents(ctx, sa, db1.ID)
 		notFound("other domain's events", err)
-		err = s.DeleteDomain(ctx, sa, db1.ID)
+		err = s.DeleteDomain(ctx, sa, db1.ID, "test")
 		notFound("delete other domain", err)
 		_, err = s.CreateDomain(ctx, sa, b.ID, models.DomainInput{Domain: "sneaky.com"}, models.DNSDefaults{}, "t")
 		notFound("create domain for other client", err)

@@ -74,6 +74,10 @@ func (s *Store) ApplyTx(tx *gorm.DB, d *Domain, c Change) error {
 	if c.CertExpires != nil {
 		upd["cert_expires_at"] = *c.CertExpires
 	}
+	use := useChange(from, to, now)
+	for k, v := range use {
+		upd[k] = v
+	}
 	res := tx.Model(&Domain{}).Where("id = ? AND status = ? AND version = ?", d.ID, from, d.Version).Updates(upd)
 	if res.Error != nil {
 		return internal("update domain", res.Error)
@@ -108,6 +112,7 @@ func (s *Store) ApplyTx(tx *gorm.DB, d *Domain, c Change) error {
 	if c.CertExpires != nil {
 		d.CertExpiresAt = c.CertExpires
 	}
+	applyUse(d, use)
 	return s.emitDomainTx(tx, d, from, prevDNS, prevSSL, c)
 }
 
@@ -149,6 +154,19 @@ func (s *Store) emitDomainTx(tx *gorm.DB, d *Domain, from Status, prevDNS DNSSta
 			types = append(types, EventDomainConfigured)
 		case StatusFailed:
 			types = append(types, EventDomainFailed)
+		case StatusReachedLimit:
+			types = append(types, EventDomainReachedLimit)
+		case StatusArchived:
+			types = append(types, EventDomainArchived)
+		case StatusBlocked:
+			types = append(types, EventDomainBlocked)
+		case StatusUnderReview:
+			types = append(types, EventDomainUnderReview)
+		case StatusDeclined:
+			types = append(types, EventDomainDeclined)
+		}
+		if from == StatusArchived {
+			types = append(types, EventDomainRestored)
 		}
 	}
 	if c.Event != "" && !slices.Contains(types, c.Event) {
@@ -173,6 +191,50 @@ func (s *Store) emitDomainTx(tx *gorm.DB, d *Domain, from Status, prevDNS DNSSta
 		}
 	}
 	return nil
+}
+
+// useChange is what a status change does to the use columns: becoming
+// configured starts the auto-archive count afresh, archiving remembers
+// when and from what, leaving archived forgets both.
+func useChange(from, to Status, now time.Time) map[string]any {
+	if from == to {
+		return nil
+	}
+	upd := map[string]any{}
+	if to == StatusConfigured {
+		upd["configured_at"] = now
+		upd["archive_warned_at"] = nil
+	}
+	if to == StatusArchived {
+		upd["archived_at"] = now
+		upd["archived_from"] = from
+	}
+	if from == StatusArchived {
+		upd["archived_at"] = nil
+		upd["archived_from"] = Status("")
+	}
+	return upd
+}
+
+// applyUse mirrors useChange on the row in memory.
+func applyUse(d *Domain, upd map[string]any) {
+	for k, v := range upd {
+		switch k {
+		case "configured_at":
+			t := v.(time.Time)
+			d.ConfiguredAt = &t
+		case "archive_warned_at":
+			d.ArchiveWarnedAt = nil
+		case "archived_at":
+			if t, ok := v.(time.Time); ok {
+				d.ArchivedAt = &t
+			} else {
+				d.ArchivedAt = nil
+			}
+		case "archived_from":
+			d.ArchivedFrom = v.(Status)
+		}
+	}
 }
 
 func messagingSIDsTx(tx *gorm.DB, domainID string) ([]string, error) {

@@ -40,6 +40,9 @@ type DomainView struct {
 	DomainSID            *string         `json:"domain_sid"`
 	Certificate          CertificateView `json:"certificate"`
 	MessagingServiceSIDs []string        `json:"messaging_service_sids"`
+	MessagesSent         int64           `json:"messages_sent"`
+	LastUsedAt           *time.Time      `json:"last_used_at"`
+	ArchivedAt           *time.Time      `json:"archived_at"`
 	CreatedAt            time.Time       `json:"created_at"`
 	UpdatedAt            time.Time       `json:"updated_at"`
 }
@@ -63,6 +66,9 @@ func (d *Domain) View() DomainView {
 		DomainSID:            nonEmpty(d.DomainSID),
 		Certificate:          CertificateView{Status: d.SSLStatus},
 		MessagingServiceSIDs: append([]string{}, d.MessagingServiceSIDs...),
+		MessagesSent:         d.MessagesSent,
+		LastUsedAt:           optTime(d.LastUsedAt),
+		ArchivedAt:           optTime(d.ArchivedAt),
 		CreatedAt:            d.CreatedAt.UTC(),
 		UpdatedAt:            d.UpdatedAt.UTC(),
 	}
@@ -80,6 +86,7 @@ type ClientView struct {
 	Email       string    `json:"email"`
 	Plan        Plan      `json:"plan"`
 	FallbackURL *string   `json:"fallback_url"`
+	DomainLimit *int64    `json:"domain_limit"`
 	CreatedAt   time.Time `json:"created_at"`
 	UpdatedAt   time.Time `json:"updated_at"`
 	DomainCount int64     `json:"domain_count"`
@@ -87,7 +94,7 @@ type ClientView struct {
 
 // View returns the API representation.
 func (c *Client) View() ClientView {
-	return ClientView{ID: c.ID, Name: c.Name, Email: c.Email, Plan: c.Plan, FallbackURL: nonEmpty(c.FallbackURL),
+	return ClientView{ID: c.ID, Name: c.Name, Email: c.Email, Plan: c.Plan, FallbackURL: nonEmpty(c.FallbackURL), DomainLimit: c.DomainLimit,
 		CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC(), DomainCount: c.DomainCount}
 }
 

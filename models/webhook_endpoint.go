@@ -31,6 +31,14 @@ const (
 	EventDomainFailed                   = "domain.failed"
 	EventDomainMessagingServiceAttached = "domain.messaging_service_attached"
 	EventDomainMessagingServiceDetached = "domain.messaging_service_detached"
+	EventDomainReachedLimit             = "domain.reached_limit"
+	EventDomainArchived                 = "domain.archived"
+	EventDomainRestored                 = "domain.restored"
+	EventDomainBlocked                  = "domain.blocked"
+	EventDomainUnderReview              = "domain.under_review"
+	EventDomainDeclined                 = "domain.declined"
+	EventDomainDeleted                  = "domain.deleted"
+	EventDomainArchiveWarning           = "domain.archive_warning"
 	EventDomainDriftRepaired            = "domain.drift_repaired"
 	EventDomainDriftDetected            = "domain.drift_detected"
 	EventRegistrationSent               = "registration.sent"
@@ -45,6 +53,8 @@ const (
 var EventTypes = []string{
 	EventDomainCreated, EventDomainStatusChanged, EventDomainDNSVerified, EventDomainCertificateIssued,
 	EventDomainConfigured, EventDomainFailed, EventDomainMessagingServiceAttached, EventDomainMessagingServiceDetached,
+	EventDomainReachedLimit, EventDomainArchived, EventDomainRestored, EventDomainBlocked,
+	EventDomainUnderReview, EventDomainDeclined, EventDomainDeleted, EventDomainArchiveWarning,
 	EventDomainDriftRepaired, EventDomainDriftDetected,
 	EventRegistrationSent, EventRegistrationOpened, EventRegistrationCompleted, EventRegistrationExpired,
 	EventWebhookPing,

@@ -31,6 +31,14 @@ const (
 	EventDomainFailed                   = models.EventDomainFailed
 	EventDomainMessagingServiceAttached = models.EventDomainMessagingServiceAttached
 	EventDomainMessagingServiceDetached = models.EventDomainMessagingServiceDetached
+	EventDomainReachedLimit             = models.EventDomainReachedLimit
+	EventDomainArchived                 = models.EventDomainArchived
+	EventDomainRestored                 = models.EventDomainRestored
+	EventDomainBlocked                  = models.EventDomainBlocked
+	EventDomainUnderReview              = models.EventDomainUnderReview
+	EventDomainDeclined                 = models.EventDomainDeclined
+	EventDomainDeleted                  = models.EventDomainDeleted
+	EventDomainArchiveWarning           = models.EventDomainArchiveWarning
 	EventDomainDriftRepaired            = models.EventDomainDriftRepaired
 	EventDomainDriftDetected            = models.EventDomainDriftDetected
 	EventRegistrationSent               = models.EventRegistrationSent

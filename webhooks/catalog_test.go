@@ -10,6 +10,8 @@ func TestCatalogMatchesAPI(t *testing.T) {
 		"domain.created", "domain.status_changed", "domain.dns_verified",
 		"domain.certificate_issued", "domain.configured", "domain.failed",
 		"domain.messaging_service_attached", "domain.messaging_service_detached",
+		"domain.reached_limit", "domain.archived", "domain.restored", "domain.blocked",
+		"domain.under_review", "domain.declined", "domain.deleted", "domain.archive_warning",
 		"domain.drift_repaired", "domain.drift_detected",
 		"registration.sent", "registration.opened", "registration.completed",
 		"registration.expired", "webhook.ping",
@@ -25,8 +27,8 @@ func TestCatalogMatchesAPI(t *testing.T) {
 			t.Errorf("IsKnownEvent(%q) = false", w)
 		}
 	}
-	if IsKnownEvent("domain.deleted") {
-		t.Error("IsKnownEvent(domain.deleted) = true")
+	if IsKnownEvent("domain.destroyed") {
+		t.Error("IsKnownEvent(domain.destroyed) = true")
 	}
 }
 
@@ -75,7 +77,7 @@ func TestValidateFilter(t *testing.T) {
 		nil,
 		{},
 		{""},
-		{"domain.deleted"},
+		{"domain.destroyed"},
 		{"domain.*", "nope"},
 		{"billing.*"},    // matches no catalog type
 		{"domain.stat*"}, // only "*" and "group.*" wildcards

@@ -126,6 +126,13 @@ type Config struct {
 
 	// Metrics receives the engine's metrics (nil: not exported).
 	Metrics prometheus.Registerer
+
+	// AutoArchiveAfter is how long a configured domain may go unused
+	// before the system archives it (0: models.DefaultAutoArchiveAfter;
+	// negative: auto-archive off); AutoArchiveInterval is how often the
+	// periodic pass runs (default 1 hour).
+	AutoArchiveAfter    time.Duration
+	AutoArchiveInterval time.Duration
 }
 
 // ClickPath is where Twilio reports clicks on shortened links.
@@ -217,6 +224,12 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.WebhookRetention <= 0 {
 		cfg.WebhookRetention = 30 * 24 * time.Hour
 	}
+	if cfg.AutoArchiveAfter == 0 {
+		cfg.AutoArchiveAfter = models.DefaultAutoArchiveAfter
+	}
+	if cfg.AutoArchiveInterval <= 0 {
+		cfg.AutoArchiveInterval = time.Hour
+	}
 	if cfg.WebhookWorkers <= 0 {
 		cfg.WebhookWorkers = 50
 	}
@@ -244,6 +257,8 @@ func New(cfg Config) (*Engine, error) {
 	river.AddWorker(workers, &sendRegistrationWorker{e: e})
 	river.AddWorker(workers, &sendPasswordResetWorker{e: e})
 	river.AddWorker(workers, &sweepWorker{e: e})
+	river.AddWorker(workers, &domainNoticeWorker{e: e})
+	river.AddWorker(workers, &autoArchiveWorker{e: e})
 	river.AddWorker(workers, &deliverWebhookWorker{e: e})
 	river.AddWorker(workers, &webhookDisabledWorker{e: e})
 	river.AddWorker(workers, &reconcileWorker{e: e})
@@ -285,6 +300,10 @@ func New(cfg Config) (*Engine, error) {
 		RescueStuckJobsAfter: 5 * time.Minute,
 		PollOnly:             true,
 		PeriodicJobs:         periodic,
+	}
+	if cfg.AutoArchiveAfter > 0 {
+		rc.PeriodicJobs = append(rc.PeriodicJobs, river.NewPeriodicJob(river.PeriodicInterval(cfg.AutoArchiveInterval),
+			func() (river.JobArgs, *river.InsertOpts) { return AutoArchiveArgs{}, nil }, &river.PeriodicJobOpts{RunOnStart: true}))
 	}
 	if cfg.RetryBackoff != nil {
 		rc.RetryPolicy = retryPolicy(cfg.RetryBackoff)

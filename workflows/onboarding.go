@@ -192,7 +192,7 @@ func (w *ensureCNAMEWorker) Work(ctx context.Context, job *river.Job[EnsureCNAME
 		}
 		return providerError(ctx, e, job, d, "DNS provider", err, dnsFailed)
 	}
-	rec, created, err := dns.EnsureCNAME(ctx, zone, providers.CNAME{Name: d.Host, Target: d.CNAMETarget, TTL: d.CNAMETTL, Comment: "managed by linkgate"})
+	rec, created, err := dns.EnsureCNAME(ctx, zone, providers.CNAME{Name: d.Host, Target: d.CNAMETarget, TTL: d.CNAMETTL, Comment: dnsRecordComment})
 	if err != nil {
 		return providerError(ctx, e, job, d, "create the CNAME "+d.Host, err, dnsFailed)
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/linkgate/linkgate/handlers"
+	"github.com/linkgate/linkgate/models"
 )
 
 // Config is the service configuration, read from the environment and
@@ -69,6 +70,36 @@ type Config struct {
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
 	// the client (LINKGATE_TRUSTED_PROXIES, comma-separated IPs or CIDRs).
 	TrustedProxies []string
+	// AutoArchiveAfter is how long a configured domain may go unused
+	// before it is archived (LINKGATE_AUTO_ARCHIVE_AFTER, a Go duration
+	// from 192h (8 days: the 7-day warning must fit) to 87600h (10 years);
+	// default 2160h = 90 days; "off" gives a negative value: never).
+	AutoArchiveAfter time.Duration
+}
+
+// Bounds of LINKGATE_AUTO_ARCHIVE_AFTER.
+const (
+	minAutoArchiveAfter = 192 * time.Hour
+	maxAutoArchiveAfter = 87600 * time.Hour
+)
+
+// readAutoArchive reads LINKGATE_AUTO_ARCHIVE_AFTER.
+func (c *Config) readAutoArchive(env func(string) string) error {
+	c.AutoArchiveAfter = models.DefaultAutoArchiveAfter
+	v := strings.TrimSpace(env("LINKGATE_AUTO_ARCHIVE_AFTER"))
+	switch {
+	case v == "":
+		return nil
+	case strings.EqualFold(v, "off"):
+		c.AutoArchiveAfter = -1
+		return nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < minAutoArchiveAfter || d > maxAutoArchiveAfter {
+		return errors.New(`LINKGATE_AUTO_ARCHIVE_AFTER: must be a duration between 192h (8 days) and 87600h (10 years), e.g. 2160h, or "off"`)
+	}
+	c.AutoArchiveAfter = d
+	return nil
 }
 
 // loadConfig reads the environment, then parses flags over it.
@@ -94,6 +125,9 @@ func (m *Main) loadConfig(name string, args []string) (Config, *flag.FlagSet, er
 	}
 	ttl := or(env("LINKGATE_CNAME_TTL"), "600")
 	if err := c.readRegistrationEnv(env); err != nil {
+		return c, nil, err
+	}
+	if err := c.readAutoArchive(env); err != nil {
 		return c, nil, err
 	}
 	c.ProviderTimeout = 30 * time.Second

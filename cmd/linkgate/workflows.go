@@ -184,7 +184,7 @@ func (m *Main) buildWorkflows(ctx context.Context, cfg Config, store *models.Sto
 	var err error
 	wc := workflows.Config{Store: store, Logger: log, Keys: keys, PublicURL: cfg.PublicURL, Intervals: workflows.DefaultIntervals(),
 		RegistrationTTL: cfg.RegistrationTTL, Reminders: cfg.Reminders, PlatformName: cfg.PlatformName,
-		ReconcileInterval: cfg.ReconcileInterval}
+		ReconcileInterval: cfg.ReconcileInterval, AutoArchiveAfter: cfg.AutoArchiveAfter}
 	if reg != nil { // a nil *Registry is not a nil Registerer
 		wc.Metrics = reg
 	}

@@ -901,6 +901,7 @@ func TestAPIEveryOperationValidated(t *testing.T) {
 	e.Do(t, "GET", "/api/v1/domains", k.Key, nil).Want(t, 200)
 	e.Do(t, "GET", "/api/v1/domains/"+d.ID, k.Key, nil).Want(t, 200)
 	e.Do(t, "GET", "/api/v1/domains/"+d.ID+"/events", k.Key, nil).Want(t, 200)
+	e.Do(t, "POST", "/api/v1/domains/"+d.ID+"/archive", k.Key, nil).Want(t, 200)
 	w := handlertest.Decode[models.WebhookEndpointView](t, e.Do(t, "POST", "/api/v1/webhooks/endpoints", k.Key,
 		map[string]any{"url": "https://hooks.acme.com/", "events": []string{"domain.*"}}).Want(t, 201))
 	e.Do(t, "GET", "/api/v1/webhooks/endpoints", k.Key, nil).Want(t, 200)
@@ -928,6 +929,8 @@ func TestAPIEveryOperationValidated(t *testing.T) {
 		"POST /api/v1/domains/{id}/retry": true, "POST /api/v1/domains/{id}/messaging-services": true,
 		"DELETE /api/v1/domains/{id}/messaging-services/{sid}": true,
 		"POST /api/v1/domains/{id}/forward-login":              true, "GET /api/v1/registrations": true,
+		// domain_use_api_test.go
+		"POST /api/v1/domains/{id}/restore": true, "POST /api/v1/domains/{id}/review": true,
 		// webhook_delivery_api_test.go
 		"POST /api/v1/webhooks/endpoints/{id}/ping": true, "POST /api/v1/webhooks/deliveries/{id}/replay": true,
 		"GET /api/v1/webhooks/deliveries/{id}": true,

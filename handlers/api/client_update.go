@@ -15,6 +15,8 @@ type clientUpdateRequest struct {
 	Plan  *models.Plan `json:"plan"`
 	// FallbackURL "" removes it.
 	FallbackURL *string `json:"fallback_url"`
+	// DomainLimit null removes the limit.
+	DomainLimit models.Optional[int64] `json:"domain_limit"`
 }
 
 // updateClient: PATCH /api/v1/clients/{id} (admin).
@@ -25,7 +27,7 @@ func (h *Handler) updateClient(c *gin.Context) {
 		return
 	}
 	cl, err := h.cfg.Store.UpdateClient(c.Request.Context(), handlers.Scope(c), c.Param("id"),
-		models.ClientPatch{Name: in.Name, Email: in.Email, Plan: in.Plan, FallbackURL: in.FallbackURL})
+		models.ClientPatch{Name: in.Name, Email: in.Email, Plan: in.Plan, FallbackURL: in.FallbackURL, DomainLimit: in.DomainLimit})
 	if err != nil {
 		handlers.Fail(c, err)
 		return

@@ -103,6 +103,8 @@ func TestAPIRefusesBadTextEverywhere(t *testing.T) {
 			{"POST", dom + "/domain-sid", `{"domain_sid":"DN0123456789abcdef0123456789abcdef@@"}`, "domain_sid"},
 			{"POST", dom + "/messaging-services", `{"messaging_service_sid":"@@MG0123456789abcdef0123456789abcdef"}`, "messaging_service_sid"},
 			{"POST", dom + "/forward-login", `{"email":"owner@@@acme.com","share_link":true}`, "email"},
+			{"POST", dom + "/review", `{"decision":"clear@@"}`, "decision"},
+			{"POST", dom + "/review", `{"decision":"clear","note":"false @@positive"}`, "note"},
 			{"POST", "/api/v1/webhooks/endpoints", `{"url":"https://hooks.acme.com/@@","events":["domain.*"],"client_id":"` + cl.ID + `"}`, "url"},
 			{"POST", "/api/v1/webhooks/endpoints", `{"url":"https://hooks.acme.com/y","events":["domain.*","domain.created@@"],"client_id":"` + cl.ID + `"}`, "events[1]"},
 			{"POST", "/api/v1/webhooks/endpoints", `{"url":"https://hooks.acme.com/y","events":["domain.*"],"client_id":"` + cl.ID + `@@"}`, "client_id"},

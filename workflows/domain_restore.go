@@ -1,0 +1,75 @@
+package workflows
+
+import (
+	"context"
+	"time"
+
+	"github.com/riverqueue/river"
+	"gorm.io/gorm"
+
+	"github.com/linkgate/linkgate/models"
+)
+
+// RestoreDomain brings a domain back (API.md "Domain management"):
+// archived → the status it was archived from, reached_limit → configured
+// once the client's limit allows (models.PlanRestore decides). A
+// configured domain whose certificate expired while archived goes back
+// through the certificate step, and a domain archived in the middle of
+// onboarding resumes its step: the move and the job are one transaction.
+func (e *Engine) RestoreDomain(ctx context.Context, sc models.Scope, domainID, actor string) (*models.Domain, error) {
+	p, err := e.store.PlanRestore(ctx, sc, domainID)
+	if err != nil {
+		return nil, err
+	}
+	d := p.Domain
+	c := models.Change{To: p.To, Reason: "restored by " + actor, Actor: actor}
+	var next river.JobArgs
+	switch {
+	case p.RenewCert:
+		c.Reason = "restored by " + actor + "; the certificate expired while archived: requesting a new one"
+		c.SSLStatus = models.SSLExpiring
+		next = RequestCertArgs{DomainID: d.ID}
+	case d.Status == models.StatusArchived:
+		next = e.resumeStep(d, p.To)
+	}
+	err = e.store.Tx(ctx, func(tx *gorm.DB, sqlTx *sqlTxAlias) error {
+		if err := e.store.ApplyTx(tx, d, c); err != nil {
+			return err
+		}
+		if next == nil {
+			return nil
+		}
+		return e.insertTx(ctx, sqlTx, next)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// resumeStep is the onboarding job that a domain restored to an
+// onboarding status needs (its job ended as a no-op while it was
+// archived), or nil when the status waits for a person.
+func (e *Engine) resumeStep(d *models.Domain, to models.Status) river.JobArgs {
+	now := time.Now()
+	iv := e.cfg.Intervals
+	switch to {
+	case models.StatusDNSPending:
+		if d.SetupMode == models.SetupSelf && d.DNSStatus == models.DNSCreating {
+			return EnsureCNAMEArgs{DomainID: d.ID}
+		}
+		return VerifyDNSArgs{DomainID: d.ID, Started: now, Deadline: now.Add(iv.DNSDeadline)}
+	case models.StatusSSLPending:
+		switch d.SSLStatus {
+		case models.SSLNone:
+			return ValidateTwilioDNSArgs{DomainID: d.ID, Started: now, Deadline: now.Add(iv.DNSDeadline)}
+		case models.SSLRequested, models.SSLPendingValidation:
+			return PollCertArgs{DomainID: d.ID, Started: now, Deadline: now.Add(iv.CertDeadline)}
+		case models.SSLActive:
+			return ConfigureDomainArgs{DomainID: d.ID}
+		default:
+			return RequestCertArgs{DomainID: d.ID}
+		}
+	}
+	return nil
+}
