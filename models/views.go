@@ -40,6 +40,7 @@ type DomainView struct {
 	DomainSID            *string         `json:"domain_sid"`
 	Certificate          CertificateView `json:"certificate"`
 	MessagingServiceSIDs []string        `json:"messaging_service_sids"`
+	PoolIDs              []string        `json:"pool_ids"`
 	CreatedAt            time.Time       `json:"created_at"`
 	UpdatedAt            time.Time       `json:"updated_at"`
 }
@@ -63,6 +64,7 @@ func (d *Domain) View() DomainView {
 		DomainSID:            nonEmpty(d.DomainSID),
 		Certificate:          CertificateView{Status: d.SSLStatus},
 		MessagingServiceSIDs: append([]string{}, d.MessagingServiceSIDs...),
+		PoolIDs:              append([]string{}, d.PoolIDs...),
 		CreatedAt:            d.CreatedAt.UTC(),
 		UpdatedAt:            d.UpdatedAt.UTC(),
 	}

@@ -280,6 +280,17 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 		{"WebhookEndpointList", handlers.List[models.WebhookEndpointView]{}, true},
 		{"WebhookEndpointCreate", api.WebhookEndpointCreateRequest{}, false},
 		{"WebhookEndpointUpdate", api.WebhookEndpointUpdateRequest{}, false},
+		{"Pool", models.PoolView{}, true},
+		{"PoolList", handlers.List[models.PoolView]{}, true},
+		{"PoolCreate", api.PoolCreateRequest{}, false},
+		{"PoolUpdate", api.PoolUpdateRequest{}, false},
+		{"PoolDomainsAdd", api.PoolDomainsAddRequest{}, false},
+		{"DomainBulkCreate", api.DomainBulkCreateRequest{}, false},
+		{"DomainBulkRow", api.DomainBulkRow{}, true},
+		{"DomainBulkResult", api.DomainBulkResult{}, true},
+		{"DomainActions", api.DomainActionsRequest{}, false},
+		{"DomainActionRow", api.DomainActionRow{}, true},
+		{"DomainActionsResult", api.DomainActionsResult{}, true},
 	}
 	for _, tc := range cases {
 		ref := doc.Components.Schemas[tc.schema]

@@ -1,0 +1,111 @@
+package api
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/linkgate/linkgate/handlers"
+	"github.com/linkgate/linkgate/models"
+)
+
+type domainActionsRequest struct {
+	Action    models.DomainAction `json:"action"`
+	DomainIDs []string            `json:"domain_ids"`
+	PoolID    string              `json:"pool_id"`
+}
+
+// domainActionRow is one domain's outcome: domain as it is afterwards
+// (null once deleted) when done, error when not.
+type domainActionRow struct {
+	DomainID string             `json:"domain_id"`
+	Domain   *models.DomainView `json:"domain"`
+	Error    *handlers.Problem  `json:"error"`
+}
+
+type domainActionsResult struct {
+	Data []domainActionRow `json:"data"`
+}
+
+// domainAction does a bulk action on one domain, which it must find
+// visible in sc (not found otherwise), and returns the domain as it is
+// afterwards (nil once deleted). A status that does not allow the action
+// is a 409 invalid_state and changes nothing.
+type domainAction func(ctx context.Context, sc models.Scope, id, actor string) (*models.Domain, error)
+
+// perDomainActions are the bulk actions done one domain at a time (the
+// pool actions are done for the whole list at once by the store).
+//
+// TODO(issue 14, after merging dm-core): the archive and restore entries
+// answer 501 not_implemented until the single-domain archive and restore
+// (POST /domains/{id}/archive, /restore) exist; replace each with a call
+// to the store's single-domain method, like delete below.
+func (h *Handler) perDomainActions() map[models.DomainAction]domainAction {
+	return map[models.DomainAction]domainAction{
+		models.ActionArchive: h.notImplementedAction,
+		models.ActionRestore: h.notImplementedAction,
+		models.ActionDelete: func(ctx context.Context, sc models.Scope, id, _ string) (*models.Domain, error) {
+			return nil, h.cfg.Store.DeleteDomain(ctx, sc, id)
+		},
+	}
+}
+
+var errActionNotImplemented = &models.Error{Kind: models.KindNotImplemented, Code: "not_implemented",
+	Detail: "this bulk action is not available yet"}
+
+func (h *Handler) notImplementedAction(ctx context.Context, sc models.Scope, id, _ string) (*models.Domain, error) {
+	if _, err := h.cfg.Store.GetDomain(ctx, sc, id); err != nil {
+		return nil, err
+	}
+	return nil, errActionNotImplemented
+}
+
+// domainActions: POST /api/v1/domains/actions → 200, one row per id in
+// order.
+func (h *Handler) domainActions(c *gin.Context) {
+	var in domainActionsRequest
+	if err := handlers.Bind(c, &in); err != nil {
+		handlers.Fail(c, err)
+		return
+	}
+	req := models.DomainActionsInput{Action: in.Action, DomainIDs: in.DomainIDs, PoolID: in.PoolID}
+	rows, err := h.runDomainActions(c, req)
+	if err != nil {
+		handlers.Fail(c, err)
+		return
+	}
+	out := domainActionsResult{Data: make([]domainActionRow, len(rows))}
+	for i, r := range rows {
+		out.Data[i] = domainActionRow{DomainID: r.DomainID, Error: handlers.ProblemOf(c, r.Err)}
+		if r.Domain != nil {
+			v := r.Domain.View()
+			out.Data[i].Domain = &v
+		}
+	}
+	c.JSON(http.StatusOK, out)
+}
+
+func (h *Handler) runDomainActions(c *gin.Context, in models.DomainActionsInput) ([]models.DomainActionResult, error) {
+	ctx, sc := c.Request.Context(), handlers.Scope(c)
+	if err := in.Check(); err != nil {
+		return nil, err
+	}
+	if in.Action.OnPool() {
+		return h.cfg.Store.PoolDomainsAction(ctx, sc, in)
+	}
+	act := h.perDomainActions()[in.Action]
+	rows := make([]models.DomainActionResult, len(in.DomainIDs))
+	var done []*models.Domain
+	for i, id := range in.DomainIDs {
+		d, err := act(ctx, sc, id, handlers.Actor(c))
+		rows[i] = models.DomainActionResult{DomainID: id, Domain: d, Err: err}
+		if d != nil && err == nil {
+			done = append(done, d)
+		}
+	}
+	if err := h.cfg.Store.FillDomains(ctx, done); err != nil {
+		return nil, err
+	}
+	return rows, nil
+}
