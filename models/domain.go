@@ -137,12 +137,15 @@ func (s *Store) insertDomainsTx(tx *gorm.DB, ds []*Domain, actor string) error {
 	if err := tx.CreateInBatches(evs, 200).Error; err != nil {
 		return err
 	}
-	for _, d := range ds {
-		if err := s.EmitTx(tx, EventDomainCreated, d.ClientID, map[string]any{"domain": d.View()}); err != nil {
+	whs := make([]*WebhookEvent, len(ds))
+	for i, d := range ds {
+		ev, err := s.newWebhookEvent(EventDomainCreated, d.ClientID, map[string]any{"domain": d.View()})
+		if err != nil {
 			return err
 		}
+		whs[i] = ev
 	}
-	return nil
+	return tx.CreateInBatches(whs, 200).Error
 }
 
 // GetDomain returns one domain visible in scope.
