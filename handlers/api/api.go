@@ -42,6 +42,9 @@ type Config struct {
 type Handler struct {
 	cfg      Config
 	checkURL func(raw string) string // the webhook URL policy
+	// actions are the bulk actions done one domain at a time
+	// (perDomainActions).
+	actions map[models.DomainAction]domainAction
 }
 
 // New validates the configuration.
@@ -49,7 +52,9 @@ func New(cfg Config) (*Handler, error) {
 	if cfg.Store == nil {
 		return nil, errors.New("api: Store is required")
 	}
-	return &Handler{cfg: cfg, checkURL: handlers.WebhookURLCheck(cfg.Webhooks)}, nil
+	h := &Handler{cfg: cfg, checkURL: handlers.WebhookURLCheck(cfg.Webhooks)}
+	h.actions = h.perDomainActions()
+	return h, nil
 }
 
 // Mount adds /openapi.json and the /api/v1 routes.

@@ -70,7 +70,7 @@ func (h *Handler) domainActions(c *gin.Context) {
 		return
 	}
 	req := models.DomainActionsInput{Action: in.Action, DomainIDs: in.DomainIDs, PoolID: in.PoolID}
-	rows, err := h.runDomainActions(c, req)
+	rows, err := h.runDomainActions(c.Request.Context(), handlers.Scope(c), handlers.Actor(c), req)
 	if err != nil {
 		handlers.Fail(c, err)
 		return
@@ -86,19 +86,23 @@ func (h *Handler) domainActions(c *gin.Context) {
 	c.JSON(http.StatusOK, out)
 }
 
-func (h *Handler) runDomainActions(c *gin.Context, in models.DomainActionsInput) ([]models.DomainActionResult, error) {
-	ctx, sc := c.Request.Context(), handlers.Scope(c)
+// runDomainActions does a checked bulk action: the pool actions in the
+// store, the others one domain at a time through h.actions.
+func (h *Handler) runDomainActions(ctx context.Context, sc models.Scope, actor string, in models.DomainActionsInput) ([]models.DomainActionResult, error) {
 	if err := in.Check(); err != nil {
 		return nil, err
 	}
 	if in.Action.OnPool() {
 		return h.cfg.Store.PoolDomainsAction(ctx, sc, in)
 	}
-	act := h.perDomainActions()[in.Action]
+	act, ok := h.actions[in.Action]
+	if !ok {
+		return nil, errActionNotImplemented
+	}
 	rows := make([]models.DomainActionResult, len(in.DomainIDs))
 	var done []*models.Domain
 	for i, id := range in.DomainIDs {
-		d, err := act(ctx, sc, id, handlers.Actor(c))
+		d, err := act(ctx, sc, id, actor)
 		rows[i] = models.DomainActionResult{DomainID: id, Domain: d, Err: err}
 		if d != nil && err == nil {
 			done = append(done, d)
