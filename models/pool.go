@@ -319,8 +319,8 @@ func (s *Store) UpdatePool(ctx context.Context, sc Scope, id string, in PoolPatc
 	if err != nil {
 		return nil, internal("update pool", err)
 	}
-	if in.DomainIDs != nil {
-		p.DomainIDs = append([]string{}, *in.DomainIDs...)
+	if err := s.fillPoolDomains(ctx, []*Pool{p}); err != nil {
+		return nil, err
 	}
 	return p, nil
 }
