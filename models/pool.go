@@ -381,7 +381,12 @@ func (s *Store) RemovePoolDomain(ctx context.Context, sc Scope, id, domainID str
 	if err != nil {
 		return err
 	}
+	// The pool first, as every change of its list does, so that two
+	// changes never wait for each other's rows.
 	return s.gorm(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := s.lockPoolTx(tx, p); err != nil {
+			return err
+		}
 		res := tx.Where("pool_id = ? AND domain_id = ?", p.ID, domainID).Delete(&PoolDomain{})
 		if res.Error != nil {
 			return internal("remove pool domain", res.Error)
@@ -389,7 +394,7 @@ func (s *Store) RemovePoolDomain(ctx context.Context, sc Scope, id, domainID str
 		if res.RowsAffected == 0 {
 			return notInPool()
 		}
-		return s.lockPoolTx(tx, p)
+		return nil
 	})
 }
 
