@@ -12,18 +12,18 @@ import (
 
 // statusOf is the one table from error kind to HTTP status.
 var statusOf = map[models.Kind]int{
-	models.KindBadRequest:     http.StatusBadRequest,
-	models.KindUnauthorized:   http.StatusUnauthorized,
-	models.KindForbidden:      http.StatusForbidden,
-	models.KindNotFound:       http.StatusNotFound,
-	models.KindMethod:         http.StatusMethodNotAllowed,
-	models.KindConflict:       http.StatusConflict,
-	models.KindGone:           http.StatusGone,
-	models.KindTooLarge:       http.StatusRequestEntityTooLarge,
-	models.KindInvalid:        http.StatusUnprocessableEntity,
-	models.KindInternal:       http.StatusInternalServerError,
-	models.KindUnavailable:    http.StatusServiceUnavailable,
-	models.KindNotImplemented: http.StatusNotImplemented,
+	models.KindBadRequest:   http.StatusBadRequest,
+	models.KindUnauthorized: http.StatusUnauthorized,
+	models.KindForbidden:    http.StatusForbidden,
+	models.KindNotFound:     http.StatusNotFound,
+	models.KindMethod:       http.StatusMethodNotAllowed,
+	models.KindConflict:     http.StatusConflict,
+	models.KindGone:         http.StatusGone,
+	models.KindTooLarge:     http.StatusRequestEntityTooLarge,
+	models.KindInvalid:      http.StatusUnprocessableEntity,
+	models.KindInternal:     http.StatusInternalServerError,
+	models.KindUnavailable:  http.StatusServiceUnavailable,
+	models.KindUnsupported:  http.StatusNotImplemented,
 }
 
 // Problem is an RFC 9457 problem document with linkgate's stable code and

@@ -12,18 +12,18 @@ type Kind string
 // The error kinds. Add a kind only together with its row in the handlers'
 // table.
 const (
-	KindInvalid        Kind = "invalid"         // input fails validation (422)
-	KindBadRequest     Kind = "bad_request"     // malformed request: bad JSON, bad cursor (400)
-	KindNotFound       Kind = "not_found"       // missing, or not visible to the caller (404)
-	KindMethod         Kind = "method"          // the path exists but not with this method (405)
-	KindConflict       Kind = "conflict"        // duplicate or wrong state (409)
-	KindGone           Kind = "gone"            // existed, but is used up or expired (410)
-	KindForbidden      Kind = "forbidden"       // role or plan forbids (403)
-	KindUnauthorized   Kind = "unauthorized"    // no or bad credentials (401)
-	KindTooLarge       Kind = "too_large"       // body over the limit (413)
-	KindUnavailable    Kind = "unavailable"     // a provider is down for now; try again (503)
-	KindInternal       Kind = "internal"        // a fault; details are never shown (500)
-	KindNotImplemented Kind = "not_implemented" // not built yet (501)
+	KindInvalid      Kind = "invalid"      // input fails validation (422)
+	KindBadRequest   Kind = "bad_request"  // malformed request: bad JSON, bad cursor (400)
+	KindNotFound     Kind = "not_found"    // missing, or not visible to the caller (404)
+	KindMethod       Kind = "method"       // the path exists but not with this method (405)
+	KindConflict     Kind = "conflict"     // duplicate or wrong state (409)
+	KindGone         Kind = "gone"         // existed, but is used up or expired (410)
+	KindForbidden    Kind = "forbidden"    // role or plan forbids (403)
+	KindUnauthorized Kind = "unauthorized" // no or bad credentials (401)
+	KindTooLarge     Kind = "too_large"    // body over the limit (413)
+	KindUnavailable  Kind = "unavailable"  // a provider is down for now; try again (503)
+	KindInternal     Kind = "internal"     // a fault; details are never shown (500)
+	KindUnsupported  Kind = "unsupported"  // not built (yet) on this server (501)
 )
 
 // FieldError names one invalid input field and says what is wrong with it.

@@ -51,7 +51,7 @@ func (h *Handler) perDomainActions() map[models.DomainAction]domainAction {
 	}
 }
 
-var errActionNotImplemented = &models.Error{Kind: models.KindNotImplemented, Code: "not_implemented",
+var errActionNotImplemented = &models.Error{Kind: models.KindUnsupported, Code: "not_implemented",
 	Detail: "this bulk action is not available yet"}
 
 func (h *Handler) notImplementedAction(ctx context.Context, sc models.Scope, id, _ string) (*models.Domain, error) {
