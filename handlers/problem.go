@@ -23,6 +23,7 @@ var statusOf = map[models.Kind]int{
 	models.KindInvalid:      http.StatusUnprocessableEntity,
 	models.KindInternal:     http.StatusInternalServerError,
 	models.KindUnavailable:  http.StatusServiceUnavailable,
+	models.KindUnsupported:  http.StatusNotImplemented,
 }
 
 // Problem is an RFC 9457 problem document with linkgate's stable code and
@@ -72,6 +73,20 @@ func StatusOf(err error, def int) int {
 		}
 	}
 	return def
+}
+
+// ProblemOf is the problem document of err as Fail would send it, for
+// responses that carry problems inside them (the rows of bulk calls); nil
+// for a nil err. A fault is logged and shown as the generic 500 problem.
+func ProblemOf(c *gin.Context, err error) *Problem {
+	if err == nil {
+		return nil
+	}
+	p, fault := problemFor(err)
+	if fault {
+		Logger(c).ErrorContext(c.Request.Context(), "request failed", slog.String("error", err.Error()))
+	}
+	return &p
 }
 
 // Fail writes err as problem+json and stops the handler chain.

@@ -52,6 +52,8 @@ type Domain struct {
 
 	// MessagingServiceSIDs is read from domain_messaging_services.
 	MessagingServiceSIDs []string `gorm:"-"`
+	// PoolIDs is read from pool_domains (oldest pool first).
+	PoolIDs []string `gorm:"-"`
 }
 
 // DomainInput adds a domain. Subdomain nil means "not given" (see
@@ -79,6 +81,32 @@ func (s *Store) CreateDomain(ctx context.Context, sc Scope, clientID string, in 
 	if _, err := s.GetClient(ctx, sc, clientID); err != nil {
 		return nil, err
 	}
+	d, err := s.newDomain(ctx, clientID, in, dns)
+	if err != nil {
+		return nil, err
+	}
+	err = s.gorm(ctx).Transaction(func(tx *gorm.DB) error {
+		return s.insertDomainsTx(tx, []*Domain{d}, actor)
+	})
+	if isUniqueViolation(err) {
+		return nil, hostTaken(d.Host)
+	}
+	if isForeignKeyViolation(err) {
+		return nil, NotFound("client")
+	}
+	if err != nil {
+		return nil, internal("create domain", err)
+	}
+	return d, nil
+}
+
+func hostTaken(host string) *Error {
+	return Conflict("domain_taken", "domain", host+" is already registered")
+}
+
+// newDomain validates one domain's input and returns its row, pending and
+// not yet stored. Every way of adding a domain goes through it.
+func (s *Store) newDomain(ctx context.Context, clientID string, in DomainInput, dns DNSDefaults) (*Domain, error) {
 	purpose := in.Purpose
 	if purpose == "" {
 		purpose = PurposeLinkShortening
@@ -111,26 +139,35 @@ func (s *Store) CreateDomain(ctx context.Context, sc Scope, clientID string, in 
 		CNAMETarget: dns.Target, CNAMETTL: dns.TTL, CreatedAt: s.Now(),
 	}
 	d.UpdatedAt = d.CreatedAt
-	err = s.gorm(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Create(d).Error; err != nil {
-			return err
-		}
-		if err := tx.Create(&DomainEvent{ID: NewID(PrefixEvent), DomainID: d.ID, From: "", To: StatusPending,
-			Reason: "domain added", Actor: actor, At: d.CreatedAt}).Error; err != nil {
-			return err
-		}
-		return s.EmitTx(tx, EventDomainCreated, d.ClientID, map[string]any{"domain": d.View()})
-	})
-	if isUniqueViolation(err) {
-		return nil, Conflict("domain_taken", "domain", h.Host+" is already registered")
-	}
-	if isForeignKeyViolation(err) {
-		return nil, NotFound("client")
-	}
-	if err != nil {
-		return nil, internal("create domain", err)
-	}
 	return d, nil
+}
+
+// insertDomainsTx stores new domains with their first timeline entries
+// and their domain.created events, a few statements for all of them.
+func (s *Store) insertDomainsTx(tx *gorm.DB, ds []*Domain, actor string) error {
+	if len(ds) == 0 {
+		return nil
+	}
+	evs := make([]*DomainEvent, len(ds))
+	for i, d := range ds {
+		evs[i] = &DomainEvent{ID: NewID(PrefixEvent), DomainID: d.ID, From: "", To: StatusPending,
+			Reason: "domain added", Actor: actor, At: d.CreatedAt}
+	}
+	if err := tx.CreateInBatches(ds, 200).Error; err != nil {
+		return err
+	}
+	if err := tx.CreateInBatches(evs, 200).Error; err != nil {
+		return err
+	}
+	whs := make([]*WebhookEvent, len(ds))
+	for i, d := range ds {
+		ev, err := s.newWebhookEvent(EventDomainCreated, d.ClientID, map[string]any{"domain": d.View()})
+		if err != nil {
+			return err
+		}
+		whs[i] = ev
+	}
+	return tx.CreateInBatches(whs, 200).Error
 }
 
 // GetDomain returns one domain visible in scope.
@@ -147,7 +184,7 @@ func (s *Store) GetDomain(ctx context.Context, sc Scope, id string) (*Domain, er
 	if err != nil {
 		return nil, internal("get domain", err)
 	}
-	if err := s.fillMessagingServices(ctx, []*Domain{&d}); err != nil {
+	if err := s.FillDomains(ctx, []*Domain{&d}); err != nil {
 		return nil, err
 	}
 	return &d, nil
@@ -156,8 +193,10 @@ func (s *Store) GetDomain(ctx context.Context, sc Scope, id string) (*Domain, er
 // DomainQuery filters the domain list. Q matches the host.
 type DomainQuery struct {
 	ClientID string
-	Status   Status
-	Q        string
+	// PoolID keeps the domains of that pool (which must be visible).
+	PoolID string
+	Status Status
+	Q      string
 	PageQuery
 }
 
@@ -189,6 +228,12 @@ func (s *Store) ListDomains(ctx context.Context, sc Scope, q DomainQuery) (Domai
 	if q.Status != "" {
 		tx = tx.Where("status = ?", q.Status)
 	}
+	if q.PoolID != "" {
+		if _, err := s.poolTx(s.gorm(ctx), sc, q.PoolID); err != nil {
+			return DomainPage{}, err
+		}
+		tx = tx.Where("id IN (?)", s.gorm(ctx).Model(&PoolDomain{}).Select("domain_id").Where("pool_id = ?", q.PoolID))
+	}
 	if q.Cursor != "" {
 		after, err := decodeCursor(PrefixDomain, q.Cursor)
 		if err != nil {
@@ -208,7 +253,7 @@ func (s *Store) ListDomains(ctx context.Context, sc Scope, q DomainQuery) (Domai
 		page.Domains = rows[:limit]
 		page.Next = encodeCursor(rows[limit-1].ID)
 	}
-	if err := s.fillMessagingServices(ctx, page.Domains); err != nil {
+	if err := s.FillDomains(ctx, page.Domains); err != nil {
 		return DomainPage{}, err
 	}
 	return page, nil

@@ -23,6 +23,7 @@ const (
 	KindTooLarge     Kind = "too_large"    // body over the limit (413)
 	KindUnavailable  Kind = "unavailable"  // a provider is down for now; try again (503)
 	KindInternal     Kind = "internal"     // a fault; details are never shown (500)
+	KindUnsupported  Kind = "unsupported"  // not built (yet) on this server (501)
 )
 
 // FieldError names one invalid input field and says what is wrong with it.

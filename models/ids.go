@@ -13,6 +13,7 @@ const (
 	PrefixAPIKey = "key_"
 	PrefixUser   = "usr_"
 	PrefixEvent  = "evt_"
+	PrefixPool   = "pool_"
 )
 
 // NewID returns a new prefixed ULID, such as "cli_01JD...". ULIDs sort by

@@ -119,16 +119,24 @@ func (s *Store) ApplyTx(tx *gorm.DB, d *Domain, c Change) error {
 // EmitTx writes an event to the outbox inside tx, so that it exists if and
 // only if the change it reports is committed.
 func (s *Store) EmitTx(tx *gorm.DB, eventType, clientID string, data any) error {
+	ev, err := s.newWebhookEvent(eventType, clientID, data)
+	if err != nil {
+		return err
+	}
+	return internal("write webhook event", tx.Create(ev).Error)
+}
+
+// newWebhookEvent is the outbox row of an event, not yet written.
+func (s *Store) newWebhookEvent(eventType, clientID string, data any) (*WebhookEvent, error) {
 	if !slices.Contains(EventTypes, eventType) {
-		return internal("emit event", errors.New("unknown event type "+eventType))
+		return nil, internal("emit event", errors.New("unknown event type "+eventType))
 	}
 	now := s.Now()
 	body, err := json.Marshal(WebhookPayload{Type: eventType, Timestamp: now, Data: data})
 	if err != nil {
-		return internal("encode event", err)
+		return nil, internal("encode event", err)
 	}
-	ev := &WebhookEvent{ID: NewID(PrefixWebhookEvent), Type: eventType, ClientID: clientID, Payload: string(body), CreatedAt: now}
-	return internal("write webhook event", tx.Create(ev).Error)
+	return &WebhookEvent{ID: NewID(PrefixWebhookEvent), Type: eventType, ClientID: clientID, Payload: string(body), CreatedAt: now}, nil
 }
 
 // emitDomainTx writes the events of one ApplyTx: domain.status_changed and

@@ -43,6 +43,7 @@ type DomainView struct {
 	MessagesSent         int64           `json:"messages_sent"`
 	LastUsedAt           *time.Time      `json:"last_used_at"`
 	ArchivedAt           *time.Time      `json:"archived_at"`
+	PoolIDs              []string        `json:"pool_ids"`
 	CreatedAt            time.Time       `json:"created_at"`
 	UpdatedAt            time.Time       `json:"updated_at"`
 }
@@ -69,6 +70,7 @@ func (d *Domain) View() DomainView {
 		MessagesSent:         d.MessagesSent,
 		LastUsedAt:           optTime(d.LastUsedAt),
 		ArchivedAt:           optTime(d.ArchivedAt),
+		PoolIDs:              append([]string{}, d.PoolIDs...),
 		CreatedAt:            d.CreatedAt.UTC(),
 		UpdatedAt:            d.UpdatedAt.UTC(),
 	}

@@ -42,6 +42,9 @@ type Config struct {
 type Handler struct {
 	cfg      Config
 	checkURL func(raw string) string // the webhook URL policy
+	// actions are the bulk actions done one domain at a time
+	// (perDomainActions).
+	actions map[models.DomainAction]domainAction
 }
 
 // New validates the configuration.
@@ -49,7 +52,9 @@ func New(cfg Config) (*Handler, error) {
 	if cfg.Store == nil {
 		return nil, errors.New("api: Store is required")
 	}
-	return &Handler{cfg: cfg, checkURL: handlers.WebhookURLCheck(cfg.Webhooks)}, nil
+	h := &Handler{cfg: cfg, checkURL: handlers.WebhookURLCheck(cfg.Webhooks)}
+	h.actions = h.perDomainActions()
+	return h, nil
 }
 
 // Mount adds /openapi.json and the /api/v1 routes.
@@ -70,6 +75,15 @@ func (h *Handler) Mount(s *handlers.Server) error {
 	api.POST("/api-keys/:id/rotate", h.rotateAPIKey)
 	api.POST("/clients/:id/domains", h.createDomain)
 	api.GET("/clients/:id/domains", h.listClientDomains)
+	api.POST("/clients/:id/domains/bulk", h.createDomains)
+	api.POST("/clients/:id/pools", h.createPool)
+	api.GET("/clients/:id/pools", h.listPools)
+	api.GET("/pools/:id", h.getPool)
+	api.PATCH("/pools/:id", h.updatePool)
+	api.DELETE("/pools/:id", h.deletePool)
+	api.POST("/pools/:id/domains", h.addPoolDomains)
+	api.DELETE("/pools/:id/domains/:domain_id", h.removePoolDomain)
+	api.POST("/domains/actions", h.domainActions)
 	api.GET("/domains", h.listDomains)
 	api.GET("/domains/:id", h.getDomain)
 	api.DELETE("/domains/:id", h.deleteDomain)

@@ -902,6 +902,17 @@ func TestAPIEveryOperationValidated(t *testing.T) {
 	e.Do(t, "GET", "/api/v1/domains/"+d.ID, k.Key, nil).Want(t, 200)
 	e.Do(t, "GET", "/api/v1/domains/"+d.ID+"/events", k.Key, nil).Want(t, 200)
 	e.Do(t, "POST", "/api/v1/domains/"+d.ID+"/archive", k.Key, nil).Want(t, 200)
+	e.Do(t, "POST", "/api/v1/clients/"+c.ID+"/domains/bulk", k.Key, map[string]any{"domains": []string{"acme.net", "acme.com", "bad..name"}}).Want(t, 200)
+	pl := handlertest.Decode[models.PoolView](t, e.Do(t, "POST", "/api/v1/clients/"+c.ID+"/pools", k.Key, map[string]any{"name": "Main"}).Want(t, 201))
+	e.Do(t, "GET", "/api/v1/clients/"+c.ID+"/pools", k.Key, nil).Want(t, 200)
+	e.Do(t, "POST", "/api/v1/pools/"+pl.ID+"/domains", k.Key, map[string]any{"domain_ids": []string{d.ID}}).Want(t, 200)
+	e.Do(t, "GET", "/api/v1/pools/"+pl.ID, k.Key, nil).Want(t, 200)
+	e.Do(t, "GET", "/api/v1/domains?pool_id="+pl.ID, k.Key, nil).Want(t, 200)
+	e.Do(t, "PATCH", "/api/v1/pools/"+pl.ID, k.Key, map[string]any{"name": "Primary"}).Want(t, 200)
+	e.Do(t, "DELETE", "/api/v1/pools/"+pl.ID+"/domains/"+d.ID, k.Key, nil).Want(t, 204)
+	e.Do(t, "POST", "/api/v1/domains/actions", k.Key, map[string]any{"action": "add_to_pool", "pool_id": pl.ID,
+		"domain_ids": []string{d.ID, models.NewID(models.PrefixDomain)}}).Want(t, 200)
+	e.Do(t, "DELETE", "/api/v1/pools/"+pl.ID, k.Key, nil).Want(t, 204)
 	w := handlertest.Decode[models.WebhookEndpointView](t, e.Do(t, "POST", "/api/v1/webhooks/endpoints", k.Key,
 		map[string]any{"url": "https://hooks.acme.com/", "events": []string{"domain.*"}}).Want(t, 201))
 	e.Do(t, "GET", "/api/v1/webhooks/endpoints", k.Key, nil).Want(t, 200)
@@ -911,6 +922,9 @@ func TestAPIEveryOperationValidated(t *testing.T) {
 	e.Do(t, "POST", "/api/v1/webhooks/endpoints/"+w.ID+"/rotate-secret", k.Key, nil).Want(t, 200)
 	e.Do(t, "DELETE", "/api/v1/webhooks/endpoints/"+w.ID, k.Key, nil).Want(t, 204)
 	e.Do(t, "DELETE", "/api/v1/domains/"+d.ID, k.Key, nil).Want(t, 204)
+	for _, dd := range e.ListDomains(t, k.Key, "/api/v1/domains").Data {
+		e.Do(t, "POST", "/api/v1/domains/actions", k.Key, map[string]any{"action": "delete", "domain_ids": []string{dd.ID}}).Want(t, 200)
+	}
 	e.Do(t, "DELETE", "/api/v1/clients/"+c.ID, e.Admin, nil).Want(t, 204)
 	e.Do(t, "GET", "/healthz", "", nil).Want(t, 200)
 	e.Do(t, "GET", "/readyz", "", nil).Want(t, 200)

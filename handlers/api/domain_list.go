@@ -9,7 +9,7 @@ import (
 	"github.com/linkgate/linkgate/models"
 )
 
-// listDomains: GET /api/v1/domains?client_id=&status=&q=&limit=&cursor=.
+// listDomains: GET /api/v1/domains?client_id=&status=&pool_id=&q=&limit=&cursor=.
 // A client key sees only its own domains.
 func (h *Handler) listDomains(c *gin.Context) {
 	h.respondDomains(c, c.Query("client_id"))
@@ -26,7 +26,7 @@ func (h *Handler) listClientDomains(c *gin.Context) {
 
 func (h *Handler) respondDomains(c *gin.Context, clientID string) {
 	page, err := h.cfg.Store.ListDomains(c.Request.Context(), handlers.Scope(c), models.DomainQuery{
-		ClientID: clientID, Status: models.Status(c.Query("status")), Q: c.Query("q"), PageQuery: handlers.PageQuery(c),
+		ClientID: clientID, Status: models.Status(c.Query("status")), PoolID: c.Query("pool_id"), Q: c.Query("q"), PageQuery: handlers.PageQuery(c),
 	})
 	if err != nil {
 		handlers.Fail(c, err)

@@ -17,4 +17,13 @@ type (
 	MessagingServiceAttachRequest = messagingServiceAttachRequest
 	WebhookEndpointCreateRequest  = webhookEndpointCreateRequest
 	WebhookEndpointUpdateRequest  = webhookEndpointUpdateRequest
+	PoolCreateRequest             = poolCreateRequest
+	PoolUpdateRequest             = poolUpdateRequest
+	PoolDomainsAddRequest         = poolDomainsAddRequest
+	DomainBulkCreateRequest       = domainBulkCreateRequest
+	DomainBulkRow                 = domainBulkRow
+	DomainBulkResult              = domainBulkResult
+	DomainActionsRequest          = domainActionsRequest
+	DomainActionRow               = domainActionRow
+	DomainActionsResult           = domainActionsResult
 )

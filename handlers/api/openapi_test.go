@@ -280,6 +280,17 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 		{"WebhookEndpointList", handlers.List[models.WebhookEndpointView]{}, true},
 		{"WebhookEndpointCreate", api.WebhookEndpointCreateRequest{}, false},
 		{"WebhookEndpointUpdate", api.WebhookEndpointUpdateRequest{}, false},
+		{"Pool", models.PoolView{}, true},
+		{"PoolList", handlers.List[models.PoolView]{}, true},
+		{"PoolCreate", api.PoolCreateRequest{}, false},
+		{"PoolUpdate", api.PoolUpdateRequest{}, false},
+		{"PoolDomainsAdd", api.PoolDomainsAddRequest{}, false},
+		{"DomainBulkCreate", api.DomainBulkCreateRequest{}, false},
+		{"DomainBulkRow", api.DomainBulkRow{}, true},
+		{"DomainBulkResult", api.DomainBulkResult{}, true},
+		{"DomainActions", api.DomainActionsRequest{}, false},
+		{"DomainActionRow", api.DomainActionRow{}, true},
+		{"DomainActionsResult", api.DomainActionsResult{}, true},
 	}
 	for _, tc := range cases {
 		ref := doc.Components.Schemas[tc.schema]
@@ -421,6 +432,26 @@ func TestOpenAPIValidationBites(t *testing.T) {
 	}
 	if err := validate("GET", "/api/v1/domains/"+d.ID, 401, "application/problem+json", []byte(strings.NewReplacer("404", "401", "not_found", "unauthorized").Replace(prob))); err == nil {
 		t.Error("a 401 without WWW-Authenticate passed validation")
+	}
+	// Bulk rows: a domain or null, a problem or null, each checked.
+	bulk := func(row string) error {
+		return validate("POST", "/api/v1/clients/"+d.ClientID+"/domains/bulk", 200, "application/json", []byte(`{"data":[`+row+`]}`))
+	}
+	if err := bulk(`{"input":"acme.com","domain":` + string(good) + `,"error":null}`); err != nil {
+		t.Errorf("a good bulk row is refused: %v", err)
+	}
+	if err := bulk(`{"input":"x","domain":null,"error":` + strings.Replace(prob, "404", "409", 1) + `}`); err != nil {
+		t.Errorf("a good failed bulk row is refused: %v", err)
+	}
+	for name, row := range map[string]string{
+		"bad domain in a row":  `{"input":"acme.com","domain":` + strings.Replace(string(good), `"status":"pending"`, `"status":"bogus"`, 1) + `,"error":null}`,
+		"bad problem in a row": `{"input":"x","domain":null,"error":` + strings.Replace(prob, `"code":"not_found",`, "", 1) + `}`,
+		"row without error":    `{"input":"acme.com","domain":` + string(good) + `}`,
+		"domain a string":      `{"input":"acme.com","domain":"dom","error":null}`,
+	} {
+		if err := bulk(row); err == nil {
+			t.Errorf("%s passed validation", name)
+		}
 	}
 	_ = doc
 }

@@ -65,13 +65,16 @@ func TestAPIRefusesBadTextEverywhere(t *testing.T) {
 		key := e.ClientKey(t, cl.ID)
 		ep := handlertest.Decode[models.WebhookEndpointView](t, e.Do(t, "POST", "/api/v1/webhooks/endpoints", e.Admin,
 			map[string]any{"url": "https://hooks.acme.com/x", "events": []string{"domain.*"}, "client_id": cl.ID}).Want(t, http.StatusCreated))
+		pool := handlertest.Decode[models.PoolView](t, e.Do(t, "POST", "/api/v1/clients/"+cl.ID+"/pools", e.Admin,
+			map[string]any{"name": "Main", "domain_ids": []string{d.ID}}).Want(t, http.StatusCreated))
 
 		// What the API shows: unchanged by every refused request.
 		snapshot := func() string {
 			var b strings.Builder
 			for _, p := range []string{"/api/v1/clients", "/api/v1/clients/" + cl.ID, "/api/v1/clients/" + cl.ID + "/api-keys",
 				"/api/v1/domains", "/api/v1/domains/" + d.ID, "/api/v1/domains/" + d.ID + "/events",
-				"/api/v1/registrations?domain_id=" + d.ID, "/api/v1/webhooks/endpoints", "/api/v1/webhooks/endpoints/" + ep.ID} {
+				"/api/v1/registrations?domain_id=" + d.ID, "/api/v1/webhooks/endpoints", "/api/v1/webhooks/endpoints/" + ep.ID,
+				"/api/v1/clients/" + cl.ID + "/pools", "/api/v1/pools/" + pool.ID} {
 				b.WriteString(p + " ")
 				b.Write(e.Do(t, "GET", p, e.Admin, nil).Want(t, http.StatusOK).Body)
 				b.WriteString("\n")
@@ -110,8 +113,18 @@ func TestAPIRefusesBadTextEverywhere(t *testing.T) {
 			{"POST", "/api/v1/webhooks/endpoints", `{"url":"https://hooks.acme.com/y","events":["domain.*"],"client_id":"` + cl.ID + `@@"}`, "client_id"},
 			{"PATCH", "/api/v1/webhooks/endpoints/" + ep.ID, `{"url":"https://hooks.acme.com/@@"}`, "url"},
 			{"PATCH", "/api/v1/webhooks/endpoints/" + ep.ID, `{"events":["@@domain.*"]}`, "events[0]"},
+			{"POST", domains + "/bulk", `{"domains":["other.com","oth@@er.net"]}`, "domains[1]"},
+			{"POST", domains + "/bulk", `{"domains":["other.com"],"subdomain":"l@@s"}`, "subdomain"},
+			{"POST", clients + "/" + cl.ID + "/pools", `{"name":"Po@@ol"}`, "name"},
+			{"POST", clients + "/" + cl.ID + "/pools", `{"name":"Pool","domain_ids":["` + d.ID + `@@"]}`, "domain_ids[0]"},
+			{"PATCH", "/api/v1/pools/" + pool.ID, `{"name":"Ma@@in"}`, "name"},
+			{"PATCH", "/api/v1/pools/" + pool.ID, `{"domain_ids":["` + d.ID + `","@@x"]}`, "domain_ids[1]"},
+			{"POST", "/api/v1/pools/" + pool.ID + "/domains", `{"domain_ids":["` + d.ID + `@@"]}`, "domain_ids[0]"},
+			{"POST", "/api/v1/domains/actions", `{"action":"delete@@","domain_ids":["` + d.ID + `"]}`, "action"},
+			{"POST", "/api/v1/domains/actions", `{"action":"delete","domain_ids":["` + d.ID + `@@"]}`, "domain_ids[0]"},
+			{"POST", "/api/v1/domains/actions", `{"action":"add_to_pool","domain_ids":["` + d.ID + `"],"pool_id":"` + pool.ID + `@@"}`, "pool_id"},
 		}
-		ids := strings.NewReplacer(cl.ID, "{id}", d.ID, "{id}", key.ID, "{id}", ep.ID, "{id}")
+		ids := strings.NewReplacer(cl.ID, "{id}", d.ID, "{id}", key.ID, "{id}", ep.ID, "{id}", pool.ID, "{id}")
 		for _, f := range fields {
 			t.Run(f.method+" "+ids.Replace(f.path)+" "+f.field, func(t *testing.T) {
 				for _, bt := range badTexts {
@@ -167,13 +180,15 @@ func TestAPIRefusesBadTextEverywhere(t *testing.T) {
 				{"/api/v1/registrations?domain=ls.acme.com%00", "domain", 422, handlers.CodeInvalidCharacters},
 				{"/api/v1/webhooks/deliveries?status=%7f", "status", 422, handlers.CodeInvalidCharacters},
 				{"/api/v1/webhooks/endpoints?limit=1%00", "limit", 422, handlers.CodeInvalidCharacters},
+				{"/api/v1/domains?pool_id=pool%E2%80%8B", "pool_id", 422, handlers.CodeInvalidCharacters},
+				{"/api/v1/clients/" + cl.ID + "/pools?cursor=%00", "cursor", 422, handlers.CodeInvalidCharacters},
 			} {
 				handlertest.WantProblem(t, e.Do(t, "GET", tc.path, e.Admin, nil), tc.status, tc.code, tc.param)
 			}
 		})
 
 		t.Run("paths", func(t *testing.T) {
-			for _, p := range []string{"/api/v1/clients/a%00b", "/api/v1/domains/%ff", "/api/v1/domains/dom%E2%80%AE/events"} {
+			for _, p := range []string{"/api/v1/clients/a%00b", "/api/v1/domains/%ff", "/api/v1/domains/dom%E2%80%AE/events", "/api/v1/pools/pool%00"} {
 				handlertest.WantProblem(t, e.Do(t, "GET", p, e.Admin, nil), 404, "not_found")
 			}
 		})
