@@ -278,7 +278,11 @@ func TestReadmeWalkthrough(t *testing.T) {
 		`"account_sid": "AC`, `"domain_sid": "DN`, `"type": "CNAME"`,
 		`"comment": "managed by linkgate"`, `"status": "configured"`, `"ssl_status": "active"`, `"MG0123456789abcdef0123456789abcdef"`,
 		`ssl_pending -> configured: domain configured for link shortening`,
-		`"setup_mode": "manual"`, `"name": "ls.beta.com"`, `"email": "owner@gamma.com"`, `"to": "owner@gamma.com"`} {
+		`"setup_mode": "manual"`, `"name": "ls.beta.com"`, `"email": "owner@gamma.com"`, `"to": "owner@gamma.com"`,
+		`"domain_limit": 5000`, `"messages_sent": 0`, `{"input":"acme.net","host":"ls.acme.net","error":null}`,
+		`{"input":"not a domain","host":null,"error":"invalid_domain"}`, `{"input":"acme.com","host":null,"error":"duplicate"}`,
+		`"code": "domain_flagged"`, `"status": "archived"`, `"archived_at": "20`, `"status":"archived","error":null}`,
+		`"ls.acme.org"`} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("walk-through output lacks %s:\n%s", want, out.String())
 		}
