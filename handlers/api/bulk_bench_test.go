@@ -179,3 +179,49 @@ func BenchmarkBulkAddToPool(b *testing.B) {
 		report(b, bulk, single, n)
 	})
 }
+
+// BenchmarkBulkArchive: one POST /domains/actions archive of 500 ids
+// against 500 POST /domains/{id}/archive.
+func BenchmarkBulkArchive(b *testing.B) {
+	benchEngines(b, func(b *testing.B, e *benchEnv) {
+		var bulk, single time.Duration
+		n := 0
+		for b.Loop() {
+			n++
+			cl := e.client(b, n)
+			ids := func(prefix string) []string {
+				var res struct {
+					Data []struct {
+						Domain *models.DomainView `json:"domain"`
+					} `json:"data"`
+				}
+				e.do(b, "POST", "/api/v1/clients/"+cl+"/domains/bulk", map[string]any{"domains": names(fmt.Sprintf("%s%d-%d", prefix, n, time.Now().UnixNano()))}, 200, &res)
+				out := make([]string, len(res.Data))
+				for i, r := range res.Data {
+					out[i] = r.Domain.ID
+				}
+				return out
+			}
+			forBulk, forSingle := ids("arcb"), ids("arcs")
+			start := time.Now()
+			var res struct {
+				Data []struct {
+					Error *handlers.Problem `json:"error"`
+				} `json:"data"`
+			}
+			e.do(b, "POST", "/api/v1/domains/actions", map[string]any{"action": "archive", "domain_ids": forBulk}, 200, &res)
+			bulk += time.Since(start)
+			for _, r := range res.Data {
+				if r.Error != nil {
+					b.Fatalf("bulk archive row failed: %+v", r.Error)
+				}
+			}
+			start = time.Now()
+			for _, id := range forSingle {
+				e.do(b, "POST", "/api/v1/domains/"+id+"/archive", nil, 200, nil)
+			}
+			single += time.Since(start)
+		}
+		report(b, bulk, single, n)
+	})
+}
