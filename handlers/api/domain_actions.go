@@ -95,6 +95,9 @@ func (h *Handler) runDomainActions(ctx context.Context, sc models.Scope, actor s
 	if in.Action.OnPool() {
 		return h.cfg.Store.PoolDomainsAction(ctx, sc, in)
 	}
+	if in.Action == models.ActionArchive { // one transaction for the list
+		return h.cfg.Store.ArchiveDomains(ctx, sc, in.DomainIDs, actor)
+	}
 	act, ok := h.actions[in.Action]
 	if !ok { // Check refuses unknown actions: a table out of step with it
 		return nil, &models.Error{Kind: models.KindInternal, Code: "internal", Detail: "no handler for action " + string(in.Action)}
