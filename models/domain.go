@@ -49,6 +49,9 @@ type Domain struct {
 	ArchivedAt      *time.Time
 	ArchivedFrom    Status `gorm:"not null"`
 	ArchiveWarnedAt *time.Time
+	// CarrierFiltered counts the messages carrying the domain that
+	// carriers filtered since it was last blocked (RecordCarrierFiltered).
+	CarrierFiltered int64 `gorm:"not null"`
 
 	// MessagingServiceSIDs is read from domain_messaging_services.
 	MessagingServiceSIDs []string `gorm:"-"`
