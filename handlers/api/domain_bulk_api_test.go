@@ -297,3 +297,49 @@ func TestDomainActionsPerDomain(t *testing.T) {
 		}
 	})
 }
+
+// TestDomainActionsRestore: bulk restore is the single restore per row:
+// an archived domain goes back to the status it had, a reached_limit one
+// stays while the limit is not raised (limit_not_raised), anything else
+// is that row's invalid_state.
+func TestDomainActionsRestore(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
+		e := handlertest.NewWorkflowAPI(t, db)
+		c := e.CreateClient(t, "Acme", "owner@acme.com")
+		k := e.ClientKey(t, c.ID).Key
+		live := e.ConfiguredDomain(t, k, c.ID, "live.com")
+		pending := e.CreateDomain(t, k, c.ID, map[string]any{"domain": "later.com"})
+		idle := e.CreateDomain(t, k, c.ID, map[string]any{"domain": "idle.com"})
+		rows := domainActions(t, e.Env, k, map[string]any{"action": "archive", "domain_ids": []string{live.ID, pending.ID}})
+		for _, r := range rows {
+			if r.Error != nil {
+				t.Fatalf("archive: %+v", r.Error)
+			}
+		}
+		// live.com sends up to its client's limit: reached_limit.
+		e.Do(t, "PATCH", "/api/v1/clients/"+c.ID, e.Admin, map[string]any{"domain_limit": 1}).Want(t, http.StatusOK)
+		reached := e.ConfiguredDomain(t, k, c.ID, "full.com")
+		if r, err := e.Store.TakeQuota(t.Context(), reached.ID); err != nil || !r.ReachedLimit {
+			t.Fatalf("take quota: %+v %v", r, err)
+		}
+
+		rows = domainActions(t, e.Env, k, map[string]any{"action": "restore", "domain_ids": []string{live.ID, pending.ID, reached.ID, idle.ID}})
+		if rows[0].Error != nil || rows[0].Domain.Status != "configured" || rows[0].Domain.ArchivedAt != nil {
+			t.Fatalf("restore live: %+v %+v", rows[0].Domain, rows[0].Error)
+		}
+		if rows[1].Error != nil || rows[1].Domain.Status != "pending" {
+			t.Fatalf("restore pending: %+v %+v", rows[1].Domain, rows[1].Error)
+		}
+		if rows[2].Error == nil || rows[2].Error.Status != http.StatusConflict || rows[2].Error.Code != "limit_not_raised" {
+			t.Fatalf("restore reached_limit: %+v", rows[2].Error)
+		}
+		if rows[3].Error == nil || rows[3].Error.Code != "invalid_state" {
+			t.Fatalf("restore a pending domain: %+v", rows[3].Error)
+		}
+		e.Do(t, "PATCH", "/api/v1/clients/"+c.ID, e.Admin, map[string]any{"domain_limit": 10}).Want(t, http.StatusOK)
+		rows = domainActions(t, e.Env, k, map[string]any{"action": "restore", "domain_ids": []string{reached.ID}})
+		if rows[0].Error != nil || rows[0].Domain.Status != "configured" {
+			t.Fatalf("restore after raising the limit: %+v %+v", rows[0].Domain, rows[0].Error)
+		}
+	})
+}
