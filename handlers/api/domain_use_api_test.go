@@ -173,8 +173,8 @@ func TestAPIArchiveRestoreReview(t *testing.T) {
 		e.Do(t, "PATCH", "/api/v1/clients/"+c.ID, e.Admin, map[string]any{"domain_limit": 2}).Want(t, 200)
 		handlertest.WantProblem(t, e.Do(t, "POST", dom+"/restore", key, nil), 409, "limit_not_raised")
 		e.Do(t, "PATCH", "/api/v1/clients/"+c.ID, e.Admin, map[string]any{"domain_limit": 3}).Want(t, 200)
-		if got := handlertest.Decode[models.DomainView](t, e.Do(t, "POST", dom+"/restore", key, nil).Want(t, 200)); got.Status != models.StatusConfigured {
-			t.Fatalf("restore after raising the limit → %s", got.Status)
+		if got := handlertest.Decode[models.DomainView](t, e.Do(t, "POST", dom+"/restore", key, nil).Want(t, 200)); got.Status != models.StatusConfigured || got.StatusReason != nil {
+			t.Fatalf("restore after raising the limit → %s (%v)", got.Status, handlertest.Deref(got.StatusReason))
 		}
 		if n := eventCount(t, db, models.EventDomainReachedLimit, d.ID); n != 1 {
 			t.Errorf("%d domain.reached_limit events, want 1", n)
