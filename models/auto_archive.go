@@ -58,6 +58,11 @@ func (s *Store) WarnArchiveTx(tx *gorm.DB, d *Domain, unusedSince, archiveAt tim
 		return false, nil
 	}
 	d.ArchiveWarnedAt = &now
+	sids, err := messagingSIDsTx(tx, d.ID)
+	if err != nil {
+		return false, err
+	}
+	d.MessagingServiceSIDs = sids
 	data := map[string]any{"domain": d.View(), "archive_at": archiveAt.UTC(), "last_used_at": d.LastUse().UTC()}
 	return true, s.EmitTx(tx, EventDomainArchiveWarning, d.ClientID, data)
 }

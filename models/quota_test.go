@@ -287,3 +287,54 @@ func BenchmarkTakeQuota(b *testing.B) {
 var testTime = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
 func dbtestPostgresConfigured() bool { return os.Getenv("TEST_DATABASE_URL") != "" }
+
+// A limit lowered below what a domain has sent: every concurrent take
+// finds nothing to take, and exactly one of them moves the domain.
+func TestTakeQuotaConcurrentLoweredLimit(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
+		s := models.NewStore(db, nil)
+		c := mustClient(t, s, "Acme", "owner@acme.com")
+		d := configured(t, s, c.ID, "acme.com")
+		for i := 0; i < 10; i++ {
+			if _, err := s.TakeQuota(ctx, d.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		setLimit(t, s, c.ID, ptr(int64(5)))
+		var taken, moved atomic.Int64
+		var wg sync.WaitGroup
+		errs := make(chan error, 32)
+		for w := 0; w < 32; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				r, err := s.TakeQuota(ctx, d.ID)
+				if err != nil {
+					errs <- err
+					return
+				}
+				if r.Taken {
+					taken.Add(1)
+				}
+				if r.ReachedLimit {
+					moved.Add(1)
+				}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Fatalf("take: %v", err)
+		}
+		got, _ := s.DomainByID(ctx, nil, d.ID)
+		if taken.Load() != 0 || moved.Load() != 1 || got.MessagesSent != 10 || got.Status != models.StatusReachedLimit {
+			t.Fatalf("taken %d, moved %d, sent %d, status %s; want 0, 1, 10, reached_limit", taken.Load(), moved.Load(), got.MessagesSent, got.Status)
+		}
+		if n := countEvents(t, db, d.ID, models.StatusReachedLimit); n != 1 {
+			t.Errorf("%d reached_limit timeline entries, want 1", n)
+		}
+		if n := countWebhookEvents(t, db, models.EventDomainReachedLimit); n != 1 {
+			t.Errorf("%d domain.reached_limit events, want 1", n)
+		}
+	})
+}

@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -31,6 +32,10 @@ func (e *Engine) RestoreDomain(ctx context.Context, sc models.Scope, domainID, a
 		next = RequestCertArgs{DomainID: d.ID}
 	case d.Status == models.StatusArchived:
 		next = e.resumeStep(d, p.To)
+	case d.Status == models.StatusReachedLimit:
+		empty := "" // the limit's reason no longer holds
+		c.StatusReason = &empty
+		c.Reason = fmt.Sprintf("restored by %s: the limit allows more than the %d messages sent", actor, d.MessagesSent)
 	}
 	err = e.store.Tx(ctx, func(tx *gorm.DB, sqlTx *sqlTxAlias) error {
 		if err := e.store.ApplyTx(tx, d, c); err != nil {

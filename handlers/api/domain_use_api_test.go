@@ -15,6 +15,7 @@ import (
 
 	"github.com/linkgate/linkgate/handlers/api"
 	"github.com/linkgate/linkgate/handlers/handlertest"
+	"github.com/linkgate/linkgate/mocks"
 	"github.com/linkgate/linkgate/models"
 	"github.com/linkgate/linkgate/models/dbtest"
 	"github.com/linkgate/linkgate/providers"
@@ -173,8 +174,8 @@ func TestAPIArchiveRestoreReview(t *testing.T) {
 		e.Do(t, "PATCH", "/api/v1/clients/"+c.ID, e.Admin, map[string]any{"domain_limit": 2}).Want(t, 200)
 		handlertest.WantProblem(t, e.Do(t, "POST", dom+"/restore", key, nil), 409, "limit_not_raised")
 		e.Do(t, "PATCH", "/api/v1/clients/"+c.ID, e.Admin, map[string]any{"domain_limit": 3}).Want(t, 200)
-		if got := handlertest.Decode[models.DomainView](t, e.Do(t, "POST", dom+"/restore", key, nil).Want(t, 200)); got.Status != models.StatusConfigured {
-			t.Fatalf("restore after raising the limit → %s", got.Status)
+		if got := handlertest.Decode[models.DomainView](t, e.Do(t, "POST", dom+"/restore", key, nil).Want(t, 200)); got.Status != models.StatusConfigured || got.StatusReason != nil {
+			t.Fatalf("restore after raising the limit → %s (%v)", got.Status, handlertest.Deref(got.StatusReason))
 		}
 		if n := eventCount(t, db, models.EventDomainReachedLimit, d.ID); n != 1 {
 			t.Errorf("%d domain.reached_limit events, want 1", n)
@@ -248,6 +249,17 @@ func TestAPIDeleteDomainCleanup(t *testing.T) {
 
 		handlertest.WantProblem(t, e.Do(t, "DELETE", "/api/v1/domains/"+d.ID, key2, nil), 404, "not_found")
 		e.GetDomain(t, key, d.ID)
+
+		// Twilio down: 503, and the domain and its Messaging Service stay.
+		e.TW.Faults.Inject(mocks.Fault{Status: http.StatusServiceUnavailable, Count: 3})
+		handlertest.WantProblem(t, e.Do(t, "DELETE", "/api/v1/domains/"+d.ID, key, nil), 503, "provider_unavailable")
+		e.TW.Faults.Clear()
+		if got := e.GetDomain(t, key, d.ID); len(got.MessagingServiceSIDs) != 1 {
+			t.Fatalf("after a failed delete: %+v", got.MessagingServiceSIDs)
+		}
+		if n := eventCount(t, db, models.EventDomainDeleted, d.ID); n != 0 {
+			t.Fatalf("a failed delete emitted domain.deleted")
+		}
 
 		// The credentials were forgotten after DNS verification: the
 		// client must remove the record, and is told so twice.

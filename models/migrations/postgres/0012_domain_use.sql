@@ -11,3 +11,5 @@ ALTER TABLE domains ADD COLUMN archived_from text NOT NULL DEFAULT '';
 ALTER TABLE domains ADD COLUMN configured_at timestamptz;
 ALTER TABLE domains ADD COLUMN archive_warned_at timestamptz;
 UPDATE domains SET configured_at = updated_at WHERE status = 'configured';
+-- Auto-archive looks for configured domains by when they were last used.
+CREATE INDEX domains_status_last_use ON domains (status, (COALESCE(last_used_at, configured_at, updated_at)));
