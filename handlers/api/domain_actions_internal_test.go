@@ -13,8 +13,8 @@ import (
 
 // A per-domain bulk action that a domain's status does not allow fails
 // that row with 409 invalid_state; the rows before and after it are done,
-// and an id the scope cannot see is not_found. (archive and restore are
-// stubbed here the way the lead will wire them.)
+// and an id the scope cannot see is not_found. (restore is stubbed
+// here; archive runs the list in one transaction.)
 func TestPerDomainActionRowsStandAlone(t *testing.T) {
 	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
 		ctx := context.Background()
@@ -44,19 +44,19 @@ func TestPerDomainActionRowsStandAlone(t *testing.T) {
 			t.Fatal(err)
 		}
 		var done []string
-		h.actions[models.ActionArchive] = func(ctx context.Context, sc models.Scope, id, actor string) (*models.Domain, error) {
+		h.actions[models.ActionRestore] = func(ctx context.Context, sc models.Scope, id, actor string) (*models.Domain, error) {
 			d, err := s.GetDomain(ctx, sc, id)
 			if err != nil {
 				return nil, err
 			}
 			if id == ids[1] {
-				return nil, models.Conflict("invalid_state", "", "archive is not allowed in this status")
+				return nil, models.Conflict("invalid_state", "", "restore is not allowed in this status")
 			}
 			done = append(done, id)
 			d.PoolIDs = nil // the handler fills the views of the rows done
 			return d, nil
 		}
-		in := models.DomainActionsInput{Action: models.ActionArchive, DomainIDs: []string{ids[0], ids[1], ids[2]}}
+		in := models.DomainActionsInput{Action: models.ActionRestore, DomainIDs: []string{ids[0], ids[1], ids[2]}}
 		rows, err := h.runDomainActions(ctx, models.Scope{ClientID: clients[0]}, "test", in)
 		if err != nil {
 			t.Fatal(err)
