@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"fmt"
 	"os"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -337,4 +338,81 @@ func TestTakeQuotaConcurrentLoweredLimit(t *testing.T) {
 			t.Errorf("%d domain.reached_limit events, want 1", n)
 		}
 	})
+}
+
+// BenchmarkTakeQuotaParallel takes from 32 goroutines at once, on one
+// domain and spread over 100, against the same plain row update from 32
+// goroutines (the baseline), and checks that the count equals the takes
+// exactly: takes/s and ratio are the figures to report.
+func BenchmarkTakeQuotaParallel(b *testing.B) {
+	engines := []struct {
+		name string
+		open func(testing.TB) *models.DB
+	}{{"sqlite", func(tb testing.TB) *models.DB { return dbtest.SQLite(tb) }}}
+	if dbtestPostgresConfigured() {
+		engines = append(engines, struct {
+			name string
+			open func(testing.TB) *models.DB
+		}{"postgres", func(tb testing.TB) *models.DB { return dbtest.Postgres(tb) }})
+	}
+	const goroutines = 32
+	for _, eng := range engines {
+		b.Run(eng.name, func(b *testing.B) {
+			db := eng.open(b)
+			s := models.NewStore(db, nil)
+			c := mustClient(b, s, "Acme", "owner@acme.com")
+			setLimit(b, s, c.ID, ptr(int64(models.MaxDomainLimit)))
+			var ds []*models.Domain
+			for i := 0; i < 100; i++ {
+				ds = append(ds, configured(b, s, c.ID, fmt.Sprintf("p%03d.com", i)))
+			}
+			b.SetParallelism((goroutines + runtime.GOMAXPROCS(0) - 1) / runtime.GOMAXPROCS(0))
+			for _, n := range []int{1, 100} {
+				b.Run(fmt.Sprintf("baseline/%d_domains", n), func(b *testing.B) {
+					var next atomic.Int64
+					b.RunParallel(func(pb *testing.PB) {
+						for pb.Next() {
+							i := next.Add(1)
+							if err := db.Gorm.Exec("UPDATE domains SET updated_at = ? WHERE id = ?", s.Now(), ds[int(i)%n].ID).Error; err != nil {
+								b.Error(err)
+								return
+							}
+						}
+					})
+					b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "updates/s")
+				})
+				b.Run(fmt.Sprintf("take/%d_domains", n), func(b *testing.B) {
+					before := sentSum(b, db, ds[:n])
+					var next, taken atomic.Int64
+					b.RunParallel(func(pb *testing.PB) {
+						for pb.Next() {
+							i := next.Add(1)
+							r, err := s.TakeQuota(ctx, ds[int(i)%n].ID)
+							if err != nil || !r.Taken {
+								b.Error(r, err)
+								return
+							}
+							taken.Add(1)
+						}
+					})
+					b.ReportMetric(float64(taken.Load())/b.Elapsed().Seconds(), "takes/s")
+					if got := sentSum(b, db, ds[:n]) - before; got != taken.Load() {
+						b.Fatalf("messages_sent grew by %d for %d takes", got, taken.Load())
+					}
+				})
+			}
+		})
+	}
+}
+
+func sentSum(tb testing.TB, db *models.DB, ds []*models.Domain) int64 {
+	ids := make([]string, len(ds))
+	for i, d := range ds {
+		ids[i] = d.ID
+	}
+	var n int64
+	if err := db.Gorm.Raw("SELECT COALESCE(SUM(messages_sent), 0) FROM domains WHERE id IN ?", ids).Row().Scan(&n); err != nil {
+		tb.Fatal(err)
+	}
+	return n
 }
