@@ -59,6 +59,8 @@ type Domain struct {
 	PoolIDs []string `gorm:"-"`
 }
 
+func (d *Domain) key() string { return d.ID }
+
 // DomainInput adds a domain. Subdomain nil means "not given" (see
 // ParseHost); Purpose "" means link_shortening.
 type DomainInput struct {

@@ -62,23 +62,10 @@ func (s *Store) DetachMessagingServiceTx(tx *gorm.DB, d *Domain, sid, actor stri
 }
 
 func (s *Store) fillMessagingServices(ctx context.Context, ds []*Domain) error {
-	if len(ds) == 0 {
-		return nil
-	}
-	ids := make([]string, len(ds))
-	byID := make(map[string]*Domain, len(ds))
-	for i, d := range ds {
-		ids[i] = d.ID
-		byID[d.ID] = d
-		d.MessagingServiceSIDs = nil
-	}
-	var rows []DomainMessagingService
-	if err := s.gorm(ctx).Where("domain_id IN ?", ids).Order("attached_at, messaging_service_sid").Find(&rows).Error; err != nil {
-		return internal("messaging services", err)
-	}
-	for _, r := range rows {
-		d := byID[r.DomainID]
-		d.MessagingServiceSIDs = append(d.MessagingServiceSIDs, r.MessagingServiceSID)
-	}
-	return nil
+	return fillEach(ctx, s, ds, (*Domain).key, func(d *Domain) { d.MessagingServiceSIDs = nil },
+		"domain_id", "attached_at, messaging_service_sid", "messaging services",
+		func(r DomainMessagingService) string { return r.DomainID },
+		func(d *Domain, r DomainMessagingService) {
+			d.MessagingServiceSIDs = append(d.MessagingServiceSIDs, r.MessagingServiceSID)
+		})
 }

@@ -403,48 +403,18 @@ func notInPool() *Error {
 }
 
 func (s *Store) fillPoolDomains(ctx context.Context, ps []*Pool) error {
-	if len(ps) == 0 {
-		return nil
-	}
-	ids := make([]string, len(ps))
-	byID := make(map[string]*Pool, len(ps))
-	for i, p := range ps {
-		ids[i] = p.ID
-		byID[p.ID] = p
-		p.DomainIDs = nil
-	}
-	var rows []PoolDomain
-	if err := s.gorm(ctx).Where("pool_id IN ?", ids).Order("pool_id, position, domain_id").Find(&rows).Error; err != nil {
-		return internal("pool domains", err)
-	}
-	for _, r := range rows {
-		p := byID[r.PoolID]
-		p.DomainIDs = append(p.DomainIDs, r.DomainID)
-	}
-	return nil
+	return fillEach(ctx, s, ps, func(p *Pool) string { return p.ID }, func(p *Pool) { p.DomainIDs = nil },
+		"pool_id", "pool_id, position, domain_id", "pool domains",
+		func(r PoolDomain) string { return r.PoolID },
+		func(p *Pool, r PoolDomain) { p.DomainIDs = append(p.DomainIDs, r.DomainID) })
 }
 
 // fillPools sets each domain's PoolIDs (oldest pool first) with one query.
 func (s *Store) fillPools(ctx context.Context, ds []*Domain) error {
-	if len(ds) == 0 {
-		return nil
-	}
-	ids := make([]string, len(ds))
-	byID := make(map[string]*Domain, len(ds))
-	for i, d := range ds {
-		ids[i] = d.ID
-		byID[d.ID] = d
-		d.PoolIDs = nil
-	}
-	var rows []PoolDomain
-	if err := s.gorm(ctx).Select("pool_id, domain_id").Where("domain_id IN ?", ids).Order("pool_id").Find(&rows).Error; err != nil {
-		return internal("domain pools", err)
-	}
-	for _, r := range rows {
-		d := byID[r.DomainID]
-		d.PoolIDs = append(d.PoolIDs, r.PoolID)
-	}
-	return nil
+	return fillEach(ctx, s, ds, (*Domain).key, func(d *Domain) { d.PoolIDs = nil },
+		"domain_id", "pool_id", "domain pools",
+		func(r PoolDomain) string { return r.DomainID },
+		func(d *Domain, r PoolDomain) { d.PoolIDs = append(d.PoolIDs, r.PoolID) })
 }
 
 // FillDomains reads what a domain's view shows besides its row (its
