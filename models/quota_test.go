@@ -245,16 +245,7 @@ func TestTakeQuotaConcurrentManyDomains(t *testing.T) {
 // TEST_DATABASE_URL, PostgreSQL; the limit is high enough never to be
 // reached.
 func BenchmarkTakeQuota(b *testing.B) {
-	engines := []struct {
-		name string
-		open func(testing.TB) *models.DB
-	}{{"sqlite", func(tb testing.TB) *models.DB { return dbtest.SQLite(tb) }}}
-	if dbtestPostgresConfigured() {
-		engines = append(engines, struct {
-			name string
-			open func(testing.TB) *models.DB
-		}{"postgres", func(tb testing.TB) *models.DB { return dbtest.Postgres(tb) }})
-	}
+	engines := benchEngines()
 	for _, eng := range engines {
 		b.Run(eng.name, func(b *testing.B) {
 			db := eng.open(b)
@@ -286,6 +277,21 @@ func BenchmarkTakeQuota(b *testing.B) {
 }
 
 var testTime = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+
+// benchEngine is a database a benchmark runs on.
+type benchEngine struct {
+	name string
+	open func(testing.TB) *models.DB
+}
+
+// benchEngines is SQLite, and PostgreSQL when TEST_DATABASE_URL is set.
+func benchEngines() []benchEngine {
+	engines := []benchEngine{{"sqlite", func(tb testing.TB) *models.DB { return dbtest.SQLite(tb) }}}
+	if dbtestPostgresConfigured() {
+		engines = append(engines, benchEngine{"postgres", func(tb testing.TB) *models.DB { return dbtest.Postgres(tb) }})
+	}
+	return engines
+}
 
 func dbtestPostgresConfigured() bool { return os.Getenv("TEST_DATABASE_URL") != "" }
 
@@ -345,16 +351,7 @@ func TestTakeQuotaConcurrentLoweredLimit(t *testing.T) {
 // goroutines (the baseline), and checks that the count equals the takes
 // exactly: takes/s and ratio are the figures to report.
 func BenchmarkTakeQuotaParallel(b *testing.B) {
-	engines := []struct {
-		name string
-		open func(testing.TB) *models.DB
-	}{{"sqlite", func(tb testing.TB) *models.DB { return dbtest.SQLite(tb) }}}
-	if dbtestPostgresConfigured() {
-		engines = append(engines, struct {
-			name string
-			open func(testing.TB) *models.DB
-		}{"postgres", func(tb testing.TB) *models.DB { return dbtest.Postgres(tb) }})
-	}
+	engines := benchEngines()
 	const goroutines = 32
 	for _, eng := range engines {
 		b.Run(eng.name, func(b *testing.B) {
