@@ -153,16 +153,7 @@ func BenchmarkBulkAddToPool(b *testing.B) {
 		for b.Loop() {
 			n++
 			cl := e.client(b, n)
-			var res struct {
-				Data []struct {
-					Domain *models.DomainView `json:"domain"`
-				} `json:"data"`
-			}
-			e.do(b, "POST", "/api/v1/clients/"+cl+"/domains/bulk", map[string]any{"domains": names(fmt.Sprintf("pool%d-%d", n, time.Now().UnixNano()))}, 200, &res)
-			ids := make([]string, len(res.Data))
-			for i, r := range res.Data {
-				ids[i] = r.Domain.ID
-			}
+			ids := e.bulkAdd(b, cl, fmt.Sprintf("pool%d", n))
 			var p1, p2 models.PoolView
 			e.do(b, "POST", "/api/v1/clients/"+cl+"/pools", map[string]any{"name": "bulk"}, 201, &p1)
 			e.do(b, "POST", "/api/v1/clients/"+cl+"/pools", map[string]any{"name": "single"}, 201, &p2)
@@ -189,20 +180,7 @@ func BenchmarkBulkArchive(b *testing.B) {
 		for b.Loop() {
 			n++
 			cl := e.client(b, n)
-			ids := func(prefix string) []string {
-				var res struct {
-					Data []struct {
-						Domain *models.DomainView `json:"domain"`
-					} `json:"data"`
-				}
-				e.do(b, "POST", "/api/v1/clients/"+cl+"/domains/bulk", map[string]any{"domains": names(fmt.Sprintf("%s%d-%d", prefix, n, time.Now().UnixNano()))}, 200, &res)
-				out := make([]string, len(res.Data))
-				for i, r := range res.Data {
-					out[i] = r.Domain.ID
-				}
-				return out
-			}
-			forBulk, forSingle := ids("arcb"), ids("arcs")
+			forBulk, forSingle := e.bulkAdd(b, cl, fmt.Sprintf("arcb%d", n)), e.bulkAdd(b, cl, fmt.Sprintf("arcs%d", n))
 			start := time.Now()
 			var res struct {
 				Data []struct {
@@ -224,4 +202,20 @@ func BenchmarkBulkArchive(b *testing.B) {
 		}
 		report(b, bulk, single, n)
 	})
+}
+
+// bulkAdd adds 500 fresh names to client cl in one bulk call and returns
+// their ids.
+func (e *benchEnv) bulkAdd(b *testing.B, cl, prefix string) []string {
+	var res struct {
+		Data []struct {
+			Domain *models.DomainView `json:"domain"`
+		} `json:"data"`
+	}
+	e.do(b, "POST", "/api/v1/clients/"+cl+"/domains/bulk", map[string]any{"domains": names(fmt.Sprintf("%s-%d", prefix, time.Now().UnixNano()))}, 200, &res)
+	ids := make([]string, len(res.Data))
+	for i, r := range res.Data {
+		ids[i] = r.Domain.ID
+	}
+	return ids
 }
