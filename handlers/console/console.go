@@ -50,7 +50,7 @@ var (
 
 // pageNames are the console's page template sets.
 var pageNames = []string{"login", "clients", "client", "domain_new", "domain", "webhooks", "webhook_deliveries",
-	"sandbox", "sandbox_outbox", "message", "reset_request", "reset"}
+	"sandbox", "sandbox_outbox", "message", "reset_request", "reset", "domains", "domains_bulk", "pools"}
 
 // consolePrefix is where the console's pages live (besides / and /login).
 const consolePrefix = "/console"
@@ -190,6 +190,11 @@ func (h *Handler) Mount(s *handlers.Server) error {
 	reset.GET("/:token", h.consoleResetPage)
 	reset.POST("/:token", h.consoleReset)
 
+	// Bulk add: its textarea "domains" is the one console field that may
+	// hold line breaks, so this route has its own text rules (and is
+	// outside the group, which applies PageText to everything else).
+	e.POST(consolePrefix+"/clients/:id/domains/bulk", headers, handlers.PageTextLines(h.pages.Fail, "domains"), h.consoleUser, h.consoleDomainsBulk)
+
 	g := e.Group(consolePrefix, headers, text)
 	g.GET("/assets/:file", h.consoleAsset)
 	u := g.Group("", h.consoleUser)
@@ -199,7 +204,21 @@ func (h *Handler) Mount(s *handlers.Server) error {
 	u.POST("/clients/:id/users", h.consoleAdmin, h.consoleClientUser)
 	u.GET("/clients/:id/domains/new", h.consoleDomainNew)
 	u.POST("/clients/:id/domains", h.consoleDomainCreate)
+	u.GET("/clients/:id/domains/bulk", h.consoleDomainsBulkPage)
+	u.POST("/clients/:id/limit", h.consoleAdmin, h.consoleClientLimit)
+	u.GET("/clients/:id/pools", h.consolePools)
+	u.POST("/clients/:id/pools", h.consolePoolCreate)
+	u.POST("/pools/:id/rename", h.consolePoolRename)
+	u.POST("/pools/:id/delete", h.consolePoolDelete)
+	u.POST("/pools/:id/domains", h.consolePoolAdd)
+	u.POST("/pools/:id/domains/:domain_id/remove", h.consolePoolRemove)
+	u.POST("/pools/:id/domains/:domain_id/move", h.consolePoolMove)
+	u.GET("/domains", h.consoleDomains)
+	u.POST("/domains/actions", h.consoleDomainActions)
 	u.GET("/domains/:id", h.consoleDomain)
+	u.POST("/domains/:id/archive", h.consoleDomainArchive)
+	u.POST("/domains/:id/review", h.consoleAdmin, h.consoleDomainReview)
+	u.POST("/domains/:id/delete", h.consoleDomainDelete)
 	u.GET("/domains/:id/status", h.consoleDomainStatus)
 	u.GET("/domains/:id/doctor", h.consoleDomainDoctor)
 	w := u.Group("/domains/:id", wf)
@@ -209,6 +228,7 @@ func (h *Handler) Mount(s *handlers.Server) error {
 	w.POST("/messaging-services", h.consoleDomainAttach)
 	w.POST("/messaging-services/:sid/detach", h.consoleDomainDetach)
 	w.POST("/retry", h.consoleDomainRetry)
+	w.POST("/restore", h.consoleDomainRestore)
 	u.GET("/webhooks", h.consoleWebhooks)
 	u.POST("/webhooks", h.consoleWebhookCreate)
 	u.POST("/webhooks/:id/delete", h.consoleWebhookDelete)
@@ -431,6 +451,17 @@ var consoleNotices = map[string]string{
 	"replay":     "Delivery queued again, with the same webhook-id.",
 	"ping":       "Ping queued: a webhook.ping event is on its way.",
 	"signed_out": "You are signed out.",
+	"limit":        "Global domain limit saved.",
+	"archived":     "Domain archived. It is never used to send while archived.",
+	"restored":     "Domain restored.",
+	"reviewed":     "Review recorded.",
+	"deleted":      "Domain deleted.",
+	"pool":         "Pool created.",
+	"pool_renamed": "Pool renamed.",
+	"pool_deleted": "Pool deleted. Its domains stay.",
+	"pool_added":   "Added to the pool.",
+	"pool_removed": "Removed from the pool.",
+	"pool_moved":   "Rotation order changed.",
 	resetSentNotice: "If an account exists for that address, we sent it a link to choose a new password. " +
 		"The link works once, for 30 minutes.",
 	passwordResetNotice: "Your password was changed, and every other session of your account was signed out.",
