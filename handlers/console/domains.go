@@ -18,15 +18,17 @@ type domainsView struct {
 	Rows     []domainRow
 	Status   string
 	Statuses []statusFilter
-	Q        string
-	PoolID   string
-	Pools    []poolOption // the pool filter and the pool actions
-	NextURL  string
-	FirstURL string
-	Back     string // this page's path and query, where the actions return
-	Results  *results
-	Confirm  bool // the delete confirmation was ticked (re-render)
-	Errors   map[string]string
+	// AnyStatusURL is the list with the other filters and any status.
+	AnyStatusURL string
+	Q            string
+	PoolID       string
+	Pools        []poolOption // the pool filter and the pool actions
+	NextURL      string
+	FirstURL     string
+	Back         string // this page's path and query, where the actions return
+	Results      *results
+	Confirm      bool // the delete confirmation was ticked (re-render)
+	Errors       map[string]string
 }
 
 // domainRow is one domain of the list.
@@ -105,6 +107,13 @@ func (h *Handler) domainsView(c *gin.Context, q url.Values, selected map[string]
 		next.Set("cursor", page.Next)
 		v.NextURL = withQuery(domainsPath, next)
 	}
+	anyStatus := url.Values{}
+	for k, vs := range filter {
+		if k != "status" {
+			anyStatus[k] = vs
+		}
+	}
+	v.AnyStatusURL = withQuery(domainsPath, anyStatus)
 	for _, s := range models.Statuses {
 		f := url.Values{}
 		for k, vs := range filter {

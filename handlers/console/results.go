@@ -92,7 +92,7 @@ func failure(what string, err error) outcome {
 		return outcome{Text: what + ": something went wrong on our side", Code: "internal"}
 	}
 	if e.Kind == models.KindNotFound {
-		return outcome{Text: "not found", Code: e.Code}
+		return outcome{Text: strings.TrimSuffix(e.Detail, "."), Code: e.Code} // "domain not found (in the pool)"
 	}
 	msg := e.Detail
 	if len(e.Fields) > 0 && e.Fields[0].Message != "" {
