@@ -1,8 +1,11 @@
 package console_test
 
 import (
+	"html"
 	"net/http"
 	"net/url"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -49,14 +52,41 @@ func TestConsoleDomainsPage(t *testing.T) {
 		}
 		wantPage(t, admin.get(t, "/console/domains?status=nonsense"), http.StatusUnprocessableEntity)
 
+		// Keyset pages of 50, the filters kept.
+		var names []string
+		for i := 0; i < 51; i++ {
+			names = append(names, "many"+strconv.Itoa(i)+".com")
+		}
+		if _, err := e.store.CreateDomains(bg, models.Scope{}, e.acme.ID, names, nil, nil, models.DNSDefaults{}, "test"); err != nil {
+			t.Fatal(err)
+		}
+		p = admin.get(t, "/console/domains?q=many")
+		next := regexp.MustCompile(`<a href="([^"]+)" rel="next">Next page</a>`).FindStringSubmatch(p.Body)
+		if next == nil || strings.Count(p.Body, `name="domain_ids"`) != 50 {
+			t.Fatalf("first page: %d rows, next %v", strings.Count(p.Body, `name="domain_ids"`), next)
+		}
+		p = admin.get(t, html.UnescapeString(next[1]))
+		if strings.Count(p.Body, `name="domain_ids"`) != 1 || !strings.Contains(p.Body, "First page") || strings.Contains(p.Body, "Next page") {
+			t.Errorf("second page:\n%s", p.Body)
+		}
+
 		// A client user sees their own domains only, and no client column.
 		cu := newConsoleBrowser(t, e.base)
 		cu.login(t, "user@acme.com", consolePassword)
-		p = cu.get(t, "/console/domains")
-		wantPage(t, p, http.StatusOK, e.acmeDomain.Host)
-		if strings.Contains(p.Body, e.globexDomain.Host) || strings.Contains(p.Body, "Globex") {
-			t.Error("a client user sees another client's domain")
+		wantPage(t, cu.get(t, "/console/domains?q=acme.com"), http.StatusOK, e.acmeDomain.Host)
+		for _, path := range []string{"/console/domains", "/console/domains?q=globex", "/console/domains?status=configured"} {
+			p = cu.get(t, path)
+			wantPage(t, p, http.StatusOK)
+			if strings.Contains(p.Body, e.globexDomain.Host) || strings.Contains(p.Body, "Globex") {
+				t.Errorf("GET %s: a client user sees another client's domain", path)
+			}
 		}
+		// Another client's pool as a filter: 404.
+		gp, err := e.store.CreatePool(bg, models.Scope{}, e.globex.ID, models.PoolInput{Name: "Theirs"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantPage(t, cu.get(t, "/console/domains?pool_id="+gp.ID), http.StatusNotFound)
 	})
 }
 
@@ -371,5 +401,17 @@ func TestConsoleDomainManage(t *testing.T) {
 		}
 		wantPage(t, cu.follow(t, p), http.StatusOK, "Deleted "+e.acmeDomain.Host+".", "deleted; it had no DNS record")
 		wantPage(t, cu.get(t, dp), http.StatusNotFound)
+
+		// A record the client added by hand: the page says they must remove it.
+		m, err := e.store.CreateDomain(bg, models.Scope{}, e.acme.ID, models.DomainInput{Domain: "manual.com"}, models.DNSDefaults{}, "test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Gorm.Exec("UPDATE domains SET setup_mode = ?, dns_status = ? WHERE id = ?", string(models.SetupManual), string(models.DNSPropagating), m.ID).Error; err != nil {
+			t.Fatal(err)
+		}
+		mp := "/console/domains/" + m.ID
+		p = cu.follow(t, cu.submit(t, mp, mp+"/delete", url.Values{"confirm": {"1"}}))
+		wantPage(t, p, http.StatusOK, "linkgate could not remove the DNS record: the client must delete CNAME "+m.Host+" → ")
 	})
 }
