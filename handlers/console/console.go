@@ -13,7 +13,11 @@
 // client_create.go, client_user.go, domain_new.go, domain_create.go,
 // domain.go, domain_configure.go, domain_forward.go, domain_sid.go,
 // domain_ms.go, domain_retry.go, webhooks.go, webhook_deliveries.go,
-// sandbox.go.
+// sandbox.go; domain management (API.md "Domain management"): domains.go
+// (the Domains page), domain_actions.go (its bulk actions), domains_bulk.go
+// (bulk add), domain_manage.go (archive, restore, review, delete),
+// client_limit.go (the global domain limit), pools.go, and results.go
+// (the per-row outcomes of the bulk forms).
 //
 // The rule: the console is thin over models and workflows, and all page
 // plumbing (sessions, CSRF, rendering, error pages, limits) is the

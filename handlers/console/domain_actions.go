@@ -108,7 +108,7 @@ func (h *Handler) domainAction(ctx context.Context, who *consoleSignedIn, a mode
 			return h.actionOutcome(ctx, sc, words.Done, words.Failed, id, nil, errNoEngine)
 		}
 		d, err := h.cfg.Workflows.RestoreDomain(ctx, sc, id, actor)
-		o := h.actionOutcome(ctx, sc, words.Done, words.Failed, id, d, err)
+		o := h.actionOutcome(ctx, sc, words.Done, words.Failed, id, d, restoreError(err))
 		if d != nil && err == nil {
 			o.Text = "restored (now " + string(d.Status) + ")"
 		}

@@ -1,6 +1,8 @@
 package console
 
 import (
+	"errors"
+
 	"github.com/gin-gonic/gin"
 
 	"github.com/linkgate/linkgate/handlers"
@@ -29,7 +31,7 @@ func (h *Handler) consoleDomainRestore(c *gin.Context) {
 	who := signedIn(c)
 	d, err := h.cfg.Workflows.RestoreDomain(c.Request.Context(), who.scope(), c.Param("id"), who.actor())
 	if err != nil {
-		h.renderDomainErrors(c, err, "manage", nil)
+		h.renderDomainErrors(c, restoreError(err), "manage", nil)
 		return
 	}
 	handlers.SeeOther(c, domainPath(d.ID), "restored")
@@ -81,4 +83,17 @@ func (h *Handler) consoleDomainDelete(c *gin.Context) {
 	if !h.seeResults(c, clientPath(d.ClientID), res) {
 		handlers.SeeOther(c, clientPath(d.ClientID), "deleted")
 	}
+}
+
+// restoreError words the API's limit_not_raised for the console, where
+// the limit is the client page's "Global domain limit"; other errors are
+// as they are.
+func restoreError(err error) error {
+	var e *models.Error
+	if errors.As(err, &e) && e.Code == "limit_not_raised" {
+		c := *e
+		c.Detail = "this domain has sent its client's global domain limit; raise the limit on the client's page above the messages it has sent, then restore it (409 " + e.Code + ")"
+		return &c
+	}
+	return err
 }

@@ -207,6 +207,20 @@ func TestConsoleDomainsBulkAdd(t *testing.T) {
 		if err != nil || len(page.Domains) != 3 {
 			t.Fatalf("acme has %d domains (%v), want 3", len(page.Domains), err)
 		}
+		// Only the textarea may hold line breaks.
+		p = cu.submit(t, path, path, url.Values{"domains": {"three.com"}, "subdomain": {"l\ns"}})
+		wantPage(t, p, http.StatusUnprocessableEntity, "subdomain")
+		// Outcomes too long for the flash are the POST's answer, each row.
+		var bad []string
+		for i := 0; i < 80; i++ {
+			bad = append(bad, "bad name "+strconv.Itoa(i))
+		}
+		p = cu.submit(t, path, path, url.Values{"domains": {strings.Join(bad, "\n")}, "subdomain": {"ls"}})
+		wantPage(t, p, http.StatusOK, "Add domains: 0 done, 80 not done.", "bad name 0", "bad name 79")
+		if p.Header.Get("Cache-Control") != "no-store" {
+			t.Errorf("Cache-Control %q", p.Header.Get("Cache-Control"))
+		}
+
 		// Another client's: 404.
 		wantPage(t, cu.get(t, "/console/clients/"+e.globex.ID+"/domains/bulk"), http.StatusNotFound)
 		tok := cu.csrf(t, path)
@@ -367,7 +381,7 @@ func TestConsoleDomainManage(t *testing.T) {
 		}
 		wantPage(t, cu.get(t, dp), http.StatusOK, "1 / 1")
 		p = cu.submit(t, dp, dp+"/restore", nil)
-		wantPage(t, p, http.StatusConflict, "raise domain_limit above messages_sent")
+		wantPage(t, p, http.StatusConflict, "This domain has sent its client&#39;s global domain limit; raise the limit", "limit_not_raised")
 		if s := domainStatus(t, e, e.acmeDomain.ID); s != models.StatusReachedLimit {
 			t.Fatalf("a refused restore moved the domain to %s", s)
 		}
