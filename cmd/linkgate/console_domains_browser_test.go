@@ -173,6 +173,19 @@ func TestConsoleDomainsInBrowser(t *testing.T) {
 		t.Errorf("%d archived domains left, want 1", n)
 	}
 
+	// The domain page: its use, its pools, and Restore for an archived one.
+	b.do("open the archived domain",
+		chromedp.Click(chromedp.CSS(`#domain-list tbody tr:nth-child(1) a[href^="/console/domains/"]`)),
+		chromedp.WaitVisible(chromedp.ID("use")),
+		chromedp.WaitVisible(chromedp.ID("restore")))
+	if v := b.text("#use-usage"); v != "0 / 5,000" {
+		t.Errorf("messages sent / limit %q", v)
+	}
+	if v := b.text("#use"); !strings.Contains(v, "Main") || !strings.Contains(v, "Archived") {
+		t.Errorf("use section %q", v)
+	}
+	consoleShot(b, "07-domain")
+
 	// A phone: the page never scrolls sideways (the table has its own
 	// scroll wrapper), and the bulk bar and filters stay reachable.
 	b.do("narrow viewport", chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2)),
