@@ -22,13 +22,18 @@ type domainsView struct {
 	AnyStatusURL string
 	Q            string
 	PoolID       string
-	Pools        []poolOption // the pool filter and the pool actions
-	NextURL      string
-	FirstURL     string
-	Back         string // this page's path and query, where the actions return
-	Results      *results
-	Confirm      bool // the delete confirmation was ticked (re-render)
-	Errors       map[string]string
+	// ClientID narrows the list to one client (a link from the client's
+	// page); Client is its name, AllClientsURL the list without it.
+	ClientID      string
+	Client        string
+	AllClientsURL string
+	Pools         []poolOption // the pool filter and the pool actions
+	NextURL       string
+	FirstURL      string
+	Back          string // this page's path and query, where the actions return
+	Results       *results
+	Confirm       bool // the delete confirmation was ticked (re-render)
+	Errors        map[string]string
 }
 
 // domainRow is one domain of the list.
@@ -76,15 +81,15 @@ func (h *Handler) domainsView(c *gin.Context, q url.Values, selected map[string]
 	who := signedIn(c)
 	sc := who.scope()
 	v := domainsView{consoleBase: h.consoleBase(c, "Domains", "domains"),
-		Status: q.Get("status"), Q: strings.TrimSpace(q.Get("q")), PoolID: q.Get("pool_id")}
-	query := models.DomainQuery{Status: models.Status(v.Status), Q: v.Q, PoolID: v.PoolID,
+		Status: q.Get("status"), Q: strings.TrimSpace(q.Get("q")), PoolID: q.Get("pool_id"), ClientID: q.Get("client_id")}
+	query := models.DomainQuery{ClientID: v.ClientID, Status: models.Status(v.Status), Q: v.Q, PoolID: v.PoolID,
 		PageQuery: models.PageQuery{Limit: consoleDomainsPage, Cursor: q.Get("cursor")}}
 	page, err := h.cfg.Store.ListDomains(ctx, sc, query)
 	if err != nil {
 		return v, err
 	}
 	filter := url.Values{}
-	for _, k := range []string{"status", "q", "pool_id"} {
+	for _, k := range []string{"client_id", "status", "q", "pool_id"} {
 		if s := strings.TrimSpace(q.Get(k)); s != "" {
 			filter.Set(k, s)
 		}
@@ -114,6 +119,13 @@ func (h *Handler) domainsView(c *gin.Context, q url.Values, selected map[string]
 		}
 	}
 	v.AnyStatusURL = withQuery(domainsPath, anyStatus)
+	allClients := url.Values{}
+	for k, vs := range filter {
+		if k != "client_id" && k != "pool_id" {
+			allClients[k] = vs
+		}
+	}
+	v.AllClientsURL = withQuery(domainsPath, allClients)
 	for _, s := range models.Statuses {
 		f := url.Values{}
 		for k, vs := range filter {
@@ -143,6 +155,12 @@ func (h *Handler) domainsView(c *gin.Context, q url.Values, selected map[string]
 		if err := addClient(sc.ClientID); err != nil {
 			return v, err
 		}
+	}
+	if v.ClientID != "" {
+		if err := addClient(v.ClientID); err != nil {
+			return v, err
+		}
+		v.Client = clients[v.ClientID].Name
 	}
 	if v.PoolID != "" {
 		p, err := h.cfg.Store.GetPool(ctx, sc, v.PoolID)

@@ -51,6 +51,16 @@ func TestConsoleDomainsPage(t *testing.T) {
 			t.Errorf("search by host:\n%s", p.Body)
 		}
 		wantPage(t, admin.get(t, "/console/domains?status=nonsense"), http.StatusUnprocessableEntity)
+		// One client's domains (linked from its page), with its pools to choose.
+		if _, err := e.store.CreatePool(bg, models.Scope{}, e.globex.ID, models.PoolInput{Name: "Rotation"}); err != nil {
+			t.Fatal(err)
+		}
+		wantPage(t, admin.get(t, "/console/clients/"+e.globex.ID), http.StatusOK, `href="/console/domains?client_id=`+e.globex.ID+`"`)
+		p = admin.get(t, "/console/domains?client_id="+e.globex.ID)
+		wantPage(t, p, http.StatusOK, `id="client-filter"`, e.globexDomain.Host, ">Globex: Rotation</option>")
+		if strings.Contains(p.Body, ">"+e.acmeDomain.Host+"<") {
+			t.Error("the client filter kept another client's domain")
+		}
 
 		// Keyset pages of 50, the filters kept.
 		var names []string
@@ -81,6 +91,7 @@ func TestConsoleDomainsPage(t *testing.T) {
 				t.Errorf("GET %s: a client user sees another client's domain", path)
 			}
 		}
+		wantPage(t, cu.get(t, "/console/domains?client_id="+e.globex.ID), http.StatusNotFound)
 		// Another client's pool as a filter: 404.
 		gp, err := e.store.CreatePool(bg, models.Scope{}, e.globex.ID, models.PoolInput{Name: "Theirs"})
 		if err != nil {
@@ -382,6 +393,8 @@ func TestConsoleDomainManage(t *testing.T) {
 		wantPage(t, cu.get(t, dp), http.StatusOK, "1 / 1")
 		p = cu.submit(t, dp, dp+"/restore", nil)
 		wantPage(t, p, http.StatusConflict, "This domain has sent its client&#39;s global domain limit; raise the limit", "limit_not_raised")
+		p = cu.follow(t, cu.submit(t, "/console/domains", "/console/domains/actions", url.Values{"action": {"restore"}, "domain_ids": {e.acmeDomain.ID}}))
+		wantPage(t, p, http.StatusOK, "Restore: 0 done, 1 not done.", "cannot restore: this domain has sent its client&#39;s global domain limit")
 		if s := domainStatus(t, e, e.acmeDomain.ID); s != models.StatusReachedLimit {
 			t.Fatalf("a refused restore moved the domain to %s", s)
 		}

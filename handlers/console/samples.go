@@ -73,6 +73,7 @@ func consoleSamples() map[string][]any {
 		"domains": {
 			domainsView{consoleBase: admin, Rows: []domainRow{{D: d, Client: "Acme", Usage: "1,234 / 5,000", Pools: []string{"Main", "Spare"}, Selected: true},
 				{D: &dEmpty, Client: "Acme", Usage: "0 / no limit"}}, Status: "pending", Statuses: statuses, Q: "q", PoolID: "pool_1",
+				ClientID: "cli_1", Client: "Acme", AllClientsURL: "/a",
 				Pools: []poolOption{{ID: "pool_1", Label: "Acme: Main"}}, NextURL: "/n", FirstURL: "/f", Back: "/console/domains?q=q",
 				Results: res, Confirm: true, Errors: errs},
 			domainsView{consoleBase: client, Statuses: statuses, Q: "q"}, domainsView{consoleBase: client}},
