@@ -78,13 +78,18 @@ func canonicalForm(r *http.Request, lines map[string]bool) *models.Error {
 				continue
 			}
 			for i, v := range vs {
+				msg := ""
 				if lines[name] {
 					v = strings.ReplaceAll(strings.ReplaceAll(v, "\r\n", "\n"), "\r", "\n")
-					if msg := textcheck.Problem(strings.ReplaceAll(v, "\n", "")); msg != "" {
-						bad = append(bad, models.FieldError{Field: label, Message: msg})
-						break
+					for _, line := range strings.Split(v, "\n") {
+						if msg = textcheck.Problem(line); msg != "" {
+							break
+						}
 					}
-				} else if msg := textcheck.Problem(v); msg != "" {
+				} else {
+					msg = textcheck.Problem(v)
+				}
+				if msg != "" {
 					bad = append(bad, models.FieldError{Field: label, Message: msg})
 					break
 				}

@@ -47,6 +47,7 @@ func TestPageTextLines(t *testing.T) {
 		"a zero-width space":            {"domains": {"a.com\nb\u200b.com"}},
 		"a bidi control":                {"domains": {"a.com\n\u202eb.com"}},
 		"a line separator":              {"domains": {"a.com\u2028b.com"}},
+		"UTF-8 split by a line break":   {"domains": {"caf\xc3\n\xa9.com"}},
 	} {
 		w := post(form)
 		if w.Code != http.StatusUnprocessableEntity || got != nil {
