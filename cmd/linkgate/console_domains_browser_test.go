@@ -70,7 +70,7 @@ func TestConsoleDomainsInBrowser(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("client-email"), "ops@initech.com"),
 		chromedp.Click(chromedp.CSS(`#new-client button[type="submit"]`)),
 		chromedp.WaitVisible(chromedp.ID("custom-domain")))
-	clientURL := b.location()
+	clientURL, _, _ := strings.Cut(b.location(), "?") // after ?done=client
 
 	// Bulk add: three names, one a line, one of them invalid.
 	b.do("open Add domains",
@@ -197,5 +197,12 @@ func TestConsoleDomainsInBrowser(t *testing.T) {
 		t.Error("the Delete button is off screen at 390 px")
 	}
 	consoleShot(b, "06-domains-narrow")
+	for _, page := range []string{clientURL, clientURL + "/domains/bulk", clientURL + "/pools"} {
+		b.do("narrow "+page, chromedp.Navigate(page), chromedp.WaitVisible(chromedp.CSS("h1")))
+		if w := evalJS[int](b, `document.documentElement.scrollWidth - document.documentElement.clientWidth`); w > 0 {
+			t.Errorf("%s overflows a 390 px screen by %d px", page, w)
+		}
+	}
+	consoleShot(b, "08-pools-narrow")
 	b.do("wide viewport", chromedp.EmulateViewport(1100, 900))
 }
