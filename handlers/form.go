@@ -25,13 +25,30 @@ import (
 //
 // Mount it before anything reads the form (the CSRF check included).
 func PageText(fail func(*gin.Context, error)) gin.HandlerFunc {
+	return pageText(fail, nil)
+}
+
+// PageTextLines is PageText for a route whose form has a multi-line
+// field (a textarea): in the posted fields named multiLine, and only
+// there, line breaks (LF, CR LF, or CR) are allowed and become LF; each
+// line is held to the rules like any field. Everything else is exactly
+// PageText. Mount it on that route alone, instead of PageText.
+func PageTextLines(fail func(*gin.Context, error), multiLine ...string) gin.HandlerFunc {
+	lines := make(map[string]bool, len(multiLine))
+	for _, f := range multiLine {
+		lines[f] = true
+	}
+	return pageText(fail, lines)
+}
+
+func pageText(fail func(*gin.Context, error), lines map[string]bool) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if err := checkPathAndQuery(c, "page"); err != nil {
 			fail(c, pageTextError(err))
 			return
 		}
 		if c.Request.Method == http.MethodPost {
-			if err := canonicalForm(c.Request); err != nil {
+			if err := canonicalForm(c.Request, lines); err != nil {
 				fail(c, pageTextError(err))
 				return
 			}
@@ -42,8 +59,9 @@ func PageText(fail func(*gin.Context, error)) gin.HandlerFunc {
 
 // canonicalForm parses the posted form and puts every value (but
 // passwords) in NFC, or refuses the fields that break the rules. A body
-// that does not parse is left to the handler, as gin leaves it.
-func canonicalForm(r *http.Request) *models.Error {
+// that does not parse is left to the handler, as gin leaves it. The
+// posted fields named in lines may hold line breaks (PageTextLines).
+func canonicalForm(r *http.Request, lines map[string]bool) *models.Error {
 	err := r.ParseMultipartForm(MaxBodyBytes)
 	if err != nil && !errors.Is(err, http.ErrNotMultipart) {
 		return nil
@@ -60,7 +78,18 @@ func canonicalForm(r *http.Request) *models.Error {
 				continue
 			}
 			for i, v := range vs {
-				if msg := textcheck.Problem(v); msg != "" {
+				msg := ""
+				if lines[name] {
+					v = strings.ReplaceAll(strings.ReplaceAll(v, "\r\n", "\n"), "\r", "\n")
+					for _, line := range strings.Split(v, "\n") {
+						if msg = textcheck.Problem(line); msg != "" {
+							break
+						}
+					}
+				} else {
+					msg = textcheck.Problem(v)
+				}
+				if msg != "" {
 					bad = append(bad, models.FieldError{Field: label, Message: msg})
 					break
 				}

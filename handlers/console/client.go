@@ -2,6 +2,7 @@ package console
 
 import (
 	"net/http"
+	"strconv"
 
 	"github.com/gin-gonic/gin"
 
@@ -17,7 +18,11 @@ type clientView struct {
 	// The "add a user" form (admins).
 	UserEmail   string
 	MinPassword int
-	Errors      map[string]string
+	// The global domain limit: the form's value, and the limit in words.
+	Limit      string
+	LimitWords string
+	Results    *results // after a domain was deleted
+	Errors     map[string]string
 }
 
 // consoleClientDomains is how many domains a client page lists.
@@ -30,6 +35,7 @@ func (h *Handler) consoleClient(c *gin.Context) {
 		h.pages.Fail(c, err)
 		return
 	}
+	v.Results = h.takeResults(c)
 	h.pages.Render(c, http.StatusOK, "client", v)
 }
 
@@ -48,6 +54,11 @@ func (h *Handler) clientView(c *gin.Context) (clientView, error) {
 	if signedIn(c).admin() {
 		nav = "clients"
 	}
-	return clientView{consoleBase: h.consoleBase(c, cl.Name, nav), Client: cl, Domains: page.Domains, More: page.Next != "",
-		MinPassword: models.MinPasswordLength}, nil
+	v := clientView{consoleBase: h.consoleBase(c, cl.Name, nav), Client: cl, Domains: page.Domains, More: page.Next != "",
+		MinPassword: models.MinPasswordLength, LimitWords: "no limit"}
+	if cl.DomainLimit != nil {
+		v.Limit = strconv.FormatInt(*cl.DomainLimit, 10)
+		v.LimitWords = thousands(*cl.DomainLimit) + " messages per domain"
+	}
+	return v, nil
 }

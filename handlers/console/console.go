@@ -13,7 +13,11 @@
 // client_create.go, client_user.go, domain_new.go, domain_create.go,
 // domain.go, domain_configure.go, domain_forward.go, domain_sid.go,
 // domain_ms.go, domain_retry.go, webhooks.go, webhook_deliveries.go,
-// sandbox.go.
+// sandbox.go; domain management (API.md "Domain management"): domains.go
+// (the Domains page), domain_actions.go (its bulk actions), domains_bulk.go
+// (bulk add), domain_manage.go (archive, restore, review, delete),
+// client_limit.go (the global domain limit), pools.go, and results.go
+// (the per-row outcomes of the bulk forms).
 //
 // The rule: the console is thin over models and workflows, and all page
 // plumbing (sessions, CSRF, rendering, error pages, limits) is the
@@ -50,7 +54,7 @@ var (
 
 // pageNames are the console's page template sets.
 var pageNames = []string{"login", "clients", "client", "domain_new", "domain", "webhooks", "webhook_deliveries",
-	"sandbox", "sandbox_outbox", "message", "reset_request", "reset"}
+	"sandbox", "sandbox_outbox", "message", "reset_request", "reset", "domains", "domains_bulk", "pools"}
 
 // consolePrefix is where the console's pages live (besides / and /login).
 const consolePrefix = "/console"
@@ -190,6 +194,11 @@ func (h *Handler) Mount(s *handlers.Server) error {
 	reset.GET("/:token", h.consoleResetPage)
 	reset.POST("/:token", h.consoleReset)
 
+	// Bulk add: its textarea "domains" is the one console field that may
+	// hold line breaks, so this route has its own text rules (and is
+	// outside the group, which applies PageText to everything else).
+	e.POST(consolePrefix+"/clients/:id/domains/bulk", headers, handlers.PageTextLines(h.pages.Fail, "domains"), h.consoleUser, h.consoleDomainsBulk)
+
 	g := e.Group(consolePrefix, headers, text)
 	g.GET("/assets/:file", h.consoleAsset)
 	u := g.Group("", h.consoleUser)
@@ -199,7 +208,21 @@ func (h *Handler) Mount(s *handlers.Server) error {
 	u.POST("/clients/:id/users", h.consoleAdmin, h.consoleClientUser)
 	u.GET("/clients/:id/domains/new", h.consoleDomainNew)
 	u.POST("/clients/:id/domains", h.consoleDomainCreate)
+	u.GET("/clients/:id/domains/bulk", h.consoleDomainsBulkPage)
+	u.POST("/clients/:id/limit", h.consoleAdmin, h.consoleClientLimit)
+	u.GET("/clients/:id/pools", h.consolePools)
+	u.POST("/clients/:id/pools", h.consolePoolCreate)
+	u.POST("/pools/:id/rename", h.consolePoolRename)
+	u.POST("/pools/:id/delete", h.consolePoolDelete)
+	u.POST("/pools/:id/domains", h.consolePoolAdd)
+	u.POST("/pools/:id/domains/:domain_id/remove", h.consolePoolRemove)
+	u.POST("/pools/:id/domains/:domain_id/move", h.consolePoolMove)
+	u.GET("/domains", h.consoleDomains)
+	u.POST("/domains/actions", h.consoleDomainActions)
 	u.GET("/domains/:id", h.consoleDomain)
+	u.POST("/domains/:id/archive", h.consoleDomainArchive)
+	u.POST("/domains/:id/review", h.consoleAdmin, h.consoleDomainReview)
+	u.POST("/domains/:id/delete", h.consoleDomainDelete)
 	u.GET("/domains/:id/status", h.consoleDomainStatus)
 	u.GET("/domains/:id/doctor", h.consoleDomainDoctor)
 	w := u.Group("/domains/:id", wf)
@@ -209,6 +232,7 @@ func (h *Handler) Mount(s *handlers.Server) error {
 	w.POST("/messaging-services", h.consoleDomainAttach)
 	w.POST("/messaging-services/:sid/detach", h.consoleDomainDetach)
 	w.POST("/retry", h.consoleDomainRetry)
+	w.POST("/restore", h.consoleDomainRestore)
 	u.GET("/webhooks", h.consoleWebhooks)
 	u.POST("/webhooks", h.consoleWebhookCreate)
 	u.POST("/webhooks/:id/delete", h.consoleWebhookDelete)
@@ -418,19 +442,30 @@ func (h *Handler) consoleBase(c *gin.Context, title, nav string) consoleBase {
 // consoleNotices are the confirmations a redirect may ask for (?done=):
 // fixed texts, so a link cannot put words on the page.
 var consoleNotices = map[string]string{
-	"client":     "Client created.",
-	"user":       "User added. Pass the password on to them.",
-	"domain":     "Domain added. Choose how to set it up below.",
-	"configure":  "Setup started. The status below updates by itself.",
-	"sid":        "Domain SID accepted.",
-	"attach":     "Messaging Service attached.",
-	"detach":     "Messaging Service detached.",
-	"retry":      "Retrying from the step that failed.",
-	"forward":    "Registration link sent to the client.",
-	"webhook":    "Webhook endpoint deleted.",
-	"replay":     "Delivery queued again, with the same webhook-id.",
-	"ping":       "Ping queued: a webhook.ping event is on its way.",
-	"signed_out": "You are signed out.",
+	"client":       "Client created.",
+	"user":         "User added. Pass the password on to them.",
+	"domain":       "Domain added. Choose how to set it up below.",
+	"configure":    "Setup started. The status below updates by itself.",
+	"sid":          "Domain SID accepted.",
+	"attach":       "Messaging Service attached.",
+	"detach":       "Messaging Service detached.",
+	"retry":        "Retrying from the step that failed.",
+	"forward":      "Registration link sent to the client.",
+	"webhook":      "Webhook endpoint deleted.",
+	"replay":       "Delivery queued again, with the same webhook-id.",
+	"ping":         "Ping queued: a webhook.ping event is on its way.",
+	"signed_out":   "You are signed out.",
+	"limit":        "Global domain limit saved.",
+	"archived":     "Domain archived. It is never used to send while archived.",
+	"restored":     "Domain restored.",
+	"reviewed":     "Review recorded.",
+	"deleted":      "Domain deleted.",
+	"pool":         "Pool created.",
+	"pool_renamed": "Pool renamed.",
+	"pool_deleted": "Pool deleted. Its domains stay.",
+	"pool_added":   "Added to the pool.",
+	"pool_removed": "Removed from the pool.",
+	"pool_moved":   "Rotation order changed.",
 	resetSentNotice: "If an account exists for that address, we sent it a link to choose a new password. " +
 		"The link works once, for 30 minutes.",
 	passwordResetNotice: "Your password was changed, and every other session of your account was signed out.",

@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/linkgate/linkgate/handlers"
 	"github.com/linkgate/linkgate/handlers/console"
@@ -295,7 +296,15 @@ func TestConsoleClientUserScope(t *testing.T) {
 		}
 		wantPage(t, b.get(t, p.Location), http.StatusOK, "Acme", "Custom Domain", e.acmeDomain.Host, `data-value="pending"`)
 		wantPage(t, b.get(t, "/console/domains/"+e.acmeDomain.ID), http.StatusOK, e.acmeDomain.Host, "Timeline", "domain added")
-		if logs := e.Logs.String(); !strings.Contains(logs, "route=/console/domains/:id") || !strings.Contains(logs, "actor=user:"+e.acmeUser.ID) {
+		// The request line is written when the handler returns, which may be
+		// just after the client has read a long page (Content-Length).
+		logged := func(logs string) bool {
+			return strings.Contains(logs, "route=/console/domains/:id") && strings.Contains(logs, "actor=user:"+e.acmeUser.ID)
+		}
+		for i := 0; i < 100 && !logged(e.Logs.String()); i++ {
+			time.Sleep(10 * time.Millisecond)
+		}
+		if logs := e.Logs.String(); !logged(logs) {
 			t.Errorf("the request log does not name the console user:\n%s", logs)
 		}
 

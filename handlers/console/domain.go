@@ -34,6 +34,14 @@ type domainView struct {
 	Doctor       *handlers.DoctorView
 	TwilioURL    string // the sandbox's fake Twilio Console, for this host
 
+	// Domain management.
+	Usage      string       // "1,234 / 5,000": messages sent / the client's limit
+	Pools      []poolOption // the pools it is in
+	Archivable bool
+	Restorable bool
+	Reviewable bool // under review, and the user is an admin
+	Note       string
+
 	// Form state after a post that is re-rendered.
 	ForwardEmail string
 	ShareLink    string // a forward-login link, shown once
@@ -84,6 +92,30 @@ func (h *Handler) domainView(c *gin.Context) (domainView, error) {
 		ShowDoctor:   d.SetupMode == models.SetupManual && d.Status == models.StatusDNSPending,
 	}
 	v.Actors = h.actorNames(c, evs)
+	// Reasons name their actor too ("archived by user:usr_…"): in words.
+	for i := range evs {
+		for id, name := range v.Actors {
+			if id != name {
+				evs[i].Reason = strings.ReplaceAll(evs[i].Reason, id, name)
+			}
+		}
+	}
+	v.Usage = usage(d.MessagesSent, cl.DomainLimit)
+	v.Archivable, v.Restorable = models.Archivable.Has(d.Status), models.Restorable.Has(d.Status)
+	v.Reviewable = models.Reviewable.Has(d.Status) && signedIn(c).admin()
+	if len(d.PoolIDs) > 0 {
+		pools, err := h.cfg.Store.ListPools(ctx, sc, models.PoolQuery{ClientID: d.ClientID, PageQuery: models.PageQuery{Limit: models.MaxPageLimit}})
+		if err != nil {
+			return domainView{}, err
+		}
+		names := map[string]string{}
+		for _, p := range pools.Pools {
+			names[p.ID] = p.Name
+		}
+		for _, id := range d.PoolIDs {
+			v.Pools = append(v.Pools, poolOption{ID: id, Label: names[id]})
+		}
+	}
 	if v.TakesSID && h.cfg.Sandbox && h.cfg.SandboxConsole.RegisterTwilioDomain != nil {
 		v.TwilioURL = consolePrefix + "/sandbox?host=" + d.Host
 	}
@@ -191,7 +223,7 @@ func (h *Handler) renderDomainErrors(c *gin.Context, err error, section string, 
 	// cannot show its error: the page shows it at the top instead.
 	if msg, ok := errs[section]; ok {
 		shown := map[string]bool{"configure": v.Configurable, "forward": v.Configurable, "sid": v.TakesSID,
-			"retry": v.Failed, "ms": true}
+			"retry": v.Failed, "ms": true, "manage": true, "delete": true, "review": v.Reviewable}
 		if !shown[section] {
 			delete(errs, section)
 			errs["page"] = msg

@@ -21,24 +21,37 @@ func consoleSamples() map[string][]any {
 	errs := map[string]string{}
 	for _, f := range []string{"form", "email", "password", "password_confirm", "name", "plan", "fallback_url", "domain", "subdomain", "purpose",
 		"configure", "api_token", "mode", "forward", "sid", "domain_sid", "ms", "messaging_service_sid", "retry",
-		"url", "events", "client_id", "host", "zone", "page"} {
+		"url", "events", "client_id", "host", "zone", "page",
+		"domains", "domain_limit", "manage", "review", "decision", "note", "delete", "confirm", "pool_id", "action"} {
 		errs[f] = "e"
 	}
 	cl := &models.Client{ID: "cli_1", Name: "Acme", Email: "ops@acme.example", Plan: models.PlanBasic, FallbackURL: "https://acme.example", CreatedAt: now}
+	limit := int64(5000)
+	res := &results{Summary: "s", Rows: []outcome{{Name: "a.example", ID: "dom_1", OK: true, Text: "added"}, {Name: "b", Text: "not added: x", Code: "invalid_domain"}}}
 	d := &models.Domain{ID: "dom_1", ClientID: "cli_1", Host: "ls.acme.example", Apex: "acme.example", Subdomain: "ls",
 		Purpose: models.PurposeLinkShortening, SetupMode: models.SetupManual, Status: models.StatusDNSPending, StatusReason: "r",
 		DNSStatus: models.DNSPropagating, SSLStatus: models.SSLNone, CNAMETarget: "t.example.", CNAMETTL: 600, DomainSID: "DN1",
-		CertExpiresAt: &now, MessagingServiceSIDs: []string{"MG1"}, CreatedAt: now}
+		CertExpiresAt: &now, MessagingServiceSIDs: []string{"MG1"}, CreatedAt: now,
+		MessagesSent: 1234, LastUsedAt: &now, ArchivedAt: &now, PoolIDs: []string{"pool_1"}}
+	pl := &models.Pool{ID: "pool_1", ClientID: "cli_1", Name: "Main", DomainIDs: []string{"dom_1"}}
+	pl2 := &models.Pool{ID: "pool_2", ClientID: "cli_1", Name: "Empty"}
+	var statuses []statusFilter
+	for i, s := range models.Statuses {
+		statuses = append(statuses, statusFilter{Value: s, Label: handlers.StatusLabel(s), URL: "/s", Current: i == 0})
+	}
 	evs := []models.DomainEvent{{To: models.StatusPending, Reason: "added", Actor: "a", At: now},
 		{From: models.StatusPending, To: models.StatusDNSPending, Reason: "r", Actor: "a", At: now},
 		{From: models.StatusDNSPending, To: models.StatusDNSPending, Reason: "r", Actor: "a", At: now}}
 	dv := domainView{consoleBase: admin, Client: cl, D: d, Events: evs, Actors: map[string]string{"a": "a@example.com"}, Record: handlers.RecordOf(d), StatusURL: "/s", DoctorURL: "/d", Action: "/a",
 		Configurable: true, TakesSID: true, Attachable: true, Failed: true, ShowDoctor: true, TwilioURL: "/t",
-		ForwardEmail: "c@example.com", ShareLink: "https://l", SID: "DN", MS: "MG", Errors: errs}
+		ForwardEmail: "c@example.com", ShareLink: "https://l", SID: "DN", MS: "MG", Errors: errs,
+		Usage: "1 / no limit", Pools: []poolOption{{ID: "pool_1", Label: "Main"}, {ID: "pool_2", Label: "Spare"}},
+		Archivable: true, Restorable: true, Reviewable: true, Note: "n"}
 	dvDoc := dv
 	dvDoc.Doctor = &handlers.DoctorView{Host: "h", Target: "t", Findings: []handlers.DNSFinding{{Code: "c", Message: "m"}}, CheckedAt: "now"}
 	dEmpty := *d
 	dEmpty.SetupMode, dEmpty.DomainSID, dEmpty.CertExpiresAt, dEmpty.MessagingServiceSIDs, dEmpty.StatusReason = "", "", nil, nil, ""
+	dEmpty.ID, dEmpty.Host, dEmpty.LastUsedAt, dEmpty.ArchivedAt, dEmpty.PoolIDs, dEmpty.MessagesSent = "dom_2", "x.acme.example", nil, nil, nil, 0
 	dvBare := domainView{consoleBase: client, Client: cl, D: &dEmpty, Record: handlers.RecordOf(&dEmpty)}
 	cid := "cli_1"
 	eps := []*models.WebhookEndpoint{{ID: "whe_1", URL: "https://h.example", Events: `["domain.*"]`, Enabled: true, ClientID: &cid},
@@ -49,13 +62,27 @@ func consoleSamples() map[string][]any {
 			clientsView{consoleBase: admin, Clients: []*models.Client{cl}, NextURL: "/n", FirstURL: "/f",
 				Plans: []models.Plan{models.PlanBasic}, Form: clientForm{Plan: models.PlanBasic}, Errors: errs},
 			clientsView{consoleBase: admin, Q: "q"}, clientsView{consoleBase: admin}},
-		"client": {clientView{consoleBase: admin, Client: cl, Domains: []*models.Domain{d}, More: true, UserEmail: "u", MinPassword: 10, Errors: errs},
+		"client": {clientView{consoleBase: admin, Client: &models.Client{ID: "cli_1", Name: "Acme", DomainLimit: &limit}, Domains: []*models.Domain{d}, More: true, UserEmail: "u", MinPassword: 10,
+			Limit: "5000", LimitWords: "5,000 messages per domain", Results: res, Errors: errs},
 			clientView{consoleBase: client, Client: &models.Client{}}},
 		"domain_new": {domainNewView{consoleBase: admin, Client: cl, Action: "/a", Sub: "ls", Purposes: consolePurposes,
 			Purpose: models.PurposeLinkShortening, Target: "t.", TTL: 600},
 			domainNewView{consoleBase: admin, Client: cl, Domain: "acme.example", Sub: "ls", Errors: errs},
 			domainNewView{consoleBase: admin, Client: cl, Domain: "ls.acme.example"}},
 		"domain": {dv, dvDoc, dvBare},
+		"domains": {
+			domainsView{consoleBase: admin, Rows: []domainRow{{D: d, Client: "Acme", Usage: "1,234 / 5,000", Pools: []string{"Main", "Spare"}, Selected: true},
+				{D: &dEmpty, Client: "Acme", Usage: "0 / no limit"}}, Status: "pending", Statuses: statuses, Q: "q", PoolID: "pool_1",
+				ClientID: "cli_1", Client: "Acme", AllClientsURL: "/a",
+				Pools: []poolOption{{ID: "pool_1", Label: "Acme: Main"}}, NextURL: "/n", FirstURL: "/f", Back: "/console/domains?q=q",
+				Results: res, Confirm: true, Errors: errs},
+			domainsView{consoleBase: client, Statuses: statuses, Q: "q"}, domainsView{consoleBase: client}},
+		"domains_bulk": {domainsBulkView{consoleBase: admin, Client: cl, Action: "/a", Names: "a.example\nb", Sub: "ls", Max: 500, Results: res, Errors: errs},
+			domainsBulkView{consoleBase: client, Client: cl, Action: "/a"}},
+		"pools": {poolsView{consoleBase: admin, Client: cl, Pools: []poolCard{
+			{P: pl, Members: []poolMember{{D: d, First: true}, {D: &dEmpty, Last: true}}, Addable: []*models.Domain{d}, Rename: "Main", Error: "e"},
+			{P: pl2}}, Domains: []*models.Domain{d}, More: true, Name: "n", Errors: errs},
+			poolsView{consoleBase: client, Client: cl}},
 		"webhooks": {webhooksView{consoleBase: admin, Endpoints: eps, More: true, EventTypes: models.EventTypes, NoKeys: true,
 			Secret: "whsec_x", SecretFor: "whe_1", Errors: errs},
 			webhooksView{consoleBase: client}},

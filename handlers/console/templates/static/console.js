@@ -77,3 +77,29 @@
     poll(doctor.dataset.src, "text/html", 3000, 15000, function (html) { doctor.innerHTML = html; });
   }
 })();
+
+// Domains page: "select all" and the count of ticked domains (the bulk
+// form works without it).
+(function () {
+  "use strict";
+  var form = document.getElementById("bulk");
+  if (!form) {
+    return;
+  }
+  var all = document.getElementById("select-all");
+  var count = document.getElementById("bulk-count");
+  var boxes = function () { return form.querySelectorAll('input[name="domain_ids"]'); };
+  var update = function () {
+    var n = 0;
+    boxes().forEach(function (b) { if (b.checked) { n++; } });
+    count.textContent = n ? "(" + n + " ticked)" : "";
+  };
+  if (all) {
+    all.addEventListener("change", function () {
+      boxes().forEach(function (b) { b.checked = all.checked; });
+      update();
+    });
+  }
+  form.addEventListener("change", update);
+  update();
+})();
