@@ -41,7 +41,7 @@ func (s *Store) ArchiveDomains(ctx context.Context, sc Scope, ids []string, acto
 	}
 	change := func(tx *gorm.DB, i int) error {
 		d := byID[ids[i]]
-		return s.ApplyTx(tx, d, Change{To: StatusArchived, Reason: "archived by " + actor, Actor: actor})
+		return s.ApplyTx(tx, d, Change{To: StatusArchived, Reason: "archived", Actor: actor})
 	}
 	var conflicts []int // rows that changed meanwhile (ApplyTx's version check)
 	err = s.Tx(ctx, func(tx *gorm.DB, _ *sql.Tx) error {

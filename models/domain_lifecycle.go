@@ -27,7 +27,7 @@ func (s *Store) ArchiveDomain(ctx context.Context, sc Scope, id, actor string) (
 		return nil, err
 	}
 	err = s.Tx(ctx, func(tx *gorm.DB, _ *sql.Tx) error {
-		return s.ApplyTx(tx, d, Change{To: StatusArchived, Reason: "archived by " + actor, Actor: actor})
+		return s.ApplyTx(tx, d, Change{To: StatusArchived, Reason: "archived", Actor: actor})
 	})
 	if err != nil {
 		return nil, err

@@ -23,11 +23,11 @@ func (e *Engine) RestoreDomain(ctx context.Context, sc models.Scope, domainID, a
 		return nil, err
 	}
 	d := p.Domain
-	c := models.Change{To: p.To, Reason: "restored by " + actor, Actor: actor}
+	c := models.Change{To: p.To, Reason: "restored", Actor: actor}
 	var next river.JobArgs
 	switch {
 	case p.RenewCert:
-		c.Reason = "restored by " + actor + "; the certificate expired while archived: requesting a new one"
+		c.Reason = "restored; the certificate expired while archived: requesting a new one"
 		c.SSLStatus = models.SSLExpiring
 		next = RequestCertArgs{DomainID: d.ID}
 	case d.Status == models.StatusArchived:

@@ -92,14 +92,6 @@ func (h *Handler) domainView(c *gin.Context) (domainView, error) {
 		ShowDoctor:   d.SetupMode == models.SetupManual && d.Status == models.StatusDNSPending,
 	}
 	v.Actors = h.actorNames(c, evs)
-	// Reasons name their actor too ("archived by user:usr_…"): in words.
-	for i := range evs {
-		for id, name := range v.Actors {
-			if id != name {
-				evs[i].Reason = strings.ReplaceAll(evs[i].Reason, id, name)
-			}
-		}
-	}
 	v.Usage = usage(d.MessagesSent, cl.DomainLimit)
 	v.Archivable, v.Restorable = models.Archivable.Has(d.Status), models.Restorable.Has(d.Status)
 	v.Reviewable = models.Reviewable.Has(d.Status) && signedIn(c).admin()

@@ -375,7 +375,7 @@ func TestConsoleDomainManage(t *testing.T) {
 		wantPage(t, cu.post(t, dp+"/archive", nil), http.StatusForbidden)
 
 		p := cu.follow(t, cu.submit(t, dp, dp+"/archive", nil))
-		wantPage(t, p, http.StatusOK, "Domain archived.", `id="restore"`, "Archived</dt>", "archived by user@acme.com")
+		wantPage(t, p, http.StatusOK, "Domain archived.", `id="restore"`, "Archived</dt>", "archived", "user@acme.com")
 		p = cu.follow(t, cu.submit(t, dp, dp+"/restore", nil))
 		wantPage(t, p, http.StatusOK, "Domain restored.", `data-value="configured"`)
 
