@@ -93,6 +93,21 @@ type TwilioConfig struct {
 	CertAfterPolls int
 	// Now, optional, is the fake's clock.
 	Now func() time.Time
+
+	// Messages API (twilio_messages.go).
+
+	// CallbackClient, optional, posts status callbacks, click events and
+	// inbound messages. Default: a client with a 10 s timeout that
+	// follows no redirects.
+	CallbackClient *http.Client
+	// InboundURL, optional, is where Inbound posts incoming messages
+	// (linkgate's /twilio/inbound); SetInboundURL changes it.
+	InboundURL string
+	// DeliveryInterval > 0 moves every message on by itself (accepted →
+	// queued → sent → delivered), one step per interval, posting its
+	// status callbacks: sandbox mode. 0: messages move only when
+	// AdvanceMessages or FlushMessages is called (tests).
+	DeliveryInterval time.Duration
 }
 
 // TwilioDomain is a Link Shortening domain of the fake Organization.
@@ -129,6 +144,8 @@ type Twilio struct {
 	mu    sync.Mutex
 	state twilioState
 	calls map[string]int
+	msgs  twilioMsgState // the Messages API's state, saved as TwilioMessagesStateName
+	inURL string         // InboundURL
 }
 
 type twilioState struct {
@@ -203,6 +220,9 @@ func NewTwilio(cfg TwilioConfig) (*Twilio, error) {
 	}
 	if t.state.CertRequests == nil {
 		t.state.CertRequests = map[string]int{}
+	}
+	if err := t.initMessages(); err != nil {
+		return nil, err
 	}
 	return t, nil
 }
@@ -331,6 +351,10 @@ func (t *Twilio) serve(w http.ResponseWriter, r *http.Request) {
 			"more_info": twilioMoreInfo(twilioCodeAuthenticate),
 			"status":    http.StatusUnauthorized,
 		})
+		return
+	}
+	if i := strings.Index(r.URL.Path, twilioAPIPrefix); i >= 0 {
+		t.serveMessages(w, r, r.URL.Path[i:])
 		return
 	}
 	path, parts := twilioRoute(r.URL.Path)
