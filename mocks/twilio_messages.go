@@ -447,7 +447,9 @@ func (t *Twilio) createMessage(w http.ResponseWriter, r *http.Request) {
 				return short
 			})
 			if utf8.RuneCountInString(msg.Body) > twilioMaxBody {
-				failure = func() { refuse(twilioCodeBodyTooLong, "The concatenated message body exceeds the 1600 character limit.") }
+				failure = func() {
+					refuse(twilioCodeBodyTooLong, "The concatenated message body exceeds the 1600 character limit.")
+				}
 				return false, nil
 			}
 		}
