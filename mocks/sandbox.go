@@ -170,6 +170,9 @@ type SandboxStats struct {
 		// issuance, per Domain SID.
 		CertRequests  map[string]int `json:"cert_requests"`
 		FaultsPending int            `json:"faults_pending"`
+		// MessagesSent: messages created through the Messages API, per
+		// recipient number (a number twice: sent twice).
+		MessagesSent map[string]int `json:"messages_sent"`
 	} `json:"twilio"`
 }
 
@@ -180,6 +183,7 @@ func (s *Sandbox) Stats() SandboxStats {
 	st.Twilio.CertRequests = s.Twilio.CertRequests()
 	st.Cloudflare.FaultsPending = s.Cloudflare.Faults.Pending()
 	st.Twilio.FaultsPending = s.Twilio.Faults.Pending()
+	st.Twilio.MessagesSent = s.Twilio.AllSends()
 	return st
 }
 

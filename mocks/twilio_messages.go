@@ -257,6 +257,17 @@ func (t *Twilio) Sends(to string) int {
 	return t.msgs.Sends[to]
 }
 
+// AllSends returns Sends for every number sent to.
+func (t *Twilio) AllSends() map[string]int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	out := make(map[string]int, len(t.msgs.Sends))
+	for k, v := range t.msgs.Sends {
+		out[k] = v
+	}
+	return out
+}
+
 // OptedOut reports whether the number replied STOP (and not START since).
 func (t *Twilio) OptedOut(number string) bool {
 	t.mu.Lock()
