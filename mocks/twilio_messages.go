@@ -92,14 +92,19 @@ var (
 	twilioMessagePath      = regexp.MustCompile(`^/2010-04-01/Accounts/([^/]+)/Messages(?:/([^/]+))?\.json$`)
 )
 
+// twilioMsgState is saved in parts, so that a send saves a bounded
+// amount whatever the number of messages: the header (services, blocked
+// domains, opt-outs, the sequence) under TwilioMessagesStateName, and the
+// messages in shards of twilioShardSize by sequence number, under
+// TwilioMessagesStateName + ".<shard>". Sends is counted again on load.
 type twilioMsgState struct {
-	Messages map[string]*twilioMessage `json:"messages"` // by SID
+	Messages map[string]*twilioMessage `json:"-"` // by SID
 	// Services: Messaging Services created with CreateMessagingService,
 	// MG → sender number.
 	Services map[string]*twilioService `json:"services"`
 	Blocked  map[string]bool           `json:"blocked_domains,omitempty"` // hosts
 	OptOuts  map[string]bool           `json:"opt_outs,omitempty"`        // numbers that replied STOP
-	Sends    map[string]int            `json:"sends,omitempty"`           // messages created, per To
+	Sends    map[string]int            `json:"-"`                         // messages created, per To
 	Seq      int64                     `json:"seq"`
 }
 
@@ -151,14 +156,33 @@ type TwilioMessage struct {
 	ShortLinks map[string]string
 }
 
+// twilioShardSize is how many messages (by sequence number) one saved
+// shard holds.
+const twilioShardSize = 100
+
+func twilioShardName(seq int64) string {
+	return TwilioMessagesStateName + "." + strconv.FormatInt((seq-1)/twilioShardSize, 10)
+}
+
 func (t *Twilio) initMessages() error {
 	t.inURL = t.cfg.InboundURL
 	if err := loadState(t.cfg.Persister, TwilioMessagesStateName, &t.msgs); err != nil {
 		return err
 	}
 	m := &t.msgs
-	if m.Messages == nil {
-		m.Messages = map[string]*twilioMessage{}
+	m.Messages = map[string]*twilioMessage{}
+	m.Sends = map[string]int{}
+	for seq := int64(1); seq <= m.Seq; seq += twilioShardSize {
+		shard := map[string]*twilioMessage{}
+		if err := loadState(t.cfg.Persister, twilioShardName(seq), &shard); err != nil {
+			return err
+		}
+		for sid, msg := range shard {
+			m.Messages[sid] = msg
+			if msg.Direction == "outbound-api" {
+				m.Sends[msg.To]++
+			}
+		}
 	}
 	if m.Services == nil {
 		m.Services = map[string]*twilioService{}
@@ -169,30 +193,110 @@ func (t *Twilio) initMessages() error {
 	if m.OptOuts == nil {
 		m.OptOuts = map[string]bool{}
 	}
-	if m.Sends == nil {
-		m.Sends = map[string]int{}
-	}
 	if t.cfg.CallbackClient == nil {
 		t.cfg.CallbackClient = &http.Client{
 			Timeout:       10 * time.Second,
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		}
 	}
+	if d := t.cfg.DeliveryInterval; d > 0 {
+		// Messages a previous run left on the way go on.
+		for sid, msg := range m.Messages {
+			if msg.Direction == "outbound-api" && !twilioFinal(msg.Status) {
+				t.scheduleDelivery(sid, d)
+			}
+		}
+	}
 	return nil
 }
 
-// mutateMsgs is mutate for the Messages API's state.
-func (t *Twilio) mutateMsgs(ctx context.Context, fn func(*twilioMsgState) (bool, error)) error {
+// mutateMsgs is mutate for the Messages API's state: fn may change the
+// header and the messages named by sids (existing or to create), and
+// nothing else. The header and those messages' shards are saved; if fn
+// fails or saving does, all of it is undone.
+func (t *Twilio) mutateMsgs(ctx context.Context, sids []string, fn func(*twilioMsgState) (bool, error)) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return mutateState(ctx, t.cfg.Persister, TwilioMessagesStateName, &t.msgs, func() (bool, error) { return fn(&t.msgs) })
+	s := &t.msgs
+	header, err := json.Marshal(s)
+	if err != nil {
+		return err
+	}
+	before := make(map[string]*twilioMessage, len(sids))
+	for _, sid := range sids {
+		if m, ok := s.Messages[sid]; ok {
+			c := *m
+			c.Links = append([]twilioLink(nil), m.Links...)
+			before[sid] = &c
+		} else {
+			before[sid] = nil
+		}
+	}
+	restore := func() {
+		var old twilioMsgState
+		if json.Unmarshal(header, &old) == nil {
+			s.Services, s.Blocked, s.OptOuts, s.Seq = old.Services, old.Blocked, old.OptOuts, old.Seq
+		}
+		for sid, b := range before {
+			if cur, ok := s.Messages[sid]; ok && b == nil {
+				if cur.Direction == "outbound-api" {
+					s.Sends[cur.To]--
+				}
+				delete(s.Messages, sid)
+			} else if b != nil {
+				s.Messages[sid] = b
+			}
+		}
+	}
+	changed, err := fn(s)
+	if err != nil {
+		restore()
+		return err
+	}
+	if !changed {
+		return nil
+	}
+	if err := t.saveMsgs(ctx, sids); err != nil {
+		restore()
+		return err
+	}
+	return nil
+}
+
+// saveMsgs saves the header and the shards holding sids; t.mu held.
+func (t *Twilio) saveMsgs(ctx context.Context, sids []string) error {
+	p := t.cfg.Persister
+	if p == nil {
+		return nil
+	}
+	if err := saveState(ctx, p, TwilioMessagesStateName, &t.msgs); err != nil {
+		return err
+	}
+	shards := map[string]bool{}
+	for _, sid := range sids {
+		if m, ok := t.msgs.Messages[sid]; ok {
+			shards[twilioShardName(m.Seq)] = true
+		}
+	}
+	for name := range shards {
+		shard := map[string]*twilioMessage{}
+		for sid, m := range t.msgs.Messages {
+			if twilioShardName(m.Seq) == name {
+				shard[sid] = m
+			}
+		}
+		if err := saveState(ctx, p, name, shard); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // CreateMessagingService creates a Messaging Service with one sender
 // number in its pool (what the Twilio Console does) and returns its SID.
 func (t *Twilio) CreateMessagingService(ctx context.Context, friendlyName string) (string, error) {
 	sid := twilioNewSID("MG")
-	err := t.mutateMsgs(ctx, func(s *twilioMsgState) (bool, error) {
+	err := t.mutateMsgs(ctx, nil, func(s *twilioMsgState) (bool, error) {
 		s.Services[sid] = &twilioService{FriendlyName: friendlyName, Sender: twilioSenderFor(sid)}
 		return true, nil
 	})
@@ -233,7 +337,7 @@ func (t *Twilio) BlockDomain(ctx context.Context, host string) error {
 	if host == "" {
 		return errors.New("mocks: twilio: a host is required")
 	}
-	return t.mutateMsgs(ctx, func(s *twilioMsgState) (bool, error) {
+	return t.mutateMsgs(ctx, nil, func(s *twilioMsgState) (bool, error) {
 		if s.Blocked[host] {
 			return false, nil
 		}
@@ -410,7 +514,8 @@ func (t *Twilio) createMessage(w http.ResponseWriter, r *http.Request) {
 		out     map[string]any
 		failure func()
 	)
-	err := t.mutateMsgs(r.Context(), func(s *twilioMsgState) (bool, error) {
+	sid := twilioNewSID("SM")
+	err := t.mutateMsgs(r.Context(), []string{sid}, func(s *twilioMsgState) (bool, error) {
 		var domain *twilioDomain
 		if mg != "" {
 			_, created := s.Services[mg]
@@ -438,7 +543,7 @@ func (t *Twilio) createMessage(w http.ResponseWriter, r *http.Request) {
 		}
 		now := t.now()
 		msg := &twilioMessage{
-			SID: twilioNewSID("SM"), Direction: "outbound-api", To: to, From: from, Service: mg,
+			SID: sid, Direction: "outbound-api", To: to, From: from, Service: mg,
 			Body: body, Status: "queued", StatusCallback: callback, Created: now, Updated: now,
 		}
 		if mg != "" {
@@ -479,7 +584,7 @@ func (t *Twilio) createMessage(w http.ResponseWriter, r *http.Request) {
 	default:
 		twilioWriteJSON(w, http.StatusCreated, out)
 		if d := t.cfg.DeliveryInterval; d > 0 {
-			t.scheduleDelivery(out["sid"].(string), d)
+			t.scheduleDelivery(sid, d)
 		}
 	}
 }
@@ -831,7 +936,7 @@ func twilioFinal(status string) bool {
 func (t *Twilio) advance(ctx context.Context, sid string) (bool, string, error) {
 	var cb *twilioCallback
 	var status string
-	err := t.mutateMsgs(ctx, func(s *twilioMsgState) (bool, error) {
+	err := t.mutateMsgs(ctx, []string{sid}, func(s *twilioMsgState) (bool, error) {
 		m, ok := s.Messages[sid]
 		if !ok || m.Direction != "outbound-api" || twilioFinal(m.Status) {
 			return false, nil
@@ -1081,7 +1186,7 @@ func (t *Twilio) Inbound(ctx context.Context, from, to, body string) (string, er
 	word := strings.ToUpper(strings.TrimSpace(body))
 	var form url.Values
 	sid := twilioNewSID("SM")
-	err := t.mutateMsgs(ctx, func(s *twilioMsgState) (bool, error) {
+	err := t.mutateMsgs(ctx, []string{sid}, func(s *twilioMsgState) (bool, error) {
 		mg := ""
 		for id, svc := range s.Services {
 			if svc.Sender == to {

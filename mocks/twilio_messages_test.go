@@ -508,6 +508,40 @@ func TestTwilioMessagesPersistence(t *testing.T) {
 	if msg, ok := g.Message(m["sid"].(string)); !ok || msg.Status != "undelivered" || msg.ErrorCode != 30007 {
 		t.Errorf("message after restart: %+v %v", msg, ok)
 	}
+
+	// Many messages (three shards), all back after a restart.
+	for i := 0; i < 250; i++ {
+		if status, body := twilioCall(t, g, "POST", twilioMessagesPath, url.Values{"To": {"+447700900555"}, "MessagingServiceSid": {mg}, "Body": {"x"}}); status != 201 {
+			t.Fatalf("send %d: %d %v", i, status, body)
+		}
+	}
+	if _, err := g.FlushMessages(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(p.data[mocks.TwilioMessagesStateName]); n > 4096 {
+		t.Errorf("the header state is %d bytes: messages are saved in it", n)
+	}
+	h := newTwilioFake(t, mocks.TwilioConfig{Persister: p})
+	delivered := 0
+	for _, msg := range h.Messages() {
+		if msg.To == "+447700900555" && msg.Status == "delivered" {
+			delivered++
+		}
+	}
+	if delivered != 250 || h.Sends("+447700900555") != 250 {
+		t.Errorf("after restart: %d delivered, %d sends; want 250", delivered, h.Sends("+447700900555"))
+	}
+
+	// A send the store refuses is not kept.
+	p.mu.Lock()
+	p.failSave = errors.New("disk full")
+	p.mu.Unlock()
+	if status, _ := twilioCall(t, h, "POST", twilioMessagesPath, url.Values{"To": {"+447700900556"}, "MessagingServiceSid": {mg}, "Body": {"x"}}); status != 500 {
+		t.Errorf("send with a failing store: %d, want 500", status)
+	}
+	if h.Sends("+447700900556") != 0 || len(h.Messages()) != 252 {
+		t.Errorf("a refused save left %d sends, %d messages", h.Sends("+447700900556"), len(h.Messages()))
+	}
 }
 
 // TestTwilioMessagesDeliverByItself: with a DeliveryInterval the fake
