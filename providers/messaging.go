@@ -139,12 +139,12 @@ type Messaging interface {
 	// code. An unknown SID: *Error wrapping ErrNotFound.
 	Fetch(ctx context.Context, sid string) (Sent, error)
 
-	// ListTo returns the outbound messages to the number (E.164) sent
-	// on or after since, newest first, all pages read; only those of the
-	// Messaging Service when messagingServiceSID is not "". None: an
-	// empty slice and no error. Messages Twilio has not sent yet have no
-	// send date and may not be listed: to resolve a send interrupted by a
-	// crash, look again after a while (or Fetch a known SID).
+	// ListTo returns the outbound messages to the number (E.164)
+	// created on or after since (to the second), newest first, whatever
+	// their status (one Twilio has taken but not sent yet included); only
+	// those of the Messaging Service when messagingServiceSID is not "".
+	// None: an empty slice and no error. This is how a send interrupted by
+	// a crash is resolved before sending again.
 	ListTo(ctx context.Context, to, messagingServiceSID string, since time.Time) ([]Sent, error)
 }
 

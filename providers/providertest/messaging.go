@@ -192,6 +192,15 @@ func (s *msgSuite) listTo(t *testing.T) {
 	b := msgSend(ctx, t, p, providers.SMS{To: to, MessagingServiceSID: mg, Body: "second"})
 	c := msgSend(ctx, t, p, providers.SMS{To: to, MessagingServiceSID: other, Body: "other service"})
 	msgSend(ctx, t, p, providers.SMS{To: elsewhere, MessagingServiceSID: mg, Body: "someone else"})
+
+	// Taken but perhaps not sent yet (a crash right after Send): listed.
+	early, err := p.ListTo(ctx, to, mg, since)
+	if err != nil {
+		t.Fatalf("ListTo before delivery: %v", err)
+	}
+	if len(early) != 2 || early[0].SID != b.SID || early[1].SID != a.SID {
+		t.Errorf("ListTo before delivery = %v, want %s then %s", early, b.SID, a.SID)
+	}
 	s.h.Deliver(t)
 
 	sids := func(list []providers.Sent) map[string]bool {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"regexp"
 	"sort"
 	"strconv"
@@ -113,10 +114,17 @@ func (p *Provider) Fetch(ctx context.Context, sid string) (providers.Sent, error
 	return sentFrom(res), nil
 }
 
-// ListTo lists the outbound messages to the number sent on or after since
-// (GET /2010-04-01/Accounts/{AccountSid}/Messages.json?To=&DateSent>=),
-// every page, filtered by Messaging Service when one is given, newest
-// first.
+// maxListPages bounds the pages ListTo reads (100 messages each).
+const maxListPages = 50
+
+// ListTo lists the outbound messages to the number created on or after
+// since (GET /2010-04-01/Accounts/{AccountSid}/Messages.json?To=), newest
+// first, filtered by Messaging Service when one is given. It filters on
+// the creation date itself rather than asking Twilio for DateSent>=, so
+// that a message Twilio has taken but not sent yet (accepted, queued: no
+// send date) is found too: the case of a send interrupted by a crash.
+// Twilio lists newest first, so paging stops at the first page that
+// reaches back before since (or after maxListPages pages).
 func (p *Provider) ListTo(ctx context.Context, to, messagingServiceSID string, since time.Time) ([]providers.Sent, error) {
 	const op = "list messages"
 	if !providers.ValidE164(to) {
@@ -127,34 +135,49 @@ func (p *Provider) ListTo(ctx context.Context, to, messagingServiceSID string, s
 			return nil, err
 		}
 	}
-	if err := ctx.Err(); err != nil {
-		return nil, canceled(op, err)
-	}
+	since = since.UTC().Truncate(time.Second) // Twilio's dates have seconds
 	params := &apiv2010.ListMessageParams{}
 	params.SetTo(to)
-	if !since.IsZero() {
-		params.SetDateSentAfter(since.UTC())
-	}
 	params.SetPageSize(listPageSize)
-	api, s, done := p.apiSession(ctx)
-	defer done()
-	res, err := api.ListMessage(params)
-	if err != nil {
-		return nil, messageFail(p.fail(op, s, err))
-	}
-	out := make([]providers.Sent, 0, len(res))
-	for i := range res {
-		m := sentFrom(&res[i])
-		if deref(res[i].Direction) == "inbound" {
-			continue
+	out := []providers.Sent{}
+	token, page := "", ""
+	for n := 0; n < maxListPages; n++ {
+		if err := ctx.Err(); err != nil {
+			return nil, canceled(op, err)
 		}
-		if messagingServiceSID != "" && m.MessagingServiceSID != messagingServiceSID {
-			continue
+		api, s, done := p.apiSession(ctx)
+		res, err := api.PageMessage(params, token, page)
+		done()
+		if err != nil {
+			return nil, messageFail(p.fail(op, s, err))
 		}
-		if !since.IsZero() && !m.DateSent.IsZero() && m.DateSent.Before(since.Truncate(time.Second)) {
-			continue
+		older := false
+		for i := range res.Messages {
+			m := sentFrom(&res.Messages[i])
+			if !m.DateCreated.IsZero() && m.DateCreated.Before(since) {
+				older = true
+				continue
+			}
+			if deref(res.Messages[i].Direction) == "inbound" || m.To != to {
+				continue
+			}
+			if messagingServiceSID != "" && m.MessagingServiceSID != messagingServiceSID {
+				continue
+			}
+			out = append(out, m)
 		}
-		out = append(out, m)
+		if older || res.NextPageUri == nil || *res.NextPageUri == "" {
+			break
+		}
+		next, err := url.Parse(*res.NextPageUri)
+		if err != nil {
+			return nil, &providers.Error{Provider: providerName, Op: op, Transient: true,
+				Message: "unreadable next page URI: " + err.Error()}
+		}
+		token, page = next.Query().Get("PageToken"), next.Query().Get("Page")
+		if token == "" && page == "" {
+			break
+		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].DateCreated.After(out[j].DateCreated) })
 	return out, nil
