@@ -131,7 +131,9 @@ type TwilioDomain struct {
 // domain configs, and refuses a second domain for a Messaging Service
 // with code 30130. Error bodies have Twilio's shape, status included.
 // Domains are added with RegisterDomain, which stands for creating and
-// verifying the domain in the Twilio Console. Safe for concurrent use.
+// verifying the domain in the Twilio Console. It also serves the
+// 2010-04-01 Messages API, with status callbacks, click events and
+// inbound messages (twilio_messages.go). Safe for concurrent use.
 type Twilio struct {
 	// Faults, answered before anything else. Never nil after NewTwilio.
 	Faults *Faults

@@ -183,10 +183,11 @@ func (p *Provider) ListTo(ctx context.Context, to, messagingServiceSID string, s
 	return out, nil
 }
 
-// checkSMS refuses, before anything is sent, what Twilio would refuse.
+// checkSMS refuses, before anything is sent, what Twilio would refuse,
+// with Twilio's code (and no HTTP status: nothing was sent).
 func checkSMS(op string, m providers.SMS) error {
 	refuse := func(code int, msg string) error {
-		return &providers.Error{Provider: providerName, Op: op, Status: http.StatusBadRequest, Code: code, Message: msg}
+		return &providers.Error{Provider: providerName, Op: op, Code: code, Message: msg}
 	}
 	switch {
 	case !providers.ValidE164(m.To):
@@ -208,7 +209,7 @@ func checkSMS(op string, m providers.SMS) error {
 }
 
 func invalidTo(op, to string) error {
-	return &providers.Error{Provider: providerName, Op: op, Status: http.StatusBadRequest, Code: providers.CodeInvalidTo,
+	return &providers.Error{Provider: providerName, Op: op, Code: providers.CodeInvalidTo,
 		Err: providers.ErrInvalidRecipient, Message: fmt.Sprintf("invalid To %s: want a number in E.164 (+447123123123)", quoteSID(to))}
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"sort"
 	"strings"
 	"testing"
@@ -195,5 +196,46 @@ func TestListToPages(t *testing.T) {
 	}
 	if got := b.fake.Sends(to); got != total {
 		t.Errorf("Sends = %d, want %d", got, total)
+	}
+}
+
+// TestSendParameters: every field of the SMS reaches Twilio as its
+// parameter (the fake's view of the message, and its status callback).
+func TestSendParameters(t *testing.T) {
+	ctx := context.Background()
+	b := setupMessaging(t)
+	got := make(chan string, 10)
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = r.ParseForm()
+		got <- r.PostForm.Get("MessageStatus") + " " + r.PostForm.Get("From")
+	}))
+	defer hook.Close()
+	dn := b.fake.RegisterDomain("ls.params.example.com")
+	mg := b.service(t)
+	if err := b.p.AttachMessagingService(ctx, dn, mg); err != nil {
+		t.Fatal(err)
+	}
+	sent, err := b.p.Send(ctx, providers.SMS{To: "+447700900300", MessagingServiceSID: mg, From: "+447700900001",
+		Body: "Hi https://shop.example.com/", ShortenURLs: true, StatusCallback: hook.URL + "/twilio/status"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, ok := b.fake.Message(sent.SID)
+	if !ok || m.From != "+447700900001" || m.MessagingServiceSID != mg || m.StatusCallback != hook.URL+"/twilio/status" ||
+		len(m.ShortLinks) != 1 || sent.Body != m.Body || !strings.Contains(sent.Body, "https://ls.params.example.com/") {
+		t.Fatalf("the fake holds %+v; Send returned %+v", m, sent)
+	}
+	if _, err := b.fake.FlushMessages(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"queued +447700900001", "sent +447700900001", "delivered +447700900001"} {
+		select {
+		case g := <-got:
+			if g != want {
+				t.Errorf("callback %q, want %q", g, want)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("no %q callback", want)
+		}
 	}
 }
