@@ -21,6 +21,11 @@ import (
 //	     /_sandbox/cloudflare/client/v4/... the fake Cloudflare API
 //	POST /_sandbox/twilio/domains           {"domain_name"} → {"domain_sid"}
 //	     /_sandbox/twilio/v1/..., /v2/...   the fake Twilio API
+//	     /_sandbox/twilio/2010-04-01/...    the fake Messages API (sandbox_messaging.go)
+//	POST /_sandbox/twilio/messaging-services {"friendly_name"} → {"messaging_service_sid"}
+//	POST /_sandbox/twilio/blocked-domains   {"host"}
+//	POST /_sandbox/twilio/clicks            {"message_sid","user_agent","event_type"}
+//	POST /_sandbox/twilio/inbound           {"from","to","body"}
 //	GET  /_sandbox/outbox                   mail sent
 //	POST /_sandbox/dns                      {"name","type","value"}: a record added by hand
 //	POST /_sandbox/faults                   {"provider","status","retry_after","count","html","delay_ms","hold_ms"}
@@ -52,6 +57,7 @@ func (s *Sandbox) Handler() http.Handler {
 	mux.HandleFunc("POST /_sandbox/twilio/domains", s.addTwilioDomain)
 	mux.Handle("/_sandbox/twilio/v1/", http.StripPrefix("/_sandbox/twilio", s.Twilio))
 	mux.Handle("/_sandbox/twilio/v2/", http.StripPrefix("/_sandbox/twilio", s.Twilio))
+	s.messagingRoutes(mux)
 	mux.HandleFunc("GET /_sandbox/outbox", s.outbox)
 	mux.HandleFunc("POST /_sandbox/dns", s.addDNS)
 	mux.HandleFunc("POST /_sandbox/faults", s.addFault)
@@ -164,6 +170,9 @@ type SandboxStats struct {
 		// issuance, per Domain SID.
 		CertRequests  map[string]int `json:"cert_requests"`
 		FaultsPending int            `json:"faults_pending"`
+		// MessagesSent: messages created through the Messages API, per
+		// recipient number (a number twice: sent twice).
+		MessagesSent map[string]int `json:"messages_sent"`
 	} `json:"twilio"`
 }
 
@@ -174,6 +183,7 @@ func (s *Sandbox) Stats() SandboxStats {
 	st.Twilio.CertRequests = s.Twilio.CertRequests()
 	st.Cloudflare.FaultsPending = s.Cloudflare.Faults.Pending()
 	st.Twilio.FaultsPending = s.Twilio.Faults.Pending()
+	st.Twilio.MessagesSent = s.Twilio.AllSends()
 	return st
 }
 

@@ -93,6 +93,21 @@ type TwilioConfig struct {
 	CertAfterPolls int
 	// Now, optional, is the fake's clock.
 	Now func() time.Time
+
+	// Messages API (twilio_messages.go).
+
+	// CallbackClient, optional, posts status callbacks, click events and
+	// inbound messages. Default: a client with a 10 s timeout that
+	// follows no redirects.
+	CallbackClient *http.Client
+	// InboundURL, optional, is where Inbound posts incoming messages
+	// (linkgate's /twilio/inbound); SetInboundURL changes it.
+	InboundURL string
+	// DeliveryInterval > 0 moves every message on by itself (accepted →
+	// queued → sent → delivered), one step per interval, posting its
+	// status callbacks: sandbox mode. 0: messages move only when
+	// AdvanceMessages or FlushMessages is called (tests).
+	DeliveryInterval time.Duration
 }
 
 // TwilioDomain is a Link Shortening domain of the fake Organization.
@@ -116,7 +131,9 @@ type TwilioDomain struct {
 // domain configs, and refuses a second domain for a Messaging Service
 // with code 30130. Error bodies have Twilio's shape, status included.
 // Domains are added with RegisterDomain, which stands for creating and
-// verifying the domain in the Twilio Console. Safe for concurrent use.
+// verifying the domain in the Twilio Console. It also serves the
+// 2010-04-01 Messages API, with status callbacks, click events and
+// inbound messages (twilio_messages.go). Safe for concurrent use.
 type Twilio struct {
 	// Faults, answered before anything else. Never nil after NewTwilio.
 	Faults *Faults
@@ -129,6 +146,8 @@ type Twilio struct {
 	mu    sync.Mutex
 	state twilioState
 	calls map[string]int
+	msgs  twilioMsgState // the Messages API's state, saved as TwilioMessagesStateName
+	inURL string         // InboundURL
 }
 
 type twilioState struct {
@@ -203,6 +222,9 @@ func NewTwilio(cfg TwilioConfig) (*Twilio, error) {
 	}
 	if t.state.CertRequests == nil {
 		t.state.CertRequests = map[string]int{}
+	}
+	if err := t.initMessages(); err != nil {
+		return nil, err
 	}
 	return t, nil
 }
@@ -331,6 +353,10 @@ func (t *Twilio) serve(w http.ResponseWriter, r *http.Request) {
 			"more_info": twilioMoreInfo(twilioCodeAuthenticate),
 			"status":    http.StatusUnauthorized,
 		})
+		return
+	}
+	if i := strings.Index(r.URL.Path, twilioAPIPrefix); i >= 0 {
+		t.serveMessages(w, r, r.URL.Path[i:])
 		return
 	}
 	path, parts := twilioRoute(r.URL.Path)

@@ -19,6 +19,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 
@@ -165,7 +166,7 @@ func (tr *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		v.URL = &u
 		v.Host = u.Host
 		v.Body = io.NopCloser(bytes.NewReader(body))
-		r, p, err := s.router.FindRoute(v)
+		r, p, err := s.findRoute(v)
 		if err == nil {
 			spec, route, params, vreq = s, r, p, v
 			break
@@ -219,4 +220,60 @@ func clip(b []byte) string {
 		return string(b[:1500]) + "…"
 	}
 	return string(b)
+}
+
+// findRoute is the router's FindRoute, with a fallback for templates
+// whose segment holds more than a parameter ("{Sid}.json", as in Twilio's
+// 2010-04-01 API), which kin-openapi's legacy router does not match.
+func (s *Spec) findRoute(req *http.Request) (*routers.Route, map[string]string, error) {
+	r, p, err := s.router.FindRoute(req)
+	if err == nil {
+		return r, p, nil
+	}
+	path := strings.TrimPrefix(req.URL.Path, strings.TrimSuffix(s.Server.Path, "/"))
+	for tpl, item := range s.doc.Paths.Map() {
+		if !strings.Contains(tpl, "}.") {
+			continue
+		}
+		m := templatePattern(tpl).FindStringSubmatch(path)
+		if m == nil {
+			continue
+		}
+		op := item.GetOperation(req.Method)
+		if op == nil {
+			return nil, nil, routers.ErrMethodNotAllowed
+		}
+		params := map[string]string{}
+		for i, name := range templatePattern(tpl).SubexpNames() {
+			if i > 0 && name != "" {
+				params[name] = m[i]
+			}
+		}
+		var server *openapi3.Server
+		if len(item.Servers) > 0 {
+			server = item.Servers[0]
+		} else if len(s.doc.Servers) > 0 {
+			server = s.doc.Servers[0]
+		}
+		return &routers.Route{Spec: s.doc, Server: server, Path: tpl, PathItem: item, Method: req.Method, Operation: op}, params, nil
+	}
+	return nil, nil, err
+}
+
+var templateParam = regexp.MustCompile(`\{([A-Za-z0-9_]+)\}`)
+
+// templatePattern turns a path template into an anchored regular
+// expression, each {Name} a named group matching one segment.
+func templatePattern(tpl string) *regexp.Regexp {
+	var b strings.Builder
+	b.WriteString("^")
+	last := 0
+	for _, loc := range templateParam.FindAllStringSubmatchIndex(tpl, -1) {
+		b.WriteString(regexp.QuoteMeta(tpl[last:loc[0]]))
+		b.WriteString("(?P<" + tpl[loc[2]:loc[3]] + ">[^/]+?)")
+		last = loc[1]
+	}
+	b.WriteString(regexp.QuoteMeta(tpl[last:]))
+	b.WriteString("$")
+	return regexp.MustCompile(b.String())
 }

@@ -51,6 +51,11 @@ type World struct {
 
 	// LinkShortening is the Twilio adapter on the fake Twilio.
 	LinkShortening providers.LinkShortening
+	// Messaging is the same adapter as Twilio's Messages API, on the fake
+	// Twilio's (status callbacks, click events and inbound messages are
+	// posted by the fake: see mocks.TwilioConfig.DeliveryInterval,
+	// CallbackClient and InboundURL).
+	Messaging providers.Messaging
 	// DNSFactories has the Cloudflare adapter on the fake Cloudflare under
 	// "cloudflare" (workflows.Config.DNS).
 	DNSFactories map[string]providers.DNSFactory
@@ -84,10 +89,12 @@ func New(cfg Config) (*World, error) {
 	if w.Outbox, err = mocks.NewOutbox(mocks.OutboxConfig{Persister: cfg.Persister}); err != nil {
 		return nil, err
 	}
-	if w.LinkShortening, err = twilio.New(twilio.Config{AccountSID: tw.AccountSID, AuthToken: tw.AuthToken,
-		Transport: mocks.HandlerTransport{Handler: w.Twilio}, Timeout: cfg.ProviderTimeout}); err != nil {
+	tp, err := twilio.New(twilio.Config{AccountSID: tw.AccountSID, AuthToken: tw.AuthToken,
+		Transport: mocks.HandlerTransport{Handler: w.Twilio}, Timeout: cfg.ProviderTimeout})
+	if err != nil {
 		return nil, err
 	}
+	w.LinkShortening, w.Messaging = tp, tp
 	// The live adapter's timeout: a stalled fake must fail the call as a
 	// stalled Cloudflare would, not hold the step until River's JobTimeout.
 	timeout := cfg.ProviderTimeout
