@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/linkgate/linkgate/handlers"
 	"github.com/linkgate/linkgate/mocks"
@@ -73,7 +74,10 @@ func newSandboxWorld(ctx context.Context, cfg Config, store *models.Store, log *
 		return nil, fmt.Errorf("sandbox: %w", err)
 	}
 	w, err := world.New(world.Config{Persister: storePersister{store: store}, ProviderTimeout: cfg.ProviderTimeout,
-		Twilio: mocks.TwilioConfig{AccountSID: creds.AccountSID, AuthToken: creds.AuthToken, ExpectedCNAMETarget: cfg.CNAMETarget}})
+		Twilio: mocks.TwilioConfig{AccountSID: creds.AccountSID, AuthToken: creds.AuthToken, ExpectedCNAMETarget: cfg.CNAMETarget,
+			// Sandbox messages move a status a second, and replies reach
+			// linkgate's inbound callback.
+			DeliveryInterval: time.Second, InboundURL: strings.TrimRight(cfg.PublicURL, "/") + "/twilio/inbound"}})
 	if err != nil {
 		return nil, fmt.Errorf("sandbox: %w", err)
 	}
@@ -106,7 +110,7 @@ func withSandbox(sb *mocks.Sandbox, kit *handlers.Server) http.Handler {
 
 // isVendorAPI reports whether path is one of the fake vendor APIs.
 func isVendorAPI(path string) bool {
-	for _, prefix := range []string{"/_sandbox/twilio/v1/", "/_sandbox/twilio/v2/", "/_sandbox/cloudflare/client/v4/"} {
+	for _, prefix := range []string{"/_sandbox/twilio/v1/", "/_sandbox/twilio/v2/", "/_sandbox/twilio/2010-04-01/", "/_sandbox/cloudflare/client/v4/"} {
 		if strings.HasPrefix(path, prefix) {
 			return true
 		}

@@ -1,10 +1,14 @@
 // Package twilio implements providers.LinkShortening with Twilio's
-// Messaging API (Link Shortening, v1 and v2) through twilio-go v1.31.0.
+// Messaging API (Link Shortening, v1 and v2) and providers.Messaging with
+// the Programmable Messaging API (2010-04-01 Messages), through twilio-go
+// v1.31.0.
 //
-// Only the SDK's client and rest/messaging/v1, rest/messaging/v2 packages
-// are used: the root package pulls in every Twilio product.
+// Only the SDK's client and rest/messaging/v1, rest/messaging/v2 and
+// rest/api/v2010 packages are used: the root package pulls in every
+// Twilio product.
 //
-// twilio-go's base URL is fixed (https://messaging.twilio.com), its calls
+// twilio-go's base URLs are fixed (https://messaging.twilio.com,
+// https://api.twilio.com), its calls
 // take no context, it never retries and it drops the headers of error
 // responses. So every call runs on an http.Client of the adapter's own whose
 // RoundTripper binds the call's context to the request, records the status
