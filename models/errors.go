@@ -89,6 +89,14 @@ var (
 // is not in the transition table.
 var ErrIllegalTransition = errors.New("illegal status transition")
 
+// ErrStale is wrapped by the conflict ApplyTx returns when the domain
+// changed after it was read: reading it again and deciding again may
+// succeed (IsStale).
+var ErrStale = errors.New("stale domain version")
+
+// IsStale reports whether err is ApplyTx's "changed meanwhile" conflict.
+func IsStale(err error) bool { return errors.Is(err, ErrStale) }
+
 // NotFound returns a not-found error for a kind of thing ("client", "domain").
 func NotFound(what string) *Error {
 	return &Error{Kind: KindNotFound, Code: "not_found", Detail: what + " not found"}

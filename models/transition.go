@@ -83,7 +83,7 @@ func (s *Store) ApplyTx(tx *gorm.DB, d *Domain, c Change) error {
 		return internal("update domain", res.Error)
 	}
 	if res.RowsAffected == 0 {
-		return &Error{Kind: KindConflict, Code: "invalid_state", Detail: "the domain changed meanwhile; try again"}
+		return &Error{Kind: KindConflict, Code: "invalid_state", Detail: "the domain changed meanwhile; try again", Err: ErrStale}
 	}
 	if err := tx.Create(&DomainEvent{ID: NewID(PrefixEvent), DomainID: d.ID, From: from, To: to,
 		Reason: c.Reason, Actor: c.Actor, At: now}).Error; err != nil {

@@ -55,25 +55,33 @@ func (e *Engine) RestoreDomain(ctx context.Context, sc models.Scope, domainID, a
 // resumeStep is the onboarding job that a domain restored to an
 // onboarding status needs (its job ended as a no-op while it was
 // archived), or nil when the status waits for a person.
+//
+// The job carries a Resume token of its own, so that it is not taken for
+// the step's old job: that job may be running at this very moment (it
+// read the domain while archived and is about to end as a no-op), and a
+// job unique with it would be skipped as its duplicate, leaving none.
+// Should the old job be still waiting instead, both run; whichever moves
+// the domain first wins and the other finds nothing to do.
 func (e *Engine) resumeStep(d *models.Domain, to models.Status) river.JobArgs {
 	now := time.Now()
 	iv := e.cfg.Intervals
+	token := fmt.Sprintf("restore-%d", d.Version+1) // the version the restore writes
 	switch to {
 	case models.StatusDNSPending:
 		if d.SetupMode == models.SetupSelf && d.DNSStatus == models.DNSCreating {
-			return EnsureCNAMEArgs{DomainID: d.ID}
+			return EnsureCNAMEArgs{DomainID: d.ID, Resume: token}
 		}
-		return VerifyDNSArgs{DomainID: d.ID, Started: now, Deadline: now.Add(iv.DNSDeadline)}
+		return VerifyDNSArgs{DomainID: d.ID, Started: now, Deadline: now.Add(iv.DNSDeadline), Resume: token}
 	case models.StatusSSLPending:
 		switch d.SSLStatus {
 		case models.SSLNone:
-			return ValidateTwilioDNSArgs{DomainID: d.ID, Started: now, Deadline: now.Add(iv.DNSDeadline)}
+			return ValidateTwilioDNSArgs{DomainID: d.ID, Started: now, Deadline: now.Add(iv.DNSDeadline), Resume: token}
 		case models.SSLRequested, models.SSLPendingValidation:
-			return PollCertArgs{DomainID: d.ID, Started: now, Deadline: now.Add(iv.CertDeadline)}
+			return PollCertArgs{DomainID: d.ID, Started: now, Deadline: now.Add(iv.CertDeadline), Resume: token}
 		case models.SSLActive:
-			return ConfigureDomainArgs{DomainID: d.ID}
+			return ConfigureDomainArgs{DomainID: d.ID, Resume: token}
 		default:
-			return RequestCertArgs{DomainID: d.ID}
+			return RequestCertArgs{DomainID: d.ID, Resume: token}
 		}
 	}
 	return nil

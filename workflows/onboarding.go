@@ -34,6 +34,7 @@ const actorWorkflow = "linkgate"
 // EnsureCNAMEArgs: create the CNAME through the client's DNS provider.
 type EnsureCNAMEArgs struct {
 	DomainID string `json:"domain_id" river:"unique"`
+	Resume   string `json:"resume,omitempty" river:"unique"` // set by a restore (resumeStep)
 }
 
 // Kind implements river.JobArgs.
@@ -44,6 +45,7 @@ type VerifyDNSArgs struct {
 	DomainID string    `json:"domain_id" river:"unique"`
 	Started  time.Time `json:"started"`
 	Deadline time.Time `json:"deadline"`
+	Resume   string    `json:"resume,omitempty" river:"unique"` // set by a restore (resumeStep)
 }
 
 // Kind implements river.JobArgs.
@@ -54,6 +56,7 @@ type ValidateTwilioDNSArgs struct {
 	DomainID string    `json:"domain_id" river:"unique"`
 	Started  time.Time `json:"started"`
 	Deadline time.Time `json:"deadline"`
+	Resume   string    `json:"resume,omitempty" river:"unique"` // set by a restore (resumeStep)
 }
 
 // Kind implements river.JobArgs.
@@ -62,6 +65,7 @@ func (ValidateTwilioDNSArgs) Kind() string { return stepValidateTwilioDNS }
 // RequestCertArgs: ask Twilio for a managed certificate.
 type RequestCertArgs struct {
 	DomainID string `json:"domain_id" river:"unique"`
+	Resume   string `json:"resume,omitempty" river:"unique"` // set by a restore (resumeStep)
 }
 
 // Kind implements river.JobArgs.
@@ -72,6 +76,7 @@ type PollCertArgs struct {
 	DomainID string    `json:"domain_id" river:"unique"`
 	Started  time.Time `json:"started"`
 	Deadline time.Time `json:"deadline"`
+	Resume   string    `json:"resume,omitempty" river:"unique"` // set by a restore (resumeStep)
 }
 
 // Kind implements river.JobArgs.
@@ -80,6 +85,7 @@ func (PollCertArgs) Kind() string { return stepPollCert }
 // ConfigureDomainArgs: set Twilio's domain config (callback, fallback).
 type ConfigureDomainArgs struct {
 	DomainID string `json:"domain_id" river:"unique"`
+	Resume   string `json:"resume,omitempty" river:"unique"` // set by a restore (resumeStep)
 }
 
 // Kind implements river.JobArgs.

@@ -133,18 +133,41 @@ func (e *Engine) SubmitDomainSID(ctx context.Context, sc models.Scope, domainID,
 		return nil, models.Invalid("domain_sid_mismatch", "domain_sid",
 			fmt.Sprintf("this SID is for %s, not %s", cert.DomainName, d.Host))
 	}
-	return d, e.store.Tx(ctx, func(tx *gorm.DB, sqlTx *sqlTxAlias) error {
-		c := models.Change{DomainSID: &sid, Reason: "Twilio Domain SID " + sid + " recorded", Actor: actor}
-		if d.Status != models.StatusAwaitingDomainSID {
-			return e.store.ApplyTx(tx, d, c)
+	// A step may move the domain while Twilio is asked (DNS verified,
+	// say): record the SID on the row as it is then, a few times over.
+	var err2 error
+	for range 5 {
+		err2 = e.store.Tx(ctx, func(tx *gorm.DB, sqlTx *sqlTxAlias) error {
+			cur, err := e.store.DomainByID(ctx, tx, d.ID)
+			if err != nil {
+				return err
+			}
+			if !models.AcceptsDomainSID.Has(cur.Status) {
+				if cur.DomainSID == sid {
+					return nil
+				}
+				return models.AcceptsDomainSID.Check(cur.Status, "given a Domain SID")
+			}
+			*d = *cur
+			c := models.Change{DomainSID: &sid, Reason: "Twilio Domain SID " + sid + " recorded", Actor: actor}
+			if d.Status != models.StatusAwaitingDomainSID {
+				return e.store.ApplyTx(tx, d, c)
+			}
+			c.To = models.StatusSSLPending
+			if err := e.store.ApplyTx(tx, d, c); err != nil {
+				return err
+			}
+			now := time.Now()
+			return e.insertTx(ctx, sqlTx, ValidateTwilioDNSArgs{DomainID: d.ID, Started: now, Deadline: now.Add(e.cfg.Intervals.DNSDeadline)})
+		})
+		if !models.IsStale(err2) {
+			break
 		}
-		c.To = models.StatusSSLPending
-		if err := e.store.ApplyTx(tx, d, c); err != nil {
-			return err
-		}
-		now := time.Now()
-		return e.insertTx(ctx, sqlTx, ValidateTwilioDNSArgs{DomainID: d.ID, Started: now, Deadline: now.Add(e.cfg.Intervals.DNSDeadline)})
-	})
+	}
+	if err2 != nil {
+		return nil, err2
+	}
+	return d, nil
 }
 
 // Retry resumes a failed domain from the step that failed.

@@ -356,7 +356,24 @@ func TestAPIRestoreResumesOnboarding(t *testing.T) {
 		if err := e.DNS.AddManual(d.Host, "CNAME", d.DNSRecords[0].Value); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(300 * time.Millisecond) // several sandbox DNS polls
+		// The DNS step's job runs, finds the domain archived and ends
+		// without moving it.
+		deadline := time.Now().Add(handlertest.WaitFor)
+		for {
+			var open int64
+			err := db.Gorm.Raw(`SELECT count(*) FROM river_job WHERE kind = 'onboarding_verify_dns'
+				AND state NOT IN ('completed', 'cancelled', 'discarded') AND CAST(args AS TEXT) LIKE ?`, "%"+d.ID+"%").Row().Scan(&open)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if open == 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("the DNS step never ran while the domain was archived")
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
 		if got := e.GetDomain(t, key, d.ID); got.Status != models.StatusArchived {
 			t.Fatalf("an archived domain moved to %s", got.Status)
 		}
