@@ -871,10 +871,9 @@ func twilioParseDate(v string) (time.Time, error) {
 
 // twilioCallback is one signed POST the fake owes linkgate.
 type twilioCallback struct {
-	url         string
-	form        url.Values // form-encoded, or
-	json        []byte     // a JSON body (signed with bodySHA256)
-	contentType string
+	url  string
+	form url.Values // form-encoded, or
+	json []byte     // a JSON body (signed with bodySHA256)
 }
 
 // AdvanceMessages moves every outbound message that is not final one

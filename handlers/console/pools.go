@@ -39,7 +39,6 @@ type poolCard struct {
 }
 
 func poolsPath(clientID string) string { return clientPath(clientID) + "/pools" }
-func poolPath(id string) string        { return consolePrefix + "/pools/" + id }
 
 // consolePools: GET /console/clients/{id}/pools.
 func (h *Handler) consolePools(c *gin.Context) {
