@@ -186,6 +186,10 @@ var (
 type InboundMessage struct {
 	MessagingServiceSID string
 	From, To, Body      string
+	// OptOutType is what Twilio's Advanced Opt-Out made of the message
+	// ("STOP", "START", "HELP"; "" without it): it also knows the
+	// Messaging Service's own keywords.
+	OptOutType string
 }
 
 // InboundAction is what an inbound message did.
@@ -209,11 +213,13 @@ type InboundResult struct {
 // InboundReply handles an incoming SMS: a STOP, STOPALL, UNSUBSCRIBE,
 // CANCEL, END or QUIT (trimmed, any case) opts From out of the messages of
 // the client the message was for (InboundClient); START, UNSTOP or YES
-// opts it back in. Anything else, a message for no known client or from
+// opts it back in, and so does what Twilio's OptOutType says. Anything else, a message for no known client or from
 // something that is not a phone number changes nothing. Handling the same message twice is harmless.
 func (s *Store) InboundReply(ctx context.Context, m InboundMessage) (InboundResult, error) {
 	word := strings.ToUpper(strings.TrimSpace(m.Body))
-	stop, start := stopWords[word], startWords[word]
+	kind := strings.ToUpper(m.OptOutType)
+	stop := stopWords[word] || kind == "STOP"
+	start := !stop && (startWords[word] || kind == "START")
 	from, err := optOutPhone(m.From)
 	if (!stop && !start) || err != nil {
 		return InboundResult{Action: InboundIgnored}, nil

@@ -15,7 +15,8 @@ import (
 // when the message is for no known client (logged).
 func (h *Handler) inbound(c *gin.Context) {
 	f := c.Request.PostForm
-	m := models.InboundMessage{MessagingServiceSID: f.Get("MessagingServiceSid"), From: f.Get("From"), To: f.Get("To"), Body: f.Get("Body")}
+	m := models.InboundMessage{MessagingServiceSID: f.Get("MessagingServiceSid"), From: f.Get("From"), To: f.Get("To"), Body: f.Get("Body"),
+		OptOutType: f.Get("OptOutType")}
 	res, err := h.cfg.Store.InboundReply(c.Request.Context(), m)
 	if err != nil {
 		handlers.Fail(c, err)

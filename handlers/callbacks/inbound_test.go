@@ -148,6 +148,27 @@ func TestInboundStopAndStart(t *testing.T) {
 			t.Fatalf("after START: %v", got)
 		}
 
+		// Twilio's OptOutType counts too (a Messaging Service's own
+		// keywords, such as ARRET).
+		stopFR := form(handset, sender, "Arret", "")
+		stopFR.Set("OptOutType", "STOP")
+		ie.signed(t, stopFR)
+		if got := optedOut(t, ie.Store, ie.a.ID); !got[handset] {
+			t.Fatalf("OptOutType STOP did not opt out: %v", got)
+		}
+		startFR := form(handset, sender, "Reprendre", "")
+		startFR.Set("OptOutType", "START")
+		ie.signed(t, startFR)
+		if got := optedOut(t, ie.Store, ie.a.ID); len(got) != 0 {
+			t.Fatalf("OptOutType START left %v", got)
+		}
+		help := form(handset, sender, "HELP", "")
+		help.Set("OptOutType", "HELP")
+		ie.signed(t, help)
+		if got := optedOut(t, ie.Store, ie.a.ID); len(got) != 0 {
+			t.Fatalf("HELP opted out: %v", got)
+		}
+
 		// The Messaging Service decides the client before To does.
 		ie.signed(t, form(handset, sender, "STOP", testMG))
 		if got := optedOut(t, ie.Store, ie.b.ID); !got[handset] {
