@@ -193,6 +193,15 @@ func TestInboundStopAndStart(t *testing.T) {
 		if !strings.Contains(ie.Logs.String(), "no client has this sender") {
 			t.Error("a message for no client was not logged")
 		}
+
+		// Two clients with the same number and no Messaging Service to
+		// tell them apart: neither is guessed.
+		ie.Do(t, "POST", "/api/v1/clients/"+ie.b.ID+"/originators", ie.Admin, map[string]any{"type": "mobile", "value": sender}).Want(t, http.StatusCreated)
+		before = countOptOuts(t, db)
+		ie.signed(t, form("+447700900557", sender, "STOP", ""))
+		if n := countOptOuts(t, db); n != before {
+			t.Fatalf("a STOP to a number two clients share changed the opt-outs: %d rows, were %d", n, before)
+		}
 	})
 }
 
