@@ -9,8 +9,9 @@
 // serves /healthz, /readyz and /metrics itself.
 //
 // The applications are audiences mounted on the kit by New: handlers/api
-// (the JSON API), handlers/console and handlers/register (the pages);
-// cmd/linkgate builds each one's Config and assembles them.
+// (the JSON API), handlers/callbacks (Twilio's signed callbacks under
+// /twilio), handlers/console and handlers/register (the pages);
+// handlers/app assembles them and cmd/linkgate gives each its Config.
 //
 // The rule: the kit knows no audience. It never imports the audiences'
 // subpackages, and anything two audiences need is written here once. Its

@@ -14,6 +14,7 @@ const (
 	PrefixUser   = "usr_"
 	PrefixEvent  = "evt_"
 	PrefixPool   = "pool_"
+	PrefixOrig   = "orig_"
 )
 
 // NewID returns a new prefixed ULID, such as "cli_01JD...". ULIDs sort by

@@ -64,6 +64,9 @@ func randomHex(n int) string {
 type sandboxWorld struct {
 	*world.World
 	sandbox *mocks.Sandbox
+	// twilioToken is the fake account's auth token: it signs the fake's
+	// callbacks.
+	twilioToken string
 }
 
 // newSandboxWorld builds the sandbox world with its state from the
@@ -83,7 +86,7 @@ func newSandboxWorld(ctx context.Context, cfg Config, store *models.Store, log *
 	}
 	log.Info("sandbox fakes ready", slog.String("twilio_account_sid", creds.AccountSID),
 		slog.String("control", strings.TrimRight(cfg.PublicURL, "/")+"/_sandbox"))
-	return &sandboxWorld{World: w, sandbox: w.Sandbox()}, nil
+	return &sandboxWorld{World: w, sandbox: w.Sandbox(), twilioToken: creds.AuthToken}, nil
 }
 
 // withSandbox serves /_sandbox from the fakes and everything else from

@@ -183,6 +183,12 @@ func (m *Main) newHTTP(cfg Config, d httpDeps) (*handlers.Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Twilio's callbacks are signed with the account's token; in sandbox
+	// mode the fake account's.
+	twilioToken := cfg.TwilioToken
+	if d.world != nil {
+		twilioToken = d.world.twilioToken
+	}
 	return app.New(app.Config{
 		Config: handlers.Config{
 			Store:          d.store,
@@ -199,14 +205,15 @@ func (m *Main) newHTTP(cfg Config, d httpDeps) (*handlers.Server, error) {
 				return d.engine.Ready(ctx)
 			},
 		},
-		Workflows:      d.engine,
-		Keys:           d.keys,
-		DNS:            models.DNSDefaults{Target: cfg.CNAMETarget, TTL: cfg.CNAMETTL},
-		Webhooks:       d.engine.WebhookPolicy(),
-		PlatformName:   cfg.PlatformName,
-		Sandbox:        cfg.SandboxMode(),
-		SandboxConsole: consoleSandbox(d.world),
-		DNSDoctor:      doctor,
+		Workflows:       d.engine,
+		Keys:            d.keys,
+		DNS:             models.DNSDefaults{Target: cfg.CNAMETarget, TTL: cfg.CNAMETTL},
+		Webhooks:        d.engine.WebhookPolicy(),
+		PlatformName:    cfg.PlatformName,
+		Sandbox:         cfg.SandboxMode(),
+		SandboxConsole:  consoleSandbox(d.world),
+		DNSDoctor:       doctor,
+		TwilioAuthToken: twilioToken,
 	})
 }
 

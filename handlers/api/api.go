@@ -1,6 +1,7 @@
 // Package api is linkgate's JSON API under /api/v1 (DESIGN §8, API.md):
-// clients, domains and their workflow actions, registrations, webhook
-// endpoints and deliveries, and its OpenAPI document at /openapi.json.
+// clients, domains and their workflow actions, pools, originators and
+// opt-outs, registrations, webhook endpoints and deliveries, and its
+// OpenAPI document at /openapi.json.
 // One small file per action; the views are models' (webhook payloads
 // share them).
 //
@@ -83,6 +84,11 @@ func (h *Handler) Mount(s *handlers.Server) error {
 	api.DELETE("/pools/:id", h.deletePool)
 	api.POST("/pools/:id/domains", h.addPoolDomains)
 	api.DELETE("/pools/:id/domains/:domain_id", h.removePoolDomain)
+	api.POST("/clients/:id/originators", h.createOriginator)
+	api.GET("/clients/:id/originators", h.listOriginators)
+	api.DELETE("/originators/:id", h.deleteOriginator)
+	api.GET("/clients/:id/opt-outs", h.listOptOuts)
+	api.DELETE("/clients/:id/opt-outs/:phone", h.deleteOptOut)
 	api.POST("/domains/actions", h.domainActions)
 	api.GET("/domains", h.listDomains)
 	api.GET("/domains/:id", h.getDomain)

@@ -26,4 +26,5 @@ type (
 	DomainActionsRequest          = domainActionsRequest
 	DomainActionRow               = domainActionRow
 	DomainActionsResult           = domainActionsResult
+	OriginatorCreateRequest       = originatorCreateRequest
 )

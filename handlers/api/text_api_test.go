@@ -74,7 +74,8 @@ func TestAPIRefusesBadTextEverywhere(t *testing.T) {
 			for _, p := range []string{"/api/v1/clients", "/api/v1/clients/" + cl.ID, "/api/v1/clients/" + cl.ID + "/api-keys",
 				"/api/v1/domains", "/api/v1/domains/" + d.ID, "/api/v1/domains/" + d.ID + "/events",
 				"/api/v1/registrations?domain_id=" + d.ID, "/api/v1/webhooks/endpoints", "/api/v1/webhooks/endpoints/" + ep.ID,
-				"/api/v1/clients/" + cl.ID + "/pools", "/api/v1/pools/" + pool.ID} {
+				"/api/v1/clients/" + cl.ID + "/pools", "/api/v1/pools/" + pool.ID,
+				"/api/v1/clients/" + cl.ID + "/originators", "/api/v1/clients/" + cl.ID + "/opt-outs"} {
 				b.WriteString(p + " ")
 				b.Write(e.Do(t, "GET", p, e.Admin, nil).Want(t, http.StatusOK).Body)
 				b.WriteString("\n")
@@ -123,6 +124,9 @@ func TestAPIRefusesBadTextEverywhere(t *testing.T) {
 			{"POST", "/api/v1/domains/actions", `{"action":"delete@@","domain_ids":["` + d.ID + `"]}`, "action"},
 			{"POST", "/api/v1/domains/actions", `{"action":"delete","domain_ids":["` + d.ID + `@@"]}`, "domain_ids[0]"},
 			{"POST", "/api/v1/domains/actions", `{"action":"add_to_pool","domain_ids":["` + d.ID + `"],"pool_id":"` + pool.ID + `@@"}`, "pool_id"},
+			{"POST", clients + "/" + cl.ID + "/originators", `{"type":"alpha@@","value":"Acme"}`, "type"},
+			{"POST", clients + "/" + cl.ID + "/originators", `{"type":"alpha","value":"Ac@@me"}`, "value"},
+			{"POST", clients + "/" + cl.ID + "/originators", `{"type":"mobile","value":"+447123123123@@"}`, "value"},
 		}
 		ids := strings.NewReplacer(cl.ID, "{id}", d.ID, "{id}", key.ID, "{id}", ep.ID, "{id}", pool.ID, "{id}")
 		for _, f := range fields {
@@ -182,6 +186,8 @@ func TestAPIRefusesBadTextEverywhere(t *testing.T) {
 				{"/api/v1/webhooks/endpoints?limit=1%00", "limit", 422, handlers.CodeInvalidCharacters},
 				{"/api/v1/domains?pool_id=pool%E2%80%8B", "pool_id", 422, handlers.CodeInvalidCharacters},
 				{"/api/v1/clients/" + cl.ID + "/pools?cursor=%00", "cursor", 422, handlers.CodeInvalidCharacters},
+				{"/api/v1/clients/" + cl.ID + "/originators?cursor=%00", "cursor", 422, handlers.CodeInvalidCharacters},
+				{"/api/v1/clients/" + cl.ID + "/opt-outs?limit=5%E2%80%8B", "limit", 422, handlers.CodeInvalidCharacters},
 			} {
 				handlertest.WantProblem(t, e.Do(t, "GET", tc.path, e.Admin, nil), tc.status, tc.code, tc.param)
 			}

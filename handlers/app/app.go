@@ -1,7 +1,7 @@
 // Package app is linkgate's whole HTTP application: the web kit
-// (handlers) with every audience mounted on it — the JSON API, the
-// registration pages and the console — each given its own part of one
-// Config. cmd/linkgate serves it and the HTTP tests drive the same
+// (handlers) with every audience mounted on it — the JSON API, Twilio's
+// callbacks, the registration pages and the console — each given its own
+// part of one Config. cmd/linkgate serves it and the HTTP tests drive the same
 // assembly, so there is one place where the parts meet.
 //
 // Rule: it only assembles; nothing here handles a request.
@@ -12,6 +12,7 @@ import (
 
 	"github.com/linkgate/linkgate/handlers"
 	"github.com/linkgate/linkgate/handlers/api"
+	"github.com/linkgate/linkgate/handlers/callbacks"
 	"github.com/linkgate/linkgate/handlers/console"
 	"github.com/linkgate/linkgate/handlers/register"
 	"github.com/linkgate/linkgate/models"
@@ -34,12 +35,20 @@ type Config struct {
 	Sandbox        bool
 	SandboxConsole console.SandboxConsole
 	DNSDoctor      func(ctx context.Context, host, apex, target string) (handlers.DNSDiagnosis, error)
+	// TwilioAuthToken checks the signatures of Twilio's callbacks (in
+	// sandbox mode the fake account's token); without it they are all
+	// refused.
+	TwilioAuthToken string
 }
 
-// New assembles the JSON API, the registration pages and the console on
-// the web kit.
+// New assembles the JSON API, Twilio's callbacks, the registration pages
+// and the console on the web kit.
 func New(cfg Config) (*handlers.Server, error) {
 	a, err := api.New(api.Config{Store: cfg.Store, Workflows: cfg.Workflows, Keys: cfg.Keys, DNS: cfg.DNS, Webhooks: cfg.Webhooks})
+	if err != nil {
+		return nil, err
+	}
+	cb, err := callbacks.New(callbacks.Config{Store: cfg.Store, AuthToken: cfg.TwilioAuthToken, PublicURL: cfg.PublicURL})
 	if err != nil {
 		return nil, err
 	}
@@ -53,5 +62,5 @@ func New(cfg Config) (*handlers.Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	return handlers.New(cfg.Config, a, r, c)
+	return handlers.New(cfg.Config, a, cb, r, c)
 }

@@ -1,7 +1,7 @@
-// Package callbacks will hold Twilio's callbacks under /twilio/...
-// (DESIGN §8): message status, link clicks and inbound messages, one
-// small file per callback, mounted on the kit (handlers) as an audience
-// of its own.
+// Package callbacks holds Twilio's callbacks under /twilio/...
+// (DESIGN §8): inbound messages (STOP and START replies) for now; message
+// status and link clicks are to come. One small file per callback,
+// mounted on the kit (handlers) as an audience of its own.
 //
 // The rule: nothing is read from a callback before its
 // X-Twilio-Signature has been checked against the account's auth token

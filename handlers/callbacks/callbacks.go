@@ -1,0 +1,88 @@
+package callbacks
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+	twclient "github.com/twilio/twilio-go/client"
+
+	"github.com/linkgate/linkgate/handlers"
+	"github.com/linkgate/linkgate/models"
+)
+
+// Config is what the callbacks need. Store is required.
+type Config struct {
+	Store *models.Store
+	// AuthToken is the Twilio account's auth token, which signs every
+	// callback (in sandbox mode the fake account's). Without it every
+	// callback is refused: nothing can be checked.
+	AuthToken string
+	// PublicURL is linkgate's public base URL, the one Twilio was given
+	// (LINKGATE_PUBLIC_URL): signatures are over it and the path.
+	PublicURL string
+}
+
+// Handler serves /twilio/...; mount it on the kit with handlers.New.
+type Handler struct {
+	cfg Config
+}
+
+// New validates the configuration.
+func New(cfg Config) (*Handler, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("callbacks: Store is required")
+	}
+	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
+	return &Handler{cfg: cfg}, nil
+}
+
+// Mount adds the /twilio routes.
+func (h *Handler) Mount(s *handlers.Server) error {
+	tw := s.Router().Group("/twilio", h.verifyForm)
+	tw.POST("/inbound", h.inbound)
+	return nil
+}
+
+// errBadSignature answers a callback Twilio did not sign.
+var errBadSignature = &models.Error{Kind: models.KindForbidden, Code: "invalid_signature",
+	Detail: "X-Twilio-Signature is missing or does not sign this request"}
+
+// verifyForm reads the form body and lets the request through only when
+// X-Twilio-Signature signs it (twilio-go's RequestValidator over the
+// public URL, the path and query, and the form's parameters).
+func (h *Handler) verifyForm(c *gin.Context) {
+	if err := c.Request.ParseForm(); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			handlers.Fail(c, &models.Error{Kind: models.KindTooLarge, Code: "body_too_large", Detail: "the request body is too large"})
+			return
+		}
+		handlers.Fail(c, &models.Error{Kind: models.KindBadRequest, Code: "malformed_form", Detail: "the body is not a form", Err: err})
+		return
+	}
+	sig := c.GetHeader("X-Twilio-Signature")
+	if h.cfg.AuthToken == "" || h.cfg.PublicURL == "" || sig == "" {
+		handlers.Fail(c, errBadSignature)
+		return
+	}
+	params := make(map[string]string, len(c.Request.PostForm))
+	for k, v := range c.Request.PostForm {
+		params[k] = v[0]
+	}
+	v := twclient.NewRequestValidator(h.cfg.AuthToken)
+	if !v.Validate(h.cfg.PublicURL+c.Request.URL.RequestURI(), params, sig) {
+		handlers.Fail(c, errBadSignature)
+		return
+	}
+	c.Next()
+}
+
+// emptyTwiML is the answer that makes Twilio do nothing more.
+const emptyTwiML = `<?xml version="1.0" encoding="UTF-8"?><Response/>`
+
+// twiml answers 200 with an empty TwiML response.
+func twiml(c *gin.Context) {
+	c.Data(http.StatusOK, "text/xml; charset=utf-8", []byte(emptyTwiML))
+}
