@@ -48,7 +48,7 @@ type Campaign struct {
 	Tags                string         `gorm:"not null"`
 	Status              CampaignStatus `gorm:"not null"`
 	StatusReason        string         `gorm:"not null"`
-	MessagingServiceSID string         `gorm:"not null"`
+	MessagingServiceSID string         `gorm:"column:messaging_service_sid;not null"`
 	OriginatorID        *string
 	PoolID              *string
 	DomainIDs           string `gorm:"not null"`
@@ -145,8 +145,8 @@ func (c *Campaign) DomainIDList() []string { return decodeStrings(c.DomainIDs) }
 func (c *Campaign) View() CampaignView {
 	v := CampaignView{ID: c.ID, ClientID: c.ClientID, Name: c.Name, Tags: c.TagList(), Status: c.Status,
 		StatusReason: c.StatusReason, MessagingServiceSID: c.MessagingServiceSID, OriginatorID: c.OriginatorID,
-		Variants: make([]CampaignVariantView, len(c.Variants)),
-		Domains:  CampaignDomainsView{PoolID: c.PoolID, DomainIDs: c.DomainIDList()},
+		Variants:       make([]CampaignVariantView, len(c.Variants)),
+		Domains:        CampaignDomainsView{PoolID: c.PoolID, DomainIDs: c.DomainIDList()},
 		ActiveDomainID: c.ActiveDomainID, LinkShortening: c.LinkShortening, Tracking: c.Tracking,
 		ScheduledAt: utcPtr(c.ScheduledAt), RecipientCount: c.RecipientCount,
 		CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC(),
@@ -598,7 +598,7 @@ func (s *Store) UpdateCampaign(ctx context.Context, sc Scope, id string, in Camp
 // field errors naming variants.
 func ratiosOnly(c *Campaign, in []VariantInput, fields *[]FieldError) error {
 	conflict := &Error{Kind: KindConflict, Code: "invalid_state",
-		Detail:  fmt.Sprintf("the campaign is %s; only the variants' ratios may change", c.Status),
+		Detail: fmt.Sprintf("the campaign is %s; only the variants' ratios may change", c.Status),
 		Fields: []FieldError{{"variants", "bodies cannot change and variants cannot be added or removed once the campaign has started"}}}
 	if len(in) != len(c.Variants) {
 		return conflict
