@@ -26,4 +26,7 @@ type (
 	DomainActionsRequest          = domainActionsRequest
 	DomainActionRow               = domainActionRow
 	DomainActionsResult           = domainActionsResult
+	CampaignCreateRequest         = campaignCreateRequest
+	CampaignUpdateRequest         = campaignUpdateRequest
+	CampaignRecipientsRequest     = recipientsRequest
 )
