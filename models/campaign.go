@@ -583,13 +583,37 @@ func (s *Store) UpdateCampaign(ctx context.Context, sc Scope, id string, in Camp
 				return err
 			}
 		}
-		out, err = s.campaignTx(tx, Scope{}, c.ID)
-		return err
+		if out, err = s.campaignTx(tx, Scope{}, c.ID); err != nil {
+			return err
+		}
+		return s.restatusAfterEditTx(tx, out, in)
 	})
 	if err != nil {
 		return nil, internal("update campaign", err)
 	}
 	return out, nil
+}
+
+// restatusAfterEditTx moves a checked campaign (ready or scheduled) after
+// an edit: new variants send it back to draft, to be submitted and
+// checked again; otherwise setting scheduled_at makes a ready campaign
+// scheduled and clearing it makes a scheduled one ready.
+func (s *Store) restatusAfterEditTx(tx *gorm.DB, c *Campaign, in CampaignPatch) error {
+	if c.Status != CampaignReady && c.Status != CampaignScheduled {
+		return nil
+	}
+	ch := CampaignChange{Actor: "linkgate"}
+	switch {
+	case in.Variants != nil:
+		ch.To, ch.Reason = CampaignDraft, "the message variants changed; submit the campaign again"
+	case in.ScheduledAt.Set && in.ScheduledAt.Value != nil && c.Status == CampaignReady:
+		ch.To, ch.Reason = CampaignScheduled, "scheduled"
+	case in.ScheduledAt.Set && in.ScheduledAt.Value == nil && c.Status == CampaignScheduled:
+		ch.To, ch.Reason = CampaignReady, "no longer scheduled"
+	default:
+		return nil
+	}
+	return s.ApplyCampaignTx(tx, c, ch)
 }
 
 // ratiosOnly applies new ratios to a running campaign's variants (in

@@ -33,15 +33,17 @@ var CampaignStatuses = []CampaignStatus{
 var campaignTransitions = map[CampaignStatus][]CampaignStatus{
 	CampaignDraft:      {CampaignProcessing, CampaignAborted},
 	CampaignProcessing: {CampaignReady, CampaignScheduled, CampaignRejected, CampaignAborted},
-	CampaignReady:      {CampaignScheduled, CampaignStarted, CampaignAborted},
-	CampaignScheduled:  {CampaignReady, CampaignStarted, CampaignAborted},
-	CampaignStarted:    {CampaignSending, CampaignPaused, CampaignSuspended, CampaignAborted, CampaignFinished},
-	CampaignSending:    {CampaignPaused, CampaignSuspended, CampaignAborted, CampaignFinished},
-	CampaignPaused:     {CampaignStarted, CampaignSending, CampaignAborted},
-	CampaignSuspended:  {CampaignStarted, CampaignSending, CampaignAborted},
-	CampaignAborted:    nil,
-	CampaignRejected:   nil,
-	CampaignFinished:   nil,
+	// Back to draft when a checked campaign's content changes; between
+	// ready and scheduled when scheduled_at is set or cleared.
+	CampaignReady:     {CampaignDraft, CampaignScheduled, CampaignStarted, CampaignAborted},
+	CampaignScheduled: {CampaignDraft, CampaignReady, CampaignStarted, CampaignAborted},
+	CampaignStarted:   {CampaignSending, CampaignPaused, CampaignSuspended, CampaignAborted, CampaignFinished},
+	CampaignSending:   {CampaignPaused, CampaignSuspended, CampaignAborted, CampaignFinished},
+	CampaignPaused:    {CampaignStarted, CampaignSending, CampaignAborted},
+	CampaignSuspended: {CampaignStarted, CampaignSending, CampaignAborted},
+	CampaignAborted:   nil,
+	CampaignRejected:  nil,
+	CampaignFinished:  nil,
 }
 
 // Valid reports whether s is a known campaign status.
@@ -80,8 +82,8 @@ type CampaignStatusSet []CampaignStatus
 
 // The statuses in which each campaign action is allowed.
 var (
-	// CampaignEditable: any field may change, and recipients be added
-	// (recipients only while draft: CampaignAcceptsRecipients).
+	// CampaignEditable: any field may change (new variants send a ready or
+	// scheduled campaign back to draft, to be checked again).
 	CampaignEditable = CampaignStatusSet{CampaignDraft, CampaignReady, CampaignScheduled}
 	// CampaignRunning: only name, tags and variants' ratios may change.
 	CampaignRunning = CampaignStatusSet{CampaignStarted, CampaignSending, CampaignPaused, CampaignSuspended}

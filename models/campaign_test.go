@@ -1,10 +1,16 @@
 package models_test
 
 import (
+	"context"
+	"errors"
 	"strings"
 	"testing"
+	"time"
+
+	"gorm.io/gorm"
 
 	"github.com/linkgate/linkgate/models"
+	"github.com/linkgate/linkgate/models/dbtest"
 )
 
 func TestCampaignTransitionTable(t *testing.T) {
@@ -114,4 +120,82 @@ func TestLinkClickedNeedsNaming(t *testing.T) {
 			t.Errorf("EventFilterMatches(%v, %s) = %v", tc.filter, tc.event, got)
 		}
 	}
+}
+
+
+// A suspended campaign resumes only once one of its domains can send; the
+// suspension emits campaign.suspended; edits of a checked campaign move
+// its status (new variants → draft, scheduled_at set or cleared).
+func TestCampaignSuspendResumeAndEdits(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
+		ctx := context.Background()
+		s := models.NewStore(db, nil)
+		cl := newTestClient(t, s, "owner@acme.com")
+		d, err := s.CreateDomain(ctx, models.Scope{}, cl.ID, models.DomainInput{Domain: "acme.com"}, models.DNSDefaults{}, "test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := s.CreateCampaign(ctx, models.Scope{}, cl.ID, models.CampaignInput{Name: "Sale",
+			Variants: []models.VariantInput{{Body: ptr("Hi")}}, Domains: &models.CampaignDomainsInput{DomainIDs: []string{d.ID}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.AddRecipients(ctx, models.Scope{}, c.ID, &models.SliceRecipients{Rows: []models.RecipientRow{{Line: 1, Phone: "447900000001"}}},
+			func(_ context.Context, clientID string, phones []string) (map[string]bool, error) {
+				return map[string]bool{}, nil
+			}); err != nil {
+			t.Fatal(err)
+		}
+		if c, err = s.SubmitCampaign(ctx, models.Scope{}, c.ID, "test"); err != nil || c.Status != models.CampaignReady {
+			t.Fatalf("submit: %v %+v", err, c)
+		}
+		// Edits of a ready campaign.
+		at := time.Now().Add(time.Hour)
+		if c, err = s.UpdateCampaign(ctx, models.Scope{}, c.ID, models.CampaignPatch{ScheduledAt: models.Optional[time.Time]{Set: true, Value: &at}}); err != nil || c.Status != models.CampaignScheduled {
+			t.Fatalf("set scheduled_at: %v %+v", err, c)
+		}
+		if c, err = s.UpdateCampaign(ctx, models.Scope{}, c.ID, models.CampaignPatch{ScheduledAt: models.Optional[time.Time]{Set: true}}); err != nil || c.Status != models.CampaignReady {
+			t.Fatalf("clear scheduled_at: %v %+v", err, c)
+		}
+		vs := []models.VariantInput{{Body: ptr("Hello")}}
+		if c, err = s.UpdateCampaign(ctx, models.Scope{}, c.ID, models.CampaignPatch{Variants: &vs}); err != nil || c.Status != models.CampaignDraft {
+			t.Fatalf("new variants: %v %+v", err, c)
+		}
+		if c, err = s.SubmitCampaign(ctx, models.Scope{}, c.ID, "test"); err != nil || c.Status != models.CampaignReady {
+			t.Fatalf("submit again: %v %+v", err, c)
+		}
+		if c, err = s.StartCampaign(ctx, models.Scope{}, c.ID, "test"); err != nil {
+			t.Fatal(err)
+		}
+		reason := "all domains reached their messaging limit"
+		if err := db.Gorm.Transaction(func(tx *gorm.DB) error {
+			return s.ApplyCampaignTx(tx, c, models.CampaignChange{To: models.CampaignSuspended, Reason: reason, Actor: "linkgate", StatusReason: &reason})
+		}); err != nil {
+			t.Fatal(err)
+		}
+		var n int64
+		db.Gorm.Model(&models.WebhookEvent{}).Where("type = ? AND client_id = ?", models.EventCampaignSuspended, cl.ID).Count(&n)
+		if n != 1 {
+			t.Errorf("%d campaign.suspended events", n)
+		}
+		// A stale copy cannot move it.
+		stale := *c
+		stale.Version--
+		if err := db.Gorm.Transaction(func(tx *gorm.DB) error {
+			return s.ApplyCampaignTx(tx, &stale, models.CampaignChange{To: models.CampaignAborted})
+		}); !models.IsStale(err) {
+			t.Errorf("stale apply: %v", err)
+		}
+		_, err = s.ResumeCampaign(ctx, models.Scope{}, c.ID, "test")
+		var me *models.Error
+		if !errors.As(err, &me) || me.Code != "no_domain_available" || me.Kind != models.KindConflict {
+			t.Fatalf("resume without a domain: %v", err)
+		}
+		if err := db.Gorm.Model(&models.Domain{}).Where("id = ?", d.ID).Update("status", models.StatusConfigured).Error; err != nil {
+			t.Fatal(err)
+		}
+		if c, err = s.ResumeCampaign(ctx, models.Scope{}, c.ID, "test"); err != nil || c.Status != models.CampaignStarted || c.StatusReason != "" {
+			t.Fatalf("resume: %v %+v", err, c)
+		}
+	})
 }

@@ -84,7 +84,7 @@ func (s *Store) ApplyCampaignTx(tx *gorm.DB, c *Campaign, ch CampaignChange) err
 // campaignAction moves a campaign visible in scope from one of allowed to
 // the status to, as one transaction; what names the action in the 409.
 func (s *Store) campaignAction(ctx context.Context, sc Scope, id string, allowed CampaignStatusSet, what string,
-	ch CampaignChange) (*Campaign, error) {
+	ch CampaignChange, checks ...func(tx *gorm.DB, c *Campaign) error) (*Campaign, error) {
 	var out *Campaign
 	err := s.gorm(ctx).Transaction(func(tx *gorm.DB) error {
 		c, err := s.campaignTx(tx, sc, id)
@@ -93,6 +93,11 @@ func (s *Store) campaignAction(ctx context.Context, sc Scope, id string, allowed
 		}
 		if err := allowed.Check(c.Status, what); err != nil {
 			return err
+		}
+		for _, check := range checks {
+			if err := check(tx, c); err != nil {
+				return err
+			}
 		}
 		if err := s.ApplyCampaignTx(tx, c, ch); err != nil {
 			return err
@@ -120,11 +125,44 @@ func (s *Store) PauseCampaign(ctx context.Context, sc Scope, id, actor string) (
 }
 
 // ResumeCampaign lets sending continue (paused or suspended → started)
-// and clears the suspension's reason.
+// and clears the suspension's reason. A suspended campaign resumes only
+// when one of its domains is available (409 no_domain_available).
 func (s *Store) ResumeCampaign(ctx context.Context, sc Scope, id, actor string) (*Campaign, error) {
 	clear := ""
 	return s.campaignAction(ctx, sc, id, CampaignResumable, "resumed",
-		CampaignChange{To: CampaignStarted, Reason: "resumed", Actor: actor, StatusReason: &clear})
+		CampaignChange{To: CampaignStarted, Reason: "resumed", Actor: actor, StatusReason: &clear},
+		func(tx *gorm.DB, c *Campaign) error {
+			if c.Status != CampaignSuspended {
+				return nil
+			}
+			ok, err := campaignDomainAvailableTx(tx, c)
+			if err != nil || ok {
+				return err
+			}
+			return Conflict("no_domain_available", "", "none of the campaign's domains can send (configured) yet")
+		})
+}
+
+// campaignDomainAvailableTx reports whether one of the campaign's domains
+// (its pool's and its own list) may send.
+func campaignDomainAvailableTx(tx *gorm.DB, c *Campaign) (bool, error) {
+	ids := c.DomainIDList()
+	if c.PoolID != nil {
+		var pooled []string
+		if err := tx.Model(&PoolDomain{}).Where("pool_id = ?", *c.PoolID).Pluck("domain_id", &pooled).Error; err != nil {
+			return false, internal("campaign domains", err)
+		}
+		ids = append(ids, pooled...)
+	}
+	if len(ids) == 0 {
+		return false, nil
+	}
+	var n int64
+	err := tx.Model(&Domain{}).Where("client_id = ? AND id IN ? AND status IN ?", c.ClientID, ids, Sendable).Count(&n).Error
+	if err != nil {
+		return false, internal("campaign domains", err)
+	}
+	return n > 0, nil
 }
 
 // AbortCampaign cancels a campaign that has not ended.
