@@ -27,6 +27,8 @@ const (
 	MaxRejectedReported = 1000
 	// MaxRecipientVars bounds the variables of one recipient.
 	MaxRecipientVars = 50
+	// MaxRecipientVarName bounds a variable's name (characters).
+	MaxRecipientVarName = 64
 	// MaxRecipientVarLength bounds one variable's value (characters).
 	MaxRecipientVarLength = 500
 )
@@ -143,8 +145,8 @@ func checkVars(vars map[string]string) string {
 		return "has more than 50 variables"
 	}
 	for k, v := range vars {
-		if !placeholderName.MatchString(k) {
-			return "variable " + k + " must be letters, digits and underscores"
+		if k == "" || len([]rune(k)) > MaxRecipientVarName || strings.ContainsAny(k, "{}") {
+			return "variable names must be 1 to 64 characters without braces"
 		}
 		if len([]rune(v)) > MaxRecipientVarLength {
 			return "variable " + k + " is longer than 500 characters"

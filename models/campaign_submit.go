@@ -24,9 +24,6 @@ var PublicShorteners = []string{"bit.ly", "tinyurl.com", "t.co", "goo.gl", "ow.l
 // placeholderPattern finds {{name}} placeholders in a body.
 var placeholderPattern = regexp.MustCompile(`\{\{\s*([^{}\s]*)\s*\}\}`)
 
-// placeholderName is a variable name a placeholder may use.
-var placeholderName = regexp.MustCompile(`^[A-Za-z0-9_]+$`)
-
 // hostPattern finds the hosts of links in a body, with or without a
 // scheme ("bit.ly/x", "https://t.co/y").
 var hostPattern = regexp.MustCompile(`(?i)(?:https?://)?((?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,})(?:[/:?#]|\b)`)

@@ -122,7 +122,6 @@ func TestLinkClickedNeedsNaming(t *testing.T) {
 	}
 }
 
-
 // A suspended campaign resumes only once one of its domains can send; the
 // suspension emits campaign.suspended; edits of a checked campaign move
 // its status (new variants → draft, scheduled_at set or cleared).
