@@ -1,8 +1,9 @@
 package models
 
 // Submitting a campaign: draft → processing, then the content checks
-// (run synchronously for now), then rejected with the reason, or ready,
-// or scheduled when scheduled_at is set.
+// (run synchronously for now: a River job can take checkCampaignContentTx
+// later), then rejected with the reason, or ready, or scheduled when
+// scheduled_at is set.
 
 import (
 	"context"
@@ -61,7 +62,9 @@ func contentProblem(c *Campaign, vars map[string]bool) string {
 // SubmitCampaign runs a draft campaign's content checks: it needs
 // recipients (422 no_recipients) and a variant (422 no_variants); it
 // becomes processing, then rejected (status_reason says why), ready, or
-// scheduled when scheduled_at is set.
+// scheduled when scheduled_at is set. The checks run synchronously for
+// now, in the same transaction, so that a campaign is never left in
+// processing by a failure; both steps are on its timeline.
 func (s *Store) SubmitCampaign(ctx context.Context, sc Scope, id, actor string) (*Campaign, error) {
 	var out *Campaign
 	err := s.gorm(ctx).Transaction(func(tx *gorm.DB) error {
@@ -83,33 +86,30 @@ func (s *Store) SubmitCampaign(ctx context.Context, sc Scope, id, actor string) 
 			StatusReason: &clear}); err != nil {
 			return err
 		}
+		if err := s.checkCampaignContentTx(tx, c); err != nil {
+			return err
+		}
 		out = c
 		return nil
 	})
 	if err != nil {
 		return nil, internal("submit campaign", err)
 	}
-	return s.checkCampaignContent(ctx, out)
+	return out, nil
 }
 
-// checkCampaignContent moves a processing campaign on from its content
+// checkCampaignContentTx moves a processing campaign on from its content
 // checks.
-func (s *Store) checkCampaignContent(ctx context.Context, c *Campaign) (*Campaign, error) {
-	err := s.gorm(ctx).Transaction(func(tx *gorm.DB) error {
-		vars, err := recipientVarNames(tx, c.ID)
-		if err != nil {
-			return err
-		}
-		ch := CampaignChange{To: CampaignReady, Reason: "content checks passed", Actor: "linkgate"}
-		if problem := contentProblem(c, vars); problem != "" {
-			ch = CampaignChange{To: CampaignRejected, Reason: problem, Actor: "linkgate", StatusReason: &problem}
-		} else if c.ScheduledAt != nil {
-			ch.To = CampaignScheduled
-		}
-		return s.ApplyCampaignTx(tx, c, ch)
-	})
+func (s *Store) checkCampaignContentTx(tx *gorm.DB, c *Campaign) error {
+	vars, err := recipientVarNames(tx, c.ID)
 	if err != nil {
-		return nil, internal("check campaign content", err)
+		return err
 	}
-	return c, nil
+	ch := CampaignChange{To: CampaignReady, Reason: "content checks passed", Actor: "linkgate"}
+	if problem := contentProblem(c, vars); problem != "" {
+		ch = CampaignChange{To: CampaignRejected, Reason: problem, Actor: "linkgate", StatusReason: &problem}
+	} else if c.ScheduledAt != nil {
+		ch.To = CampaignScheduled
+	}
+	return s.ApplyCampaignTx(tx, c, ch)
 }
