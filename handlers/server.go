@@ -184,6 +184,7 @@ func (s *Server) routes() {
 
 func limitBody(c *gin.Context) {
 	if c.Request.Body != nil {
+		c.Set(rawBodyKey, c.Request.Body) // for LargeBody
 		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, MaxBodyBytes)
 	}
 	c.Next()

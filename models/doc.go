@@ -18,6 +18,12 @@
 //     dns_access.go, messaging_service.go, registration.go,
 //     webhook_endpoint.go, webhook_event.go, webhook_delivery.go,
 //     sandbox.go (the fakes' saved state).
+//   - campaigns: campaign_status.go (their own statuses, one transition
+//     table and the action sets), campaign_transition.go
+//     (Store.ApplyCampaignTx and the status actions), campaign.go (rows,
+//     views, create/get/update/list), campaign_recipients.go (streamed
+//     uploads and the messages list), campaign_submit.go (content
+//     checks); phone.go (E.164) and sms.go (encoding and segments).
 //   - views.go: the API and webhook response shapes.
 //   - errors.go: the error kinds (one table in the HTTP layer maps them to
 //     statuses); hostname.go: parsing a client's domain into a host.

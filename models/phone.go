@@ -40,3 +40,21 @@ func NormalizePhone(raw, defaultRegion string) (string, error) {
 	}
 	return phonenumbers.Format(n, phonenumbers.E164), nil
 }
+
+// ParsePhoneE164 is NormalizePhone for a recipient list: international
+// form only (a leading "+" or "00" may be left out), and the problem in
+// words for the rejected line ("" when the number is good).
+func ParsePhoneE164(raw string) (e164 string, problem string) {
+	s := strings.TrimSpace(raw)
+	if s == "" {
+		return "", "is required"
+	}
+	if rest, ok := strings.CutPrefix(s, "00"); ok {
+		s = "+" + rest
+	}
+	e164, err := NormalizePhone(s, "")
+	if err != nil {
+		return "", errInvalidPhone
+	}
+	return e164, ""
+}

@@ -21,6 +21,7 @@ var schemaModels = []any{
 	&models.Client{}, &models.User{}, &models.APIKey{}, &models.Domain{}, &models.DomainEvent{}, &models.SandboxState{}, &models.DNSCredential{}, &models.DomainMessagingService{}, &models.Registration{}, &models.Session{}, &models.PasswordReset{}, &models.Pool{}, &models.PoolDomain{},
 	&models.Originator{}, &models.OptOut{},
 	&models.WebhookEndpoint{}, &models.WebhookEvent{}, &models.WebhookDelivery{}, &models.WebhookAttempt{},
+	&models.Campaign{}, &models.CampaignVariant{}, &models.CampaignRecipient{}, &models.CampaignEvent{},
 }
 
 // typeFamily classifies a Go field type as the family of SQL types it must

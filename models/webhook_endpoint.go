@@ -46,7 +46,17 @@ const (
 	EventRegistrationCompleted          = "registration.completed"
 	EventRegistrationExpired            = "registration.expired"
 	EventWebhookPing                    = "webhook.ping"
+	EventCampaignStatusChanged          = "campaign.status_changed"
+	EventCampaignDomainSwitched         = "campaign.domain_switched"
+	EventCampaignSuspended              = "campaign.suspended"
+	EventCampaignFinished               = "campaign.finished"
+	EventLinkClicked                    = "link.clicked"
 )
+
+// ExplicitOnlyEvents are the event types that "*" alone does not match: an
+// endpoint receives them only when its filter names them (exactly or by
+// their group, such as "link.*"), API.md "Campaigns".
+var ExplicitOnlyEvents = []string{EventLinkClicked}
 
 // EventTypes is the event catalog, in API.md's order (the reconciler's
 // drift events, which API.md leaves to linkgate, follow the domain events).
@@ -58,6 +68,8 @@ var EventTypes = []string{
 	EventDomainDriftRepaired, EventDomainDriftDetected,
 	EventRegistrationSent, EventRegistrationOpened, EventRegistrationCompleted, EventRegistrationExpired,
 	EventWebhookPing,
+	EventCampaignStatusChanged, EventCampaignDomainSwitched, EventCampaignSuspended, EventCampaignFinished,
+	EventLinkClicked,
 }
 
 // SecretRotationOverlap is how long a rotated-out secret still signs.
@@ -99,10 +111,11 @@ func (w *WebhookEndpoint) Wants(eventType string) bool {
 }
 
 // EventFilterMatches reports whether a filter ("domain.created",
-// "domain.*", "*") matches an event type.
+// "domain.*", "*") matches an event type. "*" alone never matches the
+// ExplicitOnlyEvents (link.clicked): those must be named.
 func EventFilterMatches(filter []string, eventType string) bool {
 	for _, f := range filter {
-		if f == "*" || f == eventType {
+		if f == eventType || (f == "*" && !slices.Contains(ExplicitOnlyEvents, eventType)) {
 			return true
 		}
 		if p, ok := strings.CutSuffix(f, ".*"); ok && strings.HasPrefix(eventType, p+".") {

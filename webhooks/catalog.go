@@ -15,6 +15,7 @@ package webhooks
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/linkgate/linkgate/models"
@@ -46,6 +47,11 @@ const (
 	EventRegistrationCompleted          = models.EventRegistrationCompleted
 	EventRegistrationExpired            = models.EventRegistrationExpired
 	EventWebhookPing                    = models.EventWebhookPing
+	EventCampaignStatusChanged          = models.EventCampaignStatusChanged
+	EventCampaignDomainSwitched         = models.EventCampaignDomainSwitched
+	EventCampaignSuspended              = models.EventCampaignSuspended
+	EventCampaignFinished               = models.EventCampaignFinished
+	EventLinkClicked                    = models.EventLinkClicked
 )
 
 // Catalog lists every event type an endpoint can subscribe to, in the order
@@ -67,11 +73,12 @@ func IsKnownEvent(eventType string) bool {
 }
 
 // matchPattern reports whether one filter entry matches eventType. An entry
-// is "*" (everything), "<group>.*" (every type starting with "<group>.") or
-// an exact event type.
+// is "*" (everything but models.ExplicitOnlyEvents, such as link.clicked,
+// which must be named), "<group>.*" (every type starting with "<group>.")
+// or an exact event type.
 func matchPattern(pattern, eventType string) bool {
 	if pattern == "*" {
-		return true
+		return !slices.Contains(models.ExplicitOnlyEvents, eventType)
 	}
 	if prefix, ok := strings.CutSuffix(pattern, ".*"); ok {
 		if prefix == "" || strings.Contains(prefix, "*") {

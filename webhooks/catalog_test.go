@@ -15,6 +15,8 @@ func TestCatalogMatchesAPI(t *testing.T) {
 		"domain.drift_repaired", "domain.drift_detected",
 		"registration.sent", "registration.opened", "registration.completed",
 		"registration.expired", "webhook.ping",
+		"campaign.status_changed", "campaign.domain_switched", "campaign.suspended", "campaign.finished",
+		"link.clicked",
 	}
 	if len(Catalog) != len(want) {
 		t.Fatalf("catalog has %d types, want %d", len(Catalog), len(want))
@@ -52,6 +54,13 @@ func TestMatchFilter(t *testing.T) {
 		{[]string{}, EventWebhookPing, false},
 		{[]string{".*"}, EventDomainCreated, false},
 		{[]string{"dom*"}, EventDomainCreated, false},
+		{[]string{"*"}, EventCampaignStatusChanged, true},
+		{[]string{"campaign.*"}, EventCampaignFinished, true},
+		// link.clicked is never on by "*" alone: it must be named.
+		{[]string{"*"}, EventLinkClicked, false},
+		{[]string{"*", "link.clicked"}, EventLinkClicked, true},
+		{[]string{"link.*"}, EventLinkClicked, true},
+		{[]string{"campaign.*"}, EventLinkClicked, false},
 	}
 	for _, tt := range tests {
 		if got := MatchFilter(tt.filter, tt.event); got != tt.want {

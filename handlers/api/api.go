@@ -46,6 +46,9 @@ type Handler struct {
 	// actions are the bulk actions done one domain at a time
 	// (perDomainActions).
 	actions map[models.DomainAction]domainAction
+	// optedOut tells a recipients upload which numbers opted out (STOP
+	// replies): the client's opt-out list.
+	optedOut models.OptedOutFunc
 }
 
 // New validates the configuration.
@@ -53,7 +56,7 @@ func New(cfg Config) (*Handler, error) {
 	if cfg.Store == nil {
 		return nil, errors.New("api: Store is required")
 	}
-	h := &Handler{cfg: cfg, checkURL: handlers.WebhookURLCheck(cfg.Webhooks)}
+	h := &Handler{cfg: cfg, checkURL: handlers.WebhookURLCheck(cfg.Webhooks), optedOut: cfg.Store.OptedOut}
 	h.actions = h.perDomainActions()
 	return h, nil
 }
@@ -103,6 +106,18 @@ func (h *Handler) Mount(s *handlers.Server) error {
 	api.POST("/domains/:id/archive", h.archiveDomain)
 	api.POST("/domains/:id/restore", wf, h.restoreDomain)
 	api.POST("/domains/:id/review", handlers.RequireAdmin, h.reviewDomain)
+	api.POST("/clients/:id/campaigns", h.createCampaign)
+	api.GET("/clients/:id/campaigns", h.listClientCampaigns)
+	api.GET("/campaigns", h.listCampaigns)
+	api.GET("/campaigns/:id", h.getCampaign)
+	api.PATCH("/campaigns/:id", h.updateCampaign)
+	api.POST("/campaigns/:id/recipients", handlers.LargeBody(MaxRecipientsUpload, "text/csv"), h.addRecipients)
+	api.POST("/campaigns/:id/submit", h.submitCampaign)
+	api.POST("/campaigns/:id/start", h.startCampaign)
+	api.POST("/campaigns/:id/pause", h.pauseCampaign)
+	api.POST("/campaigns/:id/resume", h.resumeCampaign)
+	api.POST("/campaigns/:id/abort", h.abortCampaign)
+	api.GET("/campaigns/:id/messages", h.listCampaignMessages)
 	api.GET("/registrations", h.listRegistrations)
 	api.POST("/webhooks/endpoints", h.needKeys, h.createWebhookEndpoint)
 	api.GET("/webhooks/endpoints", h.listWebhookEndpoints)

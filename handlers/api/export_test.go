@@ -27,4 +27,7 @@ type (
 	DomainActionRow               = domainActionRow
 	DomainActionsResult           = domainActionsResult
 	OriginatorCreateRequest       = originatorCreateRequest
+	CampaignCreateRequest         = campaignCreateRequest
+	CampaignUpdateRequest         = campaignUpdateRequest
+	CampaignRecipientsRequest     = recipientsRequest
 )

@@ -304,6 +304,17 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 		{"OriginatorCreate", api.OriginatorCreateRequest{}, false},
 		{"OptOut", models.OptOutView{}, true},
 		{"OptOutList", handlers.List[models.OptOutView]{}, true},
+		{"Campaign", models.CampaignView{}, true},
+		{"CampaignVariant", models.CampaignVariantView{}, true},
+		{"CampaignDomains", models.CampaignDomainsView{}, true},
+		{"CampaignList", handlers.List[models.CampaignView]{}, true},
+		{"CampaignCreate", api.CampaignCreateRequest{}, false},
+		{"CampaignUpdate", api.CampaignUpdateRequest{}, false},
+		{"CampaignRecipients", api.CampaignRecipientsRequest{}, false},
+		{"RecipientsResult", models.RecipientResult{}, true},
+		{"RejectedRecipient", models.RejectedRecipient{}, true},
+		{"Message", models.MessageView{}, true},
+		{"MessageList", handlers.List[models.MessageView]{}, true},
 	}
 	for _, tc := range cases {
 		ref := doc.Components.Schemas[tc.schema]

@@ -67,6 +67,8 @@ func TestAPIRefusesBadTextEverywhere(t *testing.T) {
 			map[string]any{"url": "https://hooks.acme.com/x", "events": []string{"domain.*"}, "client_id": cl.ID}).Want(t, http.StatusCreated))
 		pool := handlertest.Decode[models.PoolView](t, e.Do(t, "POST", "/api/v1/clients/"+cl.ID+"/pools", e.Admin,
 			map[string]any{"name": "Main", "domain_ids": []string{d.ID}}).Want(t, http.StatusCreated))
+		cmp := handlertest.Decode[models.CampaignView](t, e.Do(t, "POST", "/api/v1/clients/"+cl.ID+"/campaigns", e.Admin,
+			map[string]any{"name": "Sale", "variants": []map[string]any{{"body": "Hi", "ratio": 100}}}).Want(t, http.StatusCreated))
 
 		// What the API shows: unchanged by every refused request.
 		snapshot := func() string {
@@ -75,7 +77,8 @@ func TestAPIRefusesBadTextEverywhere(t *testing.T) {
 				"/api/v1/domains", "/api/v1/domains/" + d.ID, "/api/v1/domains/" + d.ID + "/events",
 				"/api/v1/registrations?domain_id=" + d.ID, "/api/v1/webhooks/endpoints", "/api/v1/webhooks/endpoints/" + ep.ID,
 				"/api/v1/clients/" + cl.ID + "/pools", "/api/v1/pools/" + pool.ID,
-				"/api/v1/clients/" + cl.ID + "/originators", "/api/v1/clients/" + cl.ID + "/opt-outs"} {
+				"/api/v1/clients/" + cl.ID + "/originators", "/api/v1/clients/" + cl.ID + "/opt-outs",
+				"/api/v1/campaigns", "/api/v1/campaigns/" + cmp.ID, "/api/v1/campaigns/" + cmp.ID + "/messages"} {
 				b.WriteString(p + " ")
 				b.Write(e.Do(t, "GET", p, e.Admin, nil).Want(t, http.StatusOK).Body)
 				b.WriteString("\n")
@@ -128,7 +131,31 @@ func TestAPIRefusesBadTextEverywhere(t *testing.T) {
 			{"POST", clients + "/" + cl.ID + "/originators", `{"type":"alpha","value":"Ac@@me"}`, "value"},
 			{"POST", clients + "/" + cl.ID + "/originators", `{"type":"mobile","value":"+447123123123@@"}`, "value"},
 		}
-		ids := strings.NewReplacer(cl.ID, "{id}", d.ID, "{id}", key.ID, "{id}", ep.ID, "{id}", pool.ID, "{id}")
+		campaigns, cmpPath := clients+"/"+cl.ID+"/campaigns", "/api/v1/campaigns/"+cmp.ID
+		fields = append(fields, []textField{
+			{"POST", campaigns, `{"name":"Sa@@le"}`, "name"},
+			{"POST", campaigns, `{"name":"Sale","tags":["ok","pro@@mo"]}`, "tags[1]"},
+			{"POST", campaigns, `{"name":"Sale","messaging_service_sid":"MG0123456789abcdef0123456789abcdef@@"}`, "messaging_service_sid"},
+			{"POST", campaigns, `{"name":"Sale","originator_id":"org@@"}`, "originator_id"},
+			{"POST", campaigns, `{"name":"Sale","variants":[{"body":"Hi @@there","ratio":100}]}`, "variants[0].body"},
+			{"POST", campaigns, `{"name":"Sale","domains":{"pool_id":"` + pool.ID + `@@"}}`, "domains.pool_id"},
+			{"POST", campaigns, `{"name":"Sale","domains":{"domain_ids":["` + d.ID + `@@"]}}`, "domains.domain_ids[0]"},
+			{"POST", campaigns, `{"name":"Sale","tracking":"all@@"}`, "tracking"},
+			{"POST", campaigns, `{"name":"Sale","scheduled_at":"2099-01-01T00:00:00Z@@"}`, "scheduled_at"},
+			{"PATCH", cmpPath, `{"name":"Sa@@le"}`, "name"},
+			{"PATCH", cmpPath, `{"tags":["@@x"]}`, "tags[0]"},
+			{"PATCH", cmpPath, `{"messaging_service_sid":"@@MG0123456789abcdef0123456789abcdef"}`, "messaging_service_sid"},
+			{"PATCH", cmpPath, `{"originator_id":"org@@"}`, "originator_id"},
+			{"PATCH", cmpPath, `{"variants":[{"body":"Hi@@","ratio":100}]}`, "variants[0].body"},
+			{"PATCH", cmpPath, `{"variants":[{"id":"var@@","ratio":100}]}`, "variants[0].id"},
+			{"PATCH", cmpPath, `{"domains":{"pool_id":"` + pool.ID + `@@"}}`, "domains.pool_id"},
+			{"PATCH", cmpPath, `{"domains":{"domain_ids":["@@` + d.ID + `"]}}`, "domains.domain_ids[0]"},
+			{"PATCH", cmpPath, `{"tracking":"off@@"}`, "tracking"},
+			{"PATCH", cmpPath, `{"scheduled_at":"2099-01-01T00:00:00Z@@"}`, "scheduled_at"},
+			{"POST", cmpPath + "/recipients", `{"recipients":[{"phone":"+44790000@@0001"}]}`, "recipients[0].phone"},
+			{"POST", cmpPath + "/recipients", `{"recipients":[{"phone":"+447900000001","vars":{"name":"A@@n"}}]}`, "recipients[0].vars.name"},
+		}...)
+		ids := strings.NewReplacer(cl.ID, "{id}", d.ID, "{id}", key.ID, "{id}", ep.ID, "{id}", pool.ID, "{id}", cmp.ID, "{id}")
 		for _, f := range fields {
 			t.Run(f.method+" "+ids.Replace(f.path)+" "+f.field, func(t *testing.T) {
 				for _, bt := range badTexts {
@@ -188,13 +215,18 @@ func TestAPIRefusesBadTextEverywhere(t *testing.T) {
 				{"/api/v1/clients/" + cl.ID + "/pools?cursor=%00", "cursor", 422, handlers.CodeInvalidCharacters},
 				{"/api/v1/clients/" + cl.ID + "/originators?cursor=%00", "cursor", 422, handlers.CodeInvalidCharacters},
 				{"/api/v1/clients/" + cl.ID + "/opt-outs?limit=5%E2%80%8B", "limit", 422, handlers.CodeInvalidCharacters},
+				{"/api/v1/campaigns?q=a%00b", "q", 422, handlers.CodeInvalidCharacters},
+				{"/api/v1/campaigns?tag=%E2%80%AE", "tag", 422, handlers.CodeInvalidCharacters},
+				{"/api/v1/campaigns?client_id=%ff", "client_id", 422, handlers.CodeInvalidCharacters},
+				{"/api/v1/clients/" + cl.ID + "/campaigns?status=%07", "status", 422, handlers.CodeInvalidCharacters},
+				{"/api/v1/campaigns/" + cmp.ID + "/messages?status=%00", "status", 422, handlers.CodeInvalidCharacters},
 			} {
 				handlertest.WantProblem(t, e.Do(t, "GET", tc.path, e.Admin, nil), tc.status, tc.code, tc.param)
 			}
 		})
 
 		t.Run("paths", func(t *testing.T) {
-			for _, p := range []string{"/api/v1/clients/a%00b", "/api/v1/domains/%ff", "/api/v1/domains/dom%E2%80%AE/events", "/api/v1/pools/pool%00"} {
+			for _, p := range []string{"/api/v1/clients/a%00b", "/api/v1/domains/%ff", "/api/v1/domains/dom%E2%80%AE/events", "/api/v1/pools/pool%00", "/api/v1/campaigns/cmp%00", "/api/v1/campaigns/cmp%E2%80%AE/messages"} {
 				handlertest.WantProblem(t, e.Do(t, "GET", p, e.Admin, nil), 404, "not_found")
 			}
 		})

@@ -1,0 +1,115 @@
+package models
+
+// Submitting a campaign: draft → processing, then the content checks
+// (run synchronously for now: a River job can take checkCampaignContentTx
+// later), then rejected with the reason, or ready, or scheduled when
+// scheduled_at is set.
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+
+	"gorm.io/gorm"
+)
+
+// PublicShorteners are the public link shorteners a campaign's messages
+// may not link to: the recipient cannot see where such a link goes, and
+// carriers filter them.
+var PublicShorteners = []string{"bit.ly", "tinyurl.com", "t.co", "goo.gl", "ow.ly", "is.gd", "buff.ly",
+	"rebrand.ly", "cutt.ly", "shorturl.at"}
+
+// placeholderPattern finds {{name}} placeholders in a body.
+var placeholderPattern = regexp.MustCompile(`\{\{\s*([^{}\s]*)\s*\}\}`)
+
+// hostPattern finds the hosts of links in a body, with or without a
+// scheme ("bit.ly/x", "https://t.co/y").
+var hostPattern = regexp.MustCompile(`(?i)(?:https?://)?((?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,})(?:[/:?#]|\b)`)
+
+// builtinVars are the placeholders every recipient has.
+var builtinVars = []string{"phone"}
+
+// contentProblem returns why the campaign's content is refused, or "".
+// vars are the recipients' variable names (lowercase).
+func contentProblem(c *Campaign, vars map[string]bool) string {
+	for i, v := range c.Variants {
+		var unknown []string
+		for _, m := range placeholderPattern.FindAllStringSubmatch(v.Body, -1) {
+			name := strings.ToLower(m[1])
+			if !vars[name] && !slices.Contains(builtinVars, name) && !slices.Contains(unknown, m[1]) {
+				unknown = append(unknown, m[1])
+			}
+		}
+		if len(unknown) > 0 {
+			sort.Strings(unknown)
+			return fmt.Sprintf("variant %d uses placeholders that no recipient column gives: %s", i+1, strings.Join(unknown, ", "))
+		}
+		for _, m := range hostPattern.FindAllStringSubmatch(v.Body, -1) {
+			host := strings.ToLower(m[1])
+			for _, sh := range PublicShorteners {
+				if host == sh || strings.HasSuffix(host, "."+sh) {
+					return fmt.Sprintf("variant %d links to the public link shortener %s", i+1, sh)
+				}
+			}
+		}
+	}
+	return ""
+}
+
+// SubmitCampaign runs a draft campaign's content checks: it needs
+// recipients (422 no_recipients) and a variant (422 no_variants); it
+// becomes processing, then rejected (status_reason says why), ready, or
+// scheduled when scheduled_at is set. The checks run synchronously for
+// now, in the same transaction, so that a campaign is never left in
+// processing by a failure; both steps are on its timeline.
+func (s *Store) SubmitCampaign(ctx context.Context, sc Scope, id, actor string) (*Campaign, error) {
+	var out *Campaign
+	err := s.gorm(ctx).Transaction(func(tx *gorm.DB) error {
+		c, err := s.campaignTx(tx, sc, id)
+		if err != nil {
+			return err
+		}
+		if err := CampaignSubmittable.Check(c.Status, "submitted"); err != nil {
+			return err
+		}
+		if len(c.Variants) == 0 {
+			return Invalid("no_variants", "variants", "the campaign has no message variant")
+		}
+		if c.RecipientCount == 0 {
+			return &Error{Kind: KindInvalid, Code: "no_recipients", Detail: "the campaign has no recipients"}
+		}
+		clear := ""
+		if err := s.ApplyCampaignTx(tx, c, CampaignChange{To: CampaignProcessing, Reason: "submitted", Actor: actor,
+			StatusReason: &clear}); err != nil {
+			return err
+		}
+		if err := s.checkCampaignContentTx(tx, c); err != nil {
+			return err
+		}
+		out = c
+		return nil
+	})
+	if err != nil {
+		return nil, internal("submit campaign", err)
+	}
+	return out, nil
+}
+
+// checkCampaignContentTx moves a processing campaign on from its content
+// checks.
+func (s *Store) checkCampaignContentTx(tx *gorm.DB, c *Campaign) error {
+	vars, err := recipientVarNames(tx, c.ID)
+	if err != nil {
+		return err
+	}
+	ch := CampaignChange{To: CampaignReady, Reason: "content checks passed", Actor: "linkgate"}
+	if problem := contentProblem(c, vars); problem != "" {
+		ch = CampaignChange{To: CampaignRejected, Reason: problem, Actor: "linkgate", StatusReason: &problem}
+	} else if c.ScheduledAt != nil {
+		ch.To = CampaignScheduled
+	}
+	return s.ApplyCampaignTx(tx, c, ch)
+}
