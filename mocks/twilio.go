@@ -360,16 +360,7 @@ func (t *Twilio) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	path, parts := twilioRoute(r.URL.Path)
-	allow := func(methods ...string) bool {
-		for _, m := range methods {
-			if r.Method == m {
-				return true
-			}
-		}
-		w.Header().Set("Allow", strings.Join(methods, ", "))
-		twilioWriteError(w, http.StatusMethodNotAllowed, twilioCodeMethodNotAllowed, "Method not allowed")
-		return false
-	}
+	allow := func(methods ...string) bool { return twilioAllow(w, r, methods...) }
 	switch {
 	case len(parts) == 5 && parts[0] == "v2" && parts[1] == "LinkShortening" && parts[2] == "Domains" && parts[4] == "Certificate":
 		if allow(http.MethodGet) {
@@ -835,6 +826,19 @@ func twilioErrorBody(status int) []byte {
 		"code": code, "message": msg, "more_info": twilioMoreInfo(code), "status": status,
 	})
 	return b
+}
+
+// twilioAllow reports whether r's method is one of methods, and otherwise
+// answers 405 with Allow, as Twilio does.
+func twilioAllow(w http.ResponseWriter, r *http.Request, methods ...string) bool {
+	for _, m := range methods {
+		if r.Method == m {
+			return true
+		}
+	}
+	w.Header().Set("Allow", strings.Join(methods, ", "))
+	twilioWriteError(w, http.StatusMethodNotAllowed, twilioCodeMethodNotAllowed, "Method not allowed")
+	return false
 }
 
 func twilioWriteError(w http.ResponseWriter, status, code int, msg string) {

@@ -436,16 +436,7 @@ func (t *Twilio) serveMessages(w http.ResponseWriter, r *http.Request, path stri
 		twilioWriteNotFound(w, path)
 		return
 	}
-	method := func(allowed ...string) bool {
-		for _, a := range allowed {
-			if r.Method == a {
-				return true
-			}
-		}
-		w.Header().Set("Allow", strings.Join(allowed, ", "))
-		twilioWriteError(w, http.StatusMethodNotAllowed, twilioCodeMethodNotAllowed, "Method not allowed")
-		return false
-	}
+	method := func(allowed ...string) bool { return twilioAllow(w, r, allowed...) }
 	switch {
 	case m[2] == "" && method(http.MethodPost, http.MethodGet):
 		if r.Method == http.MethodPost {

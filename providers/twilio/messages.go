@@ -3,7 +3,6 @@ package twilio
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"net/url"
 	"regexp"
 	"sort"
@@ -11,7 +10,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/twilio/twilio-go/client"
 	apiv2010 "github.com/twilio/twilio-go/rest/api/v2010"
 
 	"github.com/linkgate/linkgate/providers"
@@ -42,21 +40,7 @@ const (
 // apiSession is one call's connection to the Messages API, built like
 // session: the call's context on a recording transport.
 func (p *Provider) apiSession(ctx context.Context) (*apiv2010.ApiService, *session, context.CancelFunc) {
-	ctx, cancel := context.WithTimeout(ctx, p.timeout)
-	rec := &recordingTransport{ctx: ctx, base: p.transport}
-	hc := &http.Client{
-		Transport: rec,
-		Jar:       p.jar,
-		CheckRedirect: func(*http.Request, []*http.Request) error {
-			return http.ErrUseLastResponse
-		},
-	}
-	c := &client.Client{
-		Credentials:         client.NewCredentials(p.accountSID, p.authToken),
-		HTTPClient:          hc,
-		UserAgentExtensions: []string{"linkgate"},
-	}
-	c.SetAccountSid(p.accountSID)
+	c, rec, cancel := p.sdkClient(ctx)
 	return apiv2010.NewApiServiceWithClient(c), &session{rec: rec}, cancel
 }
 

@@ -130,6 +130,18 @@ type session struct {
 
 // session returns a session for one call and the function that ends it.
 func (p *Provider) session(ctx context.Context) (*session, context.CancelFunc) {
+	c, rec, cancel := p.sdkClient(ctx)
+	return &session{
+		v1:  messagingv1.NewApiServiceWithClient(c),
+		v2:  messagingv2.NewApiServiceWithClient(c),
+		rec: rec,
+	}, cancel
+}
+
+// sdkClient is one call's twilio-go client: the account's credentials on
+// an http.Client whose recording transport carries the call's context
+// (bounded by the adapter's timeout) and follows no redirect.
+func (p *Provider) sdkClient(ctx context.Context) (*client.Client, *recordingTransport, context.CancelFunc) {
 	ctx, cancel := context.WithTimeout(ctx, p.timeout)
 	rec := &recordingTransport{ctx: ctx, base: p.transport}
 	hc := &http.Client{
@@ -145,11 +157,7 @@ func (p *Provider) session(ctx context.Context) (*session, context.CancelFunc) {
 		UserAgentExtensions: []string{"linkgate"},
 	}
 	c.SetAccountSid(p.accountSID)
-	return &session{
-		v1:  messagingv1.NewApiServiceWithClient(c),
-		v2:  messagingv2.NewApiServiceWithClient(c),
-		rec: rec,
-	}, cancel
+	return c, rec, cancel
 }
 
 // recordingTransport gives the SDK's requests (built with
