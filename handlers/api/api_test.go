@@ -25,6 +25,7 @@ import (
 // ---- auth ----
 
 func TestAPIAuthentication(t *testing.T) {
+	t.Parallel()
 	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
 		e := handlertest.NewAPI(t, db)
 		unknownAdmin := models.AdminKeyPrefix + strings.Repeat("a", 52)
@@ -76,6 +77,7 @@ func TestAPIAuthentication(t *testing.T) {
 }
 
 func TestAPIClientKeysSeeOnlyTheirClient(t *testing.T) {
+	t.Parallel()
 	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
 		e := handlertest.NewAPI(t, db)
 		a := e.CreateClient(t, "Acme", "owner@acme.com")
@@ -189,6 +191,7 @@ func TestAPIClientKeysSeeOnlyTheirClient(t *testing.T) {
 // ---- request errors ----
 
 func TestAPIRequestErrors(t *testing.T) {
+	t.Parallel()
 	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
 		e := handlertest.NewAPI(t, db)
 		c := e.CreateClient(t, "Acme", "owner@acme.com")
@@ -397,6 +400,7 @@ func longName(n int) string {
 }
 
 func TestAPIInvalidDomains(t *testing.T) {
+	t.Parallel()
 	label64 := strings.Repeat("a", 64)
 	name254 := longName(254)
 	name248 := longName(248)
@@ -508,6 +512,7 @@ func TestAPIInvalidDomains(t *testing.T) {
 }
 
 func TestAPIValidDomains(t *testing.T) {
+	t.Parallel()
 	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
 		e := handlertest.NewAPI(t, db)
 		c := e.CreateClient(t, "Acme", "owner@acme.com")
@@ -566,6 +571,7 @@ func TestAPIValidDomains(t *testing.T) {
 // TestAPIConfiguredDNSTarget: the configured CNAME target and TTL are what
 // new domains get.
 func TestAPIConfiguredDNSTarget(t *testing.T) {
+	t.Parallel()
 	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
 		e := handlertest.NewAPI(t, db, func(c *handlertest.Config) { c.DNS = models.DNSDefaults{Target: "links.example.net.", TTL: 300} })
 		c := e.CreateClient(t, "Acme", "owner@acme.com")
@@ -579,6 +585,7 @@ func TestAPIConfiguredDNSTarget(t *testing.T) {
 // ---- pagination and filters ----
 
 func TestAPIPagination(t *testing.T) {
+	t.Parallel()
 	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
 		e := handlertest.NewAPI(t, db)
 		c := e.CreateClient(t, "Acme", "owner@acme.com")
@@ -787,6 +794,7 @@ func TestAPIPagination(t *testing.T) {
 // ---- clients ----
 
 func TestAPIClientLifecycle(t *testing.T) {
+	t.Parallel()
 	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
 		e := handlertest.NewAPI(t, db)
 		r := e.Do(t, "POST", "/api/v1/clients", e.Admin, map[string]any{"name": "  Acme Corp ", "email": "Owner@Acme.COM", "plan": "premium"}).Want(t, http.StatusCreated)
@@ -832,6 +840,7 @@ func TestAPIClientLifecycle(t *testing.T) {
 // ---- domain events ----
 
 func TestAPIDomainEvents(t *testing.T) {
+	t.Parallel()
 	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
 		e := handlertest.NewAPI(t, db)
 		c := e.CreateClient(t, "Acme", "owner@acme.com")
@@ -872,6 +881,7 @@ func TestAPIDomainEvents(t *testing.T) {
 }
 
 func TestAPIServesOpenAPI(t *testing.T) {
+	t.Parallel()
 	e := handlertest.NewAPI(t, dbtest.SQLite(t))
 	r := e.Do(t, "GET", "/openapi.json", "", nil).Want(t, http.StatusOK)
 	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
@@ -885,6 +895,7 @@ func TestAPIServesOpenAPI(t *testing.T) {
 // TestAPIEveryOperationValidated drives every operation in the document to
 // a success and checks the validating transport saw each one.
 func TestAPIEveryOperationValidated(t *testing.T) {
+	t.Parallel()
 	doc, _ := handlertest.LoadSpec(t)
 	e := handlertest.NewAPI(t, dbtest.SQLite(t), withKeys(t))
 	c := e.CreateClient(t, "Acme", "owner@acme.com")

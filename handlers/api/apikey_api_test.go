@@ -21,6 +21,7 @@ type rotated struct {
 // with status, rotate with a grace period, revoke; scoped to the client;
 // the last admin key is kept.
 func TestAPIKeyLifecycle(t *testing.T) {
+	t.Parallel()
 	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
 		e := handlertest.NewAPI(t, db)
 		acme := e.CreateClient(t, "Acme", "ops@acme.com")

@@ -62,6 +62,7 @@ func campaignNames(l handlers.List[models.CampaignView]) []string {
 func oneVariant(body string) []map[string]any { return []map[string]any{{"body": body, "ratio": 100}} }
 
 func TestCampaignsCreateGetListAndIsolation(t *testing.T) {
+	t.Parallel()
 	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
 		f := newPoolFixture(t, db)
 		e := f.e
@@ -168,6 +169,7 @@ func TestCampaignsCreateGetListAndIsolation(t *testing.T) {
 }
 
 func TestCampaignsBadInputStoresNothing(t *testing.T) {
+	t.Parallel()
 	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
 		f := newPoolFixture(t, db)
 		e := f.e
@@ -221,6 +223,7 @@ func TestCampaignsBadInputStoresNothing(t *testing.T) {
 }
 
 func TestCampaignRecipientsUpload(t *testing.T) {
+	t.Parallel()
 	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
 		f := newPoolFixture(t, db)
 		e := f.e
@@ -294,6 +297,7 @@ func TestCampaignRecipientsUpload(t *testing.T) {
 }
 
 func TestCampaignSubmitAndActions(t *testing.T) {
+	t.Parallel()
 	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
 		f := newPoolFixture(t, db)
 		e := f.e

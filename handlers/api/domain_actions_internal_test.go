@@ -16,6 +16,7 @@ import (
 // and an id the scope cannot see is not_found. (restore is stubbed
 // here; archive runs the list in one transaction.)
 func TestPerDomainActionRowsStandAlone(t *testing.T) {
+	t.Parallel()
 	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
 		ctx := context.Background()
 		s := models.NewStore(db, nil)

@@ -28,6 +28,7 @@ func domainActions(t *testing.T, e *handlertest.Env, key string, body map[string
 }
 
 func TestDomainBulkAdd(t *testing.T) {
+	t.Parallel()
 	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
 		e := handlertest.NewAPI(t, db)
 		a := e.CreateClient(t, "Acme", "owner@acme.com")
@@ -103,6 +104,7 @@ func TestDomainBulkAdd(t *testing.T) {
 }
 
 func TestDomainBulkAddRefusals(t *testing.T) {
+	t.Parallel()
 	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
 		e := handlertest.NewAPI(t, db)
 		a := e.CreateClient(t, "Acme", "owner@acme.com")
@@ -146,6 +148,7 @@ func TestDomainBulkAddRefusals(t *testing.T) {
 }
 
 func TestDomainActionsPools(t *testing.T) {
+	t.Parallel()
 	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
 		f := newPoolFixture(t, db)
 		e := f.e
@@ -208,6 +211,7 @@ func TestDomainActionsPools(t *testing.T) {
 }
 
 func TestDomainActionsRefusals(t *testing.T) {
+	t.Parallel()
 	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
 		f := newPoolFixture(t, db)
 		e := f.e
@@ -254,6 +258,7 @@ func TestDomainActionsRefusals(t *testing.T) {
 }
 
 func TestDomainActionsPerDomain(t *testing.T) {
+	t.Parallel()
 	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
 		f := newPoolFixture(t, db)
 		e := f.e
@@ -303,6 +308,7 @@ func TestDomainActionsPerDomain(t *testing.T) {
 // stays while the limit is not raised (limit_not_raised), anything else
 // is that row's invalid_state.
 func TestDomainActionsRestore(t *testing.T) {
+	t.Parallel()
 	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
 		e := handlertest.NewWorkflowAPI(t, db)
 		c := e.CreateClient(t, "Acme", "owner@acme.com")

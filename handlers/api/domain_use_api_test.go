@@ -47,6 +47,7 @@ func forceStatus(t *testing.T, s *models.Store, id string, to models.Status) {
 }
 
 func TestAPIClientDomainLimit(t *testing.T) {
+	t.Parallel()
 	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
 		e := handlertest.NewAPI(t, db)
 		c := e.CreateClient(t, "Acme", "owner@acme.com")
@@ -107,6 +108,7 @@ func TestAPIClientDomainLimit(t *testing.T) {
 }
 
 func TestAPIArchiveRestoreReview(t *testing.T) {
+	t.Parallel()
 	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
 		e := handlertest.NewWorkflowAPI(t, db)
 		c := e.CreateClient(t, "Acme", "owner@acme.com")
@@ -237,6 +239,7 @@ func TestAPIArchiveRestoreReview(t *testing.T) {
 }
 
 func TestAPIDeleteDomainCleanup(t *testing.T) {
+	t.Parallel()
 	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
 		e := handlertest.NewWorkflowAPI(t, db)
 		c := e.CreateClient(t, "Acme", "owner@acme.com")
@@ -305,6 +308,7 @@ func TestAPIDeleteDomainCleanup(t *testing.T) {
 }
 
 func TestAPIDeleteRemovesLinkgatesRecord(t *testing.T) {
+	t.Parallel()
 	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
 		// The engine is not started: a self setup keeps its credentials,
 		// as in the middle of onboarding (verified DNS forgets them).
@@ -341,6 +345,7 @@ func TestAPIDeleteRemovesLinkgatesRecord(t *testing.T) {
 // A domain archived in the middle of onboarding resumes its step when
 // restored.
 func TestAPIRestoreResumesOnboarding(t *testing.T) {
+	t.Parallel()
 	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
 		e := handlertest.NewWorkflowAPI(t, db)
 		c := e.CreateClient(t, "Acme", "owner@acme.com")

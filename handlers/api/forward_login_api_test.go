@@ -18,6 +18,7 @@ type forwardLoginReply struct {
 }
 
 func TestForwardLoginAPI(t *testing.T) {
+	t.Parallel()
 	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
 		e := handlertest.NewWorkflowAPI(t, db)
 		c := e.CreateClient(t, "Acme", "admin@acme.com")

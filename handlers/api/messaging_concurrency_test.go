@@ -17,6 +17,7 @@ import (
 // linkgate and the fake Twilio agree on the one domain (or none) that
 // holds it.
 func TestMessagingServiceConcurrentMoves(t *testing.T) {
+	t.Parallel()
 	for _, detaches := range []bool{false, true} {
 		name := "attach and move"
 		if detaches {

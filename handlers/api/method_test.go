@@ -14,6 +14,7 @@ import (
 // Outside the document on purpose: a wrong method on a known path, and an
 // empty chunked body where the body is optional.
 func TestWrongMethodAndOptionalBody(t *testing.T) {
+	t.Parallel()
 	e := handlertest.NewAPI(t, dbtest.SQLite(t))
 	req, _ := http.NewRequest("PUT", e.Srv.URL+"/api/v1/clients", strings.NewReader("{}"))
 	req.Header.Set("Authorization", "Bearer "+e.Admin)

@@ -27,6 +27,7 @@ import (
 // TestOpenAPIDocumentIsValid31 loads openapi.json with kin-openapi and
 // validates it as an api.OpenAPI 3.1 document.
 func TestOpenAPIDocumentIsValid31(t *testing.T) {
+	t.Parallel()
 	doc, _ := handlertest.LoadSpec(t)
 	if doc.OpenAPI != "3.1.0" || !doc.IsOpenAPI31OrLater() {
 		t.Fatalf("openapi = %q, want 3.1.0", doc.OpenAPI)
@@ -95,6 +96,7 @@ var ginParam = regexp.MustCompile(`:([A-Za-z_]+)`)
 // TestOpenAPIPathsMatchRoutes: every route is in the document and every
 // operation in the document is a route.
 func TestOpenAPIPathsMatchRoutes(t *testing.T) {
+	t.Parallel()
 	doc, _ := handlertest.LoadSpec(t)
 	h, err := handlertest.NewServer(handlertest.Config{Config: handlers.Config{Store: models.NewStore(dbtest.SQLite(t), nil), Logger: handlertest.DiscardLogger()}})
 	if err != nil {
@@ -136,6 +138,7 @@ func TestOpenAPIPathsMatchRoutes(t *testing.T) {
 // TestOpenAPIOperationsDocumentTheirErrors checks each operation lists the
 // responses the handlers can give.
 func TestOpenAPIOperationsDocumentTheirErrors(t *testing.T) {
+	t.Parallel()
 	doc, _ := handlertest.LoadSpec(t)
 	for path, item := range doc.Paths.Map() {
 		for method, op := range item.Operations() {
@@ -212,6 +215,7 @@ func TestOpenAPIOperationsDocumentTheirErrors(t *testing.T) {
 
 // TestOpenAPIParameters: limit 1..200, status is the lifecycle enum.
 func TestOpenAPIParameters(t *testing.T) {
+	t.Parallel()
 	doc, _ := handlertest.LoadSpec(t)
 	limit := doc.Components.Parameters["limit"].Value.Schema.Value
 	if !limit.Type.Is("integer") || limit.Min == nil || *limit.Min != 1 || limit.Max == nil || *limit.Max != 200 {
@@ -260,6 +264,7 @@ func jsonFieldsOf(typ reflect.Type) map[string]bool {
 // types' fields, all required in responses, nullable exactly where the Go
 // field is a pointer, and no additional properties.
 func TestOpenAPISchemasMatchTypes(t *testing.T) {
+	t.Parallel()
 	doc, _ := handlertest.LoadSpec(t)
 	cases := []struct {
 		schema   string
@@ -374,6 +379,7 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 // test transport rejects wrong responses, so that its silence means
 // something.
 func TestOpenAPIValidationBites(t *testing.T) {
+	t.Parallel()
 	doc, router := handlertest.LoadSpec(t)
 	now := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
 	d := (&models.Domain{ID: "dom_01JD0000000000000000000000", ClientID: "cli_01JD0000000000000000000000",

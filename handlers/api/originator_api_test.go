@@ -18,6 +18,7 @@ import (
 )
 
 func TestOriginatorRules(t *testing.T) {
+	t.Parallel()
 	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
 		e := handlertest.NewAPI(t, db)
 		cl := e.CreateClient(t, "Acme", "owner@acme.com")
@@ -87,6 +88,7 @@ func TestOriginatorRules(t *testing.T) {
 }
 
 func TestOriginatorsListDeleteAndIsolation(t *testing.T) {
+	t.Parallel()
 	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
 		e := handlertest.NewAPI(t, db)
 		a, b := e.CreateClient(t, "Acme", "owner@acme.com"), e.CreateClient(t, "Bravo", "owner@bravo.com")
@@ -161,6 +163,7 @@ func TestOriginatorsListDeleteAndIsolation(t *testing.T) {
 }
 
 func TestOptOutsAPI(t *testing.T) {
+	t.Parallel()
 	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
 		ctx := context.Background()
 		e := handlertest.NewAPI(t, db)

@@ -57,6 +57,7 @@ func newPoolFixture(t *testing.T, db *models.DB) poolFixture {
 }
 
 func TestPoolsCRUDAndOrder(t *testing.T) {
+	t.Parallel()
 	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
 		f := newPoolFixture(t, db)
 		e := f.e
@@ -155,6 +156,7 @@ func TestPoolsCRUDAndOrder(t *testing.T) {
 }
 
 func TestPoolsBadInput(t *testing.T) {
+	t.Parallel()
 	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
 		f := newPoolFixture(t, db)
 		e := f.e
@@ -230,6 +232,7 @@ func wrongIDs(body any, mine []string) []string {
 }
 
 func TestPoolsClientIsolation(t *testing.T) {
+	t.Parallel()
 	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
 		f := newPoolFixture(t, db)
 		e := f.e
@@ -295,6 +298,7 @@ func TestPoolsClientIsolation(t *testing.T) {
 }
 
 func TestDomainListPoolFilter(t *testing.T) {
+	t.Parallel()
 	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
 		f := newPoolFixture(t, db)
 		e := f.e

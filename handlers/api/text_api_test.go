@@ -56,6 +56,7 @@ type textField struct {
 }
 
 func TestAPIRefusesBadTextEverywhere(t *testing.T) {
+	t.Parallel()
 	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
 		// The engine is not started: no job changes anything behind the
 		// snapshots' backs.

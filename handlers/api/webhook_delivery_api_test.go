@@ -23,6 +23,7 @@ type deliveryList struct {
 }
 
 func TestWebhookDeliveriesAPI(t *testing.T) {
+	t.Parallel()
 	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
 		e := handlertest.NewWorkflowAPI(t, db)
 		var hits atomic.Int64

@@ -34,6 +34,7 @@ func createPlanClient(t *testing.T, e *handlertest.Env, name, email string, plan
 }
 
 func TestWebhookEndpointsAPI(t *testing.T) {
+	t.Parallel()
 	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
 		e := handlertest.NewAPI(t, db, withKeys(t))
 		prem := createPlanClient(t, e, "Prem", "prem@acme.com", models.PlanPremium)
@@ -166,6 +167,7 @@ func TestWebhookEndpointsAPI(t *testing.T) {
 }
 
 func TestWebhookEndpointsWithoutKeyRing(t *testing.T) {
+	t.Parallel()
 	e := handlertest.NewAPI(t, dbtest.SQLite(t))
 	prem := createPlanClient(t, e, "Prem", "prem@acme.com", models.PlanPremium)
 	handlertest.WantProblem(t, e.Do(t, "POST", "/api/v1/webhooks/endpoints", e.Admin,

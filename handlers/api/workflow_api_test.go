@@ -53,6 +53,7 @@ func wantState(t *testing.T, r handlertest.Reply, status models.Status) {
 // ---- configure ----
 
 func TestWorkflowConfigureRefusals(t *testing.T) {
+	t.Parallel()
 	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
 		e := handlertest.NewWorkflowAPI(t, db)
 		c := e.CreateClient(t, "Acme", "owner@acme.com")
@@ -176,6 +177,7 @@ func TestWorkflowConfigureRefusals(t *testing.T) {
 // TestWorkflowConfigureConcurrently: of simultaneous configures (a double
 // click, two tabs) exactly one starts the setup.
 func TestWorkflowConfigureConcurrently(t *testing.T) {
+	t.Parallel()
 	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
 		e := handlertest.NewWorkflowAPI(t, db)
 		c := e.CreateClient(t, "Acme", "owner@acme.com")
@@ -212,6 +214,7 @@ func TestWorkflowConfigureConcurrently(t *testing.T) {
 // ---- self setup and the Domain SID ----
 
 func TestWorkflowSelfSetup(t *testing.T) {
+	t.Parallel()
 	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
 		e := handlertest.NewWorkflowAPI(t, db)
 		c := e.CreateClient(t, "Acme", "owner@acme.com")
@@ -344,6 +347,7 @@ func TestWorkflowSelfSetup(t *testing.T) {
 // ---- manual setup ----
 
 func TestWorkflowManualSetup(t *testing.T) {
+	t.Parallel()
 	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
 		e := handlertest.NewWorkflowAPI(t, db)
 		c := e.CreateClient(t, "Acme", "owner@acme.com")
@@ -398,6 +402,7 @@ func TestWorkflowManualSetup(t *testing.T) {
 // ---- messaging services ----
 
 func TestWorkflowMessagingServices(t *testing.T) {
+	t.Parallel()
 	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
 		e := handlertest.NewWorkflowAPI(t, db)
 		c := e.CreateClient(t, "Acme", "owner@acme.com")
@@ -512,6 +517,7 @@ func TestWorkflowMessagingServices(t *testing.T) {
 // ---- failure and retry ----
 
 func TestWorkflowRetry(t *testing.T) {
+	t.Parallel()
 	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
 		e := handlertest.NewWorkflowAPI(t, db, handlertest.WFOptions{NoStart: true})
 		c := e.CreateClient(t, "Acme", "owner@acme.com")
@@ -612,6 +618,7 @@ func TestWorkflowRetry(t *testing.T) {
 // ---- without an engine ----
 
 func TestWorkflowRoutesWithoutEngine(t *testing.T) {
+	t.Parallel()
 	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
 		e := handlertest.NewAPI(t, db)
 		c := e.CreateClient(t, "Acme", "owner@acme.com")
@@ -648,6 +655,7 @@ func TestWorkflowRoutesWithoutEngine(t *testing.T) {
 // TestOpenAPIWorkflowOperations: the workflow request schemas have exactly
 // the handlers' fields, and every workflow operation documents 503.
 func TestOpenAPIWorkflowOperations(t *testing.T) {
+	t.Parallel()
 	doc, _ := handlertest.LoadSpec(t)
 	for _, tc := range []struct {
 		schema string
