@@ -124,23 +124,16 @@ func (e *Engine) Reconcile(ctx context.Context, opts ReconcileOptions) (Reconcil
 		check(d.ID)
 		return rep, nil
 	}
-	after := ""
-	for {
-		ids, err := e.store.DomainIDsIn(ctx, models.Reconciled, after, reconcilePage)
-		if err != nil {
-			return rep, err
-		}
+	err := e.eachDomainPage(ctx, models.Reconciled, func(ids []string) error {
 		for _, id := range ids {
 			if err := ctx.Err(); err != nil {
-				return rep, err
+				return err
 			}
 			check(id)
 		}
-		if len(ids) < reconcilePage {
-			return rep, nil
-		}
-		after = ids[len(ids)-1]
-	}
+		return nil
+	})
+	return rep, err
 }
 
 // reconcileDomain checks one domain and, unless dry, repairs it.
@@ -514,9 +507,5 @@ func (w *reconcileDomainWorker) Work(ctx context.Context, job *river.Job[Reconci
 		w.e.log.InfoContext(ctx, "reconciler", "domain_id", dr.DomainID, "check", dr.Check, "found", dr.Found,
 			"repaired", dr.Repaired)
 	}
-	if err != nil && !providers.IsTransient(err) && !errors.Is(err, models.ErrConflict) {
-		w.e.log.WarnContext(ctx, "reconciler could not check a domain", "domain_id", job.Args.DomainID, "error", err.Error())
-		return river.JobCancel(err)
-	}
-	return err
+	return w.e.endJob(ctx, "reconciler could not check a domain", job.Args.DomainID, err)
 }

@@ -74,11 +74,7 @@ type reputationDomainWorker struct {
 
 func (w *reputationDomainWorker) Work(ctx context.Context, job *river.Job[ReputationDomainArgs]) error {
 	_, err := w.e.CheckReputation(ctx, job.Args.DomainID)
-	if err != nil && !providers.IsTransient(err) && !errors.Is(err, models.ErrConflict) {
-		w.e.log.WarnContext(ctx, "reputation check failed", "domain_id", job.Args.DomainID, "error", err.Error())
-		return river.JobCancel(err)
-	}
-	return err
+	return w.e.endJob(ctx, "reputation check failed", job.Args.DomainID, err)
 }
 
 // CheckReputation asks the reputation sources about one live domain and,
@@ -124,6 +120,22 @@ func (e *Engine) CheckReputation(ctx context.Context, domainID string) (bool, er
 // time (one pending job per domain: a run that has not finished is not
 // queued twice).
 func (e *Engine) fanOut(ctx context.Context, set models.StatusSet, job func(id string) river.JobArgs) error {
+	return e.eachDomainPage(ctx, set, func(ids []string) error {
+		params := make([]river.InsertManyParams, len(ids))
+		for i, id := range ids {
+			params[i] = river.InsertManyParams{Args: job(id), InsertOpts: &river.InsertOpts{UniqueOpts: uniqueStep}}
+		}
+		if _, err := e.client.InsertMany(ctx, params); err != nil {
+			return fmt.Errorf("enqueue %s jobs: %w", params[0].Args.Kind(), err)
+		}
+		return nil
+	})
+}
+
+// eachDomainPage hands fn the ids of the domains whose status is in set,
+// a page of reconcilePage at a time in id order, until fn fails or the
+// domains run out.
+func (e *Engine) eachDomainPage(ctx context.Context, set models.StatusSet, fn func(ids []string) error) error {
 	after := ""
 	for {
 		ids, err := e.store.DomainIDsIn(ctx, set, after, reconcilePage)
@@ -131,12 +143,8 @@ func (e *Engine) fanOut(ctx context.Context, set models.StatusSet, job func(id s
 			return err
 		}
 		if len(ids) > 0 {
-			params := make([]river.InsertManyParams, len(ids))
-			for i, id := range ids {
-				params[i] = river.InsertManyParams{Args: job(id), InsertOpts: &river.InsertOpts{UniqueOpts: uniqueStep}}
-			}
-			if _, err := e.client.InsertMany(ctx, params); err != nil {
-				return fmt.Errorf("enqueue %s jobs: %w", params[0].Args.Kind(), err)
+			if err := fn(ids); err != nil {
+				return err
 			}
 		}
 		if len(ids) < reconcilePage {
@@ -144,4 +152,16 @@ func (e *Engine) fanOut(ctx context.Context, set models.StatusSet, job func(id s
 		}
 		after = ids[len(ids)-1]
 	}
+}
+
+// endJob is how a fan-out job's error ends it: transient provider errors
+// and conflicts (the domain changed meanwhile) are retried by River; any
+// other error is logged and cancels the job, since the next periodic run
+// checks the domain again.
+func (e *Engine) endJob(ctx context.Context, what, domainID string, err error) error {
+	if err != nil && !providers.IsTransient(err) && !errors.Is(err, models.ErrConflict) {
+		e.log.WarnContext(ctx, what, "domain_id", domainID, "error", err.Error())
+		return river.JobCancel(err)
+	}
+	return err
 }
