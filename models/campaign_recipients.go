@@ -48,8 +48,11 @@ type CampaignRecipient struct {
 	Segments   int    `gorm:"not null"`
 	Price      string `gorm:"not null"`
 	SentAt     *time.Time
-	CreatedAt  time.Time `gorm:"not null"`
-	UpdatedAt  time.Time `gorm:"not null"`
+	// AttemptedAt is when the row became sending: a send interrupted by
+	// a crash is looked for at Twilio from then on.
+	AttemptedAt *time.Time
+	CreatedAt   time.Time `gorm:"not null"`
+	UpdatedAt   time.Time `gorm:"not null"`
 }
 
 // MessageView is a recipient as GET /campaigns/{id}/messages shows it.

@@ -166,3 +166,17 @@ const (
 
 // Valid reports whether t is a known tracking mode.
 func (t Tracking) Valid() bool { return t == TrackingOff || t == TrackingAll || t == TrackingMarked }
+
+// Rotation is a client's policy for a campaign whose domain reached the
+// per-domain limit. Rotating domains to stay under a limit is what US
+// carriers call URL cycling, so it is the client's explicit choice.
+type Rotation string
+
+// The rotation policies.
+const (
+	RotationOnLimit Rotation = "on_limit" // move the Messaging Service to the next domain
+	RotationOff     Rotation = "off"      // suspend the campaign instead
+)
+
+// Valid reports whether r is a known policy.
+func (r Rotation) Valid() bool { return r == RotationOnLimit || r == RotationOff }

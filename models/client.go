@@ -24,8 +24,11 @@ type Client struct {
 	// DomainLimit is how many messages one of its domains may send (nil:
 	// no limit); a domain that reaches it becomes reached_limit.
 	DomainLimit *int64
-	CreatedAt   time.Time `gorm:"not null"`
-	UpdatedAt   time.Time `gorm:"not null"`
+	// Rotation is what a campaign does when its domain reaches the limit:
+	// move to the next domain (on_limit) or suspend (off).
+	Rotation  Rotation  `gorm:"not null;default:on_limit"`
+	CreatedAt time.Time `gorm:"not null"`
+	UpdatedAt time.Time `gorm:"not null"`
 
 	// DomainCount is computed on read, not stored.
 	DomainCount int64 `gorm:"-"`
@@ -47,6 +50,8 @@ type ClientPatch struct {
 	FallbackURL *string
 	// DomainLimit changes the limit when Set (Value nil: no limit).
 	DomainLimit Optional[int64]
+	// Rotation changes the rotation policy.
+	Rotation *Rotation
 }
 
 // MaxDomainLimit is the largest per-domain messaging limit.
@@ -116,7 +121,7 @@ func invalidFields(code string, fields []FieldError) error {
 // conflict ("email_taken").
 func (s *Store) CreateClient(ctx context.Context, in ClientInput) (*Client, error) {
 	var fields []FieldError
-	c := &Client{ID: NewID(PrefixClient), Plan: in.Plan}
+	c := &Client{ID: NewID(PrefixClient), Plan: in.Plan, Rotation: RotationOnLimit}
 	c.Name = validateName(in.Name, &fields)
 	c.Email = NormalizeEmail("email", in.Email, &fields)
 	if c.Plan == "" {
@@ -258,10 +263,16 @@ func (s *Store) UpdateClient(ctx context.Context, sc Scope, id string, p ClientP
 		validateDomainLimit(p.DomainLimit.Value, &fields)
 		c.DomainLimit = p.DomainLimit.Value
 	}
+	if p.Rotation != nil {
+		if !p.Rotation.Valid() {
+			fields = append(fields, FieldError{"rotation", "must be on_limit or off"})
+		}
+		c.Rotation = *p.Rotation
+	}
 	if err := invalidFields("invalid_client", fields); err != nil {
 		return nil, err
 	}
-	err = s.gorm(ctx).Model(c).Select("name", "email", "plan", "fallback_url", "domain_limit", "updated_at").Updates(c).Error
+	err = s.gorm(ctx).Model(c).Select("name", "email", "plan", "fallback_url", "domain_limit", "rotation", "updated_at").Updates(c).Error
 	if err != nil {
 		if isUniqueViolation(err) {
 			return nil, Conflict("email_taken", "email", "a client with this e-mail already exists")

@@ -89,6 +89,7 @@ type ClientView struct {
 	Plan        Plan      `json:"plan"`
 	FallbackURL *string   `json:"fallback_url"`
 	DomainLimit *int64    `json:"domain_limit"`
+	Rotation    Rotation  `json:"rotation"`
 	CreatedAt   time.Time `json:"created_at"`
 	UpdatedAt   time.Time `json:"updated_at"`
 	DomainCount int64     `json:"domain_count"`
@@ -96,7 +97,7 @@ type ClientView struct {
 
 // View returns the API representation.
 func (c *Client) View() ClientView {
-	return ClientView{ID: c.ID, Name: c.Name, Email: c.Email, Plan: c.Plan, FallbackURL: nonEmpty(c.FallbackURL), DomainLimit: c.DomainLimit,
+	return ClientView{ID: c.ID, Name: c.Name, Email: c.Email, Plan: c.Plan, FallbackURL: nonEmpty(c.FallbackURL), DomainLimit: c.DomainLimit, Rotation: c.Rotation,
 		CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC(), DomainCount: c.DomainCount}
 }
 

@@ -17,6 +17,8 @@ type clientUpdateRequest struct {
 	FallbackURL *string `json:"fallback_url"`
 	// DomainLimit null removes the limit.
 	DomainLimit models.Optional[int64] `json:"domain_limit"`
+	// Rotation is on_limit or off.
+	Rotation *models.Rotation `json:"rotation"`
 }
 
 // updateClient: PATCH /api/v1/clients/{id} (admin).
@@ -27,7 +29,7 @@ func (h *Handler) updateClient(c *gin.Context) {
 		return
 	}
 	cl, err := h.cfg.Store.UpdateClient(c.Request.Context(), handlers.Scope(c), c.Param("id"),
-		models.ClientPatch{Name: in.Name, Email: in.Email, Plan: in.Plan, FallbackURL: in.FallbackURL, DomainLimit: in.DomainLimit})
+		models.ClientPatch{Name: in.Name, Email: in.Email, Plan: in.Plan, FallbackURL: in.FallbackURL, DomainLimit: in.DomainLimit, Rotation: in.Rotation})
 	if err != nil {
 		handlers.Fail(c, err)
 		return
