@@ -7,6 +7,7 @@ package models
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"regexp"
 	"slices"
@@ -65,9 +66,9 @@ func contentProblem(c *Campaign, vars map[string]bool) string {
 // scheduled when scheduled_at is set. The checks run synchronously for
 // now, in the same transaction, so that a campaign is never left in
 // processing by a failure; both steps are on its timeline.
-func (s *Store) SubmitCampaign(ctx context.Context, sc Scope, id, actor string) (*Campaign, error) {
+func (s *Store) SubmitCampaign(ctx context.Context, sc Scope, id, actor string, then ...CampaignTxHook) (*Campaign, error) {
 	var out *Campaign
-	err := s.gorm(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.Tx(ctx, func(tx *gorm.DB, sqlTx *sql.Tx) error {
 		c, err := s.campaignTx(tx, sc, id)
 		if err != nil {
 			return err
@@ -88,6 +89,11 @@ func (s *Store) SubmitCampaign(ctx context.Context, sc Scope, id, actor string) 
 		}
 		if err := s.checkCampaignContentTx(tx, c); err != nil {
 			return err
+		}
+		for _, h := range then {
+			if err := h(sqlTx, c); err != nil {
+				return err
+			}
 		}
 		out = c
 		return nil

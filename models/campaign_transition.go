@@ -8,6 +8,7 @@ package models
 
 import (
 	"context"
+	"database/sql"
 
 	"gorm.io/gorm"
 )
@@ -83,10 +84,11 @@ func (s *Store) ApplyCampaignTx(tx *gorm.DB, c *Campaign, ch CampaignChange) err
 
 // campaignAction moves a campaign visible in scope from one of allowed to
 // the status to, as one transaction; what names the action in the 409.
+// checks run before the change, then after it (same transaction).
 func (s *Store) campaignAction(ctx context.Context, sc Scope, id string, allowed CampaignStatusSet, what string,
-	ch CampaignChange, checks ...func(tx *gorm.DB, c *Campaign) error) (*Campaign, error) {
+	ch CampaignChange, check func(tx *gorm.DB, c *Campaign) error, then []CampaignTxHook) (*Campaign, error) {
 	var out *Campaign
-	err := s.gorm(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.Tx(ctx, func(tx *gorm.DB, sqlTx *sql.Tx) error {
 		c, err := s.campaignTx(tx, sc, id)
 		if err != nil {
 			return err
@@ -94,13 +96,18 @@ func (s *Store) campaignAction(ctx context.Context, sc Scope, id string, allowed
 		if err := allowed.Check(c.Status, what); err != nil {
 			return err
 		}
-		for _, check := range checks {
+		if check != nil {
 			if err := check(tx, c); err != nil {
 				return err
 			}
 		}
 		if err := s.ApplyCampaignTx(tx, c, ch); err != nil {
 			return err
+		}
+		for _, h := range then {
+			if err := h(sqlTx, c); err != nil {
+				return err
+			}
 		}
 		out = c
 		return nil
@@ -112,22 +119,22 @@ func (s *Store) campaignAction(ctx context.Context, sc Scope, id string, allowed
 }
 
 // StartCampaign records that sending may start (ready or scheduled →
-// started). The sending engine does the rest.
-func (s *Store) StartCampaign(ctx context.Context, sc Scope, id, actor string) (*Campaign, error) {
+// started); then (the sending engine's enqueue) runs in the transaction.
+func (s *Store) StartCampaign(ctx context.Context, sc Scope, id, actor string, then ...CampaignTxHook) (*Campaign, error) {
 	return s.campaignAction(ctx, sc, id, CampaignStartable, "started",
-		CampaignChange{To: CampaignStarted, Reason: "started", Actor: actor})
+		CampaignChange{To: CampaignStarted, Reason: "started", Actor: actor}, nil, then)
 }
 
 // PauseCampaign stops sending until resumed (started or sending → paused).
 func (s *Store) PauseCampaign(ctx context.Context, sc Scope, id, actor string) (*Campaign, error) {
 	return s.campaignAction(ctx, sc, id, CampaignPausable, "paused",
-		CampaignChange{To: CampaignPaused, Reason: "paused", Actor: actor})
+		CampaignChange{To: CampaignPaused, Reason: "paused", Actor: actor}, nil, nil)
 }
 
 // ResumeCampaign lets sending continue (paused or suspended → started)
 // and clears the suspension's reason. A suspended campaign resumes only
 // when one of its domains is available (409 no_domain_available).
-func (s *Store) ResumeCampaign(ctx context.Context, sc Scope, id, actor string) (*Campaign, error) {
+func (s *Store) ResumeCampaign(ctx context.Context, sc Scope, id, actor string, then ...CampaignTxHook) (*Campaign, error) {
 	clear := ""
 	return s.campaignAction(ctx, sc, id, CampaignResumable, "resumed",
 		CampaignChange{To: CampaignStarted, Reason: "resumed", Actor: actor, StatusReason: &clear},
@@ -135,38 +142,16 @@ func (s *Store) ResumeCampaign(ctx context.Context, sc Scope, id, actor string) 
 			if c.Status != CampaignSuspended {
 				return nil
 			}
-			ok, err := campaignDomainAvailableTx(tx, c)
-			if err != nil || ok {
+			d, err := s.NextCampaignDomainTx(tx, c, "")
+			if err != nil || d != nil {
 				return err
 			}
-			return Conflict("no_domain_available", "", "none of the campaign's domains can send (configured) yet")
-		})
-}
-
-// campaignDomainAvailableTx reports whether one of the campaign's domains
-// (its pool's and its own list) may send.
-func campaignDomainAvailableTx(tx *gorm.DB, c *Campaign) (bool, error) {
-	ids := c.DomainIDList()
-	if c.PoolID != nil {
-		var pooled []string
-		if err := tx.Model(&PoolDomain{}).Where("pool_id = ?", *c.PoolID).Pluck("domain_id", &pooled).Error; err != nil {
-			return false, internal("campaign domains", err)
-		}
-		ids = append(ids, pooled...)
-	}
-	if len(ids) == 0 {
-		return false, nil
-	}
-	var n int64
-	err := tx.Model(&Domain{}).Where("client_id = ? AND id IN ? AND status IN ?", c.ClientID, ids, Sendable).Count(&n).Error
-	if err != nil {
-		return false, internal("campaign domains", err)
-	}
-	return n > 0, nil
+			return Conflict("no_domain_available", "", "none of the campaign's domains can send yet: raise the client's domain_limit, restore a domain or add one")
+		}, then)
 }
 
 // AbortCampaign cancels a campaign that has not ended.
 func (s *Store) AbortCampaign(ctx context.Context, sc Scope, id, actor string) (*Campaign, error) {
 	return s.campaignAction(ctx, sc, id, CampaignAbortable, "aborted",
-		CampaignChange{To: CampaignAborted, Reason: "aborted", Actor: actor})
+		CampaignChange{To: CampaignAborted, Reason: "aborted", Actor: actor}, nil, nil)
 }

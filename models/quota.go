@@ -49,7 +49,12 @@ RETURNING messages_sent, (SELECT c.domain_limit FROM clients c WHERE c.id = doma
 // reached_limit (once, whatever the concurrency: ApplyTx's version check
 // lets one mover win). A domain that is not configured takes nothing:
 // Taken false with its Status. A missing domain is NotFound.
-func (s *Store) TakeQuota(ctx context.Context, domainID string) (QuotaResult, error) {
+//
+// onReached, when given, runs in the transaction that moves the domain to
+// reached_limit (only in the call that moved it): the sending engine
+// records there the campaign's switch to its next domain, so that both
+// changes commit together.
+func (s *Store) TakeQuota(ctx context.Context, domainID string, onReached ...func(tx *gorm.DB, d *Domain) error) (QuotaResult, error) {
 	var (
 		sent  int64
 		limit *int64
@@ -60,7 +65,7 @@ func (s *Store) TakeQuota(ctx context.Context, domainID string) (QuotaResult, er
 	case err == nil:
 		r := QuotaResult{Taken: true, MessagesSent: sent, Limit: limit, Status: StatusConfigured}
 		if limit != nil && sent >= *limit {
-			moved, st, err := s.reachLimit(ctx, domainID)
+			moved, st, err := s.reachLimit(ctx, domainID, onReached)
 			if err != nil {
 				return r, err
 			}
@@ -82,7 +87,7 @@ func (s *Store) TakeQuota(ctx context.Context, domainID string) (QuotaResult, er
 	if d.Status != StatusConfigured {
 		return r, nil
 	}
-	moved, st, err := s.reachLimit(ctx, domainID)
+	moved, st, err := s.reachLimit(ctx, domainID, onReached)
 	if err != nil {
 		return r, err
 	}
@@ -93,7 +98,7 @@ func (s *Store) TakeQuota(ctx context.Context, domainID string) (QuotaResult, er
 // reachLimit moves a configured domain whose count is at or past its
 // client's limit to reached_limit, with its timeline entry and events.
 // It reports whether this call moved it, and the status after.
-func (s *Store) reachLimit(ctx context.Context, domainID string) (bool, Status, error) {
+func (s *Store) reachLimit(ctx context.Context, domainID string, onReached []func(tx *gorm.DB, d *Domain) error) (bool, Status, error) {
 	for attempt := 0; ; attempt++ {
 		var (
 			moved bool
@@ -118,6 +123,11 @@ func (s *Store) reachLimit(ctx context.Context, domainID string) (bool, Status, 
 			reason := fmt.Sprintf("sent %d messages: the client's per-domain limit of %d is reached", d.MessagesSent, *limit)
 			if err := s.ApplyTx(tx, d, Change{To: StatusReachedLimit, Reason: reason, StatusReason: &reason, Actor: ActorSystem}); err != nil {
 				return err
+			}
+			for _, f := range onReached {
+				if err := f(tx, d); err != nil {
+					return err
+				}
 			}
 			moved, st = true, d.Status
 			return nil

@@ -24,16 +24,21 @@ const kindDomainNotice = "domain_notice_email"
 const (
 	NoticeDeleted        = "deleted"         // the domain was deleted; remove its DNS record
 	NoticeArchiveWarning = "archive_warning" // the domain will be archived for lack of use
+	// NoticeCampaignSuspended: a campaign stopped sending (every domain
+	// spent). DomainID carries the campaign's id, Host its name.
+	NoticeCampaignSuspended = "campaign_suspended"
 )
 
 var noticeText = map[string]*texttemplate.Template{
-	NoticeDeleted:        texttemplate.Must(texttemplate.ParseFS(templateFS, "templates/domain_deleted.txt.tmpl")),
-	NoticeArchiveWarning: texttemplate.Must(texttemplate.ParseFS(templateFS, "templates/domain_archive_warning.txt.tmpl")),
+	NoticeDeleted:           texttemplate.Must(texttemplate.ParseFS(templateFS, "templates/domain_deleted.txt.tmpl")),
+	NoticeArchiveWarning:    texttemplate.Must(texttemplate.ParseFS(templateFS, "templates/domain_archive_warning.txt.tmpl")),
+	NoticeCampaignSuspended: texttemplate.Must(texttemplate.ParseFS(templateFS, "templates/campaign_suspended.txt.tmpl")),
 }
 
 var noticeSubject = map[string]string{
-	NoticeDeleted:        "Remove the DNS record of %s",
-	NoticeArchiveWarning: "%s will be archived for lack of use",
+	NoticeDeleted:           "Remove the DNS record of %s",
+	NoticeArchiveWarning:    "%s will be archived for lack of use",
+	NoticeCampaignSuspended: "Campaign %s is suspended",
 }
 
 // DomainNoticeArgs e-mails a notice about a domain to its client. The
@@ -45,6 +50,7 @@ type DomainNoticeArgs struct {
 	Host      string                 `json:"host"`
 	Records   []models.DNSRecordView `json:"records,omitempty"`
 	ArchiveAt *time.Time             `json:"archive_at,omitempty"`
+	Reason    string                 `json:"reason,omitempty"`
 }
 
 // Kind implements river.JobArgs.
@@ -79,7 +85,8 @@ func (w *domainNoticeWorker) Work(ctx context.Context, job *river.Job[DomainNoti
 	if err != nil {
 		return err
 	}
-	data := map[string]any{"Platform": e.cfg.PlatformName, "Client": c.Name, "Host": a.Host, "Records": a.Records}
+	data := map[string]any{"Platform": e.cfg.PlatformName, "Client": c.Name, "Host": a.Host, "Records": a.Records,
+		"Reason": a.Reason}
 	if a.ArchiveAt != nil {
 		data["ArchiveAt"] = a.ArchiveAt.UTC().Format("2 January 2006 at 15:04 UTC")
 	}

@@ -22,6 +22,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -133,6 +134,20 @@ type Config struct {
 	// periodic pass runs (default 1 hour).
 	AutoArchiveAfter    time.Duration
 	AutoArchiveInterval time.Duration
+
+	// Campaign sending (campaign_send.go): Messaging sends the SMS (when
+	// nil, LinkShortening's when it also implements providers.Messaging);
+	// SendRate is messages per second per Messaging Service (default
+	// DefaultSendRate); CampaignBatch the recipients of one job run
+	// (default DefaultCampaignBatch); CampaignWorkers the campaigns sending
+	// at once per process (default 10); CampaignSweepInterval how often
+	// due scheduled campaigns are started and running ones checked for a
+	// job (default 1 minute).
+	Messaging             providers.Messaging
+	SendRate              float64
+	CampaignBatch         int
+	CampaignWorkers       int
+	CampaignSweepInterval time.Duration
 }
 
 // ClickPath is where Twilio reports clicks on shortened links.
@@ -156,6 +171,7 @@ type Engine struct {
 	dispatchDone  chan struct{}
 	resumeDone    chan struct{}
 	identity      *sql.Conn // holds this worker's advisory lock (PostgreSQL; resume.go)
+	pacers        sync.Map  // Messaging Service SID → *pacer (campaign_send.go)
 }
 
 func driverFor(db *models.DB) riverdriver.Driver[*sql.Tx] {
@@ -230,6 +246,15 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.AutoArchiveInterval <= 0 {
 		cfg.AutoArchiveInterval = time.Hour
 	}
+	if cfg.Messaging == nil {
+		cfg.Messaging, _ = cfg.LinkShortening.(providers.Messaging)
+	}
+	if cfg.CampaignWorkers <= 0 {
+		cfg.CampaignWorkers = 10
+	}
+	if cfg.CampaignSweepInterval <= 0 {
+		cfg.CampaignSweepInterval = time.Minute
+	}
 	if cfg.WebhookWorkers <= 0 {
 		cfg.WebhookWorkers = 50
 	}
@@ -265,8 +290,15 @@ func New(cfg Config) (*Engine, error) {
 	river.AddWorker(workers, &reconcileDomainWorker{e: e})
 	river.AddWorker(workers, &reputationWorker{e: e})
 	river.AddWorker(workers, &reputationDomainWorker{e: e})
+	river.AddWorker(workers, &campaignSendWorker{e: e})
+	river.AddWorker(workers, &campaignStartWorker{e: e})
+	river.AddWorker(workers, &campaignSweepWorker{e: e})
 	periodic := []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(cfg.SweepInterval),
-		func() (river.JobArgs, *river.InsertOpts) { return SweepArgs{}, nil }, &river.PeriodicJobOpts{RunOnStart: true})}
+		func() (river.JobArgs, *river.InsertOpts) { return SweepArgs{}, nil }, &river.PeriodicJobOpts{RunOnStart: true}),
+		river.NewPeriodicJob(river.PeriodicInterval(cfg.CampaignSweepInterval),
+			func() (river.JobArgs, *river.InsertOpts) {
+				return CampaignSweepArgs{}, &river.InsertOpts{UniqueOpts: uniqueStep}
+			}, &river.PeriodicJobOpts{RunOnStart: true})}
 	if cfg.Reputation != nil {
 		if cfg.ReputationInterval <= 0 {
 			cfg.ReputationInterval = 24 * time.Hour
@@ -291,6 +323,7 @@ func New(cfg Config) (*Engine, error) {
 			// batch finishes.
 			QueueWebhooks: {MaxWorkers: cfg.WebhookWorkers, FetchCooldown: 10 * time.Millisecond,
 				FetchPollInterval: cfg.Intervals.WebhookPoll},
+			QueueCampaigns: {MaxWorkers: cfg.CampaignWorkers},
 		},
 		Workers:              workers,
 		FetchPollInterval:    cfg.Intervals.FetchPoll,

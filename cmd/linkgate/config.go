@@ -60,6 +60,11 @@ type Config struct {
 	// domain with Twilio and DNS (LINKGATE_RECONCILE_INTERVAL, a Go
 	// duration from 1m to 24h; default 1h; "off" gives 0: no periodic run).
 	ReconcileInterval time.Duration
+	// SendRate is how many messages per second a campaign sends through
+	// one Messaging Service (LINKGATE_SEND_RATE, 0.1 to 1000; default 10):
+	// Twilio queues what a sender cannot take at once, so match the
+	// senders' throughput.
+	SendRate float64
 	// Reputation names the DNS blocklists new and live domains are checked
 	// against (LINKGATE_REPUTATION: comma-separated spamhaus-dbl, surbl;
 	// default none outside sandbox mode, whose fake source always runs),
@@ -147,6 +152,14 @@ func (m *Main) loadConfig(name string, args []string) (Config, *flag.FlagSet, er
 			return c, nil, errors.New(`LINKGATE_RECONCILE_INTERVAL: must be a duration between 1m and 24h, e.g. 1h, or "off"`)
 		}
 		c.ReconcileInterval = d
+	}
+	c.SendRate = 10
+	if v := env("LINKGATE_SEND_RATE"); v != "" {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || f < 0.1 || f > 1000 {
+			return c, nil, errors.New("LINKGATE_SEND_RATE: must be a number of messages per second from 0.1 to 1000, e.g. 10")
+		}
+		c.SendRate = f
 	}
 	for _, z := range strings.Split(env("LINKGATE_REPUTATION"), ",") {
 		switch z = strings.TrimSpace(strings.ToLower(z)); z {

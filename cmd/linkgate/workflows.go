@@ -184,7 +184,7 @@ func (m *Main) buildWorkflows(ctx context.Context, cfg Config, store *models.Sto
 	var err error
 	wc := workflows.Config{Store: store, Logger: log, Keys: keys, PublicURL: cfg.PublicURL, Intervals: workflows.DefaultIntervals(),
 		RegistrationTTL: cfg.RegistrationTTL, Reminders: cfg.Reminders, PlatformName: cfg.PlatformName,
-		ReconcileInterval: cfg.ReconcileInterval, AutoArchiveAfter: cfg.AutoArchiveAfter}
+		ReconcileInterval: cfg.ReconcileInterval, AutoArchiveAfter: cfg.AutoArchiveAfter, SendRate: cfg.SendRate}
 	if reg != nil { // a nil *Registry is not a nil Registerer
 		wc.Metrics = reg
 	}
@@ -197,6 +197,7 @@ func (m *Main) buildWorkflows(ctx context.Context, cfg Config, store *models.Sto
 		wc.DNS = world.DNSFactories
 		wc.LinkShortening, wc.Resolver = world.LinkShortening, world.Resolver
 		wc.Intervals = workflows.SandboxIntervals()
+		wc.CampaignSweepInterval = 5 * time.Second
 		if wc.RetryBackoff, err = m.sandboxRetryBackoff(); err != nil {
 			return nil, err
 		}

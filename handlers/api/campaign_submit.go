@@ -11,7 +11,7 @@ import (
 // submitCampaign: POST /api/v1/campaigns/{id}/submit → 202 campaign (its
 // content checked: rejected, ready or scheduled).
 func (h *Handler) submitCampaign(c *gin.Context) {
-	cmp, err := h.cfg.Store.SubmitCampaign(c.Request.Context(), handlers.Scope(c), c.Param("id"), handlers.Actor(c))
+	cmp, err := h.cfg.Workflows.SubmitCampaign(c.Request.Context(), handlers.Scope(c), c.Param("id"), handlers.Actor(c))
 	if err != nil {
 		handlers.Fail(c, err)
 		return

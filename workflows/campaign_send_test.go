@@ -1,0 +1,274 @@
+package workflows_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/linkgate/linkgate/models"
+	"github.com/linkgate/linkgate/models/dbtest"
+	"github.com/linkgate/linkgate/providers"
+	"github.com/linkgate/linkgate/workflows"
+)
+
+// configureHost takes a new domain of the bundle's client (host) through
+// self setup to configured.
+func configureHost(t *testing.T, b *regBundle, apex string) *models.Domain {
+	t.Helper()
+	ctx := context.Background()
+	d, err := b.store.CreateDomain(ctx, models.Scope{}, b.domain.ClientID, models.DomainInput{Domain: apex}, models.DNSDefaults{}, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, token := b.cf.AddZone(apex)
+	if _, err := b.engine.Configure(ctx, models.Scope{}, d.ID, workflows.ConfigureInput{
+		Mode: models.SetupSelf, Provider: "cloudflare", Credentials: map[string]string{"api_token": token},
+	}, "test"); err != nil {
+		t.Fatal(err)
+	}
+	sid := b.tw.RegisterDomain(d.Host)
+	waitDomain(t, b, d.ID, models.StatusAwaitingDomainSID)
+	if _, err := b.engine.SubmitDomainSID(ctx, models.Scope{}, d.ID, sid, "test"); err != nil {
+		t.Fatal(err)
+	}
+	return waitDomain(t, b, d.ID, models.StatusConfigured)
+}
+
+func waitDomain(t *testing.T, b *regBundle, id string, want models.Status) *models.Domain {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		d, err := b.store.GetDomain(context.Background(), models.Scope{}, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Status == want {
+			return d
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("domain %s is %s (%s), want %s", d.Host, d.Status, d.StatusReason, want)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func waitCampaign(t *testing.T, b *regBundle, id string, want models.CampaignStatus) *models.Campaign {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		c, err := b.store.GetCampaign(context.Background(), models.Scope{}, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Status == want {
+			return c
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("campaign is %s (%s), want %s", c.Status, c.StatusReason, want)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// newCampaign creates a ready campaign of the bundle's client sending
+// through ms with the domains, to n recipients (+447900000000 + first + i).
+func newCampaign(t *testing.T, b *regBundle, ms string, domainIDs []string, n, first int) *models.Campaign {
+	t.Helper()
+	ctx := context.Background()
+	body := "Hi {{name}}, see https://acme.com/offer"
+	c, err := b.store.CreateCampaign(ctx, models.Scope{}, b.domain.ClientID, models.CampaignInput{
+		Name: fmt.Sprintf("spring %d", first), MessagingServiceSID: ms,
+		Variants: []models.VariantInput{{Body: &body}},
+		Domains:  &models.CampaignDomainsInput{DomainIDs: domainIDs}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := make([]models.RecipientRow, n)
+	for i := range rows {
+		rows[i] = models.RecipientRow{Line: i + 1, Phone: fmt.Sprintf("+44790000%04d", first+i), Vars: map[string]string{"name": "Ann"}}
+	}
+	if _, err := b.store.AddRecipients(ctx, models.Scope{}, c.ID, &models.SliceRecipients{Rows: rows}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if c, err = b.engine.SubmitCampaign(ctx, models.Scope{}, c.ID, "test"); err != nil || c.Status != models.CampaignReady {
+		t.Fatalf("submit: %v %+v", err, c)
+	}
+	return c
+}
+
+// TestCampaignSendRotatesSuspendsAndResumes: two configured domains,
+// limit 3, five recipients → the first domain reached_limit with 3
+// messages, the second with 2, each number messaged once and one
+// domain_switched event; a second campaign suspends when both are spent
+// (its client e-mailed), resume is refused until a domain is available,
+// and it finishes after the limit is raised and the domains restored.
+func TestCampaignSendRotatesSuspendsAndResumes(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
+		ctx := context.Background()
+		b := setupRegistration(t, db, func(c *workflows.Config) { c.SendRate = 1000 })
+		d1 := configureHost(t, b, "alpha.com")
+		d2 := configureHost(t, b, "beta.com")
+		three := int64(3)
+		if _, err := b.store.UpdateClient(ctx, models.Scope{}, b.domain.ClientID,
+			models.ClientPatch{DomainLimit: models.Optional[int64]{Set: true, Value: &three}}); err != nil {
+			t.Fatal(err)
+		}
+		ms, err := b.tw.CreateMessagingService(ctx, "spring")
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := newCampaign(t, b, ms, []string{d1.ID, d2.ID}, 5, 0)
+		if _, err := b.engine.StartCampaign(ctx, models.Scope{}, c.ID, "test"); err != nil {
+			t.Fatal(err)
+		}
+		done := waitCampaign(t, b, c.ID, models.CampaignFinished)
+		if done.ActiveDomainID == nil || *done.ActiveDomainID != d2.ID {
+			t.Errorf("active domain %v, want %s", done.ActiveDomainID, d2.ID)
+		}
+		got1, got2 := waitDomain(t, b, d1.ID, models.StatusReachedLimit), waitDomain(t, b, d2.ID, models.StatusConfigured)
+		if got1.MessagesSent != 3 || got2.MessagesSent != 2 {
+			t.Errorf("messages sent %d and %d, want 3 and 2", got1.MessagesSent, got2.MessagesSent)
+		}
+		for to, n := range b.tw.AllSends() {
+			if n != 1 {
+				t.Errorf("%s got %d messages", to, n)
+			}
+		}
+		if n := len(b.tw.AllSends()); n != 5 {
+			t.Errorf("%d numbers messaged, want 5", n)
+		}
+		st, err := b.store.CampaignStats(ctx, models.Scope{}, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Sent != 5 || len(st.ByDomain) != 2 {
+			t.Errorf("stats %+v", st)
+		}
+		if n := countEvents(t, db, models.EventCampaignDomainSwitched); n != 1 {
+			t.Errorf("%d domain_switched events, want 1", n)
+		}
+		// Where each message went: the Messaging Service's domain at the
+		// time, as Twilio shortened its link.
+		byHost := map[string]int{}
+		for _, m := range b.tw.Messages() {
+			for _, h := range []string{d1.Host, d2.Host} {
+				if containsHost(m.Body, h) {
+					byHost[h]++
+				}
+			}
+		}
+		if byHost[d1.Host] != 3 || byHost[d2.Host] != 2 {
+			t.Errorf("short links by host %v, want 3 on %s and 2 on %s", byHost, d1.Host, d2.Host)
+		}
+
+		// The second campaign: d2 has one message left.
+		c2 := newCampaign(t, b, ms, []string{d1.ID, d2.ID}, 3, 100)
+		if _, err := b.engine.StartCampaign(ctx, models.Scope{}, c2.ID, "test"); err != nil {
+			t.Fatal(err)
+		}
+		sus := waitCampaign(t, b, c2.ID, models.CampaignSuspended)
+		if sus.StatusReason != models.CampaignSuspendedAllSpent {
+			t.Errorf("status_reason %q", sus.StatusReason)
+		}
+		b.waitMailSubject(t, "Campaign spring 100 is suspended")
+		_, err = b.engine.ResumeCampaign(ctx, models.Scope{}, c2.ID, "test")
+		if me := (*models.Error)(nil); !asError(err, &me) || me.Code != "no_domain_available" {
+			t.Fatalf("resume with every domain spent: %v, want 409 no_domain_available", err)
+		}
+		ten := int64(10)
+		if _, err := b.store.UpdateClient(ctx, models.Scope{}, b.domain.ClientID,
+			models.ClientPatch{DomainLimit: models.Optional[int64]{Set: true, Value: &ten}}); err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range []*models.Domain{d1, d2} {
+			if _, err := b.engine.RestoreDomain(ctx, models.Scope{}, d.ID, "test"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := b.engine.ResumeCampaign(ctx, models.Scope{}, c2.ID, "test"); err != nil {
+			t.Fatal(err)
+		}
+		waitCampaign(t, b, c2.ID, models.CampaignFinished)
+		if n := len(b.tw.AllSends()); n != 8 {
+			t.Errorf("%d numbers messaged, want 8", n)
+		}
+		for to, n := range b.tw.AllSends() {
+			if n != 1 {
+				t.Errorf("%s got %d messages", to, n)
+			}
+		}
+	})
+}
+
+// TestCampaignSendResolvesUnclearSends: rows left sending (a crash after
+// the mark) are settled by asking Twilio: the one Twilio has is recorded
+// sent and not sent again, the one it has not is sent once.
+func TestCampaignSendResolvesUnclearSends(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
+		ctx := context.Background()
+		b := newBundle(t, db, func(c *workflows.Config) { c.SendRate = 1000 })
+		b.start(t)
+		d1 := configureHost(t, b, "alpha.com")
+		ms, err := b.tw.CreateMessagingService(ctx, "spring")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := b.engine.AttachMessagingService(ctx, models.Scope{}, d1.ID, ms, false, "test"); err != nil {
+			t.Fatal(err)
+		}
+		c := newCampaign(t, b, ms, []string{d1.ID}, 2, 0)
+		rows, err := b.store.RecipientsIn(ctx, c.ID, models.MessagePending, 10)
+		if err != nil || len(rows) != 2 {
+			t.Fatal(err, len(rows))
+		}
+		// A crash between Twilio's answer and the record: the first row
+		// is sending and Twilio has its message; the second is sending
+		// and Twilio never got it.
+		marked, err := b.store.MarkSending(ctx, c, d1.ID, rows)
+		if err != nil || len(marked) != 2 {
+			t.Fatal(err, len(marked))
+		}
+		first := marked[0]
+		if _, err := b.world.Messaging.Send(ctx, providers.SMS{To: first.Phone, MessagingServiceSID: ms,
+			Body: models.RenderBody(c.Variants[0].Body, &first), ShortenURLs: true}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := b.engine.StartCampaign(ctx, models.Scope{}, c.ID, "test"); err != nil {
+			t.Fatal(err)
+		}
+		waitCampaign(t, b, c.ID, models.CampaignFinished)
+		for _, r := range marked {
+			if n := b.tw.Sends(r.Phone); n != 1 {
+				t.Errorf("%s got %d messages, want 1", r.Phone, n)
+			}
+		}
+		st, err := b.store.CampaignStats(ctx, models.Scope{}, c.ID)
+		if err != nil || st.Sent != 2 {
+			t.Errorf("stats %+v %v", st, err)
+		}
+	})
+}
+
+func containsHost(body, host string) bool {
+	return strings.Contains(body, "https://"+host+"/")
+}
+
+func asError(err error, target **models.Error) bool { return errors.As(err, target) }
+
+// waitMailSubject waits for an e-mail with the subject.
+func (b *regBundle) waitMailSubject(t *testing.T, subject string) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		for _, m := range b.outbox.Messages() {
+			if m.Subject == subject {
+				return
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("no e-mail %q", subject)
+}
