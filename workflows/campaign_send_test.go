@@ -272,3 +272,76 @@ func (b *regBundle) waitMailSubject(t *testing.T, subject string) {
 	}
 	t.Fatalf("no e-mail %q", subject)
 }
+
+// TestCampaignSendTwoReplicas: two engines (two replicas' River clients)
+// share a database and the fake Twilio; one is stopped with its sends
+// cancelled in the middle of a campaign. The other takes the campaign
+// over and finishes it: every number messaged once, no domain past its
+// limit.
+func TestCampaignSendTwoReplicas(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
+		ctx := context.Background()
+		b := setupRegistration(t, db, func(c *workflows.Config) { c.SendRate = 300; c.ClientID = "replica-a" })
+		d1 := configureHost(t, b, "alpha.com")
+		d2 := configureHost(t, b, "beta.com")
+		limit := int64(250)
+		if _, err := b.store.UpdateClient(ctx, models.Scope{}, b.domain.ClientID,
+			models.ClientPatch{DomainLimit: models.Optional[int64]{Set: true, Value: &limit}}); err != nil {
+			t.Fatal(err)
+		}
+		keys, _ := models.ParseKeyRing(models.NewKeyRingValue("t1"))
+		other, err := workflows.New(workflows.Config{Store: b.store, Keys: keys, PublicURL: "https://links.example.com",
+			Intervals: workflows.SandboxIntervals(), DNS: b.world.DNSFactories, LinkShortening: b.world.LinkShortening,
+			Resolver: b.dns, SendRate: 300, ClientID: "replica-b", CampaignSweepInterval: 200 * time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := other.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			_ = other.Stop(sctx)
+		})
+		ms, err := b.tw.CreateMessagingService(ctx, "spring")
+		if err != nil {
+			t.Fatal(err)
+		}
+		const n = 400
+		c := newCampaign(t, b, ms, []string{d1.ID, d2.ID}, n, 0)
+		if _, err := b.engine.StartCampaign(ctx, models.Scope{}, c.ID, "test"); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(30 * time.Second)
+		for len(b.tw.AllSends()) < n/4 {
+			if time.Now().After(deadline) {
+				t.Fatal("the campaign did not start sending")
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		// Replica A goes away with sends in flight.
+		sctx, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+		_ = b.engine.Stop(sctx)
+		cancel()
+		waitCampaign(t, b, c.ID, models.CampaignFinished)
+		sends := b.tw.AllSends()
+		if len(sends) != n {
+			t.Errorf("%d numbers messaged, want %d", len(sends), n)
+		}
+		for to, k := range sends {
+			if k != 1 {
+				t.Errorf("%s got %d messages", to, k)
+			}
+		}
+		for _, id := range []string{d1.ID, d2.ID} {
+			d, err := b.store.GetDomain(ctx, models.Scope{}, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.MessagesSent > limit {
+				t.Errorf("%s sent %d, over the limit %d", d.Host, d.MessagesSent, limit)
+			}
+		}
+	})
+}

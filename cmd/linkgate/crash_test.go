@@ -164,16 +164,17 @@ type proc struct {
 	api  *lgAPI
 }
 
-// startProc runs the binary in sandbox mode with its data in dir, on
+// startProc runs the binary (with env added) in sandbox mode with its data in dir, on
 // SQLite there or on the PostgreSQL database at dbURL, and waits until it
 // answers /healthz.
-func startProc(t *testing.T, bin, dir, dbURL string) *proc {
+func startProc(t *testing.T, bin, dir, dbURL string, env ...string) *proc {
 	t.Helper()
 	addr := loopbackAddr(t)
 	p := &proc{out: &syncBuffer{}, done: make(chan struct{})}
 	p.cmd = exec.Command(bin, "serve", "-addr", addr)
 	p.cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "LINKGATE_SANDBOX=1", "LINKGATE_DATA_DIR=" + dir, "DATABASE_URL=" + dbURL, "LINKGATE_METRICS_ADDR=off",
 		"LINKGATE_BOOTSTRAP_ADMIN_KEY=" + e2eKey, "LINKGATE_RETRY_BACKOFF_MS=200", "LINKGATE_PUBLIC_URL=http://" + addr}
+	p.cmd.Env = append(p.cmd.Env, env...)
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
