@@ -628,7 +628,7 @@ func transientOnly(err error) error {
 
 // pacer paces one Messaging Service's sends in this process: the
 // configured rate, halved on each batch Twilio pushed back on (429,
-// 20429, 5xx) and grown back by a tenth on each batch it did not.
+// 20429, 5xx) and doubled back (up to the rate) on each it did not.
 type pacer struct {
 	base float64
 	lim  *rate.Limiter
@@ -638,7 +638,7 @@ func (p *pacer) wait(ctx context.Context) error { return p.lim.Wait(ctx) }
 
 func (p *pacer) slowDown() { p.lim.SetLimit(max(p.lim.Limit()/2, rate.Limit(p.base/64))) }
 
-func (p *pacer) speedUp() { p.lim.SetLimit(min(p.lim.Limit()*1.1, rate.Limit(p.base))) }
+func (p *pacer) speedUp() { p.lim.SetLimit(min(p.lim.Limit()*2, rate.Limit(p.base))) }
 
 // pacer returns the Messaging Service's pacer.
 func (e *Engine) pacer(msSID string) *pacer {

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/linkgate/linkgate/mocks"
 	"github.com/linkgate/linkgate/models"
 	"github.com/linkgate/linkgate/models/dbtest"
 	"github.com/linkgate/linkgate/providers"
@@ -342,6 +343,60 @@ func TestCampaignSendTwoReplicas(t *testing.T) {
 			if d.MessagesSent > limit {
 				t.Errorf("%s sent %d, over the limit %d", d.Host, d.MessagesSent, limit)
 			}
+		}
+	})
+}
+
+// TestCampaignSendThroughTwilioFaults: Twilio answers 503 and 429 with
+// Retry-After in the middle of a campaign. The campaign waits as asked,
+// settles the unclear sends and finishes: every number messaged once.
+func TestCampaignSendThroughTwilioFaults(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
+		ctx := context.Background()
+		b := setupRegistration(t, db, func(c *workflows.Config) { c.SendRate = 200 })
+		d1 := configureHost(t, b, "alpha.com")
+		ms, err := b.tw.CreateMessagingService(ctx, "spring")
+		if err != nil {
+			t.Fatal(err)
+		}
+		const n = 80
+		c := newCampaign(t, b, ms, []string{d1.ID}, n, 0)
+		if _, err := b.engine.StartCampaign(ctx, models.Scope{}, c.ID, "test"); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(30 * time.Second)
+		for len(b.tw.AllSends()) < 10 {
+			if time.Now().After(deadline) {
+				t.Fatal("the campaign did not start sending")
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		injected := time.Now()
+		b.tw.Faults.Inject(mocks.Fault{Status: 503, Count: 3})
+		b.tw.Faults.Inject(mocks.Fault{Status: 429, RetryAfter: 1, Count: 2})
+		waitCampaign(t, b, c.ID, models.CampaignFinished)
+		if took := time.Since(injected); took < time.Second {
+			t.Errorf("finished %s after a 429 with Retry-After: 1", took)
+		}
+		if p := b.tw.Faults.Pending(); p != 0 {
+			t.Errorf("%d faults were never met", p)
+		}
+		sends := b.tw.AllSends()
+		if len(sends) != n {
+			t.Errorf("%d numbers messaged, want %d", len(sends), n)
+		}
+		for to, k := range sends {
+			if k != 1 {
+				t.Errorf("%s got %d messages", to, k)
+			}
+		}
+		st, err := b.store.CampaignStats(ctx, models.Scope{}, c.ID)
+		if err != nil || st.Sent != n || st.Failed != 0 {
+			t.Errorf("stats %+v %v", st, err)
+		}
+		d, err := b.store.GetDomain(ctx, models.Scope{}, d1.ID)
+		if err != nil || d.MessagesSent != n {
+			t.Errorf("the domain counted %d messages, want %d (units given back for sends that never happened)", d.MessagesSent, n)
 		}
 	})
 }
