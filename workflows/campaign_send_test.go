@@ -107,6 +107,7 @@ func newCampaign(t *testing.T, b *regBundle, ms string, domainIDs []string, n, f
 // (its client e-mailed), resume is refused until a domain is available,
 // and it finishes after the limit is raised and the domains restored.
 func TestCampaignSendRotatesSuspendsAndResumes(t *testing.T) {
+	t.Parallel()
 	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
 		ctx := context.Background()
 		b := setupRegistration(t, db, func(c *workflows.Config) { c.SendRate = 1000 })
@@ -208,6 +209,7 @@ func TestCampaignSendRotatesSuspendsAndResumes(t *testing.T) {
 // the mark) are settled by asking Twilio: the one Twilio has is recorded
 // sent and not sent again, the one it has not is sent once.
 func TestCampaignSendResolvesUnclearSends(t *testing.T) {
+	t.Parallel()
 	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
 		ctx := context.Background()
 		b := newBundle(t, db, func(c *workflows.Config) { c.SendRate = 1000 })
@@ -280,12 +282,13 @@ func (b *regBundle) waitMailSubject(t *testing.T, subject string) {
 // over and finishes it: every number messaged once, no domain past its
 // limit.
 func TestCampaignSendTwoReplicas(t *testing.T) {
+	t.Parallel()
 	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
 		ctx := context.Background()
 		b := setupRegistration(t, db, func(c *workflows.Config) { c.SendRate = 300; c.ClientID = "replica-a" })
 		d1 := configureHost(t, b, "alpha.com")
 		d2 := configureHost(t, b, "beta.com")
-		limit := int64(250)
+		limit := int64(120)
 		if _, err := b.store.UpdateClient(ctx, models.Scope{}, b.domain.ClientID,
 			models.ClientPatch{DomainLimit: models.Optional[int64]{Set: true, Value: &limit}}); err != nil {
 			t.Fatal(err)
@@ -309,7 +312,7 @@ func TestCampaignSendTwoReplicas(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		const n = 400
+		const n = 200
 		c := newCampaign(t, b, ms, []string{d1.ID, d2.ID}, n, 0)
 		if _, err := b.engine.StartCampaign(ctx, models.Scope{}, c.ID, "test"); err != nil {
 			t.Fatal(err)
@@ -351,6 +354,7 @@ func TestCampaignSendTwoReplicas(t *testing.T) {
 // Retry-After in the middle of a campaign. The campaign waits as asked,
 // settles the unclear sends and finishes: every number messaged once.
 func TestCampaignSendThroughTwilioFaults(t *testing.T) {
+	t.Parallel()
 	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
 		ctx := context.Background()
 		b := setupRegistration(t, db, func(c *workflows.Config) { c.SendRate = 200 })
