@@ -67,6 +67,32 @@ func contentProblem(c *Campaign, vars map[string]bool) string {
 // now, in the same transaction, so that a campaign is never left in
 // processing by a failure; both steps are on its timeline.
 func (s *Store) SubmitCampaign(ctx context.Context, sc Scope, id, actor string, then ...CampaignTxHook) (*Campaign, error) {
+	return s.SubmitCampaignScreened(ctx, sc, id, actor, nil, then...)
+}
+
+// LinkScreen says why a campaign whose bodies link to hosts is refused
+// ("" when it is not): the reputation sources' verdict, asked before the
+// submit's transaction.
+type LinkScreen func(hosts []string) string
+
+// CampaignLinkHosts returns the distinct hosts the campaign's bodies link
+// to, lower-case, in order of appearance.
+func (c *Campaign) CampaignLinkHosts() []string {
+	var out []string
+	for _, v := range c.Variants {
+		for _, m := range hostPattern.FindAllStringSubmatch(v.Body, -1) {
+			if h := strings.ToLower(m[1]); !slices.Contains(out, h) {
+				out = append(out, h)
+			}
+		}
+	}
+	return out
+}
+
+// SubmitCampaignScreened is SubmitCampaign with the links' hosts also
+// screened: by the client's own domains that are flagged (under_review,
+// declined, blocked) and by screen when given.
+func (s *Store) SubmitCampaignScreened(ctx context.Context, sc Scope, id, actor string, screen LinkScreen, then ...CampaignTxHook) (*Campaign, error) {
 	var out *Campaign
 	err := s.Tx(ctx, func(tx *gorm.DB, sqlTx *sql.Tx) error {
 		c, err := s.campaignTx(tx, sc, id)
@@ -87,7 +113,7 @@ func (s *Store) SubmitCampaign(ctx context.Context, sc Scope, id, actor string, 
 			StatusReason: &clear}); err != nil {
 			return err
 		}
-		if err := s.checkCampaignContentTx(tx, c); err != nil {
+		if err := s.checkCampaignContentTx(tx, c, screen); err != nil {
 			return err
 		}
 		for _, h := range then {
@@ -106,16 +132,46 @@ func (s *Store) SubmitCampaign(ctx context.Context, sc Scope, id, actor string, 
 
 // checkCampaignContentTx moves a processing campaign on from its content
 // checks.
-func (s *Store) checkCampaignContentTx(tx *gorm.DB, c *Campaign) error {
+func (s *Store) checkCampaignContentTx(tx *gorm.DB, c *Campaign, screen LinkScreen) error {
 	vars, err := recipientVarNames(tx, c.ID)
 	if err != nil {
 		return err
 	}
 	ch := CampaignChange{To: CampaignReady, Reason: "content checks passed", Actor: "linkgate"}
-	if problem := contentProblem(c, vars); problem != "" {
+	problem := contentProblem(c, vars)
+	if problem == "" {
+		if problem, err = flaggedLinkTx(tx, c); err != nil {
+			return err
+		}
+	}
+	if problem == "" && screen != nil {
+		problem = screen(c.CampaignLinkHosts())
+	}
+	if problem != "" {
 		ch = CampaignChange{To: CampaignRejected, Reason: problem, Actor: "linkgate", StatusReason: &problem}
 	} else if c.ScheduledAt != nil {
 		ch.To = CampaignScheduled
 	}
 	return s.ApplyCampaignTx(tx, c, ch)
+}
+
+// flaggedLinkTx says which link of the campaign goes to a domain linkgate
+// knows as flagged (under review, declined or blocked), or "".
+func flaggedLinkTx(tx *gorm.DB, c *Campaign) (string, error) {
+	hosts := c.CampaignLinkHosts()
+	if len(hosts) == 0 {
+		return "", nil
+	}
+	var d Domain
+	err := tx.Select("host, status").Where("host IN ? AND status IN ?", hosts,
+		[]Status{StatusUnderReview, StatusDeclined, StatusBlocked}).Limit(1).Find(&d).Error
+	if err != nil {
+		return "", internal("flagged links", err)
+	}
+	if d.Host == "" {
+		return "", nil
+	}
+	why := map[Status]string{StatusUnderReview: "under review for its reputation", StatusDeclined: "declined after a reputation review",
+		StatusBlocked: "blocked: carriers filter its messages"}[d.Status]
+	return fmt.Sprintf("a message links to %s, which is %s", d.Host, why), nil
 }

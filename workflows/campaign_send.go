@@ -114,7 +114,7 @@ func (e *Engine) ResumeCampaign(ctx context.Context, sc models.Scope, id, actor 
 // SubmitCampaign runs the content checks; a campaign that comes out
 // scheduled gets a job that starts it at scheduled_at.
 func (e *Engine) SubmitCampaign(ctx context.Context, sc models.Scope, id, actor string) (*models.Campaign, error) {
-	return e.store.SubmitCampaign(ctx, sc, id, actor, func(tx *sqlTxAlias, c *models.Campaign) error {
+	return e.store.SubmitCampaignScreened(ctx, sc, id, actor, e.screenLinks(ctx, sc, id), func(tx *sqlTxAlias, c *models.Campaign) error {
 		if c.Status != models.CampaignScheduled || c.ScheduledAt == nil {
 			return nil
 		}
@@ -122,6 +122,40 @@ func (e *Engine) SubmitCampaign(ctx context.Context, sc models.Scope, id, actor 
 			&river.InsertOpts{ScheduledAt: *c.ScheduledAt, UniqueOpts: uniqueStep})
 		return err
 	})
+}
+
+// screenLinks asks the reputation sources about the hosts the campaign
+// links to, before the submit's transaction (no provider call inside
+// one), and returns the verdicts as a screen: the first host listed
+// rejects the campaign. A source that cannot answer lets the link pass
+// (logged), as when a domain is added.
+func (e *Engine) screenLinks(ctx context.Context, sc models.Scope, id string) models.LinkScreen {
+	if e.cfg.Reputation == nil {
+		return nil
+	}
+	c, err := e.store.GetCampaign(ctx, sc, id)
+	if err != nil {
+		return nil // the submit answers the same error
+	}
+	listed := map[string]string{}
+	for _, h := range c.CampaignLinkHosts() {
+		v, err := e.cfg.Reputation.Check(ctx, h)
+		if err != nil {
+			e.log.WarnContext(ctx, "reputation check of a campaign link failed; the link passes", "host", h, "error", err.Error())
+			continue
+		}
+		if v.Listed {
+			listed[h] = fmt.Sprintf("a message links to %s, which is flagged as malicious: %s", h, v)
+		}
+	}
+	return func(hosts []string) string {
+		for _, h := range hosts {
+			if why, ok := listed[h]; ok {
+				return why
+			}
+		}
+		return ""
+	}
 }
 
 // sendingNow: the statuses in which a campaign's job sends.

@@ -404,3 +404,51 @@ func TestCampaignSendThroughTwilioFaults(t *testing.T) {
 		}
 	})
 }
+
+// TestCampaignSubmitRefusesFlaggedLinks: a body linking to a host a
+// reputation source lists, or to a domain of the client's that is under
+// review, rejects the campaign with the reason.
+func TestCampaignSubmitRefusesFlaggedLinks(t *testing.T) {
+	t.Parallel()
+	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
+		ctx := context.Background()
+		rep, err := mocks.NewReputation(mocks.ReputationConfig{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := newBundle(t, db, func(c *workflows.Config) { c.Reputation = rep })
+		if err := rep.Flag("evil-phish.com", "test-list", "phishing"); err != nil {
+			t.Fatal(err)
+		}
+		submit := func(body string) *models.Campaign {
+			t.Helper()
+			c, err := b.store.CreateCampaign(ctx, models.Scope{}, b.domain.ClientID, models.CampaignInput{
+				Name: "links", MessagingServiceSID: "MG0123456789abcdef0123456789abcdef", Variants: []models.VariantInput{{Body: &body}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			rows := []models.RecipientRow{{Line: 1, Phone: "+447900000001"}}
+			if _, err := b.store.AddRecipients(ctx, models.Scope{}, c.ID, &models.SliceRecipients{Rows: rows}, nil); err != nil {
+				t.Fatal(err)
+			}
+			if c, err = b.engine.SubmitCampaign(ctx, models.Scope{}, c.ID, "test"); err != nil {
+				t.Fatal(err)
+			}
+			return c
+		}
+		if c := submit("Deals at https://www.evil-phish.com/win"); c.Status != models.CampaignRejected ||
+			!strings.Contains(c.StatusReason, "evil-phish.com") {
+			t.Errorf("listed host: %s %q", c.Status, c.StatusReason)
+		}
+		if err := db.Gorm.Model(&models.Domain{}).Where("id = ?", b.domain.ID).Update("status", models.StatusUnderReview).Error; err != nil {
+			t.Fatal(err)
+		}
+		if c := submit("See https://" + b.domain.Host + "/x"); c.Status != models.CampaignRejected ||
+			!strings.Contains(c.StatusReason, "under review") {
+			t.Errorf("domain under review: %s %q", c.Status, c.StatusReason)
+		}
+		if c := submit("See https://acme.com/fine"); c.Status != models.CampaignReady {
+			t.Errorf("clean link: %s %q", c.Status, c.StatusReason)
+		}
+	})
+}
