@@ -200,12 +200,26 @@ func (s *Store) ReturnToPending(ctx context.Context, r *CampaignRecipient) error
 		if res.RowsAffected == 0 || r.DomainID == nil {
 			return nil
 		}
-		err := tx.Exec("UPDATE domains SET messages_sent = messages_sent - 1 WHERE id = ? AND messages_sent > 0", *r.DomainID).Error
-		if err != nil {
-			return internal("give back quota", err)
-		}
-		return nil
+		return giveBackQuotaTx(tx, *r.DomainID, 1)
 	})
+}
+
+// GiveBackQuota returns n units the sender took but did not use (rows
+// another runner marked first).
+func (s *Store) GiveBackQuota(ctx context.Context, domainID string, n int) error {
+	if n <= 0 {
+		return nil
+	}
+	return giveBackQuotaTx(s.gorm(ctx), domainID, n)
+}
+
+func giveBackQuotaTx(tx *gorm.DB, domainID string, n int) error {
+	err := tx.Exec("UPDATE domains SET messages_sent = CASE WHEN messages_sent > ? THEN messages_sent - ? ELSE 0 END WHERE id = ?",
+		n, n, domainID).Error
+	if err != nil {
+		return internal("give back quota", err)
+	}
+	return nil
 }
 
 // NextCampaignDomainTx returns the first domain of the campaign, in

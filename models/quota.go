@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
 // The per-domain messaging quota (DESIGN §10): a message takes one unit of
@@ -162,4 +163,60 @@ func (d *Domain) LastUse() time.Time {
 		return *d.ConfiguredAt
 	}
 	return d.UpdatedAt
+}
+
+// TakeQuotaN takes up to n units of the domain's quota at once (a sending
+// chunk): as many as the client's limit leaves, 0 when the domain is not
+// configured or spent. It reads the count under the row's lock and
+// updates it in one transaction, so concurrent takers never overshoot.
+// The take that uses the last unit moves the domain to reached_limit as
+// TakeQuota does (onReached runs in that transaction). r.Taken reports
+// whether anything was taken; taken is how many.
+func (s *Store) TakeQuotaN(ctx context.Context, domainID string, n int64, onReached ...func(tx *gorm.DB, d *Domain) error) (r QuotaResult, taken int64, err error) {
+	if n <= 0 {
+		return QuotaResult{}, 0, nil
+	}
+	now := s.Now()
+	err = s.Tx(ctx, func(tx *gorm.DB, _ *sql.Tx) error {
+		q := tx
+		if s.db.Dialect == Postgres {
+			q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+		}
+		var d Domain
+		if err := q.Select("id, client_id, status, messages_sent").Where("id = ?", domainID).Take(&d).Error; err != nil {
+			return TranslateError(err)
+		}
+		limit, err := s.clientDomainLimit(ctx, tx, d.ClientID)
+		if err != nil {
+			return err
+		}
+		r = QuotaResult{MessagesSent: d.MessagesSent, Limit: limit, Status: d.Status}
+		if d.Status != StatusConfigured {
+			return nil
+		}
+		taken = n
+		if limit != nil {
+			taken = min(n, max(*limit-d.MessagesSent, 0))
+		}
+		if taken == 0 {
+			return nil
+		}
+		if err := tx.Exec(`UPDATE domains SET messages_sent = messages_sent + ?, last_used_at = ?, archive_warned_at = NULL WHERE id = ?`,
+			taken, now, domainID).Error; err != nil {
+			return internal("take quota", err)
+		}
+		r.Taken, r.MessagesSent = true, d.MessagesSent+taken
+		return nil
+	})
+	if err != nil {
+		return QuotaResult{}, 0, err
+	}
+	if r.Status == StatusConfigured && r.Limit != nil && r.MessagesSent >= *r.Limit {
+		moved, st, err := s.reachLimit(ctx, domainID, onReached)
+		if err != nil {
+			return r, taken, err
+		}
+		r.ReachedLimit, r.Status = moved, st
+	}
+	return r, taken, nil
 }

@@ -504,27 +504,20 @@ func (r *sendRun) suspend(ctx context.Context, reason string) error {
 func (r *sendRun) send(ctx context.Context, pending []models.CampaignRecipient) (time.Duration, error) {
 	e := r.e
 	for len(pending) > 0 {
-		var chunk []models.CampaignRecipient
-		spent := false
-		for len(pending) > 0 && len(chunk) < sendChunk {
-			q, err := e.store.TakeQuota(ctx, r.active.ID, r.switchOnReached(ctx))
-			if err != nil {
-				return 0, err
-			}
-			if !q.Taken {
-				spent = true
-				break
-			}
-			chunk = append(chunk, pending[0])
-			pending = pending[1:]
-			if q.Status != models.StatusConfigured {
-				spent = true // this take used the last unit
-				break
-			}
+		q, taken, err := e.store.TakeQuotaN(ctx, r.active.ID, int64(min(sendChunk, len(pending))), r.switchOnReached(ctx))
+		if err != nil {
+			return 0, err
 		}
+		chunk := pending[:taken]
+		pending = pending[taken:]
+		// Spent: nothing could be taken, or this take used the last unit.
+		spent := taken == 0 || q.Status != models.StatusConfigured
 		if len(chunk) > 0 {
 			marked, err := e.store.MarkSending(ctx, r.c, r.active.ID, chunk)
 			if err != nil {
+				return 0, err
+			}
+			if err := e.store.GiveBackQuota(ctx, r.active.ID, len(chunk)-len(marked)); err != nil {
 				return 0, err
 			}
 			if wait := r.sendChunk(ctx, marked); wait > 0 {
