@@ -120,9 +120,24 @@ func (s *Store) campaignAction(ctx context.Context, sc Scope, id string, allowed
 
 // StartCampaign records that sending may start (ready or scheduled →
 // started); then (the sending engine's enqueue) runs in the transaction.
+// A campaign needs a Messaging Service (422 naming
+// messaging_service_sid) and domains (422 naming domains) to start.
 func (s *Store) StartCampaign(ctx context.Context, sc Scope, id, actor string, then ...CampaignTxHook) (*Campaign, error) {
 	return s.campaignAction(ctx, sc, id, CampaignStartable, "started",
-		CampaignChange{To: CampaignStarted, Reason: "started", Actor: actor}, nil, then)
+		CampaignChange{To: CampaignStarted, Reason: "started", Actor: actor}, checkSendable, then)
+}
+
+// checkSendable refuses to start a campaign that could not send a
+// message: no Messaging Service, or no domain to carry its links.
+func checkSendable(_ *gorm.DB, c *Campaign) error {
+	if c.MessagingServiceSID == "" {
+		return Invalid("messaging_service_required", "messaging_service_sid",
+			"the campaign needs a Messaging Service to send through (PATCH it first)")
+	}
+	if c.PoolID == nil && len(c.DomainIDList()) == 0 {
+		return Invalid("no_domains", "domains", "the campaign needs domains to send through: a pool or domain_ids (PATCH it first)")
+	}
+	return nil
 }
 
 // PauseCampaign stops sending until resumed (started or sending → paused).

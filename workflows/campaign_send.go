@@ -223,7 +223,10 @@ func (e *Engine) sendBatch(ctx context.Context, id string) (time.Duration, error
 			return 0, err
 		}
 	}
-	r := &sendRun{e: e, c: c, pacer: e.pacer(c.MessagingServiceSID)}
+	r := &sendRun{e: e, c: c, pacer: e.pacer(canonicalSID(c.MessagingServiceSID))}
+	if c.MessagingServiceSID == "" { // started by its schedule without one
+		return 0, r.suspend(ctx, "the campaign has no Messaging Service to send through")
+	}
 	if c.OriginatorID != nil {
 		o, err := e.store.GetOriginator(ctx, models.Scope{}, *c.OriginatorID)
 		if err != nil && !errors.Is(err, models.ErrNotFound) {
@@ -386,7 +389,7 @@ func (r *sendRun) ensureDomain(ctx context.Context) (bool, time.Duration, error)
 // Twilio unless it is there already.
 func (r *sendRun) attach(ctx context.Context) (bool, time.Duration, error) {
 	e := r.e
-	owner, err := e.store.MessagingServiceOwner(ctx, r.c.MessagingServiceSID)
+	owner, err := e.store.MessagingServiceOwner(ctx, canonicalSID(r.c.MessagingServiceSID))
 	if err != nil && !errors.Is(err, models.ErrNotFound) {
 		return false, 0, err
 	}

@@ -64,7 +64,7 @@ func oneVariant(body string) []map[string]any { return []map[string]any{{"body":
 func TestCampaignsCreateGetListAndIsolation(t *testing.T) {
 	t.Parallel()
 	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
-		f := newPoolFixture(t, db)
+		f := newCampaignFixture(t, db)
 		e := f.e
 		pool := createPool(t, e, f.ka, f.a.ID, "Main", f.aIDs[0])
 		mg := handlertest.NewMG(t)
@@ -171,7 +171,7 @@ func TestCampaignsCreateGetListAndIsolation(t *testing.T) {
 func TestCampaignsBadInputStoresNothing(t *testing.T) {
 	t.Parallel()
 	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
-		f := newPoolFixture(t, db)
+		f := newCampaignFixture(t, db)
 		e := f.e
 		poolB := createPool(t, e, f.kb, f.b.ID, "Theirs", f.bIDs[0])
 		past := time.Now().Add(-time.Hour).UTC()
@@ -225,7 +225,7 @@ func TestCampaignsBadInputStoresNothing(t *testing.T) {
 func TestCampaignRecipientsUpload(t *testing.T) {
 	t.Parallel()
 	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
-		f := newPoolFixture(t, db)
+		f := newCampaignFixture(t, db)
 		e := f.e
 		c := createCampaign(t, e, f.ka, f.a.ID, map[string]any{"name": "Sale", "variants": oneVariant("Hi {{first_name}}")})
 		res := uploadRecipients(t, e, f.ka, c.ID, map[string]any{"recipients": []map[string]any{
@@ -299,7 +299,7 @@ func TestCampaignRecipientsUpload(t *testing.T) {
 func TestCampaignSubmitAndActions(t *testing.T) {
 	t.Parallel()
 	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
-		f := newPoolFixture(t, db)
+		f := newCampaignFixture(t, db)
 		e := f.e
 		one := map[string]any{"recipients": []map[string]any{{"phone": "447900000001", "vars": map[string]string{"name": "Ann"}}}}
 
@@ -341,6 +341,16 @@ func TestCampaignSubmitAndActions(t *testing.T) {
 		mg := handlertest.NewMG(t)
 		c := createCampaign(t, e, f.ka, f.a.ID, map[string]any{"name": "Now", "messaging_service_sid": mg,
 			"variants": []map[string]any{{"body": "A {{name}}", "ratio": 50}, {"body": "B", "ratio": 50}}})
+		noDomains := createCampaign(t, e, f.ka, f.a.ID, map[string]any{"name": "Nowhere", "messaging_service_sid": mg, "variants": oneVariant("Hi")})
+		uploadRecipients(t, e, f.ka, noDomains.ID, one)
+		campaignAction(t, e, f.ka, noDomains.ID, "submit", http.StatusAccepted)
+		handlertest.WantProblem(t, campaignAction(t, e, f.ka, noDomains.ID, "start", 422), 422, "no_domains", "domains")
+		noService := createCampaign(t, e, f.ka, f.a.ID, map[string]any{"name": "No service", "variants": oneVariant("Hi"),
+			"domains": map[string]any{"domain_ids": f.aIDs[:1]}})
+		uploadRecipients(t, e, f.ka, noService.ID, one)
+		campaignAction(t, e, f.ka, noService.ID, "submit", http.StatusAccepted)
+		handlertest.WantProblem(t, campaignAction(t, e, f.ka, noService.ID, "start", 422), 422, "messaging_service_required", "messaging_service_sid")
+		e.Do(t, "PATCH", "/api/v1/campaigns/"+c.ID, f.ka, map[string]any{"domains": map[string]any{"domain_ids": f.aIDs[:1]}}).Want(t, http.StatusOK)
 		uploadRecipients(t, e, f.ka, c.ID, one)
 		for _, a := range []string{"start", "pause", "resume"} {
 			handlertest.WantProblem(t, campaignAction(t, e, f.ka, c.ID, a, 409), 409, "invalid_state")

@@ -45,7 +45,17 @@ type poolFixture struct {
 }
 
 func newPoolFixture(t *testing.T, db *models.DB) poolFixture {
-	e := handlertest.NewAPI(t, db)
+	return poolFixtureOn(t, handlertest.NewAPI(t, db))
+}
+
+// newCampaignFixture is newPoolFixture with the workflow engine wired but
+// not running: campaign actions that enqueue the sending engine's jobs
+// answer, and nothing is sent.
+func newCampaignFixture(t *testing.T, db *models.DB) poolFixture {
+	return poolFixtureOn(t, handlertest.NewWorkflowAPI(t, db, handlertest.WFOptions{NoStart: true}).Env)
+}
+
+func poolFixtureOn(t *testing.T, e *handlertest.Env) poolFixture {
 	f := poolFixture{e: e, a: e.CreateClient(t, "Acme", "owner@acme.com"), b: e.CreateClient(t, "Bravo", "owner@bravo.com")}
 	f.ka, f.kb = e.ClientKey(t, f.a.ID).Key, e.ClientKey(t, f.b.ID).Key
 	for i := range 3 {
