@@ -60,6 +60,11 @@ type Config struct {
 	// domain with Twilio and DNS (LINKGATE_RECONCILE_INTERVAL, a Go
 	// duration from 1m to 24h; default 1h; "off" gives 0: no periodic run).
 	ReconcileInterval time.Duration
+	// SandboxPeer (LINKGATE_SANDBOX_PEER, sandbox mode only) is the base
+	// URL of another replica in sandbox mode on the same database whose
+	// fake Twilio this one uses, so that several replicas share one
+	// Twilio as they would in production (the fakes live in a process).
+	SandboxPeer string
 	// SendRate is how many messages per second a campaign sends through
 	// one Messaging Service (LINKGATE_SEND_RATE, 0.1 to 1000; default 10):
 	// Twilio queues what a sender cannot take at once, so match the
@@ -127,6 +132,7 @@ func (m *Main) loadConfig(name string, args []string) (Config, *flag.FlagSet, er
 		PlatformName:  or(env("LINKGATE_PLATFORM_NAME"), "linkgate"),
 		MailFrom:      or(env("LINKGATE_MAIL_FROM"), "linkgate <no-reply@localhost>"),
 		MetricsAddr:   or(env("LINKGATE_METRICS_ADDR"), "127.0.0.1:9464"),
+		SandboxPeer:   strings.TrimRight(env("LINKGATE_SANDBOX_PEER"), "/"),
 	}
 	ttl := or(env("LINKGATE_CNAME_TTL"), "600")
 	if err := c.readRegistrationEnv(env); err != nil {
@@ -226,6 +232,9 @@ func (c *Config) finish(fs *flag.FlagSet, args []string, ttl *string) error {
 // fakes: DATABASE_URL without Twilio credentials runs only when sandbox
 // mode is asked for (LINKGATE_SANDBOX=1).
 func (c Config) checkServeMode() error {
+	if c.SandboxPeer != "" && !c.SandboxMode() {
+		return errors.New("LINKGATE_SANDBOX_PEER: only in sandbox mode (LINKGATE_SANDBOX=1)")
+	}
 	if c.DatabaseURL != "" && c.TwilioSID == "" && !c.Sandbox {
 		return errors.New("DATABASE_URL is set but Twilio is not: set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN " +
 			"to run against Twilio, or LINKGATE_SANDBOX=1 to run on the built-in fakes (sandbox mode)")

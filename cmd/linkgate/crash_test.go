@@ -169,7 +169,13 @@ type proc struct {
 // answers /healthz.
 func startProc(t *testing.T, bin, dir, dbURL string, env ...string) *proc {
 	t.Helper()
-	addr := loopbackAddr(t)
+	return startProcAt(t, bin, dir, dbURL, loopbackAddr(t), env...)
+}
+
+// startProcAt is startProc on the address addr (a restart on the same
+// address).
+func startProcAt(t *testing.T, bin, dir, dbURL, addr string, env ...string) *proc {
+	t.Helper()
 	p := &proc{out: &syncBuffer{}, done: make(chan struct{})}
 	p.cmd = exec.Command(bin, "serve", "-addr", addr)
 	p.cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "LINKGATE_SANDBOX=1", "LINKGATE_DATA_DIR=" + dir, "DATABASE_URL=" + dbURL, "LINKGATE_METRICS_ADDR=off",

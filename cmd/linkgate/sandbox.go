@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/linkgate/linkgate/mocks"
 	"github.com/linkgate/linkgate/mocks/world"
 	"github.com/linkgate/linkgate/models"
+	"github.com/linkgate/linkgate/providers/twilio"
 )
 
 // storePersister keeps the fakes' state in the database.
@@ -84,6 +86,16 @@ func newSandboxWorld(ctx context.Context, cfg Config, store *models.Store, log *
 	if err != nil {
 		return nil, fmt.Errorf("sandbox: %w", err)
 	}
+	if cfg.SandboxPeer != "" {
+		// The peer's fake Twilio, over HTTP (same account: same database).
+		tp, err := twilio.New(twilio.Config{AccountSID: creds.AccountSID, AuthToken: creds.AuthToken,
+			Transport: peerTransport{base: cfg.SandboxPeer + "/_sandbox/twilio"}, Timeout: cfg.ProviderTimeout})
+		if err != nil {
+			return nil, fmt.Errorf("sandbox: %w", err)
+		}
+		w.LinkShortening, w.Messaging = tp, tp
+		log.Info("sandbox: Twilio is the peer's fake", slog.String("peer", cfg.SandboxPeer))
+	}
 	log.Info("sandbox fakes ready", slog.String("twilio_account_sid", creds.AccountSID),
 		slog.String("control", strings.TrimRight(cfg.PublicURL, "/")+"/_sandbox"))
 	return &sandboxWorld{World: w, sandbox: w.Sandbox(), twilioToken: creds.AuthToken}, nil
@@ -119,4 +131,19 @@ func isVendorAPI(path string) bool {
 		}
 	}
 	return false
+}
+
+// peerTransport sends Twilio API requests to a peer replica's fake Twilio
+// (LINKGATE_SANDBOX_PEER): base + the request's path, whatever its host.
+type peerTransport struct{ base string }
+
+func (p peerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	u, err := url.Parse(p.base + req.URL.Path)
+	if err != nil {
+		return nil, err
+	}
+	u.RawQuery = req.URL.RawQuery
+	out := req.Clone(req.Context())
+	out.URL, out.Host = u, u.Host
+	return http.DefaultTransport.RoundTrip(out)
 }
