@@ -521,3 +521,10 @@ func (s *Store) CampaignLiveViews(ctx context.Context, cs []*Campaign) ([]Campai
 	}
 	return out, nil
 }
+
+// CampaignWatchers is how many watchers the Store's feed has now.
+func (s *Store) CampaignWatchers() int {
+	s.live.mu.Lock()
+	defer s.live.mu.Unlock()
+	return len(s.live.subs)
+}
