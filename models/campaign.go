@@ -390,7 +390,10 @@ func (s *Store) CreateCampaign(ctx context.Context, sc Scope, clientID string, i
 		if err := tx.Create(c).Error; err != nil {
 			return err
 		}
-		return replaceVariantsTx(tx, c, variants)
+		if err := replaceVariantsTx(tx, c, variants); err != nil {
+			return err
+		}
+		return s.campaignChangedTx(tx, c.ID)
 	})
 	if isForeignKeyViolation(err) {
 		return nil, NotFound("client")
