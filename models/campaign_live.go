@@ -72,10 +72,13 @@ func (s *Store) campaignChangedTx(tx *gorm.DB, campaignID string) error {
 // campaign that changed meanwhile is told once.
 func (s *Store) WatchCampaigns(ctx context.Context) (<-chan CampaignNotice, error) {
 	f := s.live
-	if err := f.acquire(ctx, s); err != nil {
+	sub := &liveSub{pending: map[string]struct{}{}, wake: make(chan struct{}, 1), out: make(chan CampaignNotice)}
+	if err := f.acquire(ctx, s); errors.Is(err, errFeedClosed) {
+		close(sub.out)
+		return sub.out, nil
+	} else if err != nil {
 		return nil, err
 	}
-	sub := &liveSub{pending: map[string]struct{}{}, wake: make(chan struct{}, 1), out: make(chan CampaignNotice)}
 	f.mu.Lock()
 	if f.closed {
 		f.mu.Unlock()
@@ -207,14 +210,17 @@ func (f *liveFeed) flush() {
 	}
 }
 
-// acquire counts a watcher in; the first one starts the feed's source
+// errFeedClosed: the Store is closed; its watchers get closed channels.
+var errFeedClosed = errors.New("models: the campaign feed is closed")
+
+// acquire counts a watcher in (errFeedClosed once the Store is closed); the first one starts the feed's source
 // and, on PostgreSQL, waits until the listener listens, so that a change
 // committed after WatchCampaigns returns is seen.
 func (f *liveFeed) acquire(ctx context.Context, s *Store) error {
 	f.mu.Lock()
 	if f.closed {
 		f.mu.Unlock()
-		return nil
+		return errFeedClosed
 	}
 	f.refs++
 	if f.refs == 1 {

@@ -3,6 +3,7 @@ package models_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -134,6 +135,14 @@ func TestWatchCampaigns(t *testing.T) {
 		case <-time.After(5 * time.Second):
 			t.Fatal("the channel stayed open after Close")
 		}
+		// Watching a closed Store: a closed channel.
+		late, err := s.WatchCampaigns(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, open := <-late; open {
+			t.Fatal("a notice from a closed Store")
+		}
 	})
 }
 
@@ -201,4 +210,38 @@ func TestLiveCampaignFilters(t *testing.T) {
 			t.Error("an unknown status passed")
 		}
 	})
+}
+
+// On PostgreSQL the listener reconnects when its connection drops.
+func TestWatchCampaignsReconnects(t *testing.T) {
+	db := dbtest.Postgres(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	s := models.NewStore(db, nil)
+	defer s.Close()
+	c := newLiveCampaign(t, s, "reconnect")
+	ch, err := s.WatchCampaigns(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int64
+	if err := db.Gorm.Raw(`SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+WHERE datname = current_database() AND query LIKE 'LISTEN %'`).Scan(&n).Error; err != nil || n != 1 {
+		t.Fatalf("terminated %d listeners: %v", n, err)
+	}
+	// Changes made while it reconnects may be missed; one made after is
+	// told.
+	deadline := time.Now().Add(15 * time.Second)
+	for i := 0; ; i++ {
+		name := fmt.Sprintf("reconnect %d", i)
+		if _, err := s.UpdateCampaign(ctx, models.Scope{}, c.ID, models.CampaignPatch{Name: &name}); err != nil {
+			t.Fatal(err)
+		}
+		if nextNotice(t, ch, c.ID, time.Second) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no notice after the listener's connection dropped")
+		}
+	}
 }
