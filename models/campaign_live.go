@@ -65,6 +65,96 @@ func (s *Store) campaignChangedTx(tx *gorm.DB, campaignID string) error {
 	return nil
 }
 
+// campaignCountedTx is campaignChangedTx for counter changes, which come
+// many a second while a campaign sends. Every transaction that NOTIFYs
+// takes PostgreSQL's notification lock at commit, one after the other, so
+// on PostgreSQL a Store notifies from inside such transactions at most
+// once per liveCoalesce per campaign; the bumps of the rest of the window
+// are told by one notification sent when it ends, outside any transaction
+// (after their short transactions have committed).
+func (s *Store) campaignCountedTx(tx *gorm.DB, campaignID string) error {
+	if s.db.Dialect == Postgres && !s.notify.due(campaignID, s.notifyLate) {
+		return nil
+	}
+	return s.campaignChangedTx(tx, campaignID)
+}
+
+// notifyLate sends the window's trailing notifications.
+func (s *Store) notifyLate(ids []string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for _, id := range ids {
+		// Best effort: a watcher that misses it sees the next change.
+		_, _ = s.db.SQL.ExecContext(ctx, `SELECT pg_notify($1, $2)`, liveChannel, id)
+	}
+}
+
+// notifyThrottle keeps when each campaign was last notified from inside
+// a transaction, and the campaigns whose later bumps wait for a trailing
+// notification. That one is sent once no bump was skipped for
+// liveCoalesce (so the last bump's transaction has committed), and at the
+// latest liveMaxWait after the first skipped one (so a campaign sending
+// without pause is still told about every second).
+type notifyThrottle struct {
+	mu                  sync.Mutex
+	last                map[string]time.Time
+	trailing            map[string]struct{}
+	firstSkip, lastSkip time.Time
+	timer               *time.Timer
+}
+
+// liveMaxWait bounds how long a skipped bump waits for its notification.
+const liveMaxWait = time.Second
+
+func newNotifyThrottle() *notifyThrottle {
+	return &notifyThrottle{last: map[string]time.Time{}, trailing: map[string]struct{}{}}
+}
+
+// due reports whether campaignID may be notified now; when not, it is
+// notified later by send.
+func (th *notifyThrottle) due(campaignID string, send func(ids []string)) bool {
+	th.mu.Lock()
+	defer th.mu.Unlock()
+	now := time.Now()
+	if at, ok := th.last[campaignID]; ok && now.Sub(at) < liveCoalesce {
+		th.trailing[campaignID] = struct{}{}
+		th.lastSkip = now
+		if th.timer == nil {
+			th.firstSkip = now
+			th.timer = time.AfterFunc(liveCoalesce, func() { th.flush(send) })
+		}
+		return false
+	}
+	if len(th.last) > 1000 {
+		for id, at := range th.last {
+			if now.Sub(at) >= liveCoalesce {
+				delete(th.last, id)
+			}
+		}
+	}
+	th.last[campaignID] = now
+	return true
+}
+
+func (th *notifyThrottle) flush(send func(ids []string)) {
+	th.mu.Lock()
+	now := time.Now()
+	if quiet := now.Sub(th.lastSkip); quiet < liveCoalesce && now.Sub(th.firstSkip) < liveMaxWait {
+		th.timer = time.AfterFunc(liveCoalesce-quiet, func() { th.flush(send) })
+		th.mu.Unlock()
+		return
+	}
+	ids := make([]string, 0, len(th.trailing))
+	for id := range th.trailing {
+		ids = append(ids, id)
+		th.last[id] = now
+	}
+	clear(th.trailing)
+	th.timer = nil
+	th.mu.Unlock()
+	send(ids)
+}
+
 // WatchCampaigns returns a channel of campaign changes committed from now
 // on (by this process, and on PostgreSQL by every process on the
 // database). The channel is closed when ctx ends or the Store is closed.

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 	"gorm.io/gorm"
 
 	"github.com/linkgate/linkgate/models"
@@ -243,5 +245,60 @@ WHERE datname = current_database() AND query LIKE 'LISTEN %'`).Scan(&n).Error; e
 		if time.Now().After(deadline) {
 			t.Fatal("no notice after the listener's connection dropped")
 		}
+	}
+}
+
+// On PostgreSQL a burst of counter bumps NOTIFYs a few times, not once a
+// bump, and the last notification comes after the burst's last commit.
+func TestCampaignCountersNotifySparingly(t *testing.T) {
+	db := dbtest.Postgres(t)
+	ctx := context.Background()
+	s := models.NewStore(db, nil)
+	c := newLiveCampaign(t, s, "sparing")
+	conn, err := db.SQL.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	var pc *pgx.Conn
+	if err := conn.Raw(func(dc any) error { pc = dc.(*stdlib.Conn).Conn(); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pc.Exec(ctx, "LISTEN linkgate_campaigns"); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	for range 50 {
+		if err := db.Gorm.Transaction(func(tx *gorm.DB) error {
+			return s.BumpCampaignStatsTx(tx, c.ID, models.StatsDelta{Sent: 1})
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	burst := time.Since(start)
+	lastCommit := time.Now()
+	var n int
+	var lastAt time.Time
+	for {
+		wctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		note, err := pc.WaitForNotification(wctx)
+		cancel()
+		if err != nil {
+			break
+		}
+		if note.Payload == c.ID {
+			n++
+			lastAt = time.Now()
+		}
+	}
+	if _, err := pc.Exec(ctx, "UNLISTEN *"); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d notifications for 50 bumps in %s", n, burst)
+	if max := int(burst/(200*time.Millisecond)) + 2; n == 0 || n > max {
+		t.Errorf("%d notifications for 50 bumps in %s, want 1..%d", n, burst, max)
+	}
+	if !lastAt.After(lastCommit) {
+		t.Errorf("the last notification (%s) came before the last commit (%s)", lastAt, lastCommit)
 	}
 }
