@@ -18,7 +18,13 @@ package models
 // Each Store fans the notices out to its watchers, coalescing bursts: a
 // campaign changed many times within liveCoalesce is one notice, and a
 // slow watcher gets each changed campaign once when it comes back, so
-// writers never wait for watchers.
+// writers never wait for watchers. Counter bumps (many a second while a
+// campaign sends) go through campaignCountedTx, which on PostgreSQL also
+// spares the NOTIFYs themselves (see there).
+//
+// What a watcher may miss: on PostgreSQL, the changes committed while its
+// Store's listener reconnects (it reads them with the campaign's next
+// change).
 
 import (
 	"context"
