@@ -390,7 +390,10 @@ func (s *Store) CreateCampaign(ctx context.Context, sc Scope, clientID string, i
 		if err := tx.Create(c).Error; err != nil {
 			return err
 		}
-		return replaceVariantsTx(tx, c, variants)
+		if err := replaceVariantsTx(tx, c, variants); err != nil {
+			return err
+		}
+		return s.campaignChangedTx(tx, c.ID)
 	})
 	if isForeignKeyViolation(err) {
 		return nil, NotFound("client")
@@ -586,6 +589,9 @@ func (s *Store) UpdateCampaign(ctx context.Context, sc Scope, id string, in Camp
 		if out, err = s.campaignTx(tx, Scope{}, c.ID); err != nil {
 			return err
 		}
+		if err := s.campaignChangedTx(tx, c.ID); err != nil {
+			return err
+		}
 		return s.restatusAfterEditTx(tx, out, in)
 	})
 	if err != nil {
@@ -665,6 +671,7 @@ type CampaignQuery struct {
 	Status   string
 	Q        string
 	Tag      string
+	Active   bool // only campaigns that have not ended (not terminal)
 	PageQuery
 }
 
@@ -674,18 +681,15 @@ type CampaignPage struct {
 	Next      string
 }
 
-// ListCampaigns returns campaigns newest first, a keyset page at a time.
-// A client scope sees only its own; a client id outside the scope is not
-// found.
-func (s *Store) ListCampaigns(ctx context.Context, sc Scope, q CampaignQuery) (CampaignPage, error) {
+// campaignFilter is the campaigns visible in scope that match q's
+// filters (client, status, active, name, tag), as the list and the live
+// stream read them; a client id outside the scope is not found and an
+// unknown status is invalid.
+func (s *Store) campaignFilter(ctx context.Context, sc Scope, q CampaignQuery) (*gorm.DB, error) {
 	if q.ClientID != "" {
 		if _, err := s.GetClient(ctx, sc, q.ClientID); err != nil {
-			return CampaignPage{}, err
+			return nil, err
 		}
-	}
-	limit, err := q.limit()
-	if err != nil {
-		return CampaignPage{}, err
 	}
 	tx := s.gorm(ctx).Model(&Campaign{})
 	if !sc.Admin() {
@@ -696,15 +700,33 @@ func (s *Store) ListCampaigns(ctx context.Context, sc Scope, q CampaignQuery) (C
 	}
 	if q.Status != "" {
 		if !CampaignStatus(q.Status).Valid() {
-			return CampaignPage{}, Invalid("invalid_status", "status", "not a campaign status")
+			return nil, Invalid("invalid_status", "status", "not a campaign status")
 		}
 		tx = tx.Where("status = ?", q.Status)
+	}
+	if q.Active {
+		tx = tx.Where("status NOT IN ?", campaignEnded())
 	}
 	if q.Q = strings.TrimSpace(q.Q); q.Q != "" {
 		tx = tx.Where(`lower(name) LIKE ? ESCAPE '\'`, likePattern(q.Q))
 	}
 	if q.Tag = strings.TrimSpace(q.Tag); q.Tag != "" {
 		tx = tx.Where(`lower(tags) LIKE ? ESCAPE '\'`, likePattern(encodeJSON(q.Tag)))
+	}
+	return tx, nil
+}
+
+// ListCampaigns returns campaigns newest first, a keyset page at a time.
+// A client scope sees only its own; a client id outside the scope is not
+// found.
+func (s *Store) ListCampaigns(ctx context.Context, sc Scope, q CampaignQuery) (CampaignPage, error) {
+	limit, err := q.limit()
+	if err != nil {
+		return CampaignPage{}, err
+	}
+	tx, err := s.campaignFilter(ctx, sc, q)
+	if err != nil {
+		return CampaignPage{}, err
 	}
 	if q.Cursor != "" {
 		after, err := decodeCursor(PrefixCampaign, q.Cursor)

@@ -76,7 +76,7 @@ ON CONFLICT (campaign_id) DO UPDATE SET
 	if err != nil {
 		return internal("count campaign stats", err)
 	}
-	return s.campaignChangedTx(tx, campaignID)
+	return s.campaignCountedTx(tx, campaignID)
 }
 
 // bumpCampaignDomainStatsTx adds sent messages and human clicks to what

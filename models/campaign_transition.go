@@ -79,7 +79,7 @@ func (s *Store) ApplyCampaignTx(tx *gorm.DB, c *Campaign, ch CampaignChange) err
 			return err
 		}
 	}
-	return nil
+	return s.campaignChangedTx(tx, c.ID)
 }
 
 // campaignAction moves a campaign visible in scope from one of allowed to

@@ -63,6 +63,7 @@ type DB struct {
 	Gorm    *gorm.DB
 	SQL     *sql.DB
 	Dialect Dialect
+	dsn     string // how to connect again (the campaign change listener)
 }
 
 // Open opens the configured database. It does not migrate; call Migrate.
@@ -149,7 +150,7 @@ func openPostgres(ctx context.Context, dsn string, gcfg *gorm.Config) (*DB, erro
 		_ = sqlDB.Close()
 		return nil, fmt.Errorf("connect to postgres: %w", err)
 	}
-	return &DB{Gorm: g, SQL: sqlDB, Dialect: Postgres}, nil
+	return &DB{Gorm: g, SQL: sqlDB, Dialect: Postgres, dsn: dsn}, nil
 }
 
 // withCustomPlans makes PostgreSQL plan every statement with its actual
@@ -205,7 +206,7 @@ func openSQLite(ctx context.Context, path string, gcfg *gorm.Config) (*DB, error
 		_ = sqlDB.Close()
 		return nil, fmt.Errorf("open sqlite: %w", err)
 	}
-	return &DB{Gorm: g, SQL: sqlDB, Dialect: SQLite}, nil
+	return &DB{Gorm: g, SQL: sqlDB, Dialect: SQLite, dsn: dsn}, nil
 }
 
 // Ping checks that the database answers.

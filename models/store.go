@@ -12,10 +12,13 @@ import (
 )
 
 // Store reads and writes linkgate's rows. It holds no state besides the
-// database handle and the clock, so one Store is shared by all requests.
+// database handle, the clock and the fan-out of campaign changes to their
+// watchers, so one Store is shared by all requests.
 type Store struct {
-	db  *DB
-	now func() time.Time
+	db     *DB
+	now    func() time.Time
+	live   *liveFeed       // campaign changes (campaign_live.go)
+	notify *notifyThrottle // of the counters' notifications
 }
 
 // NewStore returns a Store on db. now may be nil (time.Now).
@@ -23,7 +26,7 @@ func NewStore(db *DB, now func() time.Time) *Store {
 	if now == nil {
 		now = time.Now
 	}
-	return &Store{db: db, now: now}
+	return &Store{db: db, now: now, live: newLiveFeed(), notify: newNotifyThrottle()}
 }
 
 // DB returns the underlying database.

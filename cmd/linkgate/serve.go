@@ -105,6 +105,10 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	// Shutdown waits for the requests in flight: end the live streams
+	// (GET /campaigns/live, the console's) by closing the campaign feed.
+	srv.RegisterOnShutdown(store.Close)
+	defer store.Close()
 	log.Info("listening", slog.String("addr", ln.Addr().String()), slog.String("public_url", cfg.PublicURL),
 		slog.String("database", string(db.Dialect)), slog.Bool("sandbox", cfg.SandboxMode()))
 	if m.Ready != nil {

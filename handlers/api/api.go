@@ -109,6 +109,7 @@ func (h *Handler) Mount(s *handlers.Server) error {
 	api.POST("/clients/:id/campaigns", h.createCampaign)
 	api.GET("/clients/:id/campaigns", h.listClientCampaigns)
 	api.GET("/campaigns", h.listCampaigns)
+	api.GET("/campaigns/live", h.liveCampaigns) // before /campaigns/:id
 	api.GET("/campaigns/:id", h.getCampaign)
 	api.PATCH("/campaigns/:id", h.updateCampaign)
 	api.POST("/campaigns/:id/recipients", handlers.LargeBody(MaxRecipientsUpload, "text/csv"), h.addRecipients)
@@ -118,6 +119,7 @@ func (h *Handler) Mount(s *handlers.Server) error {
 	api.POST("/campaigns/:id/resume", wf, h.resumeCampaign)
 	api.POST("/campaigns/:id/abort", h.abortCampaign)
 	api.GET("/campaigns/:id/messages", h.listCampaignMessages)
+	api.PUT("/campaigns/:id/connectors/link-shortening", wf, h.setLinkShortening)
 	api.GET("/registrations", h.listRegistrations)
 	api.POST("/webhooks/endpoints", h.needKeys, h.createWebhookEndpoint)
 	api.GET("/webhooks/endpoints", h.listWebhookEndpoints)

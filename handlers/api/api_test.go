@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/linkgate/linkgate/handlers"
 	"github.com/linkgate/linkgate/handlers/api"
@@ -955,6 +956,15 @@ func TestAPIEveryOperationValidated(t *testing.T) {
 	}
 	e.Do(t, "GET", "/api/v1/clients/"+c.ID+"/opt-outs", e.Admin, nil).Want(t, 200)
 	e.Do(t, "DELETE", "/api/v1/clients/"+c.ID+"/opt-outs/+447900000001", e.Admin, nil).Want(t, 204)
+	// The live stream stays open until the server ends it: end it, as a
+	// shutdown does, by closing the Store's feed once the stream watches.
+	go func() {
+		for deadline := time.Now().Add(10 * time.Second); e.Store.CampaignWatchers() == 0 && time.Now().Before(deadline); {
+			time.Sleep(10 * time.Millisecond)
+		}
+		e.Store.Close()
+	}()
+	e.Do(t, "GET", "/api/v1/campaigns/live?status=draft&q=sale&tag=promo", k.Key, nil).Want(t, 200)
 	e.Do(t, "DELETE", "/api/v1/clients/"+c.ID, e.Admin, nil).Want(t, 204)
 	e.Do(t, "GET", "/healthz", "", nil).Want(t, 200)
 	e.Do(t, "GET", "/readyz", "", nil).Want(t, 200)
@@ -981,6 +991,8 @@ func TestAPIEveryOperationValidated(t *testing.T) {
 		// campaign_api_test.go (TestCampaignSubmitAndActions)
 		"POST /api/v1/campaigns/{id}/submit": true, "POST /api/v1/campaigns/{id}/start": true,
 		"POST /api/v1/campaigns/{id}/resume": true, "POST /api/v1/campaigns/{id}/pause": true,
+		// campaign_live_api_test.go
+		"PUT /api/v1/campaigns/{id}/connectors/link-shortening": true,
 		// Twilio's callbacks are signed by Twilio: handlers/callbacks tests them.
 		"POST /twilio/inbound": true,
 	}

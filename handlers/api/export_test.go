@@ -15,6 +15,7 @@ type (
 	DomainConfigureRequest        = domainConfigureRequest
 	DomainSIDRequest              = domainSIDRequest
 	MessagingServiceAttachRequest = messagingServiceAttachRequest
+	LinkShorteningRequest         = linkShorteningRequest
 	WebhookEndpointCreateRequest  = webhookEndpointCreateRequest
 	WebhookEndpointUpdateRequest  = webhookEndpointUpdateRequest
 	PoolCreateRequest             = poolCreateRequest

@@ -155,6 +155,7 @@ func TestAPIRefusesBadTextEverywhere(t *testing.T) {
 			{"PATCH", cmpPath, `{"scheduled_at":"2099-01-01T00:00:00Z@@"}`, "scheduled_at"},
 			{"POST", cmpPath + "/recipients", `{"recipients":[{"phone":"+44790000@@0001"}]}`, "recipients[0].phone"},
 			{"POST", cmpPath + "/recipients", `{"recipients":[{"phone":"+447900000001","vars":{"name":"A@@n"}}]}`, "recipients[0].vars.name"},
+			{"PUT", cmpPath + "/connectors/link-shortening", `{"domain_id":"` + d.ID + `@@"}`, "domain_id"},
 		}...)
 		ids := strings.NewReplacer(cl.ID, "{id}", d.ID, "{id}", key.ID, "{id}", ep.ID, "{id}", pool.ID, "{id}", cmp.ID, "{id}")
 		for _, f := range fields {
@@ -221,6 +222,9 @@ func TestAPIRefusesBadTextEverywhere(t *testing.T) {
 				{"/api/v1/campaigns?client_id=%ff", "client_id", 422, handlers.CodeInvalidCharacters},
 				{"/api/v1/clients/" + cl.ID + "/campaigns?status=%07", "status", 422, handlers.CodeInvalidCharacters},
 				{"/api/v1/campaigns/" + cmp.ID + "/messages?status=%00", "status", 422, handlers.CodeInvalidCharacters},
+				{"/api/v1/campaigns/live?q=a%00b", "q", 422, handlers.CodeInvalidCharacters},
+				{"/api/v1/campaigns/live?tag=%E2%80%AE", "tag", 422, handlers.CodeInvalidCharacters},
+				{"/api/v1/campaigns/live?status=%07", "status", 422, handlers.CodeInvalidCharacters},
 			} {
 				handlertest.WantProblem(t, e.Do(t, "GET", tc.path, e.Admin, nil), tc.status, tc.code, tc.param)
 			}

@@ -636,6 +636,7 @@ func TestWorkflowRoutesWithoutEngine(t *testing.T) {
 			{"POST", base + "/messaging-services", map[string]any{"messaging_service_sid": mg}},
 			{"DELETE", base + "/messaging-services/" + mg, nil},
 			{"POST", "/api/v1/domains/dom_01JD0000000000000000000000/retry", nil},
+			{"PUT", "/api/v1/campaigns/cmp_01JD0000000000000000000000/connectors/link-shortening", map[string]any{"domain_id": d.ID}},
 		} {
 			p := handlertest.WantProblem(t, e.Do(t, tc.method, tc.path, e.Admin, tc.body), http.StatusServiceUnavailable, "workflows_unavailable")
 			if p.Detail == "" {
@@ -664,6 +665,7 @@ func TestOpenAPIWorkflowOperations(t *testing.T) {
 		{"DomainConfigure", api.DomainConfigureRequest{}},
 		{"DomainSIDSubmit", api.DomainSIDRequest{}},
 		{"MessagingServiceAttach", api.MessagingServiceAttachRequest{}},
+		{"LinkShortening", api.LinkShorteningRequest{}},
 	} {
 		ref := doc.Components.Schemas[tc.schema]
 		if ref == nil {
@@ -692,6 +694,7 @@ func TestOpenAPIWorkflowOperations(t *testing.T) {
 		{"POST", "/api/v1/domains/{id}/retry"},
 		{"POST", "/api/v1/domains/{id}/messaging-services"},
 		{"DELETE", "/api/v1/domains/{id}/messaging-services/{sid}"},
+		{"PUT", "/api/v1/campaigns/{id}/connectors/link-shortening"},
 	} {
 		item := doc.Paths.Value(op.path)
 		if item == nil || item.GetOperation(op.method) == nil {

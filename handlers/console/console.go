@@ -17,7 +17,8 @@
 // (the Domains page), domain_actions.go (its bulk actions), domains_bulk.go
 // (bulk add), domain_manage.go (archive, restore, review, delete),
 // client_limit.go (the global domain limit), pools.go, and results.go
-// (the per-row outcomes of the bulk forms).
+// (the per-row outcomes of the bulk forms); campaign_live.go (the
+// realtime campaigns page and its event stream).
 //
 // The rule: the console is thin over models and workflows, and all page
 // plumbing (sessions, CSRF, rendering, error pages, limits) is the
@@ -54,7 +55,7 @@ var (
 
 // pageNames are the console's page template sets.
 var pageNames = []string{"login", "clients", "client", "domain_new", "domain", "webhooks", "webhook_deliveries",
-	"sandbox", "sandbox_outbox", "message", "reset_request", "reset", "domains", "domains_bulk", "pools"}
+	"sandbox", "sandbox_outbox", "message", "reset_request", "reset", "domains", "domains_bulk", "pools", "campaigns_live"}
 
 // consolePrefix is where the console's pages live (besides / and /login).
 const consolePrefix = "/console"
@@ -233,6 +234,8 @@ func (h *Handler) Mount(s *handlers.Server) error {
 	w.POST("/messaging-services/:sid/detach", h.consoleDomainDetach)
 	w.POST("/retry", h.consoleDomainRetry)
 	w.POST("/restore", h.consoleDomainRestore)
+	u.GET("/campaigns/live", h.consoleCampaignsLive)
+	u.GET("/campaigns/live/events", h.consoleCampaignsLiveEvents)
 	u.GET("/webhooks", h.consoleWebhooks)
 	u.POST("/webhooks", h.consoleWebhookCreate)
 	u.POST("/webhooks/:id/delete", h.consoleWebhookDelete)

@@ -100,6 +100,9 @@ func consoleSamples() map[string][]any {
 		"reset_request": {resetRequestView{consoleBase: signedOut, Minutes: 30}, resetRequestView{consoleBase: signedOut, Email: "a@example.com", Errors: errs}},
 		"reset": {resetView{consoleBase: signedOut, Email: "a@example.com", Action: "/console/reset/t", Expires: "e", MinPassword: 10},
 			resetView{consoleBase: signedOut, Email: "a@example.com", Errors: errs}},
+		"campaigns_live": {campaignsLiveView{consoleBase: admin, Events: "/e", Ended: "aborted", More: true, Rows: []models.CampaignLiveView{
+			{CampaignView: models.CampaignView{ID: "cmp_1", Name: "Sale", Status: models.CampaignSending}, Sent: 3, Delivered: 2, Clicks: 1}}},
+			campaignsLiveView{consoleBase: client, Events: "/e"}},
 		"message": {consoleMessage{consoleBase: admin, Message: handlers.Message{Heading: "h", Paragraphs: []string{"p"}, Link: "/", LinkText: "Home"}},
 			consoleMessage{consoleBase: signedOut}},
 	}

@@ -103,3 +103,61 @@
   form.addEventListener("change", update);
   update();
 })();
+
+// Live campaigns: each "campaign" event of the page's stream updates its
+// row (or adds one for a campaign that has not ended). Without the
+// script, the table is as the page was loaded.
+(function () {
+  "use strict";
+  var table = document.getElementById("live-campaigns");
+  if (!table || !table.dataset.events || !window.EventSource) {
+    return;
+  }
+  var ended = (table.dataset.ended || "").split(" ");
+  var body = table.tBodies[0];
+  var state = document.getElementById("live-state");
+  var setText = function (el, text) { if (el && el.textContent !== text) { el.textContent = text; } };
+  var cell = function (tag, field, cls) {
+    var el = document.createElement(tag);
+    el.setAttribute("data-field", field);
+    if (cls) { el.className = cls; }
+    return el;
+  };
+  var newRow = function (c) {
+    var tr = document.createElement("tr");
+    tr.id = "campaign-" + c.id;
+    tr.setAttribute("data-id", c.id);
+    tr.appendChild(cell("td", "name"));
+    var td = document.createElement("td");
+    var badge = cell("span", "status", "badge");
+    badge.setAttribute("data-kind", "campaign");
+    td.appendChild(badge);
+    tr.appendChild(td);
+    tr.appendChild(cell("td", "sent", "num"));
+    tr.appendChild(cell("td", "delivered", "num"));
+    tr.appendChild(cell("td", "clicks", "num"));
+    body.insertBefore(tr, body.firstChild);
+    document.getElementById("live-empty").classList.add("hidden");
+    return tr;
+  };
+  var es = new EventSource(table.dataset.events, { withCredentials: true });
+  es.addEventListener("open", function () { setText(state, "Updating live."); });
+  es.addEventListener("error", function () { setText(state, "Reconnecting…"); });
+  es.addEventListener("campaign", function (ev) {
+    var c;
+    try { c = JSON.parse(ev.data); } catch (e) { return; }
+    var tr = document.getElementById("campaign-" + c.id);
+    if (!tr) {
+      if (ended.indexOf(c.status) >= 0) { return; }
+      tr = newRow(c);
+    }
+    var field = function (name) { return tr.querySelector('[data-field="' + name + '"]'); };
+    setText(field("name"), c.name);
+    var badge = field("status");
+    badge.setAttribute("data-value", c.status);
+    setText(badge, c.status);
+    setText(field("sent"), String(c.sent));
+    setText(field("delivered"), String(c.delivered));
+    setText(field("clicks"), String(c.clicks));
+  });
+})();

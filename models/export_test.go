@@ -1,0 +1,14 @@
+package models
+
+import "gorm.io/gorm"
+
+// BumpCampaignStatsTx lets the tests count as the sending engine does.
+func (s *Store) BumpCampaignStatsTx(tx *gorm.DB, campaignID string, d StatsDelta) error {
+	return s.bumpCampaignStatsTx(tx, campaignID, d)
+}
+
+// BumpCampaignDomainStatsTx lets the tests count per domain as the sending
+// engine does.
+func (s *Store) BumpCampaignDomainStatsTx(tx *gorm.DB, campaignID, domainID string, sent, clicks int64) error {
+	return s.bumpCampaignDomainStatsTx(tx, campaignID, domainID, sent, clicks)
+}
