@@ -134,7 +134,7 @@ func TestCampaignSuspendResumeAndEdits(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		c, err := s.CreateCampaign(ctx, models.Scope{}, cl.ID, models.CampaignInput{Name: "Sale",
+		c, err := s.CreateCampaign(ctx, models.Scope{}, cl.ID, models.CampaignInput{Name: "Sale", MessagingServiceSID: "MG0123456789abcdef0123456789abcdef",
 			Variants: []models.VariantInput{{Body: ptr("Hi")}}, Domains: &models.CampaignDomainsInput{DomainIDs: []string{d.ID}}})
 		if err != nil {
 			t.Fatal(err)
