@@ -24,7 +24,7 @@ import (
 //	     /_sandbox/twilio/2010-04-01/...    the fake Messages API (sandbox_messaging.go)
 //	POST /_sandbox/twilio/messaging-services {"friendly_name"} → {"messaging_service_sid"}
 //	POST /_sandbox/twilio/blocked-domains   {"host"}
-//	POST /_sandbox/twilio/clicks            {"message_sid","user_agent","event_type"}
+//	POST /_sandbox/twilio/clicks            {"message_sid","user_agent","event_type"} (no user_agent: a handset browser's, or a previewer's for a preview)
 //	POST /_sandbox/twilio/inbound           {"from","to","body"}
 //	GET  /_sandbox/outbox                   mail sent
 //	POST /_sandbox/dns                      {"name","type","value"}: a record added by hand

@@ -69,6 +69,14 @@ func (s *Sandbox) click(w http.ResponseWriter, r *http.Request) {
 	if in.EventType == "" {
 		in.EventType = TwilioClickEvent
 	}
+	if in.UserAgent == "" {
+		// Someone tapping the link on a phone; a preview is an app's
+		// link previewer.
+		in.UserAgent = SandboxHandsetAgent
+		if in.EventType == TwilioPreviewEvent {
+			in.UserAgent = SandboxPreviewAgent
+		}
+	}
 	switch {
 	case in.EventType != TwilioClickEvent && in.EventType != TwilioPreviewEvent:
 		sandboxError(w, http.StatusUnprocessableEntity, "event_type", "must be click or preview")
@@ -121,3 +129,9 @@ func (s *Sandbox) inbound(w http.ResponseWriter, r *http.Request) {
 		sandboxJSON(w, http.StatusCreated, map[string]string{"message_sid": sid})
 	}
 }
+
+// The user agents of the sandbox's clicks when none is given.
+const (
+	SandboxHandsetAgent = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1"
+	SandboxPreviewAgent = "WhatsApp/2.24.21.81 i"
+)
