@@ -133,6 +133,13 @@ type Config struct {
 	// periodic pass runs (default 1 hour).
 	AutoArchiveAfter    time.Duration
 	AutoArchiveInterval time.Duration
+
+	// Messaging is Twilio's Messages API: message prices are fetched
+	// from it (message_price.go); nil: prices are not fetched.
+	// PriceRetry is how often a price Twilio does not know yet is asked
+	// for again (default 1 minute).
+	Messaging  providers.Messaging
+	PriceRetry time.Duration
 }
 
 // ClickPath is where Twilio reports clicks on shortened links.
@@ -230,6 +237,9 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.AutoArchiveInterval <= 0 {
 		cfg.AutoArchiveInterval = time.Hour
 	}
+	if cfg.PriceRetry <= 0 {
+		cfg.PriceRetry = time.Minute
+	}
 	if cfg.WebhookWorkers <= 0 {
 		cfg.WebhookWorkers = 50
 	}
@@ -265,6 +275,7 @@ func New(cfg Config) (*Engine, error) {
 	river.AddWorker(workers, &reconcileDomainWorker{e: e})
 	river.AddWorker(workers, &reputationWorker{e: e})
 	river.AddWorker(workers, &reputationDomainWorker{e: e})
+	river.AddWorker(workers, &messagePriceWorker{e: e})
 	periodic := []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(cfg.SweepInterval),
 		func() (river.JobArgs, *river.InsertOpts) { return SweepArgs{}, nil }, &river.PeriodicJobOpts{RunOnStart: true})}
 	if cfg.Reputation != nil {

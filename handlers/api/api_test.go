@@ -941,6 +941,10 @@ func TestAPIEveryOperationValidated(t *testing.T) {
 	e.Do(t, "POST", "/api/v1/campaigns/"+cmp.ID+"/recipients", k.Key, map[string]any{"recipients": []map[string]any{{"phone": "447900000001"}}}).Want(t, 200)
 	e.Do(t, "POST", "/api/v1/campaigns/"+cmp.ID+"/recipients", k.Key, "phone\n447900000002\n", "Content-Type", "text/csv").Want(t, 200)
 	e.Do(t, "GET", "/api/v1/campaigns/"+cmp.ID+"/messages", k.Key, nil).Want(t, 200)
+	e.Do(t, "GET", "/api/v1/campaigns/"+cmp.ID+"/stats", k.Key, nil).Want(t, 200)
+	e.Do(t, "POST", "/api/v1/campaigns/"+cmp.ID+"/domains", k.Key, map[string]any{"domain_id": d.ID}).Want(t, 200)
+	e.Do(t, "GET", "/api/v1/campaigns/"+cmp.ID+"/domains", k.Key, nil).Want(t, 200)
+	e.Do(t, "DELETE", "/api/v1/campaigns/"+cmp.ID+"/domains/"+d.ID, k.Key, nil).Want(t, 204)
 	for _, a := range []string{"submit", "start", "pause", "resume", "abort"} {
 		e.Do(t, "POST", "/api/v1/campaigns/"+cmp.ID+"/"+a, k.Key, nil).Want(t, 202)
 	}
@@ -981,7 +985,7 @@ func TestAPIEveryOperationValidated(t *testing.T) {
 		"POST /api/v1/webhooks/endpoints/{id}/ping": true, "POST /api/v1/webhooks/deliveries/{id}/replay": true,
 		"GET /api/v1/webhooks/deliveries/{id}": true,
 		// Twilio's callbacks are signed by Twilio: handlers/callbacks tests them.
-		"POST /twilio/inbound": true,
+		"POST /twilio/inbound": true, "POST /twilio/status": true, "POST /twilio/clicks": true,
 	}
 	for path, item := range doc.Paths.Map() {
 		for method := range item.Operations() {
