@@ -38,6 +38,18 @@ func newSentEnv(t *testing.T, db *models.DB, n int) *sentEnv {
 		c.PublicURL = testPublic
 		c.TwilioAuthToken = testToken
 	})
+	phones := make([]string, n)
+	for i := range phones {
+		phones[i] = fmt.Sprintf("+4479%08d", 1000+i)
+	}
+	return seedSent(t, e, phones, nil)
+}
+
+// seedSent makes Acme's campaign to phones on e and sends it: send, when
+// not nil, sends one message and returns its SID (otherwise SIDs are
+// made up).
+func seedSent(t *testing.T, e *handlertest.Env, phones []string, send func(phone string) string) *sentEnv {
+	t.Helper()
 	se := &sentEnv{Env: e, client: e.CreateClient(t, "Acme", "owner@acme.com")}
 	se.key = e.ClientKey(t, se.client.ID).Key
 	se.d = e.CreateDomain(t, e.Admin, se.client.ID, map[string]any{"domain": "acme.com"})
@@ -45,20 +57,21 @@ func newSentEnv(t *testing.T, db *models.DB, n int) *sentEnv {
 		map[string]any{"name": "Sale", "variants": []map[string]any{{"body": "Hi https://shop.acme.com/x", "ratio": 100}},
 			"domains": map[string]any{"domain_ids": []string{se.d.ID}}}).Want(t, http.StatusCreated))
 	var rs []map[string]any
-	for i := range n {
-		rs = append(rs, map[string]any{"phone": fmt.Sprintf("+4479%08d", 1000+i)})
+	for _, p := range phones {
+		rs = append(rs, map[string]any{"phone": p})
 	}
-	if r := handlertest.Decode[models.RecipientResult](t, e.Do(t, "POST", "/api/v1/campaigns/"+se.cmp.ID+"/recipients", e.Admin, map[string]any{"recipients": rs}).Want(t, http.StatusOK)); r.Accepted != n {
+	if r := handlertest.Decode[models.RecipientResult](t, e.Do(t, "POST", "/api/v1/campaigns/"+se.cmp.ID+"/recipients", e.Admin,
+		map[string]any{"recipients": rs}).Want(t, http.StatusOK)); r.Accepted != len(phones) {
 		t.Fatalf("recipients: %+v", r)
 	}
-	se.markSent(t)
+	se.markSent(t, send)
 	return se
 }
 
 // markSent does what the sending engine does for each pending message:
-// status sent with a Twilio SID (sids[i] when given, else a new one)
-// through the domain, and the sent counters.
-func (se *sentEnv) markSent(t testing.TB, sids ...string) {
+// status sent with its Twilio SID through the domain, and the sent
+// counters.
+func (se *sentEnv) markSent(t *testing.T, send func(phone string) string) {
 	t.Helper()
 	var rows []models.CampaignRecipient
 	if err := se.DB.Gorm.Where("campaign_id = ?", se.cmp.ID).Order("phone").Find(&rows).Error; err != nil {
@@ -67,8 +80,8 @@ func (se *sentEnv) markSent(t testing.TB, sids ...string) {
 	now := time.Now().UTC()
 	for i := range rows {
 		sid := newSID(t)
-		if i < len(sids) && sids[i] != "" {
-			sid = sids[i]
+		if send != nil {
+			sid = send(rows[i].Phone)
 		}
 		rows[i].Status, rows[i].TwilioSID, rows[i].DomainID, rows[i].Segments, rows[i].SentAt = models.MessageSent, sid, &se.d.ID, 1, &now
 		if err := se.DB.Gorm.Model(&models.CampaignRecipient{}).Where("id = ?", rows[i].ID).Updates(map[string]any{
