@@ -15,6 +15,8 @@ import (
 	"encoding/hex"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -154,7 +156,7 @@ type LinkClickedData struct {
 // automated_clicks. link.clicked is emitted in the same transaction.
 func (s *Store) RecordClick(ctx context.Context, ev ClickEvent) (ClickResult, error) {
 	var res ClickResult
-	if ev.SID == "" {
+	if !plausibleSID(ev.SID) {
 		return res, nil
 	}
 	var row struct {
@@ -180,6 +182,9 @@ func (s *Store) RecordClick(ctx context.Context, ev ClickEvent) (ClickResult, er
 	if t, err := time.Parse(time.RFC3339Nano, strings.TrimSpace(ev.ClickTime)); err == nil {
 		clickedAt = t.UTC().Truncate(time.Microsecond)
 	}
+	// Twilio's fields are signed but not checked: stored as valid UTF-8
+	// without control characters (PostgreSQL refuses NUL), bounded.
+	ev.EventType, ev.Link, ev.UserAgent = cleanText(ev.EventType, 32), cleanText(ev.Link, 4096), cleanText(ev.UserAgent, 1024)
 	kind := ClassifyClick(ev.EventType, ev.UserAgent, clickedAt, row.DeliveredAt)
 	res = ClickResult{Found: true, Kind: kind, CampaignID: row.CampaignID}
 	c := Click{ID: NewID(PrefixClick), CampaignID: row.CampaignID, RecipientID: row.ID, DomainID: row.DomainID,
@@ -224,4 +229,20 @@ func (s *Store) RecordClick(ctx context.Context, ev ClickEvent) (ClickResult, er
 		return ClickResult{}, err
 	}
 	return res, nil
+}
+
+// cleanText makes a callback's string storable: valid UTF-8, control
+// characters dropped, at most max bytes (cut at a character boundary).
+func cleanText(s string, max int) string {
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return -1
+		}
+		return r
+	}, strings.ToValidUTF8(s, "\uFFFD"))
+	for len(s) > max {
+		_, size := utf8.DecodeLastRuneInString(s)
+		s = s[:len(s)-size]
+	}
+	return s
 }

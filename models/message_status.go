@@ -110,7 +110,7 @@ type MessageStatusResult struct {
 // counted against its domain (RecordCarrierFiltered, after the commit).
 func (s *Store) RecordMessageStatus(ctx context.Context, u MessageStatusUpdate, enqueue EnqueueTxFunc) (MessageStatusResult, error) {
 	var res MessageStatusResult
-	if u.SID == "" || u.Status.rank() < 0 {
+	if !plausibleSID(u.SID) || u.Status.rank() < 0 {
 		return res, nil
 	}
 	var r CampaignRecipient
@@ -121,6 +121,7 @@ func (s *Store) RecordMessageStatus(ctx context.Context, u MessageStatusUpdate, 
 	if err != nil {
 		return res, internal("find message by sid", err)
 	}
+	u.ErrorCode = digitsOnly(u.ErrorCode)
 	res = MessageStatusResult{Found: true, RecipientID: r.ID, CampaignID: r.CampaignID, Status: r.Status}
 	if u.Status.rank() <= r.Status.rank() {
 		return res, nil
@@ -182,6 +183,31 @@ func (s *Store) RecordMessageStatus(ctx context.Context, u MessageStatusUpdate, 
 		}
 	}
 	return res, nil
+}
+
+// plausibleSID reports whether s can be a Twilio SID (letters and digits,
+// at most 64): anything else is nobody's message.
+func plausibleSID(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+			return false
+		}
+	}
+	return true
+}
+
+// digitsOnly keeps a Twilio error code's digits (at most 10).
+func digitsOnly(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r >= '0' && r <= '9' && b.Len() < 10 {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }
 
 // MessagePriceTarget is what the price job needs of a message.

@@ -19,13 +19,14 @@ import (
 // stores its price, adding it to the campaign's cost once
 // (models.RecordMessagePrice). Twilio often knows the price a little
 // after the final status: until it does the job looks again every
-// PriceRetry, for at most priceDeadline.
+// PriceRetry, for at most priceDeadline (a message that failed before
+// leaving Twilio is charged nothing and has no price to wait for).
 
 const kindMessagePrice = "message_price"
 
 // priceDeadline is how long after the final status a price is waited
 // for; then the message stays unpriced (logged).
-const priceDeadline = 24 * time.Hour
+const priceDeadline = 6 * time.Hour
 
 // MessagePriceArgs fetches one message's price.
 type MessagePriceArgs struct {
@@ -78,6 +79,9 @@ func (w *messagePriceWorker) Work(ctx context.Context, job *river.Job[MessagePri
 		return river.JobCancel(fmt.Errorf("fetch message %s: %w", m.TwilioSID, err))
 	}
 	if sent.Price == nil || *sent.Price == "" {
+		if sent.Status == providers.MessageFailed || sent.Status == providers.MessageCanceled {
+			return nil // never left Twilio: nothing is charged
+		}
 		if time.Since(job.CreatedAt) < priceDeadline {
 			return river.JobSnooze(e.cfg.PriceRetry)
 		}

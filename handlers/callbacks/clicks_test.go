@@ -165,3 +165,33 @@ func TestClicksRefuseBadSignatures(t *testing.T) {
 		}
 	})
 }
+
+// Twilio's fields are signed but not checked: odd text is stored clean
+// (PostgreSQL refuses NUL), an SID that cannot be one is nobody's, and
+// nothing answers 5xx.
+func TestCallbacksOddText(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
+		se := newSentEnv(t, db, 1)
+		sid := se.msgs[0].TwilioSID
+		se.postStatus(t, "SM\x00"+sid[2:], "delivered", "")
+		se.postStatus(t, sid, "undelivered", "30\x0003 \xff")
+		if got := se.messages(t)[sid]; got.Status != models.MessageUndelivered || handlertest.Deref(got.ErrorCode) != "3003" {
+			t.Fatalf("message %+v, want undelivered with the code's digits", got)
+		}
+		body, err := json.Marshal(map[string]string{"event_type": "click", "sms_sid": sid, "link": "https://shop.acme.com/\x00x",
+			"click_time": time.Now().Add(time.Hour).UTC().Format(time.RFC3339), "user_agent": iPhone + "\x00\x07"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		body = append(body[:len(body)-1], []byte(`,"x":"\udc00"}`)...)
+		se.postClick(t, body).Want(t, http.StatusOK)
+		se.postClick(t, clickJSON(t, "SM\u202e"+sid[3:], "click", iPhone, time.Now())).Want(t, http.StatusOK)
+		var c models.Click
+		if err := db.Gorm.Take(&c).Error; err != nil {
+			t.Fatal(err)
+		}
+		if c.Link != "https://shop.acme.com/x" || c.UserAgent != iPhone || c.Kind != models.ClickHuman {
+			t.Fatalf("stored click %+v", c)
+		}
+	})
+}
