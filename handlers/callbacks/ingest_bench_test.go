@@ -47,9 +47,9 @@ func (r benchRequest) serve(b *testing.B, h http.Handler) {
 }
 
 // seedBench stores a campaign with n messages sent (SID "SM" + the
-// message id) and delivered a minute ago when delivered is set; it
+// message id's ULID) and delivered a minute ago when delivered is set; it
 // returns the SIDs.
-func seedBench(b *testing.B, s *models.Store, n int, delivered bool) []string {
+func seedBench(b *testing.B, s *models.Store, n int, delivered bool) (string, []string) {
 	b.Helper()
 	ctx := context.Background()
 	cl, err := s.CreateClient(ctx, models.ClientInput{Name: "Acme", Email: fmt.Sprintf("owner%d@acme.com", time.Now().UnixNano())})
@@ -73,7 +73,7 @@ func seedBench(b *testing.B, s *models.Store, n int, delivered bool) []string {
 	if res, err := s.AddRecipients(ctx, models.Scope{}, c.ID, &models.SliceRecipients{Rows: rows}, nil); err != nil || res.Accepted != n {
 		b.Fatalf("recipients: %+v %v", res, err)
 	}
-	upd := map[string]any{"status": models.MessageSent, "twilio_sid": gorm.Expr("'SM' || id"), "domain_id": d.ID, "segments": 1, "sent_at": time.Now().UTC()}
+	upd := map[string]any{"status": models.MessageSent, "twilio_sid": gorm.Expr("'SM' || substr(id, 5)"), "domain_id": d.ID, "segments": 1, "sent_at": time.Now().UTC()}
 	if delivered {
 		upd["status"], upd["delivered_at"] = models.MessageDelivered, time.Now().UTC().Add(-time.Minute)
 	}
@@ -85,7 +85,21 @@ func seedBench(b *testing.B, s *models.Store, n int, delivered bool) []string {
 	if err := db.Model(&models.CampaignRecipient{}).Where("campaign_id = ?", c.ID).Order("id").Pluck("twilio_sid", &sids).Error; err != nil {
 		b.Fatal(err)
 	}
-	return sids
+	return c.ID, sids
+}
+
+// wantCounted fails unless every request changed something: n
+// deliveries or n human clicks (a benchmark of ignored callbacks would
+// measure nothing).
+func wantCounted(b *testing.B, s *models.Store, campaignID string, n int64, clicks bool) {
+	b.Helper()
+	st, err := s.CampaignStats(context.Background(), models.Scope{}, campaignID)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if got := map[bool]int64{false: st.Delivered, true: st.UniqueClicks}[clicks]; got != n {
+		b.Fatalf("%d of %d requests counted: %+v", got, n, st)
+	}
 }
 
 func statusRequests(sids []string) []benchRequest {
@@ -160,21 +174,27 @@ func BenchmarkIngest(b *testing.B) {
 	for _, en := range engines {
 		b.Run("status-"+en.name, func(b *testing.B) {
 			h, s := benchServer(b, en.open(b))
-			reqs := statusRequests(seedBench(b, s, b.N, false))
+			id, sids := seedBench(b, s, b.N, false)
+			reqs := statusRequests(sids)
 			b.ResetTimer()
 			for i := range b.N {
 				reqs[i].serve(b, h)
 			}
 			reportRate(b)
+			b.StopTimer()
+			wantCounted(b, s, id, int64(b.N), false)
 		})
 		b.Run("clicks-"+en.name, func(b *testing.B) {
 			h, s := benchServer(b, en.open(b))
-			reqs := clickRequests(b, seedBench(b, s, b.N, true))
+			id, sids := seedBench(b, s, b.N, true)
+			reqs := clickRequests(b, sids)
 			b.ResetTimer()
 			for i := range b.N {
 				reqs[i].serve(b, h)
 			}
 			reportRate(b)
+			b.StopTimer()
+			wantCounted(b, s, id, int64(b.N), true)
 		})
 	}
 }

@@ -6,7 +6,7 @@
 -- (SHA-256 of the event's fields) makes a repeat of one event a no-op.
 ALTER TABLE campaign_recipients ADD COLUMN delivered_at timestamptz;
 ALTER TABLE campaign_recipients ADD COLUMN first_clicked_at timestamptz;
-CREATE INDEX campaign_recipients_twilio_sid_idx ON campaign_recipients (twilio_sid) WHERE twilio_sid <> '';
+CREATE INDEX campaign_recipients_twilio_sid_idx ON campaign_recipients (twilio_sid);
 
 CREATE TABLE clicks (
     id            text PRIMARY KEY,
