@@ -51,8 +51,12 @@ type CampaignRecipient struct {
 	// AttemptedAt is when the row became sending: a send interrupted by
 	// a crash is looked for at Twilio from then on.
 	AttemptedAt *time.Time
-	CreatedAt   time.Time `gorm:"not null"`
-	UpdatedAt   time.Time `gorm:"not null"`
+	// DeliveredAt is when Twilio reported the message delivered;
+	// FirstClickedAt when a person first clicked its link (clicks.go).
+	DeliveredAt    *time.Time
+	FirstClickedAt *time.Time
+	CreatedAt      time.Time `gorm:"not null"`
+	UpdatedAt      time.Time `gorm:"not null"`
 }
 
 // MessageView is a recipient as GET /campaigns/{id}/messages shows it.

@@ -22,7 +22,7 @@ var schemaModels = []any{
 	&models.Originator{}, &models.OptOut{},
 	&models.WebhookEndpoint{}, &models.WebhookEvent{}, &models.WebhookDelivery{}, &models.WebhookAttempt{},
 	&models.Campaign{}, &models.CampaignVariant{}, &models.CampaignRecipient{}, &models.CampaignEvent{},
-	&models.CampaignStatsRow{}, &models.CampaignDomainStatsRow{},
+	&models.CampaignStatsRow{}, &models.CampaignDomainStatsRow{}, &models.Click{},
 }
 
 // typeFamily classifies a Go field type as the family of SQL types it must

@@ -135,15 +135,19 @@ type Config struct {
 	AutoArchiveAfter    time.Duration
 	AutoArchiveInterval time.Duration
 
-	// Campaign sending (campaign_send.go): Messaging sends the SMS (when
-	// nil, LinkShortening's when it also implements providers.Messaging);
+	// Campaign sending (campaign_send.go): Messaging sends the SMS and
+	// fetches their prices (when nil, LinkShortening's when it also
+	// implements providers.Messaging);
 	// SendRate is messages per second per Messaging Service (default
 	// DefaultSendRate); CampaignBatch the recipients of one job run
 	// (default DefaultCampaignBatch); CampaignWorkers the campaigns sending
 	// at once per process (default 10); CampaignSweepInterval how often
 	// due scheduled campaigns are started and running ones checked for a
 	// job (default 1 minute).
-	Messaging             providers.Messaging
+	Messaging providers.Messaging
+	// PriceRetry is how often a price Twilio does not know yet is asked
+	// for again (message_price.go; default 1 minute).
+	PriceRetry            time.Duration
 	SendRate              float64
 	CampaignBatch         int
 	CampaignWorkers       int
@@ -255,6 +259,9 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.CampaignSweepInterval <= 0 {
 		cfg.CampaignSweepInterval = time.Minute
 	}
+	if cfg.PriceRetry <= 0 {
+		cfg.PriceRetry = time.Minute
+	}
 	if cfg.WebhookWorkers <= 0 {
 		cfg.WebhookWorkers = 50
 	}
@@ -293,6 +300,7 @@ func New(cfg Config) (*Engine, error) {
 	river.AddWorker(workers, &campaignSendWorker{e: e})
 	river.AddWorker(workers, &campaignStartWorker{e: e})
 	river.AddWorker(workers, &campaignSweepWorker{e: e})
+	river.AddWorker(workers, &messagePriceWorker{e: e})
 	periodic := []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(cfg.SweepInterval),
 		func() (river.JobArgs, *river.InsertOpts) { return SweepArgs{}, nil }, &river.PeriodicJobOpts{RunOnStart: true}),
 		river.NewPeriodicJob(river.PeriodicInterval(cfg.CampaignSweepInterval),

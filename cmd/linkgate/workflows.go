@@ -213,5 +213,9 @@ func (m *Main) buildWorkflows(ctx context.Context, cfg Config, store *models.Sto
 			return nil, err
 		}
 	}
+	// The Twilio adapter is also Twilio's Messages API.
+	if m, ok := wc.LinkShortening.(providers.Messaging); ok {
+		wc.Messaging = m
+	}
 	return workflows.New(wc)
 }

@@ -942,6 +942,10 @@ func TestAPIEveryOperationValidated(t *testing.T) {
 	e.Do(t, "POST", "/api/v1/campaigns/"+cmp.ID+"/recipients", k.Key, map[string]any{"recipients": []map[string]any{{"phone": "447900000001"}}}).Want(t, 200)
 	e.Do(t, "POST", "/api/v1/campaigns/"+cmp.ID+"/recipients", k.Key, "phone\n447900000002\n", "Content-Type", "text/csv").Want(t, 200)
 	e.Do(t, "GET", "/api/v1/campaigns/"+cmp.ID+"/messages", k.Key, nil).Want(t, 200)
+	e.Do(t, "GET", "/api/v1/campaigns/"+cmp.ID+"/stats", k.Key, nil).Want(t, 200)
+	e.Do(t, "POST", "/api/v1/campaigns/"+cmp.ID+"/domains", k.Key, map[string]any{"domain_id": d.ID}).Want(t, 200)
+	e.Do(t, "GET", "/api/v1/campaigns/"+cmp.ID+"/domains", k.Key, nil).Want(t, 200)
+	e.Do(t, "DELETE", "/api/v1/campaigns/"+cmp.ID+"/domains/"+d.ID, k.Key, nil).Want(t, 204)
 	e.Do(t, "POST", "/api/v1/campaigns/"+cmp.ID+"/abort", k.Key, nil).Want(t, 202)
 	e.Do(t, "DELETE", "/api/v1/domains/"+d.ID, k.Key, nil).Want(t, 204)
 	for _, dd := range e.ListDomains(t, k.Key, "/api/v1/domains").Data {
@@ -994,7 +998,7 @@ func TestAPIEveryOperationValidated(t *testing.T) {
 		// campaign_live_api_test.go
 		"PUT /api/v1/campaigns/{id}/connectors/link-shortening": true,
 		// Twilio's callbacks are signed by Twilio: handlers/callbacks tests them.
-		"POST /twilio/inbound": true,
+		"POST /twilio/inbound": true, "POST /twilio/status": true, "POST /twilio/clicks": true,
 	}
 	for path, item := range doc.Paths.Map() {
 		for method := range item.Operations() {

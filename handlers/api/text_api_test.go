@@ -79,7 +79,8 @@ func TestAPIRefusesBadTextEverywhere(t *testing.T) {
 				"/api/v1/registrations?domain_id=" + d.ID, "/api/v1/webhooks/endpoints", "/api/v1/webhooks/endpoints/" + ep.ID,
 				"/api/v1/clients/" + cl.ID + "/pools", "/api/v1/pools/" + pool.ID,
 				"/api/v1/clients/" + cl.ID + "/originators", "/api/v1/clients/" + cl.ID + "/opt-outs",
-				"/api/v1/campaigns", "/api/v1/campaigns/" + cmp.ID, "/api/v1/campaigns/" + cmp.ID + "/messages"} {
+				"/api/v1/campaigns", "/api/v1/campaigns/" + cmp.ID, "/api/v1/campaigns/" + cmp.ID + "/messages",
+				"/api/v1/campaigns/" + cmp.ID + "/stats", "/api/v1/campaigns/" + cmp.ID + "/domains"} {
 				b.WriteString(p + " ")
 				b.Write(e.Do(t, "GET", p, e.Admin, nil).Want(t, http.StatusOK).Body)
 				b.WriteString("\n")
@@ -156,6 +157,7 @@ func TestAPIRefusesBadTextEverywhere(t *testing.T) {
 			{"POST", cmpPath + "/recipients", `{"recipients":[{"phone":"+44790000@@0001"}]}`, "recipients[0].phone"},
 			{"POST", cmpPath + "/recipients", `{"recipients":[{"phone":"+447900000001","vars":{"name":"A@@n"}}]}`, "recipients[0].vars.name"},
 			{"PUT", cmpPath + "/connectors/link-shortening", `{"domain_id":"` + d.ID + `@@"}`, "domain_id"},
+			{"POST", cmpPath + "/domains", `{"domain_id":"` + d.ID + `@@"}`, "domain_id"},
 		}...)
 		ids := strings.NewReplacer(cl.ID, "{id}", d.ID, "{id}", key.ID, "{id}", ep.ID, "{id}", pool.ID, "{id}", cmp.ID, "{id}")
 		for _, f := range fields {
@@ -231,7 +233,8 @@ func TestAPIRefusesBadTextEverywhere(t *testing.T) {
 		})
 
 		t.Run("paths", func(t *testing.T) {
-			for _, p := range []string{"/api/v1/clients/a%00b", "/api/v1/domains/%ff", "/api/v1/domains/dom%E2%80%AE/events", "/api/v1/pools/pool%00", "/api/v1/campaigns/cmp%00", "/api/v1/campaigns/cmp%E2%80%AE/messages"} {
+			for _, p := range []string{"/api/v1/clients/a%00b", "/api/v1/domains/%ff", "/api/v1/domains/dom%E2%80%AE/events", "/api/v1/pools/pool%00", "/api/v1/campaigns/cmp%00", "/api/v1/campaigns/cmp%E2%80%AE/messages",
+				"/api/v1/campaigns/cmp%00/stats", "/api/v1/campaigns/cmp%E2%80%8B/domains"} {
 				handlertest.WantProblem(t, e.Do(t, "GET", p, e.Admin, nil), 404, "not_found")
 			}
 		})

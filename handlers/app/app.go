@@ -48,7 +48,11 @@ func New(cfg Config) (*handlers.Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	cb, err := callbacks.New(callbacks.Config{Store: cfg.Store, AuthToken: cfg.TwilioAuthToken, PublicURL: cfg.PublicURL})
+	cbc := callbacks.Config{Store: cfg.Store, AuthToken: cfg.TwilioAuthToken, PublicURL: cfg.PublicURL}
+	if cfg.Workflows != nil {
+		cbc.Prices = cfg.Workflows.EnqueueMessagePriceTx
+	}
+	cb, err := callbacks.New(cbc)
 	if err != nil {
 		return nil, err
 	}

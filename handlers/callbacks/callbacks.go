@@ -2,6 +2,7 @@ package callbacks
 
 import (
 	"errors"
+	"io"
 	"net/http"
 	"strings"
 
@@ -22,6 +23,11 @@ type Config struct {
 	// PublicURL is linkgate's public base URL, the one Twilio was given
 	// (LINKGATE_PUBLIC_URL): signatures are over it and the path.
 	PublicURL string
+	// Prices, optional, enqueues the fetch of a message's price in the
+	// transaction in which the message reached a final status (the
+	// workflow engine's EnqueueMessagePriceTx); nil: prices are not
+	// fetched.
+	Prices models.EnqueueTxFunc
 }
 
 // Handler serves /twilio/...; mount it on the kit with handlers.New.
@@ -40,8 +46,10 @@ func New(cfg Config) (*Handler, error) {
 
 // Mount adds the /twilio routes.
 func (h *Handler) Mount(s *handlers.Server) error {
-	tw := s.Router().Group("/twilio", h.verifyForm)
-	tw.POST("/inbound", h.inbound)
+	tw := s.Router().Group("/twilio")
+	tw.POST("/inbound", h.verifyForm, h.inbound)
+	tw.POST("/status", h.verifyForm, h.status)
+	tw.POST("/clicks", h.verifyBody, h.clicks)
 	return nil
 }
 
@@ -77,6 +85,46 @@ func (h *Handler) verifyForm(c *gin.Context) {
 		return
 	}
 	c.Next()
+}
+
+// verifyBody reads the whole body and lets the request through only when
+// X-Twilio-Signature signs it: a JSON body by its bodySHA256 query
+// parameter (the SHA-256 of the body, over which, with the URL, the
+// signature is made), a form body by its parameters (twilio-go's
+// RequestValidator.ValidateBody). The body is kept for the handler
+// (rawBody).
+func (h *Handler) verifyBody(c *gin.Context) {
+	body, err := io.ReadAll(c.Request.Body)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			handlers.Fail(c, &models.Error{Kind: models.KindTooLarge, Code: "body_too_large", Detail: "the request body is too large"})
+			return
+		}
+		handlers.Fail(c, &models.Error{Kind: models.KindBadRequest, Code: "malformed_body", Detail: "the body could not be read", Err: err})
+		return
+	}
+	sig := c.GetHeader("X-Twilio-Signature")
+	if h.cfg.AuthToken == "" || h.cfg.PublicURL == "" || sig == "" {
+		handlers.Fail(c, errBadSignature)
+		return
+	}
+	v := twclient.NewRequestValidator(h.cfg.AuthToken)
+	if !v.ValidateBody(h.cfg.PublicURL+c.Request.URL.RequestURI(), body, sig) {
+		handlers.Fail(c, errBadSignature)
+		return
+	}
+	c.Set(rawBodyKey, body)
+	c.Next()
+}
+
+const rawBodyKey = "callbacks.body"
+
+// rawBody is the body verifyBody read.
+func rawBody(c *gin.Context) []byte {
+	b, _ := c.Get(rawBodyKey)
+	body, _ := b.([]byte)
+	return body
 }
 
 // emptyTwiML is the answer that makes Twilio do nothing more.

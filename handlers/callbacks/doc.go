@@ -1,6 +1,6 @@
 // Package callbacks holds Twilio's callbacks under /twilio/...
-// (DESIGN §8): inbound messages (STOP and START replies) for now; message
-// status and link clicks are to come. One small file per callback,
+// (DESIGN §8): inbound messages (STOP and START replies), message status
+// callbacks and Link Shortening's click events. One small file per callback,
 // mounted on the kit (handlers) as an audience of its own.
 //
 // The rule: nothing is read from a callback before its

@@ -80,6 +80,7 @@ func NewWorkflowAPI(t *testing.T, db *models.DB, opts ...WFOptions) *WFEnv {
 		Logger:         SlogTo(wfLogs),
 		DNS:            w.DNSFactories,
 		LinkShortening: w.LinkShortening,
+		Messaging:      w.Messaging,
 		Resolver:       dns,
 		Keys:           keys,
 		PublicURL:      "https://linkgate.test",
