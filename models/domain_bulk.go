@@ -8,6 +8,8 @@ package models
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 
 	"gorm.io/gorm"
 )
@@ -91,7 +93,12 @@ func (s *Store) CreateDomains(ctx context.Context, sc Scope, clientID string, na
 		kept = append(kept, i)
 		ds = append(ds, out[i].Domain)
 	}
-	err := s.gorm(ctx).Transaction(func(tx *gorm.DB) error { return s.insertDomainsTx(tx, ds, actor) })
+	// Inserted in host order: concurrent bulk adds that share hosts then
+	// take the unique index's entries in one order, and wait for each
+	// other instead of deadlocking (PostgreSQL).
+	sorted := slices.Clone(ds)
+	slices.SortFunc(sorted, func(a, b *Domain) int { return strings.Compare(a.Host, b.Host) })
+	err := s.gorm(ctx).Transaction(func(tx *gorm.DB) error { return s.insertDomainsTx(tx, sorted, actor) })
 	switch {
 	case err == nil:
 		return out, nil
