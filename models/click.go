@@ -40,9 +40,9 @@ const (
 	ClickEventPreview = "preview"
 )
 
-// ClickAfterDelivery is how soon after its message's delivery a click is
-// taken for a scanner's (a carrier's or a handset's link check) rather
-// than a person's.
+// ClickAfterDelivery is, by default, how soon after its message's
+// delivery a click is taken for a scanner's (a carrier's or a handset's
+// link check) rather than a person's (ClickEvent.ScanWindow).
 const ClickAfterDelivery = 5 * time.Second
 
 // Click is one reported click (table clicks).
@@ -93,14 +93,14 @@ func AutomatedUserAgent(ua string) bool {
 }
 
 // ClassifyClick says whether a click was a person's: a preview event, an
-// automated user agent or a click within ClickAfterDelivery of the
-// message's delivery (or before the delivery, when Twilio had reported
-// it) is automated.
-func ClassifyClick(eventType, userAgent string, clickedAt time.Time, deliveredAt *time.Time) ClickKind {
+// automated user agent or a click within window of the message's
+// delivery (or before the delivery, when Twilio had reported it) is
+// automated. A window of 0 or less turns the delivery rule off.
+func ClassifyClick(eventType, userAgent string, clickedAt time.Time, deliveredAt *time.Time, window time.Duration) ClickKind {
 	if strings.EqualFold(strings.TrimSpace(eventType), ClickEventPreview) || AutomatedUserAgent(userAgent) {
 		return ClickAutomated
 	}
-	if deliveredAt != nil && clickedAt.Sub(*deliveredAt) < ClickAfterDelivery {
+	if window > 0 && deliveredAt != nil && clickedAt.Sub(*deliveredAt) < window {
 		return ClickAutomated
 	}
 	return ClickHuman
@@ -114,6 +114,9 @@ type ClickEvent struct {
 	UserAgent string
 	ClickTime string // click_time as sent (RFC 3339); "" = now
 	To        string // the recipient, as Twilio says (the stored phone is used)
+	// ScanWindow: a click this soon after the delivery is a scanner's
+	// (ClassifyClick; 0 or less: the rule is off).
+	ScanWindow time.Duration
 }
 
 // key is the event's identity: the same event reported twice has the
@@ -185,7 +188,7 @@ func (s *Store) RecordClick(ctx context.Context, ev ClickEvent) (ClickResult, er
 	// Twilio's fields are signed but not checked: stored as valid UTF-8
 	// without control characters (PostgreSQL refuses NUL), bounded.
 	ev.EventType, ev.Link, ev.UserAgent = cleanText(ev.EventType, 32), cleanText(ev.Link, 4096), cleanText(ev.UserAgent, 1024)
-	kind := ClassifyClick(ev.EventType, ev.UserAgent, clickedAt, row.DeliveredAt)
+	kind := ClassifyClick(ev.EventType, ev.UserAgent, clickedAt, row.DeliveredAt, ev.ScanWindow)
 	res = ClickResult{Found: true, Kind: kind, CampaignID: row.CampaignID}
 	c := Click{ID: NewID(PrefixClick), CampaignID: row.CampaignID, RecipientID: row.ID, DomainID: row.DomainID,
 		Kind: kind, EventType: ev.EventType, Link: ev.Link, UserAgent: ev.UserAgent, EventKey: ev.key(),

@@ -31,9 +31,17 @@ func TestClassifyClick(t *testing.T) {
 		if tc.delivered {
 			at = &delivered
 		}
-		if got := models.ClassifyClick(tc.event, tc.ua, delivered.Add(tc.after), at); got != tc.want {
+		if got := models.ClassifyClick(tc.event, tc.ua, delivered.Add(tc.after), at, models.ClickAfterDelivery); got != tc.want {
 			t.Errorf("%s: %s, want %s", tc.name, got, tc.want)
 		}
+	}
+	// The delivery rule off (sandbox mode's default): a tap right after
+	// the delivery is a person's; a preview is still automated.
+	if got := models.ClassifyClick("click", phone, delivered.Add(time.Second), &delivered, 0); got != models.ClickHuman {
+		t.Errorf("rule off, a tap a second after delivery: %s", got)
+	}
+	if got := models.ClassifyClick("preview", phone, delivered.Add(time.Minute), &delivered, 0); got != models.ClickAutomated {
+		t.Errorf("rule off, a preview: %s", got)
 	}
 	for _, ua := range []string{
 		"facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)",

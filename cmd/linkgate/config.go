@@ -60,6 +60,12 @@ type Config struct {
 	// domain with Twilio and DNS (LINKGATE_RECONCILE_INTERVAL, a Go
 	// duration from 1m to 24h; default 1h; "off" gives 0: no periodic run).
 	ReconcileInterval time.Duration
+	// ClickScanWindow (LINKGATE_CLICK_SCAN_WINDOW, a Go duration up to 1m,
+	// or "off"): a click this soon after its message's delivery is taken
+	// for a scanner's. Default 5s; in sandbox mode off (negative), since
+	// its deliveries are simulated and a person taps right after them.
+	// 0 here: that default (clickScanWindow).
+	ClickScanWindow time.Duration
 	// SandboxPeer (LINKGATE_SANDBOX_PEER, sandbox mode only) is the base
 	// URL of another replica in sandbox mode on the same database whose
 	// fake Twilio this one uses, so that several replicas share one
@@ -158,6 +164,15 @@ func (m *Main) loadConfig(name string, args []string) (Config, *flag.FlagSet, er
 			return c, nil, errors.New(`LINKGATE_RECONCILE_INTERVAL: must be a duration between 1m and 24h, e.g. 1h, or "off"`)
 		}
 		c.ReconcileInterval = d
+	}
+	if v := env("LINKGATE_CLICK_SCAN_WINDOW"); strings.EqualFold(v, "off") {
+		c.ClickScanWindow = -1
+	} else if v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 || d > time.Minute {
+			return c, nil, errors.New(`LINKGATE_CLICK_SCAN_WINDOW: must be a duration up to 1m, e.g. 5s, or "off"`)
+		}
+		c.ClickScanWindow = d
 	}
 	c.SendRate = 10
 	if v := env("LINKGATE_SEND_RATE"); v != "" {
@@ -367,4 +382,16 @@ func urlOfAddr(addr string) string {
 		host = "localhost"
 	}
 	return "http://" + net.JoinHostPort(host, port)
+}
+
+// clickScanWindow is ClickScanWindow with its default: 5 s, off in
+// sandbox mode.
+func (c Config) clickScanWindow() time.Duration {
+	switch {
+	case c.ClickScanWindow != 0:
+		return c.ClickScanWindow
+	case c.SandboxMode():
+		return -1
+	}
+	return 5 * time.Second
 }

@@ -218,6 +218,7 @@ func (m *Main) newHTTP(cfg Config, d httpDeps) (*handlers.Server, error) {
 		SandboxConsole:  consoleSandbox(d.world),
 		DNSDoctor:       doctor,
 		TwilioAuthToken: twilioToken,
+		ClickScanWindow: cfg.clickScanWindow(),
 	})
 }
 

@@ -9,6 +9,7 @@ package app
 
 import (
 	"context"
+	"time"
 
 	"github.com/linkgate/linkgate/handlers"
 	"github.com/linkgate/linkgate/handlers/api"
@@ -39,6 +40,8 @@ type Config struct {
 	// sandbox mode the fake account's token); without it they are all
 	// refused.
 	TwilioAuthToken string
+	// ClickScanWindow is the callbacks' (callbacks.Config).
+	ClickScanWindow time.Duration
 }
 
 // New assembles the JSON API, Twilio's callbacks, the registration pages
@@ -48,7 +51,8 @@ func New(cfg Config) (*handlers.Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	cbc := callbacks.Config{Store: cfg.Store, AuthToken: cfg.TwilioAuthToken, PublicURL: cfg.PublicURL}
+	cbc := callbacks.Config{Store: cfg.Store, AuthToken: cfg.TwilioAuthToken, PublicURL: cfg.PublicURL,
+		ClickScanWindow: cfg.ClickScanWindow}
 	if cfg.Workflows != nil {
 		cbc.Prices = cfg.Workflows.EnqueueMessagePriceTx
 	}

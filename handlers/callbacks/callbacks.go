@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	twclient "github.com/twilio/twilio-go/client"
@@ -28,6 +29,11 @@ type Config struct {
 	// workflow engine's EnqueueMessagePriceTx); nil: prices are not
 	// fetched.
 	Prices models.EnqueueTxFunc
+	// ClickScanWindow: a click this soon after its message's delivery is
+	// a scanner's (automated). 0: models.ClickAfterDelivery; negative:
+	// the rule is off (sandbox mode's default, where deliveries are
+	// simulated a second apart and a person tests by hand).
+	ClickScanWindow time.Duration
 }
 
 // Handler serves /twilio/...; mount it on the kit with handlers.New.
@@ -41,6 +47,9 @@ func New(cfg Config) (*Handler, error) {
 		return nil, errors.New("callbacks: Store is required")
 	}
 	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
+	if cfg.ClickScanWindow == 0 {
+		cfg.ClickScanWindow = models.ClickAfterDelivery
+	}
 	return &Handler{cfg: cfg}, nil
 }
 

@@ -48,7 +48,7 @@ func (h *Handler) clicks(c *gin.Context) {
 		return
 	}
 	res, err := h.cfg.Store.RecordClick(c.Request.Context(), models.ClickEvent{SID: ev.SMSSID, EventType: ev.EventType,
-		Link: ev.Link, UserAgent: ev.UserAgent, ClickTime: ev.ClickTime, To: ev.To})
+		Link: ev.Link, UserAgent: ev.UserAgent, ClickTime: ev.ClickTime, To: ev.To, ScanWindow: h.cfg.ClickScanWindow})
 	if err != nil {
 		handlers.Fail(c, err)
 		return
