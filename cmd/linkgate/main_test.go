@@ -282,7 +282,15 @@ func TestReadmeWalkthrough(t *testing.T) {
 		`"domain_limit": 5000`, `"messages_sent": 0`, `{"input":"acme.net","host":"ls.acme.net","error":null}`,
 		`{"input":"not a domain","host":null,"error":"invalid_domain"}`, `{"input":"acme.com","host":null,"error":"duplicate"}`,
 		`"code": "domain_flagged"`, `"status": "archived"`, `"archived_at": "20`, `"status":"archived","error":null}`,
-		`"ls.acme.org"`} {
+		`"ls.acme.org"`,
+		// Campaigns: rotation at the limit, delivery, a preview then a tap, suspension and resume.
+		`{"accepted":5,"duplicates":0,"opted_out":0,"rejected":[]}`, `{"status":"ready","variants":[{"segments":1,"encoding":"GSM-7"}]}`,
+		`{"host":"ls.acme.com","status":"reached_limit","messages_sent":3,"campaign_messages_sent":3}`,
+		`{"host":"ls.beta.com","status":"configured","messages_sent":2,"campaign_messages_sent":2}`,
+		`{"sent":5,"delivered":5,"clicks":0,"automated_clicks":1,"click_rate":0}`,
+		`{"sent":5,"delivered":5,"clicks":1,"unique_clicks":1,"automated_clicks":1,"click_rate":0.2,`,
+		`{"status":"suspended","status_reason":"all domains reached their messaging limit"}`,
+		`{"status":409,"code":"no_domain_available"}`, `{"recipients":3,"sent":3}`} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("walk-through output lacks %s:\n%s", want, out.String())
 		}
