@@ -4,12 +4,13 @@ package main
 // down ends at once, and the shutdown does not wait for it.
 
 import (
-	"bufio"
 	"context"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/linkgate/linkgate/handlers/handlertest"
 )
 
 func TestShutdownEndsLiveStreams(t *testing.T) {
@@ -31,14 +32,7 @@ func TestShutdownEndsLiveStreams(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("stream: %d", resp.StatusCode)
 	}
-	lines := make(chan string, 100)
-	go func() {
-		sc := bufio.NewScanner(resp.Body)
-		for sc.Scan() {
-			lines <- sc.Text()
-		}
-		close(lines)
-	}()
+	lines := handlertest.StreamLines(resp.Body)
 	// The stream works: a new campaign is told.
 	if got := <-lines; got != ": live" {
 		t.Fatalf("first line %q", got)

@@ -18,7 +18,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"testing"
 	"time"
 
@@ -38,19 +37,10 @@ type benchEnv struct {
 // benchEngines runs fn on SQLite and, when TEST_DATABASE_URL is set, on
 // PostgreSQL.
 func benchEngines(b *testing.B, fn func(b *testing.B, e *benchEnv)) {
-	engines := []struct {
-		name string
-		open func(testing.TB) *models.DB
-	}{{"sqlite", dbtest.SQLite}}
-	if os.Getenv("TEST_DATABASE_URL") != "" {
-		engines = append(engines, struct {
-			name string
-			open func(testing.TB) *models.DB
-		}{"postgres", dbtest.Postgres})
-	}
+	engines := dbtest.BenchEngines()
 	for _, eng := range engines {
-		b.Run(eng.name, func(b *testing.B) {
-			store := models.NewStore(eng.open(b), nil)
+		b.Run(eng.Name, func(b *testing.B) {
+			store := models.NewStore(eng.Open(b), nil)
 			h, err := handlertest.NewServer(handlertest.Config{Config: handlers.Config{Store: store, Logger: handlertest.DiscardLogger()}})
 			if err != nil {
 				b.Fatal(err)

@@ -71,12 +71,7 @@ var errBadSignature = &models.Error{Kind: models.KindForbidden, Code: "invalid_s
 // public URL, the path and query, and the form's parameters).
 func (h *Handler) verifyForm(c *gin.Context) {
 	if err := c.Request.ParseForm(); err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			handlers.Fail(c, &models.Error{Kind: models.KindTooLarge, Code: "body_too_large", Detail: "the request body is too large"})
-			return
-		}
-		handlers.Fail(c, &models.Error{Kind: models.KindBadRequest, Code: "malformed_form", Detail: "the body is not a form", Err: err})
+		failRead(c, err, "malformed_form", "the body is not a form")
 		return
 	}
 	sig := c.GetHeader("X-Twilio-Signature")
@@ -105,12 +100,7 @@ func (h *Handler) verifyForm(c *gin.Context) {
 func (h *Handler) verifyBody(c *gin.Context) {
 	body, err := io.ReadAll(c.Request.Body)
 	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			handlers.Fail(c, &models.Error{Kind: models.KindTooLarge, Code: "body_too_large", Detail: "the request body is too large"})
-			return
-		}
-		handlers.Fail(c, &models.Error{Kind: models.KindBadRequest, Code: "malformed_body", Detail: "the body could not be read", Err: err})
+		failRead(c, err, "malformed_body", "the body could not be read")
 		return
 	}
 	sig := c.GetHeader("X-Twilio-Signature")
@@ -142,4 +132,15 @@ const emptyTwiML = `<?xml version="1.0" encoding="UTF-8"?><Response/>`
 // twiml answers 200 with an empty TwiML response.
 func twiml(c *gin.Context) {
 	c.Data(http.StatusOK, "text/xml; charset=utf-8", []byte(emptyTwiML))
+}
+
+// failRead answers a body that could not be read: 413 when it is too
+// large, otherwise 400 with code and detail.
+func failRead(c *gin.Context, err error, code, detail string) {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		handlers.Fail(c, &models.Error{Kind: models.KindTooLarge, Code: "body_too_large", Detail: "the request body is too large"})
+		return
+	}
+	handlers.Fail(c, &models.Error{Kind: models.KindBadRequest, Code: code, Detail: detail, Err: err})
 }

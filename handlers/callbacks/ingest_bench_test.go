@@ -16,7 +16,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"testing"
 	"time"
 
@@ -161,19 +160,10 @@ func BenchmarkIngest(b *testing.B) {
 		}
 		reportRate(b)
 	})
-	engines := []struct {
-		name string
-		open func(testing.TB) *models.DB
-	}{{"sqlite", dbtest.SQLite}}
-	if os.Getenv("TEST_DATABASE_URL") != "" {
-		engines = append(engines, struct {
-			name string
-			open func(testing.TB) *models.DB
-		}{"postgres", dbtest.Postgres})
-	}
+	engines := dbtest.BenchEngines()
 	for _, en := range engines {
-		b.Run("status-"+en.name, func(b *testing.B) {
-			h, s := benchServer(b, en.open(b))
+		b.Run("status-"+en.Name, func(b *testing.B) {
+			h, s := benchServer(b, en.Open(b))
 			id, sids := seedBench(b, s, b.N, false)
 			reqs := statusRequests(sids)
 			b.ResetTimer()
@@ -184,8 +174,8 @@ func BenchmarkIngest(b *testing.B) {
 			b.StopTimer()
 			wantCounted(b, s, id, int64(b.N), false)
 		})
-		b.Run("clicks-"+en.name, func(b *testing.B) {
-			h, s := benchServer(b, en.open(b))
+		b.Run("clicks-"+en.Name, func(b *testing.B) {
+			h, s := benchServer(b, en.Open(b))
 			id, sids := seedBench(b, s, b.N, true)
 			reqs := clickRequests(b, sids)
 			b.ResetTimer()

@@ -1,13 +1,13 @@
 package console_test
 
 import (
-	"bufio"
 	"context"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/linkgate/linkgate/handlers/handlertest"
 	"github.com/linkgate/linkgate/models"
 	"github.com/linkgate/linkgate/models/dbtest"
 )
@@ -62,14 +62,7 @@ func TestConsoleLiveCampaigns(t *testing.T) {
 		if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") {
 			t.Fatalf("stream: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
 		}
-		lines := make(chan string, 100)
-		go func() {
-			sc := bufio.NewScanner(resp.Body)
-			for sc.Scan() {
-				lines <- sc.Text()
-			}
-			close(lines)
-		}()
+		lines := handlertest.StreamLines(resp.Body)
 		deadline := time.Now().Add(10 * time.Second)
 		for e.store.CampaignWatchers() == 0 && time.Now().Before(deadline) {
 			time.Sleep(10 * time.Millisecond)

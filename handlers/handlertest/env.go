@@ -6,6 +6,7 @@ package handlertest
 // test sees escapes validation.
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -416,4 +417,18 @@ func MustJSON(t *testing.T, v any) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// StreamLines reads a streamed body (Server-Sent Events) line by line
+// into a channel, closed when the body ends.
+func StreamLines(body io.Reader) <-chan string {
+	lines := make(chan string, 100)
+	go func() {
+		sc := bufio.NewScanner(body)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	return lines
 }

@@ -37,6 +37,22 @@ func Engines(t *testing.T, fn func(t *testing.T, db *models.DB)) {
 	t.Run("postgres", func(t *testing.T) { fn(t, Postgres(t)) })
 }
 
+// Engine is a database engine a benchmark runs on.
+type Engine struct {
+	Name string
+	Open func(testing.TB) *models.DB
+}
+
+// BenchEngines is SQLite and, when TEST_DATABASE_URL is set, PostgreSQL:
+// benchmarks run on what is there rather than skip.
+func BenchEngines() []Engine {
+	out := []Engine{{"sqlite", SQLite}}
+	if os.Getenv("TEST_DATABASE_URL") != "" {
+		out = append(out, Engine{"postgres", Postgres})
+	}
+	return out
+}
+
 // SQLite returns a migrated SQLite database in t.TempDir().
 func SQLite(t testing.TB) *models.DB {
 	t.Helper()
