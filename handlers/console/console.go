@@ -17,7 +17,15 @@
 // (the Domains page), domain_actions.go (its bulk actions), domains_bulk.go
 // (bulk add), domain_manage.go (archive, restore, review, delete),
 // client_limit.go (the global domain limit), pools.go, and results.go
-// (the per-row outcomes of the bulk forms).
+// (the per-row outcomes of the bulk forms); campaigns (API.md
+// "Campaigns"): campaigns.go (the list, and what the campaign pages
+// share), campaign_new.go (the create steps' pages), campaign_create.go
+// (step 1), campaign_variants.go (step 2), campaign_recipients.go (step
+// 3, a CSV upload), campaign_submit.go (step 4), campaign.go (a
+// campaign's tabbed page), campaign_start.go, campaign_pause.go,
+// campaign_resume.go, campaign_abort.go, campaign_ratios.go,
+// campaign_domain_add.go; originators.go, originator_create.go and
+// originator_delete.go.
 //
 // The rule: the console is thin over models and workflows, and all page
 // plumbing (sessions, CSRF, rendering, error pages, limits) is the
