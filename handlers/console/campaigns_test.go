@@ -2,9 +2,12 @@ package console_test
 
 import (
 	"bytes"
+	"html"
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -350,4 +353,79 @@ func TestConsoleCampaignActions(t *testing.T) {
 			t.Errorf("new for a client: %d %q", p.Status, p.Location)
 		}
 	})
+}
+
+// TestConsoleCampaignsRefuseBadText: the text rules on the campaign and
+// originator forms (422 naming the field, nothing stored); the message
+// body and the pasted CSV may hold line breaks, nothing else may.
+func TestConsoleCampaignsRefuseBadText(t *testing.T) {
+	db := dbtest.SQLite(t)
+	e := newConsole(t, db, false)
+	cu := newConsoleBrowser(t, e.base)
+	cu.login(t, "user@acme.com", consolePassword)
+	newPath := "/console/clients/" + e.acme.ID + "/campaigns/new"
+	create := "/console/clients/" + e.acme.ID + "/campaigns"
+	wantPage(t, cu.submit(t, newPath, create, url.Values{"name": {"Spr\x00ing"}}), http.StatusUnprocessableEntity, "name", "NUL")
+	wantPage(t, cu.submit(t, newPath, create, url.Values{"name": {"Spring\nsale"}}), http.StatusUnprocessableEntity, "name")
+	wantPage(t, cu.submit(t, newPath, create, url.Values{"name": {"Spring"}, "tags": {"a\u200bb"}}), http.StatusUnprocessableEntity, "zero-width")
+	if n := len(campaignsOf(t, e, e.acme.ID)); n != 0 {
+		t.Fatalf("refused forms stored %d campaigns", n)
+	}
+	wantPage(t, cu.get(t, "/console/campaigns?q=a%00b"), http.StatusUnprocessableEntity, "NUL")
+	wantPage(t, cu.get(t, "/console/campaigns?tag=%E2%80%AEx"), http.StatusUnprocessableEntity, "bidirectional")
+	orig := "/console/clients/" + e.acme.ID + "/originators"
+	wantPage(t, cu.submit(t, orig, orig, url.Values{"type": {"alpha"}, "value": {"Ac\x07me"}}), http.StatusUnprocessableEntity, "control")
+
+	c, err := e.store.CreateCampaign(bg, models.Scope{}, e.acme.ID, models.CampaignInput{Name: "Spring"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cp := "/console/campaigns/" + c.ID
+	step2 := cp + "/setup?step=2"
+	wantPage(t, cu.submit(t, step2, cp+"/variants", url.Values{"body": {"Hi\u202e"}, "ratio": {""}}), http.StatusUnprocessableEntity, "bidirectional")
+	p := cu.submit(t, step2, cp+"/variants", url.Values{"body": {"Line one\r\nline two", "", ""}, "ratio": {"", "", ""}})
+	if p.Status != http.StatusSeeOther {
+		t.Fatalf("a two-line message: %d\n%s", p.Status, p.Body)
+	}
+	got, err := e.store.GetCampaign(bg, models.Scope{}, c.ID)
+	if err != nil || len(got.Variants) != 1 || got.Variants[0].Body != "Line one\nline two" || got.Variants[0].Ratio != 100 {
+		t.Fatalf("stored %+v %v", got.Variants, err)
+	}
+	step3 := cp + "/setup?step=3"
+	wantPage(t, cu.submit(t, step3, cp+"/recipients", url.Values{"csv": {"phone\r\n+447123123001\x00"}}), http.StatusUnprocessableEntity, "NUL")
+	if got, _ := e.store.GetCampaign(bg, models.Scope{}, c.ID); got.RecipientCount != 0 {
+		t.Fatal("a refused upload stored recipients")
+	}
+	// Without a key ring for the flash, the outcome is the POST's answer.
+	p = cu.submit(t, step3, cp+"/recipients", url.Values{"csv": {"phone\r\n+447123123001\r\n"}})
+	if p.Status == http.StatusSeeOther {
+		p = cu.follow(t, p)
+	}
+	wantPage(t, p, http.StatusOK, "1 accepted</strong>")
+}
+
+// TestConsoleCampaignsPages: keyset pages of 50, the filters kept.
+func TestConsoleCampaignsPages(t *testing.T) {
+	db := dbtest.SQLite(t)
+	e := newConsole(t, db, false)
+	for i := 0; i < 51; i++ {
+		if _, err := e.store.CreateCampaign(bg, models.Scope{}, e.acme.ID, models.CampaignInput{Name: "Bulk " + strconv.Itoa(i), Tags: []string{"many"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	admin := newConsoleBrowser(t, e.base)
+	admin.login(t, "admin@example.com", consolePassword)
+	p := admin.get(t, "/console/campaigns?tag=many&client_id="+e.acme.ID)
+	next := regexp.MustCompile(`<a href="([^"]+)" rel="next">Next page</a>`).FindStringSubmatch(p.Body)
+	if next == nil || strings.Count(p.Body, `href="/console/campaigns/cmp_`) != 50 {
+		t.Fatalf("first page: %d rows, next %v", strings.Count(p.Body, `href="/console/campaigns/cmp_`), next)
+	}
+	u := html.UnescapeString(next[1])
+	if !strings.Contains(u, "tag=many") || !strings.Contains(u, "client_id="+e.acme.ID) {
+		t.Errorf("next page %q lost the filters", u)
+	}
+	p = admin.get(t, u)
+	if strings.Count(p.Body, `href="/console/campaigns/cmp_`) != 1 || !strings.Contains(p.Body, "First page") || strings.Contains(p.Body, "Next page") {
+		t.Errorf("second page:\n%s", p.Body)
+	}
 }
