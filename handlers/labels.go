@@ -51,3 +51,20 @@ func label[K ~string](m map[K]string, k K) string {
 	}
 	return string(k)
 }
+
+// CampaignStatusLabel is a campaign status in words.
+func CampaignStatusLabel(s models.CampaignStatus) string { return label(campaignLabels, s) }
+
+var campaignLabels = map[models.CampaignStatus]string{
+	models.CampaignDraft:      "Draft",
+	models.CampaignProcessing: "Checking the content",
+	models.CampaignReady:      "Ready to start",
+	models.CampaignScheduled:  "Scheduled",
+	models.CampaignStarted:    "Starting",
+	models.CampaignSending:    "Sending",
+	models.CampaignPaused:     "Paused",
+	models.CampaignSuspended:  "Suspended by linkgate",
+	models.CampaignAborted:    "Cancelled",
+	models.CampaignRejected:   "Rejected",
+	models.CampaignFinished:   "Finished",
+}

@@ -341,6 +341,22 @@ func checkCampaignDomainsTx(tx *gorm.DB, clientID string, in *CampaignDomainsInp
 	return nil
 }
 
+// checkOriginatorTx checks that the originator (when one is named) is
+// the campaign's client's own, naming originator_id.
+func checkOriginatorTx(tx *gorm.DB, clientID string, id *string) error {
+	if id == nil {
+		return nil
+	}
+	var n int64
+	if err := tx.Model(&Originator{}).Where("id = ? AND client_id = ?", *id, clientID).Count(&n).Error; err != nil {
+		return internal("check campaign originator", err)
+	}
+	if n == 0 {
+		return Invalid("unknown_originator", "originator_id", "not an originator of the campaign's client")
+	}
+	return nil
+}
+
 func validateTracking(t *Tracking, fields *[]FieldError) {
 	if t != nil && !t.Valid() {
 		*fields = append(*fields, FieldError{"tracking", "must be off, all or marked"})
@@ -385,6 +401,9 @@ func (s *Store) CreateCampaign(ctx context.Context, sc Scope, clientID string, i
 	}
 	err := s.gorm(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := checkCampaignDomainsTx(tx, clientID, in.Domains); err != nil {
+			return err
+		}
+		if err := checkOriginatorTx(tx, clientID, in.OriginatorID); err != nil {
 			return err
 		}
 		if err := tx.Create(c).Error; err != nil {
@@ -533,6 +552,9 @@ func (s *Store) UpdateCampaign(ctx context.Context, sc Scope, id string, in Camp
 			upd["messaging_service_sid"] = *in.MessagingServiceSID
 		}
 		if in.OriginatorID.Set {
+			if err := checkOriginatorTx(tx, c.ClientID, in.OriginatorID.Value); err != nil {
+				return err
+			}
 			upd["originator_id"] = in.OriginatorID.Value
 		}
 		var variants []CampaignVariant

@@ -357,3 +357,20 @@ func recipientVarNames(tx *gorm.DB, campaignID string) (map[string]bool, error) 
 		after = chunk[len(chunk)-1].ID
 	}
 }
+
+// CampaignHasRecipientsIn reports whether any recipient of the campaign
+// has a number starting with prefix (E.164, such as "+1" for the US and
+// Canada): the console warns when such a campaign's client rotates
+// domains (US carriers call it URL cycling).
+func (s *Store) CampaignHasRecipientsIn(ctx context.Context, sc Scope, campaignID, prefix string) (bool, error) {
+	c, err := s.GetCampaign(ctx, sc, campaignID)
+	if err != nil {
+		return false, err
+	}
+	var ids []string
+	if err := s.gorm(ctx).Model(&CampaignRecipient{}).Where(`campaign_id = ? AND phone LIKE ? ESCAPE '\'`, c.ID, likePrefix(prefix)).
+		Limit(1).Pluck("id", &ids).Error; err != nil {
+		return false, internal("campaign recipients by prefix", err)
+	}
+	return len(ids) > 0, nil
+}

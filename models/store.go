@@ -80,6 +80,12 @@ func likePattern(q string) string {
 	return "%" + r.Replace(strings.ToLower(q)) + "%"
 }
 
+// likePrefix is a LIKE pattern matching what starts with p.
+func likePrefix(p string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return r.Replace(p) + "%"
+}
+
 func internal(what string, err error) error {
 	if err == nil {
 		return nil

@@ -17,8 +17,16 @@
 // (the Domains page), domain_actions.go (its bulk actions), domains_bulk.go
 // (bulk add), domain_manage.go (archive, restore, review, delete),
 // client_limit.go (the global domain limit), pools.go, and results.go
-// (the per-row outcomes of the bulk forms); campaign_live.go (the
-// realtime campaigns page and its event stream).
+// (the per-row outcomes of the bulk forms); campaigns (API.md
+// "Campaigns"): campaigns.go (the list, and what the campaign pages
+// share), campaign_new.go (the create steps' pages), campaign_create.go
+// (step 1), campaign_variants.go (step 2), campaign_recipients.go (step
+// 3, a CSV upload), campaign_submit.go (step 4), campaign.go (a
+// campaign's tabbed page), campaign_start.go, campaign_pause.go,
+// campaign_resume.go, campaign_abort.go, campaign_ratios.go,
+// campaign_domain_add.go; originators.go, originator_create.go and
+// originator_delete.go; campaign_live.go (the realtime campaigns page
+// and its event stream).
 //
 // The rule: the console is thin over models and workflows, and all page
 // plumbing (sessions, CSRF, rendering, error pages, limits) is the
@@ -55,7 +63,8 @@ var (
 
 // pageNames are the console's page template sets.
 var pageNames = []string{"login", "clients", "client", "domain_new", "domain", "webhooks", "webhook_deliveries",
-	"sandbox", "sandbox_outbox", "message", "reset_request", "reset", "domains", "domains_bulk", "pools", "campaigns_live"}
+	"sandbox", "sandbox_outbox", "message", "reset_request", "reset", "domains", "domains_bulk", "pools",
+	"campaigns", "campaign_new", "campaign", "originators", "campaigns_live"}
 
 // consolePrefix is where the console's pages live (besides / and /login).
 const consolePrefix = "/console"
@@ -160,9 +169,17 @@ func parsePages(fsys, kit fs.FS) (map[string]*template.Template, error) {
 
 // consoleFuncs are the helpers the console templates use.
 var consoleFuncs = template.FuncMap{
-	"statusLabel": handlers.StatusLabel,
-	"dnsLabel":    handlers.DNSLabel,
-	"sslLabel":    handlers.SSLLabel,
+	"statusLabel":   handlers.StatusLabel,
+	"campaignLabel": handlers.CampaignStatusLabel,
+	"count":         func(n int64) string { return thousands(n) },
+	"deref": func(s *string) string {
+		if s == nil {
+			return ""
+		}
+		return *s
+	},
+	"dnsLabel": handlers.DNSLabel,
+	"sslLabel": handlers.SSLLabel,
 	"when": func(t time.Time) string {
 		if t.IsZero() {
 			return ""
@@ -199,6 +216,9 @@ func (h *Handler) Mount(s *handlers.Server) error {
 	// hold line breaks, so this route has its own text rules (and is
 	// outside the group, which applies PageText to everything else).
 	e.POST(consolePrefix+"/clients/:id/domains/bulk", headers, handlers.PageTextLines(h.pages.Fail, "domains"), h.consoleUser, h.consoleDomainsBulk)
+	// Likewise a campaign's message bodies and its pasted CSV.
+	e.POST(consolePrefix+"/campaigns/:id/variants", headers, handlers.PageTextLines(h.pages.Fail, "body"), h.consoleUser, h.consoleCampaignVariants)
+	e.POST(consolePrefix+"/campaigns/:id/recipients", headers, handlers.PageTextLines(h.pages.Fail, "csv"), h.consoleUser, h.consoleCampaignRecipients)
 
 	g := e.Group(consolePrefix, headers, text)
 	g.GET("/assets/:file", h.consoleAsset)
@@ -236,6 +256,23 @@ func (h *Handler) Mount(s *handlers.Server) error {
 	w.POST("/restore", h.consoleDomainRestore)
 	u.GET("/campaigns/live", h.consoleCampaignsLive)
 	u.GET("/campaigns/live/events", h.consoleCampaignsLiveEvents)
+	u.GET("/clients/:id/originators", h.consoleOriginators)
+	u.POST("/clients/:id/originators", h.consoleOriginatorCreate)
+	u.POST("/originators/:id/delete", h.consoleOriginatorDelete)
+	u.GET("/campaigns", h.consoleCampaigns)
+	u.GET("/campaigns/new", h.consoleCampaignNewFor)
+	u.GET("/clients/:id/campaigns/new", h.consoleCampaignNew)
+	u.POST("/clients/:id/campaigns", h.consoleCampaignCreate)
+	u.GET("/campaigns/:id", h.consoleCampaign)
+	u.GET("/campaigns/:id/setup", h.consoleCampaignSetup)
+	u.POST("/campaigns/:id/ratios", h.consoleCampaignRatios)
+	u.POST("/campaigns/:id/domains", h.consoleCampaignDomainAdd)
+	u.POST("/campaigns/:id/pause", h.consoleCampaignPause)
+	u.POST("/campaigns/:id/abort", h.consoleCampaignAbort)
+	cw := u.Group("/campaigns/:id", wf)
+	cw.POST("/submit", h.consoleCampaignSubmit)
+	cw.POST("/start", h.consoleCampaignStart)
+	cw.POST("/resume", h.consoleCampaignResume)
 	u.GET("/webhooks", h.consoleWebhooks)
 	u.POST("/webhooks", h.consoleWebhookCreate)
 	u.POST("/webhooks/:id/delete", h.consoleWebhookDelete)
@@ -445,30 +482,38 @@ func (h *Handler) consoleBase(c *gin.Context, title, nav string) consoleBase {
 // consoleNotices are the confirmations a redirect may ask for (?done=):
 // fixed texts, so a link cannot put words on the page.
 var consoleNotices = map[string]string{
-	"client":       "Client created.",
-	"user":         "User added. Pass the password on to them.",
-	"domain":       "Domain added. Choose how to set it up below.",
-	"configure":    "Setup started. The status below updates by itself.",
-	"sid":          "Domain SID accepted.",
-	"attach":       "Messaging Service attached.",
-	"detach":       "Messaging Service detached.",
-	"retry":        "Retrying from the step that failed.",
-	"forward":      "Registration link sent to the client.",
-	"webhook":      "Webhook endpoint deleted.",
-	"replay":       "Delivery queued again, with the same webhook-id.",
-	"ping":         "Ping queued: a webhook.ping event is on its way.",
-	"signed_out":   "You are signed out.",
-	"limit":        "Global domain limit saved.",
-	"archived":     "Domain archived. It is never used to send while archived.",
-	"restored":     "Domain restored.",
-	"reviewed":     "Review recorded.",
-	"deleted":      "Domain deleted.",
-	"pool":         "Pool created.",
-	"pool_renamed": "Pool renamed.",
-	"pool_deleted": "Pool deleted. Its domains stay.",
-	"pool_added":   "Added to the pool.",
-	"pool_removed": "Removed from the pool.",
-	"pool_moved":   "Rotation order changed.",
+	"client":             "Client created.",
+	"user":               "User added. Pass the password on to them.",
+	"domain":             "Domain added. Choose how to set it up below.",
+	"configure":          "Setup started. The status below updates by itself.",
+	"sid":                "Domain SID accepted.",
+	"attach":             "Messaging Service attached.",
+	"detach":             "Messaging Service detached.",
+	"retry":              "Retrying from the step that failed.",
+	"forward":            "Registration link sent to the client.",
+	"webhook":            "Webhook endpoint deleted.",
+	"replay":             "Delivery queued again, with the same webhook-id.",
+	"ping":               "Ping queued: a webhook.ping event is on its way.",
+	"signed_out":         "You are signed out.",
+	"limit":              "Global domain limit saved.",
+	"archived":           "Domain archived. It is never used to send while archived.",
+	"restored":           "Domain restored.",
+	"reviewed":           "Review recorded.",
+	"deleted":            "Domain deleted.",
+	"pool":               "Pool created.",
+	"pool_renamed":       "Pool renamed.",
+	"pool_deleted":       "Pool deleted. Its domains stay.",
+	"pool_added":         "Added to the pool.",
+	"pool_removed":       "Removed from the pool.",
+	"pool_moved":         "Rotation order changed.",
+	"originator":         "Originator added.",
+	"originator_deleted": "Originator deleted.",
+	"campaign_start":     "Campaign started: the first messages are on their way.",
+	"campaign_pause":     "Campaign paused. Nothing more is sent until you resume it.",
+	"campaign_resume":    "Campaign resumed.",
+	"campaign_abort":     "Campaign cancelled. Nothing more is sent.",
+	"campaign_ratios":    "Ratios saved; they apply to the messages not sent yet.",
+	"campaign_domain":    "Domain added to the campaign.",
 	resetSentNotice: "If an account exists for that address, we sent it a link to choose a new password. " +
 		"The link works once, for 30 minutes.",
 	passwordResetNotice: "Your password was changed, and every other session of your account was signed out.",

@@ -232,12 +232,17 @@ func (h *Handler) actorNames(c *gin.Context, evs []models.DomainEvent) map[strin
 		if _, done := out[ev.Actor]; done {
 			continue
 		}
-		out[ev.Actor] = ev.Actor
-		if id, ok := strings.CutPrefix(ev.Actor, "user:"); ok {
-			if u, err := h.cfg.Store.UserByID(c.Request.Context(), id); err == nil {
-				out[ev.Actor] = u.Email
-			}
-		}
+		out[ev.Actor] = h.actorName(c, ev.Actor)
 	}
 	return out
+}
+
+// actorName is one timeline actor in words: a console user by e-mail.
+func (h *Handler) actorName(c *gin.Context, actor string) string {
+	if id, ok := strings.CutPrefix(actor, "user:"); ok {
+		if u, err := h.cfg.Store.UserByID(c.Request.Context(), id); err == nil {
+			return u.Email
+		}
+	}
+	return actor
 }

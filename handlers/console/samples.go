@@ -56,7 +56,57 @@ func consoleSamples() map[string][]any {
 	cid := "cli_1"
 	eps := []*models.WebhookEndpoint{{ID: "whe_1", URL: "https://h.example", Events: `["domain.*"]`, Enabled: true, ClientID: &cid},
 		{ID: "whe_2", URL: "https://h.example", Events: `[]`, DisabledReason: "gone"}}
+	cmp := &models.Campaign{ID: "cmp_1", ClientID: "cli_1", Name: "Spring", Tags: `["a","b"]`, Status: models.CampaignSuspended,
+		StatusReason: "all domains reached their messaging limit", MessagingServiceSID: "MG1", OriginatorID: &cid, PoolID: &cid,
+		DomainIDs: `["dom_1"]`, ActiveDomainID: &d.ID, LinkShortening: true, ScheduledAt: &now, RecipientCount: 3, CreatedAt: now,
+		StartedAt: &now, FinishedAt: &now, Variants: []models.CampaignVariant{{ID: "var_1", Body: "Hi {{name}}", Ratio: 60}, {ID: "var_2", Body: "Hé", Ratio: 40}}}
+	draft := &models.Campaign{ID: "cmp_2", ClientID: "cli_1", Name: "Draft", Tags: `[]`, Status: models.CampaignDraft, DomainIDs: `[]`, CreatedAt: now}
+	ready := *draft
+	ready.Status = models.CampaignReady
+	cmpErrs := map[string]string{"form": "e", "variants": "e", "domain_id": "e"}
+	stats := &models.CampaignStatsView{Recipients: 3, Sent: 3, Delivered: 2, Failed: 1, Cost: models.MoneyView{Amount: "0.0150", Currency: "USD"},
+		ByDomain: []models.CampaignDomainUseView{{DomainID: "dom_1", Host: "ls.acme.example", Sent: 3, Clicks: 1}}}
+	cdoms := []models.CampaignDomainView{{DomainView: d.View(), CampaignMessagesSent: 3}}
+	cv := campaignView{consoleBase: admin, C: cmp, V: cmp.View(), Client: cl, Tab: "details",
+		Tabs:   []campaignTab{{ID: "details", Label: "Details", URL: "/d", Current: true}, {ID: "stats", Label: "Stats", URL: "/s"}},
+		Events: []models.CampaignEvent{{To: models.CampaignProcessing, Reason: "r", Actor: "a", At: now}}, Actors: map[string]string{"a": "a@example.com"},
+		Stats: stats, ClickRate: "50.0%", Domains: cdoms, Addable: []*models.Domain{&dEmpty}, Originator: "+447700900000", Pool: "Main",
+		ActiveDomain: "ls.acme.example", Setup: true, Startable: true, Pausable: true, Resumable: true, Abortable: true, Running: true,
+		Editable: true, RotationWarning: true, Problem: "p", Ratios: map[string]string{"var_1": "60"}, Errors: cmpErrs}
+	cvStats, cvDomains, cvConn := cv, cv, cv
+	cvStats.Tab, cvDomains.Tab, cvConn.Tab = "stats", "domains", "connectors"
+	cvDraft := campaignView{consoleBase: client, C: draft, V: draft.View(), Client: cl, Tab: "details", Stats: &models.CampaignStatsView{}}
+	cvDraftStats, cvDraftDomains, cvDraftConn := cvDraft, cvDraft, cvDraft
+	cvDraftStats.Tab, cvDraftDomains.Tab, cvDraftConn.Tab = "stats", "domains", "connectors"
+	cvDraftDomains.Editable = true
+	steps := []campaignStep{{N: 1, Label: "Campaign", Done: true}, {N: 2, Label: "Message", URL: "/2", Current: true}, {N: 3, Label: "Recipients", URL: "/3"}}
+	nv := campaignNewView{consoleBase: admin, Client: cl, Step: 1, Steps: steps, Name: "n", Tags: "a, b", MS: "MG", OriginatorID: "org_1", PoolID: "pool_1",
+		DomainIDs: map[string]bool{"dom_1": true}, LinkShortening: true, Originators: []*models.Originator{{ID: "org_1", Type: models.OriginatorMobile, Value: "+447700900000"}},
+		Pools: []*models.Pool{pl}, Domains: []*models.Domain{d}, Errors: errs}
+	nvBare := campaignNewView{consoleBase: client, Client: cl, Step: 1}
+	variants := []variantForm{{N: 1, Body: "Hi", Ratio: "100"}, {N: 2}, {N: 3}}
+	nv2 := campaignNewView{consoleBase: admin, Client: cl, Step: 2, Steps: steps, C: draft, V: draft.View(), Variants: variants, Errors: map[string]string{"variants": "e"}}
+	nv2Done := nv2
+	nv2Done.C = &ready
+	upload := &models.RecipientResult{Accepted: 3, Duplicates: 1, OptedOut: 1, Rejected: []models.RejectedRecipient{{Line: 4, Phone: "x", Error: "not a number"}}}
+	nv3 := campaignNewView{consoleBase: admin, Client: cl, Step: 3, Steps: steps, C: cmpWithCount(draft, 3), Result: upload, CSV: "phone", Errors: map[string]string{"csv": "e"}}
+	nv3Done := campaignNewView{consoleBase: admin, Client: cl, Step: 3, C: &ready}
+	nv4 := campaignNewView{consoleBase: admin, Client: cl, Step: 4, C: draft, V: draft.View()}
+	nv4Ready := campaignNewView{consoleBase: admin, Client: cl, Step: 4, C: &ready, V: ready.View()}
+	nv4Rej := campaignNewView{consoleBase: admin, Client: cl, Step: 4, C: cmp, V: cmp.View()}
 	return map[string][]any{
+		"campaigns": {
+			campaignsView{consoleBase: admin, Rows: []campaignRow{{C: cmp, Client: "Acme"}, {C: draft, Client: "Acme"}}, Q: "q", Status: "draft", Tag: "t", ClientID: "cli_1",
+				Statuses: []campaignStatusOption{{Value: models.CampaignDraft, Label: "Draft"}}, Clients: []poolOption{{ID: "cli_1", Label: "Acme"}},
+				NewURL: "/n", NextURL: "/n", FirstURL: "/f"},
+			campaignsView{consoleBase: admin, Clients: []poolOption{{ID: "cli_1", Label: "Acme"}}, Q: "q"},
+			campaignsView{consoleBase: client, NewURL: "/n"}},
+		"campaign":     {cv, cvStats, cvDomains, cvConn, cvDraft, cvDraftStats, cvDraftDomains, cvDraftConn},
+		"campaign_new": {nv, nvBare, nv2, nv2Done, nv3, nv3Done, nv4, nv4Ready, nv4Rej},
+		"originators": {originatorsView{consoleBase: admin, Client: cl, Originators: []*models.Originator{{ID: "org_1", Type: models.OriginatorAlpha, Value: "Acme", CreatedAt: now},
+			{ID: "org_2", Type: models.OriginatorMobile, Value: "+447700900000", CreatedAt: now}}, More: true, Types: models.OriginatorTypes, Type: "alpha", Value: "v",
+			ErrorFor: "org_1", Errors: map[string]string{"form": "e", "type": "e", "value": "e", "delete": "e"}},
+			originatorsView{consoleBase: client, Client: cl, Types: models.OriginatorTypes}},
 		"login": {loginView{consoleBase: signedOut}, loginView{consoleBase: signedOut, Email: "a@example.com", Errors: errs}},
 		"clients": {
 			clientsView{consoleBase: admin, Clients: []*models.Client{cl}, NextURL: "/n", FirstURL: "/f",
@@ -106,4 +156,10 @@ func consoleSamples() map[string][]any {
 		"message": {consoleMessage{consoleBase: admin, Message: handlers.Message{Heading: "h", Paragraphs: []string{"p"}, Link: "/", LinkText: "Home"}},
 			consoleMessage{consoleBase: signedOut}},
 	}
+}
+
+func cmpWithCount(c *models.Campaign, n int64) *models.Campaign {
+	x := *c
+	x.RecipientCount = n
+	return &x
 }

@@ -161,3 +161,36 @@
     setText(field("clicks"), String(c.clicks));
   });
 })();
+
+// Campaign message step: a live count of characters and SMS segments
+// (GSM-7: 160, or 153 a segment when split; UCS-2: 70, or 67), as the
+// server counts them for the campaign page.
+(function () {
+  "use strict";
+  var basic = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà";
+  var ext = "^{}\\[~]|€\f";
+  var count = function (text) {
+    var units = 0, gsm = true, chars = Array.from(text);
+    chars.forEach(function (ch) {
+      if (basic.indexOf(ch) >= 0) { units++; } else if (ext.indexOf(ch) >= 0) { units += 2; } else { gsm = false; }
+    });
+    if (!gsm) {
+      units = 0;
+      chars.forEach(function (ch) { units += ch.codePointAt(0) > 0xFFFF ? 2 : 1; });
+      return { enc: "UCS-2", n: chars.length, seg: units === 0 ? 0 : units <= 70 ? 1 : Math.ceil(units / 67) };
+    }
+    return { enc: "GSM-7", n: chars.length, seg: units === 0 ? 0 : units <= 160 ? 1 : Math.ceil(units / 153) };
+  };
+  document.querySelectorAll("textarea[data-segments]").forEach(function (area) {
+    var out = document.getElementById(area.getAttribute("data-segments"));
+    if (!out) {
+      return;
+    }
+    var update = function () {
+      var c = count(area.value);
+      out.textContent = c.n ? c.n + " characters, " + c.enc + ", " + c.seg + " segment" + (c.seg === 1 ? "" : "s") : "";
+    };
+    area.addEventListener("input", update);
+    update();
+  });
+})();

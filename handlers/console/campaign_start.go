@@ -1,0 +1,22 @@
+package console
+
+import (
+	"github.com/gin-gonic/gin"
+
+	"github.com/linkgate/linkgate/handlers"
+)
+
+// consoleCampaignStart: POST /console/campaigns/{id}/start
+// (Engine.StartCampaign: started, its sending job queued) → the campaign
+// page; a refusal is shown there in plain words.
+func (h *Handler) consoleCampaignStart(c *gin.Context) {
+	cmp, ok := h.campaign(c)
+	if !ok {
+		return
+	}
+	if _, err := h.cfg.Workflows.StartCampaign(c.Request.Context(), signedIn(c).scope(), cmp.ID, signedIn(c).actor()); err != nil {
+		h.campaignFailed(c, cmp, campaignPath(cmp.ID), err)
+		return
+	}
+	handlers.SeeOther(c, campaignPath(cmp.ID), "campaign_start")
+}
