@@ -35,7 +35,10 @@ type campaignView struct {
 	Resumable    bool
 	Abortable    bool
 	Running      bool // ratios may change
-	Editable     bool // domains may be added
+	Editable     bool // domains may be added (the campaign has not ended)
+	// Connectable: the campaign's configured domains, where its Messaging
+	// Service may be moved (Connectors tab).
+	Connectable []models.CampaignDomainView
 	// RotationWarning: the client rotates domains and the campaign has +1
 	// recipients (US carriers forbid URL cycling).
 	RotationWarning bool
@@ -91,7 +94,7 @@ func (h *Handler) campaignView(c *gin.Context, id string) (campaignView, error) 
 		Tab: c.Query("tab"), Setup: cmp.Status == models.CampaignDraft,
 		Startable: models.CampaignStartable.Has(cmp.Status), Pausable: models.CampaignPausable.Has(cmp.Status),
 		Resumable: models.CampaignResumable.Has(cmp.Status), Abortable: models.CampaignAbortable.Has(cmp.Status),
-		Running: models.CampaignRunning.Has(cmp.Status), Editable: models.CampaignEditable.Has(cmp.Status),
+		Running: models.CampaignRunning.Has(cmp.Status), Editable: !cmp.Status.Terminal(),
 		Ratios: map[string]string{}, Errors: map[string]string{}}
 	known := false
 	for _, t := range campaignTabs {
@@ -125,6 +128,9 @@ func (h *Handler) campaignView(c *gin.Context, id string) (campaignView, error) 
 	in := map[string]bool{}
 	for _, d := range v.Domains {
 		in[d.ID] = true
+		if models.Sendable.Has(d.Status) && (cmp.ActiveDomainID == nil || d.ID != *cmp.ActiveDomainID) {
+			v.Connectable = append(v.Connectable, d)
+		}
 		if cmp.ActiveDomainID != nil && d.ID == *cmp.ActiveDomainID {
 			v.ActiveDomain = d.Host
 		}

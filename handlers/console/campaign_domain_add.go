@@ -11,8 +11,8 @@ import (
 
 // consoleCampaignDomainAdd: POST /console/campaigns/{id}/domains, the
 // Domains tab's quick add of one of the client's domains after the
-// campaign's own (Store.UpdateCampaign with the domains: only while the
-// campaign may be edited; a running campaign's domains are listed only).
+// campaign's own (Store.AddCampaignDomain: while the campaign has not
+// ended; it resumes nothing by itself).
 func (h *Handler) consoleCampaignDomainAdd(c *gin.Context) {
 	cmp, ok := h.campaign(c)
 	if !ok {
@@ -23,9 +23,7 @@ func (h *Handler) consoleCampaignDomainAdd(c *gin.Context) {
 	if id == "" {
 		err = models.Invalid("invalid_campaign", "domain_id", "choose a domain to add")
 	} else {
-		ids := append(cmp.DomainIDList(), id)
-		_, err = h.cfg.Store.UpdateCampaign(c.Request.Context(), signedIn(c).scope(), cmp.ID,
-			models.CampaignPatch{Domains: &models.CampaignDomainsInput{PoolID: cmp.PoolID, DomainIDs: ids}})
+		_, _, err = h.cfg.Store.AddCampaignDomain(c.Request.Context(), signedIn(c).scope(), cmp.ID, id)
 	}
 	if err != nil {
 		errs, ok := fieldErrors(mapFields(err, "domains", "domain_id"), "domain_id")

@@ -24,7 +24,7 @@
 // 3, a CSV upload), campaign_submit.go (step 4), campaign.go (a
 // campaign's tabbed page), campaign_start.go, campaign_pause.go,
 // campaign_resume.go, campaign_abort.go, campaign_ratios.go,
-// campaign_domain_add.go; originators.go, originator_create.go and
+// campaign_domain_add.go, campaign_connector.go; originators.go, originator_create.go and
 // originator_delete.go; campaign_live.go (the realtime campaigns page
 // and its event stream).
 //
@@ -273,6 +273,7 @@ func (h *Handler) Mount(s *handlers.Server) error {
 	cw.POST("/submit", h.consoleCampaignSubmit)
 	cw.POST("/start", h.consoleCampaignStart)
 	cw.POST("/resume", h.consoleCampaignResume)
+	cw.POST("/connectors", h.consoleCampaignConnector)
 	u.GET("/webhooks", h.consoleWebhooks)
 	u.POST("/webhooks", h.consoleWebhookCreate)
 	u.POST("/webhooks/:id/delete", h.consoleWebhookDelete)
@@ -514,6 +515,7 @@ var consoleNotices = map[string]string{
 	"campaign_abort":     "Campaign cancelled. Nothing more is sent.",
 	"campaign_ratios":    "Ratios saved; they apply to the messages not sent yet.",
 	"campaign_domain":    "Domain added to the campaign.",
+	"campaign_connector": "The Messaging Service now sends through that domain.",
 	resetSentNotice: "If an account exists for that address, we sent it a link to choose a new password. " +
 		"The link works once, for 30 minutes.",
 	passwordResetNotice: "Your password was changed, and every other session of your account was signed out.",

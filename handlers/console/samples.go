@@ -72,7 +72,7 @@ func consoleSamples() map[string][]any {
 		Events: []models.CampaignEvent{{To: models.CampaignProcessing, Reason: "r", Actor: "a", At: now}}, Actors: map[string]string{"a": "a@example.com"},
 		Stats: stats, ClickRate: "50.0%", Domains: cdoms, Addable: []*models.Domain{&dEmpty}, Originator: "+447700900000", Pool: "Main",
 		ActiveDomain: "ls.acme.example", Setup: true, Startable: true, Pausable: true, Resumable: true, Abortable: true, Running: true,
-		Editable: true, RotationWarning: true, Problem: "p", Ratios: map[string]string{"var_1": "60"}, Errors: cmpErrs}
+		Editable: true, Connectable: cdoms, RotationWarning: true, Problem: "p", Ratios: map[string]string{"var_1": "60"}, Errors: cmpErrs}
 	cvStats, cvDomains, cvConn := cv, cv, cv
 	cvStats.Tab, cvDomains.Tab, cvConn.Tab = "stats", "domains", "connectors"
 	cvDraft := campaignView{consoleBase: client, C: draft, V: draft.View(), Client: cl, Tab: "details", Stats: &models.CampaignStatsView{}}
