@@ -430,3 +430,45 @@ func TestConsoleCampaignsPages(t *testing.T) {
 		t.Errorf("second page:\n%s", p.Body)
 	}
 }
+
+// TestConsoleCampaignConnector: the Connectors tab moves a running
+// campaign's Messaging Service to another of its configured domains, at
+// Twilio too, and that domain becomes the active one.
+func TestConsoleCampaignConnector(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
+		e := newConsole(t, db, true)
+		w := e.wf
+		d1 := w.ConfiguredDomain(t, w.Admin, e.acme.ID, "alpha.com")
+		d2 := w.ConfiguredDomain(t, w.Admin, e.acme.ID, "beta.com")
+		one, body, mg := 100, "Hi", handlertest.NewMG(t)
+		c, err := e.store.CreateCampaign(bg, models.Scope{}, e.acme.ID, models.CampaignInput{Name: "Run", MessagingServiceSID: mg,
+			Variants: []models.VariantInput{{Body: &body, Ratio: &one}}, Domains: &models.CampaignDomainsInput{DomainIDs: []string{d1.ID, d2.ID}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Gorm.Exec("UPDATE campaigns SET status = ? WHERE id = ?", string(models.CampaignPaused), c.ID).Error; err != nil {
+			t.Fatal(err)
+		}
+		cu := newConsoleBrowser(t, e.base)
+		cu.login(t, "user@acme.com", consolePassword)
+		cp := "/console/campaigns/" + c.ID
+		wantPage(t, cu.get(t, cp+"?tab=connectors"), http.StatusOK, `id="connect-domain"`, `<option value="`+d2.ID+`">`+d2.Host)
+		p := cu.follow(t, cu.submit(t, cp+"?tab=connectors", cp+"/connectors", url.Values{"domain_id": {d2.ID}}))
+		wantPage(t, p, http.StatusOK, "The Messaging Service now sends through that domain.", `id="connector-domain">`+d2.Host)
+		got, err := e.store.GetCampaign(bg, models.Scope{}, c.ID)
+		if err != nil || got.ActiveDomainID == nil || *got.ActiveDomainID != d2.ID {
+			t.Fatalf("active domain: %v %v", got.ActiveDomainID, err)
+		}
+		for _, td := range w.TW.Domains() {
+			if td.Name == d2.Host && (len(td.MessagingServices) != 1 || td.MessagingServices[0] != mg) {
+				t.Errorf("Twilio: %s has %v, want %s", td.Name, td.MessagingServices, mg)
+			}
+		}
+		// Another client's domain: refused in words, nothing moved.
+		p = cu.follow(t, cu.submit(t, cp+"?tab=connectors", cp+"/connectors", url.Values{"domain_id": {e.globexDomain.ID}}))
+		wantPage(t, p, http.StatusOK, `id="campaign-problem"`)
+		if got, _ := e.store.GetCampaign(bg, models.Scope{}, c.ID); got.ActiveDomainID == nil || *got.ActiveDomainID != d2.ID {
+			t.Errorf("a refused move changed the active domain: %v", got.ActiveDomainID)
+		}
+	})
+}
