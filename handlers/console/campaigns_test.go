@@ -433,7 +433,8 @@ func TestConsoleCampaignsPages(t *testing.T) {
 
 // TestConsoleCampaignConnector: the Connectors tab moves a running
 // campaign's Messaging Service to another of its configured domains, at
-// Twilio too, and that domain becomes the active one.
+// Twilio too, and that domain becomes the active one; another client's
+// domain is not found.
 func TestConsoleCampaignConnector(t *testing.T) {
 	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
 		e := newConsole(t, db, true)
@@ -464,9 +465,8 @@ func TestConsoleCampaignConnector(t *testing.T) {
 				t.Errorf("Twilio: %s has %v, want %s", td.Name, td.MessagingServices, mg)
 			}
 		}
-		// Another client's domain: refused in words, nothing moved.
-		p = cu.follow(t, cu.submit(t, cp+"?tab=connectors", cp+"/connectors", url.Values{"domain_id": {e.globexDomain.ID}}))
-		wantPage(t, p, http.StatusOK, `id="campaign-problem"`)
+		// Another client's domain: not found, nothing moved.
+		wantPage(t, cu.submit(t, cp+"?tab=connectors", cp+"/connectors", url.Values{"domain_id": {e.globexDomain.ID}}), http.StatusNotFound)
 		if got, _ := e.store.GetCampaign(bg, models.Scope{}, c.ID); got.ActiveDomainID == nil || *got.ActiveDomainID != d2.ID {
 			t.Errorf("a refused move changed the active domain: %v", got.ActiveDomainID)
 		}
