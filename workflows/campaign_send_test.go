@@ -441,3 +441,65 @@ func (b *regBundle) wantEachMessagedOnce(t *testing.T, n int) {
 		}
 	}
 }
+
+// TestCampaignRotationOffAndSchedule: a client whose rotation is off
+// gets its campaign suspended when the domain is spent (no switch, no
+// campaign.domain_switched); a scheduled campaign starts by itself at
+// scheduled_at.
+func TestCampaignRotationOffAndSchedule(t *testing.T) {
+	t.Parallel()
+	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
+		ctx := context.Background()
+		b := setupRegistration(t, db, func(c *workflows.Config) { c.SendRate = 1000 })
+		d1 := configureHost(t, b, "alpha.com")
+		d2 := configureHost(t, b, "beta.com")
+		two, off := int64(2), models.RotationOff
+		if _, err := b.store.UpdateClient(ctx, models.Scope{}, b.domain.ClientID,
+			models.ClientPatch{DomainLimit: models.Optional[int64]{Set: true, Value: &two}, Rotation: &off}); err != nil {
+			t.Fatal(err)
+		}
+		ms, err := b.tw.CreateMessagingService(ctx, "spring")
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := newCampaign(t, b, ms, []string{d1.ID, d2.ID}, 3, 0)
+		if _, err := b.engine.StartCampaign(ctx, models.Scope{}, c.ID, "test"); err != nil {
+			t.Fatal(err)
+		}
+		sus := waitCampaign(t, b, c.ID, models.CampaignSuspended)
+		if !strings.Contains(sus.StatusReason, "rotation is off") || sus.ActiveDomainID == nil || *sus.ActiveDomainID != d1.ID {
+			t.Errorf("suspended: %q, active %v", sus.StatusReason, sus.ActiveDomainID)
+		}
+		if n := countEvents(t, db, models.EventCampaignDomainSwitched); n != 0 {
+			t.Errorf("%d domain_switched events with rotation off", n)
+		}
+		if d, _ := b.store.GetDomain(ctx, models.Scope{}, d2.ID); d.MessagesSent != 0 {
+			t.Errorf("%s sent %d with rotation off", d.Host, d.MessagesSent)
+		}
+		b.wantEachMessagedOnce(t, 2)
+
+		// Scheduled: starts at its time, on d2 (d1 is spent).
+		at := time.Now().Add(1500 * time.Millisecond).UTC()
+		body := "Later {{phone}}"
+		sc, err := b.store.CreateCampaign(ctx, models.Scope{}, b.domain.ClientID, models.CampaignInput{Name: "later",
+			MessagingServiceSID: ms, Variants: []models.VariantInput{{Body: &body}}, ScheduledAt: &at,
+			Domains: &models.CampaignDomainsInput{DomainIDs: []string{d2.ID}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows := []models.RecipientRow{{Line: 1, Phone: "+447900000901"}}
+		if _, err := b.store.AddRecipients(ctx, models.Scope{}, sc.ID, &models.SliceRecipients{Rows: rows}, nil); err != nil {
+			t.Fatal(err)
+		}
+		if sc, err = b.engine.SubmitCampaign(ctx, models.Scope{}, sc.ID, "test"); err != nil || sc.Status != models.CampaignScheduled {
+			t.Fatalf("submit: %v %+v", err, sc)
+		}
+		done := waitCampaign(t, b, sc.ID, models.CampaignFinished)
+		if done.StartedAt == nil || done.StartedAt.Before(at) {
+			t.Errorf("started at %v, scheduled at %v", done.StartedAt, at)
+		}
+		if n := b.tw.Sends("+447900000901"); n != 1 {
+			t.Errorf("the scheduled message went out %d times", n)
+		}
+	})
+}
