@@ -562,6 +562,7 @@ func (r *sendRun) sendChunk(ctx context.Context, rows []models.CampaignRecipient
 		wg   sync.WaitGroup
 	)
 	sem := make(chan struct{}, sendParallel)
+	stopped := false // rows were left unsent: wait before the next run
 	for i := range rows {
 		row := &rows[i]
 		mu.Lock()
@@ -574,9 +575,7 @@ func (r *sendRun) sendChunk(ctx context.Context, rows []models.CampaignRecipient
 					e.log.WarnContext(ctx, "row left sending", "recipient_id", rows[j].ID, "error", err.Error())
 				}
 			}
-			if wait == 0 {
-				wait = time.Second
-			}
+			stopped = true
 			break
 		}
 		sem <- struct{}{}
@@ -591,6 +590,9 @@ func (r *sendRun) sendChunk(ctx context.Context, rows []models.CampaignRecipient
 		}()
 	}
 	wg.Wait()
+	if stopped && wait == 0 {
+		wait = time.Second
+	}
 	if wait > 0 {
 		r.pacer.slowDown()
 	} else {
