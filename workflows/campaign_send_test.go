@@ -117,19 +117,10 @@ func TestCampaignSendRotatesSuspendsAndResumes(t *testing.T) {
 		b := setupRegistration(t, db, func(c *workflows.Config) { c.SendRate = 1000 })
 		d1 := configureHost(t, b, "alpha.com")
 		d2 := configureHost(t, b, "beta.com")
-		three := int64(3)
-		if _, err := b.store.UpdateClient(ctx, models.Scope{}, b.domain.ClientID,
-			models.ClientPatch{DomainLimit: models.Optional[int64]{Set: true, Value: &three}}); err != nil {
-			t.Fatal(err)
-		}
-		ms, err := b.tw.CreateMessagingService(ctx, "spring")
-		if err != nil {
-			t.Fatal(err)
-		}
+		b.setClient(t, 3, "")
+		ms := b.messagingService(t)
 		c := newCampaign(t, b, ms, []string{d1.ID, d2.ID}, 5, 0)
-		if _, err := b.engine.StartCampaign(ctx, models.Scope{}, c.ID, "test"); err != nil {
-			t.Fatal(err)
-		}
+		b.startCampaign(t, c.ID)
 		done := waitCampaign(t, b, c.ID, models.CampaignFinished)
 		if done.ActiveDomainID == nil || *done.ActiveDomainID != d2.ID {
 			t.Errorf("active domain %v, want %s", done.ActiveDomainID, d2.ID)
@@ -165,9 +156,7 @@ func TestCampaignSendRotatesSuspendsAndResumes(t *testing.T) {
 
 		// The second campaign: d2 has one message left.
 		c2 := newCampaign(t, b, ms, []string{d1.ID, d2.ID}, 3, 100)
-		if _, err := b.engine.StartCampaign(ctx, models.Scope{}, c2.ID, "test"); err != nil {
-			t.Fatal(err)
-		}
+		b.startCampaign(t, c2.ID)
 		sus := waitCampaign(t, b, c2.ID, models.CampaignSuspended)
 		if sus.StatusReason != models.CampaignSuspendedAllSpent {
 			t.Errorf("status_reason %q", sus.StatusReason)
@@ -177,11 +166,7 @@ func TestCampaignSendRotatesSuspendsAndResumes(t *testing.T) {
 		if me := (*models.Error)(nil); !asError(err, &me) || me.Code != "no_domain_available" {
 			t.Fatalf("resume with every domain spent: %v, want 409 no_domain_available", err)
 		}
-		ten := int64(10)
-		if _, err := b.store.UpdateClient(ctx, models.Scope{}, b.domain.ClientID,
-			models.ClientPatch{DomainLimit: models.Optional[int64]{Set: true, Value: &ten}}); err != nil {
-			t.Fatal(err)
-		}
+		b.setClient(t, 10, "")
 		for _, d := range []*models.Domain{d1, d2} {
 			if _, err := b.engine.RestoreDomain(ctx, models.Scope{}, d.ID, "test"); err != nil {
 				t.Fatal(err)
@@ -205,10 +190,7 @@ func TestCampaignSendResolvesUnclearSends(t *testing.T) {
 		b := newBundle(t, db, func(c *workflows.Config) { c.SendRate = 1000 })
 		b.start(t)
 		d1 := configureHost(t, b, "alpha.com")
-		ms, err := b.tw.CreateMessagingService(ctx, "spring")
-		if err != nil {
-			t.Fatal(err)
-		}
+		ms := b.messagingService(t)
 		if _, _, err := b.engine.AttachMessagingService(ctx, models.Scope{}, d1.ID, ms, false, "test"); err != nil {
 			t.Fatal(err)
 		}
@@ -229,9 +211,7 @@ func TestCampaignSendResolvesUnclearSends(t *testing.T) {
 			Body: models.RenderBody(c.Variants[0].Body, &first), ShortenURLs: true}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := b.engine.StartCampaign(ctx, models.Scope{}, c.ID, "test"); err != nil {
-			t.Fatal(err)
-		}
+		b.startCampaign(t, c.ID)
 		waitCampaign(t, b, c.ID, models.CampaignFinished)
 		for _, r := range marked {
 			if n := b.tw.Sends(r.Phone); n != 1 {
@@ -278,11 +258,8 @@ func TestCampaignSendTwoReplicas(t *testing.T) {
 		b := setupRegistration(t, db, func(c *workflows.Config) { c.SendRate = 300; c.ClientID = "replica-a" })
 		d1 := configureHost(t, b, "alpha.com")
 		d2 := configureHost(t, b, "beta.com")
-		limit := int64(120)
-		if _, err := b.store.UpdateClient(ctx, models.Scope{}, b.domain.ClientID,
-			models.ClientPatch{DomainLimit: models.Optional[int64]{Set: true, Value: &limit}}); err != nil {
-			t.Fatal(err)
-		}
+		const limit = 120
+		b.setClient(t, limit, "")
 		keys, _ := models.ParseKeyRing(models.NewKeyRingValue("t1"))
 		other, err := workflows.New(workflows.Config{Store: b.store, Keys: keys, PublicURL: "https://links.example.com",
 			Intervals: workflows.SandboxIntervals(), DNS: b.world.DNSFactories, LinkShortening: b.world.LinkShortening,
@@ -298,15 +275,10 @@ func TestCampaignSendTwoReplicas(t *testing.T) {
 			defer cancel()
 			_ = other.Stop(sctx)
 		})
-		ms, err := b.tw.CreateMessagingService(ctx, "spring")
-		if err != nil {
-			t.Fatal(err)
-		}
+		ms := b.messagingService(t)
 		const n = 200
 		c := newCampaign(t, b, ms, []string{d1.ID, d2.ID}, n, 0)
-		if _, err := b.engine.StartCampaign(ctx, models.Scope{}, c.ID, "test"); err != nil {
-			t.Fatal(err)
-		}
+		b.startCampaign(t, c.ID)
 		deadline := time.Now().Add(90 * time.Second)
 		for len(b.tw.AllSends()) < n/4 {
 			if time.Now().After(deadline) {
@@ -341,15 +313,10 @@ func TestCampaignSendThroughTwilioFaults(t *testing.T) {
 		ctx := context.Background()
 		b := setupRegistration(t, db, func(c *workflows.Config) { c.SendRate = 200 })
 		d1 := configureHost(t, b, "alpha.com")
-		ms, err := b.tw.CreateMessagingService(ctx, "spring")
-		if err != nil {
-			t.Fatal(err)
-		}
+		ms := b.messagingService(t)
 		const n = 80
 		c := newCampaign(t, b, ms, []string{d1.ID}, n, 0)
-		if _, err := b.engine.StartCampaign(ctx, models.Scope{}, c.ID, "test"); err != nil {
-			t.Fatal(err)
-		}
+		b.startCampaign(t, c.ID)
 		deadline := time.Now().Add(90 * time.Second)
 		for len(b.tw.AllSends()) < 10 {
 			if time.Now().After(deadline) {
@@ -453,19 +420,10 @@ func TestCampaignRotationOffAndSchedule(t *testing.T) {
 		b := setupRegistration(t, db, func(c *workflows.Config) { c.SendRate = 1000 })
 		d1 := configureHost(t, b, "alpha.com")
 		d2 := configureHost(t, b, "beta.com")
-		two, off := int64(2), models.RotationOff
-		if _, err := b.store.UpdateClient(ctx, models.Scope{}, b.domain.ClientID,
-			models.ClientPatch{DomainLimit: models.Optional[int64]{Set: true, Value: &two}, Rotation: &off}); err != nil {
-			t.Fatal(err)
-		}
-		ms, err := b.tw.CreateMessagingService(ctx, "spring")
-		if err != nil {
-			t.Fatal(err)
-		}
+		b.setClient(t, 2, models.RotationOff)
+		ms := b.messagingService(t)
 		c := newCampaign(t, b, ms, []string{d1.ID, d2.ID}, 3, 0)
-		if _, err := b.engine.StartCampaign(ctx, models.Scope{}, c.ID, "test"); err != nil {
-			t.Fatal(err)
-		}
+		b.startCampaign(t, c.ID)
 		sus := waitCampaign(t, b, c.ID, models.CampaignSuspended)
 		if !strings.Contains(sus.StatusReason, "rotation is off") || sus.ActiveDomainID == nil || *sus.ActiveDomainID != d1.ID {
 			t.Errorf("suspended: %q, active %v", sus.StatusReason, sus.ActiveDomainID)
@@ -502,4 +460,35 @@ func TestCampaignRotationOffAndSchedule(t *testing.T) {
 			t.Errorf("the scheduled message went out %d times", n)
 		}
 	})
+}
+
+// setClient sets the client's per-domain limit and, when given, its
+// rotation policy.
+func (b *regBundle) setClient(t *testing.T, limit int64, rotation models.Rotation) {
+	t.Helper()
+	p := models.ClientPatch{DomainLimit: models.Optional[int64]{Set: true, Value: &limit}}
+	if rotation != "" {
+		p.Rotation = &rotation
+	}
+	if _, err := b.store.UpdateClient(context.Background(), models.Scope{}, b.domain.ClientID, p); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// messagingService makes a Messaging Service at the fake Twilio.
+func (b *regBundle) messagingService(t *testing.T) string {
+	t.Helper()
+	ms, err := b.tw.CreateMessagingService(context.Background(), "spring")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ms
+}
+
+// startCampaign starts the campaign through the engine.
+func (b *regBundle) startCampaign(t *testing.T, id string) {
+	t.Helper()
+	if _, err := b.engine.StartCampaign(context.Background(), models.Scope{}, id, "test"); err != nil {
+		t.Fatal(err)
+	}
 }
