@@ -239,13 +239,14 @@ func (e *Engine) sendBatch(ctx context.Context, id string) (time.Duration, error
 	if wait, err := r.resolveUnclear(ctx); err != nil || wait > 0 {
 		return wait, err
 	}
-	ok, wait, err := r.ensureDomain(ctx)
-	if err != nil || !ok {
-		return wait, err
-	}
+	// Nothing left to send: the run ends (finished), whatever the domains.
 	pending, err := e.store.RecipientsIn(ctx, c.ID, models.MessagePending, e.batchSize())
 	if err != nil || len(pending) == 0 {
 		return 0, err
+	}
+	ok, wait, err := r.ensureDomain(ctx)
+	if err != nil || !ok {
+		return wait, err
 	}
 	return r.send(ctx, pending)
 }
@@ -526,6 +527,12 @@ func (r *sendRun) send(ctx context.Context, pending []models.CampaignRecipient) 
 			if wait := r.sendChunk(ctx, marked); wait > 0 {
 				return wait, nil
 			}
+		}
+		if spent && len(pending) == 0 {
+			// The batch is done; the next run rotates if anything is left,
+			// and a campaign that used the last unit for its last message
+			// finishes instead of being suspended.
+			return 0, nil
 		}
 		if spent {
 			spentID := r.active.ID

@@ -492,3 +492,22 @@ func (b *regBundle) startCampaign(t *testing.T, id string) {
 		t.Fatal(err)
 	}
 }
+
+// TestCampaignSendExactCapacityFinishes: domains whose limits add up to
+// exactly the recipients carry them all and the campaign finishes; it is
+// not suspended for want of a domain after its last message.
+func TestCampaignSendExactCapacityFinishes(t *testing.T) {
+	t.Parallel()
+	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
+		b := setupRegistration(t, db, func(c *workflows.Config) { c.SendRate = 1000 })
+		d1 := configureHost(t, b, "alpha.com")
+		d2 := configureHost(t, b, "beta.com")
+		b.setClient(t, 2, "")
+		c := newCampaign(t, b, b.messagingService(t), []string{d1.ID, d2.ID}, 4, 0)
+		b.startCampaign(t, c.ID)
+		waitCampaign(t, b, c.ID, models.CampaignFinished)
+		b.wantEachMessagedOnce(t, 4)
+		waitDomain(t, b, d1.ID, models.StatusReachedLimit)
+		waitDomain(t, b, d2.ID, models.StatusReachedLimit)
+	})
+}
