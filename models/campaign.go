@@ -363,6 +363,14 @@ func validateTracking(t *Tracking, fields *[]FieldError) {
 	}
 }
 
+// checkShorteningTracking refuses Twilio's link shortening and linkgate's
+// tracking together: both would shorten the same links.
+func checkShorteningTracking(linkShortening bool, t Tracking, fields *[]FieldError) {
+	if linkShortening && t != TrackingOff && t.Valid() {
+		*fields = append(*fields, FieldError{"tracking", "linkgate's tracking and Twilio's link_shortening cannot be on together: set link_shortening to false"})
+	}
+}
+
 func checkDomainsInput(in *CampaignDomainsInput, fields *[]FieldError) {
 	if in != nil {
 		checkIDList("domains.domain_ids", in.DomainIDs, MaxCampaignDomainIDs, fields)
@@ -390,7 +398,11 @@ func (s *Store) CreateCampaign(ctx context.Context, sc Scope, clientID string, i
 	validateTracking(in.Tracking, &fields)
 	if in.Tracking != nil {
 		c.Tracking = *in.Tracking
+		if in.LinkShortening == nil && c.Tracking != TrackingOff {
+			c.LinkShortening = false // linkgate tracks the links: Twilio must not shorten them too
+		}
 	}
+	checkShorteningTracking(c.LinkShortening, c.Tracking, &fields)
 	c.ScheduledAt = s.validateScheduledAt(in.ScheduledAt, &fields)
 	if err := invalidFields("invalid_campaign", fields); err != nil {
 		return nil, err
@@ -576,9 +588,19 @@ func (s *Store) UpdateCampaign(ctx context.Context, sc Scope, id string, in Camp
 			upd["link_shortening"] = *in.LinkShortening
 		}
 		validateTracking(in.Tracking, &fields)
+		ls, tr := c.LinkShortening, c.Tracking
+		if in.LinkShortening != nil {
+			ls = *in.LinkShortening
+		}
 		if in.Tracking != nil {
 			upd["tracking"] = *in.Tracking
+			tr = *in.Tracking
+			if in.LinkShortening == nil && tr != TrackingOff {
+				ls = false
+				upd["link_shortening"] = false
+			}
 		}
+		checkShorteningTracking(ls, tr, &fields)
 		if in.ScheduledAt.Set {
 			upd["scheduled_at"] = s.validateScheduledAt(in.ScheduledAt.Value, &fields)
 		}

@@ -149,6 +149,8 @@ type LinkClickedData struct {
 	Kind       ClickKind `json:"kind"`
 	DomainID   *string   `json:"domain_id"`
 	ClickedAt  time.Time `json:"clicked_at"`
+	// Ref is the tracked link's ref (linkgate's own short links only).
+	Ref string `json:"ref,omitempty"`
 }
 
 // RecordClick stores a click on the campaign message with the event's

@@ -26,9 +26,15 @@ type Client struct {
 	DomainLimit *int64
 	// Rotation is what a campaign does when its domain reaches the limit:
 	// move to the next domain (on_limit) or suspend (off).
-	Rotation  Rotation  `gorm:"not null;default:on_limit"`
-	CreatedAt time.Time `gorm:"not null"`
-	UpdatedAt time.Time `gorm:"not null"`
+	Rotation Rotation `gorm:"not null;default:on_limit"`
+	// Tracking settings (API.md "Tracked links"): which links of a
+	// message linkgate shortens itself, the word in front of the host and
+	// the client's url_tracking domain (nil: the platform's host).
+	TrackingMode     Tracking `gorm:"not null;default:off"`
+	TrackingPrefix   string   `gorm:"not null;default:''"`
+	TrackingDomainID *string
+	CreatedAt        time.Time `gorm:"not null"`
+	UpdatedAt        time.Time `gorm:"not null"`
 
 	// DomainCount is computed on read, not stored.
 	DomainCount int64 `gorm:"-"`
@@ -121,7 +127,7 @@ func invalidFields(code string, fields []FieldError) error {
 // conflict ("email_taken").
 func (s *Store) CreateClient(ctx context.Context, in ClientInput) (*Client, error) {
 	var fields []FieldError
-	c := &Client{ID: NewID(PrefixClient), Plan: in.Plan, Rotation: RotationOnLimit}
+	c := &Client{ID: NewID(PrefixClient), Plan: in.Plan, Rotation: RotationOnLimit, TrackingMode: TrackingOff}
 	c.Name = validateName(in.Name, &fields)
 	c.Email = NormalizeEmail("email", in.Email, &fields)
 	if c.Plan == "" {

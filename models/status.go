@@ -122,8 +122,12 @@ const (
 // Purpose is what a domain is for.
 type Purpose string
 
-// PurposeLinkShortening is the only purpose so far.
-const PurposeLinkShortening Purpose = "link_shortening"
+// The purposes: a Twilio Link Shortening domain, or a tracking domain of
+// linkgate's own short links (its CNAME points at linkgate).
+const (
+	PurposeLinkShortening Purpose = "link_shortening"
+	PurposeURLTracking    Purpose = "url_tracking"
+)
 
 // Plan is a client's plan.
 type Plan string

@@ -19,6 +19,8 @@ type Store struct {
 	now    func() time.Time
 	live   *liveFeed       // campaign changes (campaign_live.go)
 	notify *notifyThrottle // of the counters' notifications
+	// trackingHost is the platform's tracking host (SetTrackingDomain).
+	trackingHost string
 }
 
 // NewStore returns a Store on db. now may be nil (time.Now).

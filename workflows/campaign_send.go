@@ -282,6 +282,9 @@ type sendRun struct {
 	pacer *pacer
 	// active is the domain the Messaging Service sends through.
 	active *models.Domain
+	// tracked are the bodies of the chunk being sent with linkgate's own
+	// short links in them (the campaign's tracking on), by recipient id.
+	tracked map[string]string
 }
 
 // resolveUnclear settles the rows left sending: sent when Twilio has the
@@ -336,8 +339,17 @@ func beforeLink(s string) string {
 	return s
 }
 
-// body is the row's message: its variant's body with its variables.
+// body is the row's message: its variant's body with its variables (and
+// its tracked links, when the campaign tracks them).
 func (r *sendRun) body(row *models.CampaignRecipient) string {
+	if b, ok := r.tracked[row.ID]; ok {
+		return b
+	}
+	return r.plainBody(row)
+}
+
+// plainBody is the row's variant's body with its variables.
+func (r *sendRun) plainBody(row *models.CampaignRecipient) string {
 	var v *models.CampaignVariant
 	if row.VariantID != nil {
 		for i := range r.c.Variants {
@@ -562,7 +574,6 @@ func (r *sendRun) send(ctx context.Context, pending []models.CampaignRecipient) 
 // each outcome. A transient failure leaves its row sending (resolved by
 // the next run) and says how long to wait.
 func (r *sendRun) sendChunk(ctx context.Context, rows []models.CampaignRecipient) time.Duration {
-	e := r.e
 	var (
 		mu   sync.Mutex
 		wait time.Duration
@@ -570,6 +581,10 @@ func (r *sendRun) sendChunk(ctx context.Context, rows []models.CampaignRecipient
 	)
 	sem := make(chan struct{}, sendParallel)
 	stopped := false // rows were left unsent: wait before the next run
+	if wait := r.track(ctx, rows); wait > 0 {
+		r.giveBack(ctx, rows)
+		return wait
+	}
 	for i := range rows {
 		row := &rows[i]
 		mu.Lock()
@@ -577,11 +592,7 @@ func (r *sendRun) sendChunk(ctx context.Context, rows []models.CampaignRecipient
 		mu.Unlock()
 		if stop || r.pacer.wait(ctx) != nil {
 			// Never sent: back in the queue, with the quota unit it took.
-			for j := i; j < len(rows); j++ {
-				if err := e.store.ReturnToPending(context.WithoutCancel(ctx), &rows[j]); err != nil {
-					e.log.WarnContext(ctx, "row left sending", "recipient_id", rows[j].ID, "error", err.Error())
-				}
-			}
+			r.giveBack(ctx, rows[i:])
 			stopped = true
 			break
 		}
@@ -606,6 +617,49 @@ func (r *sendRun) sendChunk(ctx context.Context, rows []models.CampaignRecipient
 		r.pacer.speedUp()
 	}
 	return wait
+}
+
+// giveBack puts rows never sent back in the queue, with the quota units
+// they took.
+func (r *sendRun) giveBack(ctx context.Context, rows []models.CampaignRecipient) {
+	for j := range rows {
+		if err := r.e.store.ReturnToPending(context.WithoutCancel(ctx), &rows[j]); err != nil {
+			r.e.log.WarnContext(ctx, "row left sending", "recipient_id", rows[j].ID, "error", err.Error())
+		}
+	}
+}
+
+// track makes the chunk's tracked links when the campaign tracks them
+// (one transaction for the chunk; each message its own refs) and keeps
+// the rewritten bodies for body. A setting that cannot work (no tracking
+// domain) suspends the campaign with the reason; another error waits.
+func (r *sendRun) track(ctx context.Context, rows []models.CampaignRecipient) time.Duration {
+	r.tracked = nil
+	if r.c.Tracking == "" || r.c.Tracking == models.TrackingOff || len(rows) == 0 {
+		return 0
+	}
+	e := r.e
+	msgs := make([]models.MessageToTrack, len(rows))
+	for i := range rows {
+		msgs[i] = models.MessageToTrack{Body: r.plainBody(&rows[i]), CampaignID: &r.c.ID, RecipientID: &rows[i].ID}
+	}
+	out, err := e.store.TrackMessages(ctx, r.c.ClientID, r.c.Tracking, msgs)
+	if err != nil {
+		var me *models.Error
+		if errors.As(err, &me) && me.Kind == models.KindInvalid {
+			if serr := r.suspend(ctx, "tracked links cannot be made: "+me.Detail); serr != nil {
+				e.log.WarnContext(ctx, "suspending", "campaign_id", r.c.ID, "error", serr.Error())
+			}
+			return time.Second
+		}
+		e.log.WarnContext(ctx, "tracked links failed for now", "campaign_id", r.c.ID, "error", err.Error())
+		return 5 * time.Second
+	}
+	r.tracked = make(map[string]string, len(rows))
+	for i := range rows {
+		r.tracked[rows[i].ID] = out[i].Body
+	}
+	return 0
 }
 
 // sendOne sends one row and records the outcome.

@@ -1,0 +1,35 @@
+-- Tracked links (API.md "Tracked links", DESIGN §10): a client's tracking
+-- settings; every short link linkgate made (ref -> the stored URL, on the
+-- host it was made for, with its campaign message when it has one); every
+-- click the redirector answered, written before its 302. Links and clicks
+-- are deleted after LINKGATE_LINK_RETENTION (created_at, clicked_at).
+ALTER TABLE clients ADD COLUMN tracking_mode text NOT NULL DEFAULT 'off';
+ALTER TABLE clients ADD COLUMN tracking_prefix text NOT NULL DEFAULT '';
+ALTER TABLE clients ADD COLUMN tracking_domain_id text;
+
+CREATE TABLE tracked_links (
+    ref           text PRIMARY KEY,
+    client_id     text NOT NULL REFERENCES clients (id) ON DELETE CASCADE,
+    host          text NOT NULL,
+    url           text NOT NULL,
+    campaign_id   text,
+    recipient_id  text,
+    created_at    timestamptz NOT NULL
+);
+CREATE INDEX tracked_links_campaign_idx ON tracked_links (campaign_id) WHERE campaign_id IS NOT NULL;
+CREATE INDEX tracked_links_created_idx ON tracked_links (created_at);
+
+CREATE TABLE link_clicks (
+    id            text PRIMARY KEY,
+    ref           text NOT NULL,
+    client_id     text NOT NULL,
+    campaign_id   text,
+    recipient_id  text,
+    kind          text NOT NULL,
+    method        text NOT NULL,
+    user_agent    text NOT NULL,
+    clicked_at    timestamptz NOT NULL
+);
+CREATE INDEX link_clicks_ref_idx ON link_clicks (ref);
+CREATE INDEX link_clicks_campaign_idx ON link_clicks (campaign_id, id) WHERE campaign_id IS NOT NULL;
+CREATE INDEX link_clicks_clicked_idx ON link_clicks (clicked_at);

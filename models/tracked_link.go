@@ -1,0 +1,565 @@
+package models
+
+// Tracked links (API.md "Tracked links", DESIGN §10): linkgate's own short
+// links. A client's tracking settings say which links of a message are
+// shortened (all, or only @-marked ones), with which word in front of the
+// host and on which tracking host (a configured url_tracking domain of the
+// client, or the platform's LINKGATE_TRACKING_DOMAIN). Every short link is
+// a row (ref -> URL, the host it was made for, the campaign message when
+// there is one); the redirector finds refs in batches and writes the
+// clicks it answers in one transaction per batch (RecordLinkClicks).
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/linkgate/linkgate/shortlink"
+)
+
+// PrefixLinkClick is the id prefix of a redirector click.
+const PrefixLinkClick = "lck_"
+
+// TrackedLink is one short link (table tracked_links).
+type TrackedLink struct {
+	Ref         string `gorm:"primaryKey"`
+	ClientID    string `gorm:"not null"`
+	Host        string `gorm:"not null"` // the host it was made for, prefix included
+	URL         string `gorm:"not null"`
+	CampaignID  *string
+	RecipientID *string
+	CreatedAt   time.Time `gorm:"not null"`
+}
+
+// LinkClickRow is one click the redirector answered (table link_clicks).
+type LinkClickRow struct {
+	ID          string `gorm:"primaryKey"`
+	Ref         string `gorm:"not null"`
+	ClientID    string `gorm:"not null"`
+	CampaignID  *string
+	RecipientID *string
+	Kind        ClickKind `gorm:"not null"`
+	Method      string    `gorm:"not null"`
+	UserAgent   string    `gorm:"not null"`
+	ClickedAt   time.Time `gorm:"not null"`
+}
+
+// TableName is link_clicks.
+func (LinkClickRow) TableName() string { return "link_clicks" }
+
+// TrackingSettings are a client's tracking settings (PUT
+// /clients/{id}/tracking).
+type TrackingSettings struct {
+	Mode     Tracking `json:"mode"`
+	Prefix   *string  `json:"prefix"`
+	DomainID *string  `json:"domain_id"`
+}
+
+// trackingOf is c's settings.
+func trackingOf(c *Client) TrackingSettings {
+	t := TrackingSettings{Mode: c.TrackingMode, DomainID: c.TrackingDomainID}
+	if t.Mode == "" {
+		t.Mode = TrackingOff
+	}
+	if c.TrackingPrefix != "" {
+		p := c.TrackingPrefix
+		t.Prefix = &p
+	}
+	return t
+}
+
+// SetTrackingDomain sets the platform's tracking host
+// (LINKGATE_TRACKING_DOMAIN): the host of clients that have no tracking
+// domain of their own. Call it before the store is used.
+func (s *Store) SetTrackingDomain(host string) {
+	s.trackingHost = strings.ToLower(strings.TrimSuffix(strings.TrimSpace(host), "."))
+}
+
+// TrackingDomain is the platform's tracking host ("" when none).
+func (s *Store) TrackingDomain() string { return s.trackingHost }
+
+// GetTracking returns the client's tracking settings.
+func (s *Store) GetTracking(ctx context.Context, sc Scope, clientID string) (TrackingSettings, error) {
+	c, err := s.GetClient(ctx, sc, clientID)
+	if err != nil {
+		return TrackingSettings{}, err
+	}
+	return trackingOf(c), nil
+}
+
+// SetTracking replaces the client's tracking settings: mode off, all or
+// marked; prefix null or one word (a-z, 0-9, inner hyphens); domain_id
+// null or a configured url_tracking domain of this client. Invalid
+// settings change nothing.
+func (s *Store) SetTracking(ctx context.Context, sc Scope, clientID string, in TrackingSettings) (TrackingSettings, error) {
+	c, err := s.GetClient(ctx, sc, clientID)
+	if err != nil {
+		return TrackingSettings{}, err
+	}
+	var fields []FieldError
+	if !in.Mode.Valid() {
+		fields = append(fields, FieldError{"mode", "must be off, all or marked"})
+	}
+	prefix := ""
+	if in.Prefix != nil {
+		prefix = strings.TrimSpace(*in.Prefix)
+		if prefix != "" && !shortlink.ValidPrefix(prefix) {
+			fields = append(fields, FieldError{"prefix", "must be one word of a-z, 0-9 and inner hyphens, at most 63 characters"})
+		}
+	}
+	var domainID *string
+	if in.DomainID != nil && strings.TrimSpace(*in.DomainID) != "" {
+		id := strings.TrimSpace(*in.DomainID)
+		if _, err := s.trackingDomainHost(ctx, c.ID, id); err != nil {
+			if !errors.Is(err, ErrNotFound) {
+				return TrackingSettings{}, err
+			}
+			fields = append(fields, FieldError{"domain_id", "must be a configured url_tracking domain of this client"})
+		}
+		domainID = &id
+	}
+	if err := invalidFields("invalid_tracking", fields); err != nil {
+		return TrackingSettings{}, err
+	}
+	c.TrackingMode, c.TrackingPrefix, c.TrackingDomainID, c.UpdatedAt = in.Mode, prefix, domainID, s.Now()
+	err = s.gorm(ctx).Model(c).Select("tracking_mode", "tracking_prefix", "tracking_domain_id", "updated_at").Updates(c).Error
+	if err != nil {
+		return TrackingSettings{}, internal("update tracking", err)
+	}
+	return trackingOf(c), nil
+}
+
+// trackingDomainHost is the host of the client's configured url_tracking
+// domain id (ErrNotFound when it is not one).
+func (s *Store) trackingDomainHost(ctx context.Context, clientID, id string) (string, error) {
+	var hosts []string
+	err := s.gorm(ctx).Model(&Domain{}).Where("id = ? AND client_id = ? AND purpose = ? AND status = ?",
+		id, clientID, PurposeURLTracking, StatusConfigured).Limit(1).Pluck("host", &hosts).Error
+	if err != nil {
+		return "", internal("find tracking domain", err)
+	}
+	if len(hosts) == 0 {
+		return "", ErrNotFound
+	}
+	return hosts[0], nil
+}
+
+// trackingHostOf is the host the client's short links are made on: its
+// tracking domain (while configured) or the platform's, with its prefix.
+func (s *Store) trackingHostOf(ctx context.Context, c *Client) (string, error) {
+	host := s.trackingHost
+	if c.TrackingDomainID != nil {
+		h, err := s.trackingDomainHost(ctx, c.ID, *c.TrackingDomainID)
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			return "", err
+		}
+		if h != "" {
+			host = h
+		}
+	}
+	if host == "" {
+		return "", Invalid("no_tracking_domain", "domain_id",
+			"the client has no configured tracking domain and the platform has none (LINKGATE_TRACKING_DOMAIN)")
+	}
+	if c.TrackingPrefix != "" {
+		host = c.TrackingPrefix + "." + host
+	}
+	return host, nil
+}
+
+// MessageToTrack is one message whose links are to be tracked.
+type MessageToTrack struct {
+	Body        string
+	CampaignID  *string
+	RecipientID *string
+}
+
+// RewriteInput is POST /links/rewrite.
+type RewriteInput struct {
+	ClientID   string
+	Body       string
+	CampaignID string // optional: the campaign's tracking mode, and its message to To
+	To         string // optional: the recipient (with CampaignID)
+}
+
+// Rewrite rewrites one message as it will be sent and stores its links
+// (API.md: POST /links/rewrite). The mode is the campaign's when one is
+// named and its tracking is on, the client's otherwise; off rewrites
+// nothing.
+func (s *Store) Rewrite(ctx context.Context, sc Scope, in RewriteInput) (shortlink.Rewritten, error) {
+	var fields []FieldError
+	if strings.TrimSpace(in.ClientID) == "" {
+		fields = append(fields, FieldError{"client_id", "is required"})
+	}
+	if strings.TrimSpace(in.Body) == "" {
+		fields = append(fields, FieldError{"body", "is required"})
+	} else if n := len([]rune(in.Body)); n > MaxVariantBodyLength {
+		fields = append(fields, FieldError{"body", "must be at most 1600 characters"})
+	}
+	if err := invalidFields("invalid_rewrite", fields); err != nil {
+		return shortlink.Rewritten{}, err
+	}
+	c, err := s.GetClient(ctx, sc, in.ClientID)
+	if err != nil {
+		return shortlink.Rewritten{}, err
+	}
+	mode := c.TrackingMode
+	msg := MessageToTrack{Body: in.Body}
+	if in.CampaignID != "" {
+		cp, err := s.GetCampaign(ctx, sc, in.CampaignID)
+		if err != nil {
+			if errors.Is(err, ErrNotFound) {
+				return shortlink.Rewritten{}, Invalid("unknown_campaign", "campaign_id", "not a campaign of this client")
+			}
+			return shortlink.Rewritten{}, err
+		}
+		if cp.ClientID != c.ID {
+			return shortlink.Rewritten{}, Invalid("unknown_campaign", "campaign_id", "not a campaign of this client")
+		}
+		if cp.Tracking != TrackingOff {
+			mode = cp.Tracking
+		}
+		msg.CampaignID = &cp.ID
+		if in.To != "" {
+			var ids []string
+			if err := s.gorm(ctx).Model(&CampaignRecipient{}).Where("campaign_id = ? AND phone = ?", cp.ID, in.To).
+				Limit(1).Pluck("id", &ids).Error; err != nil {
+				return shortlink.Rewritten{}, internal("find recipient", err)
+			}
+			if len(ids) == 1 {
+				msg.RecipientID = &ids[0]
+			}
+		}
+	}
+	if mode == TrackingOff || mode == "" {
+		return shortlink.Rewritten{Body: in.Body, Links: []shortlink.Link{}}, nil
+	}
+	var out []shortlink.Rewritten
+	err = s.Tx(ctx, func(tx *gorm.DB, _ *sql.Tx) error {
+		out, err = s.TrackMessagesTx(ctx, tx, c, mode, []MessageToTrack{msg})
+		return err
+	})
+	if err != nil {
+		return shortlink.Rewritten{}, err
+	}
+	return out[0], nil
+}
+
+// TrackMessages rewrites the client's messages in mode and stores their
+// links in one transaction (TrackMessagesTx).
+func (s *Store) TrackMessages(ctx context.Context, clientID string, mode Tracking, msgs []MessageToTrack) ([]shortlink.Rewritten, error) {
+	c, err := s.GetClient(ctx, Scope{}, clientID)
+	if err != nil {
+		return nil, err
+	}
+	var out []shortlink.Rewritten
+	err = s.Tx(ctx, func(tx *gorm.DB, _ *sql.Tx) error {
+		out, err = s.TrackMessagesTx(ctx, tx, c, mode, msgs)
+		return err
+	})
+	return out, err
+}
+
+// TrackMessagesTx rewrites the messages of the client's (mode all or
+// marked) and stores their links in tx: each message gets its own refs.
+func (s *Store) TrackMessagesTx(ctx context.Context, tx *gorm.DB, c *Client, mode Tracking, msgs []MessageToTrack) ([]shortlink.Rewritten, error) {
+	host, err := s.trackingHostOf(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	plans := make([]shortlink.Plan, len(msgs))
+	var rows []TrackedLink
+	now := s.Now()
+	for i, m := range msgs {
+		plans[i] = shortlink.Prepare(m.Body, mode == TrackingMarked)
+		for _, u := range plans[i].URLs {
+			rows = append(rows, TrackedLink{ClientID: c.ID, Host: host, URL: u, CampaignID: m.CampaignID,
+				RecipientID: m.RecipientID, CreatedAt: now})
+		}
+	}
+	if err := insertLinksTx(tx, rows); err != nil {
+		return nil, err
+	}
+	out := make([]shortlink.Rewritten, len(msgs))
+	next := 0
+	for i, p := range plans {
+		refs := make([]string, len(p.URLs))
+		for j := range refs {
+			refs[j] = rows[next].Ref
+			next++
+		}
+		if out[i], err = p.Apply(host, refs); err != nil {
+			return nil, internal("rewrite", err)
+		}
+	}
+	return out, nil
+}
+
+// insertLinksTx stores the links with new random refs; a ref already
+// taken is drawn again (one character longer after two tries), so a ref
+// is unique however full the table gets.
+func insertLinksTx(tx *gorm.DB, rows []TrackedLink) error {
+	pending := make([]int, len(rows))
+	for i := range pending {
+		pending[i] = i
+	}
+	for try := 0; len(pending) > 0; try++ {
+		if try == 8 {
+			return internal("store links", errors.New("could not draw free refs"))
+		}
+		var b strings.Builder
+		b.WriteString("INSERT INTO tracked_links (ref, client_id, host, url, campaign_id, recipient_id, created_at) VALUES ")
+		args := make([]any, 0, len(pending)*7)
+		for k, i := range pending {
+			rows[i].Ref = shortlink.NewRef(shortlink.RefLength + try/2)
+			if k > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("(?, ?, ?, ?, ?, ?, ?)")
+			r := rows[i]
+			args = append(args, r.Ref, r.ClientID, r.Host, r.URL, r.CampaignID, r.RecipientID, r.CreatedAt)
+		}
+		b.WriteString(" ON CONFLICT (ref) DO NOTHING RETURNING ref")
+		var stored []string
+		if err := tx.Raw(b.String(), args...).Scan(&stored).Error; err != nil {
+			return internal("store links", err)
+		}
+		ok := make(map[string]bool, len(stored))
+		for _, r := range stored {
+			ok[r] = true
+		}
+		left := pending[:0]
+		for _, i := range pending {
+			if !ok[rows[i].Ref] {
+				left = append(left, i)
+			}
+		}
+		pending = left
+	}
+	return nil
+}
+
+// LinkTarget is what the redirector needs of a ref.
+type LinkTarget struct {
+	Ref, ClientID, Host, URL string
+	CampaignID, RecipientID  *string
+	// The campaign message's, when the link belongs to one.
+	Phone       *string
+	DomainID    *string
+	DeliveredAt *time.Time
+}
+
+// LinkTargets finds the refs' links in one query (refs not found are
+// missing from the map).
+func (s *Store) LinkTargets(ctx context.Context, refs []string) (map[string]LinkTarget, error) {
+	var rows []LinkTarget
+	err := s.gorm(ctx).Raw(`SELECT l.ref, l.client_id, l.host, l.url, l.campaign_id, l.recipient_id,
+  r.phone, r.domain_id, r.delivered_at
+FROM tracked_links l LEFT JOIN campaign_recipients r ON r.id = l.recipient_id
+WHERE l.ref IN ?`, refs).Scan(&rows).Error
+	if err != nil {
+		return nil, internal("find links", err)
+	}
+	out := make(map[string]LinkTarget, len(rows))
+	for _, r := range rows {
+		out[r.Ref] = r
+	}
+	return out, nil
+}
+
+// LinkClick is one click the redirector is about to answer.
+type LinkClick struct {
+	Target    LinkTarget
+	Method    string // GET or HEAD
+	UserAgent string
+	At        time.Time
+}
+
+// LinkClickKind classifies a redirector click as ClassifyClick does a
+// Twilio one; HEAD requests are automated.
+func LinkClickKind(method, userAgent string, at time.Time, deliveredAt *time.Time, window time.Duration) ClickKind {
+	if method == "HEAD" {
+		return ClickAutomated
+	}
+	return ClassifyClick(ClickEventClick, userAgent, at, deliveredAt, window)
+}
+
+// RecordLinkClicks writes the clicks in one transaction: each click's
+// row and link.clicked event, and for a campaign's message its stats as
+// a Twilio click counts them (RecordClick). window is the scan window
+// (ClassifyClick). Either all are stored or none.
+func (s *Store) RecordLinkClicks(ctx context.Context, clicks []LinkClick, window time.Duration) error {
+	if len(clicks) == 0 {
+		return nil
+	}
+	rows := make([]LinkClickRow, len(clicks))
+	events := make([]*WebhookEvent, 0, len(clicks))
+	for i, c := range clicks {
+		t := c.Target
+		kind := LinkClickKind(c.Method, c.UserAgent, c.At, t.DeliveredAt, window)
+		rows[i] = LinkClickRow{ID: NewID(PrefixLinkClick), Ref: t.Ref, ClientID: t.ClientID, CampaignID: t.CampaignID,
+			RecipientID: t.RecipientID, Kind: kind, Method: c.Method, UserAgent: cleanText(c.UserAgent, 1024),
+			ClickedAt: c.At.UTC().Truncate(time.Microsecond)}
+	}
+	return s.Tx(ctx, func(tx *gorm.DB, _ *sql.Tx) error {
+		if err := tx.CreateInBatches(rows, 200).Error; err != nil {
+			return internal("store link clicks", err)
+		}
+		stats := map[string]*StatsDelta{}
+		type campaignDomain struct{ campaign, domain string }
+		byDomain := map[campaignDomain]int64{}
+		for i, r := range rows {
+			t := clicks[i].Target
+			data := LinkClickedData{Link: t.URL, Kind: r.Kind, DomainID: t.DomainID, ClickedAt: r.ClickedAt, Ref: t.Ref}
+			if t.CampaignID != nil && t.RecipientID != nil {
+				data.CampaignID, data.MessageID = *t.CampaignID, *t.RecipientID
+				if t.Phone != nil {
+					data.To = *t.Phone
+				}
+				d := stats[*t.CampaignID]
+				if d == nil {
+					d = &StatsDelta{}
+					stats[*t.CampaignID] = d
+				}
+				if r.Kind == ClickHuman {
+					first := tx.Model(&CampaignRecipient{}).Where("id = ? AND first_clicked_at IS NULL", *t.RecipientID).
+						Update("first_clicked_at", r.ClickedAt)
+					if first.Error != nil {
+						return internal("first click", first.Error)
+					}
+					d.Clicks++
+					d.UniqueClicks += first.RowsAffected
+					if t.DomainID != nil {
+						byDomain[campaignDomain{*t.CampaignID, *t.DomainID}]++
+					}
+				} else {
+					d.AutomatedClicks++
+				}
+			}
+			ev, err := s.newWebhookEvent(EventLinkClicked, t.ClientID, data)
+			if err != nil {
+				return err
+			}
+			events = append(events, ev)
+		}
+		for id, d := range stats {
+			if err := s.bumpCampaignStatsTx(tx, id, *d); err != nil {
+				return err
+			}
+		}
+		for k, n := range byDomain {
+			if err := s.bumpCampaignDomainStatsTx(tx, k.campaign, k.domain, 0, n); err != nil {
+				return err
+			}
+		}
+		return internal("write webhook events", tx.CreateInBatches(events, 200).Error)
+	})
+}
+
+// FallbackURL is where an unknown ref on host goes: the fallback URL of
+// the client whose configured tracking domain host is (with or without
+// a prefix); "" for the platform's host or a client without one.
+func (s *Store) FallbackURL(ctx context.Context, host string) (string, error) {
+	host = strings.ToLower(host)
+	candidates := []string{host}
+	if _, rest, ok := strings.Cut(host, "."); ok {
+		candidates = append(candidates, rest)
+	}
+	var urls []string
+	err := s.gorm(ctx).Table("domains AS d").Joins("JOIN clients c ON c.id = d.client_id").
+		Where("d.host IN ? AND d.purpose = ? AND d.status = ?", candidates, PurposeURLTracking, StatusConfigured).
+		Order("length(d.host) DESC").Limit(1).Pluck("c.fallback_url", &urls).Error
+	if err != nil {
+		return "", internal("find fallback", err)
+	}
+	if len(urls) == 0 {
+		return "", nil
+	}
+	return urls[0], nil
+}
+
+// TrackingHosts lists the hosts of every configured url_tracking domain.
+func (s *Store) TrackingHosts(ctx context.Context) ([]string, error) {
+	var hosts []string
+	err := s.gorm(ctx).Model(&Domain{}).Where("purpose = ? AND status = ?", PurposeURLTracking, StatusConfigured).
+		Order("host").Pluck("host", &hosts).Error
+	if err != nil {
+		return nil, internal("list tracking hosts", err)
+	}
+	return hosts, nil
+}
+
+// IsTrackingHost reports whether host is served by the redirector: the
+// platform's tracking host or a configured url_tracking domain, either
+// alone or behind one prefix word (offers.dyn.co) — what a fronting
+// proxy may get a certificate for (GET /tls/ask).
+func (s *Store) IsTrackingHost(ctx context.Context, host string) (bool, error) {
+	host = strings.ToLower(strings.TrimSuffix(strings.TrimSpace(host), "."))
+	if host == "" {
+		return false, nil
+	}
+	candidates := []string{host}
+	if word, rest, ok := strings.Cut(host, "."); ok && shortlink.ValidPrefix(word) {
+		candidates = append(candidates, rest)
+	}
+	for _, h := range candidates {
+		if s.trackingHost != "" && h == s.trackingHost {
+			return true, nil
+		}
+	}
+	var n int64
+	err := s.gorm(ctx).Model(&Domain{}).Where("host IN ? AND purpose = ? AND status = ?", candidates,
+		PurposeURLTracking, StatusConfigured).Count(&n).Error
+	if err != nil {
+		return false, internal("find tracking host", err)
+	}
+	return n > 0, nil
+}
+
+// DeleteExpiredLinks deletes up to batch links made before cutoff and up
+// to batch clicks made before it; it returns how many rows went.
+func (s *Store) DeleteExpiredLinks(ctx context.Context, cutoff time.Time, batch int) (int64, error) {
+	var total int64
+	for _, q := range []string{
+		"DELETE FROM link_clicks WHERE id IN (SELECT id FROM link_clicks WHERE clicked_at < ? LIMIT ?)",
+		"DELETE FROM tracked_links WHERE ref IN (SELECT ref FROM tracked_links WHERE created_at < ? LIMIT ?)",
+	} {
+		res := s.gorm(ctx).Exec(q, cutoff, batch)
+		if res.Error != nil {
+			return total, internal("delete expired links", res.Error)
+		}
+		total += res.RowsAffected
+	}
+	return total, nil
+}
+
+// CampaignLinkStat is one tracked URL of a campaign with its clicks.
+type CampaignLinkStat struct {
+	URL             string `json:"url"`
+	Links           int64  `json:"links"`
+	Clicks          int64  `json:"clicks"`
+	AutomatedClicks int64  `json:"automated_clicks"`
+}
+
+// CampaignLinkStats sums a campaign's tracked links by URL: how many
+// short links were made for it and how often they were clicked.
+func (s *Store) CampaignLinkStats(ctx context.Context, sc Scope, campaignID string) ([]CampaignLinkStat, error) {
+	if _, err := s.GetCampaign(ctx, sc, campaignID); err != nil {
+		return nil, err
+	}
+	out := []CampaignLinkStat{}
+	err := s.gorm(ctx).Raw(`SELECT l.url AS url, COUNT(DISTINCT l.ref) AS links,
+  COUNT(k.id) FILTER (WHERE k.kind = ?) AS clicks,
+  COUNT(k.id) FILTER (WHERE k.kind <> ?) AS automated_clicks
+FROM tracked_links l LEFT JOIN link_clicks k ON k.ref = l.ref
+WHERE l.campaign_id = ?
+GROUP BY l.url ORDER BY clicks DESC, l.url`, ClickHuman, ClickHuman, campaignID).Scan(&out).Error
+	if err != nil {
+		return nil, internal("campaign link stats", err)
+	}
+	return out, nil
+}
