@@ -249,6 +249,34 @@ func (s *Store) Rewrite(ctx context.Context, sc Scope, in RewriteInput) (shortli
 	return out[0], nil
 }
 
+// PreviewRewrite shows how the client's settings would rewrite body,
+// with sample refs of the length a real one has; nothing is stored (the
+// console's live preview).
+func (s *Store) PreviewRewrite(ctx context.Context, sc Scope, clientID string, settings TrackingSettings, body string) (shortlink.Rewritten, error) {
+	c, err := s.GetClient(ctx, sc, clientID)
+	if err != nil {
+		return shortlink.Rewritten{}, err
+	}
+	preview := *c
+	preview.TrackingMode, preview.TrackingDomainID, preview.TrackingPrefix = settings.Mode, settings.DomainID, ""
+	if settings.Prefix != nil && shortlink.ValidPrefix(*settings.Prefix) {
+		preview.TrackingPrefix = *settings.Prefix
+	}
+	p := shortlink.Prepare(body, settings.Mode == TrackingMarked)
+	if settings.Mode != TrackingAll && settings.Mode != TrackingMarked {
+		return shortlink.Rewritten{Body: body, Links: []shortlink.Link{}}, nil
+	}
+	host, err := s.trackingHostOf(ctx, &preview)
+	if err != nil {
+		return shortlink.Rewritten{}, err
+	}
+	refs := make([]string, len(p.URLs))
+	for i := range refs {
+		refs[i] = shortlink.NewRef(shortlink.RefLength)
+	}
+	return p.Apply(host, refs)
+}
+
 // TrackMessages rewrites the client's messages in mode and stores their
 // links in one transaction (TrackMessagesTx).
 func (s *Store) TrackMessages(ctx context.Context, clientID string, mode Tracking, msgs []MessageToTrack) ([]shortlink.Rewritten, error) {
