@@ -11,6 +11,8 @@ type (
 	APIKeyRotated                 = apiKeyRotated
 	ClientCreateRequest           = clientCreateRequest
 	ClientUpdateRequest           = clientUpdateRequest
+	RewriteRequest                = rewriteRequest
+	RewriteResponse               = rewriteResponse
 	DomainCreateRequest           = domainCreateRequest
 	DomainConfigureRequest        = domainConfigureRequest
 	DomainSIDRequest              = domainSIDRequest

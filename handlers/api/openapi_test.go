@@ -22,6 +22,7 @@ import (
 	"github.com/linkgate/linkgate/handlers/handlertest"
 	"github.com/linkgate/linkgate/models"
 	"github.com/linkgate/linkgate/models/dbtest"
+	"github.com/linkgate/linkgate/shortlink"
 )
 
 // TestOpenAPIDocumentIsValid31 loads openapi.json with kin-openapi and
@@ -180,7 +181,7 @@ func TestOpenAPIOperationsDocumentTheirErrors(t *testing.T) {
 				// at most 1000 more), are short and come whole; stats are
 				// no list.
 				if strings.HasSuffix(path, "s") && method == "GET" && api && !strings.HasSuffix(path, "/events") && path != "/api/v1/registrations" &&
-					!strings.HasSuffix(path, "/stats") && path != "/api/v1/campaigns/{id}/domains" {
+					!strings.HasSuffix(path, "/stats") && path != "/api/v1/campaigns/{id}/domains" && path != "/api/v1/campaigns/{id}/links" {
 					if op.Parameters.GetByInAndName("query", p) == nil {
 						t.Errorf("%s has no %s parameter", name, p)
 					}
@@ -286,6 +287,12 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 		{"DomainList", handlers.List[models.DomainView]{}, true},
 		{"ClientCreate", api.ClientCreateRequest{}, false},
 		{"ClientUpdate", api.ClientUpdateRequest{}, false},
+		{"TrackingSettings", models.TrackingSettings{}, true},
+		{"TrackingUpdate", models.TrackingSettings{}, false},
+		{"Rewrite", api.RewriteRequest{}, false},
+		{"RewriteResult", api.RewriteResponse{}, true},
+		{"TrackedLink", shortlink.Link{}, true},
+		{"CampaignLink", models.CampaignLinkStat{}, true},
 		{"DomainCreate", api.DomainCreateRequest{}, false},
 		{"APIKeyCreate", api.APIKeyCreateRequest{}, false},
 		{"APIKey", models.APIKeyView{}, true},

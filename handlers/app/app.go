@@ -15,6 +15,7 @@ import (
 	"github.com/linkgate/linkgate/handlers/api"
 	"github.com/linkgate/linkgate/handlers/callbacks"
 	"github.com/linkgate/linkgate/handlers/console"
+	"github.com/linkgate/linkgate/handlers/redirect"
 	"github.com/linkgate/linkgate/handlers/register"
 	"github.com/linkgate/linkgate/models"
 	"github.com/linkgate/linkgate/webhooks"
@@ -44,8 +45,10 @@ type Config struct {
 	ClickScanWindow time.Duration
 }
 
-// New assembles the JSON API, Twilio's callbacks, the registration pages
-// and the console on the web kit.
+// New assembles the JSON API, Twilio's callbacks, the on-demand TLS check,
+// the registration pages and the console on the web kit. (The redirector
+// is not in it: it goes in front of the whole, chosen by Host; see
+// handlers/redirect.)
 func New(cfg Config) (*handlers.Server, error) {
 	a, err := api.New(api.Config{Store: cfg.Store, Workflows: cfg.Workflows, Keys: cfg.Keys, DNS: cfg.DNS, Webhooks: cfg.Webhooks})
 	if err != nil {
@@ -70,5 +73,5 @@ func New(cfg Config) (*handlers.Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	return handlers.New(cfg.Config, a, cb, r, c)
+	return handlers.New(cfg.Config, a, cb, redirect.TLSAsk{Store: cfg.Store}, r, c)
 }

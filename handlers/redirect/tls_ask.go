@@ -24,7 +24,7 @@ func (a TLSAsk) Mount(s *handlers.Server) error {
 			return
 		}
 		if !ok {
-			c.String(http.StatusNotFound, "not a tracking host\n")
+			handlers.Fail(c, &models.Error{Kind: models.KindNotFound, Code: "not_found", Detail: "not a tracking host"})
 			return
 		}
 		c.String(http.StatusOK, "ok\n")
