@@ -135,6 +135,10 @@ type Config struct {
 	AutoArchiveAfter    time.Duration
 	AutoArchiveInterval time.Duration
 
+	// LinkRetention is how long tracked links and their clicks are kept
+	// (0: DefaultLinkRetention); a daily job deletes older ones.
+	LinkRetention time.Duration
+
 	// Campaign sending (campaign_send.go): Messaging sends the SMS and
 	// fetches their prices (when nil, LinkShortening's when it also
 	// implements providers.Messaging);
@@ -301,12 +305,17 @@ func New(cfg Config) (*Engine, error) {
 	river.AddWorker(workers, &campaignStartWorker{e: e})
 	river.AddWorker(workers, &campaignSweepWorker{e: e})
 	river.AddWorker(workers, &messagePriceWorker{e: e})
+	river.AddWorker(workers, &linkRetentionWorker{e: e})
 	periodic := []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(cfg.SweepInterval),
 		func() (river.JobArgs, *river.InsertOpts) { return SweepArgs{}, nil }, &river.PeriodicJobOpts{RunOnStart: true}),
 		river.NewPeriodicJob(river.PeriodicInterval(cfg.CampaignSweepInterval),
 			func() (river.JobArgs, *river.InsertOpts) {
 				return CampaignSweepArgs{}, &river.InsertOpts{UniqueOpts: uniqueStep}
-			}, &river.PeriodicJobOpts{RunOnStart: true})}
+			}, &river.PeriodicJobOpts{RunOnStart: true}),
+		river.NewPeriodicJob(river.PeriodicInterval(24*time.Hour),
+			func() (river.JobArgs, *river.InsertOpts) {
+				return LinkRetentionArgs{}, &river.InsertOpts{UniqueOpts: uniqueStep}
+			}, nil)}
 	if cfg.Reputation != nil {
 		if cfg.ReputationInterval <= 0 {
 			cfg.ReputationInterval = 24 * time.Hour
