@@ -1,7 +1,9 @@
 package models
 
 import (
+	"bytes"
 	"strings"
+	"time"
 
 	"github.com/oklog/ulid/v2"
 )
@@ -21,6 +23,19 @@ const (
 // creation time, which keyset pagination relies on.
 func NewID(prefix string) string {
 	return prefix + ulid.Make().String()
+}
+
+// newIDAt returns a prefixed ULID of time t: ids made this way sort (and
+// can be cut) by t.
+func newIDAt(prefix string, t time.Time) string {
+	return prefix + ulid.MustNew(ulid.Timestamp(t), ulid.DefaultEntropy()).String()
+}
+
+// idBefore is the smallest id of the prefix made at t: every id made
+// earlier sorts below it.
+func idBefore(prefix string, t time.Time) string {
+	var zero [10]byte
+	return prefix + ulid.MustNew(ulid.Timestamp(t), bytes.NewReader(zero[:])).String()
 }
 
 // validID reports whether s looks like an id with the given prefix.

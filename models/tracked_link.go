@@ -429,13 +429,18 @@ func (s *Store) RecordLinkClicks(ctx context.Context, clicks []LinkClick, window
 	for i, c := range clicks {
 		t := c.Target
 		kind := LinkClickKind(c.Method, c.UserAgent, c.At, t.DeliveredAt, window)
-		rows[i] = LinkClickRow{ID: NewID(PrefixLinkClick), Ref: t.Ref, ClientID: t.ClientID, CampaignID: t.CampaignID,
+		at := c.At.UTC().Truncate(time.Microsecond)
+		rows[i] = LinkClickRow{ID: newIDAt(PrefixLinkClick, at), Ref: t.Ref, ClientID: t.ClientID, CampaignID: t.CampaignID,
 			RecipientID: t.RecipientID, Kind: kind, Method: c.Method, UserAgent: cleanText(c.UserAgent, 1024),
-			ClickedAt: c.At.UTC().Truncate(time.Microsecond)}
+			ClickedAt: at}
 	}
 	return s.Tx(ctx, func(tx *gorm.DB, _ *sql.Tx) error {
-		if err := tx.CreateInBatches(rows, 200).Error; err != nil {
-			return internal("store link clicks", err)
+		if err := insertLinkClicksTx(tx, rows); err != nil {
+			return err
+		}
+		listening, err := clientsListeningTx(tx)
+		if err != nil {
+			return err
 		}
 		stats := map[string]*StatsDelta{}
 		type campaignDomain struct{ campaign, domain string }
@@ -468,6 +473,9 @@ func (s *Store) RecordLinkClicks(ctx context.Context, clicks []LinkClick, window
 					d.AutomatedClicks++
 				}
 			}
+			if !listening.all && !listening.clients[t.ClientID] {
+				continue // no endpoint would receive it
+			}
 			ev, err := s.newWebhookEvent(EventLinkClicked, t.ClientID, data)
 			if err != nil {
 				return err
@@ -484,8 +492,58 @@ func (s *Store) RecordLinkClicks(ctx context.Context, clicks []LinkClick, window
 				return err
 			}
 		}
+		if len(events) == 0 {
+			return nil
+		}
 		return internal("write webhook events", tx.CreateInBatches(events, 200).Error)
 	})
+}
+
+// listeners says whose events some webhook endpoint would receive.
+type listeners struct {
+	all     bool // a platform endpoint (no client) receives every client's
+	clients map[string]bool
+}
+
+// clientsListeningTx reads which clients have webhook endpoints: a click
+// nobody would be told of is not written to the outbox.
+func clientsListeningTx(tx *gorm.DB) (listeners, error) {
+	var ids []*string
+	if err := tx.Model(&WebhookEndpoint{}).Distinct("client_id").Pluck("client_id", &ids).Error; err != nil {
+		return listeners{}, internal("find webhook endpoints", err)
+	}
+	l := listeners{clients: make(map[string]bool, len(ids))}
+	for _, id := range ids {
+		if id == nil {
+			l.all = true
+		} else {
+			l.clients[*id] = true
+		}
+	}
+	return l, nil
+}
+
+// insertLinkClicksTx writes the clicks with multi-row INSERTs of at most
+// 100 rows.
+func insertLinkClicksTx(tx *gorm.DB, rows []LinkClickRow) error {
+	for len(rows) > 0 {
+		n := min(len(rows), 100)
+		var b strings.Builder
+		b.WriteString("INSERT INTO link_clicks (id, ref, client_id, campaign_id, recipient_id, kind, method, user_agent, clicked_at) VALUES ")
+		args := make([]any, 0, n*9)
+		for i, r := range rows[:n] {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?)")
+			args = append(args, r.ID, r.Ref, r.ClientID, r.CampaignID, r.RecipientID, string(r.Kind), r.Method, r.UserAgent, r.ClickedAt)
+		}
+		if err := tx.Exec(b.String(), args...).Error; err != nil {
+			return internal("store link clicks", err)
+		}
+		rows = rows[n:]
+	}
+	return nil
 }
 
 // FallbackURL is where an unknown ref on host goes: the fallback URL of
@@ -552,11 +610,15 @@ func (s *Store) IsTrackingHost(ctx context.Context, host string) (bool, error) {
 // to batch clicks made before it; it returns how many rows went.
 func (s *Store) DeleteExpiredLinks(ctx context.Context, cutoff time.Time, batch int) (int64, error) {
 	var total int64
-	for _, q := range []string{
-		"DELETE FROM link_clicks WHERE id IN (SELECT id FROM link_clicks WHERE clicked_at < ? LIMIT ?)",
-		"DELETE FROM tracked_links WHERE ref IN (SELECT ref FROM tracked_links WHERE created_at < ? LIMIT ?)",
+	// A click's id is a ULID of its time: the primary key finds old ones.
+	for _, q := range []struct {
+		sql string
+		arg any
+	}{
+		{"DELETE FROM link_clicks WHERE id IN (SELECT id FROM link_clicks WHERE id < ? ORDER BY id LIMIT ?)", idBefore(PrefixLinkClick, cutoff)},
+		{"DELETE FROM tracked_links WHERE ref IN (SELECT ref FROM tracked_links WHERE created_at < ? LIMIT ?)", cutoff},
 	} {
-		res := s.gorm(ctx).Exec(q, cutoff, batch)
+		res := s.gorm(ctx).Exec(q.sql, q.arg, batch)
 		if res.Error != nil {
 			return total, internal("delete expired links", res.Error)
 		}
@@ -583,9 +645,9 @@ func (s *Store) CampaignLinkStats(ctx context.Context, sc Scope, campaignID stri
 	err := s.gorm(ctx).Raw(`SELECT l.url AS url, COUNT(DISTINCT l.ref) AS links,
   COUNT(k.id) FILTER (WHERE k.kind = ?) AS clicks,
   COUNT(k.id) FILTER (WHERE k.kind <> ?) AS automated_clicks
-FROM tracked_links l LEFT JOIN link_clicks k ON k.ref = l.ref
+FROM tracked_links l LEFT JOIN link_clicks k ON k.ref = l.ref AND k.campaign_id = ?
 WHERE l.campaign_id = ?
-GROUP BY l.url ORDER BY clicks DESC, l.url`, ClickHuman, ClickHuman, campaignID).Scan(&out).Error
+GROUP BY l.url ORDER BY clicks DESC, l.url`, ClickHuman, ClickHuman, campaignID, campaignID).Scan(&out).Error
 	if err != nil {
 		return nil, internal("campaign link stats", err)
 	}

@@ -30,8 +30,9 @@ type Config struct {
 	// scanner's (models.ClassifyClick; 0 turns the rule off).
 	ScanWindow time.Duration
 	// Batch is the most visits one transaction records (default 256);
-	// Workers how many batches run at once (default 4; SQLite serialises
-	// their commits anyway).
+	// Workers how many batches run at once (default 4 on PostgreSQL, 1 on
+	// SQLite, whose commits are serialised anyway: one worker makes the
+	// batches larger).
 	Batch, Workers int
 	// HostsRefresh is how often the configured tracking domains are
 	// read again (default 5 s): a newly configured one is served within it.
@@ -62,6 +63,9 @@ func New(cfg Config) (*Redirector, error) {
 	}
 	if cfg.Workers <= 0 {
 		cfg.Workers = DefaultWorkers
+		if cfg.Store.DB().Dialect == models.SQLite {
+			cfg.Workers = 1
+		}
 	}
 	if cfg.HostsRefresh <= 0 {
 		cfg.HostsRefresh = DefaultHostsRefresh

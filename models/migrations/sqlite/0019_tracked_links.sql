@@ -2,7 +2,9 @@
 -- settings; every short link linkgate made (ref -> the stored URL, on the
 -- host it was made for, with its campaign message when it has one); every
 -- click the redirector answered, written before its 302. Links and clicks
--- are deleted after LINKGATE_LINK_RETENTION (created_at, clicked_at).
+-- are deleted after LINKGATE_LINK_RETENTION (links by created_at, clicks by
+-- their id: a ULID of the click's time). Clicks are written on every
+-- redirect: they carry no index beyond their key and their campaign's.
 ALTER TABLE clients ADD COLUMN tracking_mode TEXT NOT NULL DEFAULT 'off';
 ALTER TABLE clients ADD COLUMN tracking_prefix TEXT NOT NULL DEFAULT '';
 ALTER TABLE clients ADD COLUMN tracking_domain_id TEXT;
@@ -30,6 +32,4 @@ CREATE TABLE link_clicks (
     user_agent    TEXT NOT NULL,
     clicked_at    DATETIME NOT NULL
 );
-CREATE INDEX link_clicks_ref_idx ON link_clicks (ref);
 CREATE INDEX link_clicks_campaign_idx ON link_clicks (campaign_id, id) WHERE campaign_id IS NOT NULL;
-CREATE INDEX link_clicks_clicked_idx ON link_clicks (clicked_at);

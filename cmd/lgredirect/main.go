@@ -1,0 +1,359 @@
+// Command lgredirect load-tests the tracked-link redirector with wrk on
+// loopback (issue 16, "Performance") and, in the same run, a bare
+// net/http handler answering 302, so the redirector's rate is reported as
+// a ratio of what this machine can do at all.
+//
+// Usage:
+//
+//	go run ./cmd/lgredirect                       # SQLite in a temporary directory
+//	go run ./cmd/lgredirect -database-url 'postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable'
+//
+// It migrates a fresh database (PostgreSQL: a schema lgredirect_<random>,
+// dropped at the end), stores -links tracked links of one client through
+// the store (models.Store.TrackMessages, as POST /links/rewrite does),
+// serves the redirector (handlers/redirect, the same assembly as
+// `linkgate serve` puts in front of the app) and the bare handler on
+// loopback listeners, and runs wrk against each for -duration with
+// -connections connections on -threads threads. Every request asks for a
+// distinct stored ref (wrk's Lua script walks the refs; -links must exceed
+// the requests a run makes, or refs repeat and the tool says so). Each
+// click is committed before its 302. After the run it counts the stored
+// clicks: at least the 302s wrk saw.
+//
+// It prints requests/s, p50 and p99 per target and the ratio as a
+// Markdown table. wrk must be installed (Debian: apt-get install wrk).
+// The load generator, the service and the database share this machine's
+// cores, so the ratio is the figure to compare between machines.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"runtime/pprof"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/linkgate/linkgate/handlers/redirect"
+	"github.com/linkgate/linkgate/models"
+)
+
+type options struct {
+	DatabaseURL string
+	Links       int
+	Duration    time.Duration
+	Connections int
+	Threads     int
+	Wrk         string
+	Batch       int
+	Workers     int
+	CPUProfile  string
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	if errors.Is(err, flag.ErrHelp) {
+		os.Exit(2)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "lgredirect:", err)
+		os.Exit(1)
+	}
+}
+
+func parseFlags(args []string, stderr io.Writer) (options, error) {
+	var o options
+	fs := flag.NewFlagSet("lgredirect", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.DatabaseURL, "database-url", "", "PostgreSQL URL (empty: SQLite in a temporary directory)")
+	fs.IntVar(&o.Links, "links", 300000, "tracked links to store (more than the requests of one run)")
+	fs.DurationVar(&o.Duration, "duration", 10*time.Second, "wrk's run time per target")
+	fs.IntVar(&o.Connections, "connections", 64, "wrk's connections")
+	fs.IntVar(&o.Threads, "threads", 2, "wrk's threads")
+	fs.StringVar(&o.Wrk, "wrk", "wrk", "the wrk binary")
+	fs.IntVar(&o.Batch, "batch", 0, "the redirector's batch size (0: its default)")
+	fs.IntVar(&o.Workers, "workers", 0, "the redirector's batch workers (0: its default)")
+	fs.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of the redirector's run (service and wrk's machine share) to this file")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	if fs.NArg() > 0 {
+		return o, fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	if o.Links < 1 || o.Duration <= 0 || o.Connections < 1 || o.Threads < 1 {
+		return o, errors.New("-links, -duration, -connections and -threads must be positive")
+	}
+	return o, nil
+}
+
+const host = "dyn.test"
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	o, err := parseFlags(args, stderr)
+	if err != nil {
+		return err
+	}
+	if _, err := exec.LookPath(o.Wrk); err != nil {
+		return fmt.Errorf("wrk not found (%v): install it (apt-get install wrk) or give -wrk", err)
+	}
+	dir, err := os.MkdirTemp("", "lgredirect")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	db, engine, cleanup, err := openDB(ctx, o.DatabaseURL, dir)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	store := models.NewStore(db, nil)
+	store.SetTrackingDomain(host)
+	fmt.Fprintf(stderr, "storing %d links on %s...\n", o.Links, engine)
+	refs, err := seed(ctx, store, o.Links)
+	if err != nil {
+		return err
+	}
+	refsFile := filepath.Join(dir, "refs.txt")
+	if err := os.WriteFile(refsFile, []byte(strings.Join(refs, "\n")+"\n"), 0o600); err != nil {
+		return err
+	}
+	script := filepath.Join(dir, "refs.lua")
+	if err := os.WriteFile(script, []byte(wrkScript), 0o600); err != nil {
+		return err
+	}
+
+	bare := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Location", "https://acme.com/offer")
+		w.WriteHeader(http.StatusFound)
+	})
+	rd, err := redirect.New(redirect.Config{Store: store, Logger: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+		Batch: o.Batch, Workers: o.Workers})
+	if err != nil {
+		return err
+	}
+	defer rd.Close()
+	results := []result{}
+	for _, target := range []struct {
+		name string
+		h    http.Handler
+	}{{"bare net/http 302", bare}, {"redirector (" + engine + ")", rd.Wrap(http.NotFoundHandler())}} {
+		stopProfile := func() {}
+		if o.CPUProfile != "" && target.name != "bare net/http 302" {
+			if stopProfile, err = startProfile(o.CPUProfile); err != nil {
+				return err
+			}
+		}
+		res, err := runWrk(ctx, o, target.h, script, refsFile)
+		stopProfile()
+		if err != nil {
+			return fmt.Errorf("%s: %w", target.name, err)
+		}
+		res.name = target.name
+		results = append(results, res)
+		fmt.Fprintf(stderr, "%s: %.0f req/s, p99 %s, %d requests\n", target.name, res.rps, res.p99, res.requests)
+	}
+	red := results[1]
+	if red.requests > int64(len(refs)) {
+		fmt.Fprintf(stderr, "warning: %d requests for %d refs: refs repeated; give more -links\n", red.requests, len(refs))
+	}
+	var stored int64
+	if err := db.Gorm.Model(&models.LinkClickRow{}).Count(&stored).Error; err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "| target | requests/s | p50 | p99 | errors | of bare |\n|---|---|---|---|---|---|\n")
+	for _, r := range results {
+		fmt.Fprintf(stdout, "| %s | %.0f | %s | %s | %d | %.2f |\n", r.name, r.rps, r.p50, r.p99, r.errors, r.rps/results[0].rps)
+	}
+	fmt.Fprintf(stdout, "\nclicks stored: %d; requests wrk completed against the redirector: %d\n", stored, red.requests)
+	if red.errors > 0 {
+		return fmt.Errorf("%d requests to the redirector did not get a 302", red.errors)
+	}
+	if stored < red.requests {
+		return fmt.Errorf("%d clicks stored for %d answered requests: clicks were lost", stored, red.requests)
+	}
+	return nil
+}
+
+// openDB opens and migrates SQLite in dir or a fresh PostgreSQL schema.
+func openDB(ctx context.Context, url, dir string) (*models.DB, string, func(), error) {
+	if url == "" {
+		db, err := models.Open(ctx, models.DBConfig{DataDir: dir})
+		if err != nil {
+			return nil, "", nil, err
+		}
+		if _, err := models.Migrate(ctx, db); err != nil {
+			db.Close()
+			return nil, "", nil, err
+		}
+		return db, "SQLite", func() { db.Close() }, nil
+	}
+	admin, err := models.Open(ctx, models.DBConfig{DatabaseURL: url})
+	if err != nil {
+		return nil, "", nil, err
+	}
+	schema := fmt.Sprintf("lgredirect_%d", time.Now().UnixNano())
+	if err := admin.Gorm.Exec("CREATE SCHEMA " + schema).Error; err != nil {
+		admin.Close()
+		return nil, "", nil, err
+	}
+	drop := func() {
+		_ = admin.Gorm.Exec("DROP SCHEMA " + schema + " CASCADE").Error
+		admin.Close()
+	}
+	sep := "?"
+	if strings.Contains(url, "?") {
+		sep = "&"
+	}
+	db, err := models.Open(ctx, models.DBConfig{DatabaseURL: url + sep + "search_path=" + schema})
+	if err != nil {
+		drop()
+		return nil, "", nil, err
+	}
+	if _, err := models.Migrate(ctx, db); err != nil {
+		db.Close()
+		drop()
+		return nil, "", nil, err
+	}
+	return db, "PostgreSQL", func() { db.Close(); drop() }, nil
+}
+
+// seed stores n one-link messages of one client, 1,000 per transaction.
+func seed(ctx context.Context, store *models.Store, n int) ([]string, error) {
+	c, err := store.CreateClient(ctx, models.ClientInput{Name: "Load", Email: "load@acme.com"})
+	if err != nil {
+		return nil, err
+	}
+	refs := make([]string, 0, n)
+	for len(refs) < n {
+		msgs := make([]models.MessageToTrack, min(1000, n-len(refs)))
+		for i := range msgs {
+			msgs[i] = models.MessageToTrack{Body: fmt.Sprintf("Offer %d: https://acme.com/offer/%d", len(refs)+i, len(refs)+i)}
+		}
+		out, err := store.TrackMessages(ctx, c.ID, models.TrackingAll, msgs)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range out {
+			refs = append(refs, m.Links[0].Ref)
+		}
+	}
+	return refs, nil
+}
+
+// wrkScript gives each wrk thread every threads-th ref, in turn, with the
+// tracking host as Host.
+const wrkScript = `
+local threads = {}
+local counter = 0
+function setup(thread)
+  thread:set("id", counter)
+  counter = counter + 1
+  table.insert(threads, thread)
+end
+function init(args)
+  refs = {}
+  local n = tonumber(args[2])
+  local i = 0
+  for line in io.lines(args[1]) do
+    if i % n == id then refs[#refs + 1] = line end
+    i = i + 1
+  end
+  pos = 1
+  wrk.headers["Host"] = "` + host + `"
+end
+function request()
+  local ref = refs[pos]
+  pos = pos + 1
+  if pos > #refs then pos = 1 end
+  return wrk.format("GET", "/" .. ref)
+end
+`
+
+type result struct {
+	name     string
+	rps      float64
+	p50, p99 string
+	requests int64
+	errors   int64
+}
+
+var (
+	rpsLine    = regexp.MustCompile(`Requests/sec:\s+([0-9.]+)`)
+	reqLine    = regexp.MustCompile(`(\d+) requests in`)
+	p50Line    = regexp.MustCompile(`\s50%\s+(\S+)`)
+	p99Line    = regexp.MustCompile(`\s99%\s+(\S+)`)
+	nonOKLine  = regexp.MustCompile(`Non-2xx or 3xx responses:\s+(\d+)`)
+	errorsLine = regexp.MustCompile(`Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)`)
+)
+
+// runWrk serves h on a loopback listener and runs wrk against it.
+func runWrk(ctx context.Context, o options, h http.Handler, script, refsFile string) (result, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return result{}, err
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	defer srv.Close()
+	cmd := exec.CommandContext(ctx, o.Wrk, "-t", strconv.Itoa(o.Threads), "-c", strconv.Itoa(o.Connections),
+		"-d", o.Duration.String(), "--latency", "-s", script, "http://"+ln.Addr().String()+"/", "--", refsFile, strconv.Itoa(o.Threads))
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return result{}, fmt.Errorf("wrk: %v\n%s", err, out)
+	}
+	text := string(out)
+	var r result
+	if m := rpsLine.FindStringSubmatch(text); m != nil {
+		r.rps, _ = strconv.ParseFloat(m[1], 64)
+	}
+	if m := reqLine.FindStringSubmatch(text); m != nil {
+		r.requests, _ = strconv.ParseInt(m[1], 10, 64)
+	}
+	if m := p50Line.FindStringSubmatch(text); m != nil {
+		r.p50 = m[1]
+	}
+	if m := p99Line.FindStringSubmatch(text); m != nil {
+		r.p99 = m[1]
+	}
+	if m := nonOKLine.FindStringSubmatch(text); m != nil {
+		n, _ := strconv.ParseInt(m[1], 10, 64)
+		r.errors += n
+	}
+	if m := errorsLine.FindStringSubmatch(text); m != nil {
+		for _, s := range m[1:] {
+			n, _ := strconv.ParseInt(s, 10, 64)
+			r.errors += n
+		}
+	}
+	if r.rps == 0 {
+		return r, fmt.Errorf("could not read wrk's output:\n%s", text)
+	}
+	return r, nil
+}
+
+// startProfile starts a CPU profile into path; the function stops it.
+func startProfile(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+}
