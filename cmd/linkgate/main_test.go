@@ -290,7 +290,10 @@ func TestReadmeWalkthrough(t *testing.T) {
 		`{"sent":5,"delivered":5,"clicks":0,"automated_clicks":1,"click_rate":0}`,
 		`{"sent":5,"delivered":5,"clicks":1,"unique_clicks":1,"automated_clicks":1,"click_rate":0.2,`,
 		`{"status":"suspended","status_reason":"all domains reached their messaging limit"}`,
-		`{"status":409,"code":"no_domain_available"}`, `{"recipients":3,"sent":3}`} {
+		`{"status":409,"code":"no_domain_available"}`, `{"recipients":3,"sent":3}`,
+		// Tracked links: all, the short link's 302, marked, the TLS check.
+		`{"mode":"all","prefix":"offers","domain_id":null}`, `"links":1,"segments":1}`, `{"body":"Sale: https://offers.dyn.test/`,
+		`302 https://acme.com/spring`, `{"tracked":["https://acme.com/b"]}`, "tls/ask 200", "tls/ask 404"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("walk-through output lacks %s:\n%s", want, out.String())
 		}
