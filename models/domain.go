@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -61,6 +62,17 @@ type Domain struct {
 
 func (d *Domain) key() string { return d.ID }
 
+// CheckAtTwilio returns nil when d lives at Twilio (Purpose.AtTwilio), and
+// otherwise a validation error naming field: what (e.g. "a Domain SID")
+// belongs to link-shortening domains only.
+func (d *Domain) CheckAtTwilio(field, what string) error {
+	if d.Purpose.AtTwilio() {
+		return nil
+	}
+	return Invalid("purpose_mismatch", field,
+		fmt.Sprintf("%s is a %s domain: %s is for %s domains only", d.Host, d.Purpose, what, PurposeLinkShortening))
+}
+
 // DomainInput adds a domain. Subdomain nil means "not given" (see
 // ParseHost); Purpose "" means link_shortening.
 type DomainInput struct {
@@ -73,10 +85,26 @@ type DomainInput struct {
 	Screen func(ctx context.Context, host string) error
 }
 
-// DNSDefaults is the CNAME every new domain gets.
+// DNSDefaults is the CNAME every new domain gets: Target (default
+// DefaultCNAMETarget) for link shortening, TrackingTarget for URL
+// tracking (LINKGATE_TRACKING_CNAME_TARGET; no default: without it no
+// tracking domain can be added), TTL (default DefaultCNAMETTL) for both.
 type DNSDefaults struct {
-	Target string
-	TTL    int
+	Target         string
+	TrackingTarget string
+	TTL            int
+}
+
+// TargetFor is the CNAME target of a new domain of purpose p, "" when
+// none is configured.
+func (dns DNSDefaults) TargetFor(p Purpose) string {
+	if p == PurposeURLTracking {
+		return dns.TrackingTarget
+	}
+	if dns.Target == "" {
+		return DefaultCNAMETarget
+	}
+	return dns.Target
 }
 
 // CreateDomain validates the name, checks the client is visible in scope,
@@ -117,8 +145,8 @@ func (s *Store) newDomain(ctx context.Context, clientID string, in DomainInput, 
 		purpose = PurposeLinkShortening
 	}
 	h, err := ParseHost(in.Domain, in.Subdomain)
-	if purpose != PurposeLinkShortening {
-		perr := Invalid("invalid_purpose", "purpose", "must be link_shortening")
+	target := dns.TargetFor(purpose)
+	if perr := purposeError(purpose, target); perr != nil {
 		if e, ok := err.(*Error); ok {
 			perr.Fields = append(e.Fields, perr.Fields...)
 		}
@@ -132,19 +160,29 @@ func (s *Store) newDomain(ctx context.Context, clientID string, in DomainInput, 
 			return nil, err
 		}
 	}
-	if dns.Target == "" {
-		dns.Target = DefaultCNAMETarget
-	}
 	if dns.TTL == 0 {
 		dns.TTL = DefaultCNAMETTL
 	}
 	d := &Domain{
 		ID: NewID(PrefixDomain), ClientID: clientID, Host: h.Host, Apex: h.Apex, Subdomain: h.Subdomain,
 		Purpose: purpose, Status: StatusPending, DNSStatus: DNSNotStarted, SSLStatus: SSLNone,
-		CNAMETarget: dns.Target, CNAMETTL: dns.TTL, CreatedAt: s.Now(),
+		CNAMETarget: target, CNAMETTL: dns.TTL, CreatedAt: s.Now(),
 	}
 	d.UpdatedAt = d.CreatedAt
 	return d, nil
+}
+
+// purposeError refuses an unknown purpose, and a tracking domain on a
+// server that has no tracking target to point it at.
+func purposeError(p Purpose, target string) *Error {
+	if !p.Valid() {
+		return Invalid("invalid_purpose", "purpose", "must be "+string(PurposeLinkShortening)+" or "+string(PurposeURLTracking))
+	}
+	if target == "" {
+		return Invalid("invalid_purpose", "purpose",
+			"this server has no tracking CNAME target (LINKGATE_TRACKING_CNAME_TARGET), so it cannot onboard "+string(p)+" domains yet")
+	}
+	return nil
 }
 
 // insertDomainsTx stores new domains with their first timeline entries

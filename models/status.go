@@ -122,12 +122,52 @@ const (
 // Purpose is what a domain is for.
 type Purpose string
 
-// The purposes: a Twilio Link Shortening domain, or a tracking domain of
-// linkgate's own short links (its CNAME points at linkgate).
+// The purposes. A link-shortening domain is Twilio's (Domain SID, managed
+// certificate, domain config, Messaging Services); a URL-tracking domain
+// is linkgate's own: its CNAME points at the tracking target and it is
+// configured as soon as that answers (API.md "Tracked links").
 const (
 	PurposeLinkShortening Purpose = "link_shortening"
 	PurposeURLTracking    Purpose = "url_tracking"
 )
+
+// Purposes lists every purpose.
+var Purposes = []Purpose{PurposeLinkShortening, PurposeURLTracking}
+
+// Valid reports whether p is a known purpose.
+func (p Purpose) Valid() bool { return slices.Contains(Purposes, p) }
+
+// AtTwilio reports whether domains of purpose p live at Twilio: they get a
+// Domain SID, a managed certificate, a domain config and Messaging
+// Services. URL-tracking domains have none of these.
+func (p Purpose) AtTwilio() bool { return p != PurposeURLTracking }
+
+// twilioStatuses are the statuses only a domain at Twilio passes through.
+var twilioStatuses = StatusSet{StatusAwaitingDomainSID, StatusSSLPending}
+
+// purposeTransitions are the changes a purpose allows beyond the table
+// above: a tracking domain is configured as soon as its DNS answers.
+var purposeTransitions = map[Purpose]map[Status][]Status{
+	PurposeURLTracking: {StatusDNSPending: {StatusConfigured}},
+}
+
+// CheckTransition is Status.CheckTransition for a domain of purpose p: the
+// table, plus what the purpose adds, minus the Twilio statuses for a
+// purpose that is not at Twilio.
+func (p Purpose) CheckTransition(from, to Status) error {
+	if slices.Contains(purposeTransitions[p][from], to) {
+		return nil
+	}
+	if !p.AtTwilio() && twilioStatuses.Has(to) {
+		return &Error{
+			Kind:   KindConflict,
+			Code:   "invalid_state",
+			Detail: fmt.Sprintf("a %s domain is never %s", p, to),
+			Err:    ErrIllegalTransition,
+		}
+	}
+	return from.CheckTransition(to)
+}
 
 // Plan is a client's plan.
 type Plan string

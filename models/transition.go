@@ -46,7 +46,7 @@ func (s *Store) ApplyTx(tx *gorm.DB, d *Domain, c Change) error {
 	from, prevDNS, prevSSL := d.Status, d.DNSStatus, d.SSLStatus
 	to := from
 	if c.To != "" && c.To != from {
-		if err := from.CheckTransition(c.To); err != nil {
+		if err := d.Purpose.CheckTransition(from, c.To); err != nil {
 			return err
 		}
 		to = c.To

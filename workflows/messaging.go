@@ -46,6 +46,9 @@ func (e *Engine) attachLocked(ctx context.Context, sc models.Scope, domainID, ms
 	if err != nil {
 		return nil, false, err
 	}
+	if err := d.CheckAtTwilio("messaging_service_sid", "a Messaging Service"); err != nil {
+		return nil, false, err
+	}
 	if err := models.Attachable.Check(d.Status, "given Messaging Services"); err != nil {
 		return nil, false, err
 	}

@@ -14,12 +14,15 @@ import (
 	"github.com/linkgate/linkgate/providers"
 )
 
-// The onboarding process (DESIGN §4): one job kind per step.
+// The onboarding process (DESIGN §4): one job kind per step. Once DNS is
+// verified, the domain's purpose decides (onboardingPlan): link
+// shortening goes on to Twilio, URL tracking is configured.
 //
 //	configure (self)   → ensure_cname → verify_dns ─┐
 //	configure (manual) → verify_dns ────────────────┤
 //	                                                 ├→ awaiting_domain_sid (human: SubmitDomainSID)
-//	                                                 └→ validate_twilio_dns → request_cert → poll_cert → configure_domain → configured
+//	                                                 ├→ validate_twilio_dns → request_cert → poll_cert → configure_domain → configured
+//	                                                 └→ configured (url_tracking)
 const (
 	stepEnsureCNAME       = "onboarding_ensure_cname"
 	stepVerifyDNS         = "onboarding_verify_dns"
@@ -231,15 +234,11 @@ func (w *verifyDNSWorker) Work(ctx context.Context, job *river.Job[VerifyDNSArgs
 	now := time.Now()
 	if err == nil && check.OK {
 		empty := ""
-		c := models.Change{Reason: "DNS verified: " + d.Host + " answers CNAME " + d.CNAMETarget, Actor: actorWorkflow,
-			DNSStatus: models.DNSVerified, StatusReason: &empty}
-		var next river.JobArgs
-		if d.DomainSID != "" {
-			c.To = models.StatusSSLPending
-			next = ValidateTwilioDNSArgs{DomainID: d.ID, Started: now, Deadline: now.Add(e.cfg.Intervals.DNSDeadline)}
-		} else {
-			c.To = models.StatusAwaitingDomainSID
+		c, next := planOf(d).dnsVerified(e, d, now)
+		if c.Reason == "" {
+			c.Reason = "DNS verified: " + d.Host + " answers CNAME " + d.CNAMETarget
 		}
+		c.Actor, c.DNSStatus, c.StatusReason = actorWorkflow, models.DNSVerified, &empty
 		return e.store.Tx(ctx, func(tx *gorm.DB, sqlTx *sqlTxAlias) error {
 			// The credentials were needed only to create the record.
 			if err := e.store.DeleteDNSCredentialsTx(tx, d.ID); err != nil {

@@ -115,6 +115,9 @@ func (e *Engine) SubmitDomainSID(ctx context.Context, sc models.Scope, domainID,
 	if err != nil {
 		return nil, err
 	}
+	if err := d.CheckAtTwilio("domain_sid", "a Twilio Domain SID"); err != nil {
+		return nil, err
+	}
 	if !models.AcceptsDomainSID.Has(d.Status) {
 		if d.DomainSID == sid {
 			return d, nil
@@ -186,7 +189,11 @@ func (e *Engine) Retry(ctx context.Context, sc models.Scope, domainID, actor str
 		next river.JobArgs
 		c    models.Change
 	)
-	switch d.FailedStep {
+	step := d.FailedStep
+	if !planOf(d).has(step) {
+		step = "" // not a step of this domain's onboarding: start again
+	}
+	switch step {
 	case stepEnsureCNAME:
 		to, next, c.DNSStatus = models.StatusDNSPending, EnsureCNAMEArgs{DomainID: d.ID}, models.DNSCreating
 	case stepVerifyDNS:

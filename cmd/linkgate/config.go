@@ -35,9 +35,20 @@ type Config struct {
 	SMTPURL           string
 	CNAMETarget       string
 	CNAMETTL          int
-	LogLevel          string
-	PlatformName      string
-	MailFrom          string
+	// TrackingCNAMETarget is where the CNAME of a url_tracking domain
+	// points (LINKGATE_TRACKING_CNAME_TARGET, a host name; a final dot is
+	// added). Unset outside sandbox mode: url_tracking domains are then
+	// refused (422 naming purpose). Sandbox default
+	// sandboxTrackingCNAMETarget.
+	TrackingCNAMETarget string
+	// TrackingDomain is the platform's own tracking host, used when a
+	// client names no tracking domain of its own (LINKGATE_TRACKING_DOMAIN,
+	// a host name such as dyn.co). Unset outside sandbox mode; sandbox
+	// default sandboxTrackingDomain.
+	TrackingDomain string
+	LogLevel       string
+	PlatformName   string
+	MailFrom       string
 	// ProviderTimeout bounds one call to Twilio or a DNS provider
 	// (LINKGATE_PROVIDER_TIMEOUT, a Go duration from 1s to 5m; default
 	// 30s). A call that takes longer is retried as a transient error.
@@ -122,23 +133,25 @@ func (c *Config) readAutoArchive(env func(string) string) error {
 func (m *Main) loadConfig(name string, args []string) (Config, *flag.FlagSet, error) {
 	env := m.Getenv
 	c := Config{
-		Addr:          or(env("LINKGATE_ADDR"), ":8080"),
-		PublicURL:     env("LINKGATE_PUBLIC_URL"),
-		DatabaseURL:   env("DATABASE_URL"),
-		DataDir:       or(env("LINKGATE_DATA_DIR"), "./data"),
-		BootstrapKey:  env("LINKGATE_BOOTSTRAP_ADMIN_KEY"),
-		AdminEmail:    env("LINKGATE_BOOTSTRAP_ADMIN_EMAIL"),
-		AdminPassword: env("LINKGATE_BOOTSTRAP_ADMIN_PASSWORD"),
-		Sandbox:       env("LINKGATE_SANDBOX") == "1" || strings.EqualFold(env("LINKGATE_SANDBOX"), "true"),
-		TwilioSID:     env("TWILIO_ACCOUNT_SID"),
-		TwilioToken:   env("TWILIO_AUTH_TOKEN"),
-		SMTPURL:       env("SMTP_URL"),
-		CNAMETarget:   or(env("LINKGATE_CNAME_TARGET"), "lsct.ashburn.us1.twilio.com."),
-		LogLevel:      or(env("LINKGATE_LOG_LEVEL"), "info"),
-		PlatformName:  or(env("LINKGATE_PLATFORM_NAME"), "linkgate"),
-		MailFrom:      or(env("LINKGATE_MAIL_FROM"), "linkgate <no-reply@localhost>"),
-		MetricsAddr:   or(env("LINKGATE_METRICS_ADDR"), "127.0.0.1:9464"),
-		SandboxPeer:   strings.TrimRight(env("LINKGATE_SANDBOX_PEER"), "/"),
+		Addr:                or(env("LINKGATE_ADDR"), ":8080"),
+		PublicURL:           env("LINKGATE_PUBLIC_URL"),
+		DatabaseURL:         env("DATABASE_URL"),
+		DataDir:             or(env("LINKGATE_DATA_DIR"), "./data"),
+		BootstrapKey:        env("LINKGATE_BOOTSTRAP_ADMIN_KEY"),
+		AdminEmail:          env("LINKGATE_BOOTSTRAP_ADMIN_EMAIL"),
+		AdminPassword:       env("LINKGATE_BOOTSTRAP_ADMIN_PASSWORD"),
+		Sandbox:             env("LINKGATE_SANDBOX") == "1" || strings.EqualFold(env("LINKGATE_SANDBOX"), "true"),
+		TwilioSID:           env("TWILIO_ACCOUNT_SID"),
+		TwilioToken:         env("TWILIO_AUTH_TOKEN"),
+		SMTPURL:             env("SMTP_URL"),
+		CNAMETarget:         or(env("LINKGATE_CNAME_TARGET"), "lsct.ashburn.us1.twilio.com."),
+		TrackingCNAMETarget: strings.TrimSpace(env("LINKGATE_TRACKING_CNAME_TARGET")),
+		TrackingDomain:      strings.TrimSpace(env("LINKGATE_TRACKING_DOMAIN")),
+		LogLevel:            or(env("LINKGATE_LOG_LEVEL"), "info"),
+		PlatformName:        or(env("LINKGATE_PLATFORM_NAME"), "linkgate"),
+		MailFrom:            or(env("LINKGATE_MAIL_FROM"), "linkgate <no-reply@localhost>"),
+		MetricsAddr:         or(env("LINKGATE_METRICS_ADDR"), "127.0.0.1:9464"),
+		SandboxPeer:         strings.TrimRight(env("LINKGATE_SANDBOX_PEER"), "/"),
 	}
 	ttl := or(env("LINKGATE_CNAME_TTL"), "600")
 	if err := c.readRegistrationEnv(env); err != nil {
@@ -224,6 +237,9 @@ func (c *Config) finish(fs *flag.FlagSet, args []string, ttl *string) error {
 	if !strings.HasSuffix(c.CNAMETarget, ".") {
 		c.CNAMETarget += "."
 	}
+	if err := c.finishTracking(); err != nil {
+		return err
+	}
 	if c.PublicURL == "" {
 		c.PublicURL, c.publicURLFromAddr = urlOfAddr(c.Addr), true
 	}
@@ -241,6 +257,60 @@ func (c *Config) finish(fs *flag.FlagSet, args []string, ttl *string) error {
 		return fmt.Errorf(`LINKGATE_METRICS_ADDR: must be host:port (e.g. 127.0.0.1:9464) or "off", got %q`, c.MetricsAddr)
 	}
 	return nil
+}
+
+// The tracking settings' defaults in sandbox mode: names under .test
+// (RFC 2606), which the sandbox's fake DNS answers for and nothing else
+// does.
+const (
+	sandboxTrackingCNAMETarget = "track.linkgate.test."
+	sandboxTrackingDomain      = "dyn.test"
+)
+
+// finishTracking validates LINKGATE_TRACKING_CNAME_TARGET and
+// LINKGATE_TRACKING_DOMAIN and gives them their sandbox defaults.
+func (c *Config) finishTracking() error {
+	if c.SandboxMode() {
+		c.TrackingCNAMETarget = or(c.TrackingCNAMETarget, sandboxTrackingCNAMETarget)
+		c.TrackingDomain = or(c.TrackingDomain, sandboxTrackingDomain)
+	}
+	if c.TrackingCNAMETarget != "" {
+		name := strings.ToLower(strings.TrimSuffix(c.TrackingCNAMETarget, "."))
+		if !validHostName(name) {
+			return fmt.Errorf("LINKGATE_TRACKING_CNAME_TARGET: must be a host name such as track.example.com, got %q", c.TrackingCNAMETarget)
+		}
+		c.TrackingCNAMETarget = name + "."
+	}
+	if c.TrackingDomain != "" {
+		name := strings.ToLower(strings.TrimSuffix(c.TrackingDomain, "."))
+		if !validHostName(name) {
+			return fmt.Errorf("LINKGATE_TRACKING_DOMAIN: must be a host name such as dyn.co (no scheme, port or path), got %q", c.TrackingDomain)
+		}
+		c.TrackingDomain = name
+	}
+	return nil
+}
+
+// validHostName reports whether name is a lower-case ASCII DNS host name
+// of two labels or more (RFC 1123 letters, digits and inner hyphens; IDNs
+// as punycode), at most 253 characters.
+func validHostName(name string) bool {
+	labels := strings.Split(name, ".")
+	if len(name) > 253 || len(labels) < 2 {
+		return false
+	}
+	for _, l := range labels {
+		if l == "" || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
+			return false
+		}
+		for _, r := range l {
+			if (r < 'a' || r > 'z') && (r < '0' || r > '9') && r != '-' {
+				return false
+			}
+		}
+	}
+	// The last label is a top-level domain, never all digits (an IP).
+	return strings.Trim(labels[len(labels)-1], "0123456789") != ""
 }
 
 // checkServeMode refuses to serve a production-like configuration on the

@@ -48,6 +48,11 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	for _, n := range names {
 		log.Info("provider mode", slog.String("provider", n), slog.String("mode", modes[n]))
 	}
+	if cfg.TrackingCNAMETarget == "" {
+		log.Info("url tracking domains off: LINKGATE_TRACKING_CNAME_TARGET is not set")
+	} else {
+		log.Info("url tracking", slog.String("cname_target", cfg.TrackingCNAMETarget), slog.String("platform_domain", cfg.TrackingDomain))
+	}
 	if cfg.SandboxMode() {
 		log.Warn("sandbox mode: providers are linkgate's built-in fakes; nothing reaches Twilio or Cloudflare")
 	}
@@ -211,7 +216,7 @@ func (m *Main) newHTTP(cfg Config, d httpDeps) (*handlers.Server, error) {
 		},
 		Workflows:       d.engine,
 		Keys:            d.keys,
-		DNS:             models.DNSDefaults{Target: cfg.CNAMETarget, TTL: cfg.CNAMETTL},
+		DNS:             models.DNSDefaults{Target: cfg.CNAMETarget, TrackingTarget: cfg.TrackingCNAMETarget, TTL: cfg.CNAMETTL},
 		Webhooks:        d.engine.WebhookPolicy(),
 		PlatformName:    cfg.PlatformName,
 		Sandbox:         cfg.SandboxMode(),

@@ -26,6 +26,11 @@ type domainView struct {
 	DoctorURL string
 	Action    string // the domain's console path; forms post below it
 
+	// AtTwilio: the domain lives at Twilio (link shortening): the
+	// certificate, Domain SID and Messaging Services panels are shown. A
+	// URL-tracking domain shows its tracking target instead.
+	AtTwilio     bool
+	PurposeLabel string
 	Configurable bool // a setup may be chosen
 	TakesSID     bool // a Domain SID may be entered
 	Attachable   bool // Messaging Services may be attached
@@ -85,9 +90,11 @@ func (h *Handler) domainView(c *gin.Context) (domainView, error) {
 	}
 	v := domainView{consoleBase: h.consoleBase(c, d.Host, nav), Client: cl, D: d, Events: evs, Record: handlers.RecordOf(d),
 		StatusURL: domainPath(d.ID) + "/status", DoctorURL: domainPath(d.ID) + "/doctor", Action: domainPath(d.ID),
+		AtTwilio:     d.Purpose.AtTwilio(),
+		PurposeLabel: purposeLabel(d.Purpose),
 		Configurable: models.Configurable.Has(d.Status),
-		TakesSID:     models.AcceptsDomainSID.Has(d.Status) && d.DomainSID == "",
-		Attachable:   models.Attachable.Has(d.Status),
+		TakesSID:     models.AcceptsDomainSID.Has(d.Status) && d.DomainSID == "" && d.Purpose.AtTwilio(),
+		Attachable:   models.Attachable.Has(d.Status) && d.Purpose.AtTwilio(),
 		Failed:       models.Retryable.Has(d.Status),
 		ShowDoctor:   d.SetupMode == models.SetupManual && d.Status == models.StatusDNSPending,
 	}
@@ -215,7 +222,7 @@ func (h *Handler) renderDomainErrors(c *gin.Context, err error, section string, 
 	// cannot show its error: the page shows it at the top instead.
 	if msg, ok := errs[section]; ok {
 		shown := map[string]bool{"configure": v.Configurable, "forward": v.Configurable, "sid": v.TakesSID,
-			"retry": v.Failed, "ms": true, "manage": true, "delete": true, "review": v.Reviewable}
+			"retry": v.Failed, "ms": v.AtTwilio, "manage": true, "delete": true, "review": v.Reviewable}
 		if !shown[section] {
 			delete(errs, section)
 			errs["page"] = msg

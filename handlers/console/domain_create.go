@@ -40,6 +40,7 @@ func (h *Handler) consoleDomainCreate(c *gin.Context) {
 		h.pages.Fail(c, verr)
 		return
 	}
-	v.Domain, v.Sub, v.Purpose, v.Errors = name, sub, purpose, errs
+	v.Domain, v.Sub, v.Errors = name, sub, errs
+	v.withPurpose(purpose)
 	h.pages.Render(c, handlers.StatusOf(err, http.StatusUnprocessableEntity), "domain_new", v)
 }

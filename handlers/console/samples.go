@@ -43,7 +43,7 @@ func consoleSamples() map[string][]any {
 		{From: models.StatusPending, To: models.StatusDNSPending, Reason: "r", Actor: "a", At: now},
 		{From: models.StatusDNSPending, To: models.StatusDNSPending, Reason: "r", Actor: "a", At: now}}
 	dv := domainView{consoleBase: admin, Client: cl, D: d, Events: evs, Actors: map[string]string{"a": "a@example.com"}, Record: handlers.RecordOf(d), StatusURL: "/s", DoctorURL: "/d", Action: "/a",
-		Configurable: true, TakesSID: true, Attachable: true, Failed: true, ShowDoctor: true, TwilioURL: "/t",
+		AtTwilio: true, PurposeLabel: "Link Shortening", Configurable: true, TakesSID: true, Attachable: true, Failed: true, ShowDoctor: true, TwilioURL: "/t",
 		ForwardEmail: "c@example.com", ShareLink: "https://l", SID: "DN", MS: "MG", Errors: errs,
 		Usage: "1 / no limit", Pools: []poolOption{{ID: "pool_1", Label: "Main"}, {ID: "pool_2", Label: "Spare"}},
 		Archivable: true, Restorable: true, Reviewable: true, Note: "n"}
@@ -53,6 +53,9 @@ func consoleSamples() map[string][]any {
 	dEmpty.SetupMode, dEmpty.DomainSID, dEmpty.CertExpiresAt, dEmpty.MessagingServiceSIDs, dEmpty.StatusReason = "", "", nil, nil, ""
 	dEmpty.ID, dEmpty.Host, dEmpty.LastUsedAt, dEmpty.ArchivedAt, dEmpty.PoolIDs, dEmpty.MessagesSent = "dom_2", "x.acme.example", nil, nil, nil, 0
 	dvBare := domainView{consoleBase: client, Client: cl, D: &dEmpty, Record: handlers.RecordOf(&dEmpty)}
+	dTrack := dEmpty
+	dTrack.Purpose, dTrack.CNAMETarget = models.PurposeURLTracking, "track.example."
+	dvTrack := domainView{consoleBase: admin, Client: cl, D: &dTrack, Record: handlers.RecordOf(&dTrack), PurposeLabel: "URL Tracking", Errors: errs}
 	cid := "cli_1"
 	eps := []*models.WebhookEndpoint{{ID: "whe_1", URL: "https://h.example", Events: `["domain.*"]`, Enabled: true, ClientID: &cid},
 		{ID: "whe_2", URL: "https://h.example", Events: `[]`, DisabledReason: "gone"}}
@@ -117,9 +120,11 @@ func consoleSamples() map[string][]any {
 			clientView{consoleBase: client, Client: &models.Client{}}},
 		"domain_new": {domainNewView{consoleBase: admin, Client: cl, Action: "/a", Sub: "ls", Purposes: consolePurposes,
 			Purpose: models.PurposeLinkShortening, Target: "t.", TTL: 600},
+			domainNewView{consoleBase: admin, Client: cl, Action: "/a", Sub: "ls", Purposes: consolePurposes,
+				Purpose: models.PurposeURLTracking, TTL: 600, Errors: errs},
 			domainNewView{consoleBase: admin, Client: cl, Domain: "acme.example", Sub: "ls", Errors: errs},
 			domainNewView{consoleBase: admin, Client: cl, Domain: "ls.acme.example"}},
-		"domain": {dv, dvDoc, dvBare},
+		"domain": {dv, dvDoc, dvBare, dvTrack},
 		"domains": {
 			domainsView{consoleBase: admin, Rows: []domainRow{{D: d, Client: "Acme", Usage: "1,234 / 5,000", Pools: []string{"Main", "Spare"}, Selected: true},
 				{D: &dEmpty, Client: "Acme", Usage: "0 / no limit"}}, Status: "pending", Statuses: statuses, Q: "q", PoolID: "pool_1",

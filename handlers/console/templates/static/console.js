@@ -10,17 +10,22 @@
   if (preview) {
     var domain = document.getElementById("domain");
     var sub = document.getElementById("subdomain");
+    var purpose = document.getElementById("purpose");
     var update = function () {
+      var opt = purpose && purpose.options[purpose.selectedIndex];
+      var target = opt ? opt.dataset.target : preview.dataset.target;
       var d = domain.value.trim().toLowerCase().replace(/\.$/, "");
       var s = sub.value.trim().toLowerCase();
       var host = d ? (s ? s + "." + d : d) : (s ? s + ".…" : "…");
       var name = s || (d.indexOf(".") > 0 ? d.split(".")[0] : "…");
       document.getElementById("preview-host").textContent = host;
       document.getElementById("preview-record").textContent =
-        "CNAME " + name + " → " + preview.dataset.target + " (TTL " + preview.dataset.ttl + ")";
+        "CNAME " + name + " → " + (target || "(no target: this server does not set LINKGATE_TRACKING_CNAME_TARGET)") +
+        " (TTL " + preview.dataset.ttl + ")";
     };
     domain.addEventListener("input", update);
     sub.addEventListener("input", update);
+    if (purpose) { purpose.addEventListener("change", update); }
     update();
   }
 
