@@ -14,6 +14,7 @@ import (
 
 	"github.com/linkgate/linkgate/handlers"
 	"github.com/linkgate/linkgate/models"
+	"github.com/linkgate/linkgate/workflows"
 )
 
 // Config is the service configuration, read from the environment and
@@ -102,6 +103,10 @@ type Config struct {
 	// from 192h (8 days: the 7-day warning must fit) to 87600h (10 years);
 	// default 2160h = 90 days; "off" gives a negative value: never).
 	AutoArchiveAfter time.Duration
+	// LinkRetention is how long tracked links and their clicks are kept
+	// (LINKGATE_LINK_RETENTION, a Go duration from 24h to 87600h; default
+	// 9600h = 400 days); a daily job deletes older ones.
+	LinkRetention time.Duration
 }
 
 // Bounds of LINKGATE_AUTO_ARCHIVE_AFTER.
@@ -159,6 +164,14 @@ func (m *Main) loadConfig(name string, args []string) (Config, *flag.FlagSet, er
 	}
 	if err := c.readAutoArchive(env); err != nil {
 		return c, nil, err
+	}
+	c.LinkRetention = workflows.DefaultLinkRetention
+	if v := strings.TrimSpace(env("LINKGATE_LINK_RETENTION")); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 24*time.Hour || d > 87600*time.Hour {
+			return c, nil, errors.New("LINKGATE_LINK_RETENTION: must be a duration between 24h and 87600h, e.g. 9600h (400 days)")
+		}
+		c.LinkRetention = d
 	}
 	c.ProviderTimeout = 30 * time.Second
 	if v := env("LINKGATE_PROVIDER_TIMEOUT"); v != "" {
@@ -248,6 +261,10 @@ func (c *Config) finish(fs *flag.FlagSet, args []string, ttl *string) error {
 		return fmt.Errorf("LINKGATE_PUBLIC_URL: must be an absolute http(s) URL, got %q", c.PublicURL)
 	}
 	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	if c.TrackingDomain != "" && strings.EqualFold(u.Hostname(), c.TrackingDomain) {
+		// The redirector answers every request for the tracking host.
+		return fmt.Errorf("LINKGATE_TRACKING_DOMAIN: %s is the public URL's host; the API and console need a host of their own", c.TrackingDomain)
+	}
 	if (c.TwilioSID == "") != (c.TwilioToken == "") {
 		return errors.New("TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN must be set together")
 	}

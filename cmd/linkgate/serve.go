@@ -14,6 +14,7 @@ import (
 
 	"github.com/linkgate/linkgate/handlers"
 	"github.com/linkgate/linkgate/handlers/app"
+	"github.com/linkgate/linkgate/handlers/redirect"
 	"github.com/linkgate/linkgate/models"
 	"github.com/linkgate/linkgate/workflows"
 )
@@ -97,6 +98,15 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	if world != nil {
 		root = withSandbox(world.sandbox, h)
 	}
+	// The redirector goes in front of everything, chosen by Host: a
+	// tracking host never reaches the API, the console or the sandbox. It
+	// stops after the server has drained (defers run last-in first-out).
+	rd, err := redirect.New(redirect.Config{Store: store, Logger: log, ScanWindow: cfg.clickScanWindow()})
+	if err != nil {
+		return err
+	}
+	defer rd.Close()
+	root = rd.Wrap(root)
 	metricsSrv, err := m.serveMetrics(cfg, h.MetricsHandler(), log)
 	if err != nil {
 		return err
@@ -241,7 +251,9 @@ func (m *Main) openStore(ctx context.Context, cfg Config, log *slog.Logger) (*mo
 	for _, name := range applied {
 		log.Info("migration applied", slog.String("migration", name))
 	}
-	return db, models.NewStore(db, m.Now), nil
+	store := models.NewStore(db, m.Now)
+	store.SetTrackingDomain(cfg.TrackingDomain)
+	return db, store, nil
 }
 
 // bootstrap creates the configured admin key and user, or on a first start

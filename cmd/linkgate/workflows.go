@@ -184,7 +184,8 @@ func (m *Main) buildWorkflows(ctx context.Context, cfg Config, store *models.Sto
 	var err error
 	wc := workflows.Config{Store: store, Logger: log, Keys: keys, PublicURL: cfg.PublicURL, Intervals: workflows.DefaultIntervals(),
 		RegistrationTTL: cfg.RegistrationTTL, Reminders: cfg.Reminders, PlatformName: cfg.PlatformName,
-		ReconcileInterval: cfg.ReconcileInterval, AutoArchiveAfter: cfg.AutoArchiveAfter, SendRate: cfg.SendRate}
+		ReconcileInterval: cfg.ReconcileInterval, AutoArchiveAfter: cfg.AutoArchiveAfter, SendRate: cfg.SendRate,
+		LinkRetention: cfg.LinkRetention}
 	if reg != nil { // a nil *Registry is not a nil Registerer
 		wc.Metrics = reg
 	}
