@@ -35,11 +35,11 @@ func (s *Store) AddCampaignDomain(ctx context.Context, sc Scope, campaignID, dom
 			return nil, Invalid("too_many_domains", "domain_id", fmt.Sprintf("the campaign already lists %d domains", MaxCampaignDomainIDs))
 		}
 		var n int64
-		if err := tx.Model(&Domain{}).Where("id = ? AND client_id = ?", domainID, c.ClientID).Count(&n).Error; err != nil {
+		if err := tx.Model(&Domain{}).Where("id = ? AND client_id = ? AND purpose = ?", domainID, c.ClientID, PurposeLinkShortening).Count(&n).Error; err != nil {
 			return nil, internal("check campaign domain", err)
 		}
 		if n == 0 {
-			return nil, Invalid("unknown_domain", "domain_id", "not a domain of the campaign's client")
+			return nil, Invalid("unknown_domain", "domain_id", "not a link-shortening domain of the campaign's client")
 		}
 		return append(ids, domainID), nil
 	})

@@ -235,7 +235,7 @@ func (s *Store) NextCampaignDomainTx(tx *gorm.DB, c *Campaign, skip string) (*Do
 		return nil, err
 	}
 	var ds []*Domain
-	q := tx.Where("client_id = ? AND id IN ? AND status IN ?", c.ClientID, ids, Sendable)
+	q := tx.Where("client_id = ? AND id IN ? AND status IN ? AND purpose = ?", c.ClientID, ids, Sendable, PurposeLinkShortening)
 	if limit != nil {
 		q = q.Where("messages_sent < ?", *limit)
 	}

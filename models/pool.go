@@ -108,14 +108,15 @@ func poolNameTaken() error {
 	return Conflict("duplicate", "name", "the client already has a pool with this name")
 }
 
-// clientDomainsTx checks that every id is a domain of the client; the ids
-// that are not are listed in one field error naming field.
+// clientDomainsTx checks that every id is a link-shortening domain of the
+// client (a url_tracking domain never sends); the ids that are not are
+// listed in one field error naming field.
 func clientDomainsTx(tx *gorm.DB, clientID, field string, ids []string) error {
 	if len(ids) == 0 {
 		return nil
 	}
 	var found []string
-	if err := tx.Model(&Domain{}).Where("client_id = ? AND id IN ?", clientID, ids).Pluck("id", &found).Error; err != nil {
+	if err := tx.Model(&Domain{}).Where("client_id = ? AND id IN ? AND purpose = ?", clientID, ids, PurposeLinkShortening).Pluck("id", &found).Error; err != nil {
 		return internal("check pool domains", err)
 	}
 	have := make(map[string]bool, len(found))

@@ -1,6 +1,7 @@
 package models_test
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -137,5 +138,30 @@ func TestApplyTxByPurpose(t *testing.T) {
 			t.Errorf("tracking domain after the change: %+v, %v", got, err)
 		}
 		wantError(t, apply(ls, models.StatusConfigured), models.KindConflict, "invalid_state")
+	})
+}
+
+// TestTrackingDomainNeverSends: a url_tracking domain is refused in pools
+// and campaign domain lists (it has no Messaging Service to send through).
+func TestTrackingDomainNeverSends(t *testing.T) {
+	t.Parallel()
+	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
+		ctx := context.Background()
+		s := models.NewStore(db, nil)
+		cl, err := s.CreateClient(ctx, models.ClientInput{Name: "Acme", Email: "ops@acme.com"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := s.CreateDomain(ctx, models.Scope{}, cl.ID, models.DomainInput{Domain: "go.acme.com", Purpose: models.PurposeURLTracking},
+			models.DNSDefaults{TrackingTarget: "track.linkgate.test."}, "test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.CreatePool(ctx, models.Scope{}, cl.ID, models.PoolInput{Name: "p", DomainIDs: []string{d.ID}}); err == nil {
+			t.Fatal("a pool took a tracking domain")
+		}
+		_, err = s.CreateCampaign(ctx, models.Scope{}, cl.ID, models.CampaignInput{Name: "c",
+			Domains: &models.CampaignDomainsInput{DomainIDs: []string{d.ID}}})
+		wantError(t, err, models.KindInvalid, "unknown_domain", "domains.domain_ids")
 	})
 }
