@@ -22,6 +22,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"unicode"
 
 	"mvdan.cc/xurls/v2"
 )
@@ -60,11 +61,28 @@ type Found struct {
 }
 
 // Find lists the text's http and https URLs that may be rewritten (no
-// credentials), in order.
+// credentials), in order. xurls' matcher runs only on the words that
+// start with "http" (a URL holds no white space): the whole message
+// through its pattern costs many times more.
 func Find(text string) []Found {
 	var out []Found
-	for _, span := range strict.FindAllStringIndex(text, -1) {
-		raw := text[span[0]:span[1]]
+	for at := 0; at < len(text); {
+		start := indexHTTP(text, at)
+		if start < 0 {
+			break
+		}
+		end := start + strings.IndexFunc(text[start:], unicode.IsSpace)
+		if end < start {
+			end = len(text)
+		}
+		at = end
+		span := strict.FindStringIndex(text[start:end])
+		if span == nil || span[0] != 0 {
+			at = start + 4
+			continue
+		}
+		raw := text[start : start+span[1]]
+		at = start + span[1]
 		scheme, ok := httpScheme(raw)
 		if !ok {
 			continue
@@ -73,7 +91,7 @@ func Find(text string) []Found {
 		if err != nil || u.User != nil || u.Host == "" {
 			continue
 		}
-		f := Found{Start: span[0], End: span[1], URL: raw, Scheme: scheme}
+		f := Found{Start: start, End: start + span[1], URL: raw, Scheme: scheme}
 		if f.Start > 0 && text[f.Start-1] == Marker {
 			f.Start--
 			f.Marked = true
@@ -81,6 +99,17 @@ func Find(text string) []Found {
 		out = append(out, f)
 	}
 	return out
+}
+
+// indexHTTP is the byte index of the first "http" (any case, ASCII only:
+// byte offsets stay those of text) at or after from; -1 when none.
+func indexHTTP(text string, from int) int {
+	for i := from; i+4 <= len(text); i++ {
+		if text[i]|0x20 == 'h' && text[i+1]|0x20 == 't' && text[i+2]|0x20 == 't' && text[i+3]|0x20 == 'p' {
+			return i
+		}
+	}
+	return -1
 }
 
 // httpScheme says whether raw starts with http:// or https:// (any case)

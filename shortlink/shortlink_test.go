@@ -36,6 +36,8 @@ func TestRewrite(t *testing.T) {
 		{"all mode drops the marker", "@https://acme.com/b", false, "https://dyn.co/R0", []string{"https://acme.com/b"}},
 		{"upper-case scheme", "HTTPS://ACME.com/A", false, "https://dyn.co/R0", []string{"HTTPS://ACME.com/A"}},
 		{"nothing", "plain words", true, "plain words", nil},
+		{"unicode before, punctuation after", "İİ (https://acme.com/ü?a=1). Ende", false, "İİ (https://dyn.co/R0). Ende", []string{"https://acme.com/ü?a=1"}},
+		{"glued and repeated words", "xhttp Go:https://a.co/x https http://", false, "xhttp Go:https://dyn.co/R0 https http://", []string{"https://a.co/x"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
