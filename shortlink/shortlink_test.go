@@ -125,17 +125,3 @@ func TestValidRefAndPrefix(t *testing.T) {
 		}
 	}
 }
-
-func BenchmarkRewrite(b *testing.B) {
-	body := "Spring sale! 20% off https://acme.com/spring?utm=sms and our shop @https://shop.acme.com/x. Reply STOP to opt out"
-	for b.Loop() {
-		p := shortlink.Prepare(body, false)
-		refs := make([]string, len(p.URLs))
-		for i := range refs {
-			refs[i] = shortlink.NewRef(shortlink.RefLength)
-		}
-		if _, err := p.Apply("dyn.co", refs); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
