@@ -997,6 +997,9 @@ func TestAPIEveryOperationValidated(t *testing.T) {
 		"POST /api/v1/campaigns/{id}/resume": true, "POST /api/v1/campaigns/{id}/pause": true,
 		// campaign_live_api_test.go
 		"PUT /api/v1/campaigns/{id}/connectors/link-shortening": true,
+		// tracking_api_test.go (tracked links need the platform's tracking host).
+		"GET /api/v1/clients/{id}/tracking": true, "PUT /api/v1/clients/{id}/tracking": true,
+		"POST /api/v1/links/rewrite": true, "GET /tls/ask": true, "GET /api/v1/campaigns/{id}/links": true,
 		// Twilio's callbacks are signed by Twilio: handlers/callbacks tests them.
 		"POST /twilio/inbound": true, "POST /twilio/status": true, "POST /twilio/clicks": true,
 	}

@@ -176,6 +176,15 @@ func TestCampaignTrackingRefusesLinkShortening(t *testing.T) {
 		if c.LinkShortening || c.Tracking != models.TrackingMarked {
 			t.Fatalf("tracked campaign %+v", c)
 		}
+		// Its tracked links (none sent yet), and another client's key sees no such campaign.
+		links := handlertest.Decode[struct {
+			Data []models.CampaignLinkStat `json:"data"`
+		}](t, e.Do(t, "GET", "/api/v1/campaigns/"+c.ID+"/links", key, nil).Want(t, http.StatusOK))
+		if links.Data == nil || len(links.Data) != 0 {
+			t.Fatalf("links %+v", links)
+		}
+		other := e.CreateClient(t, "Other", "owner@other.com")
+		handlertest.WantProblem(t, e.Do(t, "GET", "/api/v1/campaigns/"+c.ID+"/links", e.ClientKey(t, other.ID).Key, nil), http.StatusNotFound, "not_found")
 		handlertest.WantProblem(t, e.Do(t, "PATCH", "/api/v1/campaigns/"+c.ID, key, map[string]any{"link_shortening": true}),
 			http.StatusUnprocessableEntity, "invalid_campaign", "tracking")
 		c2 := handlertest.Decode[models.CampaignView](t, e.Do(t, "POST", path, key, map[string]any{"name": "twilio"}).Want(t, http.StatusCreated))
