@@ -114,7 +114,7 @@ func (s *Store) SetTracking(ctx context.Context, sc Scope, clientID string, in T
 	var domainID *string
 	if in.DomainID != nil && strings.TrimSpace(*in.DomainID) != "" {
 		id := strings.TrimSpace(*in.DomainID)
-		if _, err := s.trackingDomainHost(ctx, c.ID, id); err != nil {
+		if _, err := s.trackingDomainHost(s.gorm(ctx), c.ID, id); err != nil {
 			if !errors.Is(err, ErrNotFound) {
 				return TrackingSettings{}, err
 			}
@@ -134,10 +134,11 @@ func (s *Store) SetTracking(ctx context.Context, sc Scope, clientID string, in T
 }
 
 // trackingDomainHost is the host of the client's configured url_tracking
-// domain id (ErrNotFound when it is not one).
-func (s *Store) trackingDomainHost(ctx context.Context, clientID, id string) (string, error) {
+// domain id (ErrNotFound when it is not one), read through db (inside a
+// transaction, its tx: SQLite has one connection).
+func (s *Store) trackingDomainHost(db *gorm.DB, clientID, id string) (string, error) {
 	var hosts []string
-	err := s.gorm(ctx).Model(&Domain{}).Where("id = ? AND client_id = ? AND purpose = ? AND status = ?",
+	err := db.Model(&Domain{}).Where("id = ? AND client_id = ? AND purpose = ? AND status = ?",
 		id, clientID, PurposeURLTracking, StatusConfigured).Limit(1).Pluck("host", &hosts).Error
 	if err != nil {
 		return "", internal("find tracking domain", err)
@@ -150,10 +151,11 @@ func (s *Store) trackingDomainHost(ctx context.Context, clientID, id string) (st
 
 // trackingHostOf is the host the client's short links are made on: its
 // tracking domain (while configured) or the platform's, with its prefix.
-func (s *Store) trackingHostOf(ctx context.Context, c *Client) (string, error) {
+// db reads the domain (the caller's transaction, when it is in one).
+func (s *Store) trackingHostOf(db *gorm.DB, c *Client) (string, error) {
 	host := s.trackingHost
 	if c.TrackingDomainID != nil {
-		h, err := s.trackingDomainHost(ctx, c.ID, *c.TrackingDomainID)
+		h, err := s.trackingDomainHost(db, c.ID, *c.TrackingDomainID)
 		if err != nil && !errors.Is(err, ErrNotFound) {
 			return "", err
 		}
@@ -266,7 +268,7 @@ func (s *Store) PreviewRewrite(ctx context.Context, sc Scope, clientID string, s
 	if settings.Mode != TrackingAll && settings.Mode != TrackingMarked {
 		return shortlink.Rewritten{Body: body, Links: []shortlink.Link{}}, nil
 	}
-	host, err := s.trackingHostOf(ctx, &preview)
+	host, err := s.trackingHostOf(s.gorm(ctx), &preview)
 	if err != nil {
 		return shortlink.Rewritten{}, err
 	}
@@ -295,7 +297,7 @@ func (s *Store) TrackMessages(ctx context.Context, clientID string, mode Trackin
 // TrackMessagesTx rewrites the messages of the client's (mode all or
 // marked) and stores their links in tx: each message gets its own refs.
 func (s *Store) TrackMessagesTx(ctx context.Context, tx *gorm.DB, c *Client, mode Tracking, msgs []MessageToTrack) ([]shortlink.Rewritten, error) {
-	host, err := s.trackingHostOf(ctx, c)
+	host, err := s.trackingHostOf(tx.WithContext(ctx), c)
 	if err != nil {
 		return nil, err
 	}

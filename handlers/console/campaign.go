@@ -42,9 +42,14 @@ type campaignView struct {
 	// RotationWarning: the client rotates domains and the campaign has +1
 	// recipients (US carriers forbid URL cycling).
 	RotationWarning bool
-	Problem         string // a refused action, in plain words
-	Ratios          map[string]string
-	Errors          map[string]string
+	// Link tracking: the mode in words; when it is on, the campaign's
+	// tracked links with their clicks (Stats tab).
+	Tracking  string
+	Tracked   bool
+	LinkStats []models.CampaignLinkStat
+	Problem   string // a refused action, in plain words
+	Ratios    map[string]string
+	Errors    map[string]string
 }
 
 // campaignTab is one tab of the campaign page.
@@ -122,6 +127,12 @@ func (h *Handler) campaignView(c *gin.Context, id string) (campaignView, error) 
 		return v, err
 	}
 	v.ClickRate = fmt.Sprintf("%.1f%%", v.Stats.ClickRate*100)
+	v.Tracking, v.Tracked = trackingLabel(cmp.Tracking), cmp.Tracking != models.TrackingOff && cmp.Tracking != ""
+	if v.Tracked {
+		if v.LinkStats, err = st.CampaignLinkStats(ctx, sc, cmp.ID); err != nil {
+			return v, err
+		}
+	}
 	if v.Domains, err = st.CampaignDomains(ctx, sc, cmp.ID); err != nil {
 		return v, err
 	}
@@ -167,4 +178,14 @@ func (h *Handler) campaignView(c *gin.Context, id string) (campaignView, error) 
 		}
 	}
 	return v, nil
+}
+
+// trackingLabel is a tracking mode in words.
+func trackingLabel(t models.Tracking) string {
+	for _, m := range trackingModes {
+		if m.Value == t {
+			return m.Label
+		}
+	}
+	return trackingModes[0].Label
 }

@@ -12,7 +12,8 @@ import (
 )
 
 // campaignNewView is the create-a-campaign steps: 1 the campaign (name,
-// tags, Messaging Service, originator, domains, link shortening), 2 the
+// tags, Messaging Service, originator, domains, link shortening or link
+// tracking), 2 the
 // message variants, 3 the recipients, 4 submit and start. Step 1 makes
 // the draft; the others change it.
 type campaignNewView struct {
@@ -26,6 +27,8 @@ type campaignNewView struct {
 	Name, Tags, MS, OriginatorID, PoolID string
 	DomainIDs                            map[string]bool
 	LinkShortening                       bool
+	Tracking                             models.Tracking
+	TrackingModes                        []trackingMode
 	Originators                          []*models.Originator
 	Pools                                []*models.Pool
 	Domains                              []*models.Domain
@@ -66,7 +69,7 @@ func (h *Handler) consoleCampaignNew(c *gin.Context) {
 		h.pages.Fail(c, err)
 		return
 	}
-	v.LinkShortening = true
+	v.LinkShortening, v.Tracking = true, models.TrackingOff
 	h.pages.Render(c, http.StatusOK, "campaign_new", v)
 }
 
@@ -140,7 +143,7 @@ func (h *Handler) campaignNewView(c *gin.Context, clientID string, cmp *models.C
 	if err != nil {
 		return v, err
 	}
-	v.Originators, v.Pools, v.Domains = origs.Originators, pools.Pools, domains.Domains
+	v.Originators, v.Pools, v.Domains, v.TrackingModes = origs.Originators, pools.Pools, domains.Domains, trackingModes
 	return v, nil
 }
 

@@ -23,6 +23,17 @@ type clientView struct {
 	LimitWords string
 	Results    *results // after a domain was deleted
 	Errors     map[string]string
+	// The "Link tracking" panel: the form's values, the modes, the
+	// client's configured tracking domains, the platform's tracking host
+	// ("" when there is none), the preview (shown without script after
+	// its button) and the panel's own field errors.
+	Tracking        trackingForm
+	TrackingModes   []trackingMode
+	TrackingDomains []*models.Domain
+	TrackingGone    bool // the saved domain is no longer a configured tracking domain
+	PlatformDomain  string
+	Preview         *trackingPreview
+	TrackingErrors  map[string]string
 }
 
 // consoleClientDomains is how many domains a client page lists.
@@ -56,6 +67,14 @@ func (h *Handler) clientView(c *gin.Context) (clientView, error) {
 	}
 	v := clientView{consoleBase: h.consoleBase(c, cl.Name, nav), Client: cl, Domains: page.Domains, More: page.Next != "",
 		MinPassword: models.MinPasswordLength, LimitWords: "no limit"}
+	if v.TrackingDomains, err = h.cfg.Store.ClientTrackingDomains(ctx, sc, cl.ID); err != nil {
+		return clientView{}, err
+	}
+	v.Tracking, v.TrackingModes, v.PlatformDomain = trackingFormOf(cl), trackingModes, h.cfg.Store.TrackingDomain()
+	v.TrackingGone = v.Tracking.DomainID != ""
+	for _, d := range v.TrackingDomains {
+		v.TrackingGone = v.TrackingGone && d.ID != v.Tracking.DomainID
+	}
 	if cl.DomainLimit != nil {
 		v.Limit = strconv.FormatInt(*cl.DomainLimit, 10)
 		v.LimitWords = thousands(*cl.DomainLimit) + " messages per domain"

@@ -26,7 +26,9 @@
 // campaign_resume.go, campaign_abort.go, campaign_ratios.go,
 // campaign_domain_add.go, campaign_connector.go; originators.go, originator_create.go and
 // originator_delete.go; campaign_live.go (the realtime campaigns page
-// and its event stream).
+// and its event stream); tracked links (API.md "Tracked links"):
+// client_tracking.go (the client's settings) and
+// client_tracking_preview.go (a message as they would rewrite it).
 //
 // The rule: the console is thin over models and workflows, and all page
 // plumbing (sessions, CSRF, rendering, error pages, limits) is the
@@ -219,6 +221,9 @@ func (h *Handler) Mount(s *handlers.Server) error {
 	// Likewise a campaign's message bodies and its pasted CSV.
 	e.POST(consolePrefix+"/campaigns/:id/variants", headers, handlers.PageTextLines(h.pages.Fail, "body"), h.consoleUser, h.consoleCampaignVariants)
 	e.POST(consolePrefix+"/campaigns/:id/recipients", headers, handlers.PageTextLines(h.pages.Fail, "csv"), h.consoleUser, h.consoleCampaignRecipients)
+	// And the sample message of the link tracking form (saved or previewed).
+	e.POST(consolePrefix+"/clients/:id/tracking", headers, handlers.PageTextLines(h.pages.Fail, "sample"), h.consoleUser, h.consoleClientTracking)
+	e.POST(consolePrefix+"/clients/:id/tracking/preview", headers, handlers.PageTextLines(h.pages.Fail, "sample"), h.consoleUser, h.consoleClientTrackingPreview)
 
 	g := e.Group(consolePrefix, headers, text)
 	g.GET("/assets/:file", h.consoleAsset)
@@ -497,6 +502,7 @@ var consoleNotices = map[string]string{
 	"ping":               "Ping queued: a webhook.ping event is on its way.",
 	"signed_out":         "You are signed out.",
 	"limit":              "Global domain limit saved.",
+	"tracking":           "Link tracking saved.",
 	"archived":           "Domain archived. It is never used to send while archived.",
 	"restored":           "Domain restored.",
 	"reviewed":           "Review recorded.",

@@ -22,7 +22,7 @@ func consoleSamples() map[string][]any {
 	for _, f := range []string{"form", "email", "password", "password_confirm", "name", "plan", "fallback_url", "domain", "subdomain", "purpose",
 		"configure", "api_token", "mode", "forward", "sid", "domain_sid", "ms", "messaging_service_sid", "retry",
 		"url", "events", "client_id", "host", "zone", "page",
-		"domains", "domain_limit", "manage", "review", "decision", "note", "delete", "confirm", "pool_id", "action"} {
+		"domains", "domain_limit", "manage", "review", "decision", "note", "delete", "confirm", "pool_id", "action", "tracking"} {
 		errs[f] = "e"
 	}
 	cl := &models.Client{ID: "cli_1", Name: "Acme", Email: "ops@acme.example", Plan: models.PlanBasic, FallbackURL: "https://acme.example", CreatedAt: now}
@@ -75,9 +75,10 @@ func consoleSamples() map[string][]any {
 		Events: []models.CampaignEvent{{To: models.CampaignProcessing, Reason: "r", Actor: "a", At: now}}, Actors: map[string]string{"a": "a@example.com"},
 		Stats: stats, ClickRate: "50.0%", Domains: cdoms, Addable: []*models.Domain{&dEmpty}, Originator: "+447700900000", Pool: "Main",
 		ActiveDomain: "ls.acme.example", Setup: true, Startable: true, Pausable: true, Resumable: true, Abortable: true, Running: true,
-		Editable: true, Connectable: cdoms, RotationWarning: true, Problem: "p", Ratios: map[string]string{"var_1": "60"}, Errors: cmpErrs}
-	cvStats, cvDomains, cvConn := cv, cv, cv
-	cvStats.Tab, cvDomains.Tab, cvConn.Tab = "stats", "domains", "connectors"
+		Editable: true, Connectable: cdoms, RotationWarning: true, Problem: "p", Ratios: map[string]string{"var_1": "60"}, Errors: cmpErrs,
+		Tracking: "All links", Tracked: true, LinkStats: []models.CampaignLinkStat{{URL: "https://acme.example/a", Links: 3, Clicks: 2, AutomatedClicks: 1}}}
+	cvStats, cvDomains, cvConn, cvStatsNoLinks := cv, cv, cv, cv
+	cvStats.Tab, cvDomains.Tab, cvConn.Tab, cvStatsNoLinks.Tab, cvStatsNoLinks.LinkStats = "stats", "domains", "connectors", "stats", nil
 	cvDraft := campaignView{consoleBase: client, C: draft, V: draft.View(), Client: cl, Tab: "details", Stats: &models.CampaignStatsView{}}
 	cvDraftStats, cvDraftDomains, cvDraftConn := cvDraft, cvDraft, cvDraft
 	cvDraftStats.Tab, cvDraftDomains.Tab, cvDraftConn.Tab = "stats", "domains", "connectors"
@@ -85,7 +86,7 @@ func consoleSamples() map[string][]any {
 	steps := []campaignStep{{N: 1, Label: "Campaign", Done: true}, {N: 2, Label: "Message", URL: "/2", Current: true}, {N: 3, Label: "Recipients", URL: "/3"}}
 	nv := campaignNewView{consoleBase: admin, Client: cl, Step: 1, Steps: steps, Name: "n", Tags: "a, b", MS: "MG", OriginatorID: "org_1", PoolID: "pool_1",
 		DomainIDs: map[string]bool{"dom_1": true}, LinkShortening: true, Originators: []*models.Originator{{ID: "org_1", Type: models.OriginatorMobile, Value: "+447700900000"}},
-		Pools: []*models.Pool{pl}, Domains: []*models.Domain{d}, Errors: errs}
+		Pools: []*models.Pool{pl}, Domains: []*models.Domain{d}, Errors: errs, Tracking: models.TrackingAll, TrackingModes: trackingModes}
 	nvBare := campaignNewView{consoleBase: client, Client: cl, Step: 1}
 	variants := []variantForm{{N: 1, Body: "Hi", Ratio: "100"}, {N: 2}, {N: 3}}
 	nv2 := campaignNewView{consoleBase: admin, Client: cl, Step: 2, Steps: steps, C: draft, V: draft.View(), Variants: variants, Errors: map[string]string{"variants": "e"}}
@@ -104,7 +105,7 @@ func consoleSamples() map[string][]any {
 				NewURL: "/n", NextURL: "/n", FirstURL: "/f"},
 			campaignsView{consoleBase: admin, Clients: []poolOption{{ID: "cli_1", Label: "Acme"}}, Q: "q"},
 			campaignsView{consoleBase: client, NewURL: "/n"}},
-		"campaign":     {cv, cvStats, cvDomains, cvConn, cvDraft, cvDraftStats, cvDraftDomains, cvDraftConn},
+		"campaign":     {cv, cvStats, cvStatsNoLinks, cvDomains, cvConn, cvDraft, cvDraftStats, cvDraftDomains, cvDraftConn},
 		"campaign_new": {nv, nvBare, nv2, nv2Done, nv3, nv3Done, nv4, nv4Ready, nv4Rej},
 		"originators": {originatorsView{consoleBase: admin, Client: cl, Originators: []*models.Originator{{ID: "org_1", Type: models.OriginatorAlpha, Value: "Acme", CreatedAt: now},
 			{ID: "org_2", Type: models.OriginatorMobile, Value: "+447700900000", CreatedAt: now}}, More: true, Types: models.OriginatorTypes, Type: "alpha", Value: "v",
@@ -116,7 +117,12 @@ func consoleSamples() map[string][]any {
 				Plans: []models.Plan{models.PlanBasic}, Form: clientForm{Plan: models.PlanBasic}, Errors: errs},
 			clientsView{consoleBase: admin, Q: "q"}, clientsView{consoleBase: admin}},
 		"client": {clientView{consoleBase: admin, Client: &models.Client{ID: "cli_1", Name: "Acme", DomainLimit: &limit}, Domains: []*models.Domain{d}, More: true, UserEmail: "u", MinPassword: 10,
-			Limit: "5000", LimitWords: "5,000 messages per domain", Results: res, Errors: errs},
+			Limit: "5000", LimitWords: "5,000 messages per domain", Results: res, Errors: errs,
+			Tracking:      trackingForm{Mode: models.TrackingAll, Prefix: "offers", DomainID: "dom_1", Sample: "Hi https://acme.example"},
+			TrackingModes: trackingModes, TrackingDomains: []*models.Domain{d}, TrackingGone: true, PlatformDomain: "dyn.example",
+			Preview:        &trackingPreview{Body: "Hi https://offers.dyn.example/Ab3dE9", Summary: "s"},
+			TrackingErrors: map[string]string{"form": "e", "mode": "e", "prefix": "e", "domain_id": "e"}},
+			clientView{consoleBase: client, Client: &models.Client{}, TrackingModes: trackingModes, Preview: &trackingPreview{Error: "e"}},
 			clientView{consoleBase: client, Client: &models.Client{}}},
 		"domain_new": {domainNewView{consoleBase: admin, Client: cl, Action: "/a", Sub: "ls", Purposes: consolePurposes,
 			Purpose: models.PurposeLinkShortening, Target: "t.", TTL: 600},

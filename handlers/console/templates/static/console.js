@@ -199,3 +199,60 @@
     update();
   });
 })();
+
+// Client page, link tracking: as the sample message is typed or the
+// settings change, the server rewrites it with the form's settings
+// (nothing is saved) and the preview shows it with its length and
+// segments. Without the script the Preview button does the same.
+(function () {
+  "use strict";
+  var form = document.getElementById("tracking-form");
+  if (!form || !form.dataset.preview || !window.fetch || !window.URLSearchParams) {
+    return;
+  }
+  var body = document.getElementById("tracking-preview-body");
+  var count = document.getElementById("tracking-preview-count");
+  var problem = document.getElementById("tracking-preview-error");
+  var sample = document.getElementById("tracking-sample");
+  var setText = function (el, text) { if (el.textContent !== text) { el.textContent = text; } };
+  var asked = 0, timer = 0;
+  var show = function (p) {
+    var failed = !!p.error || p.body === undefined;
+    setText(body, failed ? "" : p.body);
+    setText(count, failed ? "" : p.summary);
+    setText(problem, failed ? (p.error || p.detail || "The preview is not available.") : "");
+    body.classList.toggle("hidden", failed);
+    problem.classList.toggle("hidden", !failed);
+  };
+  var ask = function () {
+    if (!sample.value) {
+      show({ body: "", summary: "Type a message to see it here." });
+      body.classList.add("hidden");
+      return;
+    }
+    var n = ++asked;
+    fetch(form.dataset.preview, { method: "POST", body: new URLSearchParams(new FormData(form)),
+      headers: { "Accept": "application/json" }, credentials: "same-origin", cache: "no-store", redirect: "error" })
+      .then(function (r) { return r.json(); })
+      .then(function (p) { if (n === asked) { show(p); } })
+      .catch(function () { if (n === asked) { show({ error: "The preview is not available right now." }); } });
+  };
+  var later = function () { clearTimeout(timer); timer = setTimeout(ask, 200); };
+  form.addEventListener("input", later);
+  form.addEventListener("change", later);
+  if (sample.value) { ask(); }
+})();
+
+// Campaign step 1: Twilio's link shortening and linkgate's link tracking
+// exclude each other, so choosing one clears the other (tracking "Off"
+// is the select's first option). Without the script the server says so.
+(function () {
+  "use strict";
+  var ls = document.getElementById("campaign-ls");
+  var tracking = document.getElementById("campaign-tracking");
+  if (!ls || !tracking) {
+    return;
+  }
+  tracking.addEventListener("change", function () { if (tracking.selectedIndex > 0) { ls.checked = false; } });
+  ls.addEventListener("change", function () { if (ls.checked) { tracking.selectedIndex = 0; } });
+})();
