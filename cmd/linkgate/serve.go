@@ -63,10 +63,6 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		return err
 	}
 	defer db.Close()
-	// TODO(merge): config. The platform's tracking host until
-	// LINKGATE_TRACKING_DOMAIN is a Config field (m.Getenv, so that tests'
-	// environments reach it as they reach the rest of the configuration).
-	store.SetTrackingDomain(m.Getenv("LINKGATE_TRACKING_DOMAIN"))
 	if err := m.bootstrap(ctx, cfg, store, log); err != nil {
 		return err
 	}
