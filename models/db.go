@@ -64,6 +64,7 @@ type DB struct {
 	SQL     *sql.DB
 	Dialect Dialect
 	dsn     string // how to connect again (the campaign change listener)
+	stmts   stmtCache // hot statements (prepared.go)
 }
 
 // Open opens the configured database. It does not migrate; call Migrate.

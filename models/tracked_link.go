@@ -311,7 +311,7 @@ func (s *Store) TrackMessagesTx(ctx context.Context, tx *gorm.DB, c *Client, mod
 				RecipientID: m.RecipientID, CreatedAt: now})
 		}
 	}
-	if err := insertLinksTx(tx, rows); err != nil {
+	if err := s.insertLinksTx(ctx, tx, rows); err != nil {
 		return nil, err
 	}
 	out := make([]shortlink.Rewritten, len(msgs))
@@ -329,38 +329,47 @@ func (s *Store) TrackMessagesTx(ctx context.Context, tx *gorm.DB, c *Client, mod
 	return out, nil
 }
 
+// linksInsert stores links; a ref already taken is skipped and not
+// returned.
+var linksInsert = rowsInsert{table: "tracked_links",
+	cols:   []string{"ref", "client_id", "host", "url", "campaign_id", "recipient_id", "created_at"},
+	suffix: " ON CONFLICT (ref) DO NOTHING RETURNING ref"}
+
 // insertLinksTx stores the links with new random refs; a ref already
 // taken is drawn again (one character longer after two tries), so a ref
 // is unique however full the table gets.
-func insertLinksTx(tx *gorm.DB, rows []TrackedLink) error {
+func (s *Store) insertLinksTx(ctx context.Context, tx *gorm.DB, rows []TrackedLink) error {
+	sqlTx, err := sqlTxOf(tx)
+	if err != nil {
+		return internal("store links", err)
+	}
 	pending := make([]int, len(rows))
 	for i := range pending {
 		pending[i] = i
 	}
+	values := make([][]any, 0, len(rows))
+	ok := make(map[string]bool, len(rows))
 	for try := 0; len(pending) > 0; try++ {
 		if try == 8 {
 			return internal("store links", errors.New("could not draw free refs"))
 		}
-		var b strings.Builder
-		b.WriteString("INSERT INTO tracked_links (ref, client_id, host, url, campaign_id, recipient_id, created_at) VALUES ")
-		args := make([]any, 0, len(pending)*7)
-		for k, i := range pending {
-			rows[i].Ref = shortlink.NewRef(shortlink.RefLength + try/2)
-			if k > 0 {
-				b.WriteString(", ")
+		values = values[:0]
+		for _, i := range pending {
+			r := &rows[i]
+			r.Ref = shortlink.NewRef(shortlink.RefLength + try/2)
+			values = append(values, []any{r.Ref, r.ClientID, r.Host, r.URL, r.CampaignID, r.RecipientID, r.CreatedAt})
+		}
+		clear(ok)
+		err := linksInsert.runTx(ctx, s.db, sqlTx, values, func(rs *sql.Rows) error {
+			var ref string
+			if err := rs.Scan(&ref); err != nil {
+				return err
 			}
-			b.WriteString("(?, ?, ?, ?, ?, ?, ?)")
-			r := rows[i]
-			args = append(args, r.Ref, r.ClientID, r.Host, r.URL, r.CampaignID, r.RecipientID, r.CreatedAt)
-		}
-		b.WriteString(" ON CONFLICT (ref) DO NOTHING RETURNING ref")
-		var stored []string
-		if err := tx.Raw(b.String(), args...).Scan(&stored).Error; err != nil {
+			ok[ref] = true
+			return nil
+		})
+		if err != nil {
 			return internal("store links", err)
-		}
-		ok := make(map[string]bool, len(stored))
-		for _, r := range stored {
-			ok[r] = true
 		}
 		left := pending[:0]
 		for _, i := range pending {
@@ -383,22 +392,73 @@ type LinkTarget struct {
 	DeliveredAt *time.Time
 }
 
-// LinkTargets finds the refs' links in one query (refs not found are
-// missing from the map).
-func (s *Store) LinkTargets(ctx context.Context, refs []string) (map[string]LinkTarget, error) {
-	var rows []LinkTarget
-	err := s.gorm(ctx).Raw(`SELECT l.ref, l.client_id, l.host, l.url, l.campaign_id, l.recipient_id,
+// linkTargetsQuery finds n refs (a hot statement: the redirector's).
+func linkTargetsQuery(db *DB, n int) string {
+	return db.placeholders(`SELECT l.ref, l.client_id, l.host, l.url, l.campaign_id, l.recipient_id,
   r.phone, r.domain_id, r.delivered_at
 FROM tracked_links l LEFT JOIN campaign_recipients r ON r.id = l.recipient_id
-WHERE l.ref IN ?`, refs).Scan(&rows).Error
-	if err != nil {
-		return nil, internal("find links", err)
-	}
-	out := make(map[string]LinkTarget, len(rows))
-	for _, r := range rows {
-		out[r.Ref] = r
+WHERE l.ref IN (` + strings.Repeat("?, ", n-1) + `?)`)
+}
+
+// LinkTargets finds the refs' links (refs not found are missing from the
+// map), in one query per 64 refs.
+func (s *Store) LinkTargets(ctx context.Context, refs []string) (map[string]LinkTarget, error) {
+	out := make(map[string]LinkTarget, len(refs))
+	args := make([]any, 0, min(len(refs), hotMaxRows))
+	for len(refs) > 0 {
+		n := min(len(refs), hotMaxRows)
+		// Round up to a power of two, repeating a ref: few statement texts.
+		size := chunk(n)
+		if size < n {
+			size *= 2
+		}
+		args = args[:0]
+		for i := range size {
+			args = append(args, refs[min(i, n-1)])
+		}
+		if err := s.scanLinkTargets(ctx, size, args, out); err != nil {
+			return nil, internal("find links", err)
+		}
+		refs = refs[n:]
 	}
 	return out, nil
+}
+
+func (s *Store) scanLinkTargets(ctx context.Context, size int, args []any, out map[string]LinkTarget) error {
+	rs, err := s.db.hotQuery(ctx, linkTargetsQuery(s.db, size), args...)
+	if err != nil {
+		return err
+	}
+	defer rs.Close()
+	for rs.Next() {
+		var t LinkTarget
+		if err := rs.Scan(&t.Ref, &t.ClientID, &t.Host, &t.URL, &t.CampaignID, &t.RecipientID,
+			&t.Phone, &t.DomainID, &t.DeliveredAt); err != nil {
+			return err
+		}
+		out[t.Ref] = t
+	}
+	return rs.Err()
+}
+
+// PrepareHot prepares the statements the redirector and the link writer
+// run many times a second (prepared.go). Call it once the database is
+// migrated; without it they still run, parsed on every call on SQLite.
+func (s *Store) PrepareHot(ctx context.Context) error {
+	for _, ins := range []rowsInsert{linksInsert, linkClicksInsert} {
+		if err := ins.prepareAll(ctx, s.db); err != nil {
+			return internal("prepare statements", err)
+		}
+	}
+	for n := 1; n <= hotMaxRows; n *= 2 {
+		if _, err := s.db.prepared(ctx, linkTargetsQuery(s.db, n), false); err != nil {
+			return internal("prepare statements", err)
+		}
+	}
+	if _, err := s.db.prepared(ctx, listenersQuery, false); err != nil {
+		return internal("prepare statements", err)
+	}
+	return nil
 }
 
 // LinkClick is one click the redirector is about to answer.
@@ -436,11 +496,15 @@ func (s *Store) RecordLinkClicks(ctx context.Context, clicks []LinkClick, window
 			RecipientID: t.RecipientID, Kind: kind, Method: c.Method, UserAgent: cleanText(c.UserAgent, 1024),
 			ClickedAt: at}
 	}
-	return s.Tx(ctx, func(tx *gorm.DB, _ *sql.Tx) error {
-		if err := insertLinkClicksTx(tx, rows); err != nil {
-			return err
+	values := make([][]any, len(rows))
+	for i, r := range rows {
+		values[i] = []any{r.ID, r.Ref, r.ClientID, r.CampaignID, r.RecipientID, string(r.Kind), r.Method, r.UserAgent, r.ClickedAt}
+	}
+	return s.Tx(ctx, func(tx *gorm.DB, sqlTx *sql.Tx) error {
+		if err := linkClicksInsert.runTx(ctx, s.db, sqlTx, values, nil); err != nil {
+			return internal("store link clicks", err)
 		}
-		listening, err := clientsListeningTx(tx)
+		listening, err := s.clientsListeningTx(ctx, sqlTx)
 		if err != nil {
 			return err
 		}
@@ -507,46 +571,37 @@ type listeners struct {
 	clients map[string]bool
 }
 
+const listenersQuery = `SELECT DISTINCT client_id FROM webhook_endpoints`
+
 // clientsListeningTx reads which clients have webhook endpoints: a click
 // nobody would be told of is not written to the outbox.
-func clientsListeningTx(tx *gorm.DB) (listeners, error) {
-	var ids []*string
-	if err := tx.Model(&WebhookEndpoint{}).Distinct("client_id").Pluck("client_id", &ids).Error; err != nil {
+func (s *Store) clientsListeningTx(ctx context.Context, tx *sql.Tx) (listeners, error) {
+	rs, err := s.db.hotQueryTx(ctx, tx, listenersQuery)
+	if err != nil {
 		return listeners{}, internal("find webhook endpoints", err)
 	}
-	l := listeners{clients: make(map[string]bool, len(ids))}
-	for _, id := range ids {
+	defer rs.Close()
+	l := listeners{clients: map[string]bool{}}
+	for rs.Next() {
+		var id *string
+		if err := rs.Scan(&id); err != nil {
+			return listeners{}, internal("find webhook endpoints", err)
+		}
 		if id == nil {
 			l.all = true
 		} else {
 			l.clients[*id] = true
 		}
 	}
+	if err := rs.Err(); err != nil {
+		return listeners{}, internal("find webhook endpoints", err)
+	}
 	return l, nil
 }
 
-// insertLinkClicksTx writes the clicks with multi-row INSERTs of at most
-// 100 rows.
-func insertLinkClicksTx(tx *gorm.DB, rows []LinkClickRow) error {
-	for len(rows) > 0 {
-		n := min(len(rows), 100)
-		var b strings.Builder
-		b.WriteString("INSERT INTO link_clicks (id, ref, client_id, campaign_id, recipient_id, kind, method, user_agent, clicked_at) VALUES ")
-		args := make([]any, 0, n*9)
-		for i, r := range rows[:n] {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?)")
-			args = append(args, r.ID, r.Ref, r.ClientID, r.CampaignID, r.RecipientID, string(r.Kind), r.Method, r.UserAgent, r.ClickedAt)
-		}
-		if err := tx.Exec(b.String(), args...).Error; err != nil {
-			return internal("store link clicks", err)
-		}
-		rows = rows[n:]
-	}
-	return nil
-}
+// linkClicksInsert stores clicks.
+var linkClicksInsert = rowsInsert{table: "link_clicks",
+	cols: []string{"id", "ref", "client_id", "campaign_id", "recipient_id", "kind", "method", "user_agent", "clicked_at"}}
 
 // FallbackURL is where an unknown ref on host goes: the fallback URL of
 // the client whose configured tracking domain host is (with or without

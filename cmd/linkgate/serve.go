@@ -253,6 +253,10 @@ func (m *Main) openStore(ctx context.Context, cfg Config, log *slog.Logger) (*mo
 	}
 	store := models.NewStore(db, m.Now)
 	store.SetTrackingDomain(cfg.TrackingDomain)
+	if err := store.PrepareHot(ctx); err != nil {
+		db.Close()
+		return nil, nil, err
+	}
 	return db, store, nil
 }
 

@@ -70,6 +70,9 @@ func New(cfg Config) (*Redirector, error) {
 	if cfg.HostsRefresh <= 0 {
 		cfg.HostsRefresh = DefaultHostsRefresh
 	}
+	if err := cfg.Store.PrepareHot(context.Background()); err != nil {
+		return nil, err
+	}
 	r := &Redirector{cfg: cfg, platform: cfg.Store.TrackingDomain(),
 		b: &batcher{store: cfg.Store, window: cfg.ScanWindow, max: cfg.Batch, in: make(chan *visit, cfg.Batch*cfg.Workers)}}
 	ctx, cancel := context.WithCancel(context.Background())

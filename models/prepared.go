@@ -1,0 +1,190 @@
+package models
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strconv"
+	"strings"
+	"sync"
+
+	"gorm.io/gorm"
+)
+
+// Hot statements: the ones the redirector and the link writer run many
+// times a second are prepared once per connection and kept, rather than
+// parsed on every call (parsing was a sixth of the redirector's CPU on
+// SQLite, cmd/lgredirect). A statement of many rows or many values comes
+// in a few power-of-two sizes so that a few texts cover every batch.
+//
+// The cache lives on the DB (every Store on it shares the statements).
+// Preparing takes a connection of the pool; on SQLite, whose only
+// connection a running transaction holds, a statement first met inside a
+// transaction runs unprepared until Prepare (or a call outside a
+// transaction) has prepared it: Store.PrepareHot prepares them all.
+
+// hotMaxRows is the most rows (or values) one hot statement takes.
+const hotMaxRows = 64
+
+type stmtCache struct {
+	mu sync.Mutex
+	m  map[string]*sql.Stmt
+}
+
+// prepared returns the cached statement for query (in the dialect's
+// placeholders), preparing it when that cannot wait on the transaction
+// the caller holds (inTx); nil means "run it unprepared".
+func (db *DB) prepared(ctx context.Context, query string, inTx bool) (*sql.Stmt, error) {
+	db.stmts.mu.Lock()
+	st := db.stmts.m[query]
+	db.stmts.mu.Unlock()
+	if st != nil || (inTx && db.Dialect == SQLite) {
+		return st, nil
+	}
+	st, err := db.SQL.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	db.stmts.mu.Lock()
+	defer db.stmts.mu.Unlock()
+	if old := db.stmts.m[query]; old != nil {
+		_ = st.Close()
+		return old, nil
+	}
+	if db.stmts.m == nil {
+		db.stmts.m = map[string]*sql.Stmt{}
+	}
+	db.stmts.m[query] = st
+	return st, nil
+}
+
+// placeholders turns the ?s of query into the dialect's ($1, $2, … on
+// PostgreSQL). Hot statements hold no other question marks.
+func (db *DB) placeholders(query string) string {
+	if db.Dialect != Postgres {
+		return query
+	}
+	var b strings.Builder
+	n := 0
+	for _, r := range query {
+		if r == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// hotQuery runs a hot SELECT outside any transaction.
+func (db *DB) hotQuery(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	st, err := db.prepared(ctx, query, false)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
+}
+
+// hotQueryTx runs a hot statement that returns rows in tx.
+func (db *DB) hotQueryTx(ctx context.Context, tx *sql.Tx, query string, args ...any) (*sql.Rows, error) {
+	st, err := db.prepared(ctx, query, true)
+	if err != nil {
+		return nil, err
+	}
+	if st == nil {
+		return tx.QueryContext(ctx, query, args...)
+	}
+	// The transaction's statement is released when the transaction ends.
+	return tx.StmtContext(ctx, st).QueryContext(ctx, args...)
+}
+
+// sqlTxOf is the database/sql transaction under a GORM one.
+func sqlTxOf(tx *gorm.DB) (*sql.Tx, error) {
+	sqlTx, ok := tx.Statement.ConnPool.(*sql.Tx)
+	if !ok {
+		return nil, errors.New("models: not in a transaction")
+	}
+	return sqlTx, nil
+}
+
+// rowsInsert is a multi-row INSERT of one table's columns, written in
+// hot statements of power-of-two sizes.
+type rowsInsert struct {
+	table string
+	cols  []string
+	// suffix follows the VALUES list (ON CONFLICT …, RETURNING …).
+	suffix string
+}
+
+// text is the statement for n rows in db's dialect.
+func (ins rowsInsert) text(db *DB, n int) string {
+	var b strings.Builder
+	b.WriteString("INSERT INTO ")
+	b.WriteString(ins.table)
+	b.WriteString(" (")
+	b.WriteString(strings.Join(ins.cols, ", "))
+	b.WriteString(") VALUES ")
+	one := "(" + strings.Repeat("?, ", len(ins.cols)-1) + "?)"
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(one)
+	}
+	b.WriteString(ins.suffix)
+	return db.placeholders(b.String())
+}
+
+// chunk is the largest power of two not above n or hotMaxRows.
+func chunk(n int) int {
+	c := 1
+	for c*2 <= n && c*2 <= hotMaxRows {
+		c *= 2
+	}
+	return c
+}
+
+// runTx writes rows (each len(cols) values) in tx; scan, when not nil,
+// reads each row the suffix's RETURNING gives.
+func (ins rowsInsert) runTx(ctx context.Context, db *DB, tx *sql.Tx, rows [][]any, scan func(*sql.Rows) error) error {
+	args := make([]any, 0, min(len(rows), hotMaxRows)*len(ins.cols))
+	for len(rows) > 0 {
+		n := chunk(len(rows))
+		args = args[:0]
+		for _, r := range rows[:n] {
+			args = append(args, r...)
+		}
+		rs, err := db.hotQueryTx(ctx, tx, ins.text(db, n), args...)
+		if err != nil {
+			return err
+		}
+		for rs.Next() {
+			if scan != nil {
+				if err := scan(rs); err != nil {
+					_ = rs.Close()
+					return err
+				}
+			}
+		}
+		if err := rs.Close(); err != nil {
+			return err
+		}
+		if err := rs.Err(); err != nil {
+			return err
+		}
+		rows = rows[n:]
+	}
+	return nil
+}
+
+// prepareAll prepares the statements of every size.
+func (ins rowsInsert) prepareAll(ctx context.Context, db *DB) error {
+	for n := 1; n <= hotMaxRows; n *= 2 {
+		if _, err := db.prepared(ctx, ins.text(db, n), false); err != nil {
+			return err
+		}
+	}
+	return nil
+}
