@@ -63,7 +63,7 @@ type DB struct {
 	Gorm    *gorm.DB
 	SQL     *sql.DB
 	Dialect Dialect
-	dsn     string // how to connect again (the campaign change listener)
+	dsn     string    // how to connect again (the campaign change listener)
 	stmts   stmtCache // hot statements (prepared.go)
 }
 
