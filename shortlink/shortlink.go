@@ -20,9 +20,10 @@ import (
 	"crypto/rand"
 	"errors"
 	"net/url"
-	"regexp"
 	"strings"
 	"unicode"
+
+	"github.com/linkgate/linkgate/models/hostname"
 
 	"mvdan.cc/xurls/v2"
 )
@@ -44,13 +45,9 @@ const base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 // strict finds URLs with a scheme; its matches are filtered to http(s).
 var strict = xurls.Strict()
 
-// hostWord is a prefix or a host label: lower-case letters, digits and
-// inner hyphens.
-var hostWord = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$`)
-
 // ValidPrefix reports whether p may go in front of a tracking host: one
 // word of a-z, 0-9 and inner hyphens, at most 63 characters.
-func ValidPrefix(p string) bool { return hostWord.MatchString(p) }
+func ValidPrefix(p string) bool { return hostname.ValidLabel(p) }
 
 // Found is one URL found in a text.
 type Found struct {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/linkgate/linkgate/handlers"
 	"github.com/linkgate/linkgate/models"
+	"github.com/linkgate/linkgate/models/hostname"
 	"github.com/linkgate/linkgate/workflows"
 )
 
@@ -293,41 +294,19 @@ func (c *Config) finishTracking() error {
 	}
 	if c.TrackingCNAMETarget != "" {
 		name := strings.ToLower(strings.TrimSuffix(c.TrackingCNAMETarget, "."))
-		if !validHostName(name) {
+		if !hostname.ValidName(name) {
 			return fmt.Errorf("LINKGATE_TRACKING_CNAME_TARGET: must be a host name such as track.example.com, got %q", c.TrackingCNAMETarget)
 		}
 		c.TrackingCNAMETarget = name + "."
 	}
 	if c.TrackingDomain != "" {
 		name := strings.ToLower(strings.TrimSuffix(c.TrackingDomain, "."))
-		if !validHostName(name) {
+		if !hostname.ValidName(name) {
 			return fmt.Errorf("LINKGATE_TRACKING_DOMAIN: must be a host name such as dyn.co (no scheme, port or path), got %q", c.TrackingDomain)
 		}
 		c.TrackingDomain = name
 	}
 	return nil
-}
-
-// validHostName reports whether name is a lower-case ASCII DNS host name
-// of two labels or more (RFC 1123 letters, digits and inner hyphens; IDNs
-// as punycode), at most 253 characters.
-func validHostName(name string) bool {
-	labels := strings.Split(name, ".")
-	if len(name) > 253 || len(labels) < 2 {
-		return false
-	}
-	for _, l := range labels {
-		if l == "" || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
-			return false
-		}
-		for _, r := range l {
-			if (r < 'a' || r > 'z') && (r < '0' || r > '9') && r != '-' {
-				return false
-			}
-		}
-	}
-	// The last label is a top-level domain, never all digits (an IP).
-	return strings.Trim(labels[len(labels)-1], "0123456789") != ""
 }
 
 // checkServeMode refuses to serve a production-like configuration on the

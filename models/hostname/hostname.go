@@ -381,3 +381,35 @@ func Canonical(name string) string {
 	}
 	return strings.ToLower(s)
 }
+
+// ValidLabel reports whether l is one lower-case ASCII DNS label (RFC
+// 1123: letters, digits and inner hyphens, 1 to 63 characters), such as a
+// tracking prefix.
+func ValidLabel(l string) bool {
+	if l == "" || len(l) > maxHostLabelLen || l[0] == '-' || l[len(l)-1] == '-' {
+		return false
+	}
+	for _, r := range l {
+		if (r < 'a' || r > 'z') && (r < '0' || r > '9') && r != '-' {
+			return false
+		}
+	}
+	return true
+}
+
+// ValidName reports whether name is a lower-case ASCII DNS host name of
+// two labels or more (ValidLabel each; IDNs as punycode), at most 253
+// characters, whose last label is not all digits (not an IP address). It
+// checks the form only, not the public suffix list (Parse does).
+func ValidName(name string) bool {
+	labels := strings.Split(name, ".")
+	if len(name) > maxHostNameLen || len(labels) < 2 {
+		return false
+	}
+	for _, l := range labels {
+		if !ValidLabel(l) {
+			return false
+		}
+	}
+	return strings.Trim(labels[len(labels)-1], "0123456789") != ""
+}
