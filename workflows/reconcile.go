@@ -20,6 +20,9 @@ package workflows
 //   - the CNAME: it still answers (missing and credentials held →
 //     created again; otherwise drift for the client to fix).
 //
+// A url_tracking domain is not at Twilio: only its CNAME (to the
+// tracking target) is checked.
+//
 // A periodic job (Config.ReconcileInterval) fans out one job per domain;
 // `linkgate reconcile` runs the same checks once, optionally as a dry run
 // that changes nothing anywhere.
@@ -145,7 +148,8 @@ func (e *Engine) reconcileDomain(ctx context.Context, id string, dry bool) ([]Dr
 	if err != nil {
 		return nil, err
 	}
-	if !models.Reconciled.Has(d.Status) || d.DomainSID == "" {
+	// A tracking domain (not at Twilio) has only its CNAME to check.
+	if !models.Reconciled.Has(d.Status) || (d.DomainSID == "" && d.Purpose.AtTwilio()) {
 		return nil, nil
 	}
 	var drifts []Drift
@@ -240,26 +244,8 @@ func (e *Engine) reconcileDomainLocked(ctx context.Context, id string, dry bool)
 			drifts = append(drifts, *dr)
 		}
 	}
-	ls := e.cfg.LinkShortening
-	cert, err := ls.Certificate(ctx, d.DomainSID)
-	if errors.Is(err, providers.ErrNotFound) {
-		// The Twilio domain itself is gone: nothing else at Twilio can
-		// be checked or repaired.
-		add(&Drift{DomainID: d.ID, Host: d.Host, Check: CheckTwilioDomain,
-			Found: fmt.Sprintf("Twilio no longer has domain %s; create and verify %s in the Twilio Console again", d.DomainSID, d.Host)})
-	} else if err != nil {
-		return drifts, fmt.Errorf("fetch the certificate: %w", err)
-	} else {
-		dr, err := e.reconcileConfig(ctx, d, dry)
-		add(dr)
-		if err != nil {
-			return drifts, err
-		}
-		dr, moved, err := e.reconcileCertificate(ctx, d, cert, dry)
-		add(dr)
-		if err != nil || moved {
-			return drifts, err // back in the certificate step: nothing to record here
-		}
+	if moved, err := e.reconcileTwilio(ctx, d, dry, add); err != nil || moved {
+		return drifts, err // moved: back in the certificate step, nothing to record here
 	}
 	dr, err := e.reconcileCNAME(ctx, d, dry)
 	add(dr)
@@ -270,6 +256,34 @@ func (e *Engine) reconcileDomainLocked(ctx context.Context, id string, dry bool)
 		return drifts, nil
 	}
 	return drifts, e.recordUnrepaired(ctx, d.ID, drifts)
+}
+
+// reconcileTwilio checks the Twilio domain, its config and its
+// certificate (nothing for a domain that is not at Twilio); moved means
+// the domain went back to the certificate step.
+func (e *Engine) reconcileTwilio(ctx context.Context, d *models.Domain, dry bool, add func(*Drift)) (moved bool, err error) {
+	if !d.Purpose.AtTwilio() {
+		return false, nil
+	}
+	cert, err := e.cfg.LinkShortening.Certificate(ctx, d.DomainSID)
+	if errors.Is(err, providers.ErrNotFound) {
+		// The Twilio domain itself is gone: nothing else at Twilio can
+		// be checked or repaired.
+		add(&Drift{DomainID: d.ID, Host: d.Host, Check: CheckTwilioDomain,
+			Found: fmt.Sprintf("Twilio no longer has domain %s; create and verify %s in the Twilio Console again", d.DomainSID, d.Host)})
+	} else if err != nil {
+		return false, fmt.Errorf("fetch the certificate: %w", err)
+	} else {
+		dr, err := e.reconcileConfig(ctx, d, dry)
+		add(dr)
+		if err != nil {
+			return false, err
+		}
+		dr, moved, err := e.reconcileCertificate(ctx, d, cert, dry)
+		add(dr)
+		return moved, err
+	}
+	return false, nil
 }
 
 // reconcileConfig sets the Twilio domain config again when it differs.

@@ -131,6 +131,32 @@ func TestTrackingDomainOnboarding(t *testing.T) {
 		if n := countEvents(t, db, models.EventDomainConfigured); n != 2 {
 			t.Errorf("%d domain.configured events, want 2", n)
 		}
+
+		// ...but checks their CNAMEs: the hand-made one removed is drift
+		// the client fixes, named with the tracking target, still with
+		// no Twilio call; back, the drift clears.
+		if err := b.dns.RemoveManual(manual.Host, "CNAME", trackingTarget); err != nil {
+			t.Fatal(err)
+		}
+		rep := reconcileNow(t, b, false)
+		if dr := checks(rep)[workflows.CheckCNAME]; len(rep.Drifts) != 1 || dr.DomainID != manual.ID || dr.Repaired {
+			t.Fatalf("drifts after the tracking CNAME went: %+v", rep.Drifts)
+		}
+		wantNoTwilioCalls(t, b)
+		got, err = b.store.GetDomain(ctx, models.Scope{}, manual.ID)
+		if err != nil || got.Status != models.StatusConfigured || !strings.HasPrefix(got.StatusReason, "drift: ") ||
+			!strings.Contains(got.StatusReason, strings.TrimSuffix(trackingTarget, ".")) {
+			t.Fatalf("tracking domain after the drift: %+v, %v", got, err)
+		}
+		if err := b.dns.AddManual(manual.Host, "CNAME", trackingTarget); err != nil {
+			t.Fatal(err)
+		}
+		if rep := reconcileNow(t, b, false); len(rep.Drifts) != 0 {
+			t.Fatalf("after the CNAME came back: %+v", rep.Drifts)
+		}
+		if got, _ := b.store.GetDomain(ctx, models.Scope{}, manual.ID); got.StatusReason != "" {
+			t.Fatalf("status_reason %q after the drift is gone", got.StatusReason)
+		}
 	})
 }
 
