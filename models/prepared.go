@@ -146,12 +146,23 @@ func chunk(n int) int {
 	return c
 }
 
+// insertChunk is how many rows one INSERT writes: on SQLite one (a
+// prepared one-row INSERT costs no round trip there, and a statement of
+// many rows opens a statement journal whose memory churn cost more than
+// the calls: cmd/lgredirect's profile), elsewhere chunk(n).
+func (db *DB) insertChunk(n int) int {
+	if db.Dialect == SQLite {
+		return 1
+	}
+	return chunk(n)
+}
+
 // runTx writes rows (each len(cols) values) in tx; scan, when not nil,
 // reads each row the suffix's RETURNING gives.
 func (ins rowsInsert) runTx(ctx context.Context, db *DB, tx *sql.Tx, rows [][]any, scan func(*sql.Rows) error) error {
 	args := make([]any, 0, min(len(rows), hotMaxRows)*len(ins.cols))
 	for len(rows) > 0 {
-		n := chunk(len(rows))
+		n := db.insertChunk(len(rows))
 		args = args[:0]
 		for _, r := range rows[:n] {
 			args = append(args, r...)
@@ -179,9 +190,9 @@ func (ins rowsInsert) runTx(ctx context.Context, db *DB, tx *sql.Tx, rows [][]an
 	return nil
 }
 
-// prepareAll prepares the statements of every size.
+// prepareAll prepares the statements of every size db uses.
 func (ins rowsInsert) prepareAll(ctx context.Context, db *DB) error {
-	for n := 1; n <= hotMaxRows; n *= 2 {
+	for n := 1; n <= db.insertChunk(hotMaxRows); n *= 2 {
 		if _, err := db.prepared(ctx, ins.text(db, n), false); err != nil {
 			return err
 		}

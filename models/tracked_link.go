@@ -403,6 +403,15 @@ WHERE l.ref IN (` + strings.Repeat("?, ", n-1) + `?)`)
 // LinkTargets finds the refs' links (refs not found are missing from the
 // map), in one query per 64 refs.
 func (s *Store) LinkTargets(ctx context.Context, refs []string) (map[string]LinkTarget, error) {
+	out, err := s.linkTargets(ctx, nil, refs)
+	if err != nil {
+		return nil, internal("find links", err)
+	}
+	return out, nil
+}
+
+// linkTargets finds the refs' links, in tx when it is not nil.
+func (s *Store) linkTargets(ctx context.Context, tx *sql.Tx, refs []string) (map[string]LinkTarget, error) {
 	out := make(map[string]LinkTarget, len(refs))
 	args := make([]any, 0, min(len(refs), hotMaxRows))
 	for len(refs) > 0 {
@@ -416,19 +425,25 @@ func (s *Store) LinkTargets(ctx context.Context, refs []string) (map[string]Link
 		for i := range size {
 			args = append(args, refs[min(i, n-1)])
 		}
-		if err := s.scanLinkTargets(ctx, size, args, out); err != nil {
-			return nil, internal("find links", err)
+		var rs *sql.Rows
+		var err error
+		if tx == nil {
+			rs, err = s.db.hotQuery(ctx, linkTargetsQuery(s.db, size), args...)
+		} else {
+			rs, err = s.db.hotQueryTx(ctx, tx, linkTargetsQuery(s.db, size), args...)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if err := scanLinkTargets(rs, out); err != nil {
+			return nil, err
 		}
 		refs = refs[n:]
 	}
 	return out, nil
 }
 
-func (s *Store) scanLinkTargets(ctx context.Context, size int, args []any, out map[string]LinkTarget) error {
-	rs, err := s.db.hotQuery(ctx, linkTargetsQuery(s.db, size), args...)
-	if err != nil {
-		return err
-	}
+func scanLinkTargets(rs *sql.Rows, out map[string]LinkTarget) error {
 	defer rs.Close()
 	for rs.Next() {
 		var t LinkTarget
@@ -439,6 +454,49 @@ func (s *Store) scanLinkTargets(ctx context.Context, size int, args []any, out m
 		out[t.Ref] = t
 	}
 	return rs.Err()
+}
+
+// LinkVisit is one request the redirector is about to answer.
+type LinkVisit struct {
+	Ref, Host string // Host in lower case, prefix included
+	Method    string // GET or HEAD
+	UserAgent string
+	At        time.Time
+}
+
+// VisitLinks finds the visits' links and records a click for each visit
+// whose ref was made for its host, in one transaction (the redirector's
+// group commit): urls[i] is visit i's URL, "" when its ref is unknown on
+// its host. Either every click is stored or none (and err says why).
+func (s *Store) VisitLinks(ctx context.Context, visits []LinkVisit, window time.Duration) (urls []string, err error) {
+	refs := make([]string, 0, len(visits))
+	seen := make(map[string]bool, len(visits))
+	for _, v := range visits {
+		if !seen[v.Ref] {
+			seen[v.Ref] = true
+			refs = append(refs, v.Ref)
+		}
+	}
+	urls = make([]string, len(visits))
+	err = s.Tx(ctx, func(tx *gorm.DB, sqlTx *sql.Tx) error {
+		targets, err := s.linkTargets(ctx, sqlTx, refs)
+		if err != nil {
+			return internal("find links", err)
+		}
+		clicks := make([]LinkClick, 0, len(visits))
+		for i, v := range visits {
+			// A ref answers only on the host it was made for.
+			if t, ok := targets[v.Ref]; ok && strings.EqualFold(t.Host, v.Host) {
+				urls[i] = t.URL
+				clicks = append(clicks, LinkClick{Target: t, Method: v.Method, UserAgent: v.UserAgent, At: v.At})
+			}
+		}
+		return s.recordLinkClicksTx(ctx, tx, sqlTx, clicks, window)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return urls, nil
 }
 
 // PrepareHot prepares the statements the redirector and the link writer
@@ -483,6 +541,13 @@ func LinkClickKind(method, userAgent string, at time.Time, deliveredAt *time.Tim
 // a Twilio click counts them (RecordClick). window is the scan window
 // (ClassifyClick). Either all are stored or none.
 func (s *Store) RecordLinkClicks(ctx context.Context, clicks []LinkClick, window time.Duration) error {
+	return s.Tx(ctx, func(tx *gorm.DB, sqlTx *sql.Tx) error {
+		return s.recordLinkClicksTx(ctx, tx, sqlTx, clicks, window)
+	})
+}
+
+// recordLinkClicksTx is RecordLinkClicks in tx.
+func (s *Store) recordLinkClicksTx(ctx context.Context, tx *gorm.DB, sqlTx *sql.Tx, clicks []LinkClick, window time.Duration) error {
 	if len(clicks) == 0 {
 		return nil
 	}
@@ -500,69 +565,67 @@ func (s *Store) RecordLinkClicks(ctx context.Context, clicks []LinkClick, window
 	for i, r := range rows {
 		values[i] = []any{r.ID, r.Ref, r.ClientID, r.CampaignID, r.RecipientID, string(r.Kind), r.Method, r.UserAgent, r.ClickedAt}
 	}
-	return s.Tx(ctx, func(tx *gorm.DB, sqlTx *sql.Tx) error {
-		if err := linkClicksInsert.runTx(ctx, s.db, sqlTx, values, nil); err != nil {
-			return internal("store link clicks", err)
+	if err := linkClicksInsert.runTx(ctx, s.db, sqlTx, values, nil); err != nil {
+		return internal("store link clicks", err)
+	}
+	listening, err := s.clientsListeningTx(ctx, sqlTx)
+	if err != nil {
+		return err
+	}
+	stats := map[string]*StatsDelta{}
+	type campaignDomain struct{ campaign, domain string }
+	byDomain := map[campaignDomain]int64{}
+	for i, r := range rows {
+		t := clicks[i].Target
+		data := LinkClickedData{Link: t.URL, Kind: r.Kind, DomainID: t.DomainID, ClickedAt: r.ClickedAt, Ref: t.Ref}
+		if t.CampaignID != nil && t.RecipientID != nil {
+			data.CampaignID, data.MessageID = *t.CampaignID, *t.RecipientID
+			if t.Phone != nil {
+				data.To = *t.Phone
+			}
+			d := stats[*t.CampaignID]
+			if d == nil {
+				d = &StatsDelta{}
+				stats[*t.CampaignID] = d
+			}
+			if r.Kind == ClickHuman {
+				first := tx.Model(&CampaignRecipient{}).Where("id = ? AND first_clicked_at IS NULL", *t.RecipientID).
+					Update("first_clicked_at", r.ClickedAt)
+				if first.Error != nil {
+					return internal("first click", first.Error)
+				}
+				d.Clicks++
+				d.UniqueClicks += first.RowsAffected
+				if t.DomainID != nil {
+					byDomain[campaignDomain{*t.CampaignID, *t.DomainID}]++
+				}
+			} else {
+				d.AutomatedClicks++
+			}
 		}
-		listening, err := s.clientsListeningTx(ctx, sqlTx)
+		if !listening.all && !listening.clients[t.ClientID] {
+			continue // no endpoint would receive it
+		}
+		ev, err := s.newWebhookEvent(EventLinkClicked, t.ClientID, data)
 		if err != nil {
 			return err
 		}
-		stats := map[string]*StatsDelta{}
-		type campaignDomain struct{ campaign, domain string }
-		byDomain := map[campaignDomain]int64{}
-		for i, r := range rows {
-			t := clicks[i].Target
-			data := LinkClickedData{Link: t.URL, Kind: r.Kind, DomainID: t.DomainID, ClickedAt: r.ClickedAt, Ref: t.Ref}
-			if t.CampaignID != nil && t.RecipientID != nil {
-				data.CampaignID, data.MessageID = *t.CampaignID, *t.RecipientID
-				if t.Phone != nil {
-					data.To = *t.Phone
-				}
-				d := stats[*t.CampaignID]
-				if d == nil {
-					d = &StatsDelta{}
-					stats[*t.CampaignID] = d
-				}
-				if r.Kind == ClickHuman {
-					first := tx.Model(&CampaignRecipient{}).Where("id = ? AND first_clicked_at IS NULL", *t.RecipientID).
-						Update("first_clicked_at", r.ClickedAt)
-					if first.Error != nil {
-						return internal("first click", first.Error)
-					}
-					d.Clicks++
-					d.UniqueClicks += first.RowsAffected
-					if t.DomainID != nil {
-						byDomain[campaignDomain{*t.CampaignID, *t.DomainID}]++
-					}
-				} else {
-					d.AutomatedClicks++
-				}
-			}
-			if !listening.all && !listening.clients[t.ClientID] {
-				continue // no endpoint would receive it
-			}
-			ev, err := s.newWebhookEvent(EventLinkClicked, t.ClientID, data)
-			if err != nil {
-				return err
-			}
-			events = append(events, ev)
+		events = append(events, ev)
+	}
+	for id, d := range stats {
+		if err := s.bumpCampaignStatsTx(tx, id, *d); err != nil {
+			return err
 		}
-		for id, d := range stats {
-			if err := s.bumpCampaignStatsTx(tx, id, *d); err != nil {
-				return err
-			}
+	}
+	for k, n := range byDomain {
+		if err := s.bumpCampaignDomainStatsTx(tx, k.campaign, k.domain, 0, n); err != nil {
+			return err
 		}
-		for k, n := range byDomain {
-			if err := s.bumpCampaignDomainStatsTx(tx, k.campaign, k.domain, 0, n); err != nil {
-				return err
-			}
-		}
-		if len(events) == 0 {
-			return nil
-		}
-		return internal("write webhook events", tx.CreateInBatches(events, 200).Error)
-	})
+	}
+	if len(events) == 0 {
+		return nil
+	}
+	return internal("write webhook events", tx.CreateInBatches(events, 200).Error)
 }
 
 // listeners says whose events some webhook endpoint would receive.

@@ -2,7 +2,6 @@ package redirect
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"github.com/linkgate/linkgate/models"
@@ -64,40 +63,20 @@ func (b *batcher) run(ctx context.Context) {
 	}
 }
 
-// serve finds and records one batch and answers its visits.
+// serve finds and records one batch (one transaction) and answers its
+// visits.
 func (b *batcher) serve(ctx context.Context, batch []*visit) {
-	refs := make([]string, 0, len(batch))
-	seen := make(map[string]bool, len(batch))
-	for _, v := range batch {
-		if !seen[v.ref] {
-			seen[v.ref] = true
-			refs = append(refs, v.ref)
-		}
+	visits := make([]models.LinkVisit, len(batch))
+	for i, v := range batch {
+		visits[i] = models.LinkVisit{Ref: v.ref, Host: v.host, Method: v.method, UserAgent: v.userAgent, At: v.at}
 	}
-	targets, err := b.store.LinkTargets(ctx, refs)
+	urls, err := b.store.VisitLinks(ctx, visits, b.window)
 	if err != nil {
 		answerAll(batch, outcome{err: err})
 		return
 	}
-	clicks := make([]models.LinkClick, 0, len(batch))
-	for _, v := range batch {
-		t, ok := targets[v.ref]
-		// A ref answers only on the host it was made for.
-		if ok && strings.EqualFold(t.Host, v.host) {
-			clicks = append(clicks, models.LinkClick{Target: t, Method: v.method, UserAgent: v.userAgent, At: v.at})
-		}
-	}
-	if err := b.store.RecordLinkClicks(ctx, clicks, b.window); err != nil {
-		answerAll(batch, outcome{err: err})
-		return
-	}
-	for _, v := range batch {
-		t, ok := targets[v.ref]
-		if ok && strings.EqualFold(t.Host, v.host) {
-			v.done <- outcome{url: t.URL, found: true}
-		} else {
-			v.done <- outcome{}
-		}
+	for i, v := range batch {
+		v.done <- outcome{url: urls[i], found: urls[i] != ""}
 	}
 }
 
