@@ -4,9 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"gorm.io/gorm"
 )
@@ -114,13 +116,34 @@ func sqlTxOf(tx *gorm.DB) (*sql.Tx, error) {
 type rowsInsert struct {
 	table string
 	cols  []string
+	// pgTypes are the columns' PostgreSQL types ("text" or "timestamptz"):
+	// there the rows go in as one array per column (unnest), one
+	// statement and one round trip for any number of rows.
+	pgTypes []string
 	// suffix follows the VALUES list (ON CONFLICT …, RETURNING …).
 	suffix string
 }
 
-// text is the statement for n rows in db's dialect.
+// text is the statement for n rows in db's dialect (any n on
+// PostgreSQL).
 func (ins rowsInsert) text(db *DB, n int) string {
 	var b strings.Builder
+	if db.Dialect == Postgres {
+		b.WriteString("INSERT INTO ")
+		b.WriteString(ins.table)
+		b.WriteString(" (")
+		b.WriteString(strings.Join(ins.cols, ", "))
+		b.WriteString(") SELECT * FROM unnest(")
+		for i, t := range ins.pgTypes {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, "$%d::%s[]", i+1, t)
+		}
+		b.WriteString(")")
+		b.WriteString(ins.suffix)
+		return b.String()
+	}
 	b.WriteString("INSERT INTO ")
 	b.WriteString(ins.table)
 	b.WriteString(" (")
@@ -149,23 +172,30 @@ func chunk(n int) int {
 // insertChunk is how many rows one INSERT writes: on SQLite one (a
 // prepared one-row INSERT costs no round trip there, and a statement of
 // many rows opens a statement journal whose memory churn cost more than
-// the calls: cmd/lgredirect's profile), elsewhere chunk(n).
+// the calls: cmd/lgredirect's profile), on PostgreSQL all (unnest).
 func (db *DB) insertChunk(n int) int {
 	if db.Dialect == SQLite {
 		return 1
 	}
-	return chunk(n)
+	return n
 }
 
 // runTx writes rows (each len(cols) values) in tx; scan, when not nil,
 // reads each row the suffix's RETURNING gives.
 func (ins rowsInsert) runTx(ctx context.Context, db *DB, tx *sql.Tx, rows [][]any, scan func(*sql.Rows) error) error {
-	args := make([]any, 0, min(len(rows), hotMaxRows)*len(ins.cols))
+	args := make([]any, 0, len(ins.cols))
 	for len(rows) > 0 {
 		n := db.insertChunk(len(rows))
-		args = args[:0]
-		for _, r := range rows[:n] {
-			args = append(args, r...)
+		if db.Dialect == Postgres {
+			var err error
+			if args, err = ins.columns(rows[:n]); err != nil {
+				return err
+			}
+		} else {
+			args = args[:0]
+			for _, r := range rows[:n] {
+				args = append(args, r...)
+			}
 		}
 		rs, err := db.hotQueryTx(ctx, tx, ins.text(db, n), args...)
 		if err != nil {
@@ -190,8 +220,48 @@ func (ins rowsInsert) runTx(ctx context.Context, db *DB, tx *sql.Tx, rows [][]an
 	return nil
 }
 
+// columns turns rows into one array per column for unnest: text
+// columns as []*string (nil for NULL), timestamptz as []time.Time.
+func (ins rowsInsert) columns(rows [][]any) ([]any, error) {
+	out := make([]any, len(ins.cols))
+	for j, t := range ins.pgTypes {
+		switch t {
+		case "text":
+			col := make([]*string, len(rows))
+			for i, r := range rows {
+				switch v := r[j].(type) {
+				case string:
+					col[i] = &v
+				case *string:
+					col[i] = v
+				default:
+					return nil, fmt.Errorf("models: %s.%s: %T is not text", ins.table, ins.cols[j], v)
+				}
+			}
+			out[j] = col
+		case "timestamptz":
+			col := make([]time.Time, len(rows))
+			for i, r := range rows {
+				v, ok := r[j].(time.Time)
+				if !ok {
+					return nil, fmt.Errorf("models: %s.%s: %T is not a time", ins.table, ins.cols[j], r[j])
+				}
+				col[i] = v
+			}
+			out[j] = col
+		default:
+			return nil, fmt.Errorf("models: %s.%s: type %s not handled", ins.table, ins.cols[j], t)
+		}
+	}
+	return out, nil
+}
+
 // prepareAll prepares the statements of every size db uses.
 func (ins rowsInsert) prepareAll(ctx context.Context, db *DB) error {
+	if db.Dialect == Postgres {
+		_, err := db.prepared(ctx, ins.text(db, 0), false)
+		return err
+	}
 	for n := 1; n <= db.insertChunk(hotMaxRows); n *= 2 {
 		if _, err := db.prepared(ctx, ins.text(db, n), false); err != nil {
 			return err

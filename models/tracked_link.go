@@ -332,8 +332,9 @@ func (s *Store) TrackMessagesTx(ctx context.Context, tx *gorm.DB, c *Client, mod
 // linksInsert stores links; a ref already taken is skipped and not
 // returned.
 var linksInsert = rowsInsert{table: "tracked_links",
-	cols:   []string{"ref", "client_id", "host", "url", "campaign_id", "recipient_id", "created_at"},
-	suffix: " ON CONFLICT (ref) DO NOTHING RETURNING ref"}
+	cols:    []string{"ref", "client_id", "host", "url", "campaign_id", "recipient_id", "created_at"},
+	pgTypes: []string{"text", "text", "text", "text", "text", "text", "timestamptz"},
+	suffix:  " ON CONFLICT (ref) DO NOTHING RETURNING ref"}
 
 // insertLinksTx stores the links with new random refs; a ref already
 // taken is drawn again (one character longer after two tries), so a ref
@@ -390,12 +391,17 @@ type LinkTarget struct {
 	Phone       *string
 	DomainID    *string
 	DeliveredAt *time.Time
+	// listening: some webhook endpoint would receive the client's
+	// link.clicked events (read with the link).
+	listening bool
 }
 
 // linkTargetsQuery finds n refs (a hot statement: the redirector's).
 func linkTargetsQuery(db *DB, n int) string {
 	return db.placeholders(`SELECT l.ref, l.client_id, l.host, l.url, l.campaign_id, l.recipient_id,
-  r.phone, r.domain_id, r.delivered_at
+  r.phone, r.domain_id, r.delivered_at,
+  EXISTS (SELECT 1 FROM webhook_endpoints w WHERE w.client_id = l.client_id)
+    OR EXISTS (SELECT 1 FROM webhook_endpoints w WHERE w.client_id IS NULL)
 FROM tracked_links l LEFT JOIN campaign_recipients r ON r.id = l.recipient_id
 WHERE l.ref IN (` + strings.Repeat("?, ", n-1) + `?)`)
 }
@@ -448,7 +454,7 @@ func scanLinkTargets(rs *sql.Rows, out map[string]LinkTarget) error {
 	for rs.Next() {
 		var t LinkTarget
 		if err := rs.Scan(&t.Ref, &t.ClientID, &t.Host, &t.URL, &t.CampaignID, &t.RecipientID,
-			&t.Phone, &t.DomainID, &t.DeliveredAt); err != nil {
+			&t.Phone, &t.DomainID, &t.DeliveredAt, &t.listening); err != nil {
 			return err
 		}
 		out[t.Ref] = t
@@ -491,7 +497,10 @@ func (s *Store) VisitLinks(ctx context.Context, visits []LinkVisit, window time.
 				clicks = append(clicks, LinkClick{Target: t, Method: v.Method, UserAgent: v.UserAgent, At: v.At})
 			}
 		}
-		return s.recordLinkClicksTx(ctx, tx, sqlTx, clicks, window)
+		// Read with the links in this transaction: whether anyone would
+		// receive their events.
+		listening := func(t *LinkTarget) bool { return t.listening }
+		return s.recordLinkClicksTx(ctx, tx, clicks, window, listening)
 	})
 	if err != nil {
 		return nil, err
@@ -542,12 +551,22 @@ func LinkClickKind(method, userAgent string, at time.Time, deliveredAt *time.Tim
 // (ClassifyClick). Either all are stored or none.
 func (s *Store) RecordLinkClicks(ctx context.Context, clicks []LinkClick, window time.Duration) error {
 	return s.Tx(ctx, func(tx *gorm.DB, sqlTx *sql.Tx) error {
-		return s.recordLinkClicksTx(ctx, tx, sqlTx, clicks, window)
+		l, err := s.clientsListeningTx(ctx, sqlTx)
+		if err != nil {
+			return err
+		}
+		return s.recordLinkClicksTx(ctx, tx, clicks, window, func(t *LinkTarget) bool { return l.all || l.clients[t.ClientID] })
 	})
 }
 
-// recordLinkClicksTx is RecordLinkClicks in tx.
-func (s *Store) recordLinkClicksTx(ctx context.Context, tx *gorm.DB, sqlTx *sql.Tx, clicks []LinkClick, window time.Duration) error {
+// recordLinkClicksTx is RecordLinkClicks in tx; listening says whether a
+// link's click event would reach any webhook endpoint (one that would
+// not is not written to the outbox).
+func (s *Store) recordLinkClicksTx(ctx context.Context, tx *gorm.DB, clicks []LinkClick, window time.Duration, listening func(*LinkTarget) bool) error {
+	sqlTx, err := sqlTxOf(tx)
+	if err != nil {
+		return internal("store link clicks", err)
+	}
 	if len(clicks) == 0 {
 		return nil
 	}
@@ -567,10 +586,6 @@ func (s *Store) recordLinkClicksTx(ctx context.Context, tx *gorm.DB, sqlTx *sql.
 	}
 	if err := linkClicksInsert.runTx(ctx, s.db, sqlTx, values, nil); err != nil {
 		return internal("store link clicks", err)
-	}
-	listening, err := s.clientsListeningTx(ctx, sqlTx)
-	if err != nil {
-		return err
 	}
 	stats := map[string]*StatsDelta{}
 	type campaignDomain struct{ campaign, domain string }
@@ -603,7 +618,7 @@ func (s *Store) recordLinkClicksTx(ctx context.Context, tx *gorm.DB, sqlTx *sql.
 				d.AutomatedClicks++
 			}
 		}
-		if !listening.all && !listening.clients[t.ClientID] {
+		if !listening(&t) {
 			continue // no endpoint would receive it
 		}
 		ev, err := s.newWebhookEvent(EventLinkClicked, t.ClientID, data)
@@ -664,7 +679,8 @@ func (s *Store) clientsListeningTx(ctx context.Context, tx *sql.Tx) (listeners, 
 
 // linkClicksInsert stores clicks.
 var linkClicksInsert = rowsInsert{table: "link_clicks",
-	cols: []string{"id", "ref", "client_id", "campaign_id", "recipient_id", "kind", "method", "user_agent", "clicked_at"}}
+	cols:    []string{"id", "ref", "client_id", "campaign_id", "recipient_id", "kind", "method", "user_agent", "clicked_at"},
+	pgTypes: []string{"text", "text", "text", "text", "text", "text", "text", "text", "timestamptz"}}
 
 // FallbackURL is where an unknown ref on host goes: the fallback URL of
 // the client whose configured tracking domain host is (with or without

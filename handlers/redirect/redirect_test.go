@@ -255,3 +255,69 @@ func TestTLSAskHosts(t *testing.T) {
 		}
 	})
 }
+
+// A redirector click is a link.clicked event for whoever listens: the
+// client's own endpoint or a platform one; nobody listening, no event.
+func TestRedirectorClickEvents(t *testing.T) {
+	t.Parallel()
+	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
+		ctx := context.Background()
+		e := newEnv(t, db)
+		kr, err := models.ParseKeyRing(models.NewKeyRingValue("k1"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		link := func(c *models.Client) string {
+			t.Helper()
+			if _, err := e.store.SetTracking(ctx, models.Scope{}, c.ID, models.TrackingSettings{Mode: models.TrackingAll}); err != nil {
+				t.Fatal(err)
+			}
+			out, err := e.store.Rewrite(ctx, models.Scope{}, models.RewriteInput{ClientID: c.ID, Body: "Go https://" + c.Name + ".example/x"})
+			if err != nil || len(out.Links) != 1 {
+				t.Fatalf("rewrite: %+v, %v", out, err)
+			}
+			return "/" + out.Links[0].Ref
+		}
+		events := func(clientID string) int64 {
+			t.Helper()
+			var n int64
+			if err := db.Gorm.Model(&models.WebhookEvent{}).Where("type = ? AND client_id = ?", models.EventLinkClicked, clientID).
+				Count(&n).Error; err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		newClient := func(name string) *models.Client {
+			t.Helper()
+			c, err := e.store.CreateClient(ctx, models.ClientInput{Name: name, Email: "ops@" + name + ".example", Plan: models.PlanPremium})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return c
+		}
+		heard, quiet := newClient("heard"), newClient("quiet")
+		if _, _, err := e.store.CreateWebhookEndpoint(ctx, kr, models.Scope{ClientID: heard.ID},
+			models.WebhookEndpointInput{URL: "https://hooks.heard.example/h", Events: []string{"*"}}); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []*models.Client{heard, quiet} {
+			if resp := e.do(t, "GET", platform, link(c), phone); resp.StatusCode != http.StatusFound {
+				t.Fatalf("GET = %d", resp.StatusCode)
+			}
+		}
+		if h, q := events(heard.ID), events(quiet.ID); h != 1 || q != 0 {
+			t.Fatalf("link.clicked events: listened-to client %d, unheard client %d; want 1 and 0", h, q)
+		}
+		// A platform endpoint hears every client's clicks from now on.
+		if _, _, err := e.store.CreateWebhookEndpoint(ctx, kr, models.Scope{},
+			models.WebhookEndpointInput{URL: "https://hooks.platform.example/h", Events: []string{"*"}}); err != nil {
+			t.Fatal(err)
+		}
+		if resp := e.do(t, "GET", platform, link(quiet), phone); resp.StatusCode != http.StatusFound {
+			t.Fatalf("GET = %d", resp.StatusCode)
+		}
+		if q := events(quiet.ID); q != 1 {
+			t.Fatalf("link.clicked events of the client after a platform endpoint: %d, want 1", q)
+		}
+	})
+}
