@@ -28,6 +28,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"flag"
 	"fmt"
@@ -157,7 +158,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 				return err
 			}
 		}
-		res, err := runWrk(ctx, o, target.h, script, refsFile)
+		res, err := runWrk(ctx, o, db, target.h, script, refsFile)
 		stopProfile()
 		if err != nil {
 			return fmt.Errorf("%s: %w", target.name, err)
@@ -174,10 +175,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := db.Gorm.Model(&models.LinkClickRow{}).Count(&stored).Error; err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "| target | requests/s | p50 | p99 | errors | of bare |\n|---|---|---|---|---|---|\n")
+	fmt.Fprintf(stdout, "| target | requests/s | p50 | p99 | errors | of bare | CPU per request | bare's CPU ÷ this |\n|---|---|---|---|---|---|---|---|\n")
 	for _, r := range results {
-		fmt.Fprintf(stdout, "| %s | %.0f | %s | %s | %d | %.2f |\n", r.name, r.rps, r.p50, r.p99, r.errors, r.rps/results[0].rps)
+		fmt.Fprintf(stdout, "| %s | %.0f | %s | %s | %d | %.2f | %.1f µs | %.2f |\n", r.name, r.rps, r.p50, r.p99, r.errors,
+			r.rps/results[0].rps, float64(r.cpuPerRequest().Nanoseconds())/1e3,
+			float64(results[0].cpuPerRequest())/float64(r.cpuPerRequest()))
 	}
+	fmt.Fprintf(stdout, "\nCPU per request counts this process (the server), wrk and the PostgreSQL backends of the pool; on a busy machine its ratio\n"+
+		"estimates the rate ratio the machine would reach with only this load, CPU-bound.\n")
 	fmt.Fprintf(stdout, "\nclicks stored: %d; requests wrk completed against the redirector: %d\n", stored, red.requests)
 	if red.errors > 0 {
 		return fmt.Errorf("%d requests to the redirector did not get a 302", red.errors)
@@ -218,7 +223,7 @@ func openDB(ctx context.Context, url, dir string) (*models.DB, string, func(), e
 	if strings.Contains(url, "?") {
 		sep = "&"
 	}
-	db, err := models.Open(ctx, models.DBConfig{DatabaseURL: url + sep + "search_path=" + schema})
+	db, err := models.Open(ctx, models.DBConfig{DatabaseURL: url + sep + "search_path=" + schema + "&application_name=" + appName})
 	if err != nil {
 		drop()
 		return nil, "", nil, err
@@ -289,6 +294,17 @@ type result struct {
 	p50, p99 string
 	requests int64
 	errors   int64
+	// cpu is the CPU time the run cost this process (server), wrk and
+	// the PostgreSQL server's processes together.
+	cpu time.Duration
+}
+
+// cpuPerRequest is the run's CPU time per answered request.
+func (r result) cpuPerRequest() time.Duration {
+	if r.requests == 0 {
+		return 0
+	}
+	return r.cpu / time.Duration(r.requests)
 }
 
 var (
@@ -301,7 +317,7 @@ var (
 )
 
 // runWrk serves h on a loopback listener and runs wrk against it.
-func runWrk(ctx context.Context, o options, h http.Handler, script, refsFile string) (result, error) {
+func runWrk(ctx context.Context, o options, db *models.DB, h http.Handler, script, refsFile string) (result, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return result{}, err
@@ -309,14 +325,18 @@ func runWrk(ctx context.Context, o options, h http.Handler, script, refsFile str
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
 	defer srv.Close()
+	pids := backends(ctx, db)
+	selfBefore, pgBefore := selfCPU(), postgresCPU(pids)
 	cmd := exec.CommandContext(ctx, o.Wrk, "-t", strconv.Itoa(o.Threads), "-c", strconv.Itoa(o.Connections),
 		"-d", o.Duration.String(), "--latency", "-s", script, "http://"+ln.Addr().String()+"/", "--", refsFile, strconv.Itoa(o.Threads))
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		return result{}, fmt.Errorf("wrk: %v\n%s", err, out)
 	}
-	text := string(out)
 	var r result
+	r.cpu = selfCPU() - selfBefore + postgresCPU(pids) - pgBefore +
+		cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+	text := string(out)
 	if m := rpsLine.FindStringSubmatch(text); m != nil {
 		r.rps, _ = strconv.ParseFloat(m[1], 64)
 	}
@@ -343,6 +363,69 @@ func runWrk(ctx context.Context, o options, h http.Handler, script, refsFile str
 		return r, fmt.Errorf("could not read wrk's output:\n%s", text)
 	}
 	return r, nil
+}
+
+// selfCPU is this process's user and system CPU time so far.
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// appName marks the tool's PostgreSQL sessions (pg_stat_activity).
+const appName = "lgredirect"
+
+// backends are the PostgreSQL server processes of the tool's pool, opened
+// first (nil on SQLite, which runs in this process): other work on the
+// same server is not counted.
+func backends(ctx context.Context, db *models.DB) []int {
+	if db.Dialect != models.Postgres {
+		return nil
+	}
+	// Open the pool's connections so that their processes exist.
+	conns := make([]*sql.Conn, 0, 20)
+	for range 20 {
+		c, err := db.SQL.Conn(ctx)
+		if err != nil {
+			break
+		}
+		conns = append(conns, c)
+	}
+	for _, c := range conns {
+		_ = c.Close()
+	}
+	var pids []int
+	_ = db.Gorm.WithContext(ctx).Raw(`SELECT pid FROM pg_stat_activity WHERE application_name = ?`, appName).Scan(&pids).Error
+	return pids
+}
+
+// postgresCPU is the user and system CPU time of the processes so far,
+// from /proc. Linux counts it in ticks of 1/100 s.
+func postgresCPU(pids []int) time.Duration {
+	var ticks int64
+	for _, pid := range pids {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid ...: the fields after comm, which may
+		// hold spaces, start after its closing parenthesis.
+		st := string(b)
+		end := strings.LastIndexByte(st, ')')
+		if end < 0 {
+			continue
+		}
+		f := strings.Fields(st[end+1:])
+		if len(f) < 13 {
+			continue
+		}
+		u, _ := strconv.ParseInt(f[11], 10, 64)
+		k, _ := strconv.ParseInt(f[12], 10, 64)
+		ticks += u + k
+	}
+	return time.Duration(ticks) * 10 * time.Millisecond
 }
 
 // startProfile starts a CPU profile into path; the function stops it.
