@@ -37,6 +37,9 @@ type Domain struct {
 	Version       int       `gorm:"not null"` // bumped by every ApplyTx
 	CreatedAt     time.Time `gorm:"not null"`
 	UpdatedAt     time.Time `gorm:"not null"`
+	// StatusChangedAt is when the domain entered its current status (set
+	// by ApplyTx on every status change): the console's "age in step".
+	StatusChangedAt time.Time `gorm:"not null"`
 
 	// Use (issue 14). MessagesSent is the quota counter (TakeQuota);
 	// LastUsedAt is the last message's time; ConfiguredAt is when the
@@ -168,7 +171,7 @@ func (s *Store) newDomain(ctx context.Context, clientID string, in DomainInput, 
 		Purpose: purpose, Status: StatusPending, DNSStatus: DNSNotStarted, SSLStatus: SSLNone,
 		CNAMETarget: target, CNAMETTL: dns.TTL, CreatedAt: s.Now(),
 	}
-	d.UpdatedAt = d.CreatedAt
+	d.UpdatedAt, d.StatusChangedAt = d.CreatedAt, d.CreatedAt
 	return d, nil
 }
 
