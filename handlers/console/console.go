@@ -39,10 +39,12 @@ package console
 import (
 	"context"
 	"embed"
+	"encoding/json"
 	"errors"
 	"html/template"
 	"io/fs"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -169,7 +171,8 @@ func parsePages(fsys, kit fs.FS) (map[string]*template.Template, error) {
 	}.Parse(fsys)
 }
 
-// consoleFuncs are the helpers the console templates use.
+// consoleFuncs are the helpers the console templates use. Words for
+// typed values come from the kit's one label table (handlers/labels.go).
 var consoleFuncs = template.FuncMap{
 	"statusLabel":   handlers.StatusLabel,
 	"campaignLabel": handlers.CampaignStatusLabel,
@@ -182,13 +185,46 @@ var consoleFuncs = template.FuncMap{
 	},
 	"dnsLabel": handlers.DNSLabel,
 	"sslLabel": handlers.SSLLabel,
-	"when": func(t time.Time) string {
-		if t.IsZero() {
-			return ""
-		}
-		return t.UTC().Format("2 Jan 2006 15:04 UTC")
+	// statusFor is a status in words for an admin (true) or a client.
+	"statusFor": func(s models.Status, admin bool) string { return handlers.StatusLabelFor(s, handlers.ReaderOf(admin)) },
+	// badges is what the "badges" partial shows of a domain.
+	"badges": func(d *models.Domain, admin bool) badgesView {
+		return badgesView{D: d, L: handlers.LabelsOf(d, handlers.ReaderOf(admin))}
 	},
-	"iso": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	"regLabel": handlers.RegistrationLabel,
+	// campaignLabels is every campaign status's words as JSON, for the
+	// live campaigns script.
+	"campaignLabels": func() string {
+		m := map[models.CampaignStatus]string{}
+		for _, s := range models.CampaignStatuses {
+			m[s] = handlers.CampaignStatusLabel(s)
+		}
+		b, _ := json.Marshal(m)
+		return string(b)
+	},
+	"when": handlers.When,
+	"iso":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	"age":  func(t time.Time) string { return ageOf(time.Since(t)) },
+}
+
+// badgesView is a domain and its statuses in words.
+type badgesView struct {
+	D *models.Domain
+	L handlers.DomainLabels
+}
+
+// ageOf is a duration in words, to the largest whole unit: "5 min",
+// "3 h", "2 days".
+func ageOf(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return "under a minute"
+	case d < time.Hour:
+		return strconv.Itoa(int(d/time.Minute)) + " min"
+	case d < 48*time.Hour:
+		return strconv.Itoa(int(d/time.Hour)) + " h"
+	}
+	return strconv.Itoa(int(d/(24*time.Hour))) + " days"
 }
 
 // Mount adds the console: /, /login, /logout and /console/..., and
@@ -457,6 +493,9 @@ type consoleBase struct {
 	CSRF     string
 	Notice   string // a confirmation after a redirect
 }
+
+// Admin reports whether the signed-in user is an admin (false signed out).
+func (b consoleBase) Admin() bool { return b.User != nil && b.User.Admin }
 
 // consoleUserView is the signed-in user in the header.
 type consoleUserView struct {
