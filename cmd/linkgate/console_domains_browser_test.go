@@ -66,6 +66,8 @@ func TestConsoleDomainsInBrowser(t *testing.T) {
 	signIn(b, a.base, consoleAdminEmail, consoleAdminPassword)
 
 	b.do("create a client",
+		chromedp.Click(chromedp.CSS(`.top nav a[href="/console/clients"]`)),
+		chromedp.WaitVisible(chromedp.ID("new-client")),
 		chromedp.SendKeys(chromedp.ID("name"), "Initech"),
 		chromedp.SendKeys(chromedp.ID("client-email"), "ops@initech.com"),
 		chromedp.Click(chromedp.CSS(`#new-client button[type="submit"]`)),

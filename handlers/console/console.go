@@ -66,7 +66,7 @@ var (
 )
 
 // pageNames are the console's page template sets.
-var pageNames = []string{"login", "clients", "client", "domain_new", "domain", "webhooks", "webhook_deliveries",
+var pageNames = []string{"attention", "login", "clients", "client", "domain_new", "domain", "webhooks", "webhook_deliveries",
 	"sandbox", "sandbox_outbox", "message", "reset_request", "reset", "domains", "domains_bulk", "pools",
 	"campaigns", "campaign_new", "campaign", "originators", "campaigns_live"}
 
@@ -261,6 +261,10 @@ func (h *Handler) Mount(s *handlers.Server) error {
 	e.POST(consolePrefix+"/clients/:id/tracking", headers, handlers.PageTextLines(h.pages.Fail, "sample"), h.consoleUser, h.consoleClientTracking)
 	e.POST(consolePrefix+"/clients/:id/tracking/preview", headers, handlers.PageTextLines(h.pages.Fail, "sample"), h.consoleUser, h.consoleClientTrackingPreview)
 
+	// Issue 17 part A: the favicon, and the Attention page (an admin's home).
+	e.GET("/favicon.ico", handlers.Favicon)
+	e.GET(attentionPath, headers, text, h.consoleUser, h.consoleAdmin, h.consoleAttention)
+
 	g := e.Group(consolePrefix, headers, text)
 	g.GET("/assets/:file", h.consoleAsset)
 	u := g.Group("", h.consoleUser)
@@ -437,7 +441,7 @@ func (h *Handler) consoleNeedSandbox(c *gin.Context) {
 }
 
 // consoleHome: GET /. Signed out: to /login. An admin lands on the
-// clients, a client user on their own client.
+// Attention page, a client user on their own client.
 func (h *Handler) consoleHome(c *gin.Context) {
 	sess, err := h.srv.CurrentSession(c)
 	if err != nil {
@@ -460,7 +464,7 @@ func (h *Handler) consoleHome(c *gin.Context) {
 		return
 	}
 	if u.Role == models.RoleAdmin {
-		c.Redirect(http.StatusFound, consolePrefix+"/clients")
+		c.Redirect(http.StatusFound, attentionPath)
 		return
 	}
 	if u.ClientID == nil {
@@ -472,6 +476,21 @@ func (h *Handler) consoleHome(c *gin.Context) {
 
 func clientPath(id string) string { return consolePrefix + "/clients/" + id }
 func domainPath(id string) string { return consolePrefix + "/domains/" + id }
+
+// attentionCount is the nav's count of what needs an admin; a failed
+// count is logged and shows no badge rather than failing the page.
+func (h *Handler) attentionCount(c *gin.Context) int64 {
+	counts, err := h.cfg.Store.AttentionCounts(c.Request.Context(), models.Scope{}, h.cfg.Store.Now())
+	if err != nil {
+		handlers.Logger(c).WarnContext(c.Request.Context(), "console attention count", "error", err.Error())
+		return 0
+	}
+	var n int64
+	for _, k := range counts {
+		n += k
+	}
+	return n
+}
 
 // consoleAsset serves the console's stylesheet and scripts.
 func (h *Handler) consoleAsset(c *gin.Context) {
@@ -503,6 +522,9 @@ type consoleUserView struct {
 	Admin    bool
 	ClientID string
 	Outbox   bool // the sandbox outbox page exists (and is theirs to see)
+	// Attention is how many things need an admin (the nav's badge; 0
+	// for client users).
+	Attention int64
 	Twilio   bool // the fake Twilio Console page exists
 }
 
@@ -518,6 +540,9 @@ func (h *Handler) consoleBase(c *gin.Context, title, nav string) consoleBase {
 		sb := h.cfg.SandboxConsole
 		u.Outbox = h.cfg.Sandbox && u.Admin && sb.Outbox != nil
 		u.Twilio = h.cfg.Sandbox && sb.RegisterTwilioDomain != nil
+		if u.Admin {
+			u.Attention = h.attentionCount(c)
+		}
 		b.User, b.CSRF = u, who.Session.CSRFToken
 	}
 	b.Notice = consoleNotices[c.Query("done")]
