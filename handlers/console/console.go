@@ -525,7 +525,7 @@ type consoleUserView struct {
 	// Attention is how many things need an admin (the nav's badge; 0
 	// for client users).
 	Attention int64
-	Twilio   bool // the fake Twilio Console page exists
+	Twilio    bool // the fake Twilio Console page exists
 }
 
 // consoleBase builds the layout's data; c may be signed out.
