@@ -185,6 +185,7 @@ var consoleFuncs = template.FuncMap{
 	},
 	"dnsLabel": handlers.DNSLabel,
 	"sslLabel": handlers.SSLLabel,
+	"sslAt":    handlers.SSLLabelAt,
 	// statusFor is a status in words for an admin (true) or a client.
 	"statusFor": func(s models.Status, admin bool) string { return handlers.StatusLabelFor(s, handlers.ReaderOf(admin)) },
 	// badges is what the "badges" partial shows of a domain.
