@@ -144,7 +144,7 @@ func consoleSamples() map[string][]any {
 				DNS: "verified", SSL: "none", Sort: "age", Total: 120, From: 51, To: 100,
 				DNSOptions: []filterOption{{Value: "verified", Label: "Verified", Current: true}}, SSLOptions: []filterOption{{Value: "none", Label: "n"}},
 				SortOptions: []filterOption{{Value: "", Label: "Newest"}, {Value: "age", Label: "Age", Current: true}},
-				Results: res, Confirm: true, Errors: errs},
+				Results:     res, Confirm: true, Errors: errs},
 			domainsView{consoleBase: client, Statuses: statuses, Q: "q"}, domainsView{consoleBase: client}},
 		"domains_bulk": {domainsBulkView{consoleBase: admin, Client: cl, Action: "/a", Names: "a.example\nb", Sub: "ls", Max: 500, Results: res, Errors: errs},
 			domainsBulkView{consoleBase: client, Client: cl, Action: "/a"}},
