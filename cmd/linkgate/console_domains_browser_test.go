@@ -131,7 +131,7 @@ func TestConsoleDomainsInBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.ID("domain-list")),
 		chromedp.SetValue(chromedp.ID("status"), "pending"),
 		chromedp.Click(chromedp.CSS(`.filters button[type="submit"]`)))
-	waitText(b, ".status-links a[aria-current]", "pending")
+	waitText(b, ".status-links a[aria-current]", "Waiting to start")
 	if loc := b.location(); !strings.Contains(loc, "status=pending") {
 		t.Errorf("filtered at %s", loc)
 	}
