@@ -8,7 +8,8 @@
 // signed-in user: an admin sees everything, a client user only their
 // own client (anything else is 404).
 //
-// One small file per action: login.go, logout.go, reset_request.go
+// One small file per action: attention.go (the Attention page, an admin's
+// home, and the nav's count), login.go, logout.go, reset_request.go
 // (forgot your password?), reset.go (the e-mailed link), clients.go, client.go,
 // client_create.go, client_user.go, domain_new.go, domain_create.go,
 // domain.go, domain_configure.go, domain_forward.go, domain_sid.go,
