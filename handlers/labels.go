@@ -87,6 +87,16 @@ func SetupLabel(m models.SetupMode, a Reader) string {
 // RegistrationLabel is a registration link's status in words.
 func RegistrationLabel(s models.RegistrationStatus) string { return label(registrationLabels, s) }
 
+// DeliveryLabel is a webhook delivery's status in words.
+func DeliveryLabel(s models.DeliveryStatus) string { return label(deliveryLabels, s) }
+
+var deliveryLabels = map[models.DeliveryStatus]string{
+	models.DeliveryPending:   "Waiting to be sent",
+	models.DeliveryRetrying:  "Retrying",
+	models.DeliverySucceeded: "Delivered",
+	models.DeliveryFailed:    "Failed",
+}
+
 // CampaignStatusLabel is a campaign status in words.
 func CampaignStatusLabel(s models.CampaignStatus) string { return label(campaignLabels, s) }
 

@@ -46,6 +46,9 @@ func TestLabelsEveryValue(t *testing.T) {
 	for _, s := range models.RegistrationStatuses {
 		wantWords(t, "registration status", string(s), handlers.RegistrationLabel(s))
 	}
+	for _, s := range models.DeliveryStatuses {
+		wantWords(t, "delivery status", string(s), handlers.DeliveryLabel(s))
+	}
 	for _, s := range models.CampaignStatuses {
 		wantWords(t, "campaign status", string(s), handlers.CampaignStatusLabel(s))
 	}

@@ -193,7 +193,8 @@ var consoleFuncs = template.FuncMap{
 	"badges": func(d *models.Domain, admin bool) badgesView {
 		return badgesView{D: d, L: handlers.LabelsOf(d, handlers.ReaderOf(admin))}
 	},
-	"regLabel": handlers.RegistrationLabel,
+	"regLabel":      handlers.RegistrationLabel,
+	"deliveryLabel": handlers.DeliveryLabel,
 	// campaignLabels is every campaign status's words as JSON, for the
 	// live campaigns script.
 	"campaignLabels": func() string {
