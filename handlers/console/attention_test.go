@@ -63,3 +63,42 @@ func TestFavicon(t *testing.T) {
 	}
 	wantPage(t, b.get(t, "/login"), http.StatusOK, `<link rel="icon" href="/favicon.ico"`)
 }
+
+// TestConsoleWordsForTheReader: a forwarded domain waits for the client
+// in the admin's words and for "you" in the client's; at ssl_pending the
+// certificate agrees with the status; machine values only as codes.
+func TestConsoleWordsForTheReader(t *testing.T) {
+	db := dbtest.SQLite(t)
+	e := newConsole(t, db, false)
+	admin := newConsoleBrowser(t, e.base)
+	admin.login(t, "admin@example.com", consolePassword)
+	cu := newConsoleBrowser(t, e.base)
+	cu.login(t, "user@acme.com", consolePassword)
+	dp := "/console/domains/" + e.acmeDomain.ID
+	if err := db.Gorm.Exec("UPDATE domains SET status = ?, setup_mode = ? WHERE id = ?",
+		string(models.StatusAwaitingClient), string(models.SetupForwardLogin), e.acmeDomain.ID).Error; err != nil {
+		t.Fatal(err)
+	}
+	p := admin.get(t, dp)
+	wantPage(t, p, http.StatusOK, `title="awaiting_client">Waiting for the client</span>`, "Forwarded to the client",
+		`<code class="machine">forward_login</code>`, "DNS: Not started", "Certificate: Not requested yet")
+	if strings.Contains(p.Body, "Waiting for you") || strings.Contains(p.Body, ">DNS not_started<") || strings.Contains(p.Body, "SSL none") {
+		t.Errorf("the admin reads the client's words or machine values:\n%s", p.Body)
+	}
+	wantPage(t, cu.get(t, dp), http.StatusOK, `title="awaiting_client">Waiting for you</span>`, "You finish it with the registration link")
+
+	if err := db.Gorm.Exec("UPDATE domains SET status = ?, dns_status = ? WHERE id = ?",
+		string(models.StatusSSLPending), string(models.DNSVerified), e.acmeDomain.ID).Error; err != nil {
+		t.Fatal(err)
+	}
+	p = admin.get(t, dp)
+	wantPage(t, p, http.StatusOK, ">Getting the certificate</span>", "Certificate: Being requested from Twilio")
+	if strings.Contains(p.Body, "Not requested yet") || strings.Contains(p.Body, "Issuing the certificate") {
+		t.Errorf("at ssl_pending the page disagrees with itself:\n%s", p.Body)
+	}
+	// The status JSON the page refreshes from says the same.
+	b := admin.get(t, dp+"/status")
+	if !strings.Contains(b.Body, `"label":"Getting the certificate"`) || !strings.Contains(b.Body, `"ssl":"Being requested from Twilio"`) {
+		t.Errorf("status JSON %s", b.Body)
+	}
+}
