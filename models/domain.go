@@ -37,6 +37,9 @@ type Domain struct {
 	Version       int       `gorm:"not null"` // bumped by every ApplyTx
 	CreatedAt     time.Time `gorm:"not null"`
 	UpdatedAt     time.Time `gorm:"not null"`
+	// StatusChangedAt is when the domain entered its current status (set
+	// by ApplyTx on every status change): the console's "age in step".
+	StatusChangedAt time.Time `gorm:"not null"`
 
 	// Use (issue 14). MessagesSent is the quota counter (TakeQuota);
 	// LastUsedAt is the last message's time; ConfiguredAt is when the
@@ -168,7 +171,7 @@ func (s *Store) newDomain(ctx context.Context, clientID string, in DomainInput, 
 		Purpose: purpose, Status: StatusPending, DNSStatus: DNSNotStarted, SSLStatus: SSLNone,
 		CNAMETarget: target, CNAMETTL: dns.TTL, CreatedAt: s.Now(),
 	}
-	d.UpdatedAt = d.CreatedAt
+	d.UpdatedAt, d.StatusChangedAt = d.CreatedAt, d.CreatedAt
 	return d, nil
 }
 
@@ -239,9 +242,25 @@ type DomainQuery struct {
 	// PoolID keeps the domains of that pool (which must be visible).
 	PoolID string
 	Status Status
-	Q      string
+	// DNSStatus and SSLStatus keep the domains with that sub-status.
+	DNSStatus DNSStatus
+	SSLStatus SSLStatus
+	Q         string
 	PageQuery
 }
+
+// DomainSort is the order of ListDomainsPage.
+type DomainSort string
+
+// The orders.
+const (
+	SortNewest DomainSort = ""     // newest first (the default)
+	SortAge    DomainSort = "age"  // longest in its current status first
+	SortHost   DomainSort = "host" // by host, A to Z
+)
+
+// DomainSorts lists the orders.
+var DomainSorts = []DomainSort{SortNewest, SortAge, SortHost}
 
 // DomainPage is one page of domains; Next is "" on the last page.
 type DomainPage struct {
@@ -255,27 +274,9 @@ func (s *Store) ListDomains(ctx context.Context, sc Scope, q DomainQuery) (Domai
 	if err != nil {
 		return DomainPage{}, err
 	}
-	if q.Status != "" && !q.Status.Valid() {
-		return DomainPage{}, Invalid("invalid_status", "status", "not a domain status")
-	}
-	tx := s.gorm(ctx).Model(&Domain{})
-	if !sc.Admin() {
-		if q.ClientID != "" && q.ClientID != sc.ClientID {
-			return DomainPage{}, NotFound("client")
-		}
-		q.ClientID = sc.ClientID
-	}
-	if q.ClientID != "" {
-		tx = tx.Where("client_id = ?", q.ClientID)
-	}
-	if q.Status != "" {
-		tx = tx.Where("status = ?", q.Status)
-	}
-	if q.PoolID != "" {
-		if _, err := s.poolTx(s.gorm(ctx), sc, q.PoolID); err != nil {
-			return DomainPage{}, err
-		}
-		tx = tx.Where("id IN (?)", s.gorm(ctx).Model(&PoolDomain{}).Select("domain_id").Where("pool_id = ?", q.PoolID))
+	tx, err := s.domainFilter(ctx, sc, q)
+	if err != nil {
+		return DomainPage{}, err
 	}
 	if q.Cursor != "" {
 		after, err := decodeCursor(PrefixDomain, q.Cursor)
@@ -283,9 +284,6 @@ func (s *Store) ListDomains(ctx context.Context, sc Scope, q DomainQuery) (Domai
 			return DomainPage{}, err
 		}
 		tx = tx.Where("id < ?", after)
-	}
-	if q.Q = strings.TrimSpace(q.Q); q.Q != "" {
-		tx = tx.Where(`host LIKE ? ESCAPE '\'`, likePattern(q.Q))
 	}
 	var rows []*Domain
 	if err := tx.Order("id DESC").Limit(limit + 1).Find(&rows).Error; err != nil {
@@ -300,6 +298,93 @@ func (s *Store) ListDomains(ctx context.Context, sc Scope, q DomainQuery) (Domai
 		return DomainPage{}, err
 	}
 	return page, nil
+}
+
+// domainFilter is the domains in scope that q's filters keep (all but
+// its page).
+func (s *Store) domainFilter(ctx context.Context, sc Scope, q DomainQuery) (*gorm.DB, error) {
+	var fields []FieldError
+	if q.Status != "" && !q.Status.Valid() {
+		fields = append(fields, FieldError{"status", "not a domain status"})
+	}
+	if q.DNSStatus != "" && !q.DNSStatus.Valid() {
+		fields = append(fields, FieldError{"dns_status", "not a DNS status"})
+	}
+	if q.SSLStatus != "" && !q.SSLStatus.Valid() {
+		fields = append(fields, FieldError{"ssl_status", "not a certificate status"})
+	}
+	if len(fields) > 0 {
+		return nil, &Error{Kind: KindInvalid, Code: "invalid_status", Detail: fields[0].Message, Fields: fields}
+	}
+	tx := s.gorm(ctx).Model(&Domain{})
+	if !sc.Admin() {
+		if q.ClientID != "" && q.ClientID != sc.ClientID {
+			return nil, NotFound("client")
+		}
+		q.ClientID = sc.ClientID
+	}
+	if q.ClientID != "" {
+		tx = tx.Where("client_id = ?", q.ClientID)
+	}
+	if q.Status != "" {
+		tx = tx.Where("status = ?", q.Status)
+	}
+	if q.DNSStatus != "" {
+		tx = tx.Where("dns_status = ?", q.DNSStatus)
+	}
+	if q.SSLStatus != "" {
+		tx = tx.Where("ssl_status = ?", q.SSLStatus)
+	}
+	if q.PoolID != "" {
+		if _, err := s.poolTx(s.gorm(ctx), sc, q.PoolID); err != nil {
+			return nil, err
+		}
+		tx = tx.Where("id IN (?)", s.gorm(ctx).Model(&PoolDomain{}).Select("domain_id").Where("pool_id = ?", q.PoolID))
+	}
+	if q.Q = strings.TrimSpace(q.Q); q.Q != "" {
+		tx = tx.Where(`host LIKE ? ESCAPE '\'`, likePattern(q.Q))
+	}
+	return tx, nil
+}
+
+// DomainsPage is a numbered page of domains and how many match in all.
+type DomainsPage struct {
+	Domains []*Domain
+	Total   int64
+}
+
+// ListDomainsPage returns the domains q's filters keep (its cursor
+// ignored), in the order sort says, the page-th page (from 1) of limit
+// each, with the total: the console's Domains page, which goes back and
+// forth and says how many there are. Two queries (the count and the
+// page) and FillDomains'.
+func (s *Store) ListDomainsPage(ctx context.Context, sc Scope, q DomainQuery, sort DomainSort, page int) (DomainsPage, error) {
+	limit, err := q.limit()
+	if err != nil {
+		return DomainsPage{}, err
+	}
+	if page < 1 {
+		return DomainsPage{}, Invalid("invalid_page", "page", "must be a whole number from 1")
+	}
+	order := map[DomainSort]string{SortNewest: "id DESC", SortAge: "status_changed_at, id", SortHost: "host, id"}[sort]
+	if order == "" {
+		return DomainsPage{}, Invalid("invalid_sort", "sort", "must be empty, age or host")
+	}
+	tx, err := s.domainFilter(ctx, sc, q)
+	if err != nil {
+		return DomainsPage{}, err
+	}
+	var out DomainsPage
+	if err := tx.Session(&gorm.Session{}).Count(&out.Total).Error; err != nil {
+		return DomainsPage{}, internal("count domains", err)
+	}
+	if err := tx.Order(order).Offset((page - 1) * limit).Limit(limit).Find(&out.Domains).Error; err != nil {
+		return DomainsPage{}, internal("list domains", err)
+	}
+	if err := s.FillDomains(ctx, out.Domains); err != nil {
+		return DomainsPage{}, err
+	}
+	return out, nil
 }
 
 // DeleteDomain removes a domain and its timeline, writing domain.deleted

@@ -25,6 +25,10 @@ const (
 	RegRevoked        RegistrationStatus = "revoked"
 )
 
+// RegistrationStatuses lists every registration status, in the order
+// they happen.
+var RegistrationStatuses = []RegistrationStatus{RegSent, RegOpened, RegAccountCreated, RegAuthenticated, RegCompleted, RegExpired, RegRevoked}
+
 // RegistrationOpen lists the statuses in which a registration link still
 // works.
 var RegistrationOpen = []RegistrationStatus{RegSent, RegOpened, RegAccountCreated, RegAuthenticated}

@@ -95,6 +95,12 @@ const (
 	DNSFailed      DNSStatus = "failed"
 )
 
+// DNSStatuses lists every DNS sub-status, in the order they happen.
+var DNSStatuses = []DNSStatus{DNSNotStarted, DNSCreating, DNSPropagating, DNSVerified, DNSFailed}
+
+// Valid reports whether s is a known DNS sub-status.
+func (s DNSStatus) Valid() bool { return slices.Contains(DNSStatuses, s) }
+
 // SSLStatus says where the managed certificate stands.
 type SSLStatus string
 
@@ -108,6 +114,13 @@ const (
 	SSLExpiring          SSLStatus = "expiring"
 )
 
+// SSLStatuses lists every certificate sub-status, in the order they
+// happen.
+var SSLStatuses = []SSLStatus{SSLNone, SSLRequested, SSLPendingValidation, SSLActive, SSLFailed, SSLExpiring}
+
+// Valid reports whether s is a known certificate sub-status.
+func (s SSLStatus) Valid() bool { return slices.Contains(SSLStatuses, s) }
+
 // SetupMode is how the DNS record gets made (DESIGN §4).
 type SetupMode string
 
@@ -118,6 +131,9 @@ const (
 	SetupManual       SetupMode = "manual"
 	SetupForwardLogin SetupMode = "forward_login"
 )
+
+// SetupModes lists every setup mode, "not chosen yet" first.
+var SetupModes = []SetupMode{SetupNone, SetupSelf, SetupManual, SetupForwardLogin}
 
 // Purpose is what a domain is for.
 type Purpose string

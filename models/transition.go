@@ -208,7 +208,7 @@ func useChange(from, to Status, now time.Time) map[string]any {
 	if from == to {
 		return nil
 	}
-	upd := map[string]any{}
+	upd := map[string]any{"status_changed_at": now}
 	if to == StatusConfigured {
 		upd["configured_at"] = now
 		upd["archive_warned_at"] = nil
@@ -228,6 +228,8 @@ func useChange(from, to Status, now time.Time) map[string]any {
 func applyUse(d *Domain, upd map[string]any) {
 	for k, v := range upd {
 		switch k {
+		case "status_changed_at":
+			d.StatusChangedAt = v.(time.Time)
 		case "configured_at":
 			t := v.(time.Time)
 			d.ConfiguredAt = &t

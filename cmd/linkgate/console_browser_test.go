@@ -109,9 +109,14 @@ func TestConsoleInBrowserAdminOnboarding(t *testing.T) {
 		chromedp.WaitVisible(chromedp.ID("password-error")))
 	consoleShot(b, "01-login-error")
 	signIn(b, a.base, consoleAdminEmail, consoleAdminPassword)
-	if loc := b.location(); loc != a.base+"/console/clients" {
+	// An admin's home is the Attention page; nothing needs them yet.
+	if loc := b.location(); loc != a.base+"/console/attention" {
 		t.Errorf("after sign-in at %s", loc)
 	}
+	if v := b.text("#attention-empty"); !strings.Contains(v, "Nothing needs you right now") {
+		t.Errorf("empty Attention page says %q", v)
+	}
+	b.do("open Clients", chromedp.Click(chromedp.CSS(`.top nav a[href="/console/clients"]`)), chromedp.WaitVisible(chromedp.ID("new-client")))
 
 	// Create a client.
 	b.do("create a client",
@@ -218,10 +223,10 @@ func TestConsoleInBrowserAdminOnboarding(t *testing.T) {
 	if got := b.text("#messaging-services ul"); !strings.Contains(got, mg) {
 		t.Errorf("Messaging Services %q, want %s", got, mg)
 	}
-	if s := b.text(`#status .badge[data-kind="status"]`); s != "configured" {
+	if s := b.text(`#status .badge[data-kind="status"]`); s != "Live" {
 		t.Errorf("status badge %q", s)
 	}
-	if s := b.text(`#status .badge[data-kind="ssl"]`); s != "SSL active" {
+	if s := b.text(`#status .badge[data-kind="ssl"]`); s != "Certificate: Active" {
 		t.Errorf("ssl badge %q", s)
 	}
 	if tl := b.text("#timeline"); !strings.Contains(tl, "domain configured") || !strings.Contains(tl, "by admin@platform.test") {
@@ -245,7 +250,7 @@ func TestConsoleInBrowserAdminOnboarding(t *testing.T) {
 
 	// The client's page lists the domain with its badges.
 	b.do("the client page", chromedp.Click(chromedp.CSS(`.crumbs a`)), chromedp.WaitVisible(chromedp.ID("domains")))
-	if got := b.text("#domains"); !strings.Contains(got, "ls.acme.com") || !strings.Contains(got, "configured") {
+	if got := b.text("#domains"); !strings.Contains(got, "ls.acme.com") || !strings.Contains(got, "Live") {
 		t.Errorf("client's domains: %s", got)
 	}
 	consoleShot(b, "10-client-configured")
@@ -312,8 +317,12 @@ func TestConsoleInBrowserForwardLogin(t *testing.T) {
 	}
 	consoleShot(admin, "01-share-link")
 	admin.do("reload the domain", chromedp.Navigate(domainURL), chromedp.WaitVisible(chromedp.ID("status")))
-	if s := admin.text(`#status .badge[data-kind="status"]`); s != "awaiting_client" {
+	// It waits for the client, in the admin's words.
+	if s := admin.text(`#status .badge[data-kind="status"]`); s != "Waiting for the client" {
 		t.Errorf("after forwarding: %q", s)
+	}
+	if s := admin.text("#setup-mode"); !strings.Contains(s, "Forwarded to the client") || strings.Contains(admin.text("#status"), "Waiting for you") {
+		t.Errorf("after forwarding the setup reads %q", s)
 	}
 	if strings.Contains(admin.text("main"), "/register/") {
 		t.Error("the link is shown again")

@@ -66,6 +66,8 @@ func TestConsoleDomainsInBrowser(t *testing.T) {
 	signIn(b, a.base, consoleAdminEmail, consoleAdminPassword)
 
 	b.do("create a client",
+		chromedp.Click(chromedp.CSS(`.top nav a[href="/console/clients"]`)),
+		chromedp.WaitVisible(chromedp.ID("new-client")),
 		chromedp.SendKeys(chromedp.ID("name"), "Initech"),
 		chromedp.SendKeys(chromedp.ID("client-email"), "ops@initech.com"),
 		chromedp.Click(chromedp.CSS(`#new-client button[type="submit"]`)),
@@ -129,7 +131,7 @@ func TestConsoleDomainsInBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.ID("domain-list")),
 		chromedp.SetValue(chromedp.ID("status"), "pending"),
 		chromedp.Click(chromedp.CSS(`.filters button[type="submit"]`)))
-	waitText(b, ".status-links a[aria-current]", "pending")
+	waitText(b, ".status-links a[aria-current]", "Waiting to start")
 	if loc := b.location(); !strings.Contains(loc, "status=pending") {
 		t.Errorf("filtered at %s", loc)
 	}

@@ -28,7 +28,7 @@ func TestConsoleLiveCampaignsInBrowser(t *testing.T) {
 	b.do("open Live campaigns",
 		chromedp.Click(chromedp.CSS(`.top nav a[href="/console/campaigns/live"]`)),
 		chromedp.WaitVisible(chromedp.ID("campaign-"+first)))
-	waitText(b, "#campaign-"+first+` [data-field="status"]`, "draft")
+	waitText(b, "#campaign-"+first+` [data-field="status"]`, "Draft")
 	// The stream is open once the script says so; changes before that
 	// would be the page's load, not the stream.
 	waitText(b, "#live-state", "Updating live.")
@@ -40,7 +40,7 @@ func TestConsoleLiveCampaignsInBrowser(t *testing.T) {
 	second := newCampaign("Summer")
 	waitText(b, "#campaign-"+second+` [data-field="name"]`, "Summer")
 	a.want(202, "POST", "/api/v1/campaigns/"+first+"/abort", "")
-	waitText(b, "#campaign-"+first+` [data-field="status"]`, "aborted")
+	waitText(b, "#campaign-"+first+` [data-field="status"]`, "Cancelled")
 	if v := evalJS[string](b, `document.querySelector("#campaign-`+first+` .badge").getAttribute("data-value")`); v != "aborted" {
 		t.Errorf("badge data-value %q", v)
 	}

@@ -210,7 +210,8 @@ func registrationPagesScenario(t *testing.T, r *running, a *lgAPI) {
 	wantRegStatus("user_id="+userID, "completed")
 
 	// The done page, for the client's sessions only.
-	b1.get(done).want(t, 200).has(t, "Your subdomain is configured and will be live within 48 hours.", "ls.acme.com")
+	// Not live yet: the page says the client's part is done, not "All set".
+	b1.get(done).want(t, 200).has(t, `<h1 id="done-heading">Your part is done</h1>`, "The rest happens without you", "ls.acme.com")
 	b2.get(done).want(t, 200)
 	anon.get(done).want(t, 403)
 	anon.get("/register/done/reg_nope").want(t, 403)

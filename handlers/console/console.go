@@ -8,7 +8,8 @@
 // signed-in user: an admin sees everything, a client user only their
 // own client (anything else is 404).
 //
-// One small file per action: login.go, logout.go, reset_request.go
+// One small file per action: attention.go (the Attention page, an admin's
+// home, and the nav's count), login.go, logout.go, reset_request.go
 // (forgot your password?), reset.go (the e-mailed link), clients.go, client.go,
 // client_create.go, client_user.go, domain_new.go, domain_create.go,
 // domain.go, domain_configure.go, domain_forward.go, domain_sid.go,
@@ -39,10 +40,12 @@ package console
 import (
 	"context"
 	"embed"
+	"encoding/json"
 	"errors"
 	"html/template"
 	"io/fs"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -64,7 +67,7 @@ var (
 )
 
 // pageNames are the console's page template sets.
-var pageNames = []string{"login", "clients", "client", "domain_new", "domain", "webhooks", "webhook_deliveries",
+var pageNames = []string{"attention", "login", "clients", "client", "domain_new", "domain", "webhooks", "webhook_deliveries",
 	"sandbox", "sandbox_outbox", "message", "reset_request", "reset", "domains", "domains_bulk", "pools",
 	"campaigns", "campaign_new", "campaign", "originators", "campaigns_live"}
 
@@ -169,7 +172,8 @@ func parsePages(fsys, kit fs.FS) (map[string]*template.Template, error) {
 	}.Parse(fsys)
 }
 
-// consoleFuncs are the helpers the console templates use.
+// consoleFuncs are the helpers the console templates use. Words for
+// typed values come from the kit's one label table (handlers/labels.go).
 var consoleFuncs = template.FuncMap{
 	"statusLabel":   handlers.StatusLabel,
 	"campaignLabel": handlers.CampaignStatusLabel,
@@ -182,13 +186,48 @@ var consoleFuncs = template.FuncMap{
 	},
 	"dnsLabel": handlers.DNSLabel,
 	"sslLabel": handlers.SSLLabel,
-	"when": func(t time.Time) string {
-		if t.IsZero() {
-			return ""
-		}
-		return t.UTC().Format("2 Jan 2006 15:04 UTC")
+	"sslAt":    handlers.SSLLabelAt,
+	// statusFor is a status in words for an admin (true) or a client.
+	"statusFor": func(s models.Status, admin bool) string { return handlers.StatusLabelFor(s, handlers.ReaderOf(admin)) },
+	// badges is what the "badges" partial shows of a domain.
+	"badges": func(d *models.Domain, admin bool) badgesView {
+		return badgesView{D: d, L: handlers.LabelsOf(d, handlers.ReaderOf(admin))}
 	},
-	"iso": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	"regLabel":      handlers.RegistrationLabel,
+	"deliveryLabel": handlers.DeliveryLabel,
+	// campaignLabels is every campaign status's words as JSON, for the
+	// live campaigns script.
+	"campaignLabels": func() string {
+		m := map[models.CampaignStatus]string{}
+		for _, s := range models.CampaignStatuses {
+			m[s] = handlers.CampaignStatusLabel(s)
+		}
+		b, _ := json.Marshal(m)
+		return string(b)
+	},
+	"when": handlers.When,
+	"iso":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	"age":  func(t time.Time) string { return ageOf(time.Since(t)) },
+}
+
+// badgesView is a domain and its statuses in words.
+type badgesView struct {
+	D *models.Domain
+	L handlers.DomainLabels
+}
+
+// ageOf is a duration in words, to the largest whole unit: "5 min",
+// "3 h", "2 days".
+func ageOf(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return "under a minute"
+	case d < time.Hour:
+		return strconv.Itoa(int(d/time.Minute)) + " min"
+	case d < 48*time.Hour:
+		return strconv.Itoa(int(d/time.Hour)) + " h"
+	}
+	return strconv.Itoa(int(d/(24*time.Hour))) + " days"
 }
 
 // Mount adds the console: /, /login, /logout and /console/..., and
@@ -224,6 +263,10 @@ func (h *Handler) Mount(s *handlers.Server) error {
 	// And the sample message of the link tracking form (saved or previewed).
 	e.POST(consolePrefix+"/clients/:id/tracking", headers, handlers.PageTextLines(h.pages.Fail, "sample"), h.consoleUser, h.consoleClientTracking)
 	e.POST(consolePrefix+"/clients/:id/tracking/preview", headers, handlers.PageTextLines(h.pages.Fail, "sample"), h.consoleUser, h.consoleClientTrackingPreview)
+
+	// Issue 17 part A: the favicon, and the Attention page (an admin's home).
+	e.GET("/favicon.ico", handlers.Favicon)
+	e.GET(attentionPath, headers, text, h.consoleUser, h.consoleAdmin, h.consoleAttention)
 
 	g := e.Group(consolePrefix, headers, text)
 	g.GET("/assets/:file", h.consoleAsset)
@@ -401,7 +444,7 @@ func (h *Handler) consoleNeedSandbox(c *gin.Context) {
 }
 
 // consoleHome: GET /. Signed out: to /login. An admin lands on the
-// clients, a client user on their own client.
+// Attention page, a client user on their own client.
 func (h *Handler) consoleHome(c *gin.Context) {
 	sess, err := h.srv.CurrentSession(c)
 	if err != nil {
@@ -424,7 +467,7 @@ func (h *Handler) consoleHome(c *gin.Context) {
 		return
 	}
 	if u.Role == models.RoleAdmin {
-		c.Redirect(http.StatusFound, consolePrefix+"/clients")
+		c.Redirect(http.StatusFound, attentionPath)
 		return
 	}
 	if u.ClientID == nil {
@@ -436,6 +479,21 @@ func (h *Handler) consoleHome(c *gin.Context) {
 
 func clientPath(id string) string { return consolePrefix + "/clients/" + id }
 func domainPath(id string) string { return consolePrefix + "/domains/" + id }
+
+// attentionCount is the nav's count of what needs an admin; a failed
+// count is logged and shows no badge rather than failing the page.
+func (h *Handler) attentionCount(c *gin.Context) int64 {
+	counts, err := h.cfg.Store.AttentionCounts(c.Request.Context(), models.Scope{}, h.cfg.Store.Now())
+	if err != nil {
+		handlers.Logger(c).WarnContext(c.Request.Context(), "console attention count", "error", err.Error())
+		return 0
+	}
+	var n int64
+	for _, k := range counts {
+		n += k
+	}
+	return n
+}
 
 // consoleAsset serves the console's stylesheet and scripts.
 func (h *Handler) consoleAsset(c *gin.Context) {
@@ -458,13 +516,19 @@ type consoleBase struct {
 	Notice   string // a confirmation after a redirect
 }
 
+// Admin reports whether the signed-in user is an admin (false signed out).
+func (b consoleBase) Admin() bool { return b.User != nil && b.User.Admin }
+
 // consoleUserView is the signed-in user in the header.
 type consoleUserView struct {
 	Email    string
 	Admin    bool
 	ClientID string
 	Outbox   bool // the sandbox outbox page exists (and is theirs to see)
-	Twilio   bool // the fake Twilio Console page exists
+	// Attention is how many things need an admin (the nav's badge; 0
+	// for client users).
+	Attention int64
+	Twilio    bool // the fake Twilio Console page exists
 }
 
 // consoleBase builds the layout's data; c may be signed out.
@@ -479,6 +543,9 @@ func (h *Handler) consoleBase(c *gin.Context, title, nav string) consoleBase {
 		sb := h.cfg.SandboxConsole
 		u.Outbox = h.cfg.Sandbox && u.Admin && sb.Outbox != nil
 		u.Twilio = h.cfg.Sandbox && sb.RegisterTwilioDomain != nil
+		if u.Admin {
+			u.Attention = h.attentionCount(c)
+		}
 		b.User, b.CSRF = u, who.Session.CSRFToken
 	}
 	b.Notice = consoleNotices[c.Query("done")]

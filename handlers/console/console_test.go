@@ -258,7 +258,7 @@ func TestConsoleSignIn(t *testing.T) {
 			t.Fatalf("session cookie %+v", sessionCookie)
 		}
 		p = b.get(t, "/")
-		if p.Status != http.StatusFound || p.Location != "/console/clients" {
+		if p.Status != http.StatusFound || p.Location != "/console/attention" {
 			t.Fatalf("signed-in admin GET /: %d %q", p.Status, p.Location)
 		}
 		wantPage(t, b.get(t, "/console/clients"), http.StatusOK, "Acme", "Globex", "admin@example.com")

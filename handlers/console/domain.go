@@ -20,7 +20,8 @@ type domainView struct {
 	Client    *models.Client
 	D         *models.Domain
 	Events    []models.DomainEvent
-	Actors    map[string]string // timeline actors in words ("user:usr_…" → e-mail)
+	Actors    map[string]string     // timeline actors in words ("user:usr_…" → e-mail)
+	Labels    handlers.DomainLabels // its statuses in words, for the reader
 	Record    handlers.RecordView
 	StatusURL string
 	DoctorURL string
@@ -99,6 +100,7 @@ func (h *Handler) domainView(c *gin.Context) (domainView, error) {
 		ShowDoctor:   d.SetupMode == models.SetupManual && d.Status == models.StatusDNSPending,
 	}
 	v.Actors = h.actorNames(c, evs)
+	v.Labels = handlers.LabelsOf(d, handlers.ReaderOf(signedIn(c).admin()))
 	v.Usage = usage(d.MessagesSent, cl.DomainLimit)
 	v.Archivable, v.Restorable = models.Archivable.Has(d.Status), models.Restorable.Has(d.Status)
 	v.Reviewable = models.Reviewable.Has(d.Status) && signedIn(c).admin()
@@ -130,6 +132,7 @@ type domainStatusJSON struct {
 	DNS       string           `json:"dns"`
 	SSLStatus models.SSLStatus `json:"ssl_status"`
 	SSL       string           `json:"ssl"`
+	Hint      string           `json:"hint"`
 	Reason    string           `json:"reason"`
 	Version   int              `json:"version"`
 }
@@ -141,8 +144,9 @@ func (h *Handler) consoleDomainStatus(c *gin.Context) {
 		handlers.Fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, domainStatusJSON{Status: d.Status, Label: handlers.StatusLabel(d.Status),
-		DNSStatus: d.DNSStatus, DNS: handlers.DNSLabel(d.DNSStatus), SSLStatus: d.SSLStatus, SSL: handlers.SSLLabel(d.SSLStatus),
+	l := handlers.LabelsOf(d, handlers.ReaderOf(signedIn(c).admin()))
+	c.JSON(http.StatusOK, domainStatusJSON{Status: d.Status, Label: l.Status,
+		DNSStatus: d.DNSStatus, DNS: l.DNS, SSLStatus: d.SSLStatus, SSL: l.SSL, Hint: l.Hint,
 		Reason: d.StatusReason, Version: d.Version})
 }
 

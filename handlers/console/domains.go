@@ -3,6 +3,7 @@ package console
 import (
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -11,13 +12,21 @@ import (
 	"github.com/linkgate/linkgate/models"
 )
 
-// domainsView is the Domains page: every domain the user may see, with
-// filters, a keyset pager and the bulk action bar.
+// domainsView is the Domains page: every domain the user may see across
+// clients, with filters by status and sub-status, search, sorting,
+// numbered pages (Previous, Next, the total) and the bulk action bar.
 type domainsView struct {
 	consoleBase
 	Rows     []domainRow
 	Status   string
 	Statuses []statusFilter
+	// DNS and SSL filter by sub-status; Sort orders the list.
+	DNS, SSL, Sort string
+	DNSOptions     []filterOption
+	SSLOptions     []filterOption
+	SortOptions    []filterOption
+	// Total matches the filters; From and To number this page's rows.
+	Total, From, To int64
 	// AnyStatusURL is the list with the other filters and any status.
 	AnyStatusURL string
 	Q            string
@@ -29,7 +38,7 @@ type domainsView struct {
 	AllClientsURL string
 	Pools         []poolOption // the pool filter and the pool actions
 	NextURL       string
-	FirstURL      string
+	PrevURL       string
 	Back          string // this page's path and query, where the actions return
 	Results       *results
 	Confirm       bool // the delete confirmation was ticked (re-render)
@@ -43,6 +52,12 @@ type domainRow struct {
 	Usage    string // "1,234 / 5,000"
 	Pools    []string
 	Selected bool
+}
+
+// filterOption is one choice of a select.
+type filterOption struct {
+	Value, Label string
+	Current      bool
 }
 
 // statusFilter is one choice of the status filter.
@@ -74,43 +89,71 @@ func (h *Handler) consoleDomains(c *gin.Context) {
 	h.pages.Render(c, http.StatusOK, "domains", v)
 }
 
-// domainsView lists the domains the query asks for (status, q, pool_id,
-// cursor); selected ticks the rows of a form being shown again.
+// domainsFilters are the query keys the Domains page keeps from page to
+// page (page itself apart).
+var domainsFilters = []string{"client_id", "status", "dns_status", "ssl_status", "q", "pool_id", "sort"}
+
+// domainsView lists the domains the query asks for (status, dns_status,
+// ssl_status, q, pool_id, client_id, sort, page); selected ticks the rows
+// of a form being shown again.
 func (h *Handler) domainsView(c *gin.Context, q url.Values, selected map[string]bool) (domainsView, error) {
 	ctx := c.Request.Context()
 	who := signedIn(c)
 	sc := who.scope()
 	v := domainsView{consoleBase: h.consoleBase(c, "Domains", "domains"),
-		Status: q.Get("status"), Q: strings.TrimSpace(q.Get("q")), PoolID: q.Get("pool_id"), ClientID: q.Get("client_id")}
+		Status: q.Get("status"), Q: strings.TrimSpace(q.Get("q")), PoolID: q.Get("pool_id"), ClientID: q.Get("client_id"),
+		DNS: q.Get("dns_status"), SSL: q.Get("ssl_status"), Sort: q.Get("sort")}
+	pageNo := 1
+	if raw := strings.TrimSpace(q.Get("page")); raw != "" {
+		n, err := strconv.Atoi(raw)
+		if err != nil || n < 1 {
+			return v, models.Invalid("invalid_page", "page", "must be a whole number from 1")
+		}
+		pageNo = n
+	}
 	query := models.DomainQuery{ClientID: v.ClientID, Status: models.Status(v.Status), Q: v.Q, PoolID: v.PoolID,
-		PageQuery: models.PageQuery{Limit: consoleDomainsPage, Cursor: q.Get("cursor")}}
-	page, err := h.cfg.Store.ListDomains(ctx, sc, query)
+		DNSStatus: models.DNSStatus(v.DNS), SSLStatus: models.SSLStatus(v.SSL),
+		PageQuery: models.PageQuery{Limit: consoleDomainsPage}}
+	page, err := h.cfg.Store.ListDomainsPage(ctx, sc, query, models.DomainSort(v.Sort), pageNo)
 	if err != nil {
 		return v, err
 	}
+	v.Total = page.Total
+	if n := int64(len(page.Domains)); n > 0 {
+		v.From = int64(pageNo-1)*consoleDomainsPage + 1
+		v.To = v.From + n - 1
+	}
 	filter := url.Values{}
-	for _, k := range []string{"client_id", "status", "q", "pool_id"} {
+	for _, k := range domainsFilters {
 		if s := strings.TrimSpace(q.Get(k)); s != "" {
 			filter.Set(k, s)
 		}
 	}
-	v.Back = withQuery(domainsPath, filter)
-	if q.Get("cursor") != "" {
-		v.FirstURL = v.Back
-		cur := url.Values{}
+	at := func(n int) string {
+		f := url.Values{}
 		for k, vs := range filter {
-			cur[k] = vs
+			f[k] = vs
 		}
-		cur.Set("cursor", q.Get("cursor"))
-		v.Back = withQuery(domainsPath, cur)
+		if n > 1 {
+			f.Set("page", strconv.Itoa(n))
+		}
+		return withQuery(domainsPath, f)
 	}
-	if page.Next != "" {
-		next := url.Values{}
-		for k, vs := range filter {
-			next[k] = vs
-		}
-		next.Set("cursor", page.Next)
-		v.NextURL = withQuery(domainsPath, next)
+	v.Back = at(pageNo)
+	if pageNo > 1 {
+		v.PrevURL = at(pageNo - 1)
+	}
+	if int64(pageNo)*consoleDomainsPage < page.Total {
+		v.NextURL = at(pageNo + 1)
+	}
+	for _, s := range models.DNSStatuses {
+		v.DNSOptions = append(v.DNSOptions, filterOption{Value: string(s), Label: handlers.DNSLabel(s), Current: string(s) == v.DNS})
+	}
+	for _, s := range models.SSLStatuses {
+		v.SSLOptions = append(v.SSLOptions, filterOption{Value: string(s), Label: handlers.SSLLabel(s), Current: string(s) == v.SSL})
+	}
+	for _, s := range models.DomainSorts {
+		v.SortOptions = append(v.SortOptions, filterOption{Value: string(s), Label: domainSortLabels[s], Current: string(s) == v.Sort})
 	}
 	anyStatus := url.Values{}
 	for k, vs := range filter {
@@ -132,7 +175,7 @@ func (h *Handler) domainsView(c *gin.Context, q url.Values, selected map[string]
 			f[k] = vs
 		}
 		f.Set("status", string(s))
-		v.Statuses = append(v.Statuses, statusFilter{Value: s, Label: handlers.StatusLabel(s), URL: withQuery(domainsPath, f),
+		v.Statuses = append(v.Statuses, statusFilter{Value: s, Label: handlers.StatusLabelFor(s, handlers.ReaderOf(who.admin())), URL: withQuery(domainsPath, f),
 			Current: string(s) == v.Status})
 	}
 
@@ -200,6 +243,13 @@ func (h *Handler) domainsView(c *gin.Context, q url.Values, selected map[string]
 		v.Rows = append(v.Rows, row)
 	}
 	return v, nil
+}
+
+// domainSortLabels are the Domains page's orders in words.
+var domainSortLabels = map[models.DomainSort]string{
+	models.SortNewest: "Newest first",
+	models.SortAge:    "Longest in its step first",
+	models.SortHost:   "Host, A to Z",
 }
 
 // withQuery is path?query (just path when the query is empty).

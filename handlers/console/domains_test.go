@@ -40,7 +40,8 @@ func TestConsoleDomainsPage(t *testing.T) {
 		admin.login(t, "admin@example.com", consolePassword)
 		p := admin.get(t, "/console/domains")
 		wantPage(t, p, http.StatusOK, `aria-current="page">Domains<`, e.acmeDomain.Host, e.globexDomain.Host, "Acme", "Globex",
-			"0 / no limit", `name="domain_ids" value="`+e.acmeDomain.ID+`"`, `<option value="under_review">`)
+			"0 / no limit", `name="domain_ids" value="`+e.acmeDomain.ID+`"`, `<option value="under_review">Under review</option>`,
+			`data-value="pending" title="pending">Waiting to start</span>`, `<code class="machine">pending</code>`, "DNS: Not started · Certificate: Not requested yet")
 		p = admin.get(t, "/console/domains?status=configured")
 		wantPage(t, p, http.StatusOK, e.globexDomain.Host)
 		if strings.Contains(p.Body, ">"+e.acmeDomain.Host+"<") {
@@ -62,7 +63,8 @@ func TestConsoleDomainsPage(t *testing.T) {
 			t.Error("the client filter kept another client's domain")
 		}
 
-		// Keyset pages of 50, the filters kept.
+		// Numbered pages of 50 with the total, the filters kept; Previous
+		// goes back.
 		var names []string
 		for i := 0; i < 51; i++ {
 			names = append(names, "many"+strconv.Itoa(i)+".com")
@@ -70,15 +72,28 @@ func TestConsoleDomainsPage(t *testing.T) {
 		if _, err := e.store.CreateDomains(bg, models.Scope{}, e.acme.ID, names, nil, nil, models.DNSDefaults{}, "test"); err != nil {
 			t.Fatal(err)
 		}
-		p = admin.get(t, "/console/domains?q=many")
+		p = admin.get(t, "/console/domains?q=many&sort=host")
 		next := regexp.MustCompile(`<a href="([^"]+)" rel="next">Next page</a>`).FindStringSubmatch(p.Body)
-		if next == nil || strings.Count(p.Body, `name="domain_ids"`) != 50 {
+		if next == nil || strings.Count(p.Body, `name="domain_ids"`) != 50 || strings.Contains(p.Body, "Previous page") {
 			t.Fatalf("first page: %d rows, next %v", strings.Count(p.Body, `name="domain_ids"`), next)
 		}
+		wantPage(t, p, http.StatusOK, `<span id="page-count">1–50 of 51 domains</span>`)
 		p = admin.get(t, html.UnescapeString(next[1]))
-		if strings.Count(p.Body, `name="domain_ids"`) != 1 || !strings.Contains(p.Body, "First page") || strings.Contains(p.Body, "Next page") {
+		wantPage(t, p, http.StatusOK, `<span id="page-count">51–51 of 51 domains</span>`, `<a href="/console/domains?q=many&amp;sort=host" rel="prev">Previous page</a>`,
+			`name="back" value="/console/domains?page=2&amp;q=many&amp;sort=host"`)
+		if strings.Count(p.Body, `name="domain_ids"`) != 1 || strings.Contains(p.Body, "Next page") || !strings.Contains(p.Body, ">ls.many9.com<") {
 			t.Errorf("second page:\n%s", p.Body)
 		}
+		wantPage(t, admin.get(t, "/console/domains?page=0"), http.StatusUnprocessableEntity)
+		// Sub-status filters; a bad one is refused by name.
+		if err := db.Gorm.Exec("UPDATE domains SET dns_status = ? WHERE id = ?", string(models.DNSVerified), e.globexDomain.ID).Error; err != nil {
+			t.Fatal(err)
+		}
+		p = admin.get(t, "/console/domains?dns_status=verified")
+		wantPage(t, p, http.StatusOK, `<option value="verified" selected>Verified</option>`, `<span id="page-count">1–1 of 1 domain</span>`, ">"+e.globexDomain.Host+"<")
+		wantPage(t, admin.get(t, "/console/domains?ssl_status=none&q=globex"), http.StatusOK, ">"+e.globexDomain.Host+"<")
+		wantPage(t, admin.get(t, "/console/domains?ssl_status=active"), http.StatusOK, "No domain matches these filters.")
+		wantPage(t, admin.get(t, "/console/domains?dns_status=nonsense"), http.StatusUnprocessableEntity, "Not a DNS status.")
 
 		// A client user sees their own domains only, and no client column.
 		cu := newConsoleBrowser(t, e.base)

@@ -59,7 +59,7 @@ func (h *Handler) openReset(c *gin.Context, token string) (*models.PasswordReset
 
 func (h *Handler) renderReset(c *gin.Context, status int, token string, r *models.PasswordReset, u *models.User, errs map[string]string) {
 	v := resetView{consoleBase: h.consoleBase(c, "Choose a new password", ""), Email: u.Email,
-		Action: workflows.ResetPath + "/" + token, Expires: r.ExpiresAt.UTC().Format("15:04 UTC on 2 January 2006"),
+		Action: workflows.ResetPath + "/" + token, Expires: handlers.When(r.ExpiresAt),
 		MinPassword: models.MinPasswordLength, Errors: errs}
 	v.CSRF = h.srv.PreSessionCSRF(c)
 	h.pages.Render(c, status, "reset", v)

@@ -14,7 +14,7 @@ func consoleSamples() map[string][]any {
 	signedOut := consoleBase{Title: "t", Platform: "p", Assets: "a", Notice: "n"}
 	admin := signedOut
 	admin.Sandbox, admin.Nav, admin.CSRF = true, "clients", "x"
-	admin.User = &consoleUserView{Email: "a@example.com", Admin: true, Outbox: true, Twilio: true}
+	admin.User = &consoleUserView{Email: "a@example.com", Admin: true, Outbox: true, Twilio: true, Attention: 3}
 	client := signedOut
 	client.Nav, client.CSRF = "client", "x"
 	client.User = &consoleUserView{Email: "c@example.com", ClientID: "cli_1"}
@@ -99,6 +99,11 @@ func consoleSamples() map[string][]any {
 	nv4Ready := campaignNewView{consoleBase: admin, Client: cl, Step: 4, C: &ready, V: ready.View()}
 	nv4Rej := campaignNewView{consoleBase: admin, Client: cl, Step: 4, C: cmp, V: cmp.View()}
 	return map[string][]any{
+		"attention": {attentionView{consoleBase: admin, Total: 2, Sections: []attentionSection{
+			{Kind: models.AttentionFailed, Heading: "h", Intro: "i", Count: 2, MoreURL: "/m", Rows: []attentionRow{{ID: "dom_1", Name: "n", Link: "/l",
+				ClientID: "cli_1", Client: "Acme", Status: "s", Code: "c", Detail: "d", Since: now, SinceLabel: "Since", Action: "/a", ActionText: "Do"}}},
+			{Kind: models.AttentionCampaignSuspended, Heading: "h", Count: 0}}},
+			attentionView{consoleBase: admin}},
 		"campaigns": {
 			campaignsView{consoleBase: admin, Rows: []campaignRow{{C: cmp, Client: "Acme"}, {C: draft, Client: "Acme"}}, Q: "q", Status: "draft", Tag: "t", ClientID: "cli_1",
 				Statuses: []campaignStatusOption{{Value: models.CampaignDraft, Label: "Draft"}}, Clients: []poolOption{{ID: "cli_1", Label: "Acme"}},
@@ -135,8 +140,11 @@ func consoleSamples() map[string][]any {
 			domainsView{consoleBase: admin, Rows: []domainRow{{D: d, Client: "Acme", Usage: "1,234 / 5,000", Pools: []string{"Main", "Spare"}, Selected: true},
 				{D: &dEmpty, Client: "Acme", Usage: "0 / no limit"}}, Status: "pending", Statuses: statuses, Q: "q", PoolID: "pool_1",
 				ClientID: "cli_1", Client: "Acme", AllClientsURL: "/a",
-				Pools: []poolOption{{ID: "pool_1", Label: "Acme: Main"}}, NextURL: "/n", FirstURL: "/f", Back: "/console/domains?q=q",
-				Results: res, Confirm: true, Errors: errs},
+				Pools: []poolOption{{ID: "pool_1", Label: "Acme: Main"}}, NextURL: "/n", PrevURL: "/p", Back: "/console/domains?q=q",
+				DNS: "verified", SSL: "none", Sort: "age", Total: 120, From: 51, To: 100,
+				DNSOptions: []filterOption{{Value: "verified", Label: "Verified", Current: true}}, SSLOptions: []filterOption{{Value: "none", Label: "n"}},
+				SortOptions: []filterOption{{Value: "", Label: "Newest"}, {Value: "age", Label: "Age", Current: true}},
+				Results:     res, Confirm: true, Errors: errs},
 			domainsView{consoleBase: client, Statuses: statuses, Q: "q"}, domainsView{consoleBase: client}},
 		"domains_bulk": {domainsBulkView{consoleBase: admin, Client: cl, Action: "/a", Names: "a.example\nb", Sub: "ls", Max: 500, Results: res, Errors: errs},
 			domainsBulkView{consoleBase: client, Client: cl, Action: "/a"}},

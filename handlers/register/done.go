@@ -21,22 +21,40 @@ type doneView struct {
 	Status    statusView
 }
 
-// statusView is the domain's status in words (and the JSON of
-// GET /register/done/{id}/status).
+// statusView is the domain's status in words for the client (and the
+// JSON of GET /register/done/{id}/status), with the page's heading and
+// message: "All set" only once the domain is live.
 type statusView struct {
-	Status string `json:"status"`
-	Label  string `json:"label"`
-	DNS    string `json:"dns"`
-	SSL    string `json:"ssl"`
-	Reason string `json:"reason"`
-	Final  bool   `json:"final"` // nothing more will change by itself
+	Status  string `json:"status"`
+	Label   string `json:"label"`
+	DNS     string `json:"dns"`
+	SSL     string `json:"ssl"`
+	Reason  string `json:"reason"`
+	Final   bool   `json:"final"` // nothing more will change by itself
+	Heading string `json:"heading"`
+	Message string `json:"message"`
 }
+
+// The done page's words: live, or the client's part done and the rest
+// under way.
+const (
+	doneHeadingLive = "All set"
+	doneMessageLive = "Your subdomain is live: links on it work now."
+	doneHeadingRest = "Your part is done"
+	doneMessageRest = "The rest happens without you: the DNS check, the registration with Twilio and the certificate. " +
+		"This page shows each step; nothing else is needed from you."
+)
 
 func donePath(registrationID string) string { return "/register/done/" + registrationID }
 
 func statusOfDomain(d *models.Domain) statusView {
-	return statusView{Status: string(d.Status), Label: handlers.StatusLabel(d.Status), DNS: handlers.DNSLabel(d.DNSStatus),
-		SSL: handlers.SSLLabel(d.SSLStatus), Reason: d.StatusReason, Final: d.Status == models.StatusConfigured}
+	l := handlers.LabelsOf(d, handlers.ForClient)
+	v := statusView{Status: string(d.Status), Label: l.Status, DNS: l.DNS, SSL: l.SSL, Reason: d.StatusReason,
+		Final: d.Status == models.StatusConfigured, Heading: doneHeadingRest, Message: doneMessageRest}
+	if v.Final {
+		v.Heading, v.Message = doneHeadingLive, doneMessageLive
+	}
+	return v
 }
 
 // doneDomain returns the domain of the signed-in client's registration id;
@@ -82,8 +100,9 @@ func (h *Handler) registerDone(c *gin.Context) {
 	if d == nil {
 		return
 	}
-	h.pages.Render(c, http.StatusOK, "done", doneView{pageBase: h.base(d.Host+" is set up", 4), Host: d.Host,
-		StatusURL: donePath(c.Param("id")) + "/status", Status: statusOfDomain(d)})
+	st := statusOfDomain(d)
+	h.pages.Render(c, http.StatusOK, "done", doneView{pageBase: h.base(st.Heading+": "+d.Host, 4), Host: d.Host,
+		StatusURL: donePath(c.Param("id")) + "/status", Status: st})
 }
 
 // registerDoneStatus: GET /register/done/{id}/status → the live status

@@ -47,7 +47,7 @@ func (h *Handler) landingView(c *gin.Context, token string, st *workflows.Regist
 	r, d := st.Registration, st.Domain
 	v := landingView{pageBase: h.base("Set up "+d.Host, 1), Host: d.Host, Email: r.Email, Record: handlers.RecordOf(d),
 		UserExists: st.UserExists, Action: landingPath(token) + "/account",
-		Expires: r.ExpiresAt.UTC().Format("2 January 2006, 15:04 UTC"), MinPassword: models.MinPasswordLength}
+		Expires: handlers.When(r.ExpiresAt), MinPassword: models.MinPasswordLength}
 	sess, err := h.srv.CurrentSession(c)
 	if err != nil {
 		return v, err

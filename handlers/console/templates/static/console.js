@@ -61,10 +61,11 @@
         var b = status.querySelector('.badge[data-kind="' + kind + '"]');
         if (b) { b.setAttribute("data-value", value); setText(b, text); }
       };
-      set("status", s.status, s.status);
-      set("dns", s.dns_status, "DNS " + s.dns_status);
-      set("ssl", s.ssl_status, "SSL " + s.ssl_status);
+      set("status", s.status, s.label);
+      set("dns", s.dns_status, "DNS: " + s.dns);
+      set("ssl", s.ssl_status, "Certificate: " + s.ssl);
       setText(document.getElementById("status-label"), s.label);
+      setText(document.getElementById("status-code"), s.status);
       setText(document.getElementById("status-dns"), s.dns);
       setText(document.getElementById("status-ssl"), s.ssl);
       var reason = document.getElementById("status-reason");
@@ -119,6 +120,8 @@
     return;
   }
   var ended = (table.dataset.ended || "").split(" ");
+  var labels = {};
+  try { labels = JSON.parse(table.dataset.labels || "{}"); } catch (e) { labels = {}; }
   var body = table.tBodies[0];
   var state = document.getElementById("live-state");
   var setText = function (el, text) { if (el && el.textContent !== text) { el.textContent = text; } };
@@ -160,7 +163,7 @@
     setText(field("name"), c.name);
     var badge = field("status");
     badge.setAttribute("data-value", c.status);
-    setText(badge, c.status);
+    setText(badge, labels[c.status] || c.status);
     setText(field("sent"), String(c.sent));
     setText(field("delivered"), String(c.delivered));
     setText(field("clicks"), String(c.clicks));

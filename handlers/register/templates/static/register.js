@@ -46,6 +46,10 @@
       reason.textContent = s.reason || "";
       reason.classList.toggle("hidden", !s.reason);
       document.getElementById("status-reason-label").classList.toggle("hidden", !s.reason);
+      var heading = document.getElementById("done-heading");
+      if (heading && s.heading && heading.textContent !== s.heading) { heading.textContent = s.heading; }
+      var message = document.getElementById("done-message");
+      if (message && s.message && message.textContent !== s.message) { message.textContent = s.message; }
       return !s.final;
     });
   }
