@@ -164,6 +164,19 @@ func consoleSamples() map[string][]any {
 		"campaigns_live": {campaignsLiveView{consoleBase: admin, Events: "/e", Ended: "aborted", More: true, Rows: []models.CampaignLiveView{
 			{CampaignView: models.CampaignView{ID: "cmp_1", Name: "Sale", Status: models.CampaignSending}, Sent: 3, Delivered: 2, Clicks: 1}}},
 			campaignsLiveView{consoleBase: client, Events: "/e"}},
+		// issue 17 part C: housekeeping
+		"client_edit": {clientEditView{consoleBase: admin, Client: cl, Form: clientForm{Name: "Acme", Plan: models.PlanBasic}, Plans: consolePlans, Errors: errs},
+			clientEditView{consoleBase: admin, Client: cl, Plans: consolePlans}},
+		"client_delete": {clientDeleteView{consoleBase: admin, Client: cl, F: &models.ClientFootprint{Domains: 2}, Errors: errs},
+			clientDeleteView{consoleBase: admin, Client: cl, F: &models.ClientFootprint{Users: 1, APIKeys: 2}, Errors: errs}},
+		"client_users": {clientUsersView{consoleBase: admin, Client: cl, Users: []models.User{{ID: "usr_1", Email: "u@acme.example", CreatedAt: now},
+			{ID: "usr_2", Email: "v@acme.example", CreatedAt: now}}, UserEmail: "u", MinPassword: 10, CanReset: true, Self: "usr_2", ErrorFor: "usr_1",
+			Errors: map[string]string{"user": "e", "form": "e", "email": "e", "password": "e"}},
+			clientUsersView{consoleBase: client, Client: cl}},
+		"client_keys": {clientKeysView{consoleBase: admin, Client: cl, More: true, Name: "n", Key: "lg_live_x", KeyName: "CI", Errors: map[string]string{"form": "e", "name": "e"},
+			Keys: []keyRow{{APIKeyView: models.APIKeyView{ID: "key_1", Prefix: "lg_live_abc", Name: "CI", Status: models.KeyActive, CreatedAt: now, LastUsedAt: &now, ExpiresAt: &now},
+				StatusText: "Active", Active: true}, {APIKeyView: models.APIKeyView{ID: "key_2", Prefix: "lg_live_def", Status: models.KeyRevoked, CreatedAt: now}, StatusText: "Revoked"}}},
+			clientKeysView{consoleBase: client, Client: cl}},
 		"message": {consoleMessage{consoleBase: admin, Message: handlers.Message{Heading: "h", Paragraphs: []string{"p"}, Link: "/", LinkText: "Home"}},
 			consoleMessage{consoleBase: signedOut}},
 	}
