@@ -145,15 +145,17 @@ func consoleSamples() map[string][]any {
 			{P: pl2}}, Domains: []*models.Domain{d}, More: true, Name: "n", Errors: errs},
 			poolsView{consoleBase: client, Client: cl}},
 		"webhooks": {webhooksView{consoleBase: admin, Endpoints: eps, More: true, EventTypes: models.EventTypes, NoKeys: true,
-			Secret: "whsec_x", SecretFor: "whe_1", Errors: errs},
-			webhooksView{consoleBase: client}},
+			Secret: "whsec_x", SecretFor: "whe_1", Errors: errs, Clients: []poolOption{{ID: "cli_1", Label: "Acme"}}, ClientNames: map[string]string{"cli_1": "Acme"}},
+			webhooksView{consoleBase: client}, webhooksView{consoleBase: client, NoPlan: true, Plan: models.PlanBasic, ClientNames: map[string]string{"cli_1": "Acme"}}},
 		"webhook_deliveries": {deliveriesView{consoleBase: admin, Endpoint: "whe_1", Status: string(models.DeliveryFailed), Statuses: models.DeliveryStatuses,
-			NextURL: "/n", FirstURL: "/f", CanReplay: true, Deliveries: []models.WebhookDeliveryView{
+			NextURL: "/n", FirstURL: "/f", CanReplay: true, Endpoints: []poolOption{{ID: "whe_1", Label: "https://h.example"}},
+			URLs: map[string]string{"whe_1": "https://h.example"}, Deliveries: []models.WebhookDeliveryView{
 				(&models.WebhookDelivery{ID: "whd_1", EventID: "whevt_1", EndpointID: "whe_1", EventType: "domain.created", Status: models.DeliveryRetrying,
 					Attempts: 1, LastStatusCode: 500, LastError: "HTTP 500", NextAttemptAt: &now, ReplayOf: "whd_0", CreatedAt: now}).View(
 					[]models.WebhookAttempt{{Attempt: 1, StartedAt: now, StatusCode: 500, LatencyMS: 3, ResponseBody: "b", Error: "x"}}),
 				(&models.WebhookDelivery{ID: "whd_2", EventID: "whevt_2", EndpointID: "whe_1", EventType: "webhook.ping", Status: models.DeliveryPending, CreatedAt: now}).View(nil)}},
-			deliveriesView{consoleBase: client}},
+			deliveriesView{consoleBase: client}, deliveriesView{consoleBase: client, Endpoint: "whe_9", Endpoints: []poolOption{{ID: "whe_1", Label: "https://h.example"}},
+				URLs: map[string]string{"whe_1": "https://h.example"}}},
 		"sandbox": {sandboxView{consoleBase: admin, Host: "h", DomainSID: "DN", Zone: "z", ZoneID: "i", APIToken: "t", Cloudflare: true, Errors: errs},
 			sandboxView{consoleBase: client}},
 		"sandbox_outbox": {outboxView{consoleBase: admin, Mail: []SandboxMail{{To: "t", Subject: "s", Text: "x", SentAt: now}}},
