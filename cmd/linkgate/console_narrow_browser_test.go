@@ -111,7 +111,7 @@ func TestConsoleNarrowPagesInBrowser(t *testing.T) {
 	a.want(202, "POST", "/api/v1/webhooks/endpoints/"+endpoint+"/ping", "")
 	a.want(201, "POST", "/api/v1/clients/"+client+"/api-keys", `{"name":"The nightly export job"}`)
 
-	admin := newBrowser(t, "narrow-admin")
+	admin := newBrowser(t, "admin")
 	signIn(admin, a.base, consoleAdminEmail, consoleAdminPassword)
 	admin.do("add a client user",
 		chromedp.Navigate(a.base+"/console/clients/"+client+"/users"),
@@ -120,9 +120,9 @@ func TestConsoleNarrowPagesInBrowser(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("user-password"), testPassword),
 		chromedp.Click(chromedp.CSS(`#users button[type="submit"]`)),
 		chromedp.WaitVisible(chromedp.CSS(".notice")))
-	cu := newBrowser(t, "narrow-client")
+	cu := newBrowser(t, "client")
 	signIn(cu, a.base, "staff@narrow-example.com", testPassword)
-	anon := newBrowser(t, "narrow-anon")
+	anon := newBrowser(t, "anon")
 
 	ids := strings.NewReplacer("{client}", client, "{domain}", domain, "{configured}", configured,
 		"{campaign}", campaign, "{endpoint}", endpoint)
@@ -139,8 +139,10 @@ func TestConsoleNarrowPagesInBrowser(t *testing.T) {
 			continue
 		}
 		m := measureNarrow(b)
+		slug := strings.ReplaceAll(p.name, " ", "-")
+		b.shotAs("narrow", slug) // with LINKGATE_SCREENSHOTS=1
 		if m.Scroll > m.Inner {
-			b.shotAs("narrow", strings.ReplaceAll(p.who+"-"+p.name, " ", "-"))
+			b.shotAs("narrow-"+slug, "failed")
 			t.Errorf("%s (%s, %s) overflows at 390 px: %d px wide; sticking out: %s", p.name, p.who, p.path, m.Scroll, m.Wide)
 		}
 	}

@@ -259,7 +259,8 @@
 
 // Issue 17 part C: phone widths. A table's cells without a data-label get
 // their column's heading, which the narrow stylesheet shows above them
-// (the tables are stacked cards there).
+// (the tables are stacked cards there); not under a heading that is a
+// control (select all).
 (function () {
   "use strict";
   var tables = document.querySelectorAll("table");
@@ -272,7 +273,7 @@
     for (var r = 0; r < rows.length; r++) {
       var cells = rows[r].children;
       for (var c = 0; c < cells.length && c < heads.length; c++) {
-        if (!cells[c].hasAttribute("data-label") && !cells[c].classList.contains("actions")) {
+        if (!cells[c].hasAttribute("data-label") && !cells[c].classList.contains("actions") && !heads[c].querySelector("input")) {
           cells[c].setAttribute("data-label", heads[c].textContent.trim());
         }
       }
