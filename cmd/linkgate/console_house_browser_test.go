@@ -2,7 +2,8 @@ package main
 
 // Console housekeeping in Chromium (issue 17): the admin edits a client
 // (a bad e-mail refused next to its field), manages its users (add, a
-// password reset e-mailed through the real SMTP adapter, remove) and its
+// password reset e-mailed through the real SMTP adapter, remove; the new
+// user sees why a basic-plan client has no webhook form) and its
 // API keys (shown once, then only the prefix; revoked, the key gets 401),
 // adds a webhook endpoint choosing the client by name and sees the
 // deliveries by URL, then deletes the client: refused while it has a
@@ -67,6 +68,17 @@ func TestConsoleHousekeepingInBrowser(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`#users button[type="submit"]`)),
 		chromedp.WaitVisible(chromedp.ID("user-list")))
 	waitText(b, "#user-list", "staff@house-acme.com")
+
+	// The new user signs in; on the basic plan their webhooks page says why
+	// it has no form, instead of the form.
+	a.want(200, "PATCH", "/api/v1/clients/"+client, `{"plan":"basic"}`)
+	staff := newBrowser(t, "house-staff")
+	signIn(staff, a.base, "staff@house-acme.com", testPassword)
+	staff.do("the webhooks on the basic plan", chromedp.Navigate(a.base+"/console/webhooks"), chromedp.WaitVisible(chromedp.ID("no-plan")))
+	if got := staff.text("#new-endpoint"); !strings.Contains(got, "Acme House is on the basic plan") || evalJS[bool](staff, `!!document.getElementById("url")`) {
+		t.Errorf("a basic-plan client's webhooks page: %s", got)
+	}
+	a.want(200, "PATCH", "/api/v1/clients/"+client, `{"plan":"premium"}`)
 	b.do("send a reset link", chromedp.Click(chromedp.CSS(`#user-list button[aria-label^="E-mail staff@house-acme.com"]`)))
 	waitText(b, ".notice", "new password is on its way")
 	m := mail.waitMail(t, 1)
