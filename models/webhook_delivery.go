@@ -467,7 +467,7 @@ func (s *Store) usableEndpointTx(tx *gorm.DB, id string) (*WebhookEndpoint, erro
 		if err := tx.Select("plan").Where("id = ?", *ep.ClientID).Take(&c).Error; err != nil {
 			return nil, notFoundOr(err, "client")
 		}
-		if c.Plan != PlanPremium && c.Plan != PlanEnterprise {
+		if !c.Plan.HasWebhooks() {
 			return nil, planRequired()
 		}
 	}

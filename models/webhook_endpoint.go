@@ -248,7 +248,7 @@ func (s *Store) webhookOwner(ctx context.Context, sc Scope, clientID string) (*s
 	if err != nil {
 		return nil, err
 	}
-	if c.Plan != PlanPremium && c.Plan != PlanEnterprise {
+	if !c.Plan.HasWebhooks() {
 		return nil, planRequired()
 	}
 	return &c.ID, nil
@@ -350,7 +350,7 @@ func (s *Store) checkEndpointPlan(ctx context.Context, w *WebhookEndpoint) error
 	if err := s.gorm(ctx).Select("plan").Where("id = ?", *w.ClientID).Take(&c).Error; err != nil {
 		return internal("endpoint client plan", err)
 	}
-	if c.Plan != PlanPremium && c.Plan != PlanEnterprise {
+	if !c.Plan.HasWebhooks() {
 		return planRequired()
 	}
 	return nil

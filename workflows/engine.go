@@ -156,6 +156,12 @@ type Config struct {
 	CampaignBatch         int
 	CampaignWorkers       int
 	CampaignSweepInterval time.Duration
+
+	// Notifications (notify.go, issue 17): NotifyAdmins are addresses
+	// told as well as the client; NotifyInterval is how often the pass
+	// runs (default DefaultNotifyInterval).
+	NotifyAdmins   []string
+	NotifyInterval time.Duration
 }
 
 // ClickPath is where Twilio reports clicks on shortened links.
@@ -306,6 +312,8 @@ func New(cfg Config) (*Engine, error) {
 	river.AddWorker(workers, &campaignSweepWorker{e: e})
 	river.AddWorker(workers, &messagePriceWorker{e: e})
 	river.AddWorker(workers, &linkRetentionWorker{e: e})
+	river.AddWorker(workers, &notifyPassWorker{e: e})
+	river.AddWorker(workers, &notifyEmailWorker{e: e})
 	periodic := []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(cfg.SweepInterval),
 		func() (river.JobArgs, *river.InsertOpts) { return SweepArgs{}, nil }, &river.PeriodicJobOpts{RunOnStart: true}),
 		river.NewPeriodicJob(river.PeriodicInterval(cfg.CampaignSweepInterval),
@@ -316,6 +324,13 @@ func New(cfg Config) (*Engine, error) {
 			func() (river.JobArgs, *river.InsertOpts) {
 				return LinkRetentionArgs{}, &river.InsertOpts{UniqueOpts: uniqueStep}
 			}, nil)}
+	if cfg.NotifyInterval <= 0 {
+		cfg.NotifyInterval = DefaultNotifyInterval
+	}
+	periodic = append(periodic, river.NewPeriodicJob(river.PeriodicInterval(cfg.NotifyInterval),
+		func() (river.JobArgs, *river.InsertOpts) {
+			return NotifyPassArgs{}, &river.InsertOpts{UniqueOpts: uniqueStep}
+		}, &river.PeriodicJobOpts{RunOnStart: true}))
 	if cfg.Reputation != nil {
 		if cfg.ReputationInterval <= 0 {
 			cfg.ReputationInterval = 24 * time.Hour

@@ -48,9 +48,13 @@ type Config struct {
 	// a host name such as dyn.co). Unset outside sandbox mode; sandbox
 	// default sandboxTrackingDomain.
 	TrackingDomain string
-	LogLevel       string
-	PlatformName   string
-	MailFrom       string
+	// NotifyAdmins are told, as well as the client, when a domain fails,
+	// a certificate expires soon or a registration link expires unused
+	// (LINKGATE_NOTIFY_ADMINS, e-mail addresses, comma-separated).
+	NotifyAdmins []string
+	LogLevel     string
+	PlatformName string
+	MailFrom     string
 	// ProviderTimeout bounds one call to Twilio or a DNS provider
 	// (LINKGATE_PROVIDER_TIMEOUT, a Go duration from 1s to 5m; default
 	// 30s). A call that takes longer is retried as a transient error.
@@ -216,6 +220,16 @@ func (m *Main) loadConfig(name string, args []string) (Config, *flag.FlagSet, er
 			c.Reputation = append(c.Reputation, z)
 		default:
 			return c, nil, fmt.Errorf("LINKGATE_REPUTATION: %q is not a known list; use spamhaus-dbl, surbl or both, comma-separated", z)
+		}
+	}
+	for _, a := range strings.Split(env("LINKGATE_NOTIFY_ADMINS"), ",") {
+		if a = strings.TrimSpace(a); a != "" {
+			var fields []models.FieldError
+			addr := models.NormalizeEmail("LINKGATE_NOTIFY_ADMINS", a, &fields)
+			if len(fields) > 0 {
+				return c, nil, fmt.Errorf("LINKGATE_NOTIFY_ADMINS: %q is not an e-mail address; give addresses such as ops@example.com, comma-separated", a)
+			}
+			c.NotifyAdmins = append(c.NotifyAdmins, addr)
 		}
 	}
 	for _, r := range strings.Split(env("LINKGATE_REPUTATION_RESOLVERS"), ",") {

@@ -263,7 +263,7 @@ func TestConsoleInBrowserAdminOnboarding(t *testing.T) {
 		chromedp.Navigate(a.base+"/console/webhooks"),
 		chromedp.WaitVisible(chromedp.ID("url")),
 		chromedp.SendKeys(chromedp.ID("url"), hooks.URL+"/linkgate"),
-		chromedp.SendKeys(chromedp.ID("client_id"), clientID),
+		chromedp.SetValue(chromedp.ID("client_id"), clientID),
 		chromedp.Click(chromedp.CSS(`#new-endpoint button[type="submit"]`)),
 		chromedp.WaitVisible(chromedp.ID("secret-value")))
 	if s := b.text("#secret-value"); !strings.HasPrefix(s, "whsec_") {

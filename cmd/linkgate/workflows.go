@@ -185,7 +185,7 @@ func (m *Main) buildWorkflows(ctx context.Context, cfg Config, store *models.Sto
 	wc := workflows.Config{Store: store, Logger: log, Keys: keys, PublicURL: cfg.PublicURL, Intervals: workflows.DefaultIntervals(),
 		RegistrationTTL: cfg.RegistrationTTL, Reminders: cfg.Reminders, PlatformName: cfg.PlatformName,
 		ReconcileInterval: cfg.ReconcileInterval, AutoArchiveAfter: cfg.AutoArchiveAfter, SendRate: cfg.SendRate,
-		LinkRetention: cfg.LinkRetention}
+		LinkRetention: cfg.LinkRetention, NotifyAdmins: cfg.NotifyAdmins}
 	if reg != nil { // a nil *Registry is not a nil Registerer
 		wc.Metrics = reg
 	}
@@ -199,6 +199,9 @@ func (m *Main) buildWorkflows(ctx context.Context, cfg Config, store *models.Sto
 		wc.LinkShortening, wc.Resolver = world.LinkShortening, world.Resolver
 		wc.Intervals = workflows.SandboxIntervals()
 		wc.CampaignSweepInterval = 5 * time.Second
+		// Expired links and the notifications they cause show up within
+		// seconds (issue 17).
+		wc.SweepInterval, wc.NotifyInterval = 2*time.Second, time.Second
 		if wc.RetryBackoff, err = m.sandboxRetryBackoff(); err != nil {
 			return nil, err
 		}

@@ -69,7 +69,9 @@ var (
 // pageNames are the console's page template sets.
 var pageNames = []string{"attention", "login", "clients", "client", "domain_new", "domain", "webhooks", "webhook_deliveries",
 	"sandbox", "sandbox_outbox", "message", "reset_request", "reset", "domains", "domains_bulk", "pools",
-	"campaigns", "campaign_new", "campaign", "originators", "campaigns_live"}
+	"campaigns", "campaign_new", "campaign", "originators", "campaigns_live",
+	// issue 17 part C: housekeeping
+	"client_edit", "client_delete", "client_users", "client_keys"}
 
 // consolePrefix is where the console's pages live (besides / and /login).
 const consolePrefix = "/console"
@@ -274,7 +276,7 @@ func (h *Handler) Mount(s *handlers.Server) error {
 	u.GET("/clients", h.consoleAdmin, h.consoleClients)
 	u.POST("/clients", h.consoleAdmin, h.consoleClientCreate)
 	u.GET("/clients/:id", h.consoleClient)
-	u.POST("/clients/:id/users", h.consoleAdmin, h.consoleClientUser)
+	u.POST("/clients/:id/users", h.consoleClientUser)
 	u.GET("/clients/:id/domains/new", h.consoleDomainNew)
 	u.POST("/clients/:id/domains", h.consoleDomainCreate)
 	u.GET("/clients/:id/domains/bulk", h.consoleDomainsBulkPage)
@@ -329,6 +331,17 @@ func (h *Handler) Mount(s *handlers.Server) error {
 	u.GET("/webhooks/deliveries", h.consoleWebhookDeliveries)
 	u.POST("/webhooks/deliveries/:id/replay", wf, h.consoleWebhookReplay)
 	u.POST("/webhooks/:id/ping", wf, h.consoleWebhookPing)
+	// Issue 17 part C: housekeeping (edit and delete a client, its users and API keys).
+	u.GET("/clients/:id/edit", h.consoleAdmin, h.consoleClientEditPage)
+	u.POST("/clients/:id/edit", h.consoleAdmin, h.consoleClientEdit)
+	u.GET("/clients/:id/delete", h.consoleAdmin, h.consoleClientDeletePage)
+	u.POST("/clients/:id/delete", h.consoleAdmin, h.consoleClientDelete)
+	u.GET("/clients/:id/users", h.consoleClientUsers)
+	u.POST("/clients/:id/users/:user_id/delete", h.consoleClientUserDelete)
+	u.POST("/clients/:id/users/:user_id/reset", wf, h.consoleClientUserReset)
+	u.GET("/clients/:id/api-keys", h.consoleClientKeys)
+	u.POST("/clients/:id/api-keys", h.consoleClientKeyCreate)
+	u.POST("/clients/:id/api-keys/:key_id/revoke", h.consoleClientKeyRevoke)
 	sb := u.Group("/sandbox", h.consoleNeedSandbox)
 	sb.GET("", h.consoleSandbox)
 	sb.GET("/outbox", h.consoleAdmin, h.consoleSandboxOutbox)
@@ -589,6 +602,12 @@ var consoleNotices = map[string]string{
 	"campaign_ratios":    "Ratios saved; they apply to the messages not sent yet.",
 	"campaign_domain":    "Domain added to the campaign.",
 	"campaign_connector": "The Messaging Service now sends through that domain.",
+	// issue 17 part C: housekeeping
+	"client_saved":   "Client saved.",
+	"client_deleted": "Client deleted, with its users, API keys, webhook endpoints and campaigns.",
+	"user_removed":   "User removed. Their sessions are signed out.",
+	"user_reset":     "A link to choose a new password is on its way to them. It works once, for 30 minutes.",
+	"key_revoked":    "API key revoked. It stops working at once.",
 	resetSentNotice: "If an account exists for that address, we sent it a link to choose a new password. " +
 		"The link works once, for 30 minutes.",
 	passwordResetNotice: "Your password was changed, and every other session of your account was signed out.",

@@ -153,15 +153,17 @@ func consoleSamples() map[string][]any {
 			{P: pl2}}, Domains: []*models.Domain{d}, More: true, Name: "n", Errors: errs},
 			poolsView{consoleBase: client, Client: cl}},
 		"webhooks": {webhooksView{consoleBase: admin, Endpoints: eps, More: true, EventTypes: models.EventTypes, NoKeys: true,
-			Secret: "whsec_x", SecretFor: "whe_1", Errors: errs},
-			webhooksView{consoleBase: client}},
+			Secret: "whsec_x", SecretFor: "whe_1", Errors: errs, Clients: []poolOption{{ID: "cli_1", Label: "Acme"}}, ClientNames: map[string]string{"cli_1": "Acme"}},
+			webhooksView{consoleBase: client}, webhooksView{consoleBase: client, NoPlan: true, Plan: models.PlanBasic, ClientNames: map[string]string{"cli_1": "Acme"}}},
 		"webhook_deliveries": {deliveriesView{consoleBase: admin, Endpoint: "whe_1", Status: string(models.DeliveryFailed), Statuses: models.DeliveryStatuses,
-			NextURL: "/n", FirstURL: "/f", CanReplay: true, Deliveries: []models.WebhookDeliveryView{
+			NextURL: "/n", FirstURL: "/f", CanReplay: true, Endpoints: []poolOption{{ID: "whe_1", Label: "https://h.example"}},
+			URLs: map[string]string{"whe_1": "https://h.example"}, Deliveries: []models.WebhookDeliveryView{
 				(&models.WebhookDelivery{ID: "whd_1", EventID: "whevt_1", EndpointID: "whe_1", EventType: "domain.created", Status: models.DeliveryRetrying,
 					Attempts: 1, LastStatusCode: 500, LastError: "HTTP 500", NextAttemptAt: &now, ReplayOf: "whd_0", CreatedAt: now}).View(
 					[]models.WebhookAttempt{{Attempt: 1, StartedAt: now, StatusCode: 500, LatencyMS: 3, ResponseBody: "b", Error: "x"}}),
 				(&models.WebhookDelivery{ID: "whd_2", EventID: "whevt_2", EndpointID: "whe_1", EventType: "webhook.ping", Status: models.DeliveryPending, CreatedAt: now}).View(nil)}},
-			deliveriesView{consoleBase: client}},
+			deliveriesView{consoleBase: client}, deliveriesView{consoleBase: client, Endpoint: "whe_9", Endpoints: []poolOption{{ID: "whe_1", Label: "https://h.example"}},
+				URLs: map[string]string{"whe_1": "https://h.example"}}},
 		"sandbox": {sandboxView{consoleBase: admin, Host: "h", DomainSID: "DN", Zone: "z", ZoneID: "i", APIToken: "t", Cloudflare: true, Errors: errs},
 			sandboxView{consoleBase: client}},
 		"sandbox_outbox": {outboxView{consoleBase: admin, Mail: []SandboxMail{{To: "t", Subject: "s", Text: "x", SentAt: now}}},
@@ -172,6 +174,19 @@ func consoleSamples() map[string][]any {
 		"campaigns_live": {campaignsLiveView{consoleBase: admin, Events: "/e", Ended: "aborted", More: true, Rows: []models.CampaignLiveView{
 			{CampaignView: models.CampaignView{ID: "cmp_1", Name: "Sale", Status: models.CampaignSending}, Sent: 3, Delivered: 2, Clicks: 1}}},
 			campaignsLiveView{consoleBase: client, Events: "/e"}},
+		// issue 17 part C: housekeeping
+		"client_edit": {clientEditView{consoleBase: admin, Client: cl, Form: clientForm{Name: "Acme", Plan: models.PlanBasic}, Plans: consolePlans, Errors: errs},
+			clientEditView{consoleBase: admin, Client: cl, Plans: consolePlans}},
+		"client_delete": {clientDeleteView{consoleBase: admin, Client: cl, F: &models.ClientFootprint{Domains: 2}, Errors: errs},
+			clientDeleteView{consoleBase: admin, Client: cl, F: &models.ClientFootprint{Users: 1, APIKeys: 2}, Errors: errs}},
+		"client_users": {clientUsersView{consoleBase: admin, Client: cl, Users: []models.User{{ID: "usr_1", Email: "u@acme.example", CreatedAt: now},
+			{ID: "usr_2", Email: "v@acme.example", CreatedAt: now}}, UserEmail: "u", MinPassword: 10, CanReset: true, Self: "usr_2", ErrorFor: "usr_1",
+			Errors: map[string]string{"user": "e", "form": "e", "email": "e", "password": "e"}},
+			clientUsersView{consoleBase: client, Client: cl}},
+		"client_keys": {clientKeysView{consoleBase: admin, Client: cl, More: true, Name: "n", Key: "lg_live_x", KeyName: "CI", Errors: map[string]string{"form": "e", "name": "e"},
+			Keys: []keyRow{{APIKeyView: models.APIKeyView{ID: "key_1", Prefix: "lg_live_abc", Name: "CI", Status: models.KeyActive, CreatedAt: now, LastUsedAt: &now, ExpiresAt: &now},
+				StatusText: "Active", Active: true}, {APIKeyView: models.APIKeyView{ID: "key_2", Prefix: "lg_live_def", Status: models.KeyRevoked, CreatedAt: now}, StatusText: "Revoked"}}},
+			clientKeysView{consoleBase: client, Client: cl}},
 		"message": {consoleMessage{consoleBase: admin, Message: handlers.Message{Heading: "h", Paragraphs: []string{"p"}, Link: "/", LinkText: "Home"}},
 			consoleMessage{consoleBase: signedOut}},
 	}

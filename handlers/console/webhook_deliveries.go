@@ -21,6 +21,10 @@ type deliveriesView struct {
 	NextURL    string
 	FirstURL   string
 	CanReplay  bool
+	// Endpoints are the endpoints in scope for the filter's choice, and
+	// URLs their URLs by id (a delivery shows its endpoint's URL).
+	Endpoints []poolOption
+	URLs      map[string]string
 }
 
 // consoleDeliveriesLimit is how many deliveries one page shows.
@@ -36,7 +40,18 @@ func (h *Handler) consoleWebhookDeliveries(c *gin.Context) {
 		return
 	}
 	v := deliveriesView{consoleBase: h.consoleBase(c, "Webhook deliveries", "webhooks"), Deliveries: page.Deliveries,
-		Endpoint: q.EndpointID, Status: q.Status, Statuses: models.DeliveryStatuses, CanReplay: h.cfg.Workflows != nil}
+		Endpoint: q.EndpointID, Status: q.Status, Statuses: models.DeliveryStatuses, CanReplay: h.cfg.Workflows != nil,
+		URLs: map[string]string{}}
+	eps, err := h.cfg.Store.ListWebhookEndpoints(c.Request.Context(), signedIn(c).scope(),
+		models.WebhookEndpointQuery{PageQuery: models.PageQuery{Limit: consoleWebhookLimit}})
+	if err != nil {
+		h.pages.Fail(c, err)
+		return
+	}
+	for _, ep := range eps.Endpoints {
+		v.URLs[ep.ID] = ep.URL
+		v.Endpoints = append(v.Endpoints, poolOption{ID: ep.ID, Label: ep.URL})
+	}
 	filter := url.Values{}
 	if q.EndpointID != "" {
 		filter.Set("endpoint_id", q.EndpointID)

@@ -27,6 +27,14 @@ type webhooksView struct {
 	Secret     string
 	SecretFor  string // the endpoint id the secret belongs to
 	Errors     map[string]string
+	// Clients (admins) are the clients the form may choose, those whose
+	// plan has webhooks; ClientNames name the endpoints' clients.
+	Clients     []poolOption
+	ClientNames map[string]string
+	// NoPlan: the signed-in client's plan has no webhooks, so the form is
+	// replaced by a sentence saying so; Plan is that plan.
+	NoPlan bool
+	Plan   models.Plan
 }
 
 type webhookForm struct {
@@ -58,8 +66,40 @@ func (h *Handler) webhooksView(c *gin.Context) (webhooksView, error) {
 	if err != nil {
 		return webhooksView{}, err
 	}
-	return webhooksView{consoleBase: h.consoleBase(c, "Webhooks", "webhooks"), Endpoints: page.Endpoints, More: page.Next != "",
-		EventTypes: models.EventTypes, NoKeys: h.cfg.Keys == nil, CanPing: h.cfg.Workflows != nil, Form: webhookForm{Events: "domain.*"}}, nil
+	v := webhooksView{consoleBase: h.consoleBase(c, "Webhooks", "webhooks"), Endpoints: page.Endpoints, More: page.Next != "",
+		EventTypes: models.EventTypes, NoKeys: h.cfg.Keys == nil, CanPing: h.cfg.Workflows != nil, Form: webhookForm{Events: "domain.*"}}
+	if err := h.webhookClients(c, &v); err != nil {
+		return webhooksView{}, err
+	}
+	return v, nil
+}
+
+// webhookClients fills the client choice and names (admins: the first
+// models.MaxPageLimit clients, as the campaigns page) or, for a client
+// user, whether their plan has webhooks.
+func (h *Handler) webhookClients(c *gin.Context, v *webhooksView) error {
+	ctx := c.Request.Context()
+	who := signedIn(c)
+	v.ClientNames = map[string]string{}
+	if !who.admin() {
+		cl, err := h.cfg.Store.GetClient(ctx, who.scope(), who.scope().ClientID)
+		if err != nil {
+			return err
+		}
+		v.ClientNames[cl.ID], v.NoPlan, v.Plan = cl.Name, !cl.Plan.HasWebhooks(), cl.Plan
+		return nil
+	}
+	page, err := h.cfg.Store.ListClients(ctx, who.scope(), models.ClientQuery{PageQuery: models.PageQuery{Limit: models.MaxPageLimit}})
+	if err != nil {
+		return err
+	}
+	for _, cl := range page.Clients {
+		v.ClientNames[cl.ID] = cl.Name
+		if cl.Plan.HasWebhooks() {
+			v.Clients = append(v.Clients, poolOption{ID: cl.ID, Label: cl.Name})
+		}
+	}
+	return nil
 }
 
 // consoleWebhookCreate: POST /console/webhooks; the list then shows the

@@ -259,3 +259,27 @@
   tracking.addEventListener("change", function () { if (tracking.selectedIndex > 0) { ls.checked = false; } });
   ls.addEventListener("change", function () { if (ls.checked) { tracking.selectedIndex = 0; } });
 })();
+
+// Issue 17 part C: phone widths. A table's cells without a data-label get
+// their column's heading, which the narrow stylesheet shows above them
+// (the tables are stacked cards there); not under a heading that is a
+// control (select all).
+(function () {
+  "use strict";
+  var tables = document.querySelectorAll("table");
+  for (var i = 0; i < tables.length; i++) {
+    var heads = tables[i].querySelectorAll("thead th");
+    if (!heads.length) {
+      continue;
+    }
+    var rows = tables[i].querySelectorAll("tbody > tr");
+    for (var r = 0; r < rows.length; r++) {
+      var cells = rows[r].children;
+      for (var c = 0; c < cells.length && c < heads.length; c++) {
+        if (!cells[c].hasAttribute("data-label") && !cells[c].classList.contains("actions") && !heads[c].querySelector("input")) {
+          cells[c].setAttribute("data-label", heads[c].textContent.trim());
+        }
+      }
+    }
+  }
+})();
