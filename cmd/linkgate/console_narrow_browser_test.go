@@ -27,6 +27,8 @@ type narrowPage struct {
 var narrowPages = []narrowPage{
 	{"anon", "sign in", "/login"},
 	{"anon", "forgot your password", "/console/reset"},
+	{"admin", "attention", "/console/attention"},
+	{"admin", "domains, failed, by age in step", "/console/domains?status=failed&sort=age"},
 	{"admin", "clients", "/console/clients"},
 	{"admin", "client", "/console/clients/{client}"},
 	{"admin", "client edit", "/console/clients/{client}/edit"},
