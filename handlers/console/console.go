@@ -350,10 +350,10 @@ func (h *Handler) Mount(s *handlers.Server) error {
 	return nil
 }
 
-// Owns reports whether a path is one of the console's HTML pages (not
-// part of the JSON API).
+// Owns reports whether a path is one of the console's HTML pages or its
+// icon (not part of the JSON API).
 func Owns(path string) bool {
-	return path == "/" || path == "/login" || path == "/logout" || strings.HasPrefix(path, consolePrefix+"/")
+	return path == "/" || path == "/login" || path == "/logout" || path == "/favicon.ico" || strings.HasPrefix(path, consolePrefix+"/")
 }
 
 // explain words what the console says differently from the kit: a 404
