@@ -106,11 +106,11 @@ func unavailable(err error) error {
 // Twilio that it exists and names this domain's host. Once DNS is
 // verified it moves the domain on to the certificate.
 func (e *Engine) SubmitDomainSID(ctx context.Context, sc models.Scope, domainID, sid, actor string) (*models.Domain, error) {
-	sid = strings.TrimSpace(sid)
+	// Any case and surrounding space are accepted: "dn…" is "DN…".
+	sid = canonicalSID(strings.TrimSpace(sid))
 	if !providers.ValidDomainSID(sid) {
 		return nil, models.Invalid("invalid_domain_sid", "domain_sid", "must be DN followed by 32 hexadecimal characters, as shown in the Twilio Console")
 	}
-	sid = canonicalSID(sid)
 	d, err := e.store.GetDomain(ctx, sc, domainID)
 	if err != nil {
 		return nil, err

@@ -108,6 +108,17 @@ type SandboxConsole struct {
 	// CreateCloudflareZone makes a zone in the fake Cloudflare and a token
 	// that may edit it.
 	CreateCloudflareZone func(ctx context.Context, name string) (zoneID, apiToken string, err error)
+	// AddDNSRecord adds a record to the sandbox DNS server by hand (as a
+	// client does at their own DNS provider): typ is CNAME, A, AAAA, TXT
+	// or CAA. An error about the record itself is shown next to the form.
+	AddDNSRecord func(name, typ, value string) error
+	// InjectFault makes the next count calls to a fake ("twilio" or
+	// "cloudflare") answer with the HTTP status; ClearFaults drops the
+	// faults not yet taken (provider "" for all), and PendingFaults counts
+	// them per fake.
+	InjectFault   func(provider string, status, count int) error
+	ClearFaults   func(provider string)
+	PendingFaults func() map[string]int
 }
 
 // SandboxMail is one message of the sandbox outbox.
@@ -291,6 +302,11 @@ func (h *Handler) Mount(s *handlers.Server) error {
 	sb.GET("/outbox", h.consoleAdmin, h.consoleSandboxOutbox)
 	sb.POST("/twilio", h.consoleSandboxTwilio)
 	sb.POST("/cloudflare", h.consoleAdmin, h.consoleSandboxCloudflare)
+	// Part B (issue 17): the domain page's remedies, registrations, live
+	// fragments and detach confirmation; the sandbox's DNS and fault tools.
+	sb.POST("/dns", h.consoleAdmin, h.consoleSandboxDNS)
+	sb.POST("/faults", h.consoleAdmin, h.consoleSandboxFault)
+	sb.POST("/faults/clear", h.consoleAdmin, h.consoleSandboxFaultsClear)
 	return nil
 }
 
@@ -495,6 +511,10 @@ var consoleNotices = map[string]string{
 	"sid":                "Domain SID accepted.",
 	"attach":             "Messaging Service attached.",
 	"detach":             "Messaging Service detached.",
+	"moved":              "Messaging Service moved here; the other domain no longer uses it.",
+	"sandbox_dns":        "Record added to the sandbox DNS.",
+	"sandbox_fault":      "Fault queued: the next calls to that fake fail.",
+	"sandbox_clear":      "Faults cleared: the fakes answer normally again.",
 	"retry":              "Retrying from the step that failed.",
 	"forward":            "Registration link sent to the client.",
 	"webhook":            "Webhook endpoint deleted.",

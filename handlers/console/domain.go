@@ -3,6 +3,8 @@ package console
 import (
 	"errors"
 	"net/http"
+	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -48,11 +50,13 @@ type domainView struct {
 	Note       string
 
 	// Form state after a post that is re-rendered.
-	ForwardEmail string
-	ShareLink    string // a forward-login link, shown once
-	SID          string
-	MS           string
-	Errors       map[string]string
+	ForwardEmail  string
+	ShareLink     string // a forward-login link, shown once
+	SID           string
+	MS            string
+	MoveFrom      string // the MS is attached to this host of the client: offer "Move it here"
+	ConfirmDetach string // the Messaging Service whose detach is being confirmed (?detach=)
+	Errors        map[string]string
 }
 
 // consoleDomain: GET /console/domains/{id}. Another client's id is 404.
@@ -116,7 +120,10 @@ func (h *Handler) domainView(c *gin.Context) (domainView, error) {
 		}
 	}
 	if v.TakesSID && h.cfg.Sandbox && h.cfg.SandboxConsole.RegisterTwilioDomain != nil {
-		v.TwilioURL = consolePrefix + "/sandbox?host=" + d.Host
+		v.TwilioURL = consolePrefix + "/sandbox?" + url.Values{"host": {d.Host}, "domain": {d.ID}}.Encode()
+	}
+	if sid := canonicalMS(c.Query("detach")); sid != "" && slices.Contains(d.MessagingServiceSIDs, sid) {
+		v.ConfirmDetach = sid
 	}
 	return v, nil
 }
