@@ -33,10 +33,11 @@ type Domain struct {
 	CNAMETTL      int       `gorm:"column:cname_ttl;not null"`
 	DomainSID     string    `gorm:"column:domain_sid;not null"`
 	CertExpiresAt *time.Time
-	FailedStep    string    `gorm:"not null"` // the workflow step a failed domain resumes from
-	Version       int       `gorm:"not null"` // bumped by every ApplyTx
-	CreatedAt     time.Time `gorm:"not null"`
-	UpdatedAt     time.Time `gorm:"not null"`
+	FailedStep    string      `gorm:"not null"` // the workflow step a failed domain resumes from
+	FailureKind   FailureKind `gorm:"not null"` // why it failed (FailureKind), "" when not failed
+	Version       int         `gorm:"not null"` // bumped by every ApplyTx
+	CreatedAt     time.Time   `gorm:"not null"`
+	UpdatedAt     time.Time   `gorm:"not null"`
 
 	// Use (issue 14). MessagesSent is the quota counter (TakeQuota);
 	// LastUsedAt is the last message's time; ConfiguredAt is when the

@@ -28,6 +28,7 @@ type Change struct {
 	DomainSID    *string
 	StatusReason *string // nil leaves it; "" clears it
 	FailedStep   *string
+	FailureKind  *FailureKind // nil leaves it; FailureNone clears it
 	CertExpires  *time.Time
 	// Event is a webhook event type to emit even without a status change
 	// (a messaging service attached or detached); EventData adds keys to
@@ -71,6 +72,9 @@ func (s *Store) ApplyTx(tx *gorm.DB, d *Domain, c Change) error {
 	if c.FailedStep != nil {
 		upd["failed_step"] = *c.FailedStep
 	}
+	if c.FailureKind != nil {
+		upd["failure_kind"] = *c.FailureKind
+	}
 	if c.CertExpires != nil {
 		upd["cert_expires_at"] = *c.CertExpires
 	}
@@ -108,6 +112,9 @@ func (s *Store) ApplyTx(tx *gorm.DB, d *Domain, c Change) error {
 	}
 	if c.FailedStep != nil {
 		d.FailedStep = *c.FailedStep
+	}
+	if c.FailureKind != nil {
+		d.FailureKind = *c.FailureKind
 	}
 	if c.CertExpires != nil {
 		d.CertExpiresAt = c.CertExpires

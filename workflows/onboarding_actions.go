@@ -33,10 +33,47 @@ func (e *Engine) Configure(ctx context.Context, sc models.Scope, domainID string
 	if err != nil {
 		return nil, err
 	}
-	if err := models.Configurable.Check(d.Status, "configured"); err != nil {
+	if err := checkSetup(d, "configured"); err != nil {
 		return nil, err
 	}
 	return e.configure(ctx, d, in, actor, nil)
+}
+
+// CanSwitchSetup reports whether a failed domain may be set up again,
+// another way or with new credentials (Configure, ForwardLogin): its DNS
+// step failed, so nothing past the DNS record was done.
+func CanSwitchSetup(d *models.Domain) bool {
+	if d.Status != models.StatusFailed {
+		return false
+	}
+	switch d.FailedStep {
+	case "", stepEnsureCNAME, stepVerifyDNS:
+		return true
+	}
+	return false
+}
+
+// checkSetup allows a setup choice for a domain that waits for one, or a
+// failed domain whose DNS step failed.
+func checkSetup(d *models.Domain, what string) error {
+	if CanSwitchSetup(d) {
+		return nil
+	}
+	if d.Status == models.StatusFailed {
+		return models.Conflict("invalid_state", "mode",
+			"this domain failed after its DNS was set up; retry it, or delete it and add it again")
+	}
+	return models.Configurable.Check(d.Status, what)
+}
+
+// clearFailure makes c, the change that sets a failed domain up again,
+// forget the failure.
+func clearFailure(c *models.Change, d *models.Domain) {
+	if d.Status != models.StatusFailed {
+		return
+	}
+	empty, none := "", models.FailureNone
+	c.StatusReason, c.FailedStep, c.FailureKind = &empty, &empty, &none
 }
 
 // configure checks the input and starts the setup; hook, if set, runs in
@@ -53,8 +90,10 @@ func (e *Engine) configure(ctx context.Context, d *models.Domain, in ConfigureIn
 					return err
 				}
 			}
-			if err := e.store.ApplyTx(tx, d, models.Change{To: models.StatusDNSPending, SetupMode: models.SetupManual,
-				DNSStatus: models.DNSPropagating, Reason: "manual setup: waiting for the client's CNAME", Actor: actor}); err != nil {
+			c := models.Change{To: models.StatusDNSPending, SetupMode: models.SetupManual,
+				DNSStatus: models.DNSPropagating, Reason: "manual setup: waiting for the client's CNAME", Actor: actor}
+			clearFailure(&c, d)
+			if err := e.store.ApplyTx(tx, d, c); err != nil {
 				return err
 			}
 			return e.insertTx(ctx, sqlTx, VerifyDNSArgs{DomainID: d.ID, Started: now, Deadline: now.Add(e.cfg.Intervals.DNSDeadline)})
@@ -79,8 +118,10 @@ func (e *Engine) configureSelf(ctx context.Context, d *models.Domain, in Configu
 		if err := e.store.SaveDNSCredentialsTx(tx, e.cfg.Keys, d.ID, access); err != nil {
 			return err
 		}
-		if err := e.store.ApplyTx(tx, d, models.Change{To: models.StatusDNSPending, SetupMode: models.SetupSelf,
-			DNSStatus: models.DNSCreating, Reason: "self setup with " + in.Provider + ": creating the CNAME", Actor: actor}); err != nil {
+		c := models.Change{To: models.StatusDNSPending, SetupMode: models.SetupSelf,
+			DNSStatus: models.DNSCreating, Reason: "self setup with " + in.Provider + ": creating the CNAME", Actor: actor}
+		clearFailure(&c, d)
+		if err := e.store.ApplyTx(tx, d, c); err != nil {
 			return err
 		}
 		return e.insertTx(ctx, sqlTx, EnsureCNAMEArgs{DomainID: d.ID})
@@ -209,8 +250,8 @@ func (e *Engine) Retry(ctx context.Context, sc models.Scope, domainID, actor str
 	default:
 		to = models.StatusPending
 	}
-	empty := ""
-	c.To, c.Reason, c.Actor, c.StatusReason, c.FailedStep = to, "retry", actor, &empty, &empty
+	empty, none := "", models.FailureNone
+	c.To, c.Reason, c.Actor, c.StatusReason, c.FailedStep, c.FailureKind = to, "retry", actor, &empty, &empty, &none
 	return d, e.store.Tx(ctx, func(tx *gorm.DB, sqlTx *sqlTxAlias) error {
 		if err := e.store.ApplyTx(tx, d, c); err != nil {
 			return err

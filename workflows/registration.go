@@ -76,11 +76,20 @@ func (e *Engine) ForwardLogin(ctx context.Context, sc models.Scope, domainID, em
 	if err != nil {
 		return ForwardLoginResult{}, err
 	}
-	if err := models.Configurable.Check(d.Status, "forwarded to the client"); err != nil {
+	if err := checkSetup(d, "forwarded to the client"); err != nil {
 		return ForwardLoginResult{}, err
 	}
 	var res ForwardLoginResult
 	err = e.store.Tx(ctx, func(tx *gorm.DB, sqlTx *sqlTxAlias) error {
+		if d.Status == models.StatusFailed {
+			// Set up again: back to pending, the failure forgotten.
+			c := models.Change{To: models.StatusPending,
+				Reason: "setup switched to forwarding the login to the client", Actor: actor}
+			clearFailure(&c, d)
+			if err := e.store.ApplyTx(tx, d, c); err != nil {
+				return err
+			}
+		}
 		r, token, err := e.store.CreateRegistrationTx(tx, d.ID, email, e.cfg.RegistrationTTL)
 		if err != nil {
 			return err

@@ -66,7 +66,8 @@ var (
 // pageNames are the console's page template sets.
 var pageNames = []string{"login", "clients", "client", "domain_new", "domain", "webhooks", "webhook_deliveries",
 	"sandbox", "sandbox_outbox", "message", "reset_request", "reset", "domains", "domains_bulk", "pools",
-	"campaigns", "campaign_new", "campaign", "originators", "campaigns_live"}
+	"campaigns", "campaign_new", "campaign", "originators", "campaigns_live",
+	"domain_delete"} // part B (issue 17)
 
 // consolePrefix is where the console's pages live (besides / and /login).
 const consolePrefix = "/console"
@@ -131,11 +132,12 @@ type SandboxMail struct {
 type Handler struct {
 	cfg      Config
 	pages    *handlers.Pages
-	doctor   *handlers.Doctor        // the DNS doctor fragment alone
-	assets   handlers.AssetSet       // stylesheet and scripts, with their version
-	checkURL func(raw string) string // the webhook URL policy
-	srv      *handlers.Server        // sessions, cookies, CSRF (set by Mount)
-	login    *handlers.SignInGuard   // wrong passwords per account and address
+	sets     map[string]*template.Template // the page sets, for fragments of a page
+	doctor   *handlers.Doctor              // the DNS doctor fragment alone
+	assets   handlers.AssetSet             // stylesheet and scripts, with their version
+	checkURL func(raw string) string       // the webhook URL policy
+	srv      *handlers.Server              // sessions, cookies, CSRF (set by Mount)
+	login    *handlers.SignInGuard         // wrong passwords per account and address
 	// password reset requests per client address and per e-mail address
 	resetAddr, resetAccount *handlers.LimiterSet
 }
@@ -156,6 +158,7 @@ func New(cfg Config) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
+	h.sets = sets
 	if h.pages, err = handlers.NewPages(handlers.PagesConfig{Kind: "console page", Sets: sets, Message: h.messageView, Explain: explain}); err != nil {
 		return nil, err
 	}
@@ -302,8 +305,11 @@ func (h *Handler) Mount(s *handlers.Server) error {
 	sb.GET("/outbox", h.consoleAdmin, h.consoleSandboxOutbox)
 	sb.POST("/twilio", h.consoleSandboxTwilio)
 	sb.POST("/cloudflare", h.consoleAdmin, h.consoleSandboxCloudflare)
-	// Part B (issue 17): the domain page's remedies, registrations, live
-	// fragments and detach confirmation; the sandbox's DNS and fault tools.
+	// Part B (issue 17): the domain page's delete confirmation, live
+	// fragments and registration links; the sandbox's DNS and fault tools.
+	u.GET("/domains/:id/delete", h.consoleDomainDeletePage)
+	u.GET("/domains/:id/live", h.consoleDomainLive)
+	w.POST("/registrations/:reg/revoke", h.consoleDomainRegistrationRevoke)
 	sb.POST("/dns", h.consoleAdmin, h.consoleSandboxDNS)
 	sb.POST("/faults", h.consoleAdmin, h.consoleSandboxFault)
 	sb.POST("/faults/clear", h.consoleAdmin, h.consoleSandboxFaultsClear)
@@ -512,6 +518,7 @@ var consoleNotices = map[string]string{
 	"attach":             "Messaging Service attached.",
 	"detach":             "Messaging Service detached.",
 	"moved":              "Messaging Service moved here; the other domain no longer uses it.",
+	"revoked":            "Registration link revoked: it no longer works.",
 	"sandbox_dns":        "Record added to the sandbox DNS.",
 	"sandbox_fault":      "Fault queued: the next calls to that fake fail.",
 	"sandbox_clear":      "Faults cleared: the fakes answer normally again.",

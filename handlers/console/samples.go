@@ -46,7 +46,11 @@ func consoleSamples() map[string][]any {
 		AtTwilio: true, PurposeLabel: "Link Shortening", Configurable: true, TakesSID: true, Attachable: true, Failed: true, ShowDoctor: true, TwilioURL: "/t",
 		ForwardEmail: "c@example.com", ShareLink: "https://l", SID: "DN", MS: "MG", Errors: errs,
 		Usage: "1 / no limit", Pools: []poolOption{{ID: "pool_1", Label: "Main"}, {ID: "pool_2", Label: "Spare"}},
-		Archivable: true, Restorable: true, Reviewable: true, Note: "n"}
+		Archivable: true, Restorable: true, Reviewable: true, Note: "n",
+		Failure: &failureView{Kind: models.FailureRecordConflict, Problem: "p", Fix: "f", Raw: "r", Switch: true}, SetupOpen: true, LiveURL: "/l",
+		MoveFrom: "ls.b.example", ConfirmDetach: "MG",
+		Registrations: []registrationRow{{ID: "reg_1", Email: "c@example.com", Status: models.RegOpened, Label: "Opened", Sent: now, Opened: &now, Expires: now, Open: true},
+			{ID: "reg_0", Email: "c@example.com", Status: models.RegCompleted, Label: "Completed", Sent: now, Completed: &now, Expires: now}}}
 	dvDoc := dv
 	dvDoc.Doctor = &handlers.DoctorView{Host: "h", Target: "t", Findings: []handlers.DNSFinding{{Code: "c", Message: "m"}}, CheckedAt: "now"}
 	dEmpty := *d
@@ -131,6 +135,9 @@ func consoleSamples() map[string][]any {
 			domainNewView{consoleBase: admin, Client: cl, Domain: "acme.example", Sub: "ls", Errors: errs},
 			domainNewView{consoleBase: admin, Client: cl, Domain: "ls.acme.example"}},
 		"domain": {dv, dvDoc, dvBare, dvTrack},
+		"domain_delete": {deleteView{consoleBase: admin, D: d, Client: cl, Action: "/a", Open: 1, Cleanup: "self", Errors: errs},
+			deleteView{consoleBase: admin, D: &dEmpty, Client: cl, Action: "/a", Cleanup: "client"},
+			deleteView{consoleBase: admin, D: &dEmpty, Client: cl, Action: "/a", Cleanup: "none"}},
 		"domains": {
 			domainsView{consoleBase: admin, Rows: []domainRow{{D: d, Client: "Acme", Usage: "1,234 / 5,000", Pools: []string{"Main", "Spare"}, Selected: true},
 				{D: &dEmpty, Client: "Acme", Usage: "0 / no limit"}}, Status: "pending", Statuses: statuses, Q: "q", PoolID: "pool_1",
