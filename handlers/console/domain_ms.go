@@ -21,7 +21,7 @@ func (h *Handler) consoleDomainAttach(c *gin.Context) {
 	d, _, err := h.cfg.Workflows.AttachMessagingService(c.Request.Context(), who.scope(), c.Param("id"), sid, move, who.actor())
 	if err != nil {
 		var moveFrom string
-		err, moveFrom = h.msInUse(c, err, sid)
+		moveFrom, err = h.msInUse(c, err, sid)
 		h.renderDomainErrors(c, err, "ms", func(v *domainView) { v.MS, v.MoveFrom = sid, moveFrom }, "messaging_service_sid")
 		return
 	}
@@ -35,11 +35,12 @@ func (h *Handler) consoleDomainAttach(c *gin.Context) {
 // msInUse words the workflow's "attached to another domain" conflict for
 // people: the page offers a "Move it here" button instead of the API's
 // move flag. It returns the other domain's host when it is the same
-// client's (the button is offered then), and other errors unchanged.
-func (h *Handler) msInUse(c *gin.Context, err error, sid string) (error, string) {
+// client's (the button is offered then) with the worded error; other
+// errors unchanged.
+func (h *Handler) msInUse(c *gin.Context, err error, sid string) (string, error) {
 	var e *models.Error
 	if !errors.As(err, &e) || e.Code != "messaging_service_in_use" {
-		return err, ""
+		return "", err
 	}
 	words := *e
 	words.Fields = nil
@@ -48,11 +49,11 @@ func (h *Handler) msInUse(c *gin.Context, err error, sid string) (error, string)
 	if oerr != nil || derr != nil || owner.ClientID != d.ClientID {
 		words.Fields = []models.FieldError{{Field: "messaging_service_sid",
 			Message: "this Messaging Service is attached to a domain that is not this client's; it cannot be moved here"}}
-		return &words, ""
+		return "", &words
 	}
 	words.Fields = []models.FieldError{{Field: "messaging_service_sid",
 		Message: "this Messaging Service is attached to " + owner.Host + "; press “Move it here” to move it to this domain (" + owner.Host + " stops using it)"}}
-	return &words, owner.Host
+	return owner.Host, &words
 }
 
 // canonicalMS writes a Messaging Service SID as Twilio does: "MG" and
