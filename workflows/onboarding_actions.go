@@ -29,11 +29,23 @@ type ConfigureInput struct {
 // provider (and that it holds the domain's zone) before anything is
 // stored; "manual" starts watching DNS for the record the client adds.
 func (e *Engine) Configure(ctx context.Context, sc models.Scope, domainID string, in ConfigureInput, actor string) (*models.Domain, error) {
+	return e.setUp(ctx, sc, domainID, in, actor, false)
+}
+
+// SwitchSetup is Configure that also takes a failed domain whose DNS step
+// failed (CanSwitchSetup): the console's remedies "set it up another way"
+// and "give a new token". The failure is forgotten as the setup starts.
+// (The API's configure keeps refusing failed domains: there, retry.)
+func (e *Engine) SwitchSetup(ctx context.Context, sc models.Scope, domainID string, in ConfigureInput, actor string) (*models.Domain, error) {
+	return e.setUp(ctx, sc, domainID, in, actor, true)
+}
+
+func (e *Engine) setUp(ctx context.Context, sc models.Scope, domainID string, in ConfigureInput, actor string, afterFailure bool) (*models.Domain, error) {
 	d, err := e.store.GetDomain(ctx, sc, domainID)
 	if err != nil {
 		return nil, err
 	}
-	if err := checkSetup(d, "configured"); err != nil {
+	if err := checkSetup(d, "configured", afterFailure); err != nil {
 		return nil, err
 	}
 	return e.configure(ctx, d, in, actor, nil)
@@ -53,13 +65,13 @@ func CanSwitchSetup(d *models.Domain) bool {
 	return false
 }
 
-// checkSetup allows a setup choice for a domain that waits for one, or a
-// failed domain whose DNS step failed.
-func checkSetup(d *models.Domain, what string) error {
-	if CanSwitchSetup(d) {
+// checkSetup allows a setup choice for a domain that waits for one, and
+// with afterFailure a failed domain whose DNS step failed.
+func checkSetup(d *models.Domain, what string, afterFailure bool) error {
+	if afterFailure && CanSwitchSetup(d) {
 		return nil
 	}
-	if d.Status == models.StatusFailed {
+	if afterFailure && d.Status == models.StatusFailed {
 		return models.Conflict("invalid_state", "mode",
 			"this domain failed after its DNS was set up; retry it, or delete it and add it again")
 	}

@@ -65,8 +65,15 @@ func TestFailedDomainRemedies(t *testing.T) {
 		if d.FailureKind != models.FailureRecordConflict || d.StatusReason == "" || !workflows.CanSwitchSetup(d) {
 			t.Fatalf("failed: kind %q reason %q step %q", d.FailureKind, d.StatusReason, d.FailedStep)
 		}
+		// The API's configure and forward-login keep refusing it (retry).
+		if _, err := e.Configure(ctx, models.Scope{}, d.ID, workflows.ConfigureInput{Mode: models.SetupManual}, "test"); !errors.Is(err, models.ErrConflict) {
+			t.Fatalf("Configure of a failed domain: %v", err)
+		}
+		if _, err := e.ForwardLogin(ctx, models.Scope{}, d.ID, "a@manual-acme.com", "test"); !errors.Is(err, models.ErrConflict) {
+			t.Fatalf("ForwardLogin of a failed domain: %v", err)
+		}
 		// Set up by hand instead: the failure is forgotten.
-		if _, err := e.Configure(ctx, models.Scope{}, d.ID, workflows.ConfigureInput{Mode: models.SetupManual}, "test"); err != nil {
+		if _, err := e.SwitchSetup(ctx, models.Scope{}, d.ID, workflows.ConfigureInput{Mode: models.SetupManual}, "test"); err != nil {
 			t.Fatal(err)
 		}
 		d = waitDomainStatus(t, s, d.ID, models.StatusDNSPending)
@@ -76,7 +83,7 @@ func TestFailedDomainRemedies(t *testing.T) {
 
 		// Forward the login instead, then revoke the link.
 		f := fail("forward-acme.com")
-		res, err := e.ForwardLogin(ctx, models.Scope{}, f.ID, "owner@forward-acme.com", "test")
+		res, err := e.SwitchToForwardLogin(ctx, models.Scope{}, f.ID, "owner@forward-acme.com", "test")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -116,10 +123,10 @@ func TestFailedDomainRemedies(t *testing.T) {
 		if workflows.CanSwitchSetup(late) {
 			t.Error("a certificate failure offers another setup")
 		}
-		if _, err := e.Configure(ctx, models.Scope{}, late.ID, workflows.ConfigureInput{Mode: models.SetupManual}, "test"); !errors.Is(err, models.ErrConflict) {
+		if _, err := e.SwitchSetup(ctx, models.Scope{}, late.ID, workflows.ConfigureInput{Mode: models.SetupManual}, "test"); !errors.Is(err, models.ErrConflict) {
 			t.Fatalf("configure after a certificate failure: %v", err)
 		}
-		if _, err := e.ForwardLogin(ctx, models.Scope{}, late.ID, "a@late-acme.com", "test"); !errors.Is(err, models.ErrConflict) {
+		if _, err := e.SwitchToForwardLogin(ctx, models.Scope{}, late.ID, "a@late-acme.com", "test"); !errors.Is(err, models.ErrConflict) {
 			t.Fatalf("forward after a certificate failure: %v", err)
 		}
 	})
