@@ -28,7 +28,12 @@
 // originator_delete.go; campaign_live.go (the realtime campaigns page
 // and its event stream); tracked links (API.md "Tracked links"):
 // client_tracking.go (the client's settings) and
-// client_tracking_preview.go (a message as they would rewrite it).
+// client_tracking_preview.go (a message as they would rewrite it); a
+// domain's remedies and tools (issue 17): domain_failure.go (a failure's
+// reason in people's words), domain_delete_page.go (what deleting
+// removes), domain_registration.go (the registration links panel and
+// Revoke), domain_live.go (the page's changing parts as a fragment),
+// sandbox_dns.go and sandbox_faults.go (the sandbox DNS and fault tools).
 //
 // The rule: the console is thin over models and workflows, and all page
 // plumbing (sessions, CSRF, rendering, error pages, limits) is the
