@@ -15,8 +15,8 @@ import (
 	"github.com/linkgate/linkgate/workflows"
 )
 
-// waitDomainStatus polls a domain until it has status want.
-func waitDomainStatus(t *testing.T, s *models.Store, id string, want models.Status) *models.Domain {
+// dpWaitDomain polls a domain until it has status want.
+func dpWaitDomain(t *testing.T, s *models.Store, id string, want models.Status) *models.Domain {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
@@ -57,7 +57,7 @@ func TestFailedDomainRemedies(t *testing.T) {
 			if _, err := e.Configure(ctx, models.Scope{}, d.ID, in, "test"); err != nil {
 				t.Fatal(err)
 			}
-			return waitDomainStatus(t, s, d.ID, models.StatusFailed)
+			return dpWaitDomain(t, s, d.ID, models.StatusFailed)
 		}
 
 		// Classified by type, the raw reason kept.
@@ -76,7 +76,7 @@ func TestFailedDomainRemedies(t *testing.T) {
 		if _, err := e.SwitchSetup(ctx, models.Scope{}, d.ID, workflows.ConfigureInput{Mode: models.SetupManual}, "test"); err != nil {
 			t.Fatal(err)
 		}
-		d = waitDomainStatus(t, s, d.ID, models.StatusDNSPending)
+		d = dpWaitDomain(t, s, d.ID, models.StatusDNSPending)
 		if d.SetupMode != models.SetupManual || d.FailureKind != models.FailureNone || d.FailedStep != "" {
 			t.Fatalf("after manual: mode %q kind %q step %q", d.SetupMode, d.FailureKind, d.FailedStep)
 		}
@@ -87,7 +87,7 @@ func TestFailedDomainRemedies(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		f = waitDomainStatus(t, s, f.ID, models.StatusAwaitingClient)
+		f = dpWaitDomain(t, s, f.ID, models.StatusAwaitingClient)
 		if f.SetupMode != models.SetupForwardLogin || f.FailureKind != models.FailureNone || f.StatusReason != "" {
 			t.Fatalf("after forwarding: mode %q kind %q reason %q", f.SetupMode, f.FailureKind, f.StatusReason)
 		}
@@ -104,7 +104,7 @@ func TestFailedDomainRemedies(t *testing.T) {
 		if r, _ := s.RegistrationByID(ctx, nil, res.Registration.ID); r.Status != models.RegRevoked {
 			t.Fatalf("registration %s", r.Status)
 		}
-		waitDomainStatus(t, s, f.ID, models.StatusPending)
+		dpWaitDomain(t, s, f.ID, models.StatusPending)
 		if err := e.RevokeRegistration(ctx, models.Scope{}, f.ID, res.Registration.ID, "test"); !errors.Is(err, models.ErrConflict) {
 			t.Fatalf("second revoke: %v", err)
 		}

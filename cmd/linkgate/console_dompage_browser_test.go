@@ -26,10 +26,10 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
-// conflictZone makes apex's zone in the fake Cloudflare with an A record
+// dpConflictZone makes apex's zone in the fake Cloudflare with an A record
 // at ls.<apex> in the CNAME's way; it returns the zone's token and a func
 // that removes the record.
-func (a *lgAPI) conflictZone(apex string) (token string, remove func()) {
+func (a *lgAPI) dpConflictZone(apex string) (token string, remove func()) {
 	a.t.Helper()
 	z := a.want(201, "POST", "/_sandbox/cloudflare/zones", fmt.Sprintf(`{"name":%q}`, apex))
 	zoneID, token := z.body["zone_id"].(string), z.body["api_token"].(string)
@@ -48,20 +48,20 @@ func (a *lgAPI) conflictZone(apex string) (token string, remove func()) {
 	}
 }
 
-// failedDomain adds ls.<apex> and has its self setup fail on the record
+// dpFailedDomain adds ls.<apex> and has its self setup fail on the record
 // conflict; it returns the domain's id, the token and the record's remover.
-func (a *lgAPI) failedDomain(apex string) (id, token string, remove func()) {
+func (a *lgAPI) dpFailedDomain(apex string) (id, token string, remove func()) {
 	a.t.Helper()
 	id = a.newDomain(apex)
-	token, remove = a.conflictZone(apex)
+	token, remove = a.dpConflictZone(apex)
 	a.want(202, "POST", "/api/v1/domains/"+id+"/configure",
 		`{"mode":"self","provider":"cloudflare","credentials":{"api_token":"`+token+`"}}`)
-	a.waitFailed(id)
+	a.dpWaitFailed(id)
 	return id, token, remove
 }
 
-// waitFailed waits until the domain's status is failed.
-func (a *lgAPI) waitFailed(id string) {
+// dpWaitFailed waits until the domain's status is failed.
+func (a *lgAPI) dpWaitFailed(id string) {
 	a.t.Helper()
 	end := time.Now().Add(flowDeadline)
 	for {
@@ -76,8 +76,8 @@ func (a *lgAPI) waitFailed(id string) {
 	}
 }
 
-// linkStatus is the HTTP status a registration link answers with.
-func linkStatus(t *testing.T, link string) int {
+// dpLinkStatus is the HTTP status a registration link answers with.
+func dpLinkStatus(t *testing.T, link string) int {
 	t.Helper()
 	resp, err := http.Get(link)
 	if err != nil {
@@ -85,6 +85,21 @@ func linkStatus(t *testing.T, link string) int {
 	}
 	resp.Body.Close()
 	return resp.StatusCode
+}
+
+// dpFits390 checks that the page needs no horizontal scrolling on a
+// 390 px wide phone, then goes back to the wide window.
+func dpFits390(b *browserSession, what string) {
+	b.t.Helper()
+	b.do("narrow viewport", chromedp.EmulateViewport(390, 844))
+	defer b.do("wide viewport", chromedp.EmulateViewport(1100, 900))
+	if !evalJS[bool](b, `document.scrollingElement.scrollWidth <= window.innerWidth`) {
+		w := evalJS[int](b, `document.scrollingElement.scrollWidth`)
+		wide := evalJS[string](b, `Array.from(document.querySelectorAll("body *")).filter(function (e) {
+			return e.getBoundingClientRect().right > window.innerWidth + 1;
+		}).slice(-5).map(function (e) { return e.tagName + "#" + e.id + "." + e.className; }).join(" ")`)
+		b.t.Errorf("%s is %d px wide at 390 px: %s", what, w, wide)
+	}
 }
 
 func TestConsoleInBrowserFailureRemedies(t *testing.T) {
@@ -97,7 +112,7 @@ func TestConsoleInBrowserFailureRemedies(t *testing.T) {
 	// (1) The page is open while the setup fails: the failure appears
 	// without a reload.
 	id := a.newDomain("rem1.com")
-	token, _ := a.conflictZone("rem1.com")
+	token, _ := a.dpConflictZone("rem1.com")
 	page := a.base + "/console/domains/" + id
 	b.do("open the domain", chromedp.Navigate(page), chromedp.WaitVisible(chromedp.ID("api_token")))
 	b.do("connect Cloudflare",
@@ -132,6 +147,7 @@ func TestConsoleInBrowserFailureRemedies(t *testing.T) {
 		t.Error("the stale reload notice is still there")
 	}
 	consoleShot(b, "dp-01-failed")
+	dpFits390(b, "a failed domain's page")
 
 	// Delete from the failure card: the confirmation says what goes.
 	b.do("delete", chromedp.Click(chromedp.ID("failure-delete")), chromedp.WaitVisible(chromedp.ID("delete-confirm")))
@@ -139,6 +155,7 @@ func TestConsoleInBrowserFailureRemedies(t *testing.T) {
 		t.Errorf("delete page on DNS: %q", d)
 	}
 	consoleShot(b, "dp-02-delete-confirm")
+	dpFits390(b, "the delete page")
 	b.do("delete unticked", chromedp.Click(chromedp.ID("delete-yes")), chromedp.WaitVisible(chromedp.ID("delete-confirm-error")))
 	a.want(200, "GET", "/api/v1/domains/"+id, "")
 	b.do("delete ticked",
@@ -152,7 +169,7 @@ func TestConsoleInBrowserFailureRemedies(t *testing.T) {
 
 	// (2) A new token: a bad one is refused next to the field; with the
 	// record out of the way the good one sets the domain up again.
-	id2, token2, remove2 := a.failedDomain("rem2.com")
+	id2, token2, remove2 := a.dpFailedDomain("rem2.com")
 	page2 := a.base + "/console/domains/" + id2
 	b.do("open the failed domain", chromedp.Navigate(page2), chromedp.WaitVisible(chromedp.ID("failure")))
 	if l := b.text(`label[for="api_token"]`); l != "New Cloudflare API token" {
@@ -178,7 +195,7 @@ func TestConsoleInBrowserFailureRemedies(t *testing.T) {
 
 	// (3) Set up by hand instead; the record added with the sandbox DNS
 	// tool (the A record is gone first: a CNAME cannot sit beside it).
-	id3, _, remove3 := a.failedDomain("rem3.com")
+	id3, _, remove3 := a.dpFailedDomain("rem3.com")
 	remove3()
 	page3 := a.base + "/console/domains/" + id3
 	b.do("switch to manual",
@@ -200,7 +217,7 @@ func TestConsoleInBrowserFailureRemedies(t *testing.T) {
 	}
 
 	// (4) Forward the login instead: the registration panel.
-	id4, _, _ := a.failedDomain("rem4.com")
+	id4, _, _ := a.dpFailedDomain("rem4.com")
 	page4 := a.base + "/console/domains/" + id4
 	b.do("open", chromedp.Navigate(page4), chromedp.WaitVisible(chromedp.ID("forward-email")))
 	if v := consoleValue(b, "#forward-email"); v != "owner@rem4.com" {
@@ -228,10 +245,10 @@ func TestConsoleInBrowserFailureRemedies(t *testing.T) {
 	if link2 == link1 {
 		t.Fatal("resend showed the same link")
 	}
-	if got := linkStatus(t, link1); got != http.StatusGone {
+	if got := dpLinkStatus(t, link1); got != http.StatusGone {
 		t.Errorf("the old link answers %d, want 410", got)
 	}
-	if got := linkStatus(t, link2); got != http.StatusOK {
+	if got := dpLinkStatus(t, link2); got != http.StatusOK {
 		t.Errorf("the new link answers %d", got)
 	}
 	b.do("reload", chromedp.Navigate(page4), chromedp.WaitVisible(chromedp.ID("registrations")))
@@ -245,7 +262,7 @@ func TestConsoleInBrowserFailureRemedies(t *testing.T) {
 		t.Errorf("the new link, opened: %q", s)
 	}
 	b.do("revoke", chromedp.Click(chromedp.CSS("#registrations tbody tr:first-child button.revoke")), chromedp.WaitVisible(chromedp.CSS(".notice")))
-	if got := linkStatus(t, link2); got != http.StatusGone {
+	if got := dpLinkStatus(t, link2); got != http.StatusGone {
 		t.Errorf("the revoked link answers %d, want 410", got)
 	}
 	if s := b.text("#registrations tbody tr:first-child .reg-status"); s != "Revoked" {
@@ -255,6 +272,7 @@ func TestConsoleInBrowserFailureRemedies(t *testing.T) {
 		t.Errorf("after revoking the only link: %v", s)
 	}
 	consoleShot(b, "dp-04-revoked")
+	dpFits390(b, "the registration links")
 }
 
 func TestConsoleInBrowserMessagingServicesAndSandbox(t *testing.T) {
@@ -284,6 +302,7 @@ func TestConsoleInBrowserMessagingServicesAndSandbox(t *testing.T) {
 		t.Errorf("pending %q", p)
 	}
 	consoleShot(b, "dp-05-sandbox")
+	dpFits390(b, "the sandbox tools")
 	b.do("clear the faults", chromedp.Click(chromedp.ID("faults-clear")))
 	waitText(b, ".notice", "Faults cleared")
 	if n := a.stats().Twilio.FaultsPending; n != 0 {
@@ -355,6 +374,7 @@ func TestConsoleInBrowserMessagingServicesAndSandbox(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`#messaging-services a[href*="detach="]`)),
 		chromedp.WaitVisible(chromedp.ID("detach-confirm")))
 	consoleShot(b, "dp-07-detach-confirm")
+	dpFits390(b, "the detach confirmation")
 	b.do("cancel", chromedp.Click(chromedp.ID("detach-cancel")), chromedp.WaitVisible(chromedp.ID("messaging-services")))
 	if a.twilioOwner(mg) != sid {
 		t.Error("cancel detached")

@@ -136,8 +136,8 @@ func TestConsoleSandboxDNSAndFaults(t *testing.T) {
 	}
 }
 
-// failDomain moves a domain to failed as a workflow step would.
-func failDomain(t *testing.T, s *models.Store, id string, kind models.FailureKind, step, reason string) {
+// dpFailDomain moves a domain to failed as a workflow step would.
+func dpFailDomain(t *testing.T, s *models.Store, id string, kind models.FailureKind, step, reason string) {
 	t.Helper()
 	d, err := s.GetDomain(context.Background(), models.Scope{}, id)
 	if err != nil {
@@ -167,7 +167,7 @@ func TestConsoleDomainFailurePage(t *testing.T) {
 		d := e.acmeDomain
 		path := "/console/domains/" + d.ID
 		raw := "create the CNAME " + d.Host + ": cloudflare: ensure CNAME: " + d.Host + " already has a A record pointing to 192.0.2.1"
-		failDomain(t, e.store, d.ID, models.FailureRecordConflict, "onboarding_ensure_cname", raw)
+		dpFailDomain(t, e.store, d.ID, models.FailureRecordConflict, "onboarding_ensure_cname", raw)
 		p := b.get(t, path)
 		wantPage(t, p, http.StatusOK, `id="failure"`,
 			d.Host+" already has another DNS record at Cloudflare",
@@ -202,7 +202,7 @@ func TestConsoleDomainFailurePage(t *testing.T) {
 		// A failure past the DNS, of no recorded kind: general words, no
 		// other setup offered.
 		late := e.globexDomain
-		failDomain(t, e.store, late.ID, models.FailureNone, "onboarding_poll_cert", "the certificate was not issued in time")
+		dpFailDomain(t, e.store, late.ID, models.FailureNone, "onboarding_poll_cert", "the certificate was not issued in time")
 		p = b.get(t, "/console/domains/"+late.ID)
 		wantPage(t, p, http.StatusOK, `id="failure"`, "stopped at a step that failed", `id="retry"`)
 		if strings.Contains(p.Body, `id="setup"`) {
