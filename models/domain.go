@@ -35,6 +35,7 @@ type Domain struct {
 	CertExpiresAt *time.Time
 	FailedStep    string      `gorm:"not null"` // the workflow step a failed domain resumes from
 	FailureKind   FailureKind `gorm:"not null"` // why it failed (FailureKind), "" when not failed
+	FailureDetail string      `gorm:"not null"` // the kind's detail: a record conflict's record type
 	Version       int         `gorm:"not null"` // bumped by every ApplyTx
 	CreatedAt     time.Time   `gorm:"not null"`
 	UpdatedAt     time.Time   `gorm:"not null"`

@@ -10,7 +10,8 @@ type FailureKind string
 const (
 	FailureNone FailureKind = ""
 	// FailureRecordConflict: another record already sits at the host at
-	// the DNS provider, so the CNAME cannot be created.
+	// the DNS provider, so the CNAME cannot be created. Its detail is
+	// that record's type ("A", "TXT", ...).
 	FailureRecordConflict FailureKind = "dns_record_conflict"
 	// FailureDNSCredentials: the DNS provider refused the stored token, or
 	// none is stored any more.
@@ -33,3 +34,17 @@ const (
 // FailureKinds lists the kinds that a failed domain may carry.
 var FailureKinds = []FailureKind{FailureRecordConflict, FailureDNSCredentials, FailureZoneNotFound,
 	FailureDNSTimeout, FailureDNSCheck, FailureTwilioValidation, FailureCertificate, FailureProvider}
+
+// FailureRecordType returns the DNS record type of a conflict's detail,
+// "" unless it is one (an upper-case type name such as A, AAAA or TXT).
+func FailureRecordType(detail string) string {
+	if detail == "" || len(detail) > 10 {
+		return ""
+	}
+	for _, r := range detail {
+		if (r < 'A' || r > 'Z') && (r < '0' || r > '9') {
+			return ""
+		}
+	}
+	return detail
+}

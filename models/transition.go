@@ -29,6 +29,8 @@ type Change struct {
 	StatusReason *string // nil leaves it; "" clears it
 	FailedStep   *string
 	FailureKind  *FailureKind // nil leaves it; FailureNone clears it
+	// FailureDetail goes with FailureKind (set or cleared with it).
+	FailureDetail string
 	CertExpires  *time.Time
 	// Event is a webhook event type to emit even without a status change
 	// (a messaging service attached or detached); EventData adds keys to
@@ -74,6 +76,7 @@ func (s *Store) ApplyTx(tx *gorm.DB, d *Domain, c Change) error {
 	}
 	if c.FailureKind != nil {
 		upd["failure_kind"] = *c.FailureKind
+		upd["failure_detail"] = c.FailureDetail
 	}
 	if c.CertExpires != nil {
 		upd["cert_expires_at"] = *c.CertExpires
@@ -114,7 +117,7 @@ func (s *Store) ApplyTx(tx *gorm.DB, d *Domain, c Change) error {
 		d.FailedStep = *c.FailedStep
 	}
 	if c.FailureKind != nil {
-		d.FailureKind = *c.FailureKind
+		d.FailureKind, d.FailureDetail = *c.FailureKind, c.FailureDetail
 	}
 	if c.CertExpires != nil {
 		d.CertExpiresAt = c.CertExpires

@@ -164,22 +164,25 @@ func providerError[T river.JobArgs](ctx context.Context, e *Engine, job *river.J
 		}
 		return err
 	}
-	return fail(ctx, e, job, d, failureKind(err), fmt.Sprintf("%s: %v", what, err), onFail)
+	kind, detail := failureKind(err)
+	onFail.FailureDetail = detail
+	return fail(ctx, e, job, d, kind, fmt.Sprintf("%s: %v", what, err), onFail)
 }
 
 // failureKind classifies a provider's permanent error by its type (never
-// by its text): what the console then words for people.
-func failureKind(err error) models.FailureKind {
+// by its text), with the kind's detail (a record conflict's record type):
+// what the console then words for people.
+func failureKind(err error) (models.FailureKind, string) {
 	var conflict *providers.ConflictingRecordError
 	switch {
 	case errors.As(err, &conflict):
-		return models.FailureRecordConflict
+		return models.FailureRecordConflict, models.FailureRecordType(strings.ToUpper(conflict.Existing.Type))
 	case errors.Is(err, providers.ErrInvalidCredentials):
-		return models.FailureDNSCredentials
+		return models.FailureDNSCredentials, ""
 	case errors.Is(err, providers.ErrZoneNotFound):
-		return models.FailureZoneNotFound
+		return models.FailureZoneNotFound, ""
 	}
-	return models.FailureProvider
+	return models.FailureProvider, ""
 }
 
 // backoff returns the next poll interval: first for fast, then doubling

@@ -62,7 +62,7 @@ func TestFailedDomainRemedies(t *testing.T) {
 
 		// Classified by type, the raw reason kept.
 		d := fail("manual-acme.com")
-		if d.FailureKind != models.FailureRecordConflict || d.StatusReason == "" || !workflows.CanSwitchSetup(d) {
+		if d.FailureKind != models.FailureRecordConflict || d.FailureDetail != "A" || d.StatusReason == "" || !workflows.CanSwitchSetup(d) {
 			t.Fatalf("failed: kind %q reason %q step %q", d.FailureKind, d.StatusReason, d.FailedStep)
 		}
 		// The API's configure and forward-login keep refusing it (retry).
@@ -77,7 +77,7 @@ func TestFailedDomainRemedies(t *testing.T) {
 			t.Fatal(err)
 		}
 		d = dpWaitDomain(t, s, d.ID, models.StatusDNSPending)
-		if d.SetupMode != models.SetupManual || d.FailureKind != models.FailureNone || d.FailedStep != "" {
+		if d.SetupMode != models.SetupManual || d.FailureKind != models.FailureNone || d.FailureDetail != "" || d.FailedStep != "" {
 			t.Fatalf("after manual: mode %q kind %q step %q", d.SetupMode, d.FailureKind, d.FailedStep)
 		}
 

@@ -127,7 +127,7 @@ func TestConsoleInBrowserFailureRemedies(t *testing.T) {
 	if s := b.text(`#status .badge[data-kind="status"]`); s != "failed" {
 		t.Errorf("status badge %q", s)
 	}
-	if p := b.text("#failure-problem"); p != "ls.rem1.com already has another DNS record at Cloudflare, so linkgate could not add its CNAME there." {
+	if p := b.text("#failure-problem"); p != "ls.rem1.com already has an A record at Cloudflare, so linkgate could not add its CNAME there." {
 		t.Errorf("problem %q", p)
 	}
 	if f := b.text("#failure-fix"); !strings.Contains(f, "switch to the manual setup") {

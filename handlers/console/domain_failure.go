@@ -22,7 +22,11 @@ type failureView struct {
 // entry gets the domain, for its host and zone.
 var failureWords = map[models.FailureKind]func(d *models.Domain) (problem, fix string){
 	models.FailureRecordConflict: func(d *models.Domain) (string, string) {
-		return d.Host + " already has another DNS record at Cloudflare, so linkgate could not add its CNAME there.",
+		record := "another DNS record"
+		if t := models.FailureRecordType(d.FailureDetail); t != "" {
+			record = article(t) + " " + t + " record"
+		}
+		return d.Host + " already has " + record + " at Cloudflare, so linkgate could not add its CNAME there.",
 			"Remove that record in the " + d.Apex + " zone at Cloudflare and retry, or switch to the manual setup."
 	},
 	models.FailureDNSCredentials: func(d *models.Domain) (string, string) {
@@ -53,6 +57,16 @@ var failureWords = map[models.FailureKind]func(d *models.Domain) (problem, fix s
 		return "A provider refused a step of the setup of " + d.Host + ".",
 			"Read the details, fix the cause, then retry."
 	},
+}
+
+// article is "a" or "an" before a record type as it is read out ("an
+// A record", "an MX record", "a TXT record").
+func article(recordType string) string {
+	switch recordType[0] {
+	case 'A', 'E', 'F', 'H', 'I', 'L', 'M', 'N', 'O', 'R', 'S', 'X':
+		return "an"
+	}
+	return "a"
 }
 
 // failureOf words a failed domain's reason (nil when not failed).

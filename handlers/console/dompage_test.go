@@ -137,14 +137,14 @@ func TestConsoleSandboxDNSAndFaults(t *testing.T) {
 }
 
 // dpFailDomain moves a domain to failed as a workflow step would.
-func dpFailDomain(t *testing.T, s *models.Store, id string, kind models.FailureKind, step, reason string) {
+func dpFailDomain(t *testing.T, s *models.Store, id string, kind models.FailureKind, detail, step, reason string) {
 	t.Helper()
 	d, err := s.GetDomain(context.Background(), models.Scope{}, id)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Tx(context.Background(), func(tx *gorm.DB, _ *sql.Tx) error {
-		return s.ApplyTx(tx, d, models.Change{To: models.StatusFailed, FailedStep: &step, FailureKind: &kind,
+		return s.ApplyTx(tx, d, models.Change{To: models.StatusFailed, FailedStep: &step, FailureKind: &kind, FailureDetail: detail,
 			StatusReason: &reason, Reason: reason, Actor: "workflow"})
 	}); err != nil {
 		t.Fatal(err)
@@ -167,10 +167,10 @@ func TestConsoleDomainFailurePage(t *testing.T) {
 		d := e.acmeDomain
 		path := "/console/domains/" + d.ID
 		raw := "create the CNAME " + d.Host + ": cloudflare: ensure CNAME: " + d.Host + " already has a A record pointing to 192.0.2.1"
-		dpFailDomain(t, e.store, d.ID, models.FailureRecordConflict, "onboarding_ensure_cname", raw)
+		dpFailDomain(t, e.store, d.ID, models.FailureRecordConflict, "A", "onboarding_ensure_cname", raw)
 		p := b.get(t, path)
 		wantPage(t, p, http.StatusOK, `id="failure"`,
-			d.Host+" already has another DNS record at Cloudflare",
+			d.Host+" already has an A record at Cloudflare",
 			"switch to the manual setup",
 			`<details id="failure-details"><summary>Details</summary>`,
 			`id="setup-manual"`, `id="setup-forward"`, `id="retry"`, `href="`+path+`/delete"`,
@@ -202,7 +202,7 @@ func TestConsoleDomainFailurePage(t *testing.T) {
 		// A failure past the DNS, of no recorded kind: general words, no
 		// other setup offered.
 		late := e.globexDomain
-		dpFailDomain(t, e.store, late.ID, models.FailureNone, "onboarding_poll_cert", "the certificate was not issued in time")
+		dpFailDomain(t, e.store, late.ID, models.FailureNone, "", "onboarding_poll_cert", "the certificate was not issued in time")
 		p = b.get(t, "/console/domains/"+late.ID)
 		wantPage(t, p, http.StatusOK, `id="failure"`, "stopped at a step that failed", `id="retry"`)
 		if strings.Contains(p.Body, `id="setup"`) {
@@ -274,5 +274,35 @@ func TestConsoleRegistrationPanel(t *testing.T) {
 	p = b.submit(t, path, path+"/registrations/"+newest.ID+"/revoke", nil)
 	if p.Status != http.StatusConflict || !strings.Contains(p.Body, "nothing to revoke") {
 		t.Errorf("second revoke: %d", p.Status)
+	}
+}
+
+// The record-conflict words name the record in the way, with its article;
+// a detail that is not a record type is not shown.
+func TestConsoleFailureWords(t *testing.T) {
+	t.Parallel()
+	for detail, want := range map[string]string{
+		"A":           "ls.acme.com already has an A record at Cloudflare",
+		"TXT":         "ls.acme.com already has a TXT record at Cloudflare",
+		"MX":          "ls.acme.com already has an MX record at Cloudflare",
+		"":            "ls.acme.com already has another DNS record at Cloudflare",
+		"<b>x</b>":    "ls.acme.com already has another DNS record at Cloudflare",
+		"VERYLONGXXX": "ls.acme.com already has another DNS record at Cloudflare",
+	} {
+		d := &models.Domain{Host: "ls.acme.com", Apex: "acme.com", Status: models.StatusFailed,
+			FailureKind: models.FailureRecordConflict, FailureDetail: detail, FailedStep: "onboarding_ensure_cname"}
+		f := console.FailureOf(d)
+		if !strings.HasPrefix(f.Problem, want) || !f.Switch {
+			t.Errorf("%q: %q (switch %v)", detail, f.Problem, f.Switch)
+		}
+	}
+	for _, k := range models.FailureKinds {
+		d := &models.Domain{Host: "ls.acme.com", Apex: "acme.com", Status: models.StatusFailed, FailureKind: k}
+		if f := console.FailureOf(d); f.Problem == "" || f.Fix == "" || strings.Contains(f.Problem, "stopped at a step") {
+			t.Errorf("kind %s has no words of its own: %+v", k, f)
+		}
+	}
+	if console.FailureOf(&models.Domain{Status: models.StatusConfigured}) != nil {
+		t.Error("words for a domain that did not fail")
 	}
 }
