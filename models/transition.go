@@ -31,7 +31,7 @@ type Change struct {
 	FailureKind  *FailureKind // nil leaves it; FailureNone clears it
 	// FailureDetail goes with FailureKind (set or cleared with it).
 	FailureDetail string
-	CertExpires  *time.Time
+	CertExpires   *time.Time
 	// Event is a webhook event type to emit even without a status change
 	// (a messaging service attached or detached); EventData adds keys to
 	// the event's data.
