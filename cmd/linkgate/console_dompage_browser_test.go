@@ -3,7 +3,8 @@ package main
 // The domain page's remedies and tools in real Chromium (issue 17, part
 // B). Failures are real: an A record in the way at the fake Cloudflare
 // makes the workflow's CNAME step fail with a record conflict. (1) The
-// failure shows up on the open page without a reload (live fragments), in
+// setup starts and fails while the page is open: the failure shows up
+// without a reload (live fragments), in
 // people's words with the raw reason behind Details; the domain is deleted
 // from its confirmation page, which says what goes. (2) A new token: a bad
 // one is refused next to the field, a good one (the record removed) sets
@@ -115,11 +116,11 @@ func TestConsoleInBrowserFailureRemedies(t *testing.T) {
 	token, _ := a.dpConflictZone("rem1.com")
 	page := a.base + "/console/domains/" + id
 	b.do("open the domain", chromedp.Navigate(page), chromedp.WaitVisible(chromedp.ID("api_token")))
-	b.do("connect Cloudflare",
-		chromedp.SendKeys(chromedp.ID("api_token"), token),
-		chromedp.Click(chromedp.CSS(`#setup-self button[type="submit"]`)),
-		chromedp.WaitVisible(chromedp.CSS(".notice")))
 	evalJS[bool](b, `window.__sameDocument = true`)
+	// Someone else (here the API) starts the setup while the page is open
+	// at pending.
+	a.want(202, "POST", "/api/v1/domains/"+id+"/configure",
+		`{"mode":"self","provider":"cloudflare","credentials":{"api_token":"`+token+`"}}`)
 	waitText(b, "#live", "The setup failed")
 	if !evalJS[bool](b, `window.__sameDocument === true`) {
 		t.Error("the page was reloaded")
@@ -327,8 +328,15 @@ func TestConsoleInBrowserMessagingServicesAndSandbox(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("domain_sid"), "  "+strings.ToLower(sid)+" "),
 		chromedp.Click(chromedp.CSS(`#domain-sid button[type="submit"]`)),
 		chromedp.WaitVisible(chromedp.CSS(".notice")))
+	// The page follows the setup to its end by itself: the status, the
+	// Messaging Service form that is the next step, the timeline.
+	evalJS[bool](b, `window.__sameDocument = true`)
 	a.waitStatus(two, "configured", flowDeadline)
 	waitText(b, `#status .badge[data-kind="status"]`, "configured")
+	waitText(b, "#timeline", "domain configured for link shortening")
+	if !evalJS[bool](b, `window.__sameDocument === true && !!document.getElementById("ms-form") && !document.getElementById("domain-sid")`) {
+		t.Error("the next step's form did not replace the Domain SID form without a reload")
+	}
 
 	// A Messaging Service on the first domain, then pasted (lower case,
 	// spaces) on the second: the page offers to move it, in words.
