@@ -33,12 +33,16 @@ type Domain struct {
 	CNAMETTL      int       `gorm:"column:cname_ttl;not null"`
 	DomainSID     string    `gorm:"column:domain_sid;not null"`
 	CertExpiresAt *time.Time
-	FailedStep    string      `gorm:"not null"` // the workflow step a failed domain resumes from
-	FailureKind   FailureKind `gorm:"not null"` // why it failed (FailureKind), "" when not failed
-	FailureDetail string      `gorm:"not null"` // the kind's detail: a record conflict's record type
-	Version       int         `gorm:"not null"` // bumped by every ApplyTx
-	CreatedAt     time.Time   `gorm:"not null"`
-	UpdatedAt     time.Time   `gorm:"not null"`
+	FailedStep    string    `gorm:"not null"` // the workflow step a failed domain resumes from
+	Version       int       `gorm:"not null"` // bumped by every ApplyTx
+	CreatedAt     time.Time `gorm:"not null"`
+	UpdatedAt     time.Time `gorm:"not null"`
+
+	// Why onboarding failed (issue 17), "" when not failed: the kind the
+	// console words for people, and its typed detail (a record conflict's
+	// record type).
+	FailureKind   FailureKind `gorm:"not null"`
+	FailureDetail string      `gorm:"not null"`
 
 	// Use (issue 14). MessagesSent is the quota counter (TakeQuota);
 	// LastUsedAt is the last message's time; ConfiguredAt is when the

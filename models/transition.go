@@ -28,15 +28,16 @@ type Change struct {
 	DomainSID    *string
 	StatusReason *string // nil leaves it; "" clears it
 	FailedStep   *string
-	FailureKind  *FailureKind // nil leaves it; FailureNone clears it
-	// FailureDetail goes with FailureKind (set or cleared with it).
-	FailureDetail string
-	CertExpires   *time.Time
+	CertExpires  *time.Time
 	// Event is a webhook event type to emit even without a status change
 	// (a messaging service attached or detached); EventData adds keys to
 	// the event's data.
 	Event     string
 	EventData map[string]any
+	// FailureKind: nil leaves it, FailureNone clears it; FailureDetail
+	// goes with it (set or cleared with it).
+	FailureKind   *FailureKind
+	FailureDetail string
 }
 
 // ApplyTx applies c to d inside tx, provided the domain is still the

@@ -137,14 +137,15 @@ type SandboxMail struct {
 type Handler struct {
 	cfg      Config
 	pages    *handlers.Pages
-	sets     map[string]*template.Template // the page sets, for fragments of a page
-	doctor   *handlers.Doctor              // the DNS doctor fragment alone
-	assets   handlers.AssetSet             // stylesheet and scripts, with their version
-	checkURL func(raw string) string       // the webhook URL policy
-	srv      *handlers.Server              // sessions, cookies, CSRF (set by Mount)
-	login    *handlers.SignInGuard         // wrong passwords per account and address
+	doctor   *handlers.Doctor        // the DNS doctor fragment alone
+	assets   handlers.AssetSet       // stylesheet and scripts, with their version
+	checkURL func(raw string) string // the webhook URL policy
+	srv      *handlers.Server        // sessions, cookies, CSRF (set by Mount)
+	login    *handlers.SignInGuard   // wrong passwords per account and address
 	// password reset requests per client address and per e-mail address
 	resetAddr, resetAccount *handlers.LimiterSet
+	// sets are the page sets, for a fragment of a page (domain_live.go).
+	sets map[string]*template.Template
 }
 
 const consoleUserKey = "linkgate.console_user"
