@@ -22,7 +22,12 @@ func (h *Handler) consoleDomainAttach(c *gin.Context) {
 	if err != nil {
 		var moveFrom string
 		moveFrom, err = h.msInUse(c, err, sid)
-		h.renderDomainErrors(c, err, "ms", func(v *domainView) { v.MS, v.MoveFrom = sid, moveFrom }, "messaging_service_sid")
+		h.renderDomainErrors(c, err, "ms", func(v *domainView) {
+			v.MS, v.MoveFrom = sid, moveFrom
+			if moveFrom != "" {
+				v.MS = canonicalMS(sid) // as Twilio writes it
+			}
+		}, "messaging_service_sid")
 		return
 	}
 	notice := "attach"
