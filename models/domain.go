@@ -41,6 +41,12 @@ type Domain struct {
 	// by ApplyTx on every status change): the console's "age in step".
 	StatusChangedAt time.Time `gorm:"not null"`
 
+	// Why onboarding failed (issue 17), "" when not failed: the kind the
+	// console words for people, and its typed detail (a record conflict's
+	// record type).
+	FailureKind   FailureKind `gorm:"not null"`
+	FailureDetail string      `gorm:"not null"`
+
 	// Use (issue 14). MessagesSent is the quota counter (TakeQuota);
 	// LastUsedAt is the last message's time; ConfiguredAt is when the
 	// domain last became configured (auto-archive counts from the later

@@ -69,3 +69,29 @@ func (s *Store) fillMessagingServices(ctx context.Context, ds []*Domain) error {
 			d.MessagingServiceSIDs = append(d.MessagingServiceSIDs, r.MessagingServiceSID)
 		})
 }
+
+// MoveMessagingServiceTx moves the attachment from one domain to another
+// (the caller has moved it at Twilio): each timeline names both domains
+// ("moved from ls.a.com to ls.b.com"), and the webhook events are the
+// detach and attach they are.
+func (s *Store) MoveMessagingServiceTx(tx *gorm.DB, from, to *Domain, sid, actor string) error {
+	res := tx.Where("messaging_service_sid = ? AND domain_id = ?", sid, from.ID).Delete(&DomainMessagingService{})
+	if res.Error != nil {
+		return internal("move messaging service", res.Error)
+	}
+	reason := fmt.Sprintf("messaging service %s moved from %s to %s", sid, from.Host, to.Host)
+	if res.RowsAffected > 0 {
+		if err := s.ApplyTx(tx, from, Change{Reason: reason, Actor: actor,
+			Event: EventDomainMessagingServiceDetached, EventData: map[string]any{"messaging_service_sid": sid}}); err != nil {
+			return err
+		}
+	}
+	if err := tx.Where("messaging_service_sid = ?", sid).Delete(&DomainMessagingService{}).Error; err != nil {
+		return internal("move messaging service", err)
+	}
+	if err := tx.Create(&DomainMessagingService{MessagingServiceSID: sid, DomainID: to.ID, AttachedAt: s.Now()}).Error; err != nil {
+		return internal("move messaging service", err)
+	}
+	return s.ApplyTx(tx, to, Change{Reason: reason, Actor: actor,
+		Event: EventDomainMessagingServiceAttached, EventData: map[string]any{"messaging_service_sid": sid}})
+}

@@ -34,6 +34,10 @@ type Change struct {
 	// the event's data.
 	Event     string
 	EventData map[string]any
+	// FailureKind: nil leaves it, FailureNone clears it; FailureDetail
+	// goes with it (set or cleared with it).
+	FailureKind   *FailureKind
+	FailureDetail string
 }
 
 // ApplyTx applies c to d inside tx, provided the domain is still the
@@ -70,6 +74,10 @@ func (s *Store) ApplyTx(tx *gorm.DB, d *Domain, c Change) error {
 	}
 	if c.FailedStep != nil {
 		upd["failed_step"] = *c.FailedStep
+	}
+	if c.FailureKind != nil {
+		upd["failure_kind"] = *c.FailureKind
+		upd["failure_detail"] = c.FailureDetail
 	}
 	if c.CertExpires != nil {
 		upd["cert_expires_at"] = *c.CertExpires
@@ -108,6 +116,9 @@ func (s *Store) ApplyTx(tx *gorm.DB, d *Domain, c Change) error {
 	}
 	if c.FailedStep != nil {
 		d.FailedStep = *c.FailedStep
+	}
+	if c.FailureKind != nil {
+		d.FailureKind, d.FailureDetail = *c.FailureKind, c.FailureDetail
 	}
 	if c.CertExpires != nil {
 		d.CertExpiresAt = c.CertExpires

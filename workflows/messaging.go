@@ -18,10 +18,11 @@ import (
 // conflict naming that domain, unless move is set: then it is detached
 // there first.
 func (e *Engine) AttachMessagingService(ctx context.Context, sc models.Scope, domainID, msSID string, move bool, actor string) (*models.Domain, bool, error) {
+	// Any case and surrounding space are accepted: "mg…" is "MG…".
+	msSID = canonicalSID(strings.TrimSpace(msSID))
 	if !providers.ValidMessagingServiceSID(msSID) {
 		return nil, false, models.Invalid("invalid_messaging_service_sid", "messaging_service_sid", "must be MG followed by 32 hexadecimal characters")
 	}
-	msSID = canonicalSID(msSID)
 	var d *models.Domain
 	var created bool
 	err := e.store.Locked(ctx, messagingServiceLock(msSID), func(ctx context.Context) error {
@@ -89,9 +90,8 @@ func (e *Engine) attachLocked(ctx context.Context, sc models.Scope, domainID, ms
 	}
 	err = e.store.Tx(ctx, func(tx *gorm.DB, _ *sqlTxAlias) error {
 		if owner != nil {
-			if _, err := e.store.DetachMessagingServiceTx(tx, owner, msSID, actor); err != nil {
-				return err
-			}
+			// A move: both timelines name both domains.
+			return e.store.MoveMessagingServiceTx(tx, owner, d, msSID, actor)
 		}
 		return e.store.AttachMessagingServiceTx(tx, d, msSID, actor)
 	})
@@ -105,7 +105,7 @@ func (e *Engine) attachLocked(ctx context.Context, sc models.Scope, domainID, ms
 // DetachMessagingService unlinks a Messaging Service from the domain at
 // Twilio and forgets it. Not attached here is not found.
 func (e *Engine) DetachMessagingService(ctx context.Context, sc models.Scope, domainID, msSID, actor string) error {
-	msSID = canonicalSID(msSID)
+	msSID = canonicalSID(strings.TrimSpace(msSID))
 	return e.store.Locked(ctx, messagingServiceLock(msSID), func(ctx context.Context) error {
 		return e.detachLocked(ctx, sc, domainID, msSID, actor)
 	})

@@ -142,11 +142,12 @@ func advance[T river.JobArgs](ctx context.Context, e *Engine, job *river.Job[T],
 	})
 }
 
-// fail moves the domain to failed with a reason and completes the job.
-func fail[T river.JobArgs](ctx context.Context, e *Engine, job *river.Job[T], d *models.Domain, reason string, extra models.Change) error {
+// fail moves the domain to failed with a reason (kept raw) and its kind
+// (for people: models.FailureKind), and completes the job.
+func fail[T river.JobArgs](ctx context.Context, e *Engine, job *river.Job[T], d *models.Domain, kind models.FailureKind, reason string, extra models.Change) error {
 	step := job.Kind
 	extra.To, extra.Reason, extra.Actor = models.StatusFailed, reason, actorWorkflow
-	extra.StatusReason, extra.FailedStep = &reason, &step
+	extra.StatusReason, extra.FailedStep, extra.FailureKind = &reason, &step, &kind
 	e.log.WarnContext(ctx, "onboarding step failed", "domain_id", d.ID, "step", step, "reason", reason)
 	return advance(ctx, e, job, d, extra, nil)
 }
@@ -163,7 +164,25 @@ func providerError[T river.JobArgs](ctx context.Context, e *Engine, job *river.J
 		}
 		return err
 	}
-	return fail(ctx, e, job, d, fmt.Sprintf("%s: %v", what, err), onFail)
+	kind, detail := failureKind(err)
+	onFail.FailureDetail = detail
+	return fail(ctx, e, job, d, kind, fmt.Sprintf("%s: %v", what, err), onFail)
+}
+
+// failureKind classifies a provider's permanent error by its type (never
+// by its text), with the kind's detail (a record conflict's record type):
+// what the console then words for people.
+func failureKind(err error) (models.FailureKind, string) {
+	var conflict *providers.ConflictingRecordError
+	switch {
+	case errors.As(err, &conflict):
+		return models.FailureRecordConflict, models.FailureRecordType(strings.ToUpper(conflict.Existing.Type))
+	case errors.Is(err, providers.ErrInvalidCredentials):
+		return models.FailureDNSCredentials, ""
+	case errors.Is(err, providers.ErrZoneNotFound):
+		return models.FailureZoneNotFound, ""
+	}
+	return models.FailureProvider, ""
 }
 
 // backoff returns the next poll interval: first for fast, then doubling
@@ -197,7 +216,7 @@ func (w *ensureCNAMEWorker) Work(ctx context.Context, job *river.Job[EnsureCNAME
 	dns, zone, err := e.dnsFor(ctx, d)
 	if err != nil {
 		if errors.Is(err, models.ErrNotFound) {
-			return fail(ctx, e, job, d, "no DNS provider credentials are stored for this domain; configure it again", dnsFailed)
+			return fail(ctx, e, job, d, models.FailureDNSCredentials, "no DNS provider credentials are stored for this domain; configure it again", dnsFailed)
 		}
 		return providerError(ctx, e, job, d, "DNS provider", err, dnsFailed)
 	}
@@ -229,7 +248,7 @@ func (w *verifyDNSWorker) Work(ctx context.Context, job *river.Job[VerifyDNSArgs
 	dnsFailed := models.Change{DNSStatus: models.DNSFailed}
 	check, err := e.cfg.Resolver.CheckCNAME(ctx, d.Host, d.Apex, d.CNAMETarget)
 	if err != nil && !providers.IsTransient(err) {
-		return fail(ctx, e, job, d, "check DNS: "+err.Error(), dnsFailed)
+		return fail(ctx, e, job, d, models.FailureDNSCheck, "check DNS: "+err.Error(), dnsFailed)
 	}
 	now := time.Now()
 	if err == nil && check.OK {
@@ -257,7 +276,7 @@ func (w *verifyDNSWorker) Work(ctx context.Context, job *river.Job[VerifyDNSArgs
 	}
 	what := describeFindings(check, err)
 	if now.After(job.Args.Deadline) {
-		return fail(ctx, e, job, d, "DNS was not verified in time: "+what, dnsFailed)
+		return fail(ctx, e, job, d, models.FailureDNSTimeout, "DNS was not verified in time: "+what, dnsFailed)
 	}
 	if what != d.StatusReason {
 		_ = e.store.SetStatusReason(ctx, d.ID, what)
@@ -298,7 +317,7 @@ func (w *validateTwilioDNSWorker) Work(ctx context.Context, job *river.Job[Valid
 	now := time.Now()
 	if !v.Valid {
 		if now.After(job.Args.Deadline) {
-			return fail(ctx, e, job, d, "Twilio did not validate the DNS in time: "+v.Reason, models.Change{})
+			return fail(ctx, e, job, d, models.FailureTwilioValidation, "Twilio did not validate the DNS in time: "+v.Reason, models.Change{})
 		}
 		_ = e.store.SetStatusReason(ctx, d.ID, "waiting for Twilio to validate the DNS: "+v.Reason)
 		iv := e.cfg.Intervals
@@ -348,11 +367,11 @@ func (w *pollCertWorker) Work(ctx context.Context, job *river.Job[PollCertArgs])
 		c := models.Change{Reason: "certificate issued", Actor: actorWorkflow, SSLStatus: models.SSLActive, CertExpires: cert.ExpiresAt}
 		return advance(ctx, e, job, d, c, ConfigureDomainArgs{DomainID: d.ID})
 	case providers.CertFailed:
-		return fail(ctx, e, job, d, "Twilio could not issue the certificate: "+cert.FailureReason, sslFailed)
+		return fail(ctx, e, job, d, models.FailureCertificate, "Twilio could not issue the certificate: "+cert.FailureReason, sslFailed)
 	}
 	now := time.Now()
 	if now.After(job.Args.Deadline) {
-		return fail(ctx, e, job, d, "the certificate was not issued in time", sslFailed)
+		return fail(ctx, e, job, d, models.FailureCertificate, "the certificate was not issued in time", sslFailed)
 	}
 	if cert.State == providers.CertValidating && d.SSLStatus != models.SSLPendingValidation {
 		err := e.store.Tx(ctx, func(tx *gorm.DB, _ *sqlTxAlias) error {
@@ -384,9 +403,9 @@ func (w *configureDomainWorker) Work(ctx context.Context, job *river.Job[Configu
 	if _, err = e.cfg.LinkShortening.UpdateDomainConfig(ctx, want); err != nil {
 		return providerError(ctx, e, job, d, "set the Twilio domain config", err, models.Change{})
 	}
-	empty := ""
+	empty, none := "", models.FailureNone
 	return advance(ctx, e, job, d, models.Change{To: models.StatusConfigured, Reason: "domain configured for link shortening",
-		Actor: actorWorkflow, StatusReason: &empty, FailedStep: &empty}, nil)
+		Actor: actorWorkflow, StatusReason: &empty, FailedStep: &empty, FailureKind: &none}, nil)
 }
 
 // wantedConfig is the Twilio domain config linkgate sets (and the

@@ -29,14 +29,63 @@ type ConfigureInput struct {
 // provider (and that it holds the domain's zone) before anything is
 // stored; "manual" starts watching DNS for the record the client adds.
 func (e *Engine) Configure(ctx context.Context, sc models.Scope, domainID string, in ConfigureInput, actor string) (*models.Domain, error) {
+	return e.setUp(ctx, sc, domainID, in, actor, false)
+}
+
+// SwitchSetup is Configure that also takes a failed domain whose DNS step
+// failed (CanSwitchSetup): the console's remedies "set it up another way"
+// and "give a new token". The failure is forgotten as the setup starts.
+// (The API's configure keeps refusing failed domains: there, retry.)
+func (e *Engine) SwitchSetup(ctx context.Context, sc models.Scope, domainID string, in ConfigureInput, actor string) (*models.Domain, error) {
+	return e.setUp(ctx, sc, domainID, in, actor, true)
+}
+
+func (e *Engine) setUp(ctx context.Context, sc models.Scope, domainID string, in ConfigureInput, actor string, afterFailure bool) (*models.Domain, error) {
 	d, err := e.store.GetDomain(ctx, sc, domainID)
 	if err != nil {
 		return nil, err
 	}
-	if err := models.Configurable.Check(d.Status, "configured"); err != nil {
+	if err := checkSetup(d, "configured", afterFailure); err != nil {
 		return nil, err
 	}
 	return e.configure(ctx, d, in, actor, nil)
+}
+
+// CanSwitchSetup reports whether a failed domain may be set up again,
+// another way or with new credentials (Configure, ForwardLogin): its DNS
+// step failed, so nothing past the DNS record was done.
+func CanSwitchSetup(d *models.Domain) bool {
+	if d.Status != models.StatusFailed {
+		return false
+	}
+	switch d.FailedStep {
+	case "", stepEnsureCNAME, stepVerifyDNS:
+		return true
+	}
+	return false
+}
+
+// checkSetup allows a setup choice for a domain that waits for one, and
+// with afterFailure a failed domain whose DNS step failed.
+func checkSetup(d *models.Domain, what string, afterFailure bool) error {
+	if afterFailure && CanSwitchSetup(d) {
+		return nil
+	}
+	if afterFailure && d.Status == models.StatusFailed {
+		return models.Conflict("invalid_state", "mode",
+			"this domain failed after its DNS was set up; retry it, or delete it and add it again")
+	}
+	return models.Configurable.Check(d.Status, what)
+}
+
+// clearFailure makes c, the change that sets a failed domain up again,
+// forget the failure.
+func clearFailure(c *models.Change, d *models.Domain) {
+	if d.Status != models.StatusFailed {
+		return
+	}
+	empty, none := "", models.FailureNone
+	c.StatusReason, c.FailedStep, c.FailureKind = &empty, &empty, &none
 }
 
 // configure checks the input and starts the setup; hook, if set, runs in
@@ -53,8 +102,10 @@ func (e *Engine) configure(ctx context.Context, d *models.Domain, in ConfigureIn
 					return err
 				}
 			}
-			if err := e.store.ApplyTx(tx, d, models.Change{To: models.StatusDNSPending, SetupMode: models.SetupManual,
-				DNSStatus: models.DNSPropagating, Reason: "manual setup: waiting for the client's CNAME", Actor: actor}); err != nil {
+			c := models.Change{To: models.StatusDNSPending, SetupMode: models.SetupManual,
+				DNSStatus: models.DNSPropagating, Reason: "manual setup: waiting for the client's CNAME", Actor: actor}
+			clearFailure(&c, d)
+			if err := e.store.ApplyTx(tx, d, c); err != nil {
 				return err
 			}
 			return e.insertTx(ctx, sqlTx, VerifyDNSArgs{DomainID: d.ID, Started: now, Deadline: now.Add(e.cfg.Intervals.DNSDeadline)})
@@ -79,8 +130,10 @@ func (e *Engine) configureSelf(ctx context.Context, d *models.Domain, in Configu
 		if err := e.store.SaveDNSCredentialsTx(tx, e.cfg.Keys, d.ID, access); err != nil {
 			return err
 		}
-		if err := e.store.ApplyTx(tx, d, models.Change{To: models.StatusDNSPending, SetupMode: models.SetupSelf,
-			DNSStatus: models.DNSCreating, Reason: "self setup with " + in.Provider + ": creating the CNAME", Actor: actor}); err != nil {
+		c := models.Change{To: models.StatusDNSPending, SetupMode: models.SetupSelf,
+			DNSStatus: models.DNSCreating, Reason: "self setup with " + in.Provider + ": creating the CNAME", Actor: actor}
+		clearFailure(&c, d)
+		if err := e.store.ApplyTx(tx, d, c); err != nil {
 			return err
 		}
 		return e.insertTx(ctx, sqlTx, EnsureCNAMEArgs{DomainID: d.ID})
@@ -106,11 +159,11 @@ func unavailable(err error) error {
 // Twilio that it exists and names this domain's host. Once DNS is
 // verified it moves the domain on to the certificate.
 func (e *Engine) SubmitDomainSID(ctx context.Context, sc models.Scope, domainID, sid, actor string) (*models.Domain, error) {
-	sid = strings.TrimSpace(sid)
+	// Any case and surrounding space are accepted: "dn…" is "DN…".
+	sid = canonicalSID(strings.TrimSpace(sid))
 	if !providers.ValidDomainSID(sid) {
 		return nil, models.Invalid("invalid_domain_sid", "domain_sid", "must be DN followed by 32 hexadecimal characters, as shown in the Twilio Console")
 	}
-	sid = canonicalSID(sid)
 	d, err := e.store.GetDomain(ctx, sc, domainID)
 	if err != nil {
 		return nil, err
@@ -209,8 +262,8 @@ func (e *Engine) Retry(ctx context.Context, sc models.Scope, domainID, actor str
 	default:
 		to = models.StatusPending
 	}
-	empty := ""
-	c.To, c.Reason, c.Actor, c.StatusReason, c.FailedStep = to, "retry", actor, &empty, &empty
+	empty, none := "", models.FailureNone
+	c.To, c.Reason, c.Actor, c.StatusReason, c.FailedStep, c.FailureKind = to, "retry", actor, &empty, &empty, &none
 	return d, e.store.Tx(ctx, func(tx *gorm.DB, sqlTx *sqlTxAlias) error {
 		if err := e.store.ApplyTx(tx, d, c); err != nil {
 			return err

@@ -42,8 +42,8 @@ var onboardingPlans = map[models.Purpose]onboardingPlan{
 	models.PurposeURLTracking: {
 		steps: []string{stepEnsureCNAME, stepVerifyDNS},
 		dnsVerified: func(_ *Engine, d *models.Domain, _ time.Time) (models.Change, river.JobArgs) {
-			empty := ""
-			return models.Change{To: models.StatusConfigured, FailedStep: &empty,
+			empty, none := "", models.FailureNone
+			return models.Change{To: models.StatusConfigured, FailedStep: &empty, FailureKind: &none,
 				Reason: fmt.Sprintf("configured for URL tracking: %s answers CNAME %s", d.Host, d.CNAMETarget)}, nil
 		},
 	},

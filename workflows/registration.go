@@ -64,6 +64,17 @@ type ForwardLoginResult struct {
 // links), moves the domain to awaiting_client and queues the e-mail, all
 // in one transaction.
 func (e *Engine) ForwardLogin(ctx context.Context, sc models.Scope, domainID, email, actor string) (ForwardLoginResult, error) {
+	return e.forwardLogin(ctx, sc, domainID, email, actor, false)
+}
+
+// SwitchToForwardLogin is ForwardLogin that also takes a failed domain
+// whose DNS step failed (CanSwitchSetup; the console's remedy): it goes
+// back to pending, its failure forgotten, and on to awaiting_client.
+func (e *Engine) SwitchToForwardLogin(ctx context.Context, sc models.Scope, domainID, email, actor string) (ForwardLoginResult, error) {
+	return e.forwardLogin(ctx, sc, domainID, email, actor, true)
+}
+
+func (e *Engine) forwardLogin(ctx context.Context, sc models.Scope, domainID, email, actor string, afterFailure bool) (ForwardLoginResult, error) {
 	if e.cfg.Mailer == nil {
 		return ForwardLoginResult{}, &models.Error{Kind: models.KindUnavailable, Code: "mail_unavailable", Detail: "no mailer is configured"}
 	}
@@ -76,11 +87,20 @@ func (e *Engine) ForwardLogin(ctx context.Context, sc models.Scope, domainID, em
 	if err != nil {
 		return ForwardLoginResult{}, err
 	}
-	if err := models.Configurable.Check(d.Status, "forwarded to the client"); err != nil {
+	if err := checkSetup(d, "forwarded to the client", afterFailure); err != nil {
 		return ForwardLoginResult{}, err
 	}
 	var res ForwardLoginResult
 	err = e.store.Tx(ctx, func(tx *gorm.DB, sqlTx *sqlTxAlias) error {
+		if d.Status == models.StatusFailed {
+			// Set up again: back to pending, the failure forgotten.
+			c := models.Change{To: models.StatusPending,
+				Reason: "setup switched to forwarding the login to the client", Actor: actor}
+			clearFailure(&c, d)
+			if err := e.store.ApplyTx(tx, d, c); err != nil {
+				return err
+			}
+		}
 		r, token, err := e.store.CreateRegistrationTx(tx, d.ID, email, e.cfg.RegistrationTTL)
 		if err != nil {
 			return err

@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/linkgate/linkgate/handlers"
 	"github.com/linkgate/linkgate/handlers/console"
+	"github.com/linkgate/linkgate/mocks"
 	"github.com/linkgate/linkgate/providers"
 	"github.com/linkgate/linkgate/providers/dnscheck"
 )
@@ -28,7 +30,36 @@ func consoleSandbox(world *sandboxWorld) console.SandboxConsole {
 		},
 		RegisterTwilioDomain: sb.Twilio.RegisterDomainContext,
 		CreateCloudflareZone: sb.Cloudflare.CreateZone,
+		AddDNSRecord:         sb.DNS.AddManual,
+		InjectFault: func(provider string, status, count int) error {
+			f, ok := sandboxFaults(sb)[provider]
+			if !ok {
+				return fmt.Errorf("no fake named %q", provider)
+			}
+			f.Inject(mocks.Fault{Status: status, Count: count})
+			return nil
+		},
+		ClearFaults: func(provider string) {
+			for name, f := range sandboxFaults(sb) {
+				if provider == "" || provider == name {
+					f.Clear()
+				}
+			}
+		},
+		PendingFaults: func() map[string]int {
+			out := map[string]int{}
+			for name, f := range sandboxFaults(sb) {
+				out[name] = f.Pending()
+			}
+			return out
+		},
 	}
+}
+
+// sandboxFaults are the fakes' fault queues, by the name the console's
+// fault tool uses.
+func sandboxFaults(sb *mocks.Sandbox) map[string]*mocks.Faults {
+	return map[string]*mocks.Faults{"cloudflare": sb.Cloudflare.Faults, "twilio": sb.Twilio.Faults}
 }
 
 // consoleDNSDoctor is the console's DNS check for the manual setup: the

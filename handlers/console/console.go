@@ -29,7 +29,12 @@
 // originator_delete.go; campaign_live.go (the realtime campaigns page
 // and its event stream); tracked links (API.md "Tracked links"):
 // client_tracking.go (the client's settings) and
-// client_tracking_preview.go (a message as they would rewrite it).
+// client_tracking_preview.go (a message as they would rewrite it); a
+// domain's remedies and tools (issue 17): domain_failure.go (a failure's
+// reason in people's words), domain_delete_page.go (what deleting
+// removes), domain_registration.go (the registration links panel and
+// Revoke), domain_live.go (the page's changing parts as a fragment),
+// sandbox_dns.go and sandbox_faults.go (the sandbox DNS and fault tools).
 //
 // The rule: the console is thin over models and workflows, and all page
 // plumbing (sessions, CSRF, rendering, error pages, limits) is the
@@ -71,7 +76,8 @@ var pageNames = []string{"attention", "login", "clients", "client", "domain_new"
 	"sandbox", "sandbox_outbox", "message", "reset_request", "reset", "domains", "domains_bulk", "pools",
 	"campaigns", "campaign_new", "campaign", "originators", "campaigns_live",
 	// issue 17 part C: housekeeping
-	"client_edit", "client_delete", "client_users", "client_keys"}
+	"client_edit", "client_delete", "client_users", "client_keys",
+	"domain_delete"} // part B (issue 17)
 
 // consolePrefix is where the console's pages live (besides / and /login).
 const consolePrefix = "/console"
@@ -113,6 +119,17 @@ type SandboxConsole struct {
 	// CreateCloudflareZone makes a zone in the fake Cloudflare and a token
 	// that may edit it.
 	CreateCloudflareZone func(ctx context.Context, name string) (zoneID, apiToken string, err error)
+	// AddDNSRecord adds a record to the sandbox DNS server by hand (as a
+	// client does at their own DNS provider): typ is CNAME, A, AAAA, TXT
+	// or CAA. An error about the record itself is shown next to the form.
+	AddDNSRecord func(name, typ, value string) error
+	// InjectFault makes the next count calls to a fake ("twilio" or
+	// "cloudflare") answer with the HTTP status; ClearFaults drops the
+	// faults not yet taken (provider "" for all), and PendingFaults counts
+	// them per fake.
+	InjectFault   func(provider string, status, count int) error
+	ClearFaults   func(provider string)
+	PendingFaults func() map[string]int
 }
 
 // SandboxMail is one message of the sandbox outbox.
@@ -132,6 +149,8 @@ type Handler struct {
 	login    *handlers.SignInGuard   // wrong passwords per account and address
 	// password reset requests per client address and per e-mail address
 	resetAddr, resetAccount *handlers.LimiterSet
+	// sets are the page sets, for a fragment of a page (domain_live.go).
+	sets map[string]*template.Template
 }
 
 const consoleUserKey = "linkgate.console_user"
@@ -150,6 +169,7 @@ func New(cfg Config) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
+	h.sets = sets
 	if h.pages, err = handlers.NewPages(handlers.PagesConfig{Kind: "console page", Sets: sets, Message: h.messageView, Explain: explain}); err != nil {
 		return nil, err
 	}
@@ -347,6 +367,14 @@ func (h *Handler) Mount(s *handlers.Server) error {
 	sb.GET("/outbox", h.consoleAdmin, h.consoleSandboxOutbox)
 	sb.POST("/twilio", h.consoleSandboxTwilio)
 	sb.POST("/cloudflare", h.consoleAdmin, h.consoleSandboxCloudflare)
+	// Part B (issue 17): the domain page's delete confirmation, live
+	// fragments and registration links; the sandbox's DNS and fault tools.
+	u.GET("/domains/:id/delete", h.consoleDomainDeletePage)
+	u.GET("/domains/:id/live", h.consoleDomainLive)
+	w.POST("/registrations/:reg/revoke", h.consoleDomainRegistrationRevoke)
+	sb.POST("/dns", h.consoleAdmin, h.consoleSandboxDNS)
+	sb.POST("/faults", h.consoleAdmin, h.consoleSandboxFault)
+	sb.POST("/faults/clear", h.consoleAdmin, h.consoleSandboxFaultsClear)
 	return nil
 }
 
@@ -575,6 +603,11 @@ var consoleNotices = map[string]string{
 	"sid":                "Domain SID accepted.",
 	"attach":             "Messaging Service attached.",
 	"detach":             "Messaging Service detached.",
+	"moved":              "Messaging Service moved here; the other domain no longer uses it.",
+	"revoked":            "Registration link revoked: it no longer works.",
+	"sandbox_dns":        "Record added to the sandbox DNS.",
+	"sandbox_fault":      "Fault queued: the next calls to that fake fail.",
+	"sandbox_clear":      "Faults cleared: the fakes answer normally again.",
 	"retry":              "Retrying from the step that failed.",
 	"forward":            "Registration link sent to the client.",
 	"webhook":            "Webhook endpoint deleted.",

@@ -561,7 +561,15 @@ func TestConsoleDomainSetup(t *testing.T) {
 			t.Fatalf("attach: %d\n%s", p.Status, p.Body)
 		}
 		wantPage(t, b.get(t, page), http.StatusOK, `data-value="configured"`, "<code>"+mg+"</code>", "Detach")
+		// Detach asks first: without confirm nothing is detached.
 		p = b.submit(t, page, page+"/messaging-services/"+mg+"/detach", nil)
+		if p.Status != http.StatusUnprocessableEntity || !strings.Contains(p.Body, `id="detach-yes"`) {
+			t.Fatalf("detach unconfirmed: %d\n%s", p.Status, p.Body)
+		}
+		if !strings.Contains(b.get(t, page).Body, "<code>"+mg+"</code>") {
+			t.Fatal("an unconfirmed detach detached")
+		}
+		p = b.submit(t, page, page+"/messaging-services/"+mg+"/detach", url.Values{"confirm": {"1"}})
 		if p.Status != http.StatusSeeOther {
 			t.Fatalf("detach: %d\n%s", p.Status, p.Body)
 		}
@@ -720,26 +728,39 @@ func TestConsoleWebhooks(t *testing.T) {
 }
 
 func TestConsoleMessagingServiceMove(t *testing.T) {
-	e := newConsole(t, dbtest.SQLite(t), true)
-	a := e.wf.ConfiguredDomain(t, e.wf.Admin, e.acme.ID, "acme.net")
-	bd := e.wf.ConfiguredDomain(t, e.wf.Admin, e.acme.ID, "acme.org")
-	b := newConsoleBrowser(t, e.base)
-	b.login(t, "admin@example.com", consolePassword)
-	mg := handlertest.NewMG(t)
-	pa, pb := "/console/domains/"+a.ID, "/console/domains/"+bd.ID
-	if p := b.submit(t, pa, pa+"/messaging-services", url.Values{"messaging_service_sid": {mg}}); p.Status != http.StatusSeeOther {
-		t.Fatalf("attach: %d\n%s", p.Status, p.Body)
-	}
-	// Attached elsewhere: 409 next to the field, naming the other host.
-	p := b.submit(t, pb, pb+"/messaging-services", url.Values{"messaging_service_sid": {mg}})
-	if p.Status != http.StatusConflict || !strings.Contains(fieldError(p.Body, "ms"), a.Host) {
-		t.Fatalf("attached elsewhere: %d %q", p.Status, fieldError(p.Body, "ms"))
-	}
-	// With move: here now, gone there.
-	if p := b.submit(t, pb, pb+"/messaging-services", url.Values{"messaging_service_sid": {mg}, "move": {"1"}}); p.Status != http.StatusSeeOther {
-		t.Fatalf("move: %d\n%s", p.Status, p.Body)
-	}
-	if !strings.Contains(b.get(t, pb).Body, "<code>"+mg+"</code>") || strings.Contains(b.get(t, pa).Body, "<code>"+mg+"</code>") {
-		t.Error("the Messaging Service did not move")
-	}
+	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
+		e := newConsole(t, db, true)
+		a := e.wf.ConfiguredDomain(t, e.wf.Admin, e.acme.ID, "acme.net")
+		bd := e.wf.ConfiguredDomain(t, e.wf.Admin, e.acme.ID, "acme.org")
+		b := newConsoleBrowser(t, e.base)
+		b.login(t, "admin@example.com", consolePassword)
+		mg := handlertest.NewMG(t)
+		pa, pb := "/console/domains/"+a.ID, "/console/domains/"+bd.ID
+		if p := b.submit(t, pa, pa+"/messaging-services", url.Values{"messaging_service_sid": {mg}}); p.Status != http.StatusSeeOther {
+			t.Fatalf("attach: %d\n%s", p.Status, p.Body)
+		}
+		// Attached elsewhere (typed in lower case, with pasted spaces): 409
+		// next to the field, naming the other host in people's words, with a
+		// "Move it here" button instead of the API's move flag.
+		p := b.submit(t, pb, pb+"/messaging-services", url.Values{"messaging_service_sid": {"  " + strings.ToLower(mg) + " "}})
+		msg := fieldError(p.Body, "ms")
+		if p.Status != http.StatusConflict || !strings.Contains(msg, a.Host) || strings.Contains(p.Body, `&#34;move&#34;`) || strings.Contains(msg, "move\": true") {
+			t.Fatalf("attached elsewhere: %d %q", p.Status, msg)
+		}
+		if !strings.Contains(p.Body, `id="ms-move"`) || !strings.Contains(p.Body, `name="move" value="1"`) {
+			t.Fatalf("no Move it here button:\n%s", p.Body)
+		}
+		// With move: here now, gone there; both timelines name both domains.
+		if p := b.submit(t, pb, pb+"/messaging-services", url.Values{"messaging_service_sid": {strings.ToLower(mg)}, "move": {"1"}}); p.Status != http.StatusSeeOther {
+			t.Fatalf("move: %d\n%s", p.Status, p.Body)
+		}
+		pageB, pageA := b.get(t, pb).Body, b.get(t, pa).Body
+		if !strings.Contains(pageB, "<code>"+mg+"</code>") || strings.Contains(pageA, "<code>"+mg+"</code>") {
+			t.Error("the Messaging Service did not move")
+		}
+		line := "moved from " + a.Host + " to " + bd.Host
+		if !strings.Contains(pageA, line) || !strings.Contains(pageB, line) {
+			t.Errorf("the timelines do not say %q", line)
+		}
+	})
 }

@@ -3,6 +3,8 @@ package console
 import (
 	"errors"
 	"net/http"
+	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -36,9 +38,14 @@ type domainView struct {
 	TakesSID     bool // a Domain SID may be entered
 	Attachable   bool // Messaging Services may be attached
 	Failed       bool
-	ShowDoctor   bool
-	Doctor       *handlers.DoctorView
-	TwilioURL    string // the sandbox's fake Twilio Console, for this host
+	Failure      *failureView // a failed domain's reason in words, and its remedies
+	SetupOpen    bool         // the setup form is shown: Configurable, or a failed DNS step
+	LiveURL      string       // the fragments the page's script swaps in
+	// Registrations are the domain's forward-logins, newest first.
+	Registrations []registrationRow
+	ShowDoctor    bool
+	Doctor        *handlers.DoctorView
+	TwilioURL     string // the sandbox's fake Twilio Console, for this host
 
 	// Domain management.
 	Usage      string       // "1,234 / 5,000": messages sent / the client's limit
@@ -49,11 +56,13 @@ type domainView struct {
 	Note       string
 
 	// Form state after a post that is re-rendered.
-	ForwardEmail string
-	ShareLink    string // a forward-login link, shown once
-	SID          string
-	MS           string
-	Errors       map[string]string
+	ForwardEmail  string
+	ShareLink     string // a forward-login link, shown once
+	SID           string
+	MS            string
+	MoveFrom      string // the MS is attached to this host of the client: offer "Move it here"
+	ConfirmDetach string // the Messaging Service whose detach is being confirmed (?detach=)
+	Errors        map[string]string
 }
 
 // consoleDomain: GET /console/domains/{id}. Another client's id is 404.
@@ -98,7 +107,16 @@ func (h *Handler) domainView(c *gin.Context) (domainView, error) {
 		Attachable:   models.Attachable.Has(d.Status) && d.Purpose.AtTwilio(),
 		Failed:       models.Retryable.Has(d.Status),
 		ShowDoctor:   d.SetupMode == models.SetupManual && d.Status == models.StatusDNSPending,
+		LiveURL:      domainPath(d.ID) + "/live",
+		ForwardEmail: cl.Email,
 	}
+	v.Failure = failureOf(d)
+	v.SetupOpen = v.Configurable || v.Failure != nil && v.Failure.Switch
+	regs, err := h.cfg.Store.ListRegistrations(ctx, sc, models.RegistrationQuery{DomainID: d.ID})
+	if err != nil {
+		return domainView{}, err
+	}
+	v.Registrations = registrationRows(regs, h.cfg.Store.Now())
 	v.Actors = h.actorNames(c, evs)
 	v.Labels = handlers.LabelsOf(d, handlers.ReaderOf(signedIn(c).admin()))
 	v.Usage = usage(d.MessagesSent, cl.DomainLimit)
@@ -118,7 +136,10 @@ func (h *Handler) domainView(c *gin.Context) (domainView, error) {
 		}
 	}
 	if v.TakesSID && h.cfg.Sandbox && h.cfg.SandboxConsole.RegisterTwilioDomain != nil {
-		v.TwilioURL = consolePrefix + "/sandbox?host=" + d.Host
+		v.TwilioURL = consolePrefix + "/sandbox?" + url.Values{"host": {d.Host}, "domain": {d.ID}}.Encode()
+	}
+	if sid := canonicalMS(c.Query("detach")); sid != "" && slices.Contains(d.MessagingServiceSIDs, sid) {
+		v.ConfirmDetach = sid
 	}
 	return v, nil
 }
@@ -225,7 +246,7 @@ func (h *Handler) renderDomainErrors(c *gin.Context, err error, section string, 
 	// A section that the domain's status hides (it moved on meanwhile)
 	// cannot show its error: the page shows it at the top instead.
 	if msg, ok := errs[section]; ok {
-		shown := map[string]bool{"configure": v.Configurable, "forward": v.Configurable, "sid": v.TakesSID,
+		shown := map[string]bool{"configure": v.SetupOpen, "forward": v.SetupOpen, "sid": v.TakesSID, "registrations": len(v.Registrations) > 0,
 			"retry": v.Failed, "ms": v.AtTwilio, "manage": true, "delete": true, "review": v.Reviewable}
 		if !shown[section] {
 			delete(errs, section)

@@ -12,8 +12,9 @@ import (
 )
 
 // consoleDomainConfigure: POST /console/domains/{id}/configure. mode=self
-// with a Cloudflare API token, or mode=manual: Engine.Configure as in
-// POST /api/v1/domains/{id}/configure.
+// with a Cloudflare API token, or mode=manual: Engine.SwitchSetup, which
+// is POST /api/v1/domains/{id}/configure's Engine.Configure that also
+// sets up again a domain whose DNS step failed (a new token, another way).
 func (h *Handler) consoleDomainConfigure(c *gin.Context) {
 	who := signedIn(c)
 	in := workflows.ConfigureInput{Mode: models.SetupMode(c.PostForm("mode"))}
@@ -26,7 +27,7 @@ func (h *Handler) consoleDomainConfigure(c *gin.Context) {
 		}
 		in.Credentials = map[string]string{"api_token": tok}
 	}
-	d, err := h.cfg.Workflows.Configure(c.Request.Context(), who.scope(), c.Param("id"), in, who.actor())
+	d, err := h.cfg.Workflows.SwitchSetup(c.Request.Context(), who.scope(), c.Param("id"), in, who.actor())
 	if err != nil {
 		var e *models.Error
 		if errors.As(err, &e) && e.Code == "invalid_credentials" {

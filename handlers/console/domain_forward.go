@@ -9,12 +9,14 @@ import (
 )
 
 // consoleDomainForward: POST /console/domains/{id}/forward-login. Emails
-// the client a registration link (Engine.ForwardLogin); with share_link
+// the client a registration link (Engine.SwitchToForwardLogin: the API's
+// ForwardLogin that also takes a domain whose DNS step failed; a new link
+// revokes the old, so this is also the registration panel's Resend); with share_link
 // the domain page then shows the link, once, to copy (a sealed flash).
 func (h *Handler) consoleDomainForward(c *gin.Context) {
 	who := signedIn(c)
 	email := strings.TrimSpace(c.PostForm("email"))
-	res, err := h.cfg.Workflows.ForwardLogin(c.Request.Context(), who.scope(), c.Param("id"), email, who.actor())
+	res, err := h.cfg.Workflows.SwitchToForwardLogin(c.Request.Context(), who.scope(), c.Param("id"), email, who.actor())
 	if err != nil {
 		h.renderDomainErrors(c, err, "forward", func(v *domainView) { v.ForwardEmail = email }, "email")
 		return

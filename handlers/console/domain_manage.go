@@ -2,6 +2,7 @@ package console
 
 import (
 	"errors"
+	"net/http"
 
 	"github.com/gin-gonic/gin"
 
@@ -59,7 +60,7 @@ func (h *Handler) consoleDomainDelete(c *gin.Context) {
 	who := signedIn(c)
 	ctx := c.Request.Context()
 	if c.PostForm("confirm") == "" {
-		h.renderDomainErrors(c, models.Invalid("confirm_required", "confirm", "deleting cannot be undone: tick the box to confirm"), "delete", nil, "confirm")
+		h.renderDeleteErrors(c, models.Invalid("confirm_required", "confirm", "deleting cannot be undone: tick the box to confirm"))
 		return
 	}
 	d, err := h.cfg.Store.GetDomain(ctx, who.scope(), c.Param("id"))
@@ -71,12 +72,12 @@ func (h *Handler) consoleDomainDelete(c *gin.Context) {
 	if h.cfg.Workflows != nil {
 		res, err := h.cfg.Workflows.DeleteDomain(ctx, who.scope(), d.ID, who.actor())
 		if err != nil {
-			h.renderDomainErrors(c, err, "delete", nil)
+			h.renderDeleteErrors(c, err)
 			return
 		}
 		o.Text = "deleted; " + dnsCleanupWords(res)
 	} else if err := h.cfg.Store.DeleteDomain(ctx, who.scope(), d.ID, who.actor()); err != nil {
-		h.renderDomainErrors(c, err, "delete", nil)
+		h.renderDeleteErrors(c, err)
 		return
 	}
 	res := &results{Summary: "Deleted " + d.Host + ".", Rows: []outcome{o}}
@@ -96,4 +97,30 @@ func restoreError(err error) error {
 		return &c
 	}
 	return err
+}
+
+// renderDeleteErrors shows a refused delete on its confirmation page: the
+// box not ticked next to it, a provider outage (503) or conflict above
+// the form; faults and 404s as an error page.
+func (h *Handler) renderDeleteErrors(c *gin.Context, err error) {
+	errs, ok := fieldErrors(err, "confirm")
+	var e *models.Error
+	if !ok && (!errors.As(err, &e) || e.Kind != models.KindUnavailable) {
+		h.pages.Fail(c, err)
+		return
+	}
+	v, verr := h.deleteView(c)
+	if verr != nil {
+		h.pages.Fail(c, verr)
+		return
+	}
+	if errs == nil {
+		errs = map[string]string{"form": "A provider did not answer, so nothing more was deleted; try again shortly."}
+	}
+	if msg, ok := errs["form"]; ok {
+		delete(errs, "form")
+		errs["delete"] = msg
+	}
+	v.Errors = errs
+	h.pages.Render(c, handlers.StatusOf(err, http.StatusUnprocessableEntity), "domain_delete", v)
 }

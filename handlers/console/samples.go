@@ -46,7 +46,11 @@ func consoleSamples() map[string][]any {
 		AtTwilio: true, PurposeLabel: "Link Shortening", Configurable: true, TakesSID: true, Attachable: true, Failed: true, ShowDoctor: true, TwilioURL: "/t",
 		ForwardEmail: "c@example.com", ShareLink: "https://l", SID: "DN", MS: "MG", Errors: errs,
 		Usage: "1 / no limit", Pools: []poolOption{{ID: "pool_1", Label: "Main"}, {ID: "pool_2", Label: "Spare"}},
-		Archivable: true, Restorable: true, Reviewable: true, Note: "n"}
+		Archivable: true, Restorable: true, Reviewable: true, Note: "n",
+		Failure: &failureView{Kind: models.FailureRecordConflict, Problem: "p", Fix: "f", Raw: "r", Switch: true}, SetupOpen: true, LiveURL: "/l",
+		MoveFrom: "ls.b.example", ConfirmDetach: "MG",
+		Registrations: []registrationRow{{ID: "reg_1", Email: "c@example.com", Status: models.RegOpened, Label: "Opened", Sent: now, Opened: &now, Expires: now, Open: true},
+			{ID: "reg_0", Email: "c@example.com", Status: models.RegCompleted, Label: "Completed", Sent: now, Completed: &now, Expires: now}}}
 	dvDoc := dv
 	dvDoc.Doctor = &handlers.DoctorView{Host: "h", Target: "t", Findings: []handlers.DNSFinding{{Code: "c", Message: "m"}}, CheckedAt: "now"}
 	dEmpty := *d
@@ -136,6 +140,9 @@ func consoleSamples() map[string][]any {
 			domainNewView{consoleBase: admin, Client: cl, Domain: "acme.example", Sub: "ls", Errors: errs},
 			domainNewView{consoleBase: admin, Client: cl, Domain: "ls.acme.example"}},
 		"domain": {dv, dvDoc, dvBare, dvTrack},
+		"domain_delete": {deleteView{consoleBase: admin, D: d, Client: cl, Action: "/a", Open: 1, Cleanup: "self", Errors: errs},
+			deleteView{consoleBase: admin, D: &dEmpty, Client: cl, Action: "/a", Cleanup: "client"},
+			deleteView{consoleBase: admin, D: &dEmpty, Client: cl, Action: "/a", Cleanup: "none"}},
 		"domains": {
 			domainsView{consoleBase: admin, Rows: []domainRow{{D: d, Client: "Acme", Usage: "1,234 / 5,000", Pools: []string{"Main", "Spare"}, Selected: true},
 				{D: &dEmpty, Client: "Acme", Usage: "0 / no limit"}}, Status: "pending", Statuses: statuses, Q: "q", PoolID: "pool_1",
@@ -164,7 +171,8 @@ func consoleSamples() map[string][]any {
 				(&models.WebhookDelivery{ID: "whd_2", EventID: "whevt_2", EndpointID: "whe_1", EventType: "webhook.ping", Status: models.DeliveryPending, CreatedAt: now}).View(nil)}},
 			deliveriesView{consoleBase: client}, deliveriesView{consoleBase: client, Endpoint: "whe_9", Endpoints: []poolOption{{ID: "whe_1", Label: "https://h.example"}},
 				URLs: map[string]string{"whe_1": "https://h.example"}}},
-		"sandbox": {sandboxView{consoleBase: admin, Host: "h", DomainSID: "DN", Zone: "z", ZoneID: "i", APIToken: "t", Cloudflare: true, Errors: errs},
+		"sandbox": {sandboxView{consoleBase: admin, Host: "h", DomainSID: "DN", DomainID: "dom_1", DomainHost: "ls.a.com", Zone: "z", ZoneID: "i", APIToken: "t", Cloudflare: true,
+			DNSTool: true, FaultTool: true, Pending: map[string]int{"twilio": 1}, DNSTypes: sandboxDNSTypes, DNSType: "A", FaultProvider: "twilio", Errors: errs},
 			sandboxView{consoleBase: client}},
 		"sandbox_outbox": {outboxView{consoleBase: admin, Mail: []SandboxMail{{To: "t", Subject: "s", Text: "x", SentAt: now}}},
 			outboxView{consoleBase: admin}},

@@ -20,12 +20,25 @@ import (
 type sandboxView struct {
 	consoleBase
 	Host       string // the Twilio form's host
+	DomainID   string // the domain page the Twilio form came from (?domain=)
+	DomainHost string // its host, for the link back
 	DomainSID  string // the SID just registered
 	Zone       string // the Cloudflare form's zone
 	ZoneID     string
 	APIToken   string // the token just made
 	Cloudflare bool   // the Cloudflare tool exists (admins)
-	Errors     map[string]string
+	// The DNS and fault tools (admins), and their forms after an error.
+	DNSTool       bool
+	FaultTool     bool
+	Pending       map[string]int // faults not yet taken, per fake
+	DNSName       string
+	DNSType       string
+	DNSValue      string
+	DNSTypes      []string
+	FaultProvider string
+	FaultStatus   string
+	FaultCount    string
+	Errors        map[string]string
 }
 
 // outboxView lists the mail the sandbox sent.
@@ -37,9 +50,11 @@ type outboxView struct {
 // consoleSandbox: GET /console/sandbox?host=.
 func (h *Handler) consoleSandbox(c *gin.Context) {
 	v := h.sandboxView(c, strings.TrimSpace(c.Query("host")))
+	h.sandboxDomain(c, &v, c.Query("domain"))
 	if f := h.takeFlash(c); f != nil {
 		if f["domain_sid"] != "" {
 			v.Host, v.DomainSID = f["host"], f["domain_sid"]
+			h.sandboxDomain(c, &v, f["domain"])
 		}
 		v.Zone, v.ZoneID, v.APIToken = f["zone"], f["zone_id"], f["api_token"]
 	}
@@ -58,8 +73,27 @@ func (h *Handler) sandboxResult(c *gin.Context, v sandboxView, flash map[string]
 }
 
 func (h *Handler) sandboxView(c *gin.Context, host string) sandboxView {
-	return sandboxView{consoleBase: h.consoleBase(c, "Sandbox tools", "sandbox"), Host: host,
-		Cloudflare: signedIn(c).admin() && h.cfg.SandboxConsole.CreateCloudflareZone != nil}
+	sb, admin := h.cfg.SandboxConsole, signedIn(c).admin()
+	v := sandboxView{consoleBase: h.consoleBase(c, "Sandbox tools", "sandbox"), Host: host,
+		Cloudflare: admin && sb.CreateCloudflareZone != nil,
+		DNSTool:    admin && sb.AddDNSRecord != nil, DNSTypes: sandboxDNSTypes, DNSType: "CNAME",
+		FaultTool: admin && sb.InjectFault != nil && sb.ClearFaults != nil, FaultProvider: "cloudflare", FaultStatus: "503", FaultCount: "1"}
+	if v.FaultTool && sb.PendingFaults != nil {
+		v.Pending = sb.PendingFaults()
+	}
+	return v
+}
+
+// sandboxDomain sets the domain the Twilio form came from, for the link
+// back after the Domain SID is made; one not visible to the user is
+// ignored.
+func (h *Handler) sandboxDomain(c *gin.Context, v *sandboxView, id string) {
+	if id == "" {
+		return
+	}
+	if d, err := h.cfg.Store.GetDomain(c.Request.Context(), signedIn(c).scope(), id); err == nil {
+		v.DomainID, v.DomainHost = d.ID, d.Host
+	}
 }
 
 // consoleSandboxTwilio: POST /console/sandbox/twilio: what creating and
@@ -67,6 +101,7 @@ func (h *Handler) sandboxView(c *gin.Context, host string) sandboxView {
 func (h *Handler) consoleSandboxTwilio(c *gin.Context) {
 	host := hostname.Canonical(c.PostForm("host"))
 	v := h.sandboxView(c, host)
+	h.sandboxDomain(c, &v, c.PostForm("domain"))
 	reg := h.cfg.SandboxConsole.RegisterTwilioDomain
 	switch {
 	case reg == nil:
@@ -84,7 +119,7 @@ func (h *Handler) consoleSandboxTwilio(c *gin.Context) {
 		return
 	}
 	v.DomainSID = sid
-	h.sandboxResult(c, v, map[string]string{"host": host, "domain_sid": sid})
+	h.sandboxResult(c, v, map[string]string{"host": host, "domain_sid": sid, "domain": v.DomainID})
 }
 
 // consoleSandboxCloudflare: POST /console/sandbox/cloudflare (admin): a

@@ -49,39 +49,58 @@
     setTimeout(tick, ms);
   }
 
-  // A domain's page: keep the badges current; when the status moves on,
-  // offer a reload (the next step's form is on the new page).
-  var status = document.getElementById("status");
-  if (status && status.dataset.src) {
-    // Only what changed is written, so that screen readers announce
-    // changes, not every poll.
-    var setText = function (el, text) { if (el && el.textContent !== text) { el.textContent = text; } };
-    poll(status.dataset.src, "application/json", 1500, 15000, function (s) {
-      var set = function (kind, value, text) {
-        var b = status.querySelector('.badge[data-kind="' + kind + '"]');
-        if (b) { b.setAttribute("data-value", value); setText(b, text); }
-      };
-      set("status", s.status, s.label);
-      set("dns", s.dns_status, "DNS: " + s.dns);
-      set("ssl", s.ssl_status, "Certificate: " + s.ssl);
-      setText(document.getElementById("status-label"), s.label);
-      setText(document.getElementById("status-code"), s.status);
-      setText(document.getElementById("status-dns"), s.dns);
-      setText(document.getElementById("status-ssl"), s.ssl);
-      var reason = document.getElementById("status-reason");
-      setText(reason, s.reason || "");
-      reason.classList.toggle("hidden", !s.reason);
-      if (s.status !== status.dataset.status) {
-        document.getElementById("status-changed").classList.remove("hidden");
-      }
-      return s.status !== "configured" || s.version === Number(status.dataset.version);
+  // A domain's page: poll the status JSON; when the domain's version
+  // moves on, fetch the page's changing parts (status card, failure and
+  // remedies, next step's form, timeline) rendered by the server and swap
+  // them in. A form being filled in is not swapped away: the swap waits.
+  var live = document.getElementById("live");
+  var doctorPolling = false;
+  function pollDoctor() {
+    var doctor = document.getElementById("doctor");
+    if (doctorPolling || !doctor || !doctor.dataset.src) { return; }
+    doctorPolling = true;
+    poll(doctor.dataset.src, "text/html", 3000, 15000, function (html) {
+      var el = document.getElementById("doctor");
+      if (!el) { doctorPolling = false; return false; }
+      el.innerHTML = html;
     });
   }
-
-  var doctor = document.getElementById("doctor");
-  if (doctor && doctor.dataset.src) {
-    poll(doctor.dataset.src, "text/html", 3000, 15000, function (html) { doctor.innerHTML = html; });
+  if (live && live.dataset.statusSrc && live.dataset.src && window.DOMParser) {
+    var busy = function () {
+      var a = document.activeElement;
+      if (!a || !live.contains(a) || !a.form) { return false; }
+      return Array.prototype.some.call(a.form.elements, function (el) {
+        return (el.type === "text" || el.type === "password" || el.type === "email" || el.tagName === "TEXTAREA") && el.value !== "";
+      });
+    };
+    var swapping = false;
+    poll(live.dataset.statusSrc, "application/json", 1500, 15000, function (s) {
+      // The waiting step's reason changes without a new version.
+      var reason = document.getElementById("status-reason");
+      if (reason && reason.textContent !== (s.reason || "")) {
+        reason.textContent = s.reason || "";
+        reason.classList.toggle("hidden", !s.reason);
+      }
+      if (s.version === Number(live.dataset.version) || swapping || busy()) { return; }
+      swapping = true;
+      fetch(live.dataset.src, { headers: { "Accept": "text/html" }, credentials: "same-origin", cache: "no-store", redirect: "error" })
+        .then(function (r) { return r.ok ? r.text() : null; })
+        .then(function (html) {
+          if (html === null) { return; }
+          var doc = new DOMParser().parseFromString(html, "text/html");
+          var parts = [["live", "live"], ["timeline-list", "timeline-list"]];
+          parts.forEach(function (p) {
+            var from = doc.getElementById(p[0]), to = document.getElementById(p[1]);
+            if (from && to) { to.innerHTML = from.innerHTML; }
+          });
+          live.dataset.version = String(s.version);
+          pollDoctor();
+        })
+        .catch(function () {})
+        .then(function () { swapping = false; });
+    });
   }
+  pollDoctor();
 })();
 
 // Domains page: "select all" and the count of ticked domains (the bulk
