@@ -38,6 +38,16 @@ type Client struct {
 
 	// DomainCount is computed on read, not stored.
 	DomainCount int64 `gorm:"-"`
+	// DomainStatuses counts its domains by status, in the order of
+	// Statuses, only those with some (computed on read with DomainCount;
+	// not part of the API's client).
+	DomainStatuses []StatusCount `gorm:"-" json:"-"`
+}
+
+// StatusCount is how many of a client's domains have a status.
+type StatusCount struct {
+	Status Status
+	N      int64
 }
 
 // ClientInput creates a client. Plan "" means basic.
@@ -225,19 +235,29 @@ func (s *Store) fillDomainCounts(ctx context.Context, cs []*Client) error {
 	}
 	var counts []struct {
 		ClientID string
+		Status   Status
 		N        int64
 	}
-	err := s.gorm(ctx).Model(&Domain{}).Select("client_id, count(*) AS n").
-		Where("client_id IN ?", ids).Group("client_id").Scan(&counts).Error
+	err := s.gorm(ctx).Model(&Domain{}).Select("client_id, status, count(*) AS n").
+		Where("client_id IN ?", ids).Group("client_id, status").Scan(&counts).Error
 	if err != nil {
 		return internal("count domains", err)
 	}
-	byID := make(map[string]int64, len(counts))
+	byID := make(map[string]map[Status]int64, len(cs))
 	for _, c := range counts {
-		byID[c.ClientID] = c.N
+		if byID[c.ClientID] == nil {
+			byID[c.ClientID] = map[Status]int64{}
+		}
+		byID[c.ClientID][c.Status] = c.N
 	}
 	for _, c := range cs {
-		c.DomainCount = byID[c.ID]
+		c.DomainCount, c.DomainStatuses = 0, nil
+		for _, st := range Statuses {
+			if n := byID[c.ID][st]; n > 0 {
+				c.DomainCount += n
+				c.DomainStatuses = append(c.DomainStatuses, StatusCount{Status: st, N: n})
+			}
+		}
 	}
 	return nil
 }

@@ -261,7 +261,9 @@ func TestConsoleSignIn(t *testing.T) {
 		if p.Status != http.StatusFound || p.Location != "/console/attention" {
 			t.Fatalf("signed-in admin GET /: %d %q", p.Status, p.Location)
 		}
-		wantPage(t, b.get(t, "/console/clients"), http.StatusOK, "Acme", "Globex", "admin@example.com")
+		// Each client's domains by status, in words, each a link to them.
+		wantPage(t, b.get(t, "/console/clients"), http.StatusOK, "Acme", "Globex", "admin@example.com",
+			`href="/console/domains?client_id=`+e.acme.ID+`&amp;status=pending">1 Waiting to start</a>`)
 
 		// A POST within the session without its token: 403.
 		p = b.post(t, "/console/clients", url.Values{"name": {"Initech"}, "email": {"ops@initech.com"}})

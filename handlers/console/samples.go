@@ -124,7 +124,9 @@ func consoleSamples() map[string][]any {
 		"clients": {
 			clientsView{consoleBase: admin, Clients: []*models.Client{cl}, NextURL: "/n", FirstURL: "/f",
 				Plans: []models.Plan{models.PlanBasic}, Form: clientForm{Plan: models.PlanBasic}, Errors: errs},
-			clientsView{consoleBase: admin, Q: "q"}, clientsView{consoleBase: admin}},
+			clientsView{consoleBase: admin, Q: "q"}, clientsView{consoleBase: admin},
+			clientsView{consoleBase: admin, Clients: []*models.Client{{ID: "cli_2", Name: "Globex", DomainCount: 3,
+				DomainStatuses: []models.StatusCount{{Status: models.StatusConfigured, N: 2}, {Status: models.StatusFailed, N: 1}}}}}},
 		"client": {clientView{consoleBase: admin, Client: &models.Client{ID: "cli_1", Name: "Acme", DomainLimit: &limit}, Domains: []*models.Domain{d}, More: true, UserEmail: "u", MinPassword: 10,
 			Limit: "5000", LimitWords: "5,000 messages per domain", Results: res, Errors: errs,
 			Tracking:      trackingForm{Mode: models.TrackingAll, Prefix: "offers", DomainID: "dom_1", Sample: "Hi https://acme.example"},
