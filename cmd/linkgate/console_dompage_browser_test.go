@@ -125,7 +125,7 @@ func TestConsoleInBrowserFailureRemedies(t *testing.T) {
 	if !evalJS[bool](b, `window.__sameDocument === true`) {
 		t.Error("the page was reloaded")
 	}
-	if s := b.text(`#status .badge[data-kind="status"]`); s != "failed" {
+	if s := b.text(`#status-code`); s != "failed" {
 		t.Errorf("status badge %q", s)
 	}
 	if p := b.text("#failure-problem"); p != "ls.rem1.com already has an A record at Cloudflare, so linkgate could not add its CNAME there." {
@@ -189,7 +189,7 @@ func TestConsoleInBrowserFailureRemedies(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`#setup-self button[type="submit"]`)),
 		chromedp.WaitVisible(chromedp.CSS(".notice")))
 	a.waitStatus(id2, "awaiting_domain_sid", flowDeadline)
-	waitText(b, `#status .badge[data-kind="status"]`, "awaiting_domain_sid")
+	waitText(b, `#status-code`, "awaiting_domain_sid")
 	if evalJS[bool](b, `!!document.getElementById("failure")`) {
 		t.Error("the failure card stayed")
 	}
@@ -204,7 +204,7 @@ func TestConsoleInBrowserFailureRemedies(t *testing.T) {
 		chromedp.WaitVisible(chromedp.ID("failure")),
 		chromedp.Click(chromedp.CSS(`#setup-manual button[type="submit"]`)),
 		chromedp.WaitVisible(chromedp.CSS(".notice")))
-	waitText(b, `#status .badge[data-kind="status"]`, "dns_pending")
+	waitText(b, `#status-code`, "dns_pending")
 	b.do("add the CNAME in the sandbox DNS",
 		chromedp.Navigate(a.base+"/console/sandbox"),
 		chromedp.WaitVisible(chromedp.ID("dns_name")),
@@ -332,7 +332,7 @@ func TestConsoleInBrowserMessagingServicesAndSandbox(t *testing.T) {
 	// Messaging Service form that is the next step, the timeline.
 	evalJS[bool](b, `window.__sameDocument = true`)
 	a.waitStatus(two, "configured", flowDeadline)
-	waitText(b, `#status .badge[data-kind="status"]`, "configured")
+	waitText(b, `#status-code`, "configured")
 	waitText(b, "#timeline", "domain configured for link shortening")
 	if !evalJS[bool](b, `window.__sameDocument === true && !!document.getElementById("ms-form") && !document.getElementById("domain-sid")`) {
 		t.Error("the next step's form did not replace the Domain SID form without a reload")
