@@ -680,7 +680,8 @@ func (s *Store) clientsListeningTx(ctx context.Context, tx *sql.Tx) (listeners, 
 // linkClicksInsert stores clicks.
 var linkClicksInsert = rowsInsert{table: "link_clicks",
 	cols:    []string{"id", "ref", "client_id", "campaign_id", "recipient_id", "kind", "method", "user_agent", "clicked_at"},
-	pgTypes: []string{"text", "text", "text", "text", "text", "text", "text", "text", "timestamptz"}}
+	pgTypes: []string{"text", "text", "text", "text", "text", "text", "text", "text", "timestamptz"},
+	oneRow:  true}
 
 // FallbackURL is where an unknown ref on host goes: the fallback URL of
 // the client whose configured tracking domain host is (with or without

@@ -36,6 +36,9 @@ func BenchmarkTrackMessages(b *testing.B) {
 			ctx := context.Background()
 			s := models.NewStore(eng.Open(b), nil)
 			s.SetTrackingDomain("dyn.co")
+			if err := s.PrepareHot(ctx); err != nil { // as linkgate serve does
+				b.Fatal(err)
+			}
 			cl, err := s.CreateClient(ctx, models.ClientInput{Name: "Bench", Email: "bench@acme.com"})
 			if err != nil {
 				b.Fatal(err)
