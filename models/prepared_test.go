@@ -1,0 +1,66 @@
+package models_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/linkgate/linkgate/models"
+	"github.com/linkgate/linkgate/models/dbtest"
+)
+
+// Hot statements come in power-of-two sizes (models/prepared.go): batches
+// of every awkward size are stored whole and found whole, before and after
+// the statements are prepared.
+func TestHotStatementSizes(t *testing.T) {
+	t.Parallel()
+	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
+		ctx := context.Background()
+		s := models.NewStore(db, nil)
+		s.SetTrackingDomain("dyn.test")
+		cl, err := s.CreateClient(ctx, models.ClientInput{Name: "Sizes", Email: "ops@sizes.example"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, prepared := range []bool{false, true} {
+			if prepared {
+				if err := s.PrepareHot(ctx); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for _, n := range []int{1, 3, 33, 65, 100} {
+				msgs := make([]models.MessageToTrack, n)
+				want := map[string]string{}
+				for i := range msgs {
+					msgs[i] = models.MessageToTrack{Body: fmt.Sprintf("a https://sizes.example/%d/a b https://sizes.example/%d/b", i, i)}
+				}
+				out, err := s.TrackMessages(ctx, cl.ID, models.TrackingAll, msgs)
+				if err != nil {
+					t.Fatalf("prepared %v, %d messages: %v", prepared, n, err)
+				}
+				var refs []string
+				for _, r := range out {
+					for _, l := range r.Links {
+						want[l.Ref] = l.URL
+						refs = append(refs, l.Ref)
+					}
+				}
+				if len(want) != 2*n {
+					t.Fatalf("prepared %v, %d messages: %d distinct refs, want %d", prepared, n, len(want), 2*n)
+				}
+				got, err := s.LinkTargets(ctx, append(refs, "nosuchref"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(got) != len(want) {
+					t.Fatalf("prepared %v, %d messages: found %d links, want %d", prepared, n, len(got), len(want))
+				}
+				for ref, u := range want {
+					if got[ref].URL != u || got[ref].Host != "dyn.test" {
+						t.Fatalf("ref %s: %+v, want %s", ref, got[ref], u)
+					}
+				}
+			}
+		}
+	})
+}
