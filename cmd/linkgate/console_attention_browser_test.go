@@ -67,6 +67,7 @@ func TestConsoleAttentionInBrowser(t *testing.T) {
 			string(st), string(dns), string(ssl), now.Add(-age), reason, ids[name])
 	}
 	set("fail", models.StatusFailed, models.DNSFailed, models.SSLNone, time.Hour, "create the CNAME: cloudflare: ensure CNAME: ls.fail-acme.com already has a A record")
+	exec("UPDATE domains SET failure_kind = ?, failure_detail = ? WHERE id = ?", string(models.FailureRecordConflict), "A", ids["fail"])
 	set("stuck", models.StatusDNSPending, models.DNSPropagating, models.SSLNone, 30*time.Hour, "")
 	set("sid", models.StatusAwaitingDomainSID, models.DNSVerified, models.SSLNone, 2*time.Hour, "")
 	set("cert", models.StatusConfigured, models.DNSVerified, models.SSLActive, time.Hour, "")
@@ -99,7 +100,7 @@ func TestConsoleAttentionInBrowser(t *testing.T) {
 	for _, w := range []struct {
 		section, id, action, text, says string
 	}{
-		{"failed", ids["fail"], "/console/domains/" + ids["fail"] + "#retry", "Fix and retry", "Create the CNAME: cloudflare: ensure CNAME"},
+		{"failed", ids["fail"], "/console/domains/" + ids["fail"] + "#failure", "Fix and retry", "ls.fail-acme.com already has an A record at Cloudflare"},
 		{"under_review", ids["review"], "/console/domains/" + ids["review"] + "#review", "Review it", "Listed by a reputation feed."},
 		{"awaiting_domain_sid", ids["sid"], "/console/domains/" + ids["sid"] + "#domain-sid", "Paste the Domain SID",
 			"Create the domain in the Twilio Console and paste its Domain SID below."},

@@ -120,7 +120,10 @@ func attentionRowOf(it models.AttentionItem, now time.Time) attentionRow {
 	r.SinceLabel = "In this step since"
 	switch it.Kind {
 	case models.AttentionFailed:
-		r.Action, r.ActionText = page+"#retry", "Fix and retry"
+		r.Action, r.ActionText = page+"#failure", "Fix and retry"
+		if f := failureOf(d); f != nil {
+			r.Detail = f.Problem // the reason for people; the raw one is on the page
+		}
 	case models.AttentionUnderReview:
 		r.Action, r.ActionText = page+"#review", "Review it"
 	case models.AttentionDomainSID:

@@ -26,8 +26,8 @@ func TestConsoleAttention(t *testing.T) {
 		}
 
 		now := time.Now().UTC()
-		if err := db.Gorm.Exec("UPDATE domains SET status = ?, status_reason = ?, status_changed_at = ? WHERE id = ?",
-			string(models.StatusFailed), "cloudflare: the token may not edit this zone", now.Add(-time.Hour), e.acmeDomain.ID).Error; err != nil {
+		if err := db.Gorm.Exec("UPDATE domains SET status = ?, status_reason = ?, status_changed_at = ?, failure_kind = ? WHERE id = ?",
+			string(models.StatusFailed), "cloudflare: the token may not edit this zone", now.Add(-time.Hour), string(models.FailureDNSCredentials), e.acmeDomain.ID).Error; err != nil {
 			t.Fatal(err)
 		}
 		if err := db.Gorm.Exec("UPDATE domains SET status = ?, status_changed_at = ? WHERE id = ?",
@@ -36,9 +36,9 @@ func TestConsoleAttention(t *testing.T) {
 		}
 		p = admin.get(t, "/console/attention")
 		wantPage(t, p, http.StatusOK, `id="attention-failed"`, `id="attention-stuck"`,
-			`href="/console/domains/`+e.acmeDomain.ID+`#retry">Fix and retry</a>`,
+			`href="/console/domains/`+e.acmeDomain.ID+`#failure">Fix and retry</a>`,
 			`href="/console/domains/`+e.globexDomain.ID+`#dns-record">Check the DNS record</a>`,
-			"Cloudflare: the token may not edit this zone", "it has been 30 h", `<code class="machine">dns_pending</code>`,
+			"Cloudflare refused the API token for acme.com", "it has been 30 h", `<code class="machine">dns_pending</code>`,
 			">Acme</a>", ">Globex</a>", `id="attention-count" aria-label="2 need attention">2</span>`)
 		// The count is in the nav of every page.
 		wantPage(t, admin.get(t, "/console/clients"), http.StatusOK, `id="attention-count" aria-label="2 need attention">2</span>`)
