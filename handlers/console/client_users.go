@@ -53,3 +53,21 @@ func (h *Handler) clientUsersView(c *gin.Context) (clientUsersView, error) {
 	return clientUsersView{consoleBase: h.consoleBase(c, "Users of "+cl.Name, nav), Client: cl, Users: users,
 		MinPassword: models.MinPasswordLength, CanReset: h.cfg.Workflows != nil, Self: who.User.ID}, nil
 }
+
+// userForm is what the "user_form" partial needs: the client, the form's
+// input and errors, and the page to come back to ("" the client's page).
+type userForm struct {
+	ClientID, CSRF, Email, Back string
+	MinPassword                 int
+	Errors                      map[string]string
+}
+
+// UserForm is the add-user form on the Users page.
+func (v clientUsersView) UserForm() userForm {
+	return userForm{ClientID: v.Client.ID, CSRF: v.CSRF, Email: v.UserEmail, Back: "users", MinPassword: v.MinPassword, Errors: v.Errors}
+}
+
+// UserForm is the add-user form on the client's page.
+func (v clientView) UserForm() userForm {
+	return userForm{ClientID: v.Client.ID, CSRF: v.CSRF, Email: v.UserEmail, MinPassword: v.MinPassword, Errors: v.Errors}
+}
