@@ -522,9 +522,6 @@ func (s *Store) PrepareHot(ctx context.Context) error {
 			return internal("prepare statements", err)
 		}
 	}
-	if _, err := s.db.prepared(ctx, listenersQuery, false); err != nil {
-		return internal("prepare statements", err)
-	}
 	return nil
 }
 
@@ -654,7 +651,7 @@ const listenersQuery = `SELECT DISTINCT client_id FROM webhook_endpoints`
 // clientsListeningTx reads which clients have webhook endpoints: a click
 // nobody would be told of is not written to the outbox.
 func (s *Store) clientsListeningTx(ctx context.Context, tx *sql.Tx) (listeners, error) {
-	rs, err := s.db.hotQueryTx(ctx, tx, listenersQuery)
+	rs, err := tx.QueryContext(ctx, listenersQuery)
 	if err != nil {
 		return listeners{}, internal("find webhook endpoints", err)
 	}
