@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"strings"
+	"time"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -113,25 +114,20 @@ func RenderBody(body string, r *CampaignRecipient) string {
 
 // MarkSending marks the pending rows sending through the domain, each
 // with its variant, in one transaction, and returns the rows it marked
-// (a row another runner took meanwhile is left out).
+// (a row another runner took meanwhile is left out). It takes no quota:
+// the sender uses TakeAndMark; this is for settling and tests.
 func (s *Store) MarkSending(ctx context.Context, c *Campaign, domainID string, rows []CampaignRecipient) ([]CampaignRecipient, error) {
 	now := s.Now()
 	var out []CampaignRecipient
 	err := s.gorm(ctx).Transaction(func(tx *gorm.DB) error {
 		out = out[:0]
 		for _, r := range rows {
-			upd := map[string]any{"status": MessageSending, "domain_id": domainID, "attempted_at": now, "updated_at": now}
-			if v := c.PickVariant(r.ID); v != nil {
-				upd["variant_id"] = v.ID
-				r.VariantID = &v.ID
+			row, ok, err := markSendingTx(tx, c, domainID, r, now)
+			if err != nil {
+				return err
 			}
-			res := tx.Model(&CampaignRecipient{}).Where("id = ? AND status = ?", r.ID, MessagePending).Updates(upd)
-			if res.Error != nil {
-				return internal("mark sending", res.Error)
-			}
-			if res.RowsAffected == 1 {
-				r.Status, r.DomainID, r.AttemptedAt = MessageSending, &domainID, &now
-				out = append(out, r)
+			if ok {
+				out = append(out, row)
 			}
 		}
 		return nil
@@ -140,6 +136,25 @@ func (s *Store) MarkSending(ctx context.Context, c *Campaign, domainID string, r
 		return nil, err
 	}
 	return out, nil
+}
+
+// markSendingTx marks one pending row sending through the domain with its
+// variant; ok is false when the row is no longer pending.
+func markSendingTx(tx *gorm.DB, c *Campaign, domainID string, r CampaignRecipient, now time.Time) (CampaignRecipient, bool, error) {
+	upd := map[string]any{"status": MessageSending, "domain_id": domainID, "attempted_at": now, "updated_at": now}
+	if v := c.PickVariant(r.ID); v != nil {
+		upd["variant_id"] = v.ID
+		r.VariantID = &v.ID
+	}
+	res := tx.Model(&CampaignRecipient{}).Where("id = ? AND status = ?", r.ID, MessagePending).Updates(upd)
+	if res.Error != nil {
+		return r, false, internal("mark sending", res.Error)
+	}
+	if res.RowsAffected != 1 {
+		return r, false, nil
+	}
+	r.Status, r.DomainID, r.AttemptedAt = MessageSending, &domainID, &now
+	return r, true, nil
 }
 
 // SendOutcome is what became of one send.
@@ -202,15 +217,6 @@ func (s *Store) ReturnToPending(ctx context.Context, r *CampaignRecipient) error
 		}
 		return giveBackQuotaTx(tx, *r.DomainID, 1)
 	})
-}
-
-// GiveBackQuota returns n units the sender took but did not use (rows
-// another runner marked first).
-func (s *Store) GiveBackQuota(ctx context.Context, domainID string, n int) error {
-	if n <= 0 {
-		return nil
-	}
-	return giveBackQuotaTx(s.gorm(ctx), domainID, n)
 }
 
 func giveBackQuotaTx(tx *gorm.DB, domainID string, n int) error {

@@ -165,19 +165,25 @@ func (d *Domain) LastUse() time.Time {
 	return d.UpdatedAt
 }
 
-// TakeQuotaN takes up to n units of the domain's quota at once (a sending
-// chunk): as many as the client's limit leaves, 0 when the domain is not
-// configured or spent. It reads the count under the row's lock and
-// updates it in one transaction, so concurrent takers never overshoot.
-// The take that uses the last unit moves the domain to reached_limit as
-// TakeQuota does (onReached runs in that transaction). r.Taken reports
-// whether anything was taken; taken is how many.
-func (s *Store) TakeQuotaN(ctx context.Context, domainID string, n int64, onReached ...func(tx *gorm.DB, d *Domain) error) (r QuotaResult, taken int64, err error) {
-	if n <= 0 {
-		return QuotaResult{}, 0, nil
+// TakeAndMark takes the domain's quota for a sending chunk and marks the
+// chunk's rows sending through it, in one transaction: a unit is taken
+// for each row marked and for nothing else, so a crash or a stop at any
+// point leaves no unit taken without its row (the units and the rows
+// commit together or not at all). Rows are taken in order, as many as
+// the client's limit leaves; a row another runner took meanwhile is
+// skipped. used is how many of rows were looked at (marked or skipped):
+// the caller's next chunk starts there. The domain's row is locked while
+// it counts, so concurrent senders never overshoot the limit, and the
+// call that uses the last unit moves the domain to reached_limit as
+// TakeQuota does (onReached runs in that transaction).
+func (s *Store) TakeAndMark(ctx context.Context, c *Campaign, domainID string, rows []CampaignRecipient,
+	onReached ...func(tx *gorm.DB, d *Domain) error) (r QuotaResult, marked []CampaignRecipient, used int, err error) {
+	if len(rows) == 0 {
+		return QuotaResult{}, nil, 0, nil
 	}
 	now := s.Now()
 	err = s.Tx(ctx, func(tx *gorm.DB, _ *sql.Tx) error {
+		marked, used = marked[:0], 0
 		q := tx
 		if s.db.Dialect == Postgres {
 			q = q.Clauses(clause.Locking{Strength: "UPDATE"})
@@ -194,29 +200,39 @@ func (s *Store) TakeQuotaN(ctx context.Context, domainID string, n int64, onReac
 		if d.Status != StatusConfigured {
 			return nil
 		}
-		taken = n
+		want := int64(len(rows))
 		if limit != nil {
-			taken = min(n, max(*limit-d.MessagesSent, 0))
+			want = min(want, max(*limit-d.MessagesSent, 0))
 		}
-		if taken == 0 {
+		for used < len(rows) && int64(len(marked)) < want {
+			row, ok, err := markSendingTx(tx, c, domainID, rows[used], now)
+			used++
+			if err != nil {
+				return err
+			}
+			if ok {
+				marked = append(marked, row)
+			}
+		}
+		if len(marked) == 0 {
 			return nil
 		}
 		if err := tx.Exec(`UPDATE domains SET messages_sent = messages_sent + ?, last_used_at = ?, archive_warned_at = NULL WHERE id = ?`,
-			taken, now, domainID).Error; err != nil {
+			len(marked), now, domainID).Error; err != nil {
 			return internal("take quota", err)
 		}
-		r.Taken, r.MessagesSent = true, d.MessagesSent+taken
+		r.Taken, r.MessagesSent = true, d.MessagesSent+int64(len(marked))
 		return nil
 	})
 	if err != nil {
-		return QuotaResult{}, 0, err
+		return QuotaResult{}, nil, 0, err
 	}
 	if r.Status == StatusConfigured && r.Limit != nil && r.MessagesSent >= *r.Limit {
 		moved, st, err := s.reachLimit(ctx, domainID, onReached)
 		if err != nil {
-			return r, taken, err
+			return r, marked, used, err
 		}
 		r.ReachedLimit, r.Status = moved, st
 	}
-	return r, taken, nil
+	return r, marked, used, nil
 }

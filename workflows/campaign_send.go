@@ -519,31 +519,17 @@ func (r *sendRun) suspend(ctx context.Context, reason string) error {
 // batch.
 func (r *sendRun) send(ctx context.Context, pending []models.CampaignRecipient) (time.Duration, error) {
 	e := r.e
-	// Quota taken is tied to its rows (marked sending, or given back)
-	// even when the job is being stopped: a stop between the take and
-	// the marking used to leak the units, and a campaign that still had
-	// enough capacity was suspended as spent.
-	qctx := context.WithoutCancel(ctx)
+	// The quota and the rows' marking commit together (TakeAndMark), so a
+	// stop or a crash never leaves units taken without their rows.
 	for len(pending) > 0 {
-		q, taken, err := e.store.TakeQuotaN(qctx, r.active.ID, int64(min(sendChunk, len(pending))), r.switchOnReached(qctx))
+		q, marked, used, err := e.store.TakeAndMark(ctx, r.c, r.active.ID, pending[:min(sendChunk, len(pending))], r.switchOnReached(context.WithoutCancel(ctx)))
 		if err != nil {
 			return 0, err
 		}
-		chunk := pending[:taken]
-		pending = pending[taken:]
+		pending = pending[used:]
 		// Spent: nothing could be taken, or this take used the last unit.
-		spent := taken == 0 || q.Status != models.StatusConfigured
-		if len(chunk) > 0 {
-			marked, err := e.store.MarkSending(qctx, r.c, r.active.ID, chunk)
-			if err != nil {
-				if gerr := e.store.GiveBackQuota(qctx, r.active.ID, len(chunk)); gerr != nil {
-					e.log.WarnContext(ctx, "quota not given back", "domain_id", r.active.ID, "error", gerr.Error())
-				}
-				return 0, err
-			}
-			if err := e.store.GiveBackQuota(qctx, r.active.ID, len(chunk)-len(marked)); err != nil {
-				return 0, err
-			}
+		spent := !q.Taken || q.Status != models.StatusConfigured
+		if len(marked) > 0 {
 			if wait := r.sendChunk(ctx, marked); wait > 0 {
 				return wait, nil
 			}
