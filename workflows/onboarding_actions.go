@@ -86,6 +86,14 @@ func clearFailure(c *models.Change, d *models.Domain) {
 	}
 	empty, none := "", models.FailureNone
 	c.StatusReason, c.FailedStep, c.FailureKind = &empty, &empty, &none
+	// Set up again from the start: a failed DNS or certificate step is
+	// not the new setup's state (the steps set their own as they run).
+	if c.DNSStatus == "" && d.DNSStatus == models.DNSFailed {
+		c.DNSStatus = models.DNSNotStarted
+	}
+	if c.SSLStatus == "" && d.SSLStatus == models.SSLFailed {
+		c.SSLStatus = models.SSLNone
+	}
 }
 
 // configure checks the input and starts the setup; hook, if set, runs in

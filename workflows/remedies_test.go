@@ -83,13 +83,16 @@ func TestFailedDomainRemedies(t *testing.T) {
 
 		// Forward the login instead, then revoke the link.
 		f := fail("forward-acme.com")
+		if f.DNSStatus != models.DNSFailed {
+			t.Fatalf("failed at the CNAME: dns %q", f.DNSStatus)
+		}
 		res, err := e.SwitchToForwardLogin(ctx, models.Scope{}, f.ID, "owner@forward-acme.com", "test")
 		if err != nil {
 			t.Fatal(err)
 		}
 		f = dpWaitDomain(t, s, f.ID, models.StatusAwaitingClient)
-		if f.SetupMode != models.SetupForwardLogin || f.FailureKind != models.FailureNone || f.StatusReason != "" {
-			t.Fatalf("after forwarding: mode %q kind %q reason %q", f.SetupMode, f.FailureKind, f.StatusReason)
+		if f.SetupMode != models.SetupForwardLogin || f.FailureKind != models.FailureNone || f.StatusReason != "" || f.DNSStatus != models.DNSNotStarted {
+			t.Fatalf("after forwarding: mode %q kind %q reason %q dns %q", f.SetupMode, f.FailureKind, f.StatusReason, f.DNSStatus)
 		}
 		other := models.Scope{ClientID: "cli_other"}
 		if err := e.RevokeRegistration(ctx, other, f.ID, res.Registration.ID, "test"); !errors.Is(err, models.ErrNotFound) {
