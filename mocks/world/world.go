@@ -58,7 +58,7 @@ type World struct {
 	Messaging providers.Messaging
 	// DNSFactories has the Cloudflare adapter on the fake Cloudflare under
 	// "cloudflare" (workflows.Config.DNS).
-	DNSFactories map[string]providers.DNSFactory
+	DNSFactories providers.DNSHosts
 	// Mailer is the outbox; Resolver answers from the fake DNS, which
 	// serves the fake Cloudflare's records.
 	Mailer   providers.Mailer
@@ -102,8 +102,8 @@ func New(cfg Config) (*World, error) {
 		timeout = cloudflare.DefaultTimeout
 	}
 	cf := &http.Client{Transport: mocks.HandlerTransport{Handler: w.Cloudflare}, Timeout: timeout}
-	w.DNSFactories = map[string]providers.DNSFactory{
-		"cloudflare": cloudflare.Factory(cloudflare.Config{BaseURL: CloudflareBaseURL, HTTPClient: cf}),
+	w.DNSFactories = providers.DNSHosts{
+		cloudflare.Host(cloudflare.Config{BaseURL: CloudflareBaseURL, HTTPClient: cf}),
 	}
 	if w.Reputation, err = mocks.NewReputation(mocks.ReputationConfig{Persister: cfg.Persister,
 		RegistrableDomain: publicsuffix.EffectiveTLDPlusOne}); err != nil {
