@@ -19,6 +19,7 @@ import (
 	"github.com/linkgate/linkgate/providers/cloudflare"
 	"github.com/linkgate/linkgate/providers/dnsbl"
 	"github.com/linkgate/linkgate/providers/dnscheck"
+	"github.com/linkgate/linkgate/providers/route53"
 	"github.com/linkgate/linkgate/providers/smtp"
 	"github.com/linkgate/linkgate/providers/twilio"
 	"github.com/linkgate/linkgate/webhooks"
@@ -132,6 +133,7 @@ func liveProviders(cfg Config) (providers.DNSHosts, providers.LinkShortening, pr
 func liveDNSHosts(cfg Config) providers.DNSHosts {
 	return providers.DNSHosts{
 		cloudflare.Host(cloudflare.Config{Timeout: cfg.ProviderTimeout}),
+		route53.Host(route53.Config{Timeout: cfg.ProviderTimeout}),
 	}
 }
 
