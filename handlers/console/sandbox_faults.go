@@ -12,7 +12,7 @@ import (
 )
 
 // sandboxFakes are the fakes that take injected faults.
-var sandboxFakes = map[string]bool{"cloudflare": true, "route53": true, "twilio": true}
+var sandboxFakes = map[string]bool{"cloudflare": true, "twilio": true}
 
 // consoleSandboxFault: POST /console/sandbox/faults (admin): the next
 // count calls to a fake answer with an HTTP error status, so that a

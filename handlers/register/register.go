@@ -181,7 +181,9 @@ func pageSamples() map[string][]any {
 	dns := dnsView{pageBase: b, Host: "ls.example.com", Apex: "example.com", Record: rec, CSRF: "x", Action: "/a",
 		DoctorURL: "/d", CheckURL: "/c"}
 	dnsDoc := dns
+	dns.Hosts = handlers.DNSHostForms(handlers.SampleDNSHosts, "", nil)
 	dnsDoc.Doctor, dnsDoc.Errors, dnsDoc.ManualOpen = doc, errs, true
+	dnsDoc.Hosts = handlers.DNSHostForms(handlers.SampleDNSHosts, "two", map[string]string{"api_token": "e", "one-api_token": "e", "two-api_token": "e", "key": "e"})
 	fin := finishView{pageBase: b, Host: "ls.example.com", Apex: "example.com", Record: rec, CSRF: "x", Action: "/a", BackURL: "/b"}
 	finSelf, finManual := fin, fin
 	finSelf.Method, finManual.Method, finManual.Error = "self", "manual", "e"
