@@ -3,6 +3,7 @@ package register
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -142,7 +143,11 @@ func (h *Handler) registerDNS(c *gin.Context) {
 	var e *models.Error
 	switch {
 	case err == nil:
-		handlers.Redirect(c, landingPath(token)+"/finish?via="+string(in.Mode))
+		next := landingPath(token) + "/finish?via=" + string(in.Mode)
+		if in.Provider != "" && in.Provider != "cloudflare" {
+			next += "&provider=" + url.QueryEscape(in.Provider)
+		}
+		handlers.Redirect(c, next)
 		return
 	case errors.As(err, &e) && e.Kind == models.KindInvalid:
 		v.Errors = dnsErrors(e, hosts, host, st.Domain.Apex)

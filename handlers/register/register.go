@@ -187,6 +187,7 @@ func pageSamples() map[string][]any {
 	fin := finishView{pageBase: b, Host: "ls.example.com", Apex: "example.com", Record: rec, CSRF: "x", Action: "/a", BackURL: "/b"}
 	finSelf, finManual := fin, fin
 	finSelf.Method, finManual.Method, finManual.Error = "self", "manual", "e"
+	finSelf.HostLabel = "Host"
 	done := doneView{pageBase: b, Host: "ls.example.com", StatusURL: "/s", Status: statusView{Status: "s", Label: "l", Reason: "r"}}
 	msg := messageView{pageBase: b, Message: handlers.Message{Heading: "h", Paragraphs: []string{"p"}, Link: "/l", LinkText: "t"}}
 	return map[string][]any{
