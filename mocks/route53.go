@@ -603,7 +603,7 @@ func (f *Route53) listHostedZones(w http.ResponseWriter, r *http.Request) {
 		XMLName     xml.Name     `xml:"ListHostedZonesResponse"`
 		NS          string       `xml:"xmlns,attr"`
 		HostedZones []r53XMLZone `xml:"HostedZones>HostedZone"`
-		Marker      string       `xml:"Marker,omitempty"`
+		Marker      string       `xml:"Marker"`
 		IsTruncated bool         `xml:"IsTruncated"`
 		NextMarker  string       `xml:"NextMarker,omitempty"`
 		MaxItems    int          `xml:"MaxItems"`

@@ -29,9 +29,10 @@ func ctx(t *testing.T) context.Context {
 
 // fakeBundle is the fake Route 53 served over loopback.
 type fakeBundle struct {
-	fake *mocks.Route53
-	srv  *httptest.Server
-	base string
+	fake   *mocks.Route53
+	srv    *httptest.Server
+	base   string
+	shapes *shapeTransport
 }
 
 // setupFake serves a fresh fake at prefix ("" or "/_sandbox/route53").
@@ -50,13 +51,13 @@ func setupFake(t *testing.T, prefix string) *fakeBundle {
 	}
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return &fakeBundle{fake: fake, srv: srv, base: srv.URL + prefix}
+	return &fakeBundle{fake: fake, srv: srv, base: srv.URL + prefix, shapes: &shapeTransport{base: srv.Client().Transport, errorf: t.Errorf}}
 }
 
 func (b *fakeBundle) provider(t *testing.T, akid, secret string) *Provider {
 	t.Helper()
 	p, err := New(Config{AccessKeyID: akid, SecretAccessKey: secret, BaseEndpoint: b.base,
-		HTTPClient: b.srv.Client(), PollInterval: time.Millisecond})
+		HTTPClient: &http.Client{Transport: b.shapes}, PollInterval: time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,6 +93,19 @@ func (b *fakeBundle) harness(t *testing.T) providertest.DNSHarness {
 func TestConformanceWithFake(t *testing.T) {
 	b := setupFake(t, "")
 	providertest.TestDNS(t, b.harness(t))
+	assertShapesChecked(t, b.shapes)
+}
+
+// assertShapesChecked checks that every answer the adapter reads went
+// through the shape check.
+func assertShapesChecked(t *testing.T, s *shapeTransport) {
+	t.Helper()
+	for _, want := range []string{"GetHostedZoneCountResponse", "ListHostedZonesResponse", "ListResourceRecordSetsResponse",
+		"ChangeResourceRecordSetsResponse", "GetChangeResponse", "ErrorResponse", "InvalidChangeBatch"} {
+		if s.seen[want] == 0 {
+			t.Errorf("no %s went through the shape check; saw %s", want, s.checked())
+		}
+	}
 }
 
 // TestConformanceWithSandboxMount runs the suite with the fake mounted the
@@ -99,4 +113,5 @@ func TestConformanceWithFake(t *testing.T) {
 func TestConformanceWithSandboxMount(t *testing.T) {
 	b := setupFake(t, "/_sandbox/route53")
 	providertest.TestDNS(t, b.harness(t))
+	assertShapesChecked(t, b.shapes)
 }
