@@ -183,6 +183,9 @@ func (s *shapeTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	resp.Body = io.NopCloser(bytes.NewReader(body))
 	where := req.Method + " " + req.URL.Path
+	if resp.StatusCode >= 500 && strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
+		return resp, nil // a front end's error page: not the API's answer
+	}
 	if ct := resp.Header.Get("Content-Type"); ct != "text/xml" && ct != "application/xml" {
 		s.errorf("%s: Content-Type %q, want text/xml", where, ct)
 	}
