@@ -148,14 +148,27 @@ func (e *Engine) configureSelf(ctx context.Context, d *models.Domain, in Configu
 	})
 }
 
-func credentialError(err error) error {
+// credentialError is the problem for a refusal of host's credentials,
+// reported on its first field.
+func credentialError(err error, host providers.DNSHost) error {
 	if providers.IsTransient(err) {
 		return unavailable(err)
 	}
-	if errors.Is(err, providers.ErrInvalidCredentials) {
-		return models.Invalid("invalid_credentials", "credentials.api_token", "the DNS provider refused these credentials")
+	field := "credentials." + host.FirstField()
+	// A credential of the wrong shape, named by the adapter when it
+	// connects ("region: ..."): on its own field.
+	var pe *providers.Error
+	if errors.As(err, &pe) && pe.Op == "connect" {
+		for _, f := range host.Fields {
+			if msg, ok := strings.CutPrefix(pe.Message, f.Name+": "); ok {
+				return models.Invalid("invalid_credentials", "credentials."+f.Name, msg)
+			}
+		}
 	}
-	return models.Invalid("invalid_credentials", "credentials.api_token", err.Error())
+	if errors.Is(err, providers.ErrInvalidCredentials) {
+		return models.Invalid("invalid_credentials", field, "the DNS provider refused these credentials")
+	}
+	return models.Invalid("invalid_credentials", field, err.Error())
 }
 
 func unavailable(err error) error {
