@@ -84,12 +84,12 @@ func NewClient(cfg ClientConfig) *http.Client {
 		dialer.Control = control(guardian())
 	}
 	transport := &http.Transport{
-		Proxy:                  nil,
-		DialContext:            dialer.DialContext,
-		TLSClientConfig:        &tls.Config{MinVersion: tls.VersionTLS12},
-		ForceAttemptHTTP2:      true,
-		TLSHandshakeTimeout:    10 * time.Second,
-		ExpectContinueTimeout:  time.Second,
+		Proxy:                 nil,
+		DialContext:           dialer.DialContext,
+		TLSClientConfig:       &tls.Config{MinVersion: tls.VersionTLS12},
+		ForceAttemptHTTP2:     true,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ExpectContinueTimeout: time.Second,
 		// Keep a connection for each attempt that may run at once to one
 		// receiver (the engine's per-endpoint cap is half its workers):
 		// with fewer, the attempts over the idle pool open and close a

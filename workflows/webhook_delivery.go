@@ -157,7 +157,9 @@ type deliverWebhookWorker struct {
 	e *Engine
 }
 
-func (w *deliverWebhookWorker) Work(context.Context, *river.Job[DeliverWebhookArgs]) error { return nil }
+func (w *deliverWebhookWorker) Work(context.Context, *river.Job[DeliverWebhookArgs]) error {
+	return nil
+}
 
 // attemptError is the attempt's error in plain words, without the URL
 // (net/http repeats it in every error).
