@@ -34,9 +34,9 @@ type ClaimedDelivery struct {
 
 const (
 	claimPG = `WITH c AS (SELECT id FROM webhook_deliveries WHERE due_ms <= ? ORDER BY due_ms LIMIT ? FOR UPDATE SKIP LOCKED)
-UPDATE webhook_deliveries d SET due_ms = ? FROM c WHERE d.id = c.id
+UPDATE webhook_deliveries d SET due_ms = ?, claimed_ms = ? FROM c WHERE d.id = c.id
 RETURNING d.id, d.event_id, d.endpoint_id, d.status, d.attempts`
-	claimSQLite = `UPDATE webhook_deliveries SET due_ms = ?
+	claimSQLite = `UPDATE webhook_deliveries SET due_ms = ?, claimed_ms = ?
 WHERE id IN (SELECT id FROM webhook_deliveries WHERE due_ms <= ? ORDER BY due_ms LIMIT ?)
 RETURNING id, event_id, endpoint_id, status, attempts`
 	payloadsPG     = `SELECT id, payload FROM webhook_events WHERE id = ANY(?::text[])`
@@ -50,14 +50,14 @@ SELECT u.* FROM unnest(?::text[], ?::text[], ?::int[], ?::timestamptz[], ?::int[
 AS u(id, delivery_id, attempt, started_at, status_code, latency_ms, response_body, error)
 WHERE EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.id = u.delivery_id)`
 	outcomeSQLite = `UPDATE webhook_deliveries SET status = ?, attempts = ?, last_status_code = ?, last_error = ?,
-next_attempt_at = ?, due_ms = ?, updated_at = ?, completed_at = ? WHERE id = ? AND due_ms = ?`
+next_attempt_at = ?, due_ms = ?, claimed_ms = NULL, updated_at = ?, completed_at = ? WHERE id = ? AND due_ms = ?`
 	outcomesPG = `UPDATE webhook_deliveries d SET status = u.status, attempts = u.attempts, last_status_code = u.code,
-last_error = u.err, next_attempt_at = u.next, due_ms = u.due, updated_at = ?::timestamptz,
+last_error = u.err, next_attempt_at = u.next, due_ms = u.due, claimed_ms = NULL, updated_at = ?::timestamptz,
 completed_at = CASE WHEN u.status IN ('succeeded', 'failed') THEN ?::timestamptz END
 FROM unnest(?::text[], ?::bigint[], ?::text[], ?::int[], ?::int[], ?::text[], ?::timestamptz[], ?::bigint[])
 AS u(id, lease, status, attempts, code, err, next, due)
 WHERE d.id = u.id AND d.due_ms = u.lease`
-	releaseDelivery = `UPDATE webhook_deliveries SET due_ms = ? WHERE id = ? AND due_ms = ?`
+	releaseDelivery = `UPDATE webhook_deliveries SET due_ms = ?, claimed_ms = NULL WHERE id = ? AND due_ms = ?`
 )
 
 func (db *DB) webhookStatements() []string {
@@ -86,9 +86,9 @@ func (s *Store) ClaimWebhookDeliveries(ctx context.Context, now time.Time, lease
 	var rows *sql.Rows
 	var err error
 	if s.db.Dialect == Postgres {
-		rows, err = s.db.hotQuery(ctx, s.db.placeholders(claimPG), now.UnixMilli(), limit, until)
+		rows, err = s.db.hotQuery(ctx, s.db.placeholders(claimPG), now.UnixMilli(), limit, until, now.UnixMilli())
 	} else {
-		rows, err = s.db.hotQuery(ctx, claimSQLite, until, now.UnixMilli(), limit)
+		rows, err = s.db.hotQuery(ctx, claimSQLite, until, now.UnixMilli(), now.UnixMilli(), limit)
 	}
 	if err != nil {
 		return nil, internal("claim webhook deliveries", err)
@@ -106,6 +106,27 @@ func (s *Store) ClaimWebhookDeliveries(ctx context.Context, now time.Time, lease
 		return nil, internal("claim webhook deliveries", err)
 	}
 	return out, nil
+}
+
+// processStart is when this process started: claims older than it were
+// made by another process.
+var processStart = time.Now()
+
+// ResumeWebhookClaims makes the deliveries claimed by a process that has
+// ended due now, and returns how many. Only on SQLite, which one process
+// uses at a time (the claims made before this process started are a dead
+// one's); on PostgreSQL the claims of a replica that died come back when
+// their leases end.
+func (s *Store) ResumeWebhookClaims(ctx context.Context, now time.Time) (int64, error) {
+	if s.db.Dialect != SQLite {
+		return 0, nil
+	}
+	res := s.gorm(ctx).Exec(`UPDATE webhook_deliveries SET due_ms = ?, claimed_ms = NULL
+WHERE due_ms IS NOT NULL AND claimed_ms IS NOT NULL AND claimed_ms < ?`, now.UnixMilli(), processStart.UnixMilli())
+	if res.Error != nil {
+		return 0, internal("resume webhook claims", res.Error)
+	}
+	return res.RowsAffected, nil
 }
 
 // WebhookWork is what the claimed deliveries need: their events' payloads
@@ -201,7 +222,7 @@ func (s *Store) RecordWebhookOutcomesTx(ctx context.Context, tx *gorm.DB, outs [
 			}
 		case o.Attempt == nil:
 			err := tx.Model(&WebhookDelivery{}).Where("id = ? AND due_ms = ?", o.Claim.ID, o.Claim.Lease).Updates(map[string]any{
-				"status": o.Result.Status, "last_error": o.Result.Error, "next_attempt_at": nil, "due_ms": nil,
+				"status": o.Result.Status, "last_error": o.Result.Error, "next_attempt_at": nil, "due_ms": nil, "claimed_ms": nil,
 				"updated_at": now, "completed_at": now}).Error
 			if err != nil {
 				return internal("fail delivery", err)

@@ -145,6 +145,27 @@ func TestClaimWebhookDeliveries(t *testing.T) {
 		if got, err := s.ClaimWebhookDeliveries(ctx, later.Add(24*time.Hour), time.Hour, 10); err != nil || len(got) != 2 {
 			t.Fatalf("a day later (the two leased again): %+v %v", got, err)
 		}
+
+		// A process that started after these claims were made takes them
+		// back at once on SQLite (one process: they are a dead one's); on
+		// PostgreSQL replicas wait for the leases.
+		if n, err := s.ResumeWebhookClaims(ctx, time.Now()); err != nil || n != 0 {
+			t.Fatalf("resumed this process's own claims: %d %v", n, err)
+		}
+		if err := db.Gorm.Exec("UPDATE webhook_deliveries SET claimed_ms = claimed_ms - 3*86400000 WHERE claimed_ms IS NOT NULL").Error; err != nil {
+			t.Fatal(err)
+		}
+		n, err := s.ResumeWebhookClaims(ctx, time.Now())
+		want := int64(2)
+		if db.Dialect == models.Postgres {
+			want = 0
+		}
+		if err != nil || n != want {
+			t.Fatalf("resumed %d claims of an ended process, want %d: %v", n, want, err)
+		}
+		if got, err := s.ClaimWebhookDeliveries(ctx, time.Now(), time.Hour, 10); err != nil || int64(len(got)) != want {
+			t.Fatalf("due after the resume: %d, want %d: %v", len(got), want, err)
+		}
 	})
 }
 

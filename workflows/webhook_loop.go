@@ -102,13 +102,19 @@ type hookOutcome struct {
 }
 
 // hookLease is how long a claim holds its deliveries: long enough for
-// them to wait for a worker and be attempted; a crashed process's claims
-// are due again after it.
-func (e *Engine) hookLease() time.Duration { return 4*e.hookTimeout + 2*time.Minute }
+// them to wait for a worker and be attempted (one that waited too long is
+// given back unattempted); a crashed replica's claims are due again after
+// it (on SQLite, at the next start).
+func (e *Engine) hookLease() time.Duration { return 2*e.hookTimeout + 30*time.Second }
 
 func (e *Engine) deliveryLoop(ctx context.Context) {
 	if err := e.store.PrepareWebhookDelivery(ctx); err != nil && ctx.Err() == nil {
 		e.log.Error("webhook delivery: prepare", slog.String("error", err.Error()))
+	}
+	if n, err := e.store.ResumeWebhookClaims(ctx, time.Now()); err != nil && ctx.Err() == nil {
+		e.log.Error("webhook delivery: resume claims", slog.String("error", err.Error()))
+	} else if n > 0 {
+		e.log.Info("webhook deliveries claimed by a process that ended are due again", slog.Int64("deliveries", n))
 	}
 	workers := e.cfg.WebhookWorkers
 	places := make(chan struct{}, 4*workers) // claimed, not yet recorded

@@ -6,7 +6,11 @@ package workflows_test
 import (
 	"context"
 	"database/sql"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -115,24 +119,23 @@ func TestWebhookDeliveryLoop(t *testing.T) {
 		}
 		b := &regBundle{engine: second}
 		seen := &idCounter{byID: map[string]int{}}
-		var recvs []*receiver
-		for range 2 {
-			var r *receiver
-			r = newReceiver(t, func(n int) answer {
+		const receivers = 2
+		for range receivers {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				_, _ = io.Copy(io.Discard, r.Body)
 				// Each receiver counts ids apart (every event goes to both).
-				reqs := r.requests()
-				seen.add(r.URL + " " + reqs[n-1].header.Get("webhook-id"))
-				return answer{status: 204}
-			})
-			recvs = append(recvs, r)
-			hb.endpoint(t, r.URL, hb.client.ID, "*")
+				seen.add(r.Host + " " + r.Header.Get("webhook-id"))
+				w.WriteHeader(http.StatusNoContent)
+			}))
+			t.Cleanup(srv.Close)
+			hb.endpoint(t, srv.URL, hb.client.ID, "*")
 		}
 		const events = 300
 		hb.emitEvents(t, events/2)
 		hb.start(t)
 		b.start(t)
 		hb.emitEvents(t, events/2)
-		want := events * len(recvs)
+		want := events * receivers
 		waitUntil(t, "every delivery to succeed", func() bool {
 			ok, _, _ := finished(t, db)
 			return ok == int64(want)
@@ -175,16 +178,19 @@ func TestWebhookDeliveryLoop(t *testing.T) {
 		hb := setupHooksStopped(t, db, nil)
 		var mu sync.Mutex
 		got := map[string]time.Time{} // webhook-id → first received
-		var r *receiver
-		r = newReceiver(t, func(n int) answer {
-			id := r.requests()[n-1].header.Get("webhook-id")
+		var hits atomic.Int64
+		r := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+			_, _ = io.Copy(io.Discard, req.Body)
+			hits.Add(1)
+			id := req.Header.Get("webhook-id")
 			mu.Lock()
 			if _, ok := got[id]; !ok {
 				got[id] = time.Now()
 			}
 			mu.Unlock()
-			return answer{status: 204}
-		})
+			w.WriteHeader(http.StatusNoContent)
+		}))
+		t.Cleanup(r.Close)
 		ep, _ := hb.endpoint(t, r.URL, hb.client.ID, "*")
 		hb.emitEvents(t, 20)
 		if _, err := hb.engine.DispatchWebhooks(context.Background()); err != nil {
@@ -215,8 +221,8 @@ func TestWebhookDeliveryLoop(t *testing.T) {
 			ok, _, _ := finished(t, db)
 			return ok == 21
 		})
-		if _, other, _ := finished(t, db); other != 0 || r.hits.Load() < 21 {
-			t.Fatalf("other %d, hits %d", other, r.hits.Load())
+		if _, other, _ := finished(t, db); other != 0 || hits.Load() < 21 {
+			t.Fatalf("other %d, hits %d", other, hits.Load())
 		}
 		if ds := hb.deliveries(t, ep.ID); len(ds) != 21 {
 			t.Fatalf("%d deliveries", len(ds))

@@ -6,6 +6,10 @@
 -- it passes); NULL once it is finished. The partial index holds only the
 -- unfinished deliveries.
 ALTER TABLE webhook_deliveries ADD COLUMN due_ms bigint;
+-- claimed_ms: when the running lease was taken (NULL when none is); on
+-- SQLite (one process) a process starting takes back the claims made
+-- before it started.
+ALTER TABLE webhook_deliveries ADD COLUMN claimed_ms bigint;
 UPDATE webhook_deliveries
    SET due_ms = (extract(epoch FROM COALESCE(next_attempt_at, created_at)) * 1000)::bigint
  WHERE status IN ('pending', 'retrying');

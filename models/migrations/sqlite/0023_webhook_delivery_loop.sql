@@ -7,6 +7,10 @@
 -- first 19 characters are the second.) (Wake-ups on SQLite are in-process:
 -- the connection's commit hook.)
 ALTER TABLE webhook_deliveries ADD COLUMN due_ms INTEGER;
+-- claimed_ms: when the running lease was taken (NULL when none is); on
+-- SQLite (one process) a process starting takes back the claims made
+-- before it started.
+ALTER TABLE webhook_deliveries ADD COLUMN claimed_ms INTEGER;
 UPDATE webhook_deliveries
    SET due_ms = COALESCE(CAST((julianday(substr(COALESCE(next_attempt_at, created_at), 1, 19)) - 2440587.5) * 86400000 AS INTEGER), 0)
  WHERE status IN ('pending', 'retrying');
