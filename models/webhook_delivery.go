@@ -59,6 +59,8 @@ type WebhookDelivery struct {
 	// DueMS is when the delivery loop may claim it next (wall-clock Unix
 	// milliseconds; nil once finished): see webhook_claim.go.
 	DueMS *int64 `gorm:"column:due_ms"`
+	// ClaimedMS is when the running lease was taken (nil when none is).
+	ClaimedMS *int64 `gorm:"column:claimed_ms"`
 }
 
 // WebhookAttempt is one HTTP request of a delivery. StatusCode 0 means no

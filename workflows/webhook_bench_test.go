@@ -1,9 +1,11 @@
 package workflows_test
 
-// BenchmarkWebhookDelivery (issue 6): 10,000 events fanned out to 5
-// loopback endpoints (50,000 signed deliveries), on SQLite and, with
-// TEST_DATABASE_URL, PostgreSQL. Reports deliveries per second and the lag
-// from an event's commit to its first delivery (p50, p99) for:
+// BenchmarkWebhookDelivery (issues 6 and 18): 10,000 events fanned out to
+// 5 loopback endpoints (50,000 signed deliveries), on SQLite and, with
+// TEST_DATABASE_URL, PostgreSQL. rawpost is the bound: the same number of
+// signed POSTs to the same kind of receivers without a database. Reports
+// deliveries per second and the lag from an event's commit to its first
+// delivery (p50, p99) for:
 //
 //   - burst: all 10,000 events committed at once (throughput; the lag is
 //     mostly queueing behind the backlog);

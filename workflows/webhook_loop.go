@@ -89,6 +89,8 @@ type deliveryItem struct {
 	claim   models.ClaimedDelivery
 	ep      *models.WebhookEndpoint // nil: deleted
 	payload string
+	secrets []string // the endpoint's signing secrets (decrypted once per claim)
+	secErr  error
 }
 
 // hookOutcome is an attempt's outcome on its way to the writer.
@@ -132,6 +134,11 @@ func (e *Engine) deliveryLoop(ctx context.Context) {
 		go func() {
 			defer wg.Done()
 			for it := range work {
+				if ctx.Err() != nil {
+					// Stopping: what has not started is given back.
+					results <- hookOutcome{out: models.DeliveryOutcome{Claim: it.claim, Release: true, DueAt: time.Now()}}
+					continue
+				}
 				results <- e.attemptDelivery(postCtx, it)
 			}
 		}()
@@ -189,13 +196,23 @@ func (e *Engine) claimLoop(ctx context.Context, places chan struct{}, work chan<
 					results <- hookOutcome{out: models.DeliveryOutcome{Claim: c, Release: true, DueAt: time.Now().Add(busyDelay())}}
 				}
 			} else {
+				type keys struct {
+					secrets []string
+					err     error
+				}
+				byEndpoint := map[string]keys{}
+				for id, ep := range wk.Endpoints {
+					secrets, err := ep.Secrets(e.cfg.Keys, e.store.Now())
+					byEndpoint[id] = keys{secrets, err}
+				}
 				for _, c := range claims {
 					payload, ok := wk.Payloads[c.EventID]
 					ep := wk.Endpoints[c.EndpointID]
 					if !ok {
 						ep = nil // the event is gone, and the delivery with it
 					}
-					work <- deliveryItem{claim: c, ep: ep, payload: payload}
+					k := byEndpoint[c.EndpointID]
+					work <- deliveryItem{claim: c, ep: ep, payload: payload, secrets: k.secrets, secErr: k.err}
 				}
 			}
 		}
@@ -268,8 +285,8 @@ func (e *Engine) attemptDelivery(ctx context.Context, it deliveryItem) hookOutco
 		return o
 	}
 	defer e.busy.release(ep.ID)
-	secrets, err := ep.Secrets(e.cfg.Keys, e.store.Now())
-	if err != nil {
+	secrets := it.secrets
+	if err := it.secErr; err != nil {
 		e.log.Error("webhook delivery: endpoint secret", slog.String("endpoint_id", ep.ID), slog.String("error", err.Error()))
 		o.out.Release, o.out.DueAt = true, time.Now().Add(time.Minute)
 		return o
