@@ -143,11 +143,22 @@ func (e *Engine) deliveryLoop(ctx context.Context) {
 			}
 		}()
 	}
+	// Two writers on PostgreSQL, so that a batch is written while the
+	// previous one commits; SQLite has one writer (one connection).
+	writers := 1
+	if e.store.DB().Dialect == models.Postgres {
+		writers = 2
+	}
+	var ww sync.WaitGroup
+	for range writers {
+		ww.Add(1)
+		go func() {
+			defer ww.Done()
+			e.outcomeWriter(postCtx, results, places)
+		}()
+	}
 	written := make(chan struct{})
-	go func() {
-		defer close(written)
-		e.outcomeWriter(postCtx, results, places)
-	}()
+	go func() { ww.Wait(); close(written) }()
 	e.claimLoop(ctx, places, work, results)
 	close(work)
 	wg.Wait()
