@@ -538,9 +538,13 @@ func init() {
 		}
 		hr.RegisterCommitHook(func() int32 {
 			sqliteFeeds.committed(dsn)
+			webhookWakes.committed(dsn) // webhook_wake.go
 			return 0
 		})
-		hr.RegisterRollbackHook(func() { sqliteFeeds.rolledBack(dsn) })
+		hr.RegisterRollbackHook(func() {
+			sqliteFeeds.rolledBack(dsn)
+			webhookWakes.rolledBack(dsn)
+		})
 		return nil
 	})
 }

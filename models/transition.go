@@ -142,6 +142,10 @@ func (s *Store) newWebhookEvent(eventType, clientID string, data any) (*WebhookE
 	if !slices.Contains(EventTypes, eventType) {
 		return nil, internal("emit event", errors.New("unknown event type "+eventType))
 	}
+	if s.db.Dialect == SQLite {
+		// Wake the webhook dispatcher when the event's transaction commits.
+		webhookWakes.pend(s.db.dsn, WakeEvents)
+	}
 	now := s.Now()
 	body, err := json.Marshal(WebhookPayload{Type: eventType, Timestamp: now, Data: data})
 	if err != nil {

@@ -56,6 +56,11 @@ type WebhookDelivery struct {
 	CreatedAt      time.Time `gorm:"not null"`
 	UpdatedAt      time.Time `gorm:"not null"`
 	CompletedAt    *time.Time
+	// DueMS is when the delivery loop may claim it next (wall-clock Unix
+	// milliseconds; nil once finished): see webhook_claim.go.
+	DueMS *int64 `gorm:"column:due_ms"`
+	// ClaimedMS is when the running lease was taken (nil when none is).
+	ClaimedMS *int64 `gorm:"column:claimed_ms"`
 }
 
 // WebhookAttempt is one HTTP request of a delivery. StatusCode 0 means no
@@ -97,9 +102,9 @@ func endpointsForDispatch(tx *gorm.DB) ([]WebhookEndpoint, error) {
 
 // DispatchWebhookEventsTx fans out up to limit undispatched events inside
 // tx: for each, a pending delivery to every enabled endpoint whose filter
-// matches (the client's own and the admin-wide ones), then marks the events
-// dispatched. enqueue is called with the new deliveries so the caller can
-// enqueue their jobs in the same transaction. On PostgreSQL the events are
+// matches (the client's own and the admin-wide ones), due at once, then
+// marks the events dispatched. enqueue, when not nil, is called with the
+// new deliveries in the same transaction. On PostgreSQL the events are
 // claimed with FOR UPDATE SKIP LOCKED, so replicas dispatch side by side.
 // It returns how many events it dispatched.
 func (s *Store) DispatchWebhookEventsTx(tx *gorm.DB, limit int, enqueue func([]*WebhookDelivery) error) (int, error) {
@@ -141,8 +146,10 @@ func (s *Store) DispatchWebhookEventsTx(tx *gorm.DB, limit int, enqueue func([]*
 		if err := tx.CreateInBatches(deliveries, 500).Error; err != nil {
 			return 0, internal("create deliveries", err)
 		}
-		if err := enqueue(deliveries); err != nil {
-			return 0, err
+		if enqueue != nil {
+			if err := enqueue(deliveries); err != nil {
+				return 0, err
+			}
 		}
 	}
 	for start := 0; start < len(ids); start += 500 {
@@ -154,68 +161,15 @@ func (s *Store) DispatchWebhookEventsTx(tx *gorm.DB, limit int, enqueue func([]*
 	return len(evs), nil
 }
 
+// newDelivery is a pending delivery, due at once (by the wall clock, which
+// the loops' leases and retries go by).
 func newDelivery(eventID, eventType, endpointID string, now time.Time) *WebhookDelivery {
+	due := time.Now().UnixMilli()
 	return &WebhookDelivery{ID: NewID(PrefixWebhookDelivery), EventID: eventID, EndpointID: endpointID, EventType: eventType,
-		Status: DeliveryPending, CreatedAt: now, UpdatedAt: now}
+		Status: DeliveryPending, CreatedAt: now, UpdatedAt: now, DueMS: &due}
 }
 
-// ---- one attempt ----
-
-// WebhookDeliveryWork is what an attempt needs: the delivery, its endpoint
-// and its event.
-type WebhookDeliveryWork struct {
-	Delivery WebhookDelivery
-	Endpoint WebhookEndpoint
-	Event    WebhookEvent
-}
-
-// WebhookDeliveryForAttempt loads a delivery with its endpoint and event
-// (one query); NotFound when any is gone (a deleted endpoint takes its
-// deliveries).
-func (s *Store) WebhookDeliveryForAttempt(ctx context.Context, id string) (*WebhookDeliveryWork, error) {
-	var row struct {
-		WebhookDelivery
-		EpClientID           *string
-		EpURL                string
-		EpEvents             string
-		EpKeyID              string
-		EpSecretCiphertext   []byte
-		EpPreviousKeyID      string
-		EpPreviousCiphertext []byte
-		EpPreviousExpiresAt  *time.Time
-		EpEnabled            bool
-		EpDisabledReason     string
-		EpFailingSince       *time.Time
-		EvType               string
-		EvClientID           string
-		EvPayload            string
-		EvCreatedAt          time.Time
-	}
-	res := s.gorm(ctx).Raw(`SELECT d.*,
-		e.client_id AS ep_client_id, e.url AS ep_url, e.events AS ep_events, e.key_id AS ep_key_id,
-		e.secret_ciphertext AS ep_secret_ciphertext, e.previous_key_id AS ep_previous_key_id,
-		e.previous_secret_ciphertext AS ep_previous_ciphertext, e.previous_expires_at AS ep_previous_expires_at,
-		e.enabled AS ep_enabled, e.disabled_reason AS ep_disabled_reason, e.failing_since AS ep_failing_since,
-		v.type AS ev_type, v.client_id AS ev_client_id, v.payload AS ev_payload, v.created_at AS ev_created_at
-		FROM webhook_deliveries d
-		JOIN webhook_endpoints e ON e.id = d.endpoint_id
-		JOIN webhook_events v ON v.id = d.event_id
-		WHERE d.id = ?`, id).Scan(&row)
-	if res.Error != nil {
-		return nil, internal("load webhook delivery", res.Error)
-	}
-	if res.RowsAffected == 0 {
-		return nil, NotFound("webhook delivery")
-	}
-	return &WebhookDeliveryWork{
-		Delivery: row.WebhookDelivery,
-		Endpoint: WebhookEndpoint{ID: row.EndpointID, ClientID: row.EpClientID, URL: row.EpURL, Events: row.EpEvents,
-			KeyID: row.EpKeyID, SecretCiphertext: row.EpSecretCiphertext, PreviousKeyID: row.EpPreviousKeyID,
-			PreviousSecretCiphertext: row.EpPreviousCiphertext, PreviousExpiresAt: row.EpPreviousExpiresAt,
-			Enabled: row.EpEnabled, DisabledReason: row.EpDisabledReason, FailingSince: row.EpFailingSince},
-		Event: WebhookEvent{ID: row.EventID, Type: row.EvType, ClientID: row.EvClientID, Payload: row.EvPayload, CreatedAt: row.EvCreatedAt},
-	}, nil
-}
+// ---- attempts ----
 
 func notFoundOr(err error, what string) error {
 	if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -232,35 +186,6 @@ type AttemptResult struct {
 	Status        DeliveryStatus
 	NextAttemptAt *time.Time
 	Error         string
-}
-
-// RecordWebhookAttemptTx stores an attempt and the delivery's new state.
-func (s *Store) RecordWebhookAttemptTx(tx *gorm.DB, d *WebhookDelivery, r AttemptResult) error {
-	now := s.Now()
-	a := r.Attempt
-	a.ID, a.DeliveryID = NewID(PrefixWebhookAttempt), d.ID
-	a.ResponseBody = CleanAttemptBody([]byte(a.ResponseBody))
-	if err := tx.Create(&a).Error; err != nil {
-		return internal("record attempt", err)
-	}
-	upd := map[string]any{"status": r.Status, "attempts": a.Attempt, "last_status_code": a.StatusCode,
-		"last_error": r.Error, "next_attempt_at": r.NextAttemptAt, "updated_at": now, "completed_at": nil}
-	if r.Status.Terminal() {
-		upd["completed_at"] = now
-	}
-	if err := tx.Model(&WebhookDelivery{}).Where("id = ?", d.ID).Updates(upd).Error; err != nil {
-		return internal("update delivery", err)
-	}
-	return nil
-}
-
-// FailWebhookDeliveryTx ends a delivery without an attempt (its endpoint
-// is disabled).
-func (s *Store) FailWebhookDeliveryTx(tx *gorm.DB, id, reason string) error {
-	now := s.Now()
-	err := tx.Model(&WebhookDelivery{}).Where("id = ?", id).Updates(map[string]any{"status": DeliveryFailed,
-		"last_error": reason, "next_attempt_at": nil, "updated_at": now, "completed_at": now}).Error
-	return internal("fail delivery", err)
 }
 
 // NoteEndpointResultTx keeps the endpoint's failure streak: a success

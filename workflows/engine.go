@@ -182,6 +182,7 @@ type Engine struct {
 	failureWindow time.Duration
 	hookMetrics   *webhookMetrics
 	busy          *inflight
+	hookWake      hookWakeups // webhook_loop.go
 	stopLoops     context.CancelFunc
 	dispatchDone  chan struct{}
 	resumeDone    chan struct{}
@@ -409,7 +410,7 @@ func (e *Engine) Start(ctx context.Context) error {
 	dctx, cancel := context.WithCancel(ctx)
 	e.stopLoops = cancel
 	e.dispatchDone = make(chan struct{})
-	go e.dispatchLoop(dctx, e.dispatchDone)
+	go e.runWebhooks(dctx, e.dispatchDone) // webhook_loop.go
 	if pg {
 		e.resumeDone = make(chan struct{})
 		go e.resumeLoop(dctx, e.resumeDone)

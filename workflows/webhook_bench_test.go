@@ -1,9 +1,11 @@
 package workflows_test
 
-// BenchmarkWebhookDelivery (issue 6): 10,000 events fanned out to 5
-// loopback endpoints (50,000 signed deliveries), on SQLite and, with
-// TEST_DATABASE_URL, PostgreSQL. Reports deliveries per second and the lag
-// from an event's commit to its first delivery (p50, p99) for:
+// BenchmarkWebhookDelivery (issues 6 and 18): 10,000 events fanned out to
+// 5 loopback endpoints (50,000 signed deliveries), on SQLite and, with
+// TEST_DATABASE_URL, PostgreSQL. rawpost is the bound: the same number of
+// signed POSTs to the same kind of receivers without a database. Reports
+// deliveries per second and the lag from an event's commit to its first
+// delivery (p50, p99) for:
 //
 //   - burst: all 10,000 events committed at once (throughput; the lag is
 //     mostly queueing behind the backlog);
@@ -17,6 +19,7 @@ package workflows_test
 import (
 	"context"
 	"database/sql"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -81,6 +84,10 @@ func (l *lagRecorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func BenchmarkWebhookDelivery(b *testing.B) {
+	// The bound: the same deliveries signed and POSTed by as many
+	// goroutines as the engine has delivery workers, through the same
+	// client, to the same kind of receivers, without a database.
+	b.Run("rawpost", benchRawPost)
 	for _, mode := range []string{"burst", "paced"} {
 		b.Run(mode+"/sqlite", func(b *testing.B) { benchWebhooks(b, dbtest.SQLite(b), mode) })
 		b.Run(mode+"/postgres", func(b *testing.B) { benchWebhooks(b, dbtest.Postgres(b), mode) })
@@ -179,6 +186,50 @@ func benchWebhooks(b *testing.B, db *models.DB, mode string) {
 	b.ReportMetric(pct(0.99), "p99-lag-ms")
 	b.ReportMetric(elapsed.Seconds(), "total-s")
 	fmt.Printf("webhooks %s %s: %d deliveries in %s\n", mode, db.Dialect, rec.want, elapsed.Round(time.Millisecond))
+}
+
+func benchRawPost(b *testing.B) {
+	total := benchEvents * benchEndpoints
+	rec := &lagRecorder{first: map[string]time.Duration{}, done: make(chan struct{}), want: total}
+	urls := make([]string, benchEndpoints)
+	for i := range urls {
+		srv := httptest.NewServer(rec)
+		b.Cleanup(srv.Close)
+		urls[i] = srv.URL
+	}
+	client := webhooks.NewClient(webhooks.ClientConfig{AllowPrivate: true, AllowHTTP: true})
+	secret := "whsec_" + base64.StdEncoding.EncodeToString([]byte("raw-post-bound-secret-32-bytes!!"))
+	const workers = 50 // the engine's default WebhookWorkers
+	jobs := make(chan int, workers)
+	var wg sync.WaitGroup
+	b.ResetTimer()
+	start := time.Now()
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				body := fmt.Sprintf(`{"type":"domain.status_changed","timestamp":%q,"data":{"n":%d,"pad":%q}}`,
+					time.Now().UTC().Format(time.RFC3339Nano), i, strings.Repeat("x", 600))
+				res := webhooks.Send(context.Background(), client, webhooks.Message{URL: urls[i%benchEndpoints],
+					ID: fmt.Sprintf("evt_%d", i/benchEndpoints), Body: []byte(body), Secrets: []string{secret}}, time.Now())
+				if res.Err != nil || res.StatusCode != http.StatusNoContent {
+					b.Errorf("raw POST: %v %d", res.Err, res.StatusCode)
+				}
+			}
+		}()
+	}
+	for i := range total {
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
+	<-rec.done
+	elapsed := time.Since(start)
+	b.StopTimer()
+	b.ReportMetric(float64(total)/elapsed.Seconds(), "deliveries/s")
+	b.ReportMetric(elapsed.Seconds(), "total-s")
+	fmt.Printf("webhooks rawpost: %d POSTs in %s (%.0f/s)\n", total, elapsed.Round(time.Millisecond), float64(total)/elapsed.Seconds())
 }
 
 // nopLinkShortening satisfies the engine's configuration; the benchmark

@@ -2,16 +2,19 @@ package workflows
 
 // Webhook delivery (DESIGN §7). Events are written to the outbox
 // (webhook_events) in the transaction of the change they report. A
-// dispatcher loop in every process claims undispatched events, writes one
-// delivery per (event, matching endpoint) and enqueues one River job per
-// delivery in the same transaction. The job signs the event (Standard
-// Webhooks; the webhook-id is the event id, the same on every attempt and
-// on a replay) and POSTs it through the SSRF-guarded client; every attempt
-// is recorded. Failures retry on the schedule (snoozing the job), honouring
-// Retry-After on 429/503; 410 disables the endpoint; an endpoint whose
-// deliveries have all failed for the failure window is disabled and its
-// owner e-mailed. Delivery is at least once (a crash after the POST and
-// before the record repeats the attempt) and unordered.
+// dispatcher loop in every process claims undispatched events and writes
+// one delivery per (event, matching endpoint), due at once. A delivery
+// loop in every process (webhook_loop.go) claims due deliveries in batches
+// under a lease, signs each event (Standard Webhooks; the webhook-id is the
+// event id, the same on every attempt and on a replay), POSTs it through
+// the SSRF-guarded client with bounded concurrency (and a per-endpoint
+// cap), and records the attempts and outcomes in batches. Failures retry
+// on the schedule (the delivery is due again then), honouring Retry-After
+// on 429/503; 410 disables the endpoint; an endpoint whose deliveries have
+// all failed for the failure window is disabled and its owner e-mailed.
+// Delivery is at least once (a crash after the POST and before the record
+// repeats the attempt once the lease ends) and unordered. River keeps the
+// owner's notice; the hot path does not go through it.
 
 import (
 	"context"
@@ -33,8 +36,8 @@ import (
 	"github.com/linkgate/linkgate/webhooks"
 )
 
-// QueueWebhooks is the River queue of deliveries, apart from onboarding so
-// that slow receivers never hold up a domain.
+// QueueWebhooks is the River queue the delivery jobs had (kept for those
+// left from before the delivery loop).
 const QueueWebhooks = "webhooks"
 
 // DefaultWebhookFailureWindow is how long an endpoint may fail every
@@ -44,8 +47,8 @@ const DefaultWebhookFailureWindow = 5 * 24 * time.Hour
 // dispatchBatch is how many events one dispatch transaction claims.
 const dispatchBatch = 500
 
-// DeliverWebhookArgs makes one attempt of a delivery (and, snoozing,
-// the retries).
+// DeliverWebhookArgs was one delivery's job before the delivery loop;
+// the kind stays registered so that jobs left from then complete.
 type DeliverWebhookArgs struct {
 	DeliveryID string `json:"delivery_id"`
 }
@@ -75,27 +78,21 @@ func (e *Engine) WebhookPolicy() webhooks.ClientConfig { return e.cfg.WebhookCli
 // how many it claimed. The dispatcher loop calls it; tests may too.
 func (e *Engine) DispatchWebhooks(ctx context.Context) (int, error) {
 	var n int
-	err := e.store.Tx(ctx, func(tx *gorm.DB, sqlTx *sqlTxAlias) error {
+	err := e.store.Tx(ctx, func(tx *gorm.DB, _ *sqlTxAlias) error {
 		var err error
-		n, err = e.store.DispatchWebhookEventsTx(tx, dispatchBatch, func(ds []*models.WebhookDelivery) error {
-			params := make([]river.InsertManyParams, len(ds))
-			for i, d := range ds {
-				params[i] = river.InsertManyParams{Args: DeliverWebhookArgs{DeliveryID: d.ID}}
-			}
-			if _, err := e.client.InsertManyFastTx(ctx, sqlTx, params); err != nil {
-				return fmt.Errorf("enqueue deliveries: %w", err)
-			}
-			return nil
-		})
+		n, err = e.store.DispatchWebhookEventsTx(tx, dispatchBatch, nil)
 		return err
 	})
+	if err == nil && n > 0 {
+		e.hookWake.deliveries()
+	}
 	return n, err
 }
 
-// dispatchLoop dispatches until ctx ends: every WebhookPoll, and at once
-// again while batches come back full.
-func (e *Engine) dispatchLoop(ctx context.Context, done chan<- struct{}) {
-	defer close(done)
+// dispatchLoop dispatches until ctx ends: when an event is committed
+// (wake-up), every WebhookPoll, and at once again while batches come back
+// full.
+func (e *Engine) dispatchLoop(ctx context.Context) {
 	t := time.NewTicker(e.cfg.Intervals.WebhookPoll)
 	defer t.Stop()
 	for {
@@ -103,6 +100,7 @@ func (e *Engine) dispatchLoop(ctx context.Context, done chan<- struct{}) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		case <-e.hookWake.dispatch:
 		}
 		for ctx.Err() == nil {
 			n, err := e.DispatchWebhooks(ctx)
@@ -134,143 +132,32 @@ func (e *Engine) PingWebhookEndpoint(ctx context.Context, sc models.Scope, endpo
 	})
 }
 
-// queueDelivery writes a delivery with create and enqueues its job in the
-// same transaction, then returns it as the API shows it.
+// queueDelivery writes a delivery with create, wakes the delivery loops
+// (here directly; on PostgreSQL every replica's by the insert's NOTIFY),
+// then returns it as the API shows it.
 func (e *Engine) queueDelivery(ctx context.Context, sc models.Scope, create func(tx *gorm.DB) (*models.WebhookDelivery, error)) (*models.WebhookDeliveryView, error) {
 	var d *models.WebhookDelivery
-	err := e.store.Tx(ctx, func(tx *gorm.DB, sqlTx *sqlTxAlias) error {
+	err := e.store.Tx(ctx, func(tx *gorm.DB, _ *sqlTxAlias) error {
 		var err error
-		if d, err = create(tx); err != nil {
-			return err
-		}
-		_, err = e.client.InsertTx(ctx, sqlTx, DeliverWebhookArgs{DeliveryID: d.ID}, nil)
+		d, err = create(tx)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
+	e.hookWake.deliveries()
 	return e.store.GetWebhookDelivery(ctx, sc, d.ID)
 }
 
+// deliverWebhookWorker runs the one-job-per-delivery jobs enqueued before
+// the delivery loop: it does nothing, as the loop delivers every due
+// delivery (migration 0023 made them due).
 type deliverWebhookWorker struct {
 	river.WorkerDefaults[DeliverWebhookArgs]
 	e *Engine
 }
 
-// Timeout bounds the job a little above one HTTP attempt.
-func (w *deliverWebhookWorker) Timeout(*river.Job[DeliverWebhookArgs]) time.Duration {
-	return w.e.hookTimeout + 30*time.Second
-}
-
-func (w *deliverWebhookWorker) Work(ctx context.Context, job *river.Job[DeliverWebhookArgs]) error {
-	e := w.e
-	work, err := e.store.WebhookDeliveryForAttempt(ctx, job.Args.DeliveryID)
-	var merr *models.Error
-	if errors.As(err, &merr) && merr.Kind == models.KindNotFound {
-		return nil // its endpoint was deleted, and the delivery with it
-	}
-	if err != nil {
-		return err
-	}
-	d, ep := &work.Delivery, &work.Endpoint
-	if d.Status.Terminal() {
-		return nil
-	}
-	if !ep.Enabled {
-		reason := "not sent: the endpoint is disabled"
-		if ep.DisabledReason != "" {
-			reason += " (" + ep.DisabledReason + ")"
-		}
-		return e.store.Tx(ctx, func(tx *gorm.DB, _ *sqlTxAlias) error {
-			return e.store.FailWebhookDeliveryTx(tx, d.ID, reason)
-		})
-	}
-	if !e.busy.acquire(ep.ID) {
-		return river.JobSnooze(busyDelay()) // this endpoint is at its cap here
-	}
-	defer e.busy.release(ep.ID)
-	secrets, err := ep.Secrets(e.cfg.Keys, e.store.Now())
-	if err != nil {
-		return err
-	}
-	startedAt := e.store.Now()
-	res := webhooks.Send(ctx, e.hooks, webhooks.Message{URL: ep.URL, ID: work.Event.ID, Body: []byte(work.Event.Payload),
-		Secrets: secrets, UserAgent: "linkgate-webhooks/1"}, time.Now())
-	if ctx.Err() != nil {
-		return ctx.Err() // shutting down: River runs the job again
-	}
-	n := d.Attempts + 1
-	result := models.AttemptResult{Attempt: models.WebhookAttempt{Attempt: n, StartedAt: startedAt, StatusCode: res.StatusCode,
-		LatencyMS: int(res.Latency.Milliseconds()), ResponseBody: string(res.Body), Error: attemptError(res, e.hookTimeout)}}
-	outcome := res.Outcome()
-	var snooze time.Duration
-	disable := ""
-	switch outcome {
-	case webhooks.OutcomeSuccess:
-		result.Status = models.DeliverySucceeded
-	case webhooks.OutcomeDisable:
-		result.Status = models.DeliveryFailed
-		disable = "the receiver answered 410 Gone"
-		result.Error = "410 Gone: the endpoint is now disabled"
-	default:
-		delay, ok := webhooks.ScheduleDelay(e.schedule, n, nil)
-		if ra, has := webhooks.RetryAfter(res.Header, time.Now()); has && outcome == webhooks.OutcomeRetryAfter && ok {
-			delay = min(ra, 24*time.Hour)
-		}
-		why := describeAttempt(res, result.Attempt.Error)
-		if !ok {
-			result.Status = models.DeliveryFailed
-			result.Error = fmt.Sprintf("gave up after %d attempts; last: %s", n, why)
-		} else {
-			next := e.store.Now().Add(delay)
-			result.Status, result.NextAttemptAt, result.Error = models.DeliveryRetrying, &next, why
-			snooze = max(delay, time.Millisecond)
-		}
-	}
-	err = e.store.Tx(ctx, func(tx *gorm.DB, sqlTx *sqlTxAlias) error {
-		var since *time.Time
-		if ok := outcome == webhooks.OutcomeSuccess; !ok || ep.FailingSince != nil {
-			// A success on an endpoint with no failure streak (as read
-			// above) changes nothing: skip the write. Should a failure
-			// have started a streak meanwhile, the next success clears it.
-			var err error
-			if since, err = e.store.NoteEndpointResultTx(tx, ep.ID, ok); err != nil {
-				return err
-			}
-		}
-		if disable == "" && since != nil && e.store.Now().Sub(*since) >= e.failureWindow {
-			disable = fmt.Sprintf("every delivery failed for %s (since %s)", humanWindow(e.failureWindow), since.UTC().Format(time.RFC3339))
-			result.Status, result.NextAttemptAt, snooze = models.DeliveryFailed, nil, 0
-			result.Error = describeAttempt(res, result.Attempt.Error) + "; the endpoint is now disabled: " + disable
-		}
-		if disable != "" {
-			changed, err := e.store.DisableWebhookEndpointTx(tx, ep.ID, disable)
-			if err != nil {
-				return err
-			}
-			if changed {
-				e.log.Warn("webhook endpoint disabled", slog.String("endpoint_id", ep.ID), slog.String("reason", disable))
-				if _, err := e.client.InsertTx(ctx, sqlTx, WebhookDisabledArgs{EndpointID: ep.ID, Reason: disable}, nil); err != nil {
-					return err
-				}
-			}
-		}
-		// The job is completed by River (batched) when Work returns: a
-		// rerun after a crash finds the delivery terminal and stops.
-		return e.store.RecordWebhookAttemptTx(tx, d, result)
-	})
-	if err != nil {
-		return err
-	}
-	e.hookMetrics.attempts.WithLabelValues(string(result.Status)).Inc()
-	e.hookMetrics.latency.Observe(res.Latency.Seconds())
-	if outcome != webhooks.OutcomeSuccess {
-		e.log.Info("webhook attempt failed", slog.String("delivery_id", d.ID), slog.String("endpoint_id", ep.ID),
-			slog.Int("attempt", n), slog.Int("status_code", res.StatusCode), slog.String("delivery_status", string(result.Status)))
-	}
-	if snooze > 0 {
-		return river.JobSnooze(snooze)
-	}
+func (w *deliverWebhookWorker) Work(context.Context, *river.Job[DeliverWebhookArgs]) error {
 	return nil
 }
 
