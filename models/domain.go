@@ -346,7 +346,7 @@ func (s *Store) domainFilter(ctx context.Context, sc Scope, q DomainQuery) (*gor
 		tx = tx.Where("id IN (?)", s.gorm(ctx).Model(&PoolDomain{}).Select("domain_id").Where("pool_id = ?", q.PoolID))
 	}
 	if q.Q = strings.TrimSpace(q.Q); q.Q != "" {
-		tx = tx.Where(`host LIKE ? ESCAPE '\'`, likePattern(q.Q))
+		tx = s.hostSearch(ctx, tx, q.Q)
 	}
 	return tx, nil
 }

@@ -1,6 +1,7 @@
 package models
 
 import (
+	"context"
 	"database/sql"
 	"strings"
 	"time"
@@ -88,4 +89,18 @@ func splitAgg(s sql.NullString) []string {
 		return nil
 	}
 	return strings.Split(s.String, ",")
+}
+
+// hostSearch keeps the domains whose host contains q (case-insensitive),
+// through an index on both engines: on PostgreSQL host LIKE uses the
+// pg_trgm GIN indexes; on SQLite the FTS5 trigram index domain_hosts_fts
+// (migration 0024) answers LIKE, which it serves from the index only
+// without an ESCAPE clause, so a q holding LIKE's wildcards or the escape
+// character (never part of a host) keeps the plain, scanning LIKE.
+func (s *Store) hostSearch(ctx context.Context, tx *gorm.DB, q string) *gorm.DB {
+	if s.db.Dialect != SQLite || strings.ContainsAny(q, `%_\`) {
+		return tx.Where(`host LIKE ? ESCAPE '\'`, likePattern(q))
+	}
+	return tx.Where(`id IN (?)`, s.gorm(ctx).Table("domain_hosts").Select("domain_id").
+		Where("rowid IN (SELECT rowid FROM domain_hosts_fts WHERE host LIKE ?)", "%"+strings.ToLower(q)+"%"))
 }
