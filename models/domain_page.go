@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
 )
@@ -94,13 +95,17 @@ func splitAgg(s sql.NullString) []string {
 // hostSearch keeps the domains whose host contains q (case-insensitive),
 // through an index on both engines: on PostgreSQL host LIKE uses the
 // pg_trgm GIN indexes; on SQLite the FTS5 trigram index domain_hosts_fts
-// (migration 0024) answers LIKE, which it serves from the index only
-// without an ESCAPE clause, so a q holding LIKE's wildcards or the escape
-// character (never part of a host) keeps the plain, scanning LIKE.
+// (migration 0024) answers a phrase query, which for the trigram
+// tokenizer matches exactly the hosts holding q as a substring (several
+// times faster than LIKE on the same index, which checks every candidate
+// again). A q of fewer than three characters has no trigram, and one
+// holding LIKE's wildcards or escape (never in a host) is matched by the
+// plain LIKE, as before.
 func (s *Store) hostSearch(ctx context.Context, tx *gorm.DB, q string) *gorm.DB {
-	if s.db.Dialect != SQLite || strings.ContainsAny(q, `%_\`) {
+	if s.db.Dialect != SQLite || utf8.RuneCountInString(q) < 3 || strings.ContainsAny(q, `%_\`) {
 		return tx.Where(`host LIKE ? ESCAPE '\'`, likePattern(q))
 	}
+	phrase := `"` + strings.ReplaceAll(strings.ToLower(q), `"`, `""`) + `"`
 	return tx.Where(`id IN (?)`, s.gorm(ctx).Table("domain_hosts").Select("domain_id").
-		Where("rowid IN (SELECT rowid FROM domain_hosts_fts WHERE host LIKE ?)", "%"+strings.ToLower(q)+"%"))
+		Where("rowid IN (SELECT rowid FROM domain_hosts_fts WHERE domain_hosts_fts MATCH ?)", phrase))
 }

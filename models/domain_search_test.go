@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"gorm.io/gorm"
+
 	"github.com/linkgate/linkgate/models"
 	"github.com/linkgate/linkgate/models/dbtest"
 )
@@ -35,7 +37,7 @@ func TestDomainHostSearchSameOnBothEngines(t *testing.T) {
 		check := func(t *testing.T, status models.Status) {
 			t.Helper()
 			for _, q := range []string{"bramble", "BRAMBLE", "ramble", "ram", "ra", "b", "ls.", ".com", "zeta.io", "a1b2", "gua",
-				"nothing", "%", "_", "e_s", "50%", `\`, "bramble.com.", "  bramble  "} {
+				"nothing", "%", "_", "e_s", "50%", `\`, "bramble.com.", "  bramble  ", `"br"`, "amb le", "-bra", "é"} {
 				var want []string
 				for id, h := range hosts {
 					if strings.Contains(h, strings.ToLower(strings.TrimSpace(q))) {
@@ -85,4 +87,45 @@ func TestDomainHostSearchSameOnBothEngines(t *testing.T) {
 		hosts[d.ID] = d.Host
 		check(t, "")
 	})
+}
+
+// TestDomainHostSearchUsesIndexSQLite: on SQLite the status+q page's plan
+// reads the FTS5 trigram index rather than testing LIKE on every row.
+func TestDomainHostSearchUsesIndexSQLite(t *testing.T) {
+	t.Parallel()
+	db := dbtest.SQLite(t)
+	s := models.NewStore(db, nil)
+	var stmt string
+	if err := db.Gorm.Callback().Row().After("gorm:row").Register("test:capture", func(tx *gorm.DB) {
+		if tx.Statement.Table == "domains" {
+			stmt = db.Gorm.Dialector.Explain(tx.Statement.SQL.String(), tx.Statement.Vars...)
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ListDomains(ctx, admin, models.DomainQuery{Status: models.StatusPending, Q: "bramble", PageQuery: models.PageQuery{Limit: 50}}); err != nil {
+		t.Fatal(err)
+	}
+	if stmt == "" {
+		t.Fatal("no statement on domains captured")
+	}
+	rows, err := db.SQL.QueryContext(ctx, "EXPLAIN QUERY PLAN "+stmt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, notused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	joined := strings.Join(plan, "\n")
+	t.Logf("plan:\n%s", joined)
+	if !strings.Contains(joined, "domain_hosts_fts VIRTUAL TABLE INDEX") || strings.Contains(stmt, "host LIKE") && !strings.Contains(stmt, "domain_hosts_fts") {
+		t.Errorf("the plan does not use the trigram index:\n%s\n%s", stmt, joined)
+	}
 }
