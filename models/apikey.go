@@ -176,18 +176,25 @@ func (s *Store) storeKeyTx(tx *gorm.DB, key string, role Role, clientID, name st
 var ErrBadKey = &Error{Kind: KindUnauthorized, Code: "unauthorized", Detail: "missing or invalid API key"}
 
 // Authenticate finds the key, records its use (at most once a minute), and
-// returns it; an unknown key is ErrBadKey.
+// returns it; an unknown key is ErrBadKey. Keys are read through the
+// DB's key cache (apikey_cache.go), so a request usually costs no query.
 func (s *Store) Authenticate(ctx context.Context, key string) (*APIKey, error) {
 	if !strings.HasPrefix(key, AdminKeyPrefix) && !strings.HasPrefix(key, ClientKeyPrefix) {
 		return nil, ErrBadKey
 	}
-	var k APIKey
-	err := s.gorm(ctx).Where("key_hash = ?", HashKey(key)).Take(&k).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, ErrBadKey
-	}
-	if err != nil {
-		return nil, internal("authenticate", err)
+	hash := HashKey(key)
+	cache := &s.db.keys
+	k, hit, gen := cache.get(hash, s.db.keyCacheUsable())
+	if !hit {
+		read := time.Now()
+		err := s.gorm(ctx).Where("key_hash = ?", hash).Take(&k).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return nil, ErrBadKey
+		}
+		if err != nil {
+			return nil, internal("authenticate", err)
+		}
+		cache.put(hash, k, gen, read)
 	}
 	now := s.Now()
 	if k.Status(now) != KeyActive {
@@ -199,6 +206,7 @@ func (s *Store) Authenticate(ctx context.Context, key string) (*APIKey, error) {
 			return nil, internal("record key use", err)
 		}
 		k.LastUsedAt = &now
+		cache.touch(hash, now)
 	}
 	return &k, nil
 }

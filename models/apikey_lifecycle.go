@@ -159,8 +159,9 @@ func (s *Store) RevokeAPIKey(ctx context.Context, sc Scope, id string) (*APIKey,
 		}
 		k.RevokedAt = &now
 		out = k
-		return nil
+		return s.keysChangedTx(tx)
 	})
+	s.keysChanged()
 	return out, err
 }
 
@@ -202,8 +203,9 @@ func (s *Store) RotateClientKey(ctx context.Context, sc Scope, id string, grace 
 			return err
 		}
 		old = k
-		return nil
+		return s.keysChangedTx(tx)
 	})
+	s.keysChanged()
 	if err != nil {
 		return "", nil, nil, err
 	}

@@ -330,8 +330,9 @@ func (s *Store) DeleteClient(ctx context.Context, sc Scope, id string) error {
 		if res.RowsAffected == 0 {
 			return NotFound("client")
 		}
-		return nil
+		return s.keysChangedTx(tx) // its keys went with it
 	})
+	s.keysChanged()
 	if isForeignKeyViolation(err) {
 		return Conflict("client_has_domains", "", "the client still has domains; delete them first")
 	}

@@ -65,6 +65,7 @@ type DB struct {
 	Dialect Dialect
 	dsn     string    // how to connect again (the campaign change listener)
 	stmts   stmtCache // hot statements (prepared.go)
+	keys    keyCache  // authenticated API keys (apikey_cache.go)
 }
 
 // Open opens the configured database. It does not migrate; call Migrate.
@@ -216,4 +217,7 @@ func (db *DB) Ping(ctx context.Context) error {
 }
 
 // Close closes the connection pool.
-func (db *DB) Close() error { return db.SQL.Close() }
+func (db *DB) Close() error {
+	db.stopKeyListener()
+	return db.SQL.Close()
+}

@@ -274,7 +274,8 @@ type DomainPage struct {
 	Next    string
 }
 
-// ListDomains returns domains newest first, a keyset page at a time.
+// ListDomains returns domains newest first, a keyset page at a time, each
+// with its Messaging Services and pools: one query (domain_page.go).
 func (s *Store) ListDomains(ctx context.Context, sc Scope, q DomainQuery) (DomainPage, error) {
 	limit, err := q.limit()
 	if err != nil {
@@ -291,17 +292,14 @@ func (s *Store) ListDomains(ctx context.Context, sc Scope, q DomainQuery) (Domai
 		}
 		tx = tx.Where("id < ?", after)
 	}
-	var rows []*Domain
-	if err := tx.Order("id DESC").Limit(limit + 1).Find(&rows).Error; err != nil {
-		return DomainPage{}, internal("list domains", err)
+	rows, err := s.scanDomainPage(tx.Order("id DESC").Limit(limit + 1))
+	if err != nil {
+		return DomainPage{}, err
 	}
 	page := DomainPage{Domains: rows}
 	if len(rows) > limit {
 		page.Domains = rows[:limit]
 		page.Next = encodeCursor(rows[limit-1].ID)
-	}
-	if err := s.FillDomains(ctx, page.Domains); err != nil {
-		return DomainPage{}, err
 	}
 	return page, nil
 }
@@ -348,7 +346,7 @@ func (s *Store) domainFilter(ctx context.Context, sc Scope, q DomainQuery) (*gor
 		tx = tx.Where("id IN (?)", s.gorm(ctx).Model(&PoolDomain{}).Select("domain_id").Where("pool_id = ?", q.PoolID))
 	}
 	if q.Q = strings.TrimSpace(q.Q); q.Q != "" {
-		tx = tx.Where(`host LIKE ? ESCAPE '\'`, likePattern(q.Q))
+		tx = s.hostSearch(ctx, tx, q.Q)
 	}
 	return tx, nil
 }

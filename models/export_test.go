@@ -12,3 +12,7 @@ func (s *Store) BumpCampaignStatsTx(tx *gorm.DB, campaignID string, d StatsDelta
 func (s *Store) BumpCampaignDomainStatsTx(tx *gorm.DB, campaignID, domainID string, sent, clicks int64) error {
 	return s.bumpCampaignDomainStatsTx(tx, campaignID, domainID, sent, clicks)
 }
+
+// KeyCacheUsable says whether Authenticate may answer from the key cache
+// (on PostgreSQL: the key listener is connected), starting it if need be.
+func (db *DB) KeyCacheUsable() bool { return db.keyCacheUsable() }

@@ -231,7 +231,7 @@ func setup(ctx context.Context, dsn string, o options, logf func(string, ...any)
 var domainColumns = []string{
 	"id", "client_id", "host", "apex", "subdomain", "purpose", "setup_mode", "status", "status_reason",
 	"dns_status", "ssl_status", "cname_target", "cname_ttl", "domain_sid", "cert_expires_at",
-	"created_at", "updated_at",
+	"created_at", "updated_at", "status_changed_at",
 }
 
 // seed makes the clients through the Store and COPYs the domains through
@@ -282,7 +282,7 @@ func seed(ctx context.Context, db *models.DB, store *models.Store, o options, lo
 			models.NewID(models.PrefixDomain), client, "ls." + apex, apex, "ls",
 			string(models.PurposeLinkShortening), string(setup), string(st), reason,
 			string(dnsSt), string(sslSt), models.DefaultCNAMETarget, models.DefaultCNAMETTL, sid, certExp,
-			created, updated,
+			created, updated, updated,
 		}, nil
 	})
 	conn, err := db.SQL.Conn(ctx)

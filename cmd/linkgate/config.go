@@ -73,6 +73,12 @@ type Config struct {
 	// (LINKGATE_METRICS_ADDR, host:port; default 127.0.0.1:9464; "off"
 	// gives ""): never on the public listener.
 	MetricsAddr string
+	// DebugAddr is where net/http/pprof is served, on a listener of its
+	// own (LINKGATE_DEBUG_ADDR, host:port; default "" or "off": none). The
+	// host must be a loopback address unless DebugAllowRemote
+	// (LINKGATE_DEBUG_ALLOW_REMOTE=1): profiles show a process's insides.
+	DebugAddr        string
+	DebugAllowRemote bool
 	// ReconcileInterval is how often the reconciler compares every live
 	// domain with Twilio and DNS (LINKGATE_RECONCILE_INTERVAL, a Go
 	// duration from 1m to 24h; default 1h; "off" gives 0: no periodic run).
@@ -161,6 +167,8 @@ func (m *Main) loadConfig(name string, args []string) (Config, *flag.FlagSet, er
 		PlatformName:        or(env("LINKGATE_PLATFORM_NAME"), "linkgate"),
 		MailFrom:            or(env("LINKGATE_MAIL_FROM"), "linkgate <no-reply@localhost>"),
 		MetricsAddr:         or(env("LINKGATE_METRICS_ADDR"), "127.0.0.1:9464"),
+		DebugAddr:           strings.TrimSpace(env("LINKGATE_DEBUG_ADDR")),
+		DebugAllowRemote:    env("LINKGATE_DEBUG_ALLOW_REMOTE") == "1" || strings.EqualFold(env("LINKGATE_DEBUG_ALLOW_REMOTE"), "true"),
 		SandboxPeer:         strings.TrimRight(env("LINKGATE_SANDBOX_PEER"), "/"),
 	}
 	ttl := or(env("LINKGATE_CNAME_TTL"), "600")
@@ -248,6 +256,7 @@ func (m *Main) loadConfig(name string, args []string) (Config, *flag.FlagSet, er
 	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "data directory (LINKGATE_DATA_DIR)")
 	fs.BoolVar(&c.Sandbox, "sandbox", c.Sandbox, "force sandbox mode (LINKGATE_SANDBOX=1)")
 	fs.StringVar(&c.MetricsAddr, "metrics-addr", c.MetricsAddr, `listen address of /metrics, or "off" (LINKGATE_METRICS_ADDR)`)
+	fs.StringVar(&c.DebugAddr, "debug-addr", c.DebugAddr, `listen address of /debug/pprof/ (loopback only), or "off" (LINKGATE_DEBUG_ADDR)`)
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (LINKGATE_LOG_LEVEL)")
 	fs.StringVar(&ttl, "cname-ttl", ttl, "TTL of the CNAME given to new domains (LINKGATE_CNAME_TTL)")
 	return c, fs, c.finish(fs, args, &ttl)
@@ -287,6 +296,28 @@ func (c *Config) finish(fs *flag.FlagSet, args []string, ttl *string) error {
 		c.MetricsAddr = ""
 	} else if _, port, err := net.SplitHostPort(c.MetricsAddr); err != nil || port == "" {
 		return fmt.Errorf(`LINKGATE_METRICS_ADDR: must be host:port (e.g. 127.0.0.1:9464) or "off", got %q`, c.MetricsAddr)
+	}
+	return c.finishDebug()
+}
+
+// finishDebug checks LINKGATE_DEBUG_ADDR: off, or host:port whose host is
+// a loopback address (an empty host listens on every interface), unless
+// remote listening is explicitly allowed.
+func (c *Config) finishDebug() error {
+	if c.DebugAddr == "" || strings.EqualFold(c.DebugAddr, "off") {
+		c.DebugAddr = ""
+		return nil
+	}
+	host, port, err := net.SplitHostPort(c.DebugAddr)
+	if err != nil || port == "" {
+		return fmt.Errorf(`LINKGATE_DEBUG_ADDR: must be host:port (e.g. 127.0.0.1:6060) or "off", got %q`, c.DebugAddr)
+	}
+	if c.DebugAllowRemote {
+		return nil
+	}
+	ip := net.ParseIP(host)
+	if !strings.EqualFold(host, "localhost") && (ip == nil || !ip.IsLoopback()) {
+		return fmt.Errorf("LINKGATE_DEBUG_ADDR: %q is not a loopback address (127.0.0.1, ::1, localhost); profiles expose the process's insides, so set LINKGATE_DEBUG_ALLOW_REMOTE=1 to listen elsewhere", c.DebugAddr)
 	}
 	return nil
 }

@@ -43,6 +43,9 @@ type Main struct {
 	// MetricsReady, when set, is called with the metrics listener's
 	// address once it accepts connections (before Ready).
 	MetricsReady func(addr string)
+	// DebugReady, when set, is called with the pprof listener's address
+	// once it accepts connections (before Ready).
+	DebugReady func(addr string)
 	// Now is the store's clock (nil: time.Now); tests move it on rather
 	// than wait.
 	Now func() time.Time

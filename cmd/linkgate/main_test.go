@@ -56,11 +56,18 @@ func start(t *testing.T, env map[string]string, args ...string) *running {
 // startAt is start with the store's clock now (nil: time.Now).
 func startAt(t *testing.T, now func() time.Time, env map[string]string, args ...string) *running {
 	t.Helper()
+	return startWith(t, func(m *Main) { m.Now = now }, env, args...)
+}
+
+// startWith is start with the Main adjusted by set first.
+func startWith(t *testing.T, set func(*Main), env map[string]string, args ...string) *running {
+	t.Helper()
 	r := &running{stdout: &syncBuffer{}, stderr: &syncBuffer{}}
 	ready := make(chan string, 1)
 	m := &Main{Stdout: r.stdout, Stderr: r.stderr, Getenv: func(k string) string { return env[k] },
-		Ready: func(addr string) { ready <- addr }, Now: now,
+		Ready:        func(addr string) { ready <- addr },
 		MetricsReady: func(addr string) { r.metricsAddr = addr }} // before Ready
+	set(m)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	flags := []string{"serve", "-addr", "127.0.0.1:0"}

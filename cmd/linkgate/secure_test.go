@@ -215,3 +215,59 @@ func TestDataFilesArePrivate(t *testing.T) {
 		check(f, 0o600)
 	}
 }
+
+// TestPprofOnDebugListener: LINKGATE_DEBUG_ADDR serves /debug/pprof/ on a
+// listener of its own and never on the public one; it is off by default,
+// and an address that is not loopback is refused unless allowed.
+func TestPprofOnDebugListener(t *testing.T) {
+	var debugAddr string
+	r := startWith(t, func(m *Main) { m.DebugReady = func(addr string) { debugAddr = addr } },
+		map[string]string{"LINKGATE_DATA_DIR": t.TempDir(), "LINKGATE_DEBUG_ADDR": "127.0.0.1:0"})
+	if debugAddr == "" {
+		t.Fatal("no debug listener")
+	}
+	res := call(t, "GET", "http://"+debugAddr+"/debug/pprof/", "")
+	if res.status != 200 || !strings.Contains(res.raw, "goroutine") || !strings.Contains(res.raw, "heap") {
+		t.Errorf("debug listener /debug/pprof/: %d\n%s", res.status, res.raw)
+	}
+	if res := call(t, "GET", "http://"+debugAddr+"/debug/pprof/goroutine?debug=1", ""); res.status != 200 || !strings.Contains(res.raw, "goroutine profile") {
+		t.Errorf("debug listener goroutine profile: %d\n%s", res.status, res.raw)
+	}
+	for _, path := range []string{"/debug/pprof/", "/debug/pprof/goroutine?debug=1", "/debug/pprof/cmdline"} {
+		if res := call(t, "GET", "http://"+r.addr+path, ""); res.status == 200 || strings.Contains(res.raw, "goroutine profile") {
+			t.Errorf("public listener serves %s: %d", path, res.status)
+		}
+	}
+	if res := call(t, "GET", "http://"+r.metricsAddr+"/debug/pprof/", ""); res.status != 404 {
+		t.Errorf("metrics listener serves /debug/pprof/: %d", res.status)
+	}
+
+	var offAddr string
+	off := startWith(t, func(m *Main) { m.DebugReady = func(addr string) { offAddr = addr } },
+		map[string]string{"LINKGATE_DATA_DIR": t.TempDir()})
+	if offAddr != "" {
+		t.Errorf("debug listener on by default at %s", offAddr)
+	}
+	if res := call(t, "GET", "http://"+off.addr+"/debug/pprof/", ""); res.status == 200 {
+		t.Errorf("public listener serves /debug/pprof/ by default")
+	}
+
+	load := func(env map[string]string) (Config, error) {
+		c, _, err := (&Main{Stderr: &bytes.Buffer{}, Getenv: func(k string) string { return env[k] }}).loadConfig("serve", nil)
+		return c, err
+	}
+	for _, addr := range []string{":6060", "0.0.0.0:6060", "192.0.2.1:6060", "[::]:6060", "example.com:6060", "6060"} {
+		if _, err := load(map[string]string{"LINKGATE_DEBUG_ADDR": addr}); err == nil || !strings.Contains(err.Error(), "LINKGATE_DEBUG_ADDR") {
+			t.Errorf("LINKGATE_DEBUG_ADDR=%s accepted: %v", addr, err)
+		}
+	}
+	for _, addr := range []string{"127.0.0.1:6060", "[::1]:6060", "localhost:6060", "off"} {
+		if _, err := load(map[string]string{"LINKGATE_DEBUG_ADDR": addr}); err != nil {
+			t.Errorf("LINKGATE_DEBUG_ADDR=%s refused: %v", addr, err)
+		}
+	}
+	c, err := load(map[string]string{"LINKGATE_DEBUG_ADDR": ":6060", "LINKGATE_DEBUG_ALLOW_REMOTE": "1"})
+	if err != nil || c.DebugAddr != ":6060" {
+		t.Errorf("LINKGATE_DEBUG_ALLOW_REMOTE=1: %q %v", c.DebugAddr, err)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"sort"
 	"time"
 
@@ -112,6 +113,11 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		return err
 	}
 	defer metricsSrv.Close()
+	debugSrv, err := m.serveDebug(cfg, log)
+	if err != nil {
+		return err
+	}
+	defer debugSrv.Close()
 	srv := &http.Server{
 		Handler:           root,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -180,6 +186,39 @@ func (m *Main) serveMetrics(cfg Config, metrics http.Handler, log *slog.Logger) 
 	log.Info("metrics listening", slog.String("addr", ln.Addr().String()))
 	if m.MetricsReady != nil {
 		m.MetricsReady(ln.Addr().String())
+	}
+	return metricsServer{srv: srv}, nil
+}
+
+// serveDebug serves net/http/pprof's handlers under /debug/pprof/ on
+// cfg.DebugAddr (checked to be loopback unless allowed), apart from the
+// public listener (nothing when it is off), and reports the bound address
+// to m.DebugReady.
+func (m *Main) serveDebug(cfg Config, log *slog.Logger) (metricsServer, error) {
+	if cfg.DebugAddr == "" {
+		return metricsServer{}, nil
+	}
+	ln, err := net.Listen("tcp", cfg.DebugAddr)
+	if err != nil {
+		return metricsServer{}, fmt.Errorf("LINKGATE_DEBUG_ADDR: listen on %s: %w", cfg.DebugAddr, err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	// No WriteTimeout: a CPU profile or trace streams for ?seconds=.
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Warn("debug listener stopped", slog.String("error", err.Error()))
+		}
+	}()
+	log.Info("pprof listening", slog.String("addr", ln.Addr().String()))
+	if m.DebugReady != nil {
+		m.DebugReady(ln.Addr().String())
 	}
 	return metricsServer{srv: srv}, nil
 }

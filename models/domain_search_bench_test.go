@@ -1,0 +1,140 @@
+package models_test
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/linkgate/linkgate/models"
+	"github.com/linkgate/linkgate/models/dbtest"
+)
+
+// benchWords make the hosts, ls.<word><n>.com (cmd/lgload's words: none is
+// a substring of another, so a word matches about 1 % of the hosts).
+var benchWords = strings.Fields(`
+amberly apexon arcadia bayleaf birchwood bluefin bramble brightly cascade cedarly
+cinder cobalt copperix coralia cypress daybreak driftwood ember evergreen falcon
+fernway fjordic flintrock foxglove garnet glacier goldleaf granite harbor hazelnut
+heronry horizon indigo ironwood ivoryx jasper juniper kelpie kestrel lagoon
+larkspur lavender lumina magnolia mariner meadow merlin mistral monarch nebula
+nimbus northwind oakridge obsidian onyxia orchid osprey pebble pinecone plover
+quarry quartz quillon raven redwood ripple saffron sapphire sequoia sierra
+silverly sorrel sparrow summit sunbeam tamarack tempest thistle timber topaz
+tundra umber upland valiant velvet verbena vireo walnut willow wrenfield
+yarrow zephyr zinnia alpenglow bristol calypso dunmore elmstead fairhaven glenrock`)
+
+// BenchmarkDomainSearchSQLite: the domain list's status+q page
+// (?status=pending&q=<word>&limit=50, q rotating over 8 words, each in
+// 1 % of the hosts), status+rare-q (q=<word>7, a dozen hosts: looking
+// for one domain) on SQLite
+// with DOMAIN_SEARCH_BENCH_DOMAINS domains (default 100,000; 20 %
+// pending), as main's ListDomains ran it before issue 18 ("before": GORM
+// Find with host LIKE, then FillDomains' two queries) and as it runs now
+// ("after": one query, the FTS5 trigram index), in the same run, and the
+// plain list page (?limit=50) both ways. Reported as req/s.
+//
+//	go test ./models -run '^$' -bench DomainSearchSQLite -benchtime 3s
+func BenchmarkDomainSearchSQLite(b *testing.B) {
+	n := 100000
+	if v := os.Getenv("DOMAIN_SEARCH_BENCH_DOMAINS"); v != "" {
+		var err error
+		if n, err = strconv.Atoi(v); err != nil || n < 1000 {
+			b.Fatalf("DOMAIN_SEARCH_BENCH_DOMAINS=%q: want a number >= 1000", v)
+		}
+	}
+	db := dbtest.SQLite(b)
+	s := models.NewStore(db, nil)
+	c, err := s.CreateClient(ctx, models.ClientInput{Name: "Bench", Email: "bench@example.com"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	proto, err := s.CreateDomain(ctx, admin, c.ID, models.DomainInput{Domain: "prototype.com"}, models.DNSDefaults{}, "bench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	batch := make([]*models.Domain, 0, 1000)
+	flush := func() {
+		if err := db.Gorm.CreateInBatches(batch, 200).Error; err != nil {
+			b.Fatal(err)
+		}
+		batch = batch[:0]
+	}
+	for i := range n {
+		d := *proto
+		d.ID = models.NewID(models.PrefixDomain)
+		d.Apex = benchWords[i%len(benchWords)] + strconv.Itoa(i/len(benchWords)) + ".com"
+		d.Host = "ls." + d.Apex
+		d.Status = models.StatusConfigured
+		if (i/len(benchWords))%5 == 0 {
+			d.Status = models.StatusPending
+		}
+		batch = append(batch, &d)
+		if len(batch) == cap(batch) {
+			flush()
+		}
+	}
+	flush()
+	if err := db.Gorm.Exec("ANALYZE").Error; err != nil {
+		b.Fatal(err)
+	}
+	var qs []string
+	for i := 3; i < len(benchWords) && len(qs) < 8; i += 12 {
+		qs = append(qs, benchWords[i])
+	}
+	before := func(q models.DomainQuery) (int, error) {
+		tx := db.Gorm.WithContext(ctx).Model(&models.Domain{})
+		if q.Status != "" {
+			tx = tx.Where("status = ?", q.Status)
+		}
+		if q.Q != "" {
+			tx = tx.Where(`host LIKE ? ESCAPE '\'`, "%"+q.Q+"%")
+		}
+		var rows []*models.Domain
+		if err := tx.Order("id DESC").Limit(51).Find(&rows).Error; err != nil {
+			return 0, err
+		}
+		rows = rows[:min(len(rows), 50)]
+		return len(rows), s.FillDomains(ctx, rows)
+	}
+	after := func(q models.DomainQuery) (int, error) {
+		p, err := s.ListDomains(ctx, admin, q)
+		return len(p.Domains), err
+	}
+	for _, sc := range []struct {
+		name string
+		q    func(i int) models.DomainQuery
+	}{
+		{"status+q", func(i int) models.DomainQuery {
+			return models.DomainQuery{Status: models.StatusPending, Q: qs[i%len(qs)], PageQuery: models.PageQuery{Limit: 50}}
+		}},
+		{"status+rare-q", func(i int) models.DomainQuery {
+			// One host's name (a word and a number: a dozen hosts).
+			return models.DomainQuery{Status: models.StatusPending, Q: qs[i%len(qs)] + "7", PageQuery: models.PageQuery{Limit: 50}}
+		}},
+		{"list", func(int) models.DomainQuery { return models.DomainQuery{PageQuery: models.PageQuery{Limit: 50}} }},
+	} {
+		for _, m := range []struct {
+			name string
+			run  func(models.DomainQuery) (int, error)
+		}{{"before", before}, {"after", after}} {
+			// Both give the same pages.
+			for i := range len(qs) {
+				x, err1 := before(sc.q(i))
+				y, err2 := after(sc.q(i))
+				if err1 != nil || err2 != nil || x != y || x == 0 {
+					b.Fatalf("%s page %d: before %d (%v), after %d (%v)", sc.name, i, x, err1, y, err2)
+				}
+			}
+			b.Run(fmt.Sprintf("%s/%s", sc.name, m.name), func(b *testing.B) {
+				for i := 0; b.Loop(); i++ {
+					if _, err := m.run(sc.q(i)); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
+			})
+		}
+	}
+}

@@ -1,0 +1,131 @@
+package models_test
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"gorm.io/gorm"
+
+	"github.com/linkgate/linkgate/models"
+	"github.com/linkgate/linkgate/models/dbtest"
+)
+
+// TestDomainHostSearchSameOnBothEngines: ?q= finds the same domains on
+// both engines (SQLite through its FTS5 trigram index, kept in step with
+// domains by triggers, PostgreSQL through pg_trgm): every host containing
+// q, whatever its case, for short and long q, with a status, after
+// deletions and additions; LIKE's wildcards match only themselves.
+func TestDomainHostSearchSameOnBothEngines(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
+		t.Parallel()
+		s := models.NewStore(db, nil)
+		c, err := s.CreateClient(ctx, models.ClientInput{Name: "Acme", Email: "ops@acme.com"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		names := []string{"bramble.com", "brambles.net", "amber-bramble.org", "xn--brmble-gua.com", "zeta.io",
+			"ramble.com", "bra.co", "a1b2c3.com", "under-score.com", "percent50.com"}
+		hosts := map[string]string{} // id → host
+		for _, n := range names {
+			d, err := s.CreateDomain(ctx, admin, c.ID, models.DomainInput{Domain: n}, models.DNSDefaults{}, "test")
+			if err != nil {
+				t.Fatal(err)
+			}
+			hosts[d.ID] = d.Host
+		}
+		check := func(t *testing.T, status models.Status) {
+			t.Helper()
+			for _, q := range []string{"bramble", "BRAMBLE", "ramble", "ram", "ra", "b", "ls.", ".com", "zeta.io", "a1b2", "gua",
+				"nothing", "%", "_", "e_s", "50%", `\`, "bramble.com.", "  bramble  ", `"br"`, "amb le", "-bra", "é"} {
+				var want []string
+				for id, h := range hosts {
+					if strings.Contains(h, strings.ToLower(strings.TrimSpace(q))) {
+						if status == "" || status == models.StatusPending {
+							want = append(want, id)
+						}
+					}
+				}
+				slices.Sort(want)
+				slices.Reverse(want)
+				page, err := s.ListDomains(ctx, admin, models.DomainQuery{Q: q, Status: status, PageQuery: models.PageQuery{Limit: 100}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				var got []string
+				for _, d := range page.Domains {
+					got = append(got, d.ID)
+				}
+				if !slices.Equal(got, want) {
+					t.Errorf("q=%q status=%q: got %d %v, want %d %v", q, status, len(got), got, len(want), want)
+				}
+				if len(want) > 0 {
+					n, err := s.ListDomainsPage(ctx, admin, models.DomainQuery{Q: q, Status: status, PageQuery: models.PageQuery{Limit: 100}}, models.SortNewest, 1)
+					if err != nil || n.Total != int64(len(want)) {
+						t.Errorf("console page q=%q: total %d (%v), want %d", q, n.Total, err, len(want))
+					}
+				}
+			}
+		}
+		check(t, "")
+		check(t, models.StatusPending)
+		check(t, models.StatusConfigured)
+		// Deleted domains leave the index; new ones enter it.
+		for id, h := range hosts {
+			if strings.Contains(h, "bramble") {
+				if err := s.DeleteDomain(ctx, admin, id, "test"); err != nil {
+					t.Fatal(err)
+				}
+				delete(hosts, id)
+				break
+			}
+		}
+		d, err := s.CreateDomain(ctx, admin, c.ID, models.DomainInput{Domain: "late-bramble.com"}, models.DNSDefaults{}, "test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		hosts[d.ID] = d.Host
+		check(t, "")
+	})
+}
+
+// TestDomainHostSearchUsesIndexSQLite: on SQLite the status+q page's plan
+// reads the FTS5 trigram index rather than testing LIKE on every row.
+func TestDomainHostSearchUsesIndexSQLite(t *testing.T) {
+	t.Parallel()
+	db := dbtest.SQLite(t)
+	s := models.NewStore(db, nil)
+	var stmt string
+	if err := db.Gorm.Callback().Row().After("gorm:row").Register("test:capture", func(tx *gorm.DB) {
+		if tx.Statement.Table == "domains" {
+			stmt = db.Gorm.Dialector.Explain(tx.Statement.SQL.String(), tx.Statement.Vars...)
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ListDomains(ctx, admin, models.DomainQuery{Status: models.StatusPending, Q: "bramble", PageQuery: models.PageQuery{Limit: 50}}); err != nil {
+		t.Fatal(err)
+	}
+	if stmt == "" {
+		t.Fatal("no statement on domains captured")
+	}
+	rows, err := db.SQL.QueryContext(ctx, "EXPLAIN QUERY PLAN "+stmt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, notused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	joined := strings.Join(plan, "\n")
+	t.Logf("plan:\n%s", joined)
+	if !strings.Contains(joined, "domain_hosts_fts VIRTUAL TABLE INDEX") || strings.Contains(stmt, "host LIKE") && !strings.Contains(stmt, "domain_hosts_fts") {
+		t.Errorf("the plan does not use the trigram index:\n%s\n%s", stmt, joined)
+	}
+}
