@@ -28,7 +28,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver"
-	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
 	"github.com/riverqueue/river/rivertype"
@@ -85,8 +84,12 @@ type Config struct {
 	// PublicURL + ClickPath.
 	PublicURL string
 	Intervals Intervals
-	Workers   int    // concurrent jobs per process (default 10)
-	ClientID  string // River client id (default: River's)
+	Workers   int // concurrent jobs per process (default 10)
+	// PollOnly makes River poll for jobs on PostgreSQL too, instead of
+	// being woken by LISTEN/NOTIFY on a connection of its own
+	// (river_listener.go). SQLite always polls.
+	PollOnly bool
+	ClientID string // River client id (default: River's)
 	// RetryBackoff overrides River's retry delay for transient errors
 	// (tests; nil = River's attempt^4 seconds with jitter).
 	RetryBackoff func(attempt int) time.Duration
@@ -186,11 +189,12 @@ type Engine struct {
 	resumeDone    chan struct{}
 	identity      *sql.Conn // holds this worker's advisory lock (PostgreSQL; resume.go)
 	pacers        sync.Map  // Messaging Service SID → *pacer (campaign_send.go)
+	wake          bool      // River listens (PostgreSQL, not PollOnly): steps notify (river_listener.go)
 }
 
 func driverFor(db *models.DB) riverdriver.Driver[*sql.Tx] {
 	if db.Dialect == models.Postgres {
-		return riverdatabasesql.New(db.SQL)
+		return newListeningDriver(db) // river_listener.go
 	}
 	return riversqlite.New(db.SQL)
 }
@@ -363,7 +367,7 @@ func New(cfg Config) (*Engine, error) {
 		MaxAttempts:          cfg.Intervals.MaxAttempts,
 		JobTimeout:           2 * time.Minute,
 		RescueStuckJobsAfter: 5 * time.Minute,
-		PollOnly:             true,
+		PollOnly:             cfg.PollOnly || cfg.Store.DB().Dialect != models.Postgres,
 		PeriodicJobs:         periodic,
 	}
 	if cfg.AutoArchiveAfter > 0 {
@@ -378,6 +382,7 @@ func New(cfg Config) (*Engine, error) {
 		return nil, fmt.Errorf("workflows: %w", err)
 	}
 	e.client = client
+	e.wake = !rc.PollOnly
 	return e, nil
 }
 
@@ -449,11 +454,11 @@ var uniqueStep = river.UniqueOpts{ByArgs: true, ByState: []rivertype.JobState{
 
 // insertTx enqueues a step in the caller's transaction.
 func (e *Engine) insertTx(ctx context.Context, tx *sql.Tx, args river.JobArgs) error {
-	_, err := e.client.InsertTx(ctx, tx, args, &river.InsertOpts{UniqueOpts: uniqueStep})
+	res, err := e.client.InsertTx(ctx, tx, args, &river.InsertOpts{UniqueOpts: uniqueStep})
 	if err != nil {
 		return fmt.Errorf("enqueue %s: %w", args.Kind(), err)
 	}
-	return nil
+	return e.wakeTx(ctx, tx, res) // river_listener.go
 }
 
 // completeTx completes the running job in the caller's transaction.

@@ -31,6 +31,10 @@ type Config struct {
 	// required (the adapter uses the same pair); its DNS is always the
 	// fake DNS and its Persister this Config's Persister.
 	Twilio mocks.TwilioConfig
+	// Cloudflare configures the fake Cloudflare's latency and rate limit
+	// (its Persister is this Config's). With a rate limit, the adapter is
+	// told the same limit, as it would be configured for the live one.
+	Cloudflare mocks.CloudflareConfig
 	// Persister, optional, keeps every fake's state across restarts
 	// (sandbox mode keeps it in the database); nil keeps it in memory.
 	Persister mocks.Persister
@@ -76,7 +80,9 @@ func New(cfg Config) (*World, error) {
 	}
 	w := &World{account: tw.AccountSID, token: tw.AuthToken}
 	var err error
-	if w.Cloudflare, err = mocks.NewCloudflare(mocks.CloudflareConfig{Persister: cfg.Persister}); err != nil {
+	cfc := cfg.Cloudflare
+	cfc.Persister = cfg.Persister
+	if w.Cloudflare, err = mocks.NewCloudflare(cfc); err != nil {
 		return nil, err
 	}
 	if w.DNS, err = mocks.NewDNS(mocks.DNSConfig{Persister: cfg.Persister, Sources: []mocks.RecordSource{w.Cloudflare}}); err != nil {
@@ -90,7 +96,7 @@ func New(cfg Config) (*World, error) {
 		return nil, err
 	}
 	tp, err := twilio.New(twilio.Config{AccountSID: tw.AccountSID, AuthToken: tw.AuthToken,
-		Transport: mocks.HandlerTransport{Handler: w.Twilio}, Timeout: cfg.ProviderTimeout})
+		Transport: mocks.HandlerTransport{Handler: w.Twilio}, Timeout: cfg.ProviderTimeout, MaxConcurrent: tw.ConcurrencyLimit})
 	if err != nil {
 		return nil, err
 	}
@@ -103,7 +109,8 @@ func New(cfg Config) (*World, error) {
 	}
 	cf := &http.Client{Transport: mocks.HandlerTransport{Handler: w.Cloudflare}, Timeout: timeout}
 	w.DNSFactories = map[string]providers.DNSFactory{
-		"cloudflare": cloudflare.Factory(cloudflare.Config{BaseURL: CloudflareBaseURL, HTTPClient: cf}),
+		"cloudflare": cloudflare.Factory(cloudflare.Config{BaseURL: CloudflareBaseURL, HTTPClient: cf,
+			RateLimit: cfc.RateLimit.N, RateWindow: cfc.RateLimit.Window}),
 	}
 	if w.Reputation, err = mocks.NewReputation(mocks.ReputationConfig{Persister: cfg.Persister,
 		RegistrableDomain: publicsuffix.EffectiveTLDPlusOne}); err != nil {
