@@ -28,6 +28,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
 	"github.com/riverqueue/river/rivertype"
@@ -192,9 +193,15 @@ type Engine struct {
 	wake          bool      // River listens (PostgreSQL, not PollOnly): steps notify (river_listener.go)
 }
 
-func driverFor(db *models.DB) riverdriver.Driver[*sql.Tx] {
+// driverFor returns River's driver for db: on PostgreSQL with a listener
+// of ours when listen is set (river_listener.go), else riverdatabasesql as
+// it is (poll-only).
+func driverFor(db *models.DB, listen bool) riverdriver.Driver[*sql.Tx] {
 	if db.Dialect == models.Postgres {
-		return newListeningDriver(db) // river_listener.go
+		if listen {
+			return newListeningDriver(db)
+		}
+		return riverdatabasesql.New(db.SQL)
 	}
 	return riversqlite.New(db.SQL)
 }
@@ -203,7 +210,7 @@ func driverFor(db *models.DB) riverdriver.Driver[*sql.Tx] {
 // advisory lock as linkgate's).
 func MigrateRiver(ctx context.Context, db *models.DB) error {
 	return models.WithMigrationLock(ctx, db, func() error {
-		m, err := rivermigrate.New(driverFor(db), nil)
+		m, err := rivermigrate.New(driverFor(db, false), nil)
 		if err != nil {
 			return err
 		}
@@ -282,7 +289,7 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.WebhookConcurrencyPerTarget <= 0 {
 		cfg.WebhookConcurrencyPerTarget = max(cfg.WebhookWorkers/2, 1)
 	}
-	e := &Engine{cfg: cfg, store: cfg.Store, log: cfg.Logger, driver: driverFor(cfg.Store.DB()),
+	e := &Engine{cfg: cfg, store: cfg.Store, log: cfg.Logger, driver: driverFor(cfg.Store.DB(), !cfg.PollOnly),
 		busy:  newInflight(cfg.WebhookConcurrencyPerTarget),
 		hooks: webhooks.NewClient(cfg.WebhookClient), hookTimeout: cfg.WebhookClient.Timeout,
 		schedule: cfg.WebhookSchedule, failureWindow: cfg.WebhookFailureWindow}
