@@ -30,9 +30,11 @@ import (
 // — one pgx connection outside GORM's pool — is all River's notifier
 // needs: it wakes each process's producers on inserts (and serves leader
 // elections and queue controls), while inserts and completions stay in
-// GORM's transactions on *sql.Tx. (River's riverpgxv5 driver would bring
-// the same listener, but no riverpgxv5 at River v0.34.0 is available
-// here, and its client could not take GORM's *sql.Tx for InsertTx.)
+// GORM's transactions on *sql.Tx. (A second client on River's riverpgxv5
+// driver would work the same rows and hear the same notifications, but
+// its Client[pgx.Tx] cannot take GORM's *sql.Tx for InsertTx, so each
+// process would run two clients; and the module proxy has no riverpgxv5
+// v0.34.0 to pin beside the other River modules.)
 type listeningDriver struct {
 	*riverdatabasesql.Driver
 	db *models.DB
