@@ -175,7 +175,8 @@ func benchOnboarding(b *testing.B, n, engines int, cfLimit mocks.CloudflareRateL
 			Store: stores[i], Logger: slog.New(slog.DiscardHandler),
 			DNS: w.DNSFactories, LinkShortening: w.LinkShortening, Resolver: w.DNS, Keys: keys,
 			PublicURL: "https://linkgate.test", Intervals: workflows.SandboxIntervals(),
-			ClientID: fmt.Sprintf("bench-%d", i), PollOnly: pollOnly,
+			// Unique per run: the worker lock (resume.go) is per database.
+			ClientID: fmt.Sprintf("bench-%d-%d", time.Now().UnixNano(), i), PollOnly: pollOnly,
 		})
 		if err != nil {
 			b.Fatal(err)
