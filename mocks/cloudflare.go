@@ -78,6 +78,13 @@ type CloudflareConfig struct {
 	Persister Persister
 	// Now is the clock for created_on/modified_on; time.Now if nil.
 	Now func() time.Time
+	// Latency delays every answer (zero: none).
+	Latency Latency
+	// RateLimit, when N > 0, enforces Cloudflare's global API rate limit
+	// per token (DefaultCloudflareRateLimit is the documented one): 429
+	// with Cloudflare's error body and Retry-After, counted by
+	// RateLimited.
+	RateLimit CloudflareRateLimit
 }
 
 // Cloudflare is a stateful fake of the Cloudflare API v4 for what linkgate
@@ -101,6 +108,8 @@ type Cloudflare struct {
 
 	persister Persister
 	now       func() time.Time
+	latency   Latency
+	limiter   *windowLimiter // nil: no rate limit
 
 	mu    sync.Mutex
 	st    cfState
@@ -152,7 +161,14 @@ type cfRecord struct {
 // NewCloudflare returns a fake Cloudflare with the state saved in
 // cfg.Persister, if any.
 func NewCloudflare(cfg CloudflareConfig) (*Cloudflare, error) {
-	c := &Cloudflare{Faults: &Faults{}, Holds: &Holds{}, persister: cfg.Persister, now: cfg.Now, calls: map[cfCall]int{}}
+	c := &Cloudflare{Faults: &Faults{}, Holds: &Holds{}, persister: cfg.Persister, now: cfg.Now, calls: map[cfCall]int{},
+		latency: cfg.Latency}
+	if cfg.RateLimit.N > 0 {
+		if cfg.RateLimit.Window <= 0 {
+			return nil, fmt.Errorf("mocks: cloudflare: rate limit window must be positive")
+		}
+		c.limiter = newWindowLimiter(cfg.RateLimit)
+	}
 	if c.now == nil {
 		c.now = time.Now
 	}
@@ -519,8 +535,28 @@ func cfAPIPath(p string) string {
 	return p
 }
 
+// RateLimited returns how many requests the rate limit refused (429).
+func (c *Cloudflare) RateLimited() int64 {
+	if c.limiter == nil {
+		return 0
+	}
+	return c.limiter.rejected.Load()
+}
+
 // ServeHTTP implements http.Handler.
 func (c *Cloudflare) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !c.latency.wait(r) {
+		return
+	}
+	if c.limiter != nil {
+		if ok, after := c.limiter.allow(r.Header.Get("Authorization"), c.now()); !ok {
+			w.Header().Set("Retry-After", retryAfterSeconds(after))
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusTooManyRequests)
+			_, _ = w.Write(cfFaultBody(http.StatusTooManyRequests))
+			return
+		}
+	}
 	path := cfAPIPath(r.URL.Path)
 	c.mu.Lock()
 	c.calls[cfCall{method: r.Method, path: path}]++

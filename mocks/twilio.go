@@ -93,6 +93,14 @@ type TwilioConfig struct {
 	CertAfterPolls int
 	// Now, optional, is the fake's clock.
 	Now func() time.Time
+	// Latency delays every answer (zero: none); a request counts as in
+	// flight for ConcurrencyLimit while it waits.
+	Latency Latency
+	// ConcurrencyLimit > 0 enforces Twilio's account concurrency limit
+	// (error 20429): a request beyond that many in flight is answered 429
+	// with code 20429 and not processed, counted by RateLimited. Twilio
+	// sends no Retry-After for it ("safe to retry after backing off").
+	ConcurrencyLimit int
 
 	// Messages API (twilio_messages.go).
 
@@ -141,7 +149,8 @@ type Twilio struct {
 	// Never nil after NewTwilio.
 	Holds *Holds
 
-	cfg TwilioConfig
+	cfg  TwilioConfig
+	conc *concurrencyLimiter // nil: no concurrency limit
 
 	mu    sync.Mutex
 	state twilioState
@@ -210,6 +219,9 @@ func NewTwilio(cfg TwilioConfig) (*Twilio, error) {
 		cfg:    cfg,
 		state:  twilioState{Domains: map[string]*twilioDomain{}, MessagingServices: map[string]string{}, CertRequests: map[string]int{}},
 		calls:  map[string]int{},
+	}
+	if cfg.ConcurrencyLimit > 0 {
+		t.conc = &concurrencyLimiter{n: int64(cfg.ConcurrencyLimit)}
 	}
 	if err := loadState(cfg.Persister, TwilioStateName, &t.state); err != nil {
 		return nil, err
@@ -330,8 +342,27 @@ func (t *Twilio) CertRequests() map[string]int {
 	return out
 }
 
+// RateLimited returns how many requests the concurrency limit refused
+// (429, code 20429).
+func (t *Twilio) RateLimited() int64 {
+	if t.conc == nil {
+		return 0
+	}
+	return t.conc.rejected.Load()
+}
+
 // ServeHTTP implements http.Handler.
 func (t *Twilio) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if t.conc != nil {
+		if !t.conc.enter() {
+			twilioWriteJSON(w, http.StatusTooManyRequests, json.RawMessage(twilioErrorBody(http.StatusTooManyRequests)))
+			return
+		}
+		defer t.conc.leave()
+	}
+	if !t.cfg.Latency.wait(r) {
+		return
+	}
 	var h http.Handler = http.HandlerFunc(t.serve)
 	if t.Holds != nil {
 		h = t.Holds.Wrap(h)

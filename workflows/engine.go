@@ -86,8 +86,12 @@ type Config struct {
 	// PublicURL + ClickPath.
 	PublicURL string
 	Intervals Intervals
-	Workers   int    // concurrent jobs per process (default 10)
-	ClientID  string // River client id (default: River's)
+	Workers   int // concurrent jobs per process (default 10)
+	// PollOnly makes River poll for jobs on PostgreSQL too, instead of
+	// being woken by LISTEN/NOTIFY on a connection of its own
+	// (river_listener.go). SQLite always polls.
+	PollOnly bool
+	ClientID string // River client id (default: River's)
 	// RetryBackoff overrides River's retry delay for transient errors
 	// (tests; nil = River's attempt^4 seconds with jitter).
 	RetryBackoff func(attempt int) time.Duration
@@ -188,10 +192,17 @@ type Engine struct {
 	resumeDone    chan struct{}
 	identity      *sql.Conn // holds this worker's advisory lock (PostgreSQL; resume.go)
 	pacers        sync.Map  // Messaging Service SID → *pacer (campaign_send.go)
+	wake          bool      // River listens (PostgreSQL, not PollOnly): steps notify (river_listener.go)
 }
 
-func driverFor(db *models.DB) riverdriver.Driver[*sql.Tx] {
+// driverFor returns River's driver for db: on PostgreSQL with a listener
+// of ours when listen is set (river_listener.go), else riverdatabasesql as
+// it is (poll-only).
+func driverFor(db *models.DB, listen bool) riverdriver.Driver[*sql.Tx] {
 	if db.Dialect == models.Postgres {
+		if listen {
+			return newListeningDriver(db)
+		}
 		return riverdatabasesql.New(db.SQL)
 	}
 	return riversqlite.New(db.SQL)
@@ -201,7 +212,7 @@ func driverFor(db *models.DB) riverdriver.Driver[*sql.Tx] {
 // advisory lock as linkgate's).
 func MigrateRiver(ctx context.Context, db *models.DB) error {
 	return models.WithMigrationLock(ctx, db, func() error {
-		m, err := rivermigrate.New(driverFor(db), nil)
+		m, err := rivermigrate.New(driverFor(db, false), nil)
 		if err != nil {
 			return err
 		}
@@ -280,7 +291,7 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.WebhookConcurrencyPerTarget <= 0 {
 		cfg.WebhookConcurrencyPerTarget = max(cfg.WebhookWorkers/2, 1)
 	}
-	e := &Engine{cfg: cfg, store: cfg.Store, log: cfg.Logger, driver: driverFor(cfg.Store.DB()),
+	e := &Engine{cfg: cfg, store: cfg.Store, log: cfg.Logger, driver: driverFor(cfg.Store.DB(), !cfg.PollOnly),
 		busy:  newInflight(cfg.WebhookConcurrencyPerTarget),
 		hooks: webhooks.NewClient(cfg.WebhookClient), hookTimeout: cfg.WebhookClient.Timeout,
 		schedule: cfg.WebhookSchedule, failureWindow: cfg.WebhookFailureWindow}
@@ -365,7 +376,7 @@ func New(cfg Config) (*Engine, error) {
 		MaxAttempts:          cfg.Intervals.MaxAttempts,
 		JobTimeout:           2 * time.Minute,
 		RescueStuckJobsAfter: 5 * time.Minute,
-		PollOnly:             true,
+		PollOnly:             cfg.PollOnly || cfg.Store.DB().Dialect != models.Postgres,
 		PeriodicJobs:         periodic,
 	}
 	if cfg.AutoArchiveAfter > 0 {
@@ -380,6 +391,7 @@ func New(cfg Config) (*Engine, error) {
 		return nil, fmt.Errorf("workflows: %w", err)
 	}
 	e.client = client
+	e.wake = !rc.PollOnly
 	return e, nil
 }
 
@@ -451,11 +463,11 @@ var uniqueStep = river.UniqueOpts{ByArgs: true, ByState: []rivertype.JobState{
 
 // insertTx enqueues a step in the caller's transaction.
 func (e *Engine) insertTx(ctx context.Context, tx *sql.Tx, args river.JobArgs) error {
-	_, err := e.client.InsertTx(ctx, tx, args, &river.InsertOpts{UniqueOpts: uniqueStep})
+	res, err := e.client.InsertTx(ctx, tx, args, &river.InsertOpts{UniqueOpts: uniqueStep})
 	if err != nil {
 		return fmt.Errorf("enqueue %s: %w", args.Kind(), err)
 	}
-	return nil
+	return e.wakeTx(ctx, tx, res) // river_listener.go
 }
 
 // completeTx completes the running job in the caller's transaction.

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/linkgate/linkgate/handlers"
+	"github.com/linkgate/linkgate/mocks"
 	"github.com/linkgate/linkgate/models"
 	"github.com/linkgate/linkgate/models/hostname"
 	"github.com/linkgate/linkgate/workflows"
@@ -94,6 +95,10 @@ type Config struct {
 	// fake Twilio this one uses, so that several replicas share one
 	// Twilio as they would in production (the fakes live in a process).
 	SandboxPeer string
+	// SandboxLatency (LINKGATE_SANDBOX_LATENCY, sandbox mode only: "20ms"
+	// or fixed+jitter "15ms+10ms", each at most 10s) delays every answer
+	// of the fake Twilio and Cloudflare, as a network would.
+	SandboxLatency mocks.Latency
 	// SendRate is how many messages per second a campaign sends through
 	// one Messaging Service (LINKGATE_SEND_RATE, 0.1 to 1000; default 10):
 	// Twilio queues what a sender cannot take at once, so match the
@@ -212,6 +217,13 @@ func (m *Main) loadConfig(name string, args []string) (Config, *flag.FlagSet, er
 			return c, nil, errors.New(`LINKGATE_CLICK_SCAN_WINDOW: must be a duration up to 1m, e.g. 5s, or "off"`)
 		}
 		c.ClickScanWindow = d
+	}
+	if v := strings.TrimSpace(env("LINKGATE_SANDBOX_LATENCY")); v != "" {
+		l, err := parseLatency(v)
+		if err != nil {
+			return c, nil, errors.New(`LINKGATE_SANDBOX_LATENCY: must be a duration up to 10s, or fixed+jitter, e.g. 20ms or 15ms+10ms`)
+		}
+		c.SandboxLatency = l
 	}
 	c.SendRate = 10
 	if v := env("LINKGATE_SEND_RATE"); v != "" {
@@ -361,6 +373,9 @@ func (c Config) checkServeMode() error {
 	if c.SandboxPeer != "" && !c.SandboxMode() {
 		return errors.New("LINKGATE_SANDBOX_PEER: only in sandbox mode (LINKGATE_SANDBOX=1)")
 	}
+	if c.SandboxLatency != (mocks.Latency{}) && !c.SandboxMode() {
+		return errors.New("LINKGATE_SANDBOX_LATENCY: only in sandbox mode (LINKGATE_SANDBOX=1)")
+	}
 	if c.DatabaseURL != "" && c.TwilioSID == "" && !c.Sandbox {
 		return errors.New("DATABASE_URL is set but Twilio is not: set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN " +
 			"to run against Twilio, or LINKGATE_SANDBOX=1 to run on the built-in fakes (sandbox mode)")
@@ -505,4 +520,23 @@ func (c Config) clickScanWindow() time.Duration {
 		return -1
 	}
 	return 5 * time.Second
+}
+
+// parseLatency reads "20ms" (fixed) or "15ms+10ms" (fixed + jitter).
+func parseLatency(v string) (mocks.Latency, error) {
+	fixed, jitter, plus := strings.Cut(v, "+")
+	var l mocks.Latency
+	var err error
+	if l.Fixed, err = time.ParseDuration(strings.TrimSpace(fixed)); err != nil {
+		return l, err
+	}
+	if plus {
+		if l.Jitter, err = time.ParseDuration(strings.TrimSpace(jitter)); err != nil {
+			return l, err
+		}
+	}
+	if l.Fixed < 0 || l.Jitter < 0 || l.Fixed > 10*time.Second || l.Jitter > 10*time.Second {
+		return l, errors.New("out of range")
+	}
+	return l, nil
 }

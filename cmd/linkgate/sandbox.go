@@ -82,7 +82,9 @@ func newSandboxWorld(ctx context.Context, cfg Config, store *models.Store, log *
 		Twilio: mocks.TwilioConfig{AccountSID: creds.AccountSID, AuthToken: creds.AuthToken, ExpectedCNAMETarget: cfg.CNAMETarget,
 			// Sandbox messages move a status a second, and replies reach
 			// linkgate's inbound callback.
-			DeliveryInterval: time.Second, InboundURL: strings.TrimRight(cfg.PublicURL, "/") + "/twilio/inbound"}})
+			DeliveryInterval: time.Second, InboundURL: strings.TrimRight(cfg.PublicURL, "/") + "/twilio/inbound",
+			Latency: cfg.SandboxLatency},
+		Cloudflare: mocks.CloudflareConfig{Latency: cfg.SandboxLatency}})
 	if err != nil {
 		return nil, fmt.Errorf("sandbox: %w", err)
 	}

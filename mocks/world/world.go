@@ -35,6 +35,10 @@ type Config struct {
 	// required (the adapter uses the same pair); its DNS is always the
 	// fake DNS and its Persister this Config's Persister.
 	Twilio mocks.TwilioConfig
+	// Cloudflare configures the fake Cloudflare's latency and rate limit
+	// (its Persister is this Config's). With a rate limit, the adapter is
+	// told the same limit, as it would be configured for the live one.
+	Cloudflare mocks.CloudflareConfig
 	// Persister, optional, keeps every fake's state across restarts
 	// (sandbox mode keeps it in the database); nil keeps it in memory.
 	Persister mocks.Persister
@@ -84,7 +88,9 @@ func New(cfg Config) (*World, error) {
 	}
 	w := &World{account: tw.AccountSID, token: tw.AuthToken}
 	var err error
-	if w.Cloudflare, err = mocks.NewCloudflare(mocks.CloudflareConfig{Persister: cfg.Persister}); err != nil {
+	cfc := cfg.Cloudflare
+	cfc.Persister = cfg.Persister
+	if w.Cloudflare, err = mocks.NewCloudflare(cfc); err != nil {
 		return nil, err
 	}
 	if w.Route53, err = mocks.NewRoute53(mocks.Route53Config{Persister: cfg.Persister}); err != nil {
@@ -105,7 +111,8 @@ func New(cfg Config) (*World, error) {
 		host providers.DNSHost
 	}{
 		{mocks.CloudflareSandboxHost(w.Cloudflare),
-			cloudflare.Host(cloudflare.Config{BaseURL: CloudflareBaseURL, HTTPClient: client(w.Cloudflare)})},
+			cloudflare.Host(cloudflare.Config{BaseURL: CloudflareBaseURL, HTTPClient: client(w.Cloudflare),
+				RateLimit: cfc.RateLimit.N, RateWindow: cfc.RateLimit.Window})},
 		{mocks.Route53SandboxHost(w.Route53),
 			route53.Host(route53.Config{BaseEndpoint: Route53BaseURL, HTTPClient: client(w.Route53), PollInterval: 100 * time.Millisecond})},
 	} {
@@ -127,7 +134,7 @@ func New(cfg Config) (*World, error) {
 		return nil, err
 	}
 	tp, err := twilio.New(twilio.Config{AccountSID: tw.AccountSID, AuthToken: tw.AuthToken,
-		Transport: mocks.HandlerTransport{Handler: w.Twilio}, Timeout: cfg.ProviderTimeout})
+		Transport: mocks.HandlerTransport{Handler: w.Twilio}, Timeout: cfg.ProviderTimeout, MaxConcurrent: tw.ConcurrencyLimit})
 	if err != nil {
 		return nil, err
 	}

@@ -128,7 +128,7 @@ func TestDelayFaultHitsDeadline(t *testing.T) {
 }
 
 // TestRateLimiter uses a limit of 2 per hour: the third request would
-// wait half an hour, past the caller's deadline, so it fails at once as
+// wait until the first leaves the window, an hour, past the caller's deadline, so it fails at once as
 // transient, with the wait as RetryAfter, and never reaches the API.
 func TestRateLimiter(t *testing.T) {
 	b := setupMock(t, Config{RateLimit: 2, RateWindow: time.Hour})
@@ -140,7 +140,7 @@ func TestRateLimiter(t *testing.T) {
 	}
 	err := b.p.CheckCredentials(ctx(t))
 	d, _ := providers.RetryAfter(err)
-	if !providers.IsTransient(err) || d < 25*time.Minute || d > 31*time.Minute || !strings.Contains(err.Error(), "rate limit") {
+	if !providers.IsTransient(err) || d < 59*time.Minute || d > 61*time.Minute || !strings.Contains(err.Error(), "rate limit") {
 		t.Fatalf("err = %v (retry after %v), want a transient rate limit error", err, d)
 	}
 	if n := b.calls()[key]; n != 2 {

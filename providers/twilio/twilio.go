@@ -64,7 +64,16 @@ type Config struct {
 	// included (a call's context may end it sooner). 0: HTTPClient.Timeout
 	// if set, otherwise DefaultTimeout.
 	Timeout time.Duration
+	// MaxConcurrent bounds the requests in flight at once (Twilio limits
+	// an account's concurrent REST requests and answers those beyond the
+	// limit with 429, error 20429). 0: DefaultMaxConcurrent. Set it to the
+	// account's share when several processes use one account.
+	MaxConcurrent int
 }
+
+// DefaultMaxConcurrent is Config.MaxConcurrent's default: Twilio's usual
+// per-account concurrency limit.
+const DefaultMaxConcurrent = 100
 
 // Provider is Twilio Link Shortening for one account. It is safe for
 // concurrent use.
@@ -74,6 +83,7 @@ type Provider struct {
 	transport  http.RoundTripper
 	jar        http.CookieJar
 	timeout    time.Duration
+	slots      chan struct{} // one per request in flight
 }
 
 var _ providers.LinkShortening = (*Provider)(nil)
@@ -95,11 +105,18 @@ func New(cfg Config) (*Provider, error) {
 	if cfg.Timeout < 0 {
 		return nil, errors.New("twilio: timeout must not be negative")
 	}
+	if cfg.MaxConcurrent < 0 {
+		return nil, errors.New("twilio: MaxConcurrent must not be negative")
+	}
+	if cfg.MaxConcurrent == 0 {
+		cfg.MaxConcurrent = DefaultMaxConcurrent
+	}
 	p := &Provider{
 		accountSID: cfg.AccountSID,
 		authToken:  cfg.AuthToken,
 		transport:  cfg.Transport,
 		timeout:    cfg.Timeout,
+		slots:      make(chan struct{}, cfg.MaxConcurrent),
 	}
 	if hc := cfg.HTTPClient; hc != nil {
 		if p.transport == nil {
@@ -143,7 +160,7 @@ func (p *Provider) session(ctx context.Context) (*session, context.CancelFunc) {
 // (bounded by the adapter's timeout) and follows no redirect.
 func (p *Provider) sdkClient(ctx context.Context) (*client.Client, *recordingTransport, context.CancelFunc) {
 	ctx, cancel := context.WithTimeout(ctx, p.timeout)
-	rec := &recordingTransport{ctx: ctx, base: p.transport}
+	rec := &recordingTransport{ctx: ctx, base: p.transport, slots: p.slots}
 	hc := &http.Client{
 		Transport: rec,
 		Jar:       p.jar,
@@ -164,8 +181,9 @@ func (p *Provider) sdkClient(ctx context.Context) (*client.Client, *recordingTra
 // context.Background) the call's context and keeps the status and
 // Retry-After of the last answer, which twilio-go does not pass on.
 type recordingTransport struct {
-	ctx  context.Context
-	base http.RoundTripper
+	ctx   context.Context
+	base  http.RoundTripper
+	slots chan struct{} // the Provider's concurrency limit
 
 	mu         sync.Mutex
 	status     int
@@ -174,8 +192,15 @@ type recordingTransport struct {
 
 // RoundTrip implements http.RoundTripper. An answer that comes after the
 // call's context is done is dropped, as net/http does.
+// A request waits for a slot under the Provider's MaxConcurrent first.
 func (t *recordingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	select {
+	case t.slots <- struct{}{}:
+	case <-t.ctx.Done():
+		return nil, t.ctx.Err()
+	}
 	resp, err := t.base.RoundTrip(req.WithContext(t.ctx))
+	<-t.slots
 	if err != nil {
 		return nil, err
 	}

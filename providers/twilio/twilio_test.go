@@ -169,6 +169,7 @@ func TestNewValidatesConfig(t *testing.T) {
 		{"no token", twilio.Config{AccountSID: testAccountSID}},
 		{"token with symbols", twilio.Config{AccountSID: testAccountSID, AuthToken: "abc$" + testToken}},
 		{"negative timeout", twilio.Config{AccountSID: testAccountSID, AuthToken: testToken, Timeout: -time.Second}},
+		{"negative MaxConcurrent", twilio.Config{AccountSID: testAccountSID, AuthToken: testToken, MaxConcurrent: -1}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
