@@ -87,6 +87,7 @@ func (b *fakeBundle) harness(t *testing.T) providertest.DNSHarness {
 }
 
 func TestConformanceWithFake(t *testing.T) {
+	t.Parallel()
 	b := setupFake(t, "")
 	providertest.TestDNS(t, b.harness(t))
 	assertSpecChecked(t, b.checks)
@@ -95,6 +96,7 @@ func TestConformanceWithFake(t *testing.T) {
 // TestConformanceWithSandboxMount runs the suite with the fake mounted the
 // way sandbox mode serves it.
 func TestConformanceWithSandboxMount(t *testing.T) {
+	t.Parallel()
 	b := setupFake(t, "/_sandbox/digitalocean")
 	providertest.TestDNS(t, b.harness(t))
 	assertSpecChecked(t, b.checks)

@@ -106,6 +106,7 @@ func (b *fakeBundle) harness(t *testing.T) providertest.DNSHarness {
 }
 
 func TestConformanceWithFake(t *testing.T) {
+	t.Parallel()
 	b := setupFake(t, "", true, 2)
 	providertest.TestDNS(t, b.harness(t))
 	// Changes are pending for two reads: the adapter waited for them.
@@ -115,6 +116,7 @@ func TestConformanceWithFake(t *testing.T) {
 // TestConformanceWithSandboxMount runs the suite with the fake mounted the
 // way sandbox mode serves it, the token URL given by the Config.
 func TestConformanceWithSandboxMount(t *testing.T) {
+	t.Parallel()
 	b := setupFake(t, "/_sandbox/google", false, 0)
 	providertest.TestDNS(t, b.harness(t))
 	assertSpecChecked(t, b.checks)

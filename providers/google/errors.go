@@ -2,6 +2,7 @@ package google
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -55,17 +56,28 @@ func classifyToken(e *providers.Error, te *oauth2.RetrieveError) {
 		e.RetryAfter = parseRetryAfter(te.Response.Header.Get("Retry-After"))
 	}
 	e.Status = status
+	code, desc := te.ErrorCode, te.ErrorDescription
+	if code == "" {
+		// The JWT flow leaves RFC 6749's error body unread.
+		var body struct {
+			Error       string `json:"error"`
+			Description string `json:"error_description"`
+		}
+		if json.Unmarshal(te.Body, &body) == nil {
+			code, desc = body.Error, body.Description
+		}
+	}
 	e.Message = "signing in with the service-account key failed"
-	if te.ErrorCode != "" {
-		e.Message += ": " + te.ErrorCode
-		if te.ErrorDescription != "" {
-			e.Message += " (" + te.ErrorDescription + ")"
+	if code != "" && len(code)+len(desc) < 300 {
+		e.Message += ": " + code
+		if desc != "" {
+			e.Message += " (" + desc + ")"
 		}
 	}
 	switch {
 	case status == http.StatusTooManyRequests || status >= 500:
 		e.Transient = true
-	case te.ErrorCode != "" || status == http.StatusBadRequest || status == http.StatusUnauthorized || status == http.StatusForbidden:
+	case code != "" || status == http.StatusBadRequest || status == http.StatusUnauthorized || status == http.StatusForbidden:
 		e.Err = providers.ErrInvalidCredentials
 	default:
 		e.Transient = true
