@@ -51,8 +51,9 @@ type GoogleConfig struct {
 	// empty). Whatever it says, the fake's own token endpoint is any path
 	// ending in /token.
 	TokenURI string
-	// PendingPolls is how many times a change is read as "pending" before
-	// it is "done" (0: done at once).
+	// PendingPolls is how many times a change is answered "pending", the
+	// answer to its creation included, before it is "done" (0: done at
+	// once; 1: pending when created, done when read again).
 	PendingPolls int
 }
 
@@ -787,7 +788,7 @@ func (g *Google) route(r *http.Request, seg []string) (any, *gAPIError) {
 				var out any
 				if err := g.mutateLocked(context.WithoutCancel(r.Context()), func() error {
 					g.st.Polls[key]++
-					out = g.changeJSON(c, g.st.Polls[key] > g.pendingPolls)
+					out = g.changeJSON(c, g.st.Polls[key] >= g.pendingPolls)
 					return nil
 				}); err != nil {
 					return nil, gFail(http.StatusInternalServerError, "backendError", "Internal error encountered.")
