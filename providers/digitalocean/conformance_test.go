@@ -126,3 +126,32 @@ func assertSpecChecked(t *testing.T, tr *speccheck.Transport) {
 		}
 	}
 }
+
+// TestSandboxDNSAnswersFromFake: a CNAME made through the adapter is what
+// the sandbox DNS answers, so the DNS doctor and verification work for a
+// DigitalOcean self setup.
+func TestSandboxDNSAnswersFromFake(t *testing.T) {
+	t.Parallel()
+	b := setupFake(t, "/_sandbox/digitalocean")
+	_, tok := b.fake.AddZone("acme.com")
+	resolver, err := mocks.NewDNS(mocks.DNSConfig{Sources: []mocks.RecordSource{b.fake}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := b.provider(t, tok)
+	zone, err := p.Zone(ctx(t), "ls.acme.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	check, err := resolver.CheckCNAME(ctx(t), "ls.acme.com", "acme.com", providertest.DNSTarget)
+	if err != nil || check.OK {
+		t.Fatalf("before: %+v %v", check, err)
+	}
+	if _, _, err := p.EnsureCNAME(ctx(t), zone, providers.CNAME{Name: "ls.acme.com", Target: providertest.DNSTarget}); err != nil {
+		t.Fatal(err)
+	}
+	check, err = resolver.CheckCNAME(ctx(t), "ls.acme.com", "acme.com", providertest.DNSTarget)
+	if err != nil || !check.OK {
+		t.Fatalf("after: %+v %v", check, err)
+	}
+}

@@ -136,3 +136,33 @@ func assertSpecChecked(t *testing.T, tr *speccheck.DiscoveryTransport, more ...s
 		}
 	}
 }
+
+// TestSandboxDNSAnswersFromFake: a CNAME made through the adapter is what
+// the sandbox DNS answers, so the DNS doctor and verification work for a
+// Cloud DNS self setup; a private zone's records are not.
+func TestSandboxDNSAnswersFromFake(t *testing.T) {
+	t.Parallel()
+	b := setupFake(t, "/_sandbox/google", false, 1)
+	b.fake.AddProjectZone(project, "acme.com", false)
+	private := b.fake.AddProjectZone(project, "acme.com", true)
+	b.fake.AddRecord(private, providers.Record{Type: "CNAME", Name: "in.acme.com", Content: "intranet.example.net"})
+	resolver, err := mocks.NewDNS(mocks.DNSConfig{Sources: []mocks.RecordSource{b.fake}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := resolver.LookupCNAME("in.acme.com"); ok {
+		t.Fatal("a private zone's record is visible to the world")
+	}
+	p := b.provider(t, b.fake.AddServiceAccount(project))
+	zone, err := p.Zone(ctx(t), "ls.acme.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := p.EnsureCNAME(ctx(t), zone, providers.CNAME{Name: "ls.acme.com", Target: providertest.DNSTarget}); err != nil {
+		t.Fatal(err)
+	}
+	check, err := resolver.CheckCNAME(ctx(t), "ls.acme.com", "acme.com", providertest.DNSTarget)
+	if err != nil || !check.OK {
+		t.Fatalf("after: %+v %v", check, err)
+	}
+}
