@@ -139,33 +139,39 @@ func NewDigitalOcean(cfg DigitalOceanConfig) (*DigitalOcean, error) {
 // ---- control methods (tests and sandbox mode) ----
 
 // CreateZone adds the domain name (or finds the one that exists) and
-// returns a new personal access token that sees it and nothing else.
-func (d *DigitalOcean) CreateZone(ctx context.Context, name string) (apiToken string, err error) {
+// returns its id (its name: DigitalOcean names domains by name) and the
+// credentials of a new personal access token that sees it and nothing
+// else, as the digitalocean adapter takes them: {"api_token"}. Sandbox
+// mode's POST /_sandbox/digitalocean/zones answers with them.
+func (d *DigitalOcean) CreateZone(ctx context.Context, name string) (zoneID string, credentials map[string]string, err error) {
 	name = providers.NormalizeHost(name)
 	if len(name) > 253 || !cfZoneNamePattern.MatchString(name) {
-		return "", fmt.Errorf("mocks: %q is not a valid domain name", name)
+		return "", nil, fmt.Errorf("mocks: %q is not a valid domain name", name)
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	var tok string
 	err = d.mutateLocked(ctx, func() error {
 		if d.domainLocked(name) == nil {
 			d.st.Domains = append(d.st.Domains, &doDomain{Name: name, TTL: 1800})
 		}
-		apiToken = d.addTokenLocked([]string{name})
+		tok = d.addTokenLocked([]string{name})
 		return nil
 	})
-	return apiToken, err
+	if err != nil {
+		return "", nil, err
+	}
+	return name, map[string]string{"api_token": tok}, nil
 }
 
 // AddZone is CreateZone for tests: it panics on an invalid name or a
-// Persister failure. The zone id is the domain name, as DigitalOcean
-// names domains.
+// Persister failure.
 func (d *DigitalOcean) AddZone(name string) (zoneID, apiToken string) {
-	tok, err := d.CreateZone(context.Background(), name)
+	id, creds, err := d.CreateZone(context.Background(), name)
 	if err != nil {
 		panic(err)
 	}
-	return providers.NormalizeHost(name), tok
+	return id, creds["api_token"]
 }
 
 // AddToken returns a new token that sees these domains (none: a valid

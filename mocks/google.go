@@ -10,7 +10,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -200,9 +199,11 @@ func GoogleRecordID(name, typ string) string {
 
 // CreateZone adds a public zone called name in a project of its own (or
 // finds the zone, and its project, if one is called so) and returns the
-// zone's name (its id in the API) and a new service-account key, as JSON,
-// for that project.
-func (g *Google) CreateZone(ctx context.Context, name string) (zoneID string, keyJSON []byte, err error) {
+// zone's name (its id in the API) and the credentials of a new
+// service-account key for that project, as the google adapter takes them:
+// {"service_account_json", "project_id"}. Sandbox mode's POST
+// /_sandbox/google/zones answers with them.
+func (g *Google) CreateZone(ctx context.Context, name string) (zoneID string, credentials map[string]string, err error) {
 	name = providers.NormalizeHost(name)
 	if len(name) > 253 || !cfZoneNamePattern.MatchString(name) {
 		return "", nil, fmt.Errorf("mocks: %q is not a valid zone name", name)
@@ -211,6 +212,8 @@ func (g *Google) CreateZone(ctx context.Context, name string) (zoneID string, ke
 	if err != nil {
 		return "", nil, err
 	}
+	var keyJSON []byte
+	var project string
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	err = g.mutateLocked(ctx, func() error {
@@ -228,11 +231,14 @@ func (g *Google) CreateZone(ctx context.Context, name string) (zoneID string, ke
 			project = strings.TrimRight(project, "-")
 			z = g.addZoneLocked(project, gZoneName(name), name, "public")
 		}
-		zoneID = z.Name
+		zoneID, project = z.Name, z.Project
 		keyJSON, err = g.addAccountLocked(z.Project, key)
 		return err
 	})
-	return zoneID, keyJSON, err
+	if err != nil {
+		return "", nil, err
+	}
+	return zoneID, map[string]string{"service_account_json": string(keyJSON), "project_id": project}, nil
 }
 
 // AddProjectZone adds a zone called dnsName to project, public or private,
@@ -1088,17 +1094,4 @@ func (g *Google) createChangeLocked(r *http.Request, z *gZone) (any, *gAPIError)
 		return nil, gFail(http.StatusInternalServerError, "backendError", "Internal error encountered.")
 	}
 	return g.changeJSON(ch, g.pendingPolls == 0), nil
-}
-
-// errGoogleNoZone is returned by the sandbox for an unknown zone.
-var errGoogleNoZone = errors.New("mocks: no such Google zone")
-
-// ZoneProject returns the project a zone is in.
-func (g *Google) ZoneProject(zoneID string) (string, error) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if z := g.zoneByIDLocked(zoneID); z != nil {
-		return z.Project, nil
-	}
-	return "", errGoogleNoZone
 }

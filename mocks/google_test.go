@@ -265,16 +265,19 @@ func TestGooglePersistence(t *testing.T) {
 	t.Parallel()
 	p := &memPersister{}
 	a := gSetup(t, mocks.GoogleConfig{Persister: p})
-	zoneID, keyJSON, err := a.fake.CreateZone(context.Background(), "acme.com")
+	zoneID, creds, err := a.fake.CreateZone(context.Background(), "acme.com")
 	if err != nil {
 		t.Fatal(err)
 	}
 	a.fake.AddRecord(zoneID, providers.Record{Type: "A", Name: "x.acme.com", Content: "192.0.2.1"})
 	var raw map[string]string
-	_ = json.Unmarshal(keyJSON, &raw)
+	_ = json.Unmarshal([]byte(creds["service_account_json"]), &raw)
 	project := raw["project_id"]
+	if project == "" || creds["project_id"] != project || zoneID != "acme-com" {
+		t.Fatalf("CreateZone = %s %v", zoneID, creds)
+	}
 	b := gSetup(t, mocks.GoogleConfig{Persister: p})
-	svc := b.service(keyJSON) // the key signs in after a restart
+	svc := b.service([]byte(creds["service_account_json"])) // the key signs in after a restart
 	sets, err := svc.ResourceRecordSets.List(project, zoneID).Name("x.acme.com.").Context(doCtx(t)).Do()
 	if err != nil || len(sets.Rrsets) != 1 || sets.Rrsets[0].Rrdatas[0] != "192.0.2.1" {
 		t.Fatalf("after a restart: %+v %v", sets, err)

@@ -133,13 +133,26 @@ func assertSpecChecked(t *testing.T, tr *speccheck.Transport) {
 func TestSandboxDNSAnswersFromFake(t *testing.T) {
 	t.Parallel()
 	b := setupFake(t, "/_sandbox/digitalocean")
-	_, tok := b.fake.AddZone("acme.com")
+	// The credentials sandbox mode hands out, through the Factory.
+	zoneID, creds, err := b.fake.CreateZone(ctx(t), "acme.com")
+	if err != nil {
+		t.Fatal(err)
+	}
 	resolver, err := mocks.NewDNS(mocks.DNSConfig{Sources: []mocks.RecordSource{b.fake}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := b.provider(t, tok)
+	p, err := Factory(Config{BaseURL: b.base, HTTPClient: &http.Client{Transport: b.checks}})(creds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.CheckCredentials(ctx(t)); err != nil {
+		t.Fatal(err)
+	}
 	zone, err := p.Zone(ctx(t), "ls.acme.com")
+	if err == nil && zone.ID != zoneID {
+		t.Fatalf("zone %+v, want %s", zone, zoneID)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}

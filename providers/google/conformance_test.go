@@ -143,7 +143,6 @@ func assertSpecChecked(t *testing.T, tr *speccheck.DiscoveryTransport, more ...s
 func TestSandboxDNSAnswersFromFake(t *testing.T) {
 	t.Parallel()
 	b := setupFake(t, "/_sandbox/google", false, 1)
-	b.fake.AddProjectZone(project, "acme.com", false)
 	private := b.fake.AddProjectZone(project, "acme.com", true)
 	b.fake.AddRecord(private, providers.Record{Type: "CNAME", Name: "in.acme.com", Content: "intranet.example.net"})
 	resolver, err := mocks.NewDNS(mocks.DNSConfig{Sources: []mocks.RecordSource{b.fake}})
@@ -153,15 +152,27 @@ func TestSandboxDNSAnswersFromFake(t *testing.T) {
 	if _, ok := resolver.LookupCNAME("in.acme.com"); ok {
 		t.Fatal("a private zone's record is visible to the world")
 	}
-	p := b.provider(t, b.fake.AddServiceAccount(project))
-	zone, err := p.Zone(ctx(t), "ls.acme.com")
+	// The credentials sandbox mode hands out, through the Factory.
+	zoneID, creds, err := b.fake.CreateZone(ctx(t), "shop.example")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := p.EnsureCNAME(ctx(t), zone, providers.CNAME{Name: "ls.acme.com", Target: providertest.DNSTarget}); err != nil {
+	p, err := Factory(Config{BaseURL: b.base, TokenURL: b.tokenURL, HTTPClient: &http.Client{Transport: b.checks},
+		PollInterval: time.Millisecond})(creds)
+	if err != nil {
 		t.Fatal(err)
 	}
-	check, err := resolver.CheckCNAME(ctx(t), "ls.acme.com", "acme.com", providertest.DNSTarget)
+	if err := p.CheckCredentials(ctx(t)); err != nil {
+		t.Fatal(err)
+	}
+	zone, err := p.Zone(ctx(t), "ls.shop.example")
+	if err != nil || zone.ID != zoneID {
+		t.Fatalf("Zone = %+v %v, want %s", zone, err, zoneID)
+	}
+	if _, _, err := p.EnsureCNAME(ctx(t), zone, providers.CNAME{Name: "ls.shop.example", Target: providertest.DNSTarget}); err != nil {
+		t.Fatal(err)
+	}
+	check, err := resolver.CheckCNAME(ctx(t), "ls.shop.example", "shop.example", providertest.DNSTarget)
 	if err != nil || !check.OK {
 		t.Fatalf("after: %+v %v", check, err)
 	}
