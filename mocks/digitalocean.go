@@ -545,7 +545,11 @@ func doLinks(r *http.Request, page, perPage, total int) map[string]any {
 	pages := map[string]any{}
 	last := max((total+perPage-1)/perPage, 1)
 	link := func(p int) string {
-		u := url.URL{Scheme: "http", Host: r.Host, Path: r.URL.Path}
+		host := r.Host
+		if host == "" { // a request served in-process (HandlerTransport)
+			host = r.URL.Host
+		}
+		u := url.URL{Scheme: "http", Host: host, Path: r.URL.Path}
 		if r.TLS != nil {
 			u.Scheme = "https"
 		}
@@ -702,7 +706,11 @@ type doInput struct {
 
 func (d *DigitalOcean) createRecordLocked(r *http.Request, z *doDomain) (*doRecord, *doAPIError) {
 	var in doInput
-	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	var body []byte
+	var err error
+	if r.Body != nil { // nil on a client's request served in-process
+		body, err = io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	}
 	if err != nil || json.Unmarshal(body, &in) != nil {
 		return nil, doFail(http.StatusBadRequest, "bad_request", "unable to parse the request body")
 	}

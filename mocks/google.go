@@ -613,6 +613,9 @@ func (g *Google) serveToken(w http.ResponseWriter, r *http.Request) {
 	fail := func(code, desc string) {
 		gWriteJSON(w, http.StatusBadRequest, map[string]string{"error": code, "error_description": desc})
 	}
+	if r.Body == nil {
+		r.Body = http.NoBody
+	}
 	if err := r.ParseForm(); err != nil {
 		fail("invalid_request", "Invalid request.")
 		return
@@ -1019,7 +1022,11 @@ func (g *Google) createChangeLocked(r *http.Request, z *gZone) (any, *gAPIError)
 		Additions []gRRSetInput `json:"additions"`
 		Deletions []gRRSetInput `json:"deletions"`
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	var body []byte
+	var err error
+	if r.Body != nil { // nil on a client's request served in-process
+		body, err = io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	}
 	if err != nil || json.Unmarshal(body, &in) != nil {
 		return nil, gFail(http.StatusBadRequest, "parseError", "Parse Error")
 	}

@@ -2,8 +2,10 @@ package digitalocean
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -166,5 +168,38 @@ func TestSandboxDNSAnswersFromFake(t *testing.T) {
 	check, err = resolver.CheckCNAME(ctx(t), "ls.acme.com", "acme.com", providertest.DNSTarget)
 	if err != nil || !check.OK {
 		t.Fatalf("after: %+v %v", check, err)
+	}
+}
+
+// TestInProcess runs the adapter on the fake through mocks.HandlerTransport,
+// as the sandbox world does, paging included.
+func TestInProcess(t *testing.T) {
+	t.Parallel()
+	fake, err := mocks.NewDigitalOcean(mocks.DigitalOceanConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, creds, err := fake.CreateZone(ctx(t), "acme.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 205 { // more than a page of records
+		fake.AddRecord("acme.com", providers.Record{Type: "TXT", Name: "ls.acme.com", Content: strconv.Itoa(i)})
+	}
+	p, err := Factory(Config{BaseURL: "http://digitalocean.sandbox/", HTTPClient: &http.Client{Transport: mocks.HandlerTransport{Handler: fake}}})(creds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zone, err := p.Zone(ctx(t), "ls.acme.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = p.EnsureCNAME(ctx(t), zone, providers.CNAME{Name: "ls.acme.com", Target: providertest.DNSTarget})
+	var conflict *providers.ConflictingRecordError
+	if !errors.As(err, &conflict) || conflict.Existing.Type != "TXT" {
+		t.Fatalf("EnsureCNAME over 205 TXT records: %v", err)
+	}
+	if n := fake.Calls(http.MethodGet, "/records"); n != 2 {
+		t.Fatalf("%d record pages read, want 2", n)
 	}
 }

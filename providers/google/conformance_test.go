@@ -177,3 +177,30 @@ func TestSandboxDNSAnswersFromFake(t *testing.T) {
 		t.Fatalf("after: %+v %v", check, err)
 	}
 }
+
+// TestInProcess runs the adapter on the fake through mocks.HandlerTransport,
+// as the sandbox world does: token and API requests never leave the
+// process.
+func TestInProcess(t *testing.T) {
+	t.Parallel()
+	fake, err := mocks.NewGoogle(mocks.GoogleConfig{TokenURI: "http://google.sandbox/token", PendingPolls: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, creds, err := fake.CreateZone(ctx(t), "acme.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Factory(Config{BaseURL: "http://google.sandbox/", HTTPClient: &http.Client{Transport: mocks.HandlerTransport{Handler: fake}},
+		PollInterval: time.Millisecond})(creds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zone, err := p.Zone(ctx(t), "ls.acme.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, created, err := p.EnsureCNAME(ctx(t), zone, providers.CNAME{Name: "ls.acme.com", Target: providertest.DNSTarget}); err != nil || !created {
+		t.Fatalf("EnsureCNAME: %v %v", created, err)
+	}
+}
