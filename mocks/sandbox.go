@@ -19,6 +19,9 @@ import (
 //	GET  /_sandbox                          the fake Twilio's credentials
 //	POST /_sandbox/cloudflare/zones         {"name"} → {"zone_id","api_token"}
 //	     /_sandbox/cloudflare/client/v4/... the fake Cloudflare API
+//	POST /_sandbox/route53/zones            {"name"} → {"zone_id","access_key_id","secret_access_key"}
+//	     /_sandbox/route53/2013-04-01/...   the fake Route 53 API
+//	     (every DNS host of DNSHosts alike: sandbox_dnshosts.go)
 //	POST /_sandbox/twilio/domains           {"domain_name"} → {"domain_sid"}
 //	     /_sandbox/twilio/v1/..., /v2/...   the fake Twilio API
 //	     /_sandbox/twilio/2010-04-01/...    the fake Messages API (sandbox_messaging.go)
@@ -38,6 +41,9 @@ import (
 // the controls (everything but the fake vendor APIs) behind an admin
 // credential, as cmd/linkgate does (handlers.Server.AdminOnly).
 type Sandbox struct {
+	// DNSHosts are the fake DNS hosts (Cloudflare's among them), served
+	// under /_sandbox/<name>/.
+	DNSHosts   []SandboxDNSHost
 	Cloudflare *Cloudflare
 	Twilio     *Twilio
 	DNS        *DNS
@@ -52,8 +58,7 @@ type Sandbox struct {
 func (s *Sandbox) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /_sandbox", s.credentials)
-	mux.HandleFunc("POST /_sandbox/cloudflare/zones", s.addZone)
-	mux.Handle("/_sandbox/cloudflare/client/v4/", http.StripPrefix("/_sandbox/cloudflare", s.Cloudflare))
+	s.dnsHostRoutes(mux)
 	mux.HandleFunc("POST /_sandbox/twilio/domains", s.addTwilioDomain)
 	mux.Handle("/_sandbox/twilio/v1/", http.StripPrefix("/_sandbox/twilio", s.Twilio))
 	mux.Handle("/_sandbox/twilio/v2/", http.StripPrefix("/_sandbox/twilio", s.Twilio))
@@ -76,26 +81,6 @@ func (s *Sandbox) credentials(w http.ResponseWriter, _ *http.Request) {
 	sandboxJSON(w, http.StatusOK, map[string]any{
 		"twilio": map[string]string{"account_sid": s.TwilioAccountSID, "auth_token": s.TwilioAuthToken},
 	})
-}
-
-func (s *Sandbox) addZone(w http.ResponseWriter, r *http.Request) {
-	var in struct {
-		Name string `json:"name"`
-	}
-	if !sandboxRead(w, r, &in) {
-		return
-	}
-	name := providers.NormalizeHost(in.Name)
-	if !sandboxName(name) {
-		sandboxError(w, http.StatusUnprocessableEntity, "name", "must be a domain name such as acme.com")
-		return
-	}
-	zoneID, token, err := s.Cloudflare.CreateZone(r.Context(), name)
-	if err != nil {
-		sandboxError(w, http.StatusInternalServerError, "", "could not create the zone: "+err.Error())
-		return
-	}
-	sandboxJSON(w, http.StatusCreated, map[string]string{"zone_id": zoneID, "api_token": token})
 }
 
 func (s *Sandbox) addTwilioDomain(w http.ResponseWriter, r *http.Request) {
@@ -174,6 +159,9 @@ type SandboxStats struct {
 		// recipient number (a number twice: sent twice).
 		MessagesSent map[string]int `json:"messages_sent"`
 	} `json:"twilio"`
+	// DNSHosts: every fake DNS host's counts, by provider name
+	// (Cloudflare's repeat the cloudflare ones).
+	DNSHosts map[string]SandboxHostStats `json:"dns_hosts"`
 }
 
 // Stats returns the side effects counted by the fakes.
@@ -184,6 +172,7 @@ func (s *Sandbox) Stats() SandboxStats {
 	st.Cloudflare.FaultsPending = s.Cloudflare.Faults.Pending()
 	st.Twilio.FaultsPending = s.Twilio.Faults.Pending()
 	st.Twilio.MessagesSent = s.Twilio.AllSends()
+	st.DNSHosts = s.hostStats()
 	return st
 }
 
@@ -206,13 +195,12 @@ func (s *Sandbox) addFault(w http.ResponseWriter, r *http.Request) {
 	}
 	var f *Faults
 	var h *Holds
-	switch in.Provider {
-	case "twilio":
+	if dh, ok := s.dnsHost(in.Provider); ok {
+		f, h = dh.Faults, dh.Holds
+	} else if in.Provider == "twilio" {
 		f, h = s.Twilio.Faults, s.Twilio.Holds
-	case "cloudflare":
-		f, h = s.Cloudflare.Faults, s.Cloudflare.Holds
-	default:
-		sandboxError(w, http.StatusUnprocessableEntity, "provider", "must be twilio or cloudflare")
+	} else {
+		sandboxError(w, http.StatusUnprocessableEntity, "provider", "must be one of "+s.fakeNames())
 		return
 	}
 	switch {
@@ -253,20 +241,22 @@ func (s *Sandbox) addFault(w http.ResponseWriter, r *http.Request) {
 // clearFaults drops every queued fault and hold, of the fake named by
 // ?provider= or of all of them: 204.
 func (s *Sandbox) clearFaults(w http.ResponseWriter, r *http.Request) {
-	switch p := r.URL.Query().Get("provider"); p {
-	case "", "twilio", "cloudflare":
-		if p != "cloudflare" {
-			s.Twilio.Faults.Clear()
-			s.Twilio.Holds.Clear()
-		}
-		if p != "twilio" {
-			s.Cloudflare.Faults.Clear()
-			s.Cloudflare.Holds.Clear()
-		}
-		w.WriteHeader(http.StatusNoContent)
-	default:
-		sandboxError(w, http.StatusUnprocessableEntity, "provider", "must be twilio or cloudflare (or left out for both)")
+	p := r.URL.Query().Get("provider")
+	if _, ok := s.dnsHost(p); !ok && p != "" && p != "twilio" {
+		sandboxError(w, http.StatusUnprocessableEntity, "provider", "must be one of "+s.fakeNames()+" (or left out for all)")
+		return
 	}
+	if p == "" || p == "twilio" {
+		s.Twilio.Faults.Clear()
+		s.Twilio.Holds.Clear()
+	}
+	for _, h := range s.DNSHosts {
+		if p == "" || p == h.Name {
+			h.Faults.Clear()
+			h.Holds.Clear()
+		}
+	}
+	w.WriteHeader(http.StatusNoContent)
 }
 
 // Holds is a queue of held answers for one fake: the next calls are

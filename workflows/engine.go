@@ -73,11 +73,12 @@ func SandboxIntervals() Intervals {
 }
 
 // Config wires the engine. Store, LinkShortening, Resolver and Keys are
-// required; DNS maps provider names ("cloudflare") to factories.
+// required; DNS lists the DNS hosts a self setup may use (providers.DNSHosts:
+// name, credential fields, factory).
 type Config struct {
 	Store          *models.Store
 	Logger         *slog.Logger
-	DNS            map[string]providers.DNSFactory
+	DNS            providers.DNSHosts
 	LinkShortening providers.LinkShortening
 	Resolver       providers.Resolver
 	Keys           *models.KeyRing
@@ -464,3 +465,7 @@ func completeTx[T river.JobArgs](ctx context.Context, tx *sql.Tx, job *river.Job
 
 // sqlTxAlias keeps signatures short.
 type sqlTxAlias = sql.Tx
+
+// DNSHosts returns the DNS hosts a self setup may use (Config.DNS), in the
+// order forms show them.
+func (e *Engine) DNSHosts() providers.DNSHosts { return e.cfg.DNS }

@@ -428,7 +428,8 @@ func (e *Engine) dnsFor(ctx context.Context, d *models.Domain) (providers.DNS, p
 	if err != nil {
 		return nil, providers.Zone{}, err
 	}
-	f, ok := e.cfg.DNS[access.Provider]
+	host, ok := e.cfg.DNS.Get(access.Provider)
+	f := host.Factory
 	if !ok {
 		return nil, providers.Zone{}, &providers.Error{Provider: access.Provider, Message: "this DNS provider is not supported", Err: providers.ErrInvalidCredentials}
 	}

@@ -140,14 +140,17 @@ func (e *Engine) configureSelf(ctx context.Context, d *models.Domain, in Configu
 	})
 }
 
-func credentialError(err error) error {
+// credentialError is the problem for a refusal of host's credentials,
+// reported on its first field.
+func credentialError(err error, host providers.DNSHost) error {
 	if providers.IsTransient(err) {
 		return unavailable(err)
 	}
+	field := "credentials." + host.FirstField()
 	if errors.Is(err, providers.ErrInvalidCredentials) {
-		return models.Invalid("invalid_credentials", "credentials.api_token", "the DNS provider refused these credentials")
+		return models.Invalid("invalid_credentials", field, "the DNS provider refused these credentials")
 	}
-	return models.Invalid("invalid_credentials", "credentials.api_token", err.Error())
+	return models.Invalid("invalid_credentials", field, err.Error())
 }
 
 func unavailable(err error) error {

@@ -469,29 +469,30 @@ func (e *Engine) registrationFor(ctx context.Context, token, userID string) (*Re
 // and returns what to keep: the credentials and the zone that holds the
 // domain's host (so the job creating the record need not look it up).
 func (e *Engine) checkDNSCredentials(ctx context.Context, d *models.Domain, in ConfigureInput) (models.DNSAccess, error) {
-	f, ok := e.cfg.DNS[in.Provider]
+	host, ok := e.cfg.DNS.Get(in.Provider)
 	if !ok {
-		return models.DNSAccess{}, models.Invalid("invalid_provider", "provider", "this DNS provider is not supported")
+		return models.DNSAccess{}, models.Invalid("invalid_provider", "provider",
+			"must be one of: "+strings.Join(e.cfg.DNS.Names(), ", "))
 	}
-	token := strings.TrimSpace(in.Credentials["api_token"])
-	if token == "" {
-		return models.DNSAccess{}, models.Invalid("invalid_credentials", "credentials.api_token", "is required")
+	creds, missing := host.Credentials(in.Credentials)
+	if missing != "" {
+		return models.DNSAccess{}, models.Invalid("invalid_credentials", "credentials."+missing, "is required")
 	}
-	creds := map[string]string{"api_token": token}
+	f := host.Factory
 	dns, err := f(creds)
 	if err != nil {
-		return models.DNSAccess{}, credentialError(err)
+		return models.DNSAccess{}, credentialError(err, host)
 	}
 	if err := dns.CheckCredentials(ctx); err != nil {
-		return models.DNSAccess{}, credentialError(err)
+		return models.DNSAccess{}, credentialError(err, host)
 	}
 	zone, err := dns.Zone(ctx, d.Host)
 	if err != nil {
 		if errors.Is(err, providers.ErrZoneNotFound) {
-			return models.DNSAccess{}, models.Invalid("zone_not_found", "credentials.api_token",
-				fmt.Sprintf("this token cannot see a zone that holds %s; give a token for the %s zone", d.Host, d.Apex))
+			return models.DNSAccess{}, models.Invalid("zone_not_found", "credentials."+host.FirstField(),
+				fmt.Sprintf("these credentials cannot see a zone that holds %s; give credentials for the %s zone", d.Host, d.Apex))
 		}
-		return models.DNSAccess{}, credentialError(err)
+		return models.DNSAccess{}, credentialError(err, host)
 	}
 	return models.DNSAccess{Provider: in.Provider, Credentials: creds, ZoneID: zone.ID, ZoneName: zone.Name}, nil
 }

@@ -97,7 +97,7 @@ func benchWebhooks(b *testing.B, db *models.DB, mode string) {
 		b.Fatal(err)
 	}
 	engine, err := workflows.New(workflows.Config{Store: store, Keys: keys, LinkShortening: nopLinkShortening{}, Resolver: dns,
-		DNS: map[string]providers.DNSFactory{}, Intervals: workflows.SandboxIntervals(),
+		DNS: providers.DNSHosts{}, Intervals: workflows.SandboxIntervals(),
 		WebhookClient: webhooks.ClientConfig{AllowPrivate: true, AllowHTTP: true}})
 	if err != nil {
 		b.Fatal(err)

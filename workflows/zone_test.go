@@ -31,15 +31,17 @@ func (z zoneCounter) Zone(ctx context.Context, host string) (providers.Zone, err
 // their zone look-ups in n.
 func countZones(n *atomic.Int32) func(*workflows.Config) {
 	return func(cfg *workflows.Config) {
-		wrapped := map[string]providers.DNSFactory{}
-		for name, f := range cfg.DNS {
-			wrapped[name] = func(creds map[string]string) (providers.DNS, error) {
+		wrapped := providers.DNSHosts{}
+		for _, h := range cfg.DNS {
+			f := h.Factory
+			h.Factory = func(creds map[string]string) (providers.DNS, error) {
 				dns, err := f(creds)
 				if err != nil {
 					return nil, err
 				}
 				return zoneCounter{DNS: dns, n: n}, nil
 			}
+			wrapped = append(wrapped, h)
 		}
 		cfg.DNS = wrapped
 	}

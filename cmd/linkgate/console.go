@@ -59,7 +59,11 @@ func consoleSandbox(world *sandboxWorld) console.SandboxConsole {
 // sandboxFaults are the fakes' fault queues, by the name the console's
 // fault tool uses.
 func sandboxFaults(sb *mocks.Sandbox) map[string]*mocks.Faults {
-	return map[string]*mocks.Faults{"cloudflare": sb.Cloudflare.Faults, "twilio": sb.Twilio.Faults}
+	out := map[string]*mocks.Faults{"twilio": sb.Twilio.Faults}
+	for _, h := range sb.DNSHosts {
+		out[h.Name] = h.Faults
+	}
+	return out
 }
 
 // consoleDNSDoctor is the console's DNS check for the manual setup: the

@@ -10,7 +10,7 @@ import (
 var secretAttrNames = map[string]bool{
 	"authorization": true, "api_key": true, "key": true, "token": true, "api_token": true,
 	"secret": true, "password": true, "credentials": true, "cookie": true, "auth_token": true,
-	"database_url": true, "dsn": true,
+	"database_url": true, "dsn": true, "secret_access_key": true, "session_token": true,
 }
 
 // secretValuePrefixes mark values that are secrets whatever their name.

@@ -19,6 +19,7 @@ import (
 	"github.com/linkgate/linkgate/providers/cloudflare"
 	"github.com/linkgate/linkgate/providers/dnsbl"
 	"github.com/linkgate/linkgate/providers/dnscheck"
+	"github.com/linkgate/linkgate/providers/route53"
 	"github.com/linkgate/linkgate/providers/smtp"
 	"github.com/linkgate/linkgate/providers/twilio"
 	"github.com/linkgate/linkgate/webhooks"
@@ -115,7 +116,7 @@ func (m *Main) mailer(ctx context.Context, cfg Config, store *models.Store, worl
 }
 
 // liveProviders builds the adapters that talk to the real services.
-func liveProviders(cfg Config) (map[string]providers.DNSFactory, providers.LinkShortening, providers.Resolver, error) {
+func liveProviders(cfg Config) (providers.DNSHosts, providers.LinkShortening, providers.Resolver, error) {
 	ls, err := twilio.New(twilio.Config{AccountSID: cfg.TwilioSID, AuthToken: cfg.TwilioToken, Timeout: cfg.ProviderTimeout})
 	if err != nil {
 		return nil, nil, nil, err
@@ -124,7 +125,16 @@ func liveProviders(cfg Config) (map[string]providers.DNSFactory, providers.LinkS
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	return map[string]providers.DNSFactory{"cloudflare": cloudflare.Factory(cloudflare.Config{Timeout: cfg.ProviderTimeout})}, ls, res, nil
+	return liveDNSHosts(cfg), ls, res, nil
+}
+
+// liveDNSHosts are the DNS hosts a self setup may use, on the live
+// services: one entry per host (its sandbox twin is in mocks/world).
+func liveDNSHosts(cfg Config) providers.DNSHosts {
+	return providers.DNSHosts{
+		cloudflare.Host(cloudflare.Config{Timeout: cfg.ProviderTimeout}),
+		route53.Host(route53.Config{Timeout: cfg.ProviderTimeout}),
+	}
 }
 
 // reputation builds the DNS blocklist checker LINKGATE_REPUTATION names

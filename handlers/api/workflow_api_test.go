@@ -90,7 +90,7 @@ func TestWorkflowConfigureRefusals(t *testing.T) {
 			{"bogus mode", map[string]any{"mode": "bogus"}, 422, "invalid_mode", []string{"mode"}},
 			{"no mode", map[string]any{}, 422, "invalid_mode", []string{"mode"}},
 			{"forward_login mode", map[string]any{"mode": "forward_login"}, 422, "invalid_mode", []string{"mode"}},
-			{"route53", map[string]any{"mode": "self", "provider": "route53", "credentials": map[string]string{"api_token": tok}},
+			{"unknown provider", map[string]any{"mode": "self", "provider": "dnsimple", "credentials": map[string]string{"api_token": tok}},
 				422, "invalid_provider", []string{"provider"}},
 			{"no provider", map[string]any{"mode": "self", "credentials": map[string]string{"api_token": tok}},
 				422, "invalid_provider", []string{"provider"}},

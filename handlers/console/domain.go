@@ -40,7 +40,9 @@ type domainView struct {
 	Failed       bool
 	Failure      *failureView // a failed domain's reason in words, and its remedies
 	SetupOpen    bool         // the setup form is shown: Configurable, or a failed DNS step
-	LiveURL      string       // the fragments the page's script swaps in
+	// Hosts are the DNS hosts' forms of the self setup (one per host).
+	Hosts   []handlers.DNSHostForm
+	LiveURL string // the fragments the page's script swaps in
 	// Registrations are the domain's forward-logins, newest first.
 	Registrations []registrationRow
 	ShowDoctor    bool
@@ -112,6 +114,9 @@ func (h *Handler) domainView(c *gin.Context) (domainView, error) {
 	}
 	v.Failure = failureOf(d)
 	v.SetupOpen = v.Configurable || v.Failure != nil && v.Failure.Switch
+	if h.cfg.Workflows != nil {
+		v.Hosts = handlers.DNSHostForms(h.cfg.Workflows.DNSHosts(), "", nil)
+	}
 	regs, err := h.cfg.Store.ListRegistrations(ctx, sc, models.RegistrationQuery{DomainID: d.ID})
 	if err != nil {
 		return domainView{}, err

@@ -51,7 +51,9 @@ func consoleSamples() map[string][]any {
 		MoveFrom: "ls.b.example", ConfirmDetach: "MG",
 		Registrations: []registrationRow{{ID: "reg_1", Email: "c@example.com", Status: models.RegOpened, Label: "Opened", Sent: now, Opened: &now, Expires: now, Open: true},
 			{ID: "reg_0", Email: "c@example.com", Status: models.RegCompleted, Label: "Completed", Sent: now, Completed: &now, Expires: now}}}
+	dv.Hosts = handlers.DNSHostForms(handlers.SampleDNSHosts, "two", map[string]string{"api_token": "e", "one-api_token": "e", "two-api_token": "e", "key": "e"})
 	dvDoc := dv
+	dvDoc.Hosts = handlers.DNSHostForms(handlers.SampleDNSHosts, "", nil)
 	dvDoc.Doctor = &handlers.DoctorView{Host: "h", Target: "t", Findings: []handlers.DNSFinding{{Code: "c", Message: "m"}}, CheckedAt: "now"}
 	dEmpty := *d
 	dEmpty.SetupMode, dEmpty.DomainSID, dEmpty.CertExpiresAt, dEmpty.MessagingServiceSIDs, dEmpty.StatusReason = "", "", nil, nil, ""

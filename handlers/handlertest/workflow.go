@@ -33,6 +33,7 @@ const WaitFor = 20 * time.Second
 type WFEnv struct {
 	*Env
 	CF      *mocks.Cloudflare
+	R53     *mocks.Route53
 	DNS     *mocks.DNS
 	TW      *mocks.Twilio
 	Engine  *workflows.Engine
@@ -94,7 +95,7 @@ func NewWorkflowAPI(t *testing.T, db *models.DB, opts ...WFOptions) *WFEnv {
 	if err != nil {
 		t.Fatalf("workflows.New: %v", err)
 	}
-	e := &WFEnv{CF: cf, DNS: dns, TW: tw, Engine: engine, Keys: keys, WFLogs: wfLogs, Outbox: outbox}
+	e := &WFEnv{CF: cf, R53: w.Route53, DNS: dns, TW: tw, Engine: engine, Keys: keys, WFLogs: wfLogs, Outbox: outbox}
 	// Registered before NewAPI's server cleanup, so it runs after it: the
 	// server stops taking requests, then the engine stops, then the
 	// database closes.

@@ -3,13 +3,14 @@ package register
 import (
 	"errors"
 	"net/http"
-	"strings"
+	"net/url"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/linkgate/linkgate/handlers"
 	"github.com/linkgate/linkgate/models"
+	"github.com/linkgate/linkgate/providers"
 	"github.com/linkgate/linkgate/workflows"
 )
 
@@ -26,6 +27,8 @@ type dnsView struct {
 	ManualOpen bool
 	Doctor     *handlers.DoctorView
 	Errors     map[string]string
+	// Hosts are the DNS hosts' forms (one per host, the chosen one open).
+	Hosts []handlers.DNSHostForm
 }
 
 // doctorJSON is GET /register/{token}/doctor with Accept: application/json.
@@ -77,7 +80,7 @@ func (h *Handler) dnsView(token string, st *workflows.RegistrationState, sess *m
 	d := st.Domain
 	return dnsView{pageBase: h.base("Connect the DNS of "+d.Host, 2), Host: d.Host, Apex: d.Apex, Record: handlers.RecordOf(d),
 		CSRF: sess.CSRFToken, Action: landingPath(token) + "/dns", DoctorURL: landingPath(token) + "/doctor",
-		CheckURL: landingPath(token) + "/dns?check=1#manual"}
+		CheckURL: landingPath(token) + "/dns?check=1#manual", Hosts: handlers.DNSHostForms(h.cfg.Workflows.DNSHosts(), "", nil)}
 }
 
 // registerDNSPage: GET /register/{token}/dns (signed in). With ?check=1
@@ -115,57 +118,66 @@ func (h *Handler) registerDNS(c *gin.Context) {
 	in := workflows.ConfigureInput{Mode: models.SetupMode(c.PostForm("mode"))}
 	v := h.dnsView(token, st, sess)
 	status := http.StatusUnprocessableEntity
+	hosts := h.cfg.Workflows.DNSHosts()
+	var host providers.DNSHost
+	render := func(errs map[string]string) {
+		v.Errors = errs
+		v.Hosts = handlers.DNSHostForms(hosts, host.Name, errs)
+		h.pages.Render(c, status, "dns", v)
+	}
 	switch in.Mode {
 	case models.SetupSelf:
-		in.Provider = "cloudflare"
-		apiToken := strings.TrimSpace(c.PostForm("api_token"))
-		if apiToken == "" {
-			v.Errors = map[string]string{"api_token": "Paste your Cloudflare API token."}
-			h.pages.Render(c, status, "dns", v)
+		var errs map[string]string
+		host, in.Credentials, errs = handlers.DNSHostFromForm(c, hosts)
+		if errs != nil {
+			render(errs)
 			return
 		}
-		in.Credentials = map[string]string{"api_token": apiToken}
+		in.Provider = host.Name
 	case models.SetupManual:
 	default:
-		v.Errors = map[string]string{"form": "Choose to connect Cloudflare or to add the record yourself."}
-		h.pages.Render(c, status, "dns", v)
+		render(map[string]string{"form": "Choose to connect your DNS provider or to add the record yourself."})
 		return
 	}
 	err := h.cfg.Workflows.RegistrationConnectDNS(c.Request.Context(), token, sess.UserID, in)
 	var e *models.Error
 	switch {
 	case err == nil:
-		handlers.Redirect(c, landingPath(token)+"/finish?via="+string(in.Mode))
+		next := landingPath(token) + "/finish?via=" + string(in.Mode)
+		if in.Provider != "" && in.Provider != "cloudflare" {
+			next += "&provider=" + url.QueryEscape(in.Provider)
+		}
+		handlers.Redirect(c, next)
 		return
 	case errors.As(err, &e) && e.Kind == models.KindInvalid:
-		v.Errors = dnsErrors(e, st.Domain.Apex)
-	case errors.As(err, &e) && e.Kind == models.KindUnavailable:
+		v.Errors = dnsErrors(e, hosts, host, st.Domain.Apex)
+	case errors.As(err, &e) && e.Kind == models.KindUnavailable && host.Name != "":
 		status = http.StatusServiceUnavailable
-		v.Errors = map[string]string{"api_token": "Cloudflare did not answer in time. Try again in a minute."}
+		v.Errors = map[string]string{handlers.DNSFieldID(hosts, host.Name, host.FirstField()): host.Label + " did not answer in time. Try again in a minute."}
 	default:
 		h.registrationFail(c, token, err)
 		return
 	}
 	v.ManualOpen = in.Mode == models.SetupManual
+	v.Hosts = handlers.DNSHostForms(hosts, host.Name, v.Errors)
 	h.pages.Render(c, status, "dns", v)
 }
 
 // dnsErrors puts a DNS step error next to its field.
-func dnsErrors(e *models.Error, apex string) map[string]string {
-	switch e.Code {
-	case "invalid_credentials":
-		return map[string]string{"api_token": "Cloudflare refused this token. Check that you copied all of it and that it may edit DNS in the " + apex + " zone."}
-	case "zone_not_found":
-		return map[string]string{"api_token": handlers.Sentence(e.Detail)}
+func dnsErrors(e *models.Error, hosts providers.DNSHosts, host providers.DNSHost, apex string) map[string]string {
+	if host.Name != "" && e.Code == "zone_not_found" {
+		return map[string]string{handlers.DNSFieldID(hosts, host.Name, host.FirstField()): handlers.Sentence(e.Detail)}
+	}
+	if host.Name != "" {
+		if out, ok := handlers.DNSErrors(e, hosts, host, handlers.DNSRefusal(host, apex)); ok {
+			return out
+		}
 	}
 	out := map[string]string{}
 	for _, f := range e.Fields {
-		switch {
-		case strings.HasPrefix(f.Field, "credentials"):
-			out["api_token"] = handlers.Sentence(f.Message)
-		case f.Field == "mode":
+		if f.Field == "mode" {
 			out["mode"] = handlers.Sentence(f.Message)
-		default:
+		} else {
 			out["form"] = handlers.Sentence(f.Message)
 		}
 	}

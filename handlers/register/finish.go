@@ -16,6 +16,7 @@ type finishView struct {
 	Host, Apex string
 	Record     handlers.RecordView
 	Method     string // self or manual (from the DNS step; display only)
+	HostLabel  string // for self: the DNS host connected ("Cloudflare")
 	CSRF       string
 	Action     string
 	BackURL    string
@@ -42,6 +43,14 @@ func (h *Handler) finishView(c *gin.Context, token string, d *models.Domain, ses
 	switch m := c.Query("via"); models.SetupMode(m) {
 	case models.SetupSelf, models.SetupManual:
 		v.Method = m
+	}
+	// ?provider= names the host connected (display only; absent: Cloudflare).
+	name := c.Query("provider")
+	if name == "" {
+		name = "cloudflare"
+	}
+	if host, ok := h.cfg.Workflows.DNSHosts().Get(name); ok {
+		v.HostLabel = host.Label
 	}
 	return v
 }

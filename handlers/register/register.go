@@ -181,10 +181,13 @@ func pageSamples() map[string][]any {
 	dns := dnsView{pageBase: b, Host: "ls.example.com", Apex: "example.com", Record: rec, CSRF: "x", Action: "/a",
 		DoctorURL: "/d", CheckURL: "/c"}
 	dnsDoc := dns
+	dns.Hosts = handlers.DNSHostForms(handlers.SampleDNSHosts, "", nil)
 	dnsDoc.Doctor, dnsDoc.Errors, dnsDoc.ManualOpen = doc, errs, true
+	dnsDoc.Hosts = handlers.DNSHostForms(handlers.SampleDNSHosts, "two", map[string]string{"api_token": "e", "one-api_token": "e", "two-api_token": "e", "key": "e"})
 	fin := finishView{pageBase: b, Host: "ls.example.com", Apex: "example.com", Record: rec, CSRF: "x", Action: "/a", BackURL: "/b"}
 	finSelf, finManual := fin, fin
 	finSelf.Method, finManual.Method, finManual.Error = "self", "manual", "e"
+	finSelf.HostLabel = "Host"
 	done := doneView{pageBase: b, Host: "ls.example.com", StatusURL: "/s", Status: statusView{Status: "s", Label: "l", Reason: "r"}}
 	msg := messageView{pageBase: b, Message: handlers.Message{Heading: "h", Paragraphs: []string{"p"}, Link: "/l", LinkText: "t"}}
 	return map[string][]any{

@@ -1,5 +1,5 @@
 // Package world builds linkgate's sandbox world: the stateful fakes of
-// Twilio, Cloudflare, DNS and the mail outbox, and the real adapters
+// Twilio, the DNS hosts (Cloudflare, Route 53), DNS and the mail outbox, and the real adapters
 // pointed at them in-process. Sandbox mode (cmd/linkgate) and the tests
 // build it with this one constructor, so what a developer clicks through
 // locally is what the tests drive.
@@ -18,12 +18,16 @@ import (
 	"github.com/linkgate/linkgate/mocks"
 	"github.com/linkgate/linkgate/providers"
 	"github.com/linkgate/linkgate/providers/cloudflare"
+	"github.com/linkgate/linkgate/providers/route53"
 	"github.com/linkgate/linkgate/providers/twilio"
 )
 
 // CloudflareBaseURL is the fake Cloudflare's API address as the adapter
 // sees it (requests never leave the process).
 const CloudflareBaseURL = "http://cloudflare.sandbox/client/v4/"
+
+// Route53BaseURL is the fake Route 53's endpoint as the adapter sees it.
+const Route53BaseURL = "http://route53.sandbox"
 
 // Config says how to build the world.
 type Config struct {
@@ -42,9 +46,13 @@ type Config struct {
 // World is the fakes and the adapters that reach them.
 type World struct {
 	Cloudflare *mocks.Cloudflare
-	DNS        *mocks.DNS
-	Twilio     *mocks.Twilio
-	Outbox     *mocks.Outbox
+	Route53    *mocks.Route53
+	// DNSHosts are the fake DNS hosts (Cloudflare's and Route 53's), as
+	// the sandbox serves them and the sandbox DNS answers from them.
+	DNSHosts []mocks.SandboxDNSHost
+	DNS      *mocks.DNS
+	Twilio   *mocks.Twilio
+	Outbox   *mocks.Outbox
 	// Reputation is the fake reputation source (POST /_sandbox/reputation
 	// flags a host); it implements providers.Reputation.
 	Reputation *mocks.Reputation
@@ -56,9 +64,9 @@ type World struct {
 	// posted by the fake: see mocks.TwilioConfig.DeliveryInterval,
 	// CallbackClient and InboundURL).
 	Messaging providers.Messaging
-	// DNSFactories has the Cloudflare adapter on the fake Cloudflare under
-	// "cloudflare" (workflows.Config.DNS).
-	DNSFactories map[string]providers.DNSFactory
+	// DNSFactories lists each DNS host with its real adapter pointed at
+	// its fake (workflows.Config.DNS), in the order of DNSHosts.
+	DNSFactories providers.DNSHosts
 	// Mailer is the outbox; Resolver answers from the fake DNS, which
 	// serves the fake Cloudflare's records.
 	Mailer   providers.Mailer
@@ -79,7 +87,36 @@ func New(cfg Config) (*World, error) {
 	if w.Cloudflare, err = mocks.NewCloudflare(mocks.CloudflareConfig{Persister: cfg.Persister}); err != nil {
 		return nil, err
 	}
-	if w.DNS, err = mocks.NewDNS(mocks.DNSConfig{Persister: cfg.Persister, Sources: []mocks.RecordSource{w.Cloudflare}}); err != nil {
+	if w.Route53, err = mocks.NewRoute53(mocks.Route53Config{Persister: cfg.Persister}); err != nil {
+		return nil, err
+	}
+	// The live adapters' timeout: a stalled fake must fail the call as a
+	// stalled host would, not hold the step until River's JobTimeout.
+	timeout := cfg.ProviderTimeout
+	if timeout == 0 {
+		timeout = cloudflare.DefaultTimeout
+	}
+	client := func(h http.Handler) *http.Client {
+		return &http.Client{Transport: mocks.HandlerTransport{Handler: h}, Timeout: timeout}
+	}
+	// One entry per DNS host: its fake, and its real adapter on the fake.
+	for _, e := range []struct {
+		fake mocks.SandboxDNSHost
+		host providers.DNSHost
+	}{
+		{mocks.CloudflareSandboxHost(w.Cloudflare),
+			cloudflare.Host(cloudflare.Config{BaseURL: CloudflareBaseURL, HTTPClient: client(w.Cloudflare)})},
+		{mocks.Route53SandboxHost(w.Route53),
+			route53.Host(route53.Config{BaseEndpoint: Route53BaseURL, HTTPClient: client(w.Route53), PollInterval: 100 * time.Millisecond})},
+	} {
+		w.DNSHosts = append(w.DNSHosts, e.fake)
+		w.DNSFactories = append(w.DNSFactories, e.host)
+	}
+	var sources []mocks.RecordSource
+	for _, h := range w.DNSHosts {
+		sources = append(sources, h.Records)
+	}
+	if w.DNS, err = mocks.NewDNS(mocks.DNSConfig{Persister: cfg.Persister, Sources: sources}); err != nil {
 		return nil, err
 	}
 	tw.DNS, tw.Persister = w.DNS, cfg.Persister
@@ -95,16 +132,6 @@ func New(cfg Config) (*World, error) {
 		return nil, err
 	}
 	w.LinkShortening, w.Messaging = tp, tp
-	// The live adapter's timeout: a stalled fake must fail the call as a
-	// stalled Cloudflare would, not hold the step until River's JobTimeout.
-	timeout := cfg.ProviderTimeout
-	if timeout == 0 {
-		timeout = cloudflare.DefaultTimeout
-	}
-	cf := &http.Client{Transport: mocks.HandlerTransport{Handler: w.Cloudflare}, Timeout: timeout}
-	w.DNSFactories = map[string]providers.DNSFactory{
-		"cloudflare": cloudflare.Factory(cloudflare.Config{BaseURL: CloudflareBaseURL, HTTPClient: cf}),
-	}
 	if w.Reputation, err = mocks.NewReputation(mocks.ReputationConfig{Persister: cfg.Persister,
 		RegistrableDomain: publicsuffix.EffectiveTLDPlusOne}); err != nil {
 		return nil, err
@@ -115,6 +142,6 @@ func New(cfg Config) (*World, error) {
 
 // Sandbox returns the fakes' control endpoints (/_sandbox) on this world.
 func (w *World) Sandbox() *mocks.Sandbox {
-	return &mocks.Sandbox{Cloudflare: w.Cloudflare, Twilio: w.Twilio, DNS: w.DNS, Outbox: w.Outbox, Reputation: w.Reputation,
+	return &mocks.Sandbox{DNSHosts: w.DNSHosts, Cloudflare: w.Cloudflare, Twilio: w.Twilio, DNS: w.DNS, Outbox: w.Outbox, Reputation: w.Reputation,
 		TwilioAccountSID: w.account, TwilioAuthToken: w.token}
 }

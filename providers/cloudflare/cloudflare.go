@@ -224,3 +224,12 @@ func (r *limiterRegistry) get(token string, n int, window time.Duration) *limite
 	}
 	return l
 }
+
+// Host describes Cloudflare for the list of DNS hosts (providers.DNSHosts):
+// one credential, an API token, connected through Factory(base).
+func Host(base Config) providers.DNSHost {
+	return providers.DNSHost{Name: providerName, Label: "Cloudflare", Factory: Factory(base),
+		Fields: []providers.CredentialField{{Name: "api_token", Label: "Cloudflare API token", Secret: true,
+			Help:    "Create one under My Profile → API Tokens with the “Edit zone DNS” template, for the zone that holds your domain.",
+			HelpURL: "https://dash.cloudflare.com/profile/api-tokens"}}}
+}

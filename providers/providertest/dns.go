@@ -34,9 +34,10 @@ type DNSHarness struct {
 	// (DigitalOcean, Google Cloud DNS), so the suite does not ask for
 	// want.Comment back.
 	NoComments bool
-	// IDsByName: the provider gives records no id of its own (Google
-	// Cloud DNS); the implementation names a record by its name and type,
-	// so a record created again has the id of the one deleted.
+	// IDsByName says that the host has no record ids of its own and the
+	// implementation names a record by its name and type (Route 53,
+	// Google Cloud DNS): a record created again after a delete then has
+	// the id it had, which the suite otherwise refuses.
 	IDsByName bool
 
 	// Good returns a DNS with valid credentials for the account.

@@ -1,0 +1,117 @@
+package route53
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/linkgate/linkgate/mocks"
+	"github.com/linkgate/linkgate/providers"
+	"github.com/linkgate/linkgate/providers/providertest"
+)
+
+// clearEnv makes sure nothing from the environment reaches the SDK.
+func clearEnv(t *testing.T) {
+	t.Helper()
+	for _, k := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_REGION",
+		"AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_ROUTE_53", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"} {
+		t.Setenv(k, "")
+	}
+}
+
+func ctx(t *testing.T) context.Context {
+	c, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	t.Cleanup(cancel)
+	return c
+}
+
+// fakeBundle is the fake Route 53 served over loopback.
+type fakeBundle struct {
+	fake   *mocks.Route53
+	srv    *httptest.Server
+	base   string
+	shapes *shapeTransport
+}
+
+// setupFake serves a fresh fake at prefix ("" or "/_sandbox/route53").
+func setupFake(t *testing.T, prefix string) *fakeBundle {
+	t.Helper()
+	clearEnv(t)
+	fake, err := mocks.NewRoute53(mocks.Route53Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var h http.Handler = fake
+	if prefix != "" {
+		mux := http.NewServeMux()
+		mux.Handle(prefix+"/", http.StripPrefix(prefix, fake))
+		h = mux
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return &fakeBundle{fake: fake, srv: srv, base: srv.URL + prefix, shapes: &shapeTransport{base: srv.Client().Transport, errorf: t.Errorf}}
+}
+
+func (b *fakeBundle) provider(t *testing.T, akid, secret string) *Provider {
+	t.Helper()
+	p, err := New(Config{AccessKeyID: akid, SecretAccessKey: secret, BaseEndpoint: b.base,
+		HTTPClient: &http.Client{Transport: b.shapes}, PollInterval: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// harness builds the conformance harness on an account holding acme.com,
+// eu.acme.com and cme.com (and a private acme.com zone, which must be
+// ignored), plus another account's zone the key cannot see.
+func (b *fakeBundle) harness(t *testing.T) providertest.DNSHarness {
+	acct := b.fake.AddAccount()
+	zoneIDs := map[string]string{}
+	for _, name := range []string{"acme.com", "eu.acme.com", "cme.com"} {
+		zoneIDs[name] = b.fake.AddZone(acct, name, false)
+	}
+	b.fake.AddZone(acct, "ls.acme.com", true) // private: never chosen
+	akid, secret := b.fake.AddKey(acct)
+	other := b.fake.AddAccount()
+	b.fake.AddZone(other, "other.example", false)
+	revoked, revokedSecret := b.fake.AddKey(acct)
+	b.fake.RevokeKey(revoked)
+	return providertest.DNSHarness{
+		Zone: "acme.com", SubZone: "eu.acme.com", LookAlike: "cme.com", IDsByName: true,
+		Good: func(t *testing.T) providers.DNS { return b.provider(t, akid, secret) },
+		Bad:  func(t *testing.T) providers.DNS { return b.provider(t, revoked, revokedSecret) },
+		Seed: func(t *testing.T, zone providers.Zone, r providers.Record) {
+			b.fake.AddRecord(zone.ID, r)
+		},
+		RecordsAt: func(t *testing.T, name string) []providers.Record { return b.fake.RecordsAt(name) },
+	}
+}
+
+func TestConformanceWithFake(t *testing.T) {
+	b := setupFake(t, "")
+	providertest.TestDNS(t, b.harness(t))
+	assertShapesChecked(t, b.shapes)
+}
+
+// assertShapesChecked checks that every answer the adapter reads went
+// through the shape check.
+func assertShapesChecked(t *testing.T, s *shapeTransport) {
+	t.Helper()
+	for _, want := range []string{"GetHostedZoneCountResponse", "ListHostedZonesResponse", "ListResourceRecordSetsResponse",
+		"ChangeResourceRecordSetsResponse", "GetChangeResponse", "ErrorResponse"} {
+		if s.seen[want] == 0 {
+			t.Errorf("no %s went through the shape check; saw %s", want, s.checked())
+		}
+	}
+}
+
+// TestConformanceWithSandboxMount runs the suite with the fake mounted the
+// way sandbox mode serves it.
+func TestConformanceWithSandboxMount(t *testing.T) {
+	b := setupFake(t, "/_sandbox/route53")
+	providertest.TestDNS(t, b.harness(t))
+	assertShapesChecked(t, b.shapes)
+}
