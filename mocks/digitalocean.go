@@ -785,3 +785,10 @@ func (d *DigitalOcean) createRecordLocked(r *http.Request, z *doDomain) (*doReco
 	}
 	return rec, nil
 }
+
+// DigitalOceanSandboxHost is the fake DigitalOcean's entry in the sandbox
+// (its API under /_sandbox/digitalocean/v2/).
+func DigitalOceanSandboxHost(d *DigitalOcean) SandboxDNSHost {
+	return SandboxDNSHost{Name: "digitalocean", API: d, Mount: "/v2/", Records: d, Faults: d.Faults, Holds: d.Holds,
+		RecordsCreated: d.RecordsCreated, CreateZone: d.CreateZone}
+}

@@ -453,7 +453,9 @@ func (g *Google) addAccountLocked(project string, key *rsa.PrivateKey) ([]byte, 
 	email := fmt.Sprintf("linkgate-%d@%s.iam.gserviceaccount.com", n+1, project)
 	a := &gAccount{Email: email, Project: project, KeyID: doHex(20), PublicKey: pub}
 	g.st.Accounts = append(g.st.Accounts, a)
-	return json.MarshalIndent(map[string]string{
+	// On one line: the same key as Google's pretty-printed file, in the
+	// form linkgate's API takes (no field of the API is multi-line).
+	return json.Marshal(map[string]string{
 		"type":                        "service_account",
 		"project_id":                  project,
 		"private_key_id":              a.KeyID,
@@ -465,7 +467,7 @@ func (g *Google) addAccountLocked(project string, key *rsa.PrivateKey) ([]byte, 
 		"auth_provider_x509_cert_url": "https://www.googleapis.com/oauth2/v1/certs",
 		"client_x509_cert_url":        "https://www.googleapis.com/robot/v1/metadata/x509/" + url.PathEscape(email),
 		"universe_domain":             "googleapis.com",
-	}, "", "  ")
+	})
 }
 
 func (g *Google) zoneByIDLocked(id string) *gZone {
@@ -1101,4 +1103,12 @@ func (g *Google) createChangeLocked(r *http.Request, z *gZone) (any, *gAPIError)
 		return nil, gFail(http.StatusInternalServerError, "backendError", "Internal error encountered.")
 	}
 	return g.changeJSON(ch, g.pendingPolls == 0), nil
+}
+
+// GoogleSandboxHost is the fake Google Cloud DNS's entry in the sandbox:
+// its API under /_sandbox/google/dns/v1/ and its token endpoint at
+// /_sandbox/google/token.
+func GoogleSandboxHost(g *Google) SandboxDNSHost {
+	return SandboxDNSHost{Name: "google", API: g, Mount: "/", Records: g, Faults: g.Faults, Holds: g.Holds,
+		RecordsCreated: g.RecordsCreated, CreateZone: g.CreateZone}
 }

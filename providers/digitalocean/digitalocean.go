@@ -239,3 +239,13 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 func ctxErr(err error) bool {
 	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 }
+
+// Host describes DigitalOcean for the list of DNS hosts
+// (providers.DNSHosts): one credential, a personal access token, connected
+// through Factory(base).
+func Host(base Config) providers.DNSHost {
+	return providers.DNSHost{Name: providerName, Label: "DigitalOcean", Factory: Factory(base),
+		Fields: []providers.CredentialField{{Name: "api_token", Label: "DigitalOcean personal access token", Secret: true,
+			Help:    "Generate one under API → Tokens with read and write access to domains (custom scopes: domain read, create and delete, and account read).",
+			HelpURL: "https://cloud.digitalocean.com/account/api/tokens"}}}
+}

@@ -317,3 +317,19 @@ func (t *pacedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	return t.base.RoundTrip(req)
 }
+
+// Host describes Google Cloud DNS for the list of DNS hosts
+// (providers.DNSHosts): a service-account key and, optionally, the project
+// that holds the zone, connected through Factory(base).
+func Host(base Config) providers.DNSHost {
+	const accounts = "https://console.cloud.google.com/iam-admin/serviceaccounts"
+	return providers.DNSHost{Name: providerName, Label: "Google Cloud DNS", Factory: Factory(base),
+		Fields: []providers.CredentialField{
+			{Name: "service_account_json", Label: "Service-account key (JSON)", Secret: true,
+				Help:    "IAM & Admin → Service accounts: create an account with the DNS Administrator role on the project that holds the zone, then Keys → Add key → Create new key → JSON, and paste the whole file.",
+				HelpURL: accounts},
+			{Name: "project_id", Label: "Project ID", Optional: true,
+				Help:    "Only if the zone is in another project than the key's own (the key's project_id).",
+				HelpURL: "https://console.cloud.google.com/cloud-resource-manager"},
+		}}
+}
