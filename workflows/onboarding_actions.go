@@ -147,6 +147,16 @@ func credentialError(err error, host providers.DNSHost) error {
 		return unavailable(err)
 	}
 	field := "credentials." + host.FirstField()
+	// A credential of the wrong shape, named by the adapter when it
+	// connects ("region: ..."): on its own field.
+	var pe *providers.Error
+	if errors.As(err, &pe) && pe.Op == "connect" {
+		for _, f := range host.Fields {
+			if msg, ok := strings.CutPrefix(pe.Message, f.Name+": "); ok {
+				return models.Invalid("invalid_credentials", "credentials."+f.Name, msg)
+			}
+		}
+	}
 	if errors.Is(err, providers.ErrInvalidCredentials) {
 		return models.Invalid("invalid_credentials", field, "the DNS provider refused these credentials")
 	}

@@ -127,6 +127,8 @@ func TestWorkflowSelfSetupGoogle(t *testing.T) {
 				{"key of another project", map[string]string{"service_account_json": other["service_account_json"]}, "zone_not_found", []string{"credentials.service_account_json"}},
 				{"a project the key has no role on", map[string]string{"service_account_json": good["service_account_json"], "project_id": other["project_id"]},
 					"invalid_credentials", []string{"credentials.service_account_json"}},
+				{"malformed project id", map[string]string{"service_account_json": good["service_account_json"], "project_id": "Not A Project"},
+					"invalid_credentials", []string{"credentials.project_id"}},
 				{"not a key", map[string]string{"service_account_json": `{"type":"authorized_user"}`}, "invalid_credentials", []string{"credentials.service_account_json"}},
 				{"no key", map[string]string{"project_id": good["project_id"]}, "invalid_credentials", []string{"credentials.service_account_json"}},
 			},

@@ -64,7 +64,8 @@ func TestWorkflowSelfSetupRoute53(t *testing.T) {
 			{"no secret", with(map[string]string{"secret_access_key": ""}), "invalid_credentials", []string{"credentials.secret_access_key"}},
 			{"blank key id", with(map[string]string{"access_key_id": "  "}), "invalid_credentials", []string{"credentials.access_key_id"}},
 			{"malformed key id", with(map[string]string{"access_key_id": "not-a-key"}), "invalid_credentials", []string{"credentials.access_key_id"}},
-			{"bad region", with(map[string]string{"region": "Mars"}), "invalid_credentials", []string{"credentials.access_key_id"}},
+			{"bad region", with(map[string]string{"region": "Mars"}), "invalid_credentials", []string{"credentials.region"}},
+			{"secret with a space", with(map[string]string{"secret_access_key": "two words"}), "invalid_credentials", []string{"credentials.secret_access_key"}},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				r := e.Do(t, "POST", path, key, map[string]any{"mode": "self", "provider": "route53", "credentials": tc.creds})

@@ -273,9 +273,14 @@ func Factory(base Config) providers.DNSFactory {
 		cfg.ProjectID = strings.TrimSpace(credentials["project_id"])
 		cfg, key, err := cfg.withDefaults()
 		if err != nil {
-			if _, keyErr := checkKey(cfg.ServiceAccountJSON); keyErr != nil || strings.HasPrefix(err.Error(), "google: ProjectID") {
+			if _, keyErr := checkKey(cfg.ServiceAccountJSON); keyErr != nil {
 				return nil, &providers.Error{Provider: providerName, Op: "connect", Err: providers.ErrInvalidCredentials,
 					Message: strings.TrimPrefix(err.Error(), "google: ")}
+			}
+			if rest, ok := strings.CutPrefix(err.Error(), "google: ProjectID "); ok {
+				// Named by its field ("project_id: ..."), for the caller.
+				return nil, &providers.Error{Provider: providerName, Op: "connect", Err: providers.ErrInvalidCredentials,
+					Message: "project_id: " + rest}
 			}
 			return nil, err
 		}
