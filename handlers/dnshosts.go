@@ -20,8 +20,8 @@ type DNSHostForm struct {
 }
 
 // DNSFieldView is one credential input. ID is the input's id and the key
-// of its error: the field's name, prefixed "<host>-" when another host
-// has a field of the same name.
+// of its error (DNSFieldID): the field's name, prefixed "<host>-" when a
+// host before it has a field of the same name.
 type DNSFieldView struct {
 	ID, Name, Label, Help, HelpURL string
 	Secret, Optional               bool
@@ -47,11 +47,14 @@ func DNSHostForms(hosts providers.DNSHosts, chosen string, errs map[string]strin
 	return out
 }
 
-// DNSFieldID is the input id of host's credential field.
+// DNSFieldID is the input id of host's credential field: the field's
+// name, prefixed "<host>-" when a host before it in the list has a field
+// of the same name (Cloudflare's api_token stays "api_token";
+// DigitalOcean's, after it, is "digitalocean-api_token").
 func DNSFieldID(hosts providers.DNSHosts, host, field string) string {
 	for _, h := range hosts {
 		if h.Name == host {
-			continue
+			break
 		}
 		for _, c := range h.Fields {
 			if c.Name == field {

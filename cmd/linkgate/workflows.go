@@ -17,8 +17,10 @@ import (
 	"github.com/linkgate/linkgate/models"
 	"github.com/linkgate/linkgate/providers"
 	"github.com/linkgate/linkgate/providers/cloudflare"
+	"github.com/linkgate/linkgate/providers/digitalocean"
 	"github.com/linkgate/linkgate/providers/dnsbl"
 	"github.com/linkgate/linkgate/providers/dnscheck"
+	"github.com/linkgate/linkgate/providers/google"
 	"github.com/linkgate/linkgate/providers/route53"
 	"github.com/linkgate/linkgate/providers/smtp"
 	"github.com/linkgate/linkgate/providers/twilio"
@@ -134,6 +136,8 @@ func liveDNSHosts(cfg Config) providers.DNSHosts {
 	return providers.DNSHosts{
 		cloudflare.Host(cloudflare.Config{Timeout: cfg.ProviderTimeout}),
 		route53.Host(route53.Config{Timeout: cfg.ProviderTimeout}),
+		digitalocean.Host(digitalocean.Config{Timeout: cfg.ProviderTimeout}),
+		google.Host(google.Config{Timeout: cfg.ProviderTimeout}),
 	}
 }
 

@@ -34,6 +34,8 @@ type WFEnv struct {
 	*Env
 	CF      *mocks.Cloudflare
 	R53     *mocks.Route53
+	DO      *mocks.DigitalOcean
+	Google  *mocks.Google
 	DNS     *mocks.DNS
 	TW      *mocks.Twilio
 	Engine  *workflows.Engine
@@ -95,7 +97,7 @@ func NewWorkflowAPI(t *testing.T, db *models.DB, opts ...WFOptions) *WFEnv {
 	if err != nil {
 		t.Fatalf("workflows.New: %v", err)
 	}
-	e := &WFEnv{CF: cf, R53: w.Route53, DNS: dns, TW: tw, Engine: engine, Keys: keys, WFLogs: wfLogs, Outbox: outbox}
+	e := &WFEnv{CF: cf, R53: w.Route53, DO: w.DigitalOcean, Google: w.Google, DNS: dns, TW: tw, Engine: engine, Keys: keys, WFLogs: wfLogs, Outbox: outbox}
 	// Registered before NewAPI's server cleanup, so it runs after it: the
 	// server stops taking requests, then the engine stops, then the
 	// database closes.

@@ -34,10 +34,13 @@ var specFS embed.FS
 
 // The documents.
 const (
-	Cloudflare   = "cloudflare_dns_records"
-	TwilioV1     = "twilio_messaging_v1"
-	TwilioV2     = "twilio_messaging_v2"
-	TwilioAPI    = "twilio_api_v2010_messages"
+	Cloudflare = "cloudflare_dns_records"
+	TwilioV1   = "twilio_messaging_v1"
+	TwilioV2   = "twilio_messaging_v2"
+	TwilioAPI  = "twilio_api_v2010_messages"
+	// DigitalOcean is the account, domains and domain records part of
+	// DigitalOcean's OpenAPI document, cut by internal/dobundle.
+	DigitalOcean = "digitalocean_domains"
 	cloudflareV4 = "https://api.cloudflare.com/client/v4"
 )
 

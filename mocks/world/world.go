@@ -1,5 +1,5 @@
 // Package world builds linkgate's sandbox world: the stateful fakes of
-// Twilio, the DNS hosts (Cloudflare, Route 53), DNS and the mail outbox, and the real adapters
+// Twilio, the DNS hosts (Cloudflare, Route 53, DigitalOcean, Google Cloud DNS), DNS and the mail outbox, and the real adapters
 // pointed at them in-process. Sandbox mode (cmd/linkgate) and the tests
 // build it with this one constructor, so what a developer clicks through
 // locally is what the tests drive.
@@ -18,6 +18,8 @@ import (
 	"github.com/linkgate/linkgate/mocks"
 	"github.com/linkgate/linkgate/providers"
 	"github.com/linkgate/linkgate/providers/cloudflare"
+	"github.com/linkgate/linkgate/providers/digitalocean"
+	"github.com/linkgate/linkgate/providers/google"
 	"github.com/linkgate/linkgate/providers/route53"
 	"github.com/linkgate/linkgate/providers/twilio"
 )
@@ -28,6 +30,17 @@ const CloudflareBaseURL = "http://cloudflare.sandbox/client/v4/"
 
 // Route53BaseURL is the fake Route 53's endpoint as the adapter sees it.
 const Route53BaseURL = "http://route53.sandbox"
+
+// DigitalOceanBaseURL is the fake DigitalOcean's API root as the adapter
+// sees it.
+const DigitalOceanBaseURL = "http://digitalocean.sandbox/"
+
+// GoogleBaseURL is the fake Cloud DNS's root as the adapter sees it, and
+// GoogleTokenURL its token endpoint (written in the keys it hands out).
+const (
+	GoogleBaseURL  = "http://google.sandbox/"
+	GoogleTokenURL = "http://google.sandbox/token"
+)
 
 // Config says how to build the world.
 type Config struct {
@@ -51,6 +64,10 @@ type Config struct {
 type World struct {
 	Cloudflare *mocks.Cloudflare
 	Route53    *mocks.Route53
+	// DigitalOcean and Google are the fake DigitalOcean and Google Cloud
+	// DNS.
+	DigitalOcean *mocks.DigitalOcean
+	Google       *mocks.Google
 	// DNSHosts are the fake DNS hosts (Cloudflare's and Route 53's), as
 	// the sandbox serves them and the sandbox DNS answers from them.
 	DNSHosts []mocks.SandboxDNSHost
@@ -96,6 +113,14 @@ func New(cfg Config) (*World, error) {
 	if w.Route53, err = mocks.NewRoute53(mocks.Route53Config{Persister: cfg.Persister}); err != nil {
 		return nil, err
 	}
+	if w.DigitalOcean, err = mocks.NewDigitalOcean(mocks.DigitalOceanConfig{Persister: cfg.Persister}); err != nil {
+		return nil, err
+	}
+	// A change is pending when created and done when read again, so the
+	// adapter's wait runs.
+	if w.Google, err = mocks.NewGoogle(mocks.GoogleConfig{Persister: cfg.Persister, TokenURI: GoogleTokenURL, PendingPolls: 1}); err != nil {
+		return nil, err
+	}
 	// The live adapters' timeout: a stalled fake must fail the call as a
 	// stalled host would, not hold the step until River's JobTimeout.
 	timeout := cfg.ProviderTimeout
@@ -115,6 +140,10 @@ func New(cfg Config) (*World, error) {
 				RateLimit: cfc.RateLimit.N, RateWindow: cfc.RateLimit.Window})},
 		{mocks.Route53SandboxHost(w.Route53),
 			route53.Host(route53.Config{BaseEndpoint: Route53BaseURL, HTTPClient: client(w.Route53), PollInterval: 100 * time.Millisecond})},
+		{mocks.DigitalOceanSandboxHost(w.DigitalOcean),
+			digitalocean.Host(digitalocean.Config{BaseURL: DigitalOceanBaseURL, HTTPClient: client(w.DigitalOcean)})},
+		{mocks.GoogleSandboxHost(w.Google),
+			google.Host(google.Config{BaseURL: GoogleBaseURL, TokenURL: GoogleTokenURL, HTTPClient: client(w.Google), PollInterval: 100 * time.Millisecond})},
 	} {
 		w.DNSHosts = append(w.DNSHosts, e.fake)
 		w.DNSFactories = append(w.DNSFactories, e.host)
