@@ -1,6 +1,9 @@
 package providers
 
-import "context"
+import (
+	"context"
+	"strings"
+)
 
 // Zone is a DNS zone at a provider.
 type Zone struct {
@@ -63,3 +66,38 @@ type DNS interface {
 // Cloudflare {"api_token": "..."}). It checks their shape, not their
 // validity: call CheckCredentials for that.
 type DNSFactory func(credentials map[string]string) (DNS, error)
+
+// DecideCNAME applies EnsureCNAME's contract to the records found at a
+// name: the identical CNAME (compared with SameHost) is found; anything
+// else is a conflict naming it (a CNAME first, then A/AAAA, then whatever
+// is there); nothing means "create". Adapters wrap the conflict in their
+// *Error.
+func DecideCNAME(existing []Record, target string) (found Record, ok bool, conflict *ConflictingRecordError) {
+	for _, r := range existing {
+		if strings.EqualFold(r.Type, "CNAME") && SameHost(r.Content, target) {
+			return r, true, nil
+		}
+	}
+	if len(existing) == 0 {
+		return Record{}, false, nil
+	}
+	named := existing[0]
+	for _, types := range [][]string{{"CNAME"}, {"A", "AAAA"}} {
+		if r, ok := firstOfType(existing, types...); ok {
+			named = r
+			break
+		}
+	}
+	return Record{}, false, &ConflictingRecordError{Existing: named}
+}
+
+func firstOfType(records []Record, types ...string) (Record, bool) {
+	for _, r := range records {
+		for _, t := range types {
+			if strings.EqualFold(r.Type, t) {
+				return r, true
+			}
+		}
+	}
+	return Record{}, false
+}

@@ -205,38 +205,14 @@ func (p *Provider) waitDone(ctx context.Context, zoneID string, ch *dns.Change) 
 	return nil
 }
 
-// decide applies the contract to the records at a name: an identical
-// CNAME is found; anything else is a conflict naming it (a CNAME first,
-// then A/AAAA, then whatever is there); nothing means "create".
+// decide applies the contract to the records at a name
+// (providers.DecideCNAME), a conflict as this provider's permanent error.
 func decide(op string, existing []providers.Record, target string) (providers.Record, bool, error) {
-	for _, r := range existing {
-		if strings.EqualFold(r.Type, "CNAME") && providers.SameHost(r.Content, target) {
-			return r, true, nil
-		}
+	rec, ok, conflict := providers.DecideCNAME(existing, target)
+	if conflict != nil {
+		return providers.Record{}, false, &providers.Error{Provider: providerName, Op: op, Err: conflict}
 	}
-	if len(existing) == 0 {
-		return providers.Record{}, false, nil
-	}
-	conflict := existing[0]
-	for _, types := range [][]string{{"CNAME"}, {"A", "AAAA"}} {
-		if r, ok := firstOfType(existing, types...); ok {
-			conflict = r
-			break
-		}
-	}
-	return providers.Record{}, false, &providers.Error{Provider: providerName, Op: op,
-		Err: &providers.ConflictingRecordError{Existing: conflict}}
-}
-
-func firstOfType(records []providers.Record, types ...string) (providers.Record, bool) {
-	for _, r := range records {
-		for _, t := range types {
-			if strings.EqualFold(r.Type, t) {
-				return r, true
-			}
-		}
-	}
-	return providers.Record{}, false
+	return rec, ok, nil
 }
 
 // rrsetsAt lists the record sets at name (of type typ if not empty).
