@@ -15,8 +15,9 @@ import (
 // A quiet token may still spend its whole budget at once.
 //
 // It keeps the times of the last n slots it gave out; the next slot is
-// the oldest of them plus the window (and a small margin for the network
-// between here and Cloudflare's counter).
+// the oldest of them plus the window and a margin for the time between
+// taking a slot here and the request reaching Cloudflare's counter (1 %
+// of the window, at least 50 ms and at most a second).
 type limiter struct {
 	n      int
 	window time.Duration
@@ -28,7 +29,7 @@ type limiter struct {
 }
 
 func newLimiter(n int, window time.Duration) *limiter {
-	return &limiter{n: n, window: window, margin: min(window/100, time.Second), slots: make([]time.Time, 0, n)}
+	return &limiter{n: n, window: window, margin: min(max(window/100, 50*time.Millisecond), time.Second), slots: make([]time.Time, 0, n)}
 }
 
 // rateLimitError says that waiting for the limiter would outlast the
