@@ -87,6 +87,9 @@ type Config struct {
 	PublicURL string
 	Intervals Intervals
 	Workers   int // concurrent jobs per process (default 10)
+	// DNSWorkers: concurrent steps calling clients' DNS hosts, a queue of
+	// their own (QueueDNSHosts; default 10).
+	DNSWorkers int
 	// PollOnly makes River poll for jobs on PostgreSQL too, instead of
 	// being woken by LISTEN/NOTIFY on a connection of its own
 	// (river_listener.go). SQLite always polls.
@@ -243,6 +246,9 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.Workers <= 0 {
 		cfg.Workers = 10
 	}
+	if cfg.DNSWorkers <= 0 {
+		cfg.DNSWorkers = 10
+	}
 	if cfg.PlatformName == "" {
 		cfg.PlatformName = "linkgate"
 	}
@@ -369,6 +375,7 @@ func New(cfg Config) (*Engine, error) {
 			QueueWebhooks: {MaxWorkers: cfg.WebhookWorkers, FetchCooldown: 10 * time.Millisecond,
 				FetchPollInterval: cfg.Intervals.WebhookPoll},
 			QueueCampaigns: {MaxWorkers: cfg.CampaignWorkers},
+			QueueDNSHosts:  {MaxWorkers: cfg.DNSWorkers},
 		},
 		Workers:              workers,
 		FetchPollInterval:    cfg.Intervals.FetchPoll,

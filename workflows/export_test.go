@@ -14,3 +14,8 @@ func (e *Engine) ListeningForInserts() bool {
 	d, ok := e.driver.(*listeningDriver)
 	return ok && d.listening("river_insert")
 }
+
+// LateGrace and PastDeadline: the deadline rule of the polling steps.
+const LateGrace = lateGrace
+
+var PastDeadline = pastDeadline

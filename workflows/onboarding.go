@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 	"gorm.io/gorm"
 
 	"github.com/linkgate/linkgate/models"
@@ -42,6 +43,16 @@ type EnsureCNAMEArgs struct {
 
 // Kind implements river.JobArgs.
 func (EnsureCNAMEArgs) Kind() string { return stepEnsureCNAME }
+
+// QueueDNSHosts is the queue of the steps that call a client's DNS host.
+// A DNS host's rate limit is waited for inside the step (the adapters
+// pace each token), so while a token's budget is spent its steps hold
+// only this queue's workers: DNS checks, Twilio steps and everything else
+// keep running beside them.
+const QueueDNSHosts = "dns_hosts"
+
+// InsertOpts implements river.JobArgsWithInsertOpts.
+func (EnsureCNAMEArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{Queue: QueueDNSHosts} }
 
 // VerifyDNSArgs: poll DNS until the CNAME answers, until Deadline.
 type VerifyDNSArgs struct {
@@ -169,6 +180,25 @@ func providerError[T river.JobArgs](ctx context.Context, e *Engine, job *river.J
 	return fail(ctx, e, job, d, kind, fmt.Sprintf("%s: %v", what, err), onFail)
 }
 
+// lateGrace is how late a polling step's run may start and still count
+// as on time (at least its first poll interval).
+const lateGrace = 5 * time.Second
+
+// pastDeadline reports whether a polling step whose deadline has passed
+// may fail now. Only a run that started on time may: one that waited in
+// the queue (behind a DNS host's rate limit, a busy engine, a restart)
+// past its due time looks once more on schedule before giving up, so time
+// the step spent waiting on linkgate is not counted against the provider.
+func pastDeadline(job *rivertype.JobRow, deadline, now time.Time, first time.Duration) bool {
+	if !now.After(deadline) {
+		return false
+	}
+	if job == nil || job.AttemptedAt == nil {
+		return true
+	}
+	return job.AttemptedAt.Sub(job.ScheduledAt) <= max(lateGrace, first)
+}
+
 // failureKind classifies a provider's permanent error by its type (never
 // by its text), with the kind's detail (a record conflict's record type):
 // what the console then words for people.
@@ -275,13 +305,13 @@ func (w *verifyDNSWorker) Work(ctx context.Context, job *river.Job[VerifyDNSArgs
 		})
 	}
 	what := describeFindings(check, err)
-	if now.After(job.Args.Deadline) {
+	iv := e.cfg.Intervals
+	if pastDeadline(job.JobRow, job.Args.Deadline, now, iv.DNSFirst) {
 		return fail(ctx, e, job, d, models.FailureDNSTimeout, "DNS was not verified in time: "+what, dnsFailed)
 	}
 	if what != d.StatusReason {
 		_ = e.store.SetStatusReason(ctx, d.ID, what)
 	}
-	iv := e.cfg.Intervals
 	return river.JobSnooze(backoff(job.Args.Started, now, iv.DNSFirst, iv.DNSFastPhase, iv.DNSMax))
 }
 
@@ -316,7 +346,7 @@ func (w *validateTwilioDNSWorker) Work(ctx context.Context, job *river.Job[Valid
 	}
 	now := time.Now()
 	if !v.Valid {
-		if now.After(job.Args.Deadline) {
+		if pastDeadline(job.JobRow, job.Args.Deadline, now, e.cfg.Intervals.DNSFirst) {
 			return fail(ctx, e, job, d, models.FailureTwilioValidation, "Twilio did not validate the DNS in time: "+v.Reason, models.Change{})
 		}
 		_ = e.store.SetStatusReason(ctx, d.ID, "waiting for Twilio to validate the DNS: "+v.Reason)
@@ -370,7 +400,8 @@ func (w *pollCertWorker) Work(ctx context.Context, job *river.Job[PollCertArgs])
 		return fail(ctx, e, job, d, models.FailureCertificate, "Twilio could not issue the certificate: "+cert.FailureReason, sslFailed)
 	}
 	now := time.Now()
-	if now.After(job.Args.Deadline) {
+	iv := e.cfg.Intervals
+	if pastDeadline(job.JobRow, job.Args.Deadline, now, iv.CertFirst) {
 		return fail(ctx, e, job, d, models.FailureCertificate, "the certificate was not issued in time", sslFailed)
 	}
 	if cert.State == providers.CertValidating && d.SSLStatus != models.SSLPendingValidation {
@@ -381,7 +412,6 @@ func (w *pollCertWorker) Work(ctx context.Context, job *river.Job[PollCertArgs])
 			return err
 		}
 	}
-	iv := e.cfg.Intervals
 	return river.JobSnooze(backoff(job.Args.Started, now, iv.CertFirst, iv.CertFirst, iv.CertMax))
 }
 

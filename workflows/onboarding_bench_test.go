@@ -267,6 +267,7 @@ func benchOnboarding(b *testing.B, n, engines int, cfLimit mocks.CloudflareRateL
 			break
 		}
 		if counts[models.StatusFailed] > 0 || time.Now().After(end) {
+			logFailed(ctx, b, stores[0])
 			b.Fatalf("after %s: %v", time.Since(began).Round(time.Millisecond), counts)
 		}
 		time.Sleep(20 * time.Millisecond)
@@ -305,4 +306,16 @@ func benchOnboarding(b *testing.B, n, engines int, cfLimit mocks.CloudflareRateL
 		}
 	}
 	return r
+}
+
+// logFailed logs why the first failed domains failed.
+func logFailed(ctx context.Context, b *testing.B, s *models.Store) {
+	var failed []models.Domain
+	if err := s.DB().Gorm.WithContext(ctx).Where("status = ?", models.StatusFailed).Limit(10).Find(&failed).Error; err != nil {
+		b.Logf("reading the failed domains: %v", err)
+		return
+	}
+	for _, d := range failed {
+		b.Logf("failed %s: step %q: %s", d.Host, d.FailedStep, d.StatusReason)
+	}
 }
