@@ -1,0 +1,223 @@
+package journal
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+	"sync/atomic"
+)
+
+// ErrClosed is returned by Append after Close, and by Read once a closed journal has
+// no more records to give.
+var ErrClosed = errors.New("journal: closed")
+
+// ErrLocked is returned (wrapped, with the directory) by Open when another Journal,
+// in this process or another, holds the directory.
+var ErrLocked = errors.New("journal: the directory is in use by another process")
+
+const (
+	// DefaultSegmentSize is Config.SegmentSize when it is zero.
+	DefaultSegmentSize = 64 << 20
+	// DefaultMaxRecord is Config.MaxRecord when it is zero.
+	DefaultMaxRecord = 64 << 10
+	// groupBytes is how many bytes of queued frames one group takes at most (a
+	// single larger frame forms a group of its own).
+	groupBytes = 4 << 20
+	// maxMarks bounds the remembered Read positions Commit counts records with;
+	// older ones fall back to counting on disk.
+	maxMarks = 4096
+)
+
+const lockName = "LOCK"
+
+// Config configures a Journal.
+type Config struct {
+	Dir         string       // required; created 0700 if missing; files 0600
+	SegmentSize int64        // a segment is closed once it reaches this size (default 64 MiB)
+	MaxRecord   int          // largest record accepted (default 64 KiB); larger → error, nothing written
+	Logger      *slog.Logger // required (use slog.New(slog.DiscardHandler) in tests)
+}
+
+// Position is a place in the journal (segment number and byte offset); comparable.
+// Read returns the Position just after the records it returned; Commit takes it.
+type Position struct {
+	Segment uint64
+	Offset  int64
+}
+
+// before reports whether p is strictly before q.
+func (p Position) before(q Position) bool {
+	return p.Segment < q.Segment || (p.Segment == q.Segment && p.Offset < q.Offset)
+}
+
+// Journal is an open journal directory. Its methods are safe for concurrent use,
+// except that Read must not be called by two goroutines at once.
+type Journal struct {
+	dir         string
+	segmentSize int64
+	maxRecord   int
+	groupBytes  int
+	groupCount  int // records per group at most; 0 means no limit (a test knob)
+	log         *slog.Logger
+	lock        *os.File
+
+	// Owned by the writer goroutine (and by Open before it starts).
+	wf    *os.File
+	wsize int64
+	spare []byte
+
+	syncs atomic.Int64 // fdatasyncs of segment data, for tests
+
+	mu           sync.Mutex
+	wcond        *sync.Cond // signals the writer: a group is queued, or closing
+	queue        []*group   // groups waiting for the writer, oldest first
+	closed       bool       // Close was called: Append refuses
+	shut         bool       // Close finished: the writer is gone, the lock released
+	werr         error      // sticky write failure
+	wseg         uint64     // the segment being written
+	sealed       map[uint64]int64
+	durable      Position // end of the durable data
+	durableCount int64    // records durable since Open, counted from the committed position
+	notify       chan struct{}
+	committed    Position
+	commitCount  int64 // records before committed, counted like durableCount
+	rpos         Position
+	rcount       int64
+	marks        []mark
+
+	writerDone chan struct{}
+	readMu     sync.Mutex // one Read at a time
+	rf         *os.File   // the reader's open segment
+	rfSeg      uint64
+	commitMu   sync.Mutex // one Commit at a time, and none during Close
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// mark remembers a Position Read returned and how many records lie before it.
+type mark struct {
+	pos   Position
+	count int64
+}
+
+// Open opens (creating it if need be) the journal in cfg.Dir, locks the directory,
+// and recovers: it validates every record after the committed position, truncates a
+// torn tail, and positions the read cursor at the committed position.
+func Open(cfg Config) (*Journal, error) {
+	return open(cfg, 0)
+}
+
+func open(cfg Config, groupCount int) (*Journal, error) {
+	if cfg.Dir == "" {
+		return nil, errors.New("journal: Config.Dir is required")
+	}
+	if cfg.Logger == nil {
+		return nil, errors.New("journal: Config.Logger is required")
+	}
+	if cfg.SegmentSize < 0 {
+		return nil, fmt.Errorf("journal: Config.SegmentSize %d is negative", cfg.SegmentSize)
+	}
+	if cfg.MaxRecord < 0 || cfg.MaxRecord > 1<<30 {
+		return nil, fmt.Errorf("journal: Config.MaxRecord %d is out of range (0 to 1 GiB)", cfg.MaxRecord)
+	}
+	j := &Journal{
+		dir:         cfg.Dir,
+		segmentSize: cfg.SegmentSize,
+		maxRecord:   cfg.MaxRecord,
+		groupBytes:  groupBytes,
+		groupCount:  groupCount,
+		log:         cfg.Logger,
+		sealed:      map[uint64]int64{},
+		notify:      make(chan struct{}),
+		writerDone:  make(chan struct{}),
+	}
+	if j.segmentSize == 0 {
+		j.segmentSize = DefaultSegmentSize
+	}
+	if j.maxRecord == 0 {
+		j.maxRecord = DefaultMaxRecord
+	}
+	j.wcond = sync.NewCond(&j.mu)
+
+	if err := os.MkdirAll(j.dir, 0o700); err != nil {
+		return nil, fmt.Errorf("journal: creating %s: %w", j.dir, err)
+	}
+	lf, err := os.OpenFile(j.path(lockName), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("journal: opening the lock file: %w", err)
+	}
+	if err := lockFile(lf, j.dir); err != nil {
+		_ = lf.Close()
+		return nil, err
+	}
+	j.lock = lf
+	if err := j.recover(); err != nil {
+		if j.wf != nil {
+			_ = j.wf.Close()
+		}
+		_ = unlockFile(lf)
+		_ = lf.Close()
+		return nil, err
+	}
+	go j.writeLoop()
+	return j, nil
+}
+
+// Backlog reports how many durable records are after the committed position,
+// including those recovered at Open.
+func (j *Journal) Backlog() int64 {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.durableCount - j.commitCount
+}
+
+// Close stops accepting appends (later Append → ErrClosed), waits for the queued
+// groups to be written and synced, unblocks Read (which drains what is durable, then
+// returns ErrClosed), and releases the directory lock. Commit after Close returns
+// ErrClosed. Idempotent.
+func (j *Journal) Close() error {
+	j.closeOnce.Do(func() {
+		j.mu.Lock()
+		j.closed = true
+		j.wcond.Broadcast()
+		j.mu.Unlock()
+		<-j.writerDone
+
+		j.commitMu.Lock()
+		defer j.commitMu.Unlock()
+		j.mu.Lock()
+		j.shut = true
+		j.wake()
+		j.mu.Unlock()
+
+		var errs []error
+		if err := j.wf.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("journal: closing the segment: %w", err))
+		}
+		if j.readMu.TryLock() {
+			j.closeReader()
+			j.readMu.Unlock()
+		}
+		if err := unlockFile(j.lock); err != nil {
+			errs = append(errs, fmt.Errorf("journal: unlocking: %w", err))
+		}
+		if err := j.lock.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("journal: closing the lock file: %w", err))
+		}
+		j.closeErr = errors.Join(errs...)
+	})
+	return j.closeErr
+}
+
+// wake tells waiting readers that something changed. j.mu must be held.
+func (j *Journal) wake() {
+	close(j.notify)
+	j.notify = make(chan struct{})
+}
+
+func (j *Journal) path(name string) string { return j.dir + string(os.PathSeparator) + name }
+
+func (j *Journal) segmentPath(n uint64) string { return j.path(segmentName(n)) }
