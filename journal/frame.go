@@ -17,7 +17,7 @@ const crcSize = 4
 // maxHeader is the largest header a frame can have: a uvarint length and a checksum.
 const maxHeader = binary.MaxVarintLen64 + crcSize
 
-// scanChunk is how much of a segment scan reads at once.
+// scanChunk is how much of a segment scan reads at once, at most.
 const scanChunk = 1 << 20
 
 // appendHeader appends the frame header of rec to dst.
@@ -84,15 +84,15 @@ func (e *frameError) Error() string {
 }
 
 // scan reads the frames of f from off up to limit (a frame boundary or the end of
-// the data), calling fn with each record and the offset just after it; rec is only
+// the data), chunk bytes at a time (more for a larger frame), calling fn with each record and the offset just after it; rec is only
 // valid during the call. It stops early when fn returns false. It returns the offset
 // after the last frame handed to fn, and a *frameError when it met a frame that is
 // invalid or ends after limit.
-func scan(f io.ReaderAt, off, limit int64, fn func(rec []byte, end int64) bool) (int64, error) {
+func scan(f io.ReaderAt, off, limit, chunk int64, fn func(rec []byte, end int64) bool) (int64, error) {
 	if off >= limit {
 		return off, nil
 	}
-	buf := make([]byte, min(limit-off, scanChunk))
+	buf := make([]byte, min(limit-off, chunk))
 	var b []byte // the unparsed bytes, starting at file offset off
 	for {
 		rec, size, st := decodeFrame(b)
@@ -111,7 +111,7 @@ func scan(f io.ReaderAt, off, limit int64, fn func(rec []byte, end int64) bool) 
 		if have >= limit || (size > 0 && off+size > limit) {
 			return off, &frameError{Offset: off, Partial: true}
 		}
-		need := int64(len(b)) + scanChunk
+		need := int64(len(b)) + chunk
 		if size > need {
 			need = size
 		}

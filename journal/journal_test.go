@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -256,8 +257,14 @@ func TestRestartResumesAtCommit(t *testing.T) {
 	if err := j2.Commit(journal.Position{Segment: end.Segment, Offset: end.Offset + 1}); err == nil {
 		t.Error("Commit past the read cursor succeeded")
 	}
-	if err := j2.Commit(journal.Position{Segment: mid.Segment, Offset: mid.Offset + 1}); err == nil {
-		t.Error("Commit inside a record succeeded")
+	for _, bad := range []journal.Position{
+		{Segment: mid.Segment, Offset: mid.Offset + 1},
+		{Segment: end.Segment, Offset: -1},
+		{Segment: end.Segment + 1, Offset: 0},
+	} {
+		if err := j2.Commit(bad); err == nil {
+			t.Errorf("Commit(%+v), not a record boundary, succeeded", bad)
+		}
 	}
 	if err := j2.Commit(end); err != nil {
 		t.Fatal(err)
@@ -276,9 +283,9 @@ func TestCommitArbitraryBoundaryCountsOnDisk(t *testing.T) {
 	j, cfg := setup(t, journal.Config{SegmentSize: 64})
 	all := seq("b", 0, 30)
 	appendAll(t, j, all...)
-	// Read one by one, remember the position after record 17, read the rest,
-	// then commit the remembered position: more than maxMarks is not needed to
-	// exercise the lookup, so commit after a restart, when no marks exist.
+	// Remember the position after record 17 and commit it after a restart, when
+	// Commit has no remembered Read to count with and counts on disk, across
+	// segments.
 	var at journal.Position
 	for i := range 30 {
 		_, p := readN(t, j, 1)
@@ -296,6 +303,49 @@ func TestCommitArbitraryBoundaryCountsOnDisk(t *testing.T) {
 	}
 	if b := j2.Backlog(); b != 12 {
 		t.Errorf("Backlog = %d, want 12", b)
+	}
+}
+
+func TestCommitAfterManyReadsCountsOnDisk(t *testing.T) {
+	t.Parallel()
+	j, _ := setup(t, journal.Config{SegmentSize: 4096})
+	const n = 5000 // more Reads than Commit remembers
+	var wg sync.WaitGroup
+	for w := range 50 {
+		wg.Go(func() {
+			for i := range n / 50 {
+				if err := j.Append(t.Context(), fmt.Appendf(nil, "m-%d-%d", w, i)); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	var at, end journal.Position
+	seen := map[string]bool{}
+	for i := range n {
+		got, p := readN(t, j, 1)
+		if seen[got[0]] {
+			t.Fatalf("record %q read twice", got[0])
+		}
+		seen[got[0]] = true
+		if i == 9 {
+			at = p
+		}
+		end = p
+	}
+	if err := j.Commit(at); err != nil {
+		t.Fatal(err)
+	}
+	if b := j.Backlog(); b != n-10 {
+		t.Errorf("Backlog = %d, want %d", b, n-10)
+	}
+	if err := j.Commit(end); err != nil {
+		t.Fatal(err)
+	}
+	if b := j.Backlog(); b != 0 {
+		t.Errorf("Backlog = %d, want 0", b)
 	}
 }
 
@@ -690,7 +740,8 @@ func TestSIGKILLLosesNoAcknowledgedRecord(t *testing.T) {
 }
 
 // BenchmarkAppend measures parallel appends of 150-byte records with group commit,
-// and the baseline of one write and one fdatasync per record.
+// and in the same run the baseline of one write and one fdatasync per record, at
+// two numbers of concurrent appenders.
 func BenchmarkAppend(b *testing.B) {
 	for _, c := range []struct {
 		name string
@@ -699,26 +750,28 @@ func BenchmarkAppend(b *testing.B) {
 		{"group", journal.Open},
 		{"per-record-sync", journal.OpenPerRecordSync},
 	} {
-		b.Run(c.name, func(b *testing.B) {
-			j, err := c.open(journal.Config{Dir: b.TempDir(), Logger: slog.New(slog.DiscardHandler)})
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer j.Close()
-			rec := bytes.Repeat([]byte("c"), 150)
-			b.SetParallelism(32)
-			b.ResetTimer()
-			b.RunParallel(func(pb *testing.PB) {
-				for pb.Next() {
-					if err := j.Append(context.Background(), rec); err != nil {
-						b.Error(err)
-						return
-					}
+		for _, appenders := range []int{64, 256} {
+			b.Run(fmt.Sprintf("%s/appenders=%d", c.name, appenders), func(b *testing.B) {
+				j, err := c.open(journal.Config{Dir: b.TempDir(), Logger: slog.New(slog.DiscardHandler)})
+				if err != nil {
+					b.Fatal(err)
 				}
+				defer j.Close()
+				rec := bytes.Repeat([]byte("c"), 150)
+				b.SetParallelism(max(1, appenders/runtime.GOMAXPROCS(0)))
+				b.ResetTimer()
+				b.RunParallel(func(pb *testing.PB) {
+					for pb.Next() {
+						if err := j.Append(context.Background(), rec); err != nil {
+							b.Error(err)
+							return
+						}
+					}
+				})
+				b.StopTimer()
+				b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "records/s")
+				b.ReportMetric(float64(j.Syncs())*1000/float64(b.N), "syncs/1000rec")
 			})
-			b.StopTimer()
-			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "records/s")
-			b.ReportMetric(float64(j.Syncs())*1000/float64(b.N), "syncs/1000rec")
-		})
+		}
 	}
 }

@@ -59,11 +59,16 @@ func (j *Journal) Read(ctx context.Context, max int) ([][]byte, Position, error)
 		}
 		j.rf, j.rfSeg = f, cur.Segment
 	}
+	// Read about what max records need, not a whole chunk, for small batches.
+	chunk := min(int64(max)*256, scanChunk)
+	if chunk < 4096 {
+		chunk = 4096
+	}
 	var recs [][]byte
-	var arena []byte
-	end, err := scan(j.rf, cur.Offset, limit, func(rec []byte, _ int64) bool {
+	var arena []byte // the records' copies, allocated a chunk at a time
+	end, err := scan(j.rf, cur.Offset, limit, chunk, func(rec []byte, end int64) bool {
 		if len(arena)+len(rec) > cap(arena) {
-			arena = make([]byte, 0, scanChunk+len(rec))
+			arena = make([]byte, 0, len(rec)+int(min(limit-end, chunk)))
 		}
 		arena = append(arena, rec...)
 		recs = append(recs, arena[len(arena)-len(rec):len(arena):len(arena)])
@@ -123,6 +128,10 @@ func (j *Journal) Commit(pos Position) error {
 	if j.shut {
 		j.mu.Unlock()
 		return ErrClosed
+	}
+	if err := j.check(pos); err != nil {
+		j.mu.Unlock()
+		return err
 	}
 	p := j.normalize(pos)
 	old, oldCount := j.committed, j.commitCount
@@ -193,6 +202,22 @@ func (j *Journal) Commit(pos Position) error {
 	return nil
 }
 
+// check refuses a Position that cannot be in the journal: a negative offset, an
+// offset past the end of a sealed segment or of the durable data, a segment that
+// does not exist yet. Positions before the committed one pass (Commit ignores them).
+// j.mu must be held.
+func (j *Journal) check(p Position) error {
+	bad := p.Offset < 0 || p.Segment > j.durable.Segment ||
+		(p.Segment == j.durable.Segment && p.Offset > j.durable.Offset)
+	if size, ok := j.sealed[p.Segment]; ok && p.Offset > size {
+		bad = true
+	}
+	if bad {
+		return fmt.Errorf("journal: position %d:%d is not in the journal", p.Segment, p.Offset)
+	}
+	return nil
+}
+
 // countRecords counts the records from a to b (both normalized record boundaries,
 // a before b); sealed holds the sizes of the segments from a's up to b's.
 func (j *Journal) countRecords(a, b Position, sealed map[uint64]int64) (int64, error) {
@@ -210,7 +235,7 @@ func (j *Journal) countRecords(a, b Position, sealed map[uint64]int64) (int64, e
 		if err != nil {
 			return 0, fmt.Errorf("journal: counting records: %w", err)
 		}
-		_, err = scan(f, start, limit, func([]byte, int64) bool { n++; return true })
+		_, err = scan(f, start, limit, scanChunk, func([]byte, int64) bool { n++; return true })
 		f.Close()
 		if err != nil {
 			return 0, fmt.Errorf("journal: commit position %d:%d is not a record boundary: %s: %w",

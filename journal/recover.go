@@ -120,7 +120,7 @@ func (j *Journal) recoverSegment(n uint64, committed Position, last bool) (int64
 		return 0, 0, fmt.Errorf("journal: the checkpoint (offset %d) is past the end of %s (%d bytes)", start, path, size)
 	}
 	var records int64
-	end, err := scan(f, start, size, func([]byte, int64) bool { records++; return true })
+	end, err := scan(f, start, size, scanChunk, func([]byte, int64) bool { records++; return true })
 	if err != nil {
 		var fe *frameError
 		if !errors.As(err, &fe) {
