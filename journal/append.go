@@ -108,6 +108,9 @@ func (j *Journal) writeLoop() {
 		werr := j.werr
 		j.mu.Unlock()
 
+		if j.hookTaken != nil {
+			j.hookTaken()
+		}
 		switch {
 		case werr != nil:
 			g.err = werr

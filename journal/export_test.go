@@ -6,3 +6,27 @@ func (j *Journal) Syncs() int64 { return j.syncs.Load() }
 // OpenPerRecordSync opens a journal whose groups hold one record each: one write and
 // one fdatasync per record, the baseline group commit is measured against.
 func OpenPerRecordSync(cfg Config) (*Journal, error) { return open(cfg, 1) }
+
+// OpenWithWriterHook opens a journal whose writer calls hook each time it has taken a
+// group, before writing it.
+func OpenWithWriterHook(cfg Config, hook func()) (*Journal, error) {
+	j, err := open(cfg, 0)
+	if err != nil {
+		return nil, err
+	}
+	j.mu.Lock()
+	j.hookTaken = hook
+	j.mu.Unlock()
+	return j, nil
+}
+
+// QueuedRecords reports how many records wait in groups the writer has not taken.
+func (j *Journal) QueuedRecords() int {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	n := 0
+	for _, g := range j.queue {
+		n += g.n
+	}
+	return n
+}

@@ -68,7 +68,8 @@ type Journal struct {
 	wsize int64
 	spare []byte
 
-	syncs atomic.Int64 // fdatasyncs of segment data, for tests
+	syncs     atomic.Int64 // fdatasyncs of segment data, for tests
+	hookTaken func()       // tests: called by the writer once it has taken a group
 
 	mu           sync.Mutex
 	wcond        *sync.Cond // signals the writer: a group is queued, or closing

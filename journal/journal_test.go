@@ -556,6 +556,113 @@ func TestAppendRefusesBadRecordsAndCancelled(t *testing.T) {
 	assertNothingMore(t, j)
 }
 
+// TestAppendCancelled: cancelled while its group waits, an Append returns ctx.Err()
+// and its record is never written; cancelled once the writer has its group, it
+// waits for the sync and succeeds.
+func TestAppendCancelled(t *testing.T) {
+	t.Parallel()
+	taken := make(chan struct{})
+	release := make(chan struct{})
+	stop := make(chan struct{})
+	hook := func() { // the writer has taken a group: tell the test, wait for it
+		select {
+		case taken <- struct{}{}:
+		case <-stop:
+			return
+		}
+		select {
+		case <-release:
+		case <-stop:
+		}
+	}
+	j, err := journal.OpenWithWriterHook(journal.Config{Dir: t.TempDir(), Logger: slog.New(slog.DiscardHandler)}, hook)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		close(stop)
+		_ = j.Close()
+	})
+	took := func(what string) {
+		t.Helper()
+		select {
+		case <-taken:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s: the writer did not take it in 10 s", what)
+		}
+	}
+	step := func(ch chan struct{}, what string) {
+		t.Helper()
+		select {
+		case ch <- struct{}{}:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s: the writer did not come in 10 s", what)
+		}
+	}
+	recv := func(what string, ch <-chan error) error {
+		t.Helper()
+		select {
+		case err := <-ch:
+			return err
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s: no answer in 10 s", what)
+			return nil
+		}
+	}
+	appendAsync := func(ctx context.Context, rec string) <-chan error {
+		ch := make(chan error, 1)
+		go func() { ch <- j.Append(ctx, []byte(rec)) }()
+		return ch
+	}
+	waitQueued := func(n int) {
+		t.Helper()
+		for deadline := time.Now().Add(10 * time.Second); j.QueuedRecords() != n; {
+			if time.Now().After(deadline) {
+				t.Fatalf("%d records queued, want %d", j.QueuedRecords(), n)
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+
+	// The writer holds group 1 ("taken"); "withdrawn" and "kept" wait in group 2.
+	ctxTaken, cancelTaken := context.WithCancel(t.Context())
+	first := appendAsync(ctxTaken, "taken")
+	took("group 1")
+	ctxQueued, cancelQueued := context.WithCancel(t.Context())
+	withdrawn := appendAsync(ctxQueued, "withdrawn")
+	kept := appendAsync(t.Context(), "kept")
+	waitQueued(2)
+
+	cancelQueued()
+	if err := recv("queued Append", withdrawn); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Append cancelled while queued = %v, want context.Canceled", err)
+	}
+	waitQueued(1)
+	cancelTaken()
+	select {
+	case err := <-first:
+		t.Fatalf("Append whose group the writer holds returned %v before its sync", err)
+	default:
+	}
+	step(release, "group 1")
+	if err := recv("taken Append", first); err != nil {
+		t.Fatalf("Append cancelled after its group was taken = %v, want nil", err)
+	}
+	took("group 2") // "kept" only
+	step(release, "group 2")
+	if err := recv("kept Append", kept); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := readN(t, j, 2)
+	if !slices.Equal(got, []string{"taken", "kept"}) {
+		t.Fatalf("read %q, want [taken kept]", got)
+	}
+	assertNothingMore(t, j)
+	if b := j.Backlog(); b != 2 {
+		t.Errorf("Backlog = %d, want 2", b)
+	}
+}
+
 func TestCloseUnblocksReadAndDrains(t *testing.T) {
 	t.Parallel()
 	j, _ := setup(t, journal.Config{})

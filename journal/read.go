@@ -60,9 +60,9 @@ func (j *Journal) Read(ctx context.Context, max int) ([][]byte, Position, error)
 		j.rf, j.rfSeg = f, cur.Segment
 	}
 	// Read about what max records need, not a whole chunk, for small batches.
-	chunk := min(int64(max)*256, scanChunk)
-	if chunk < 4096 {
-		chunk = 4096
+	chunk := int64(scanChunk)
+	if max < scanChunk/256 {
+		chunk = int64(max)*256 + 4096
 	}
 	var recs [][]byte
 	var arena []byte // the records' copies, allocated a chunk at a time
