@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 )
@@ -219,6 +220,6 @@ func (j *Journal) wake() {
 	j.notify = make(chan struct{})
 }
 
-func (j *Journal) path(name string) string { return j.dir + string(os.PathSeparator) + name }
+func (j *Journal) path(name string) string { return filepath.Join(j.dir, name) }
 
 func (j *Journal) segmentPath(n uint64) string { return j.path(segmentName(n)) }
