@@ -20,7 +20,8 @@ type group struct {
 }
 
 // Append stores rec durably: it returns nil only once rec is written AND fdatasync'd
-// (with every record appended concurrently: one write and one fdatasync per group).
+// (with every record appended concurrently: one write and one fdatasync per group);
+// with Config.AckOnWrite, once it is written, the fdatasync right behind.
 // Safe for concurrent use. ctx cancelled before the group is written → ctx.Err() and
 // the record is not written; after that point it waits for the sync regardless.
 // An empty record, or one larger than Config.MaxRecord, is an error and nothing is
@@ -155,10 +156,17 @@ func (j *Journal) writeGroup(buf []byte, n int) error {
 	if _, err := j.wf.WriteAt(buf, j.wsize); err != nil {
 		return j.fail(err)
 	}
-	if err := datasync(j.wf); err != nil {
-		return j.fail(err)
+	if j.ackOnWrite {
+		select {
+		case j.syncKick <- struct{}{}:
+		default: // a sync is due already
+		}
+	} else {
+		if err := datasync(j.wf); err != nil {
+			return j.fail(err)
+		}
+		j.syncs.Add(1)
 	}
-	j.syncs.Add(1)
 	j.wsize += int64(len(buf))
 	j.mu.Lock()
 	j.durable = Position{Segment: j.wseg, Offset: j.wsize}
@@ -180,13 +188,25 @@ func (j *Journal) rotate() error {
 		_ = os.Remove(j.segmentPath(next))
 		return err
 	}
+	j.fileMu.Lock()
 	old := j.wf
+	if j.ackOnWrite {
+		// The sealed segment is synced before the next one is written.
+		if err := datasync(old); err != nil {
+			j.fileMu.Unlock()
+			f.Close()
+			_ = os.Remove(j.segmentPath(next))
+			return err
+		}
+		j.syncs.Add(1)
+	}
 	j.mu.Lock()
 	j.sealed[j.wseg] = j.wsize
 	j.wseg = next
 	j.durable = Position{Segment: next}
 	j.mu.Unlock()
 	j.wf, j.wsize = f, 0
+	j.fileMu.Unlock()
 	if err := old.Close(); err != nil {
 		j.log.Warn("journal: closing a sealed segment", "error", err)
 	}
@@ -205,4 +225,26 @@ func (j *Journal) fail(err error) error {
 	j.mu.Unlock()
 	j.log.Error("journal: write failed; appends are refused until the journal is reopened", "error", err)
 	return werr
+}
+
+// syncLoop is the syncer goroutine of an AckOnWrite journal: each kick
+// (one or more groups written since the last sync) is one fdatasync of
+// the segment being written; after Close's kick channel closes, one last
+// sync.
+func (j *Journal) syncLoop() {
+	defer close(j.syncerDone)
+	for {
+		_, open := <-j.syncKick
+		j.fileMu.Lock()
+		err := datasync(j.wf)
+		j.fileMu.Unlock()
+		if err != nil {
+			_ = j.fail(err)
+		} else {
+			j.syncs.Add(1)
+		}
+		if !open {
+			return
+		}
+	}
 }

@@ -39,6 +39,14 @@ type Config struct {
 	SegmentSize int64        // a segment is closed once it reaches this size (default 64 MiB)
 	MaxRecord   int          // largest record accepted (default 64 KiB); larger → error, nothing written
 	Logger      *slog.Logger // required (use slog.New(slog.DiscardHandler) in tests)
+	// AckOnWrite makes Append return once its record is written to the
+	// segment file (in the operating system's page cache: it survives the
+	// process being killed, as a SQLite commit in WAL mode with
+	// synchronous=NORMAL does), while a syncer goroutine fdatasyncs right
+	// behind the writes; a power loss or kernel crash may lose what the
+	// last sync had not reached. Default (false): Append returns only once
+	// its record is fdatasync'd.
+	AckOnWrite bool
 }
 
 // Position is a place in the journal (segment number and byte offset); comparable.
@@ -65,9 +73,15 @@ type Journal struct {
 	lock        *os.File
 
 	// Owned by the writer goroutine (and by Open before it starts).
-	wf    *os.File
+	wf    *os.File // replaced under fileMu (the syncer reads it)
 	wsize int64
 	spare []byte
+
+	// AckOnWrite: the syncer fdatasyncs wf whenever kicked.
+	ackOnWrite bool
+	fileMu     sync.Mutex
+	syncKick   chan struct{}
+	syncerDone chan struct{}
 
 	syncs     atomic.Int64 // fdatasyncs of segment data, for tests
 	hookTaken func()       // tests: called by the writer once it has taken a group
@@ -135,6 +149,7 @@ func open(cfg Config, groupCount int) (*Journal, error) {
 		sealed:      map[uint64]int64{},
 		notify:      make(chan struct{}),
 		writerDone:  make(chan struct{}),
+		ackOnWrite:  cfg.AckOnWrite,
 	}
 	if j.segmentSize == 0 {
 		j.segmentSize = DefaultSegmentSize
@@ -165,6 +180,10 @@ func open(cfg Config, groupCount int) (*Journal, error) {
 		return nil, err
 	}
 	go j.writeLoop()
+	if j.ackOnWrite {
+		j.syncKick, j.syncerDone = make(chan struct{}, 1), make(chan struct{})
+		go j.syncLoop()
+	}
 	return j, nil
 }
 
@@ -187,6 +206,10 @@ func (j *Journal) Close() error {
 		j.wcond.Broadcast()
 		j.mu.Unlock()
 		<-j.writerDone
+		if j.ackOnWrite {
+			close(j.syncKick)
+			<-j.syncerDone
+		}
 
 		j.commitMu.Lock()
 		defer j.commitMu.Unlock()

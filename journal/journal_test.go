@@ -748,7 +748,8 @@ func TestHelperProcess(t *testing.T) {
 	if dir == "" {
 		t.Skip("the child of TestSIGKILLLosesNoAcknowledgedRecord")
 	}
-	j, err := journal.Open(journal.Config{Dir: dir, SegmentSize: 32 << 10, Logger: slog.New(slog.DiscardHandler)})
+	j, err := journal.Open(journal.Config{Dir: dir, SegmentSize: 32 << 10, Logger: slog.New(slog.DiscardHandler),
+		AckOnWrite: os.Getenv("JOURNAL_HELPER_ACK") == "write"})
 	if err != nil {
 		fmt.Println("open:", err)
 		os.Exit(2)
@@ -776,11 +777,22 @@ func TestHelperProcess(t *testing.T) {
 	os.Exit(0)
 }
 
+// Killed, a journal loses no record it acknowledged, whether it
+// acknowledges after the sync or (AckOnWrite) after the write.
 func TestSIGKILLLosesNoAcknowledgedRecord(t *testing.T) {
 	t.Parallel()
+	for _, ack := range []string{"sync", "write"} {
+		t.Run("ack="+ack, func(t *testing.T) {
+			t.Parallel()
+			sigkillDrill(t, ack)
+		})
+	}
+}
+
+func sigkillDrill(t *testing.T, ack string) {
 	dir := filepath.Join(t.TempDir(), "journal")
 	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperProcess$")
-	cmd.Env = append(os.Environ(), "JOURNAL_HELPER_DIR="+dir)
+	cmd.Env = append(os.Environ(), "JOURNAL_HELPER_DIR="+dir, "JOURNAL_HELPER_ACK="+ack)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	stdout, err := cmd.StdoutPipe()
@@ -822,7 +834,7 @@ func TestSIGKILLLosesNoAcknowledgedRecord(t *testing.T) {
 	_ = cmd.Wait()
 	killed = true
 
-	j := reopen(t, journal.Config{Dir: dir, SegmentSize: 32 << 10, Logger: slog.New(slog.DiscardHandler)})
+	j := reopen(t, journal.Config{Dir: dir, SegmentSize: 32 << 10, Logger: slog.New(slog.DiscardHandler), AckOnWrite: ack == "write"})
 	backlog := j.Backlog()
 	got, _ := readN(t, j, int(backlog))
 	seen := map[int64]bool{}

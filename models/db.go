@@ -186,6 +186,10 @@ func openSQLite(ctx context.Context, path string, gcfg *gorm.Config) (*DB, error
 	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "synchronous(NORMAL)")
+	// 64 MiB of page cache for the one connection (SQLite's default is
+	// 2 MiB): the redirector's and the API's lookups stay in memory
+	// instead of reading pages through the operating system.
+	q.Add("_pragma", "cache_size(-65536)")
 	q.Set("_txlock", "immediate")
 	// The path is part of a URI: escape what would end it early.
 	escaped := strings.NewReplacer("%", "%25", "?", "%3F", "#", "%23").Replace(path)

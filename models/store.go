@@ -21,6 +21,7 @@ type Store struct {
 	notify *notifyThrottle // of the counters' notifications
 	// trackingHost is the platform's tracking host (SetTrackingDomain).
 	trackingHost string
+	links        *linkCache // the links created lately (link_cache.go)
 }
 
 // NewStore returns a Store on db. now may be nil (time.Now).
@@ -28,7 +29,8 @@ func NewStore(db *DB, now func() time.Time) *Store {
 	if now == nil {
 		now = time.Now
 	}
-	return &Store{db: db, now: now, live: newLiveFeed(), notify: newNotifyThrottle()}
+	return &Store{db: db, now: now, live: newLiveFeed(), notify: newNotifyThrottle(),
+		links: newLinkCache(DefaultLinkCacheSize, DefaultLinkCacheAge)}
 }
 
 // DB returns the underlying database.

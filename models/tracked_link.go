@@ -241,13 +241,15 @@ func (s *Store) Rewrite(ctx context.Context, sc Scope, in RewriteInput) (shortli
 		return shortlink.Rewritten{Body: in.Body, Links: []shortlink.Link{}}, nil
 	}
 	var out []shortlink.Rewritten
+	var links []TrackedLink
 	err = s.Tx(ctx, func(tx *gorm.DB, _ *sql.Tx) error {
-		out, err = s.TrackMessagesTx(ctx, tx, c, mode, []MessageToTrack{msg})
+		out, links, err = s.trackMessagesTx(ctx, tx, c, mode, []MessageToTrack{msg})
 		return err
 	})
 	if err != nil {
 		return shortlink.Rewritten{}, err
 	}
+	s.links.remember(links)
 	return out[0], nil
 }
 
@@ -280,26 +282,32 @@ func (s *Store) PreviewRewrite(ctx context.Context, sc Scope, clientID string, s
 }
 
 // TrackMessages rewrites the client's messages in mode and stores their
-// links in one transaction (TrackMessagesTx).
+// links in one transaction (trackMessagesTx); once it commits, the links
+// go into the cache of fresh links (link_cache.go).
 func (s *Store) TrackMessages(ctx context.Context, clientID string, mode Tracking, msgs []MessageToTrack) ([]shortlink.Rewritten, error) {
 	c, err := s.GetClient(ctx, Scope{}, clientID)
 	if err != nil {
 		return nil, err
 	}
 	var out []shortlink.Rewritten
+	var links []TrackedLink
 	err = s.Tx(ctx, func(tx *gorm.DB, _ *sql.Tx) error {
-		out, err = s.TrackMessagesTx(ctx, tx, c, mode, msgs)
+		out, links, err = s.trackMessagesTx(ctx, tx, c, mode, msgs)
 		return err
 	})
-	return out, err
-}
-
-// TrackMessagesTx rewrites the messages of the client's (mode all or
-// marked) and stores their links in tx: each message gets its own refs.
-func (s *Store) TrackMessagesTx(ctx context.Context, tx *gorm.DB, c *Client, mode Tracking, msgs []MessageToTrack) ([]shortlink.Rewritten, error) {
-	host, err := s.trackingHostOf(tx.WithContext(ctx), c)
 	if err != nil {
 		return nil, err
+	}
+	s.links.remember(links)
+	return out, nil
+}
+
+// trackMessagesTx rewrites the messages of the client's (mode all or
+// marked) and stores their links in tx: each message gets its own refs.
+func (s *Store) trackMessagesTx(ctx context.Context, tx *gorm.DB, c *Client, mode Tracking, msgs []MessageToTrack) ([]shortlink.Rewritten, []TrackedLink, error) {
+	host, err := s.trackingHostOf(tx.WithContext(ctx), c)
+	if err != nil {
+		return nil, nil, err
 	}
 	plans := make([]shortlink.Plan, len(msgs))
 	var rows []TrackedLink
@@ -312,7 +320,7 @@ func (s *Store) TrackMessagesTx(ctx context.Context, tx *gorm.DB, c *Client, mod
 		}
 	}
 	if err := s.insertLinksTx(ctx, tx, rows); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	out := make([]shortlink.Rewritten, len(msgs))
 	next := 0
@@ -323,10 +331,10 @@ func (s *Store) TrackMessagesTx(ctx context.Context, tx *gorm.DB, c *Client, mod
 			next++
 		}
 		if out[i], err = p.Apply(host, refs); err != nil {
-			return nil, internal("rewrite", err)
+			return nil, nil, internal("rewrite", err)
 		}
 	}
-	return out, nil
+	return out, rows, nil
 }
 
 // linksInsert stores links; a ref already taken is skipped and not
@@ -462,19 +470,26 @@ func scanLinkTargets(rs *sql.Rows, out map[string]LinkTarget) error {
 	return rs.Err()
 }
 
-// LinkVisit is one request the redirector is about to answer.
+// LinkVisit is one redirect the redirector answered: its click, about
+// to be stored.
 type LinkVisit struct {
+	ID        string // the click's id (NewLinkClickID), given before the answer
 	Ref, Host string // Host in lower case, prefix included
 	Method    string // GET or HEAD
 	UserAgent string
 	At        time.Time
 }
 
-// VisitLinks finds the visits' links and records a click for each visit
-// whose ref was made for its host, in one transaction (the redirector's
-// group commit): urls[i] is visit i's URL, "" when its ref is unknown on
-// its host. Either every click is stored or none (and err says why).
-func (s *Store) VisitLinks(ctx context.Context, visits []LinkVisit, window time.Duration) (urls []string, err error) {
+// NewLinkClickID returns a new redirector click id for a click at at.
+func NewLinkClickID(at time.Time) string { return newIDAt(PrefixLinkClick, at.UTC()) }
+
+// StoreLinkVisits stores the clicks of visits whose ref was made for
+// their host, in one transaction: each click's row, its link.clicked
+// event and its campaign's stats (recordLinkClicksTx). With again (the
+// redirector's journal replayed after a crash: some may be stored), a
+// visit whose id is stored already is skipped with everything it would
+// count, so each click counts once. It returns how many clicks it stored.
+func (s *Store) StoreLinkVisits(ctx context.Context, visits []LinkVisit, window time.Duration, again bool) (stored int, err error) {
 	refs := make([]string, 0, len(visits))
 	seen := make(map[string]bool, len(visits))
 	for _, v := range visits {
@@ -483,29 +498,29 @@ func (s *Store) VisitLinks(ctx context.Context, visits []LinkVisit, window time.
 			refs = append(refs, v.Ref)
 		}
 	}
-	urls = make([]string, len(visits))
 	err = s.Tx(ctx, func(tx *gorm.DB, sqlTx *sql.Tx) error {
 		targets, err := s.linkTargets(ctx, sqlTx, refs)
 		if err != nil {
 			return internal("find links", err)
 		}
 		clicks := make([]LinkClick, 0, len(visits))
-		for i, v := range visits {
+		for _, v := range visits {
 			// A ref answers only on the host it was made for.
 			if t, ok := targets[v.Ref]; ok && strings.EqualFold(t.Host, v.Host) {
-				urls[i] = t.URL
-				clicks = append(clicks, LinkClick{Target: t, Method: v.Method, UserAgent: v.UserAgent, At: v.At})
+				clicks = append(clicks, LinkClick{ID: v.ID, Target: t, Method: v.Method, UserAgent: v.UserAgent, At: v.At})
 			}
 		}
 		// Read with the links in this transaction: whether anyone would
 		// receive their events.
 		listening := func(t *LinkTarget) bool { return t.listening }
-		return s.recordLinkClicksTx(ctx, tx, clicks, window, listening)
+		n, err := s.recordLinkClicksTx(ctx, tx, clicks, window, again, listening)
+		stored = n
+		return err
 	})
 	if err != nil {
-		return nil, err
+		return 0, err
 	}
-	return urls, nil
+	return stored, nil
 }
 
 // PrepareHot prepares the statements the redirector and the link writer
@@ -527,6 +542,7 @@ func (s *Store) PrepareHot(ctx context.Context) error {
 
 // LinkClick is one click the redirector is about to answer.
 type LinkClick struct {
+	ID        string // the click's id; empty: a new one
 	Target    LinkTarget
 	Method    string // GET or HEAD
 	UserAgent string
@@ -552,38 +568,65 @@ func (s *Store) RecordLinkClicks(ctx context.Context, clicks []LinkClick, window
 		if err != nil {
 			return err
 		}
-		return s.recordLinkClicksTx(ctx, tx, clicks, window, func(t *LinkTarget) bool { return l.all || l.clients[t.ClientID] })
+		_, err = s.recordLinkClicksTx(ctx, tx, clicks, window, false, func(t *LinkTarget) bool { return l.all || l.clients[t.ClientID] })
+		return err
 	})
 }
 
 // recordLinkClicksTx is RecordLinkClicks in tx; listening says whether a
 // link's click event would reach any webhook endpoint (one that would
-// not is not written to the outbox).
-func (s *Store) recordLinkClicksTx(ctx context.Context, tx *gorm.DB, clicks []LinkClick, window time.Duration, listening func(*LinkTarget) bool) error {
+// not is not written to the outbox). With again, a click whose id is
+// stored already is skipped. It returns how many it stored.
+func (s *Store) recordLinkClicksTx(ctx context.Context, tx *gorm.DB, clicks []LinkClick, window time.Duration, again bool, listening func(*LinkTarget) bool) (int, error) {
 	sqlTx, err := sqlTxOf(tx)
 	if err != nil {
-		return internal("store link clicks", err)
+		return 0, internal("store link clicks", err)
 	}
 	if len(clicks) == 0 {
-		return nil
+		return 0, nil
 	}
 	rows := make([]LinkClickRow, len(clicks))
-	events := make([]*WebhookEvent, 0, len(clicks))
+	values := make([][]any, len(rows))
 	for i, c := range clicks {
 		t := c.Target
 		kind := LinkClickKind(c.Method, c.UserAgent, c.At, t.DeliveredAt, window)
 		at := c.At.UTC().Truncate(time.Microsecond)
-		rows[i] = LinkClickRow{ID: newIDAt(PrefixLinkClick, at), Ref: t.Ref, ClientID: t.ClientID, CampaignID: t.CampaignID,
+		id := c.ID
+		if id == "" {
+			id = newIDAt(PrefixLinkClick, at)
+		}
+		rows[i] = LinkClickRow{ID: id, Ref: t.Ref, ClientID: t.ClientID, CampaignID: t.CampaignID,
 			RecipientID: t.RecipientID, Kind: kind, Method: c.Method, UserAgent: cleanText(c.UserAgent, 1024),
 			ClickedAt: at}
-	}
-	values := make([][]any, len(rows))
-	for i, r := range rows {
+		r := rows[i]
 		values[i] = []any{r.ID, r.Ref, r.ClientID, r.CampaignID, r.RecipientID, string(r.Kind), r.Method, r.UserAgent, r.ClickedAt}
 	}
-	if err := linkClicksInsert.runTx(ctx, s.db, sqlTx, values, nil); err != nil {
-		return internal("store link clicks", err)
+	if again {
+		// Some may be stored already (a replay): counted then, not again.
+		// (Asked first: on SQLite a RETURNING clause on the insert costs
+		// each row a statement journal.)
+		ids := make([]string, len(rows))
+		for i, r := range rows {
+			ids[i] = r.ID
+		}
+		have, err := s.storedClickIDs(ctx, sqlTx, ids)
+		if err != nil {
+			return 0, internal("store link clicks", err)
+		}
+		if len(have) > 0 {
+			kept, keptClicks, keptValues := rows[:0], clicks[:0:0], values[:0]
+			for i, r := range rows {
+				if !have[r.ID] {
+					kept, keptClicks, keptValues = append(kept, r), append(keptClicks, clicks[i]), append(keptValues, values[i])
+				}
+			}
+			rows, clicks, values = kept, keptClicks, keptValues
+		}
 	}
+	if err := linkClicksInsert.runTx(ctx, s.db, sqlTx, values, nil); err != nil {
+		return 0, internal("store link clicks", err)
+	}
+	events := make([]*WebhookEvent, 0, len(rows))
 	stats := map[string]*StatsDelta{}
 	type campaignDomain struct{ campaign, domain string }
 	byDomain := map[campaignDomain]int64{}
@@ -604,7 +647,7 @@ func (s *Store) recordLinkClicksTx(ctx context.Context, tx *gorm.DB, clicks []Li
 				first := tx.Model(&CampaignRecipient{}).Where("id = ? AND first_clicked_at IS NULL", *t.RecipientID).
 					Update("first_clicked_at", r.ClickedAt)
 				if first.Error != nil {
-					return internal("first click", first.Error)
+					return 0, internal("first click", first.Error)
 				}
 				d.Clicks++
 				d.UniqueClicks += first.RowsAffected
@@ -620,24 +663,26 @@ func (s *Store) recordLinkClicksTx(ctx context.Context, tx *gorm.DB, clicks []Li
 		}
 		ev, err := s.newWebhookEvent(EventLinkClicked, t.ClientID, data)
 		if err != nil {
-			return err
+			return 0, err
 		}
 		events = append(events, ev)
 	}
 	for id, d := range stats {
 		if err := s.bumpCampaignStatsTx(tx, id, *d); err != nil {
-			return err
+			return 0, err
 		}
 	}
 	for k, n := range byDomain {
 		if err := s.bumpCampaignDomainStatsTx(tx, k.campaign, k.domain, 0, n); err != nil {
-			return err
+			return 0, err
 		}
 	}
-	if len(events) == 0 {
-		return nil
+	if len(events) > 0 {
+		if err := tx.CreateInBatches(events, 200).Error; err != nil {
+			return 0, internal("write webhook events", err)
+		}
 	}
-	return internal("write webhook events", tx.CreateInBatches(events, 200).Error)
+	return len(rows), nil
 }
 
 // listeners says whose events some webhook endpoint would receive.
@@ -758,7 +803,42 @@ func (s *Store) DeleteExpiredLinks(ctx context.Context, cutoff time.Time, batch 
 		}
 		total += res.RowsAffected
 	}
+	if total > 0 {
+		s.links.forget() // a cached link must not outlive its row
+	}
 	return total, nil
+}
+
+// storedClickIDs returns which of ids are stored clicks.
+func (s *Store) storedClickIDs(ctx context.Context, tx *sql.Tx, ids []string) (map[string]bool, error) {
+	have := map[string]bool{}
+	for len(ids) > 0 {
+		n := min(len(ids), 500)
+		args := make([]any, n)
+		for i, id := range ids[:n] {
+			args[i] = id
+		}
+		rs, err := tx.QueryContext(ctx, s.db.placeholders("SELECT id FROM link_clicks WHERE id IN (?"+strings.Repeat(", ?", n-1)+")"), args...)
+		if err != nil {
+			return nil, err
+		}
+		for rs.Next() {
+			var id string
+			if err := rs.Scan(&id); err != nil {
+				_ = rs.Close()
+				return nil, err
+			}
+			have[id] = true
+		}
+		if err := rs.Close(); err != nil {
+			return nil, err
+		}
+		if err := rs.Err(); err != nil {
+			return nil, err
+		}
+		ids = ids[n:]
+	}
+	return have, nil
 }
 
 // CampaignLinkStat is one tracked URL of a campaign with its clicks.

@@ -60,6 +60,8 @@ type options struct {
 	Wrk         string
 	Batch       int
 	Workers     int
+	LinkCache   int
+	SyncClicks  bool
 	CPUProfile  string
 }
 
@@ -87,7 +89,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.Threads, "threads", 2, "wrk's threads")
 	fs.StringVar(&o.Wrk, "wrk", "wrk", "the wrk binary")
 	fs.IntVar(&o.Batch, "batch", 0, "the redirector's batch size (0: its default)")
-	fs.IntVar(&o.Workers, "workers", 0, "the redirector's batch workers (0: its default)")
+	fs.IntVar(&o.Workers, "workers", 0, "the redirector's lookup workers (0: its default)")
+	fs.BoolVar(&o.SyncClicks, "sync-clicks", false, "fdatasync each group of clicks before their 302s (LINKGATE_CLICK_SYNC)")
+	fs.IntVar(&o.LinkCache, "link-cache", -1, "links per generation of the store's cache of fresh links (-1: its default; 0: off, every ref looked up in the database)")
 	fs.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of the redirector's run (service and wrk's machine share) to this file")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -123,6 +127,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	defer cleanup()
 	store := models.NewStore(db, nil)
 	store.SetTrackingDomain(host)
+	if o.LinkCache >= 0 {
+		store.SetLinkCache(o.LinkCache, 0)
+	}
 	fmt.Fprintf(stderr, "storing %d links on %s...\n", o.Links, engine)
 	refs, err := seed(ctx, store, o.Links)
 	if err != nil {
@@ -142,7 +149,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		w.WriteHeader(http.StatusFound)
 	})
 	rd, err := redirect.New(redirect.Config{Store: store, Logger: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
-		Batch: o.Batch, Workers: o.Workers})
+		Batch: o.Batch, Workers: o.Workers, JournalDir: filepath.Join(dir, "clicks"), SyncClicks: o.SyncClicks})
 	if err != nil {
 		return err
 	}
@@ -171,6 +178,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if red.requests > int64(len(refs)) {
 		fmt.Fprintf(stderr, "warning: %d requests for %d refs: refs repeated; give more -links\n", red.requests, len(refs))
 	}
+	// Every answered click is in the journal; the database gets them in
+	// batches behind the load. Wait for it to catch up.
+	flushBegan := time.Now()
+	fctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
+	err = rd.Flush(fctx)
+	cancel()
+	if err != nil {
+		return fmt.Errorf("the clicks did not reach the database: %w", err)
+	}
+	catchUp := time.Since(flushBegan)
 	var stored int64
 	if err := db.Gorm.Model(&models.LinkClickRow{}).Count(&stored).Error; err != nil {
 		return err
@@ -183,7 +200,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "\nCPU per request counts this process (the server), wrk and the PostgreSQL backends of the pool; on a busy machine its ratio\n"+
 		"estimates the rate ratio the machine would reach with only this load, CPU-bound.\n")
-	fmt.Fprintf(stdout, "\nclicks stored: %d; requests wrk completed against the redirector: %d\n", stored, red.requests)
+	fmt.Fprintf(stdout, "\nclicks stored: %d; requests wrk completed against the redirector: %d; the database had them all %s after the load ended"+
+		" (sustained: %.0f clicks/s = %.2f of bare)\n", stored, red.requests, catchUp.Round(time.Millisecond),
+		float64(red.requests)/(o.Duration+catchUp).Seconds(), float64(red.requests)/(o.Duration+catchUp).Seconds()/results[0].rps)
 	if red.errors > 0 {
 		return fmt.Errorf("%d requests to the redirector did not get a 302", red.errors)
 	}

@@ -90,6 +90,10 @@ type Config struct {
 	// its deliveries are simulated and a person taps right after them.
 	// 0 here: that default (clickScanWindow).
 	ClickScanWindow time.Duration
+	// SyncClicks (LINKGATE_CLICK_SYNC=1): the redirector's 302 waits until
+	// its click is fdatasync'd in the click journal, not only written
+	// (redirect.Config.SyncClicks).
+	SyncClicks bool
 	// SandboxPeer (LINKGATE_SANDBOX_PEER, sandbox mode only) is the base
 	// URL of another replica in sandbox mode on the same database whose
 	// fake Twilio this one uses, so that several replicas share one
@@ -174,6 +178,7 @@ func (m *Main) loadConfig(name string, args []string) (Config, *flag.FlagSet, er
 		MetricsAddr:         or(env("LINKGATE_METRICS_ADDR"), "127.0.0.1:9464"),
 		DebugAddr:           strings.TrimSpace(env("LINKGATE_DEBUG_ADDR")),
 		DebugAllowRemote:    env("LINKGATE_DEBUG_ALLOW_REMOTE") == "1" || strings.EqualFold(env("LINKGATE_DEBUG_ALLOW_REMOTE"), "true"),
+		SyncClicks:          env("LINKGATE_CLICK_SYNC") == "1" || strings.EqualFold(env("LINKGATE_CLICK_SYNC"), "true"),
 		SandboxPeer:         strings.TrimRight(env("LINKGATE_SANDBOX_PEER"), "/"),
 	}
 	ttl := or(env("LINKGATE_CNAME_TTL"), "600")

@@ -18,9 +18,11 @@ import (
 // TestRedirectCrashDrill (issue 16, "Done when"): a `linkgate serve` in
 // sandbox mode answers a redirect load on its tracking host (dyn.test,
 // the sandbox's LINKGATE_TRACKING_DOMAIN) and is killed with SIGKILL in
-// the middle of it. Every 302 the load saw has its click stored, ref by
-// ref (a click may be stored whose answer was lost with the process, not
-// the other way round); restarted, the links still redirect.
+// the middle of it. Restarted on the same data directory, every 302 the
+// load saw has its click stored, ref by ref (a click may be stored whose
+// answer was lost with the process, not the other way round: the click
+// journal held what the database did not have yet), and the links still
+// redirect.
 func TestRedirectCrashDrill(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
@@ -99,32 +101,46 @@ func TestRedirectCrashDrill(t *testing.T) {
 			p.kill()
 			wg.Wait()
 
+			// Restarted on the same data directory: the clicks that were
+			// answered but still in the journal are stored now.
+			p2 := startProcAt(t, bin, dir, dbURL, addr)
 			db, err := models.Open(context.Background(), models.DBConfig{DatabaseURL: dbURL, DataDir: dir})
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer db.Close()
-			var rows []struct {
-				Ref string
-				N   int
-			}
-			if err := db.Gorm.Raw("SELECT ref, COUNT(*) AS n FROM link_clicks GROUP BY ref").Scan(&rows).Error; err != nil {
-				t.Fatal(err)
-			}
 			stored := map[string]int{}
 			sum := 0
-			for _, r := range rows {
-				stored[r.Ref] = r.N
-				sum += r.N
-			}
-			for ref, n := range answered {
-				if stored[ref] < n {
-					t.Errorf("%s: %d redirects answered, %d clicks stored", ref, n, stored[ref])
+			missing := func() string {
+				var rows []struct {
+					Ref string
+					N   int
 				}
+				if err := db.Gorm.Raw("SELECT ref, COUNT(*) AS n FROM link_clicks GROUP BY ref").Scan(&rows).Error; err != nil {
+					t.Fatal(err)
+				}
+				clear(stored)
+				sum = 0
+				for _, r := range rows {
+					stored[r.Ref] = r.N
+					sum += r.N
+				}
+				for ref, n := range answered {
+					if stored[ref] < n {
+						return fmt.Sprintf("%s: %d redirects answered, %d clicks stored", ref, n, stored[ref])
+					}
+				}
+				return ""
+			}
+			deadline := time.Now().Add(30 * time.Second)
+			for miss := missing(); miss != ""; miss = missing() {
+				if time.Now().After(deadline) {
+					t.Fatal(miss)
+				}
+				time.Sleep(20 * time.Millisecond)
 			}
 			t.Logf("%d redirects answered before the kill, %d clicks stored", total.Load(), sum)
 
-			p2 := startProcAt(t, bin, dir, dbURL, addr)
 			req, _ := http.NewRequest("GET", p2.api.base+"/"+refs[0], nil)
 			req.Host = "dyn.test"
 			resp, err := noFollow.Do(req)

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"path/filepath"
 	"sort"
 	"time"
 
@@ -102,7 +103,12 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	// The redirector goes in front of everything, chosen by Host: a
 	// tracking host never reaches the API, the console or the sandbox. It
 	// stops after the server has drained (defers run last-in first-out).
-	rd, err := redirect.New(redirect.Config{Store: store, Logger: log, ScanWindow: cfg.clickScanWindow()})
+	clicksDir := filepath.Join(cfg.DataDir, "clicks")
+	if err := models.PrivateDir(clicksDir); err != nil {
+		return err
+	}
+	rd, err := redirect.New(redirect.Config{Store: store, Logger: log, ScanWindow: cfg.clickScanWindow(), JournalDir: clicksDir,
+		SyncClicks: cfg.SyncClicks})
 	if err != nil {
 		return err
 	}

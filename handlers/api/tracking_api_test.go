@@ -127,7 +127,7 @@ func TestRewriteAndRedirectAPI(t *testing.T) {
 
 		// The short link redirects through the redirector in front of the
 		// kit; the API itself still answers on its own host.
-		rd, err := redirect.New(redirect.Config{Store: e.Store, Logger: handlertest.DiscardLogger()})
+		rd, err := redirect.New(redirect.Config{Store: e.Store, Logger: handlertest.DiscardLogger(), JournalDir: t.TempDir()})
 		if err != nil {
 			t.Fatal(err)
 		}

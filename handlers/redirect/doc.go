@@ -12,9 +12,16 @@
 //   - It redirects only to stored URLs (never to anything taken from the
 //     request): no open redirect.
 //   - A click is committed before its 302 is written: a crash loses no
-//     click that was answered. Clicks are group-committed (a batch of
-//     lookups in one query, a batch of clicks in one transaction) so the
-//     database does not bound the rate per request.
+//     click that was answered. It is committed to a local click journal
+//     (package journal: many clicks share one write), not to the
+//     database: the redirector then stores the journal's clicks in the
+//     database in batches of thousands (one transaction each, with their
+//     events and campaign stats), and a process that died before doing so
+//     leaves them for the next one, which stores each once. With
+//     SyncClicks the journal's write is also fdatasync'd before the 302.
+//   - A ref is looked up in the store's cache of the links this process
+//     created lately, else in the database (a batch of lookups in one
+//     query), so neither bounds the rate per request.
 //   - Bad requests (an odd method, a path that cannot be a ref) are
 //     answered without touching the database.
 //

@@ -3,6 +3,7 @@ package redirect
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/linkgate/linkgate/journal"
 	"github.com/linkgate/linkgate/models"
 	"github.com/linkgate/linkgate/shortlink"
 )
@@ -19,21 +21,41 @@ import (
 const (
 	DefaultBatch        = 256
 	DefaultWorkers      = 4
+	DefaultIngestBatch  = 2048
 	DefaultHostsRefresh = 5 * time.Second
+	// maxUserAgent is how much of a user agent a click keeps (as
+	// models.StoreLinkVisits does).
+	maxUserAgent = 1024
 )
 
-// Config configures the redirector. Store and Logger are required.
+// Config configures the redirector. Store, Logger and JournalDir are
+// required.
 type Config struct {
 	Store  *models.Store
 	Logger *slog.Logger
+	// JournalDir is the click journal's directory (package journal): a
+	// click is appended there, and synced to disk, before its 302; the
+	// redirector then stores it in the database in batches. It must
+	// outlive the process as the database does (on a persistent volume),
+	// and one process at a time uses it.
+	JournalDir string
+	// SyncClicks: a click's 302 waits until its journal write is
+	// fdatasync'd (with the clicks around it: one sync per group), so a
+	// power loss loses no answered click. Off (the default), the 302
+	// waits for the write only: the click survives linkgate being killed,
+	// as a SQLite commit in linkgate's WAL mode does, and is synced right
+	// behind; a power loss may lose the last moments' clicks.
+	SyncClicks bool
 	// ScanWindow: a click this soon after its message's delivery is a
 	// scanner's (models.ClassifyClick; 0 turns the rule off).
 	ScanWindow time.Duration
-	// Batch is the most visits one transaction records (default 256);
-	// Workers how many batches run at once (default 4 on PostgreSQL, 1 on
-	// SQLite, whose commits are serialised anyway: one worker makes the
-	// batches larger).
+	// Batch is the most refs one lookup query finds (default 256) for
+	// links not in the store's cache of fresh links; Workers how many
+	// lookups run at once (default 4).
 	Batch, Workers int
+	// IngestBatch is the most clicks one transaction stores (default
+	// DefaultIngestBatch).
+	IngestBatch int
 	// HostsRefresh is how often the configured tracking domains are
 	// read again (default 5 s): a newly configured one is served within it.
 	HostsRefresh time.Duration
@@ -44,13 +66,18 @@ type Redirector struct {
 	cfg      Config
 	platform string // the platform's tracking host
 	hosts    atomic.Pointer[map[string]bool]
-	b        *batcher
-	cancel   context.CancelFunc
-	wg       sync.WaitGroup
+	lk       *lookups
+	journal  *journal.Journal
+	cancel   context.CancelFunc // the lookups and the hosts' refresh
+	stopIn   context.CancelFunc // the ingester
+	// interrupt ends the ingester's wait for clicks (Flush).
+	interrupt atomic.Pointer[context.CancelFunc]
+	wg, inWG  sync.WaitGroup
 }
 
-// New validates cfg, reads the tracking hosts and starts the batch
-// workers; Close stops them.
+// New validates cfg, opens the click journal (storing what an earlier
+// process left in it), reads the tracking hosts and starts the workers;
+// Close stops them.
 func New(cfg Config) (*Redirector, error) {
 	if cfg.Store == nil {
 		return nil, errors.New("redirect: Store is required")
@@ -58,14 +85,17 @@ func New(cfg Config) (*Redirector, error) {
 	if cfg.Logger == nil {
 		return nil, errors.New("redirect: Logger is required")
 	}
+	if cfg.JournalDir == "" {
+		return nil, errors.New("redirect: JournalDir is required")
+	}
 	if cfg.Batch <= 0 {
 		cfg.Batch = DefaultBatch
 	}
 	if cfg.Workers <= 0 {
 		cfg.Workers = DefaultWorkers
-		if cfg.Store.DB().Dialect == models.SQLite {
-			cfg.Workers = 1
-		}
+	}
+	if cfg.IngestBatch <= 0 {
+		cfg.IngestBatch = DefaultIngestBatch
 	}
 	if cfg.HostsRefresh <= 0 {
 		cfg.HostsRefresh = DefaultHostsRefresh
@@ -73,16 +103,24 @@ func New(cfg Config) (*Redirector, error) {
 	if err := cfg.Store.PrepareHot(context.Background()); err != nil {
 		return nil, err
 	}
-	r := &Redirector{cfg: cfg, platform: cfg.Store.TrackingDomain(),
-		b: &batcher{store: cfg.Store, window: cfg.ScanWindow, max: cfg.Batch, in: make(chan *visit, cfg.Batch*cfg.Workers)}}
+	j, err := journal.Open(journal.Config{Dir: cfg.JournalDir, Logger: cfg.Logger, AckOnWrite: !cfg.SyncClicks})
+	if err != nil {
+		return nil, fmt.Errorf("redirect: the click journal: %w", err)
+	}
+	r := &Redirector{cfg: cfg, platform: cfg.Store.TrackingDomain(), journal: j,
+		lk: &lookups{store: cfg.Store, max: cfg.Batch, in: make(chan *lookup, cfg.Batch*cfg.Workers)}}
 	ctx, cancel := context.WithCancel(context.Background())
 	r.cancel = cancel
 	if err := r.refreshHosts(ctx); err != nil {
 		cancel()
+		_ = j.Close()
 		return nil, err
 	}
+	inCtx, stopIn := context.WithCancel(context.Background())
+	r.stopIn = stopIn
+	r.inWG.Go(func() { r.ingest(inCtx) })
 	for range cfg.Workers {
-		r.wg.Go(func() { r.b.run(ctx) })
+		r.wg.Go(func() { r.lk.run(ctx) })
 	}
 	r.wg.Go(func() {
 		t := time.NewTicker(cfg.HostsRefresh)
@@ -101,11 +139,23 @@ func New(cfg Config) (*Redirector, error) {
 	return r, nil
 }
 
-// Close stops the workers once the visits queued are answered. Call it
-// after the HTTP server has shut down.
+// Close stops the workers once the lookups queued are answered, stores
+// the clicks still in the journal (for up to 10 s; what is left is stored
+// at the next start) and closes the journal. Call it after the HTTP server
+// has shut down.
 func (r *Redirector) Close() {
 	r.cancel()
 	r.wg.Wait()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	if err := r.Flush(ctx); err != nil {
+		r.cfg.Logger.Warn("redirect: clicks left in the journal for the next start", slog.Int64("clicks", r.journal.Backlog()))
+	}
+	cancel()
+	r.stopIn()
+	r.inWG.Wait()
+	if err := r.journal.Close(); err != nil {
+		r.cfg.Logger.Error("redirect: closing the click journal", slog.String("error", err.Error()))
+	}
 }
 
 func (r *Redirector) refreshHosts(ctx context.Context) error {
@@ -170,24 +220,22 @@ func (r *Redirector) serve(w http.ResponseWriter, req *http.Request, host string
 		notFound(w)
 		return
 	}
-	v := &visit{ref: ref, host: host, method: req.Method, userAgent: req.UserAgent(), at: time.Now(),
-		done: make(chan outcome, 1)}
-	select {
-	case r.b.in <- v:
-	case <-req.Context().Done():
-		return
+	url, ok := r.cfg.Store.CachedLink(ref, host)
+	if !ok {
+		lk := &lookup{ref: ref, host: host, done: make(chan found, 1)}
+		select {
+		case r.lk.in <- lk:
+		case <-req.Context().Done():
+			return
+		}
+		f := <-lk.done // the batch answers every lookup it took
+		if f.err != nil {
+			r.unavailable(w, "finding a link", f.err)
+			return
+		}
+		url = f.url
 	}
-	// The batch answers every visit it took, even after the client left.
-	o := <-v.done
-	switch {
-	case o.err != nil:
-		r.cfg.Logger.Error("redirect: recording a click", slog.String("error", o.err.Error()))
-		h.Set("Retry-After", "1")
-		http.Error(w, "try again in a moment", http.StatusServiceUnavailable)
-	case o.found:
-		h.Set("Location", o.url)
-		w.WriteHeader(http.StatusFound)
-	default:
+	if url == "" {
 		fallback, err := r.cfg.Store.FallbackURL(req.Context(), host)
 		if err != nil {
 			r.cfg.Logger.Error("redirect: finding the fallback", slog.String("error", err.Error()))
@@ -198,7 +246,32 @@ func (r *Redirector) serve(w http.ResponseWriter, req *http.Request, host string
 		}
 		h.Set("Location", fallback)
 		w.WriteHeader(http.StatusFound)
+		return
 	}
+	// The click is on disk before the answer: a crash loses none that
+	// was answered.
+	now := time.Now()
+	ua := req.UserAgent()
+	if len(ua) > maxUserAgent {
+		ua = strings.ToValidUTF8(ua[:maxUserAgent], "")
+	}
+	v := models.LinkVisit{ID: models.NewLinkClickID(now), Ref: ref, Host: host, Method: req.Method, UserAgent: ua, At: now}
+	if err := r.journal.Append(req.Context(), encodeVisit(v)); err != nil {
+		if req.Context().Err() != nil {
+			return // the client left before its click was written
+		}
+		r.unavailable(w, "recording a click", err)
+		return
+	}
+	h.Set("Location", url)
+	w.WriteHeader(http.StatusFound)
+}
+
+// unavailable answers 503: nothing was recorded, the client may try again.
+func (r *Redirector) unavailable(w http.ResponseWriter, what string, err error) {
+	r.cfg.Logger.Error("redirect: "+what, slog.String("error", err.Error()))
+	w.Header().Set("Retry-After", "1")
+	http.Error(w, "try again in a moment", http.StatusServiceUnavailable)
 }
 
 const notFoundPage = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">` +

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/linkgate/linkgate/handlers/redirect"
 	"github.com/linkgate/linkgate/models"
@@ -24,6 +25,7 @@ type env struct {
 	store  *models.Store
 	db     *models.DB
 	srv    *httptest.Server
+	rd     *redirect.Redirector
 	client *models.Client
 }
 
@@ -36,14 +38,14 @@ func newEnv(t *testing.T, db *models.DB) env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rd, err := redirect.New(redirect.Config{Store: store, Logger: slog.New(slog.DiscardHandler)})
+	rd, err := redirect.New(redirect.Config{Store: store, Logger: slog.New(slog.DiscardHandler), JournalDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	next := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(299) })
 	srv := httptest.NewServer(rd.Wrap(next))
 	t.Cleanup(func() { srv.Close(); rd.Close() })
-	return env{store: store, db: db, srv: srv, client: cl}
+	return env{store: store, db: db, srv: srv, rd: rd, client: cl}
 }
 
 // get asks the server for path with host as the Host header, without
@@ -63,6 +65,12 @@ func (e env) do(t *testing.T, method, host, path, ua string) *http.Response {
 	}
 	_, _ = io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
+	// The click is in the journal; wait until it is in the database too.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := e.rd.Flush(ctx); err != nil {
+		t.Fatalf("clicks not stored: %v", err)
+	}
 	return resp
 }
 
@@ -188,7 +196,7 @@ func TestRedirectorPrefixAndFallback(t *testing.T) {
 				t.Fatalf("IsTrackingHost(%q) = %v, %v; want true", h, ok, err)
 			}
 		}
-		rd, err := redirect.New(redirect.Config{Store: e.store, Logger: slog.New(slog.DiscardHandler)})
+		rd, err := redirect.New(redirect.Config{Store: e.store, Logger: slog.New(slog.DiscardHandler), JournalDir: t.TempDir()})
 		if err != nil {
 			t.Fatal(err)
 		}

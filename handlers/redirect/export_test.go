@@ -1,0 +1,4 @@
+package redirect
+
+// EncodeVisit is the journal record of a click.
+var EncodeVisit = encodeVisit
