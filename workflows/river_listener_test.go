@@ -32,15 +32,7 @@ func TestWokenByNotify(t *testing.T) {
 	woken := setupRegistration(t, dbtest.Postgres(t), slowPoll(false))
 	polling := setupRegistration(t, dbtest.Postgres(t), slowPoll(true))
 	ctx := context.Background()
-	// River's notifier connects after Start returns; a notification sent
-	// before it listens is lost (a poll would find the job).
-	deadline := time.Now().Add(30 * time.Second)
-	for !woken.engine.ListeningForInserts() {
-		if time.Now().After(deadline) {
-			t.Fatal("River's listener never listened for inserts")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	waitListening(t, woken.engine)
 	for _, b := range []*regBundle{polling, woken} {
 		_, tok := b.cf.AddZone("acme.com")
 		if _, err := b.engine.Configure(ctx, models.Scope{}, b.domain.ID, workflows.ConfigureInput{Mode: models.SetupSelf,
@@ -77,13 +69,7 @@ func TestEveryInsertWakes(t *testing.T) {
 		c.SweepInterval, c.CampaignSweepInterval, c.NotifyInterval = time.Hour, time.Hour, time.Hour
 	})
 	ctx := context.Background()
-	deadline := time.Now().Add(30 * time.Second)
-	for !b.engine.ListeningForInserts() {
-		if time.Now().After(deadline) {
-			t.Fatal("River's listener never listened for inserts")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	waitListening(t, b.engine)
 	for _, way := range []struct {
 		name string
 		kind string
@@ -123,5 +109,19 @@ func TestEveryInsertWakes(t *testing.T) {
 			}
 			time.Sleep(10 * time.Millisecond)
 		}
+	}
+}
+
+// waitListening waits for River's notifier, which connects after Start
+// returns, to listen for inserts: a notification sent before it listens
+// is lost (a poll would find the job).
+func waitListening(t *testing.T, e *workflows.Engine) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !e.ListeningForInserts() {
+		if time.Now().After(deadline) {
+			t.Fatal("River's listener never listened for inserts")
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
