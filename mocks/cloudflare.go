@@ -15,7 +15,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/linkgate/linkgate/providers"
@@ -106,17 +105,11 @@ type Cloudflare struct {
 	// Holds delays the answers of the next requests after serving them.
 	Holds *Holds
 
-	persister Persister
-	now       func() time.Time
-	latency   Latency
-	limiter   *windowLimiter // nil: no rate limit
-
-	mu    sync.Mutex
-	st    cfState
-	calls map[cfCall]int
+	hostFake[cfState]
+	now     func() time.Time
+	latency Latency
+	limiter *windowLimiter // nil: no rate limit
 }
-
-type cfCall struct{ method, path string }
 
 // cfState is what the fake keeps (and persists as JSON).
 type cfState struct {
@@ -129,6 +122,8 @@ type cfState struct {
 	// must cause once per domain, whatever its retries and crashes.
 	RecordsCreated map[string]int `json:"records_created,omitempty"`
 }
+
+func (s cfState) createdCounts() map[string]int { return s.RecordsCreated }
 
 type cfZone struct {
 	ID          string    `json:"id"`
@@ -161,8 +156,7 @@ type cfRecord struct {
 // NewCloudflare returns a fake Cloudflare with the state saved in
 // cfg.Persister, if any.
 func NewCloudflare(cfg CloudflareConfig) (*Cloudflare, error) {
-	c := &Cloudflare{Faults: &Faults{}, Holds: &Holds{}, persister: cfg.Persister, now: cfg.Now, calls: map[cfCall]int{},
-		latency: cfg.Latency}
+	c := &Cloudflare{Faults: &Faults{}, Holds: &Holds{}, now: cfg.Now, latency: cfg.Latency}
 	if cfg.RateLimit.N > 0 {
 		if cfg.RateLimit.Window <= 0 {
 			return nil, fmt.Errorf("mocks: cloudflare: rate limit window must be positive")
@@ -172,7 +166,7 @@ func NewCloudflare(cfg CloudflareConfig) (*Cloudflare, error) {
 	if c.now == nil {
 		c.now = time.Now
 	}
-	if err := loadState(c.persister, CloudflarePersistName, &c.st); err != nil {
+	if err := c.load(cfg.Persister, CloudflarePersistName); err != nil {
 		return nil, err
 	}
 	if c.st.AccountID == "" {
@@ -227,10 +221,8 @@ func (c *Cloudflare) AddZone(name string) (zoneID, apiToken string) {
 // (none: a valid token that sees nothing). It panics on a Persister
 // failure.
 func (c *Cloudflare) AddToken(zoneIDs ...string) string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
 	var tok string
-	c.mustMutateLocked(func() error {
+	c.mustMutate(func() error {
 		tok = c.addTokenLocked(zoneIDs)
 		return nil
 	})
@@ -239,9 +231,7 @@ func (c *Cloudflare) AddToken(zoneIDs ...string) string {
 
 // RevokeToken makes tok invalid, as rolling or deleting it does.
 func (c *Cloudflare) RevokeToken(tok string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.mustMutateLocked(func() error {
+	c.mustMutate(func() error {
 		delete(c.st.Tokens, cfTokenKey(tok))
 		return nil
 	})
@@ -323,35 +313,6 @@ func (c *Cloudflare) RecordsAt(name string) []providers.Record {
 	return out
 }
 
-// Calls counts the requests received (faulted ones included) with this
-// method ("" for any) whose path, after /client/v4, ends with pathSuffix:
-// Calls("POST", "/dns_records") is the number of creates.
-func (c *Cloudflare) Calls(method, pathSuffix string) int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	n := 0
-	for call, count := range c.calls {
-		if (method == "" || call.method == method) && strings.HasSuffix(call.path, pathSuffix) {
-			n += count
-		}
-	}
-	return n
-}
-
-// RecordsCreated returns, per record name ("ls.acme.com"), how many
-// records were created through the API (successful POST .../dns_records;
-// AddRecord does not count). The counts are part of the persisted state,
-// so they survive a sandbox restart.
-func (c *Cloudflare) RecordsCreated() map[string]int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	out := make(map[string]int, len(c.st.RecordsCreated))
-	for k, v := range c.st.RecordsCreated {
-		out[k] = v
-	}
-	return out
-}
-
 func (r *cfRecord) record() providers.Record {
 	return providers.Record{ID: r.ID, Type: r.Type, Name: r.Name, Content: r.Content, TTL: r.TTL, Proxied: r.Proxied, Comment: r.Comment}
 }
@@ -403,18 +364,6 @@ func (c *Cloudflare) sortedRecordsLocked() []*cfRecord {
 		return out[i].CreatedOn.Before(out[j].CreatedOn)
 	})
 	return out
-}
-
-// mutateLocked applies fn and saves the state; if fn or the save fails,
-// the state is left as it was.
-func (c *Cloudflare) mutateLocked(ctx context.Context, fn func() error) error {
-	return mutateState(ctx, c.persister, CloudflarePersistName, &c.st, func() (bool, error) { return true, fn() })
-}
-
-func (c *Cloudflare) mustMutateLocked(fn func() error) {
-	if err := c.mutateLocked(context.Background(), fn); err != nil {
-		panic(err)
-	}
 }
 
 func cfTokenKey(tok string) string {
@@ -558,17 +507,9 @@ func (c *Cloudflare) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	path := cfAPIPath(r.URL.Path)
-	c.mu.Lock()
-	c.calls[cfCall{method: r.Method, path: path}]++
-	c.mu.Unlock()
-	var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { c.serve(w, r, path) })
-	if c.Holds != nil {
-		h = c.Holds.Wrap(h)
-	}
-	if c.Faults != nil {
-		h = c.Faults.Wrap(h, cfFaultBody)
-	}
-	h.ServeHTTP(w, r)
+	c.countCall(r.Method, path)
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { c.serve(w, r, path) })
+	guarded(h, c.Holds, c.Faults, cfFaultBody).ServeHTTP(w, r)
 }
 
 func (c *Cloudflare) serve(w http.ResponseWriter, r *http.Request, path string) {

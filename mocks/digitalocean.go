@@ -14,7 +14,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/linkgate/linkgate/providers"
@@ -70,14 +69,10 @@ type DigitalOcean struct {
 	// Holds delays the answers of the next requests after serving them.
 	Holds *Holds
 
-	persister Persister
-	now       func() time.Time
-
-	mu    sync.Mutex
-	st    doState
-	calls map[cfCall]int
-	used  map[string]int // requests per token key in the current hour
-	hour  int64
+	hostFake[doState]
+	now  func() time.Time
+	used map[string]int // requests per token key in the current hour (mu held)
+	hour int64
 }
 
 type doState struct {
@@ -89,6 +84,8 @@ type doState struct {
 	// created through the API.
 	RecordsCreated map[string]int `json:"records_created,omitempty"`
 }
+
+func (s doState) createdCounts() map[string]int { return s.RecordsCreated }
 
 type doDomain struct {
 	Name string `json:"name"`
@@ -116,12 +113,11 @@ type doRecord struct {
 // NewDigitalOcean returns a fake DigitalOcean with the state saved in
 // cfg.Persister, if any.
 func NewDigitalOcean(cfg DigitalOceanConfig) (*DigitalOcean, error) {
-	d := &DigitalOcean{Faults: &Faults{}, Holds: &Holds{}, persister: cfg.Persister, now: cfg.Now,
-		calls: map[cfCall]int{}, used: map[string]int{}}
+	d := &DigitalOcean{Faults: &Faults{}, Holds: &Holds{}, now: cfg.Now, used: map[string]int{}}
 	if d.now == nil {
 		d.now = time.Now
 	}
-	if err := loadState(d.persister, DigitalOceanPersistName, &d.st); err != nil {
+	if err := d.load(cfg.Persister, DigitalOceanPersistName); err != nil {
 		return nil, err
 	}
 	if d.st.Tokens == nil {
@@ -177,10 +173,8 @@ func (d *DigitalOcean) AddZone(name string) (zoneID, apiToken string) {
 // AddToken returns a new token that sees these domains (none: a valid
 // token that sees nothing). It panics on a Persister failure.
 func (d *DigitalOcean) AddToken(domains ...string) string {
-	d.mu.Lock()
-	defer d.mu.Unlock()
 	var tok string
-	d.mustMutateLocked(func() error {
+	d.mustMutate(func() error {
 		tok = d.addTokenLocked(domains)
 		return nil
 	})
@@ -189,9 +183,7 @@ func (d *DigitalOcean) AddToken(domains ...string) string {
 
 // RevokeToken makes tok invalid, as deleting it at the control panel does.
 func (d *DigitalOcean) RevokeToken(tok string) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.mustMutateLocked(func() error {
+	d.mustMutate(func() error {
 		delete(d.st.Tokens, cfTokenKey(tok))
 		return nil
 	})
@@ -254,32 +246,6 @@ func (d *DigitalOcean) RecordsAt(name string) []providers.Record {
 	return out
 }
 
-// Calls counts the requests received (faulted ones included) with this
-// method ("" for any) whose path, after /v2, ends with pathSuffix.
-func (d *DigitalOcean) Calls(method, pathSuffix string) int {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	n := 0
-	for call, count := range d.calls {
-		if (method == "" || call.method == method) && strings.HasSuffix(call.path, pathSuffix) {
-			n += count
-		}
-	}
-	return n
-}
-
-// RecordsCreated returns, per fully qualified record name, how many
-// records were created through the API (AddRecord does not count).
-func (d *DigitalOcean) RecordsCreated() map[string]int {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	out := make(map[string]int, len(d.st.RecordsCreated))
-	for k, v := range d.st.RecordsCreated {
-		out[k] = v
-	}
-	return out
-}
-
 func (r *doRecord) fqdn() string {
 	if r.Name == "@" {
 		return r.Domain
@@ -332,16 +298,6 @@ func (d *DigitalOcean) sortedRecordsLocked() []*doRecord {
 	out := slices.Clone(d.st.Records)
 	sort.SliceStable(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out
-}
-
-func (d *DigitalOcean) mutateLocked(ctx context.Context, fn func() error) error {
-	return mutateState(ctx, d.persister, DigitalOceanPersistName, &d.st, func() (bool, error) { return true, fn() })
-}
-
-func (d *DigitalOcean) mustMutateLocked(fn func() error) {
-	if err := d.mutateLocked(context.Background(), fn); err != nil {
-		panic(err)
-	}
 }
 
 func doHex(n int) string {
@@ -445,7 +401,7 @@ func (d *DigitalOcean) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hour := now.Unix() / 3600
 	key := cfTokenKey(strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "))
 	d.mu.Lock()
-	d.calls[cfCall{method: r.Method, path: path}]++
+	d.countCallLocked(r.Method, path)
 	if hour != d.hour {
 		d.hour, d.used = hour, map[string]int{}
 	}
@@ -453,14 +409,8 @@ func (d *DigitalOcean) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	remaining := max(doRateLimit-d.used[key], 0)
 	d.mu.Unlock()
 	rw := &doRateWriter{ResponseWriter: w, d: d, remaining: remaining, reset: (hour + 1) * 3600}
-	var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { d.serve(w, r, path) })
-	if d.Holds != nil {
-		h = d.Holds.Wrap(h)
-	}
-	if d.Faults != nil {
-		h = d.Faults.Wrap(h, doFaultBody)
-	}
-	h.ServeHTTP(rw, r)
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { d.serve(w, r, path) })
+	guarded(h, d.Holds, d.Faults, doFaultBody).ServeHTTP(rw, r)
 }
 
 func (d *DigitalOcean) serve(w http.ResponseWriter, r *http.Request, path string) {

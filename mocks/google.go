@@ -19,7 +19,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/linkgate/linkgate/providers"
@@ -80,14 +79,10 @@ type Google struct {
 	// Holds delays the answers of the next API requests.
 	Holds *Holds
 
-	persister    Persister
+	hostFake[gState]
 	now          func() time.Time
 	tokenURI     string
 	pendingPolls int
-
-	mu    sync.Mutex
-	st    gState
-	calls map[cfCall]int
 }
 
 type gState struct {
@@ -103,6 +98,8 @@ type gState struct {
 	// record sets added through changes.create.
 	RecordsCreated map[string]int `json:"records_created,omitempty"`
 }
+
+func (s gState) createdCounts() map[string]int { return s.RecordsCreated }
 
 type gProjectN struct {
 	Number uint64 `json:"number"`
@@ -160,15 +157,14 @@ type gRRSetInput struct {
 // NewGoogle returns a fake Google Cloud DNS with the state saved in
 // cfg.Persister, if any.
 func NewGoogle(cfg GoogleConfig) (*Google, error) {
-	g := &Google{Faults: &Faults{}, Holds: &Holds{}, persister: cfg.Persister, now: cfg.Now,
-		tokenURI: cfg.TokenURI, pendingPolls: cfg.PendingPolls, calls: map[cfCall]int{}}
+	g := &Google{Faults: &Faults{}, Holds: &Holds{}, now: cfg.Now, tokenURI: cfg.TokenURI, pendingPolls: cfg.PendingPolls}
 	if g.now == nil {
 		g.now = time.Now
 	}
 	if g.tokenURI == "" {
 		g.tokenURI = GoogleTokenURI
 	}
-	if err := loadState(g.persister, GooglePersistName, &g.st); err != nil {
+	if err := g.load(cfg.Persister, GooglePersistName); err != nil {
 		return nil, err
 	}
 	if g.st.Tokens == nil {
@@ -364,32 +360,6 @@ func (g *Google) RecordsAt(name string) []providers.Record {
 	return out
 }
 
-// Calls counts the API requests received (faulted ones included) with this
-// method ("" for any) whose path ends with pathSuffix.
-func (g *Google) Calls(method, pathSuffix string) int {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	n := 0
-	for call, count := range g.calls {
-		if (method == "" || call.method == method) && strings.HasSuffix(call.path, pathSuffix) {
-			n += count
-		}
-	}
-	return n
-}
-
-// RecordsCreated returns, per record name, how many record sets were
-// added through changes.create (AddRecord does not count).
-func (g *Google) RecordsCreated() map[string]int {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	out := make(map[string]int, len(g.st.RecordsCreated))
-	for k, v := range g.st.RecordsCreated {
-		out[k] = v
-	}
-	return out
-}
-
 func (s *gRRSet) records() []providers.Record {
 	out := make([]providers.Record, 0, len(s.RRDatas))
 	for _, d := range s.RRDatas {
@@ -499,16 +469,6 @@ func (g *Google) sortedRRSetsLocked() []*gRRSet {
 	return out
 }
 
-func (g *Google) mutateLocked(ctx context.Context, fn func() error) error {
-	return mutateState(ctx, g.persister, GooglePersistName, &g.st, func() (bool, error) { return true, fn() })
-}
-
-func (g *Google) mustMutateLocked(fn func() error) {
-	if err := g.mutateLocked(context.Background(), fn); err != nil {
-		panic(err)
-	}
-}
-
 // ---- HTTP: errors ----
 
 type gAPIError struct {
@@ -590,17 +550,9 @@ func (g *Google) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if i := strings.Index(path, "/dns/v1/"); i >= 0 {
 		path = path[i:]
 	}
-	g.mu.Lock()
-	g.calls[cfCall{method: r.Method, path: path}]++
-	g.mu.Unlock()
-	var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { g.serve(w, r, path) })
-	if g.Holds != nil {
-		h = g.Holds.Wrap(h)
-	}
-	if g.Faults != nil {
-		h = g.Faults.Wrap(h, googleFaultBody)
-	}
-	h.ServeHTTP(w, r)
+	g.countCall(r.Method, path)
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { g.serve(w, r, path) })
+	guarded(h, g.Holds, g.Faults, googleFaultBody).ServeHTTP(w, r)
 }
 
 func gWriteJSON(w http.ResponseWriter, status int, v any) {

@@ -13,7 +13,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -52,14 +51,10 @@ type Route53 struct {
 	Faults *Faults
 	Holds  *Holds
 
-	persister Persister
+	hostFake[r53State]
 	syncPolls int
 	now       func() time.Time
 	handler   http.Handler
-
-	mu    sync.Mutex
-	st    r53State
-	calls map[string]int
 }
 
 type r53State struct {
@@ -68,6 +63,8 @@ type r53State struct {
 	// Created counts record sets created through the API, per name.
 	Created map[string]int `json:"created"`
 }
+
+func (s r53State) createdCounts() map[string]int { return s.Created }
 
 type r53Account struct {
 	ID    string     `json:"id"`
@@ -108,15 +105,14 @@ const route53StateName = "route53"
 // NewRoute53 builds the fake, with its saved state if cfg.Persister has
 // one.
 func NewRoute53(cfg Route53Config) (*Route53, error) {
-	f := &Route53{Faults: &Faults{}, Holds: &Holds{}, persister: cfg.Persister, syncPolls: cfg.SyncPolls, now: cfg.Now,
-		calls: map[string]int{}}
+	f := &Route53{Faults: &Faults{}, Holds: &Holds{}, syncPolls: cfg.SyncPolls, now: cfg.Now}
 	if f.syncPolls <= 0 {
 		f.syncPolls = 1
 	}
 	if f.now == nil {
 		f.now = time.Now
 	}
-	if err := loadState(cfg.Persister, route53StateName, &f.st); err != nil {
+	if err := f.load(cfg.Persister, route53StateName); err != nil {
 		return nil, err
 	}
 	if f.st.Created == nil {
@@ -138,25 +134,14 @@ func NewRoute53(cfg Route53Config) (*Route53, error) {
 
 // ServeHTTP serves Route 53's API (paths start /2013-04-01/).
 func (f *Route53) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	f.mu.Lock()
-	f.calls[r.Method+" "+r.URL.Path]++
-	f.mu.Unlock()
+	f.countCall(r.Method, r.URL.Path)
 	f.handler.ServeHTTP(w, r)
 }
 
 // Calls counts the requests received with this method (all if "") whose
 // path contains part ("/change/", "/rrset").
 func (f *Route53) Calls(method, part string) int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	n := 0
-	for k, c := range f.calls {
-		m, p, _ := strings.Cut(k, " ")
-		if (method == "" || m == method) && strings.Contains(p, part) {
-			n += c
-		}
-	}
-	return n
+	return f.callsWhere(method, func(path string) bool { return strings.Contains(path, part) })
 }
 
 func r53ID(prefix string) string {
@@ -165,9 +150,8 @@ func r53ID(prefix string) string {
 	return prefix + strings.ToUpper(hex.EncodeToString(b))
 }
 
-func (f *Route53) mutate(ctx context.Context, fn func() error) error {
-	return mutateState(ctx, f.persister, route53StateName, &f.st, func() (bool, error) { return true, fn() })
-}
+// mutate is mutateLocked (f.mu held).
+func (f *Route53) mutate(ctx context.Context, fn func() error) error { return f.mutateLocked(ctx, fn) }
 
 // AddAccount makes an empty account and returns its id.
 func (f *Route53) AddAccount() string {
@@ -334,18 +318,6 @@ func (f *Route53) RecordsAt(name string) []providers.Record {
 				}
 			}
 		}
-	}
-	return out
-}
-
-// RecordsCreated returns, per name, how many record sets were created
-// through the API.
-func (f *Route53) RecordsCreated() map[string]int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	out := make(map[string]int, len(f.st.Created))
-	for k, v := range f.st.Created {
-		out[k] = v
 	}
 	return out
 }

@@ -4,26 +4,16 @@ import (
 	"fmt"
 	"os"
 	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/linkgate/linkgate/models"
 	"github.com/linkgate/linkgate/models/dbtest"
+	"github.com/linkgate/linkgate/models/hostseed"
 )
 
-// benchWords make the hosts, ls.<word><n>.com (cmd/lgload's words: none is
-// a substring of another, so a word matches about 1 % of the hosts).
-var benchWords = strings.Fields(`
-amberly apexon arcadia bayleaf birchwood bluefin bramble brightly cascade cedarly
-cinder cobalt copperix coralia cypress daybreak driftwood ember evergreen falcon
-fernway fjordic flintrock foxglove garnet glacier goldleaf granite harbor hazelnut
-heronry horizon indigo ironwood ivoryx jasper juniper kelpie kestrel lagoon
-larkspur lavender lumina magnolia mariner meadow merlin mistral monarch nebula
-nimbus northwind oakridge obsidian onyxia orchid osprey pebble pinecone plover
-quarry quartz quillon raven redwood ripple saffron sapphire sequoia sierra
-silverly sorrel sparrow summit sunbeam tamarack tempest thistle timber topaz
-tundra umber upland valiant velvet verbena vireo walnut willow wrenfield
-yarrow zephyr zinnia alpenglow bristol calypso dunmore elmstead fairhaven glenrock`)
+// benchWords make the hosts, ls.<word><n>.com, as cmd/lgload's do: a word
+// matches about 1 % of the hosts.
+var benchWords = hostseed.Words
 
 // BenchmarkDomainSearchSQLite: the domain list's status+q page
 // (?status=pending&q=<word>&limit=50, q rotating over 8 words, each in
@@ -64,8 +54,8 @@ func BenchmarkDomainSearchSQLite(b *testing.B) {
 	for i := range n {
 		d := *proto
 		d.ID = models.NewID(models.PrefixDomain)
-		d.Apex = benchWords[i%len(benchWords)] + strconv.Itoa(i/len(benchWords)) + ".com"
-		d.Host = "ls." + d.Apex
+		d.Apex = hostseed.Apex(i%len(benchWords), i/len(benchWords))
+		d.Host = hostseed.Host(d.Apex)
 		d.Status = models.StatusConfigured
 		if (i/len(benchWords))%5 == 0 {
 			d.Status = models.StatusPending
@@ -79,10 +69,7 @@ func BenchmarkDomainSearchSQLite(b *testing.B) {
 	if err := db.Gorm.Exec("ANALYZE").Error; err != nil {
 		b.Fatal(err)
 	}
-	var qs []string
-	for i := 3; i < len(benchWords) && len(qs) < 8; i += 12 {
-		qs = append(qs, benchWords[i])
-	}
+	qs := hostseed.SearchWords()
 	before := func(q models.DomainQuery) (int, error) {
 		tx := db.Gorm.WithContext(ctx).Model(&models.Domain{})
 		if q.Status != "" {

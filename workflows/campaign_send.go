@@ -118,9 +118,8 @@ func (e *Engine) SubmitCampaign(ctx context.Context, sc models.Scope, id, actor 
 		if c.Status != models.CampaignScheduled || c.ScheduledAt == nil {
 			return nil
 		}
-		_, err := e.client.InsertTx(ctx, tx, CampaignStartArgs{CampaignID: c.ID},
-			&river.InsertOpts{ScheduledAt: *c.ScheduledAt, UniqueOpts: uniqueStep})
-		return err
+		return e.enqueue(ctx, tx, river.InsertManyParams{Args: CampaignStartArgs{CampaignID: c.ID},
+			InsertOpts: &river.InsertOpts{ScheduledAt: *c.ScheduledAt, UniqueOpts: uniqueStep}})
 	})
 }
 

@@ -468,13 +468,38 @@ var uniqueStep = river.UniqueOpts{ByArgs: true, ByState: []rivertype.JobState{
 	rivertype.JobStateRetryable, rivertype.JobStateScheduled,
 }}
 
-// insertTx enqueues a step in the caller's transaction.
+// insertTx enqueues a step in the caller's transaction: one pending job
+// per step (uniqueStep).
 func (e *Engine) insertTx(ctx context.Context, tx *sql.Tx, args river.JobArgs) error {
-	res, err := e.client.InsertTx(ctx, tx, args, &river.InsertOpts{UniqueOpts: uniqueStep})
-	if err != nil {
-		return fmt.Errorf("enqueue %s: %w", args.Kind(), err)
+	return e.enqueue(ctx, tx, river.InsertManyParams{Args: args, InsertOpts: &river.InsertOpts{UniqueOpts: uniqueStep}})
+}
+
+// enqueue is how every job is inserted: in the caller's transaction tx,
+// or, if tx is nil, in one of River's own (which also wakes this
+// process's workers when River only polls). Each job has its own options.
+// The jobs available at once wake the workers of every process at commit
+// (wakeTx), whatever River's notify limiter dropped.
+func (e *Engine) enqueue(ctx context.Context, tx *sql.Tx, jobs ...river.InsertManyParams) error {
+	if len(jobs) == 0 {
+		return nil
 	}
-	return e.wakeTx(ctx, tx, res) // river_listener.go
+	var (
+		res []*rivertype.JobInsertResult
+		err error
+	)
+	if tx != nil {
+		res, err = e.client.InsertManyTx(ctx, tx, jobs)
+	} else {
+		res, err = e.client.InsertMany(ctx, jobs)
+	}
+	if err != nil {
+		return fmt.Errorf("enqueue %s: %w", jobs[0].Args.Kind(), err)
+	}
+	if tx != nil {
+		return e.wakeTx(ctx, tx, res...) // river_listener.go
+	}
+	// Committed already: the notification goes on its own.
+	return e.wakeTx(ctx, e.store.DB().SQL, res...)
 }
 
 // completeTx completes the running job in the caller's transaction.

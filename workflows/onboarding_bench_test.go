@@ -153,44 +153,13 @@ func benchOnboarding(b *testing.B, n, engines int, cfLimit mocks.CloudflareRateL
 	if err != nil {
 		b.Fatal(err)
 	}
-	stores := make([]*models.Store, engines)
-	es := make([]*workflows.Engine, engines)
-	for i := range es {
-		db, err := models.Open(ctx, models.DBConfig{DatabaseURL: url})
-		if err != nil {
-			b.Fatal(err)
-		}
-		db.SQL.SetMaxOpenConns(12)
-		b.Cleanup(func() { _ = db.Close() })
-		if i == 0 {
-			if _, err := models.Migrate(ctx, db); err != nil {
-				b.Fatal(err)
-			}
-			if err := workflows.MigrateRiver(ctx, db); err != nil {
-				b.Fatal(err)
-			}
-		}
-		stores[i] = models.NewStore(db, nil)
-		e, err := workflows.New(workflows.Config{
-			Store: stores[i], Logger: slog.New(slog.DiscardHandler),
-			DNS: w.DNSFactories, LinkShortening: w.LinkShortening, Resolver: w.DNS, Keys: keys,
-			PublicURL: "https://linkgate.test", Intervals: workflows.SandboxIntervals(),
-			// Unique per run: the worker lock (resume.go) is per database.
-			ClientID: fmt.Sprintf("bench-%d-%d", time.Now().UnixNano(), i), PollOnly: pollOnly,
-		})
-		if err != nil {
-			b.Fatal(err)
-		}
-		if err := e.Start(ctx); err != nil {
-			b.Fatal(err)
-		}
-		b.Cleanup(func() {
-			sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			_ = e.Stop(sctx)
-		})
-		es[i] = e
-	}
+	stores, es := startEngines(b, url, engines, workflows.Config{
+		Logger: slog.New(slog.DiscardHandler),
+		DNS:    w.DNSFactories, LinkShortening: w.LinkShortening, Resolver: w.DNS, Keys: keys,
+		PublicURL: "https://linkgate.test", Intervals: workflows.SandboxIntervals(),
+		// Unique per run: the worker lock (resume.go) is per database.
+		ClientID: fmt.Sprintf("bench-%d", time.Now().UnixNano()), PollOnly: pollOnly,
+	})
 
 	// n clients, a zone each. With the limits on, every zone is reached
 	// with one token (a platform's), so that Cloudflare's per-token limit

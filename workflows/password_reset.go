@@ -54,7 +54,7 @@ func (e *Engine) RequestPasswordReset(ctx context.Context, email string) error {
 	if len(fields) > 0 {
 		return &models.Error{Kind: models.KindInvalid, Code: "invalid_email", Detail: fields[0].Message, Fields: fields}
 	}
-	if _, err := e.client.Insert(ctx, SendPasswordResetArgs{Email: email}, &river.InsertOpts{UniqueOpts: uniqueStep}); err != nil {
+	if err := e.enqueue(ctx, nil, river.InsertManyParams{Args: SendPasswordResetArgs{Email: email}, InsertOpts: &river.InsertOpts{UniqueOpts: uniqueStep}}); err != nil {
 		return &models.Error{Kind: models.KindInternal, Code: "internal", Detail: "enqueue " + kindSendPasswordReset, Err: err}
 	}
 	return nil

@@ -123,8 +123,8 @@ func (e *Engine) forwardLogin(ctx context.Context, sc models.Scope, domainID, em
 			if after >= e.cfg.RegistrationTTL {
 				continue
 			}
-			_, err := e.client.InsertTx(ctx, sqlTx, SendRegistrationArgs{RegistrationID: r.ID, Reminder: i + 1, KeyID: keyID, SealedToken: sealed},
-				&river.InsertOpts{ScheduledAt: r.CreatedAt.Add(after), UniqueOpts: uniqueStep})
+			err := e.enqueue(ctx, sqlTx, river.InsertManyParams{Args: SendRegistrationArgs{RegistrationID: r.ID, Reminder: i + 1, KeyID: keyID, SealedToken: sealed},
+				InsertOpts: &river.InsertOpts{ScheduledAt: r.CreatedAt.Add(after), UniqueOpts: uniqueStep}})
 			if err != nil {
 				return err
 			}

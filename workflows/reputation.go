@@ -125,10 +125,7 @@ func (e *Engine) fanOut(ctx context.Context, set models.StatusSet, job func(id s
 		for i, id := range ids {
 			params[i] = river.InsertManyParams{Args: job(id), InsertOpts: &river.InsertOpts{UniqueOpts: uniqueStep}}
 		}
-		if _, err := e.client.InsertMany(ctx, params); err != nil {
-			return fmt.Errorf("enqueue %s jobs: %w", params[0].Args.Kind(), err)
-		}
-		return nil
+		return e.enqueue(ctx, nil, params...)
 	})
 }
 

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 
@@ -193,21 +194,36 @@ func (l *pgListener) WaitForNotification(ctx context.Context) (*riverdriver.Noti
 	return &riverdriver.Notification{Topic: strings.TrimPrefix(n.Channel, l.prefix), Payload: n.Payload}, nil
 }
 
-// wakeTx makes sure the workers hear of a step just enqueued in tx. River
+// wakeTx makes sure the workers hear of the jobs just enqueued in tx (or
+// on the pool, after their own transaction committed). River
 // notifies on insert too, but drops a queue's notification when it sent
 // one less than FetchCooldown before (its notify limiter), counting on the
 // next poll; steps that follow each other quickly would then wait for
 // that poll. This notification, sent at commit like River's, is River's
 // own (topic "<schema>.river_insert", payload {"queue": ...}), so River's
-// producers fetch on it, debounced by their FetchCooldown.
-func (e *Engine) wakeTx(ctx context.Context, tx *sql.Tx, res *rivertype.JobInsertResult) error {
-	if !e.wake || res == nil || res.Job == nil || res.UniqueSkippedAsDuplicate || res.Job.State != rivertype.JobStateAvailable {
+// producers fetch on it, debounced by their FetchCooldown. One
+// notification per queue that got an available job.
+func (e *Engine) wakeTx(ctx context.Context, tx execer, res ...*rivertype.JobInsertResult) error {
+	if !e.wake {
 		return nil
 	}
-	_, err := tx.ExecContext(ctx, `SELECT pg_notify(current_schema() || '.river_insert', $1)`,
-		fmt.Sprintf(`{"queue": %q}`, res.Job.Queue))
-	if err != nil {
-		return fmt.Errorf("wake the workers: %w", err)
+	var queues []string
+	for _, r := range res {
+		if r == nil || r.Job == nil || r.UniqueSkippedAsDuplicate || r.Job.State != rivertype.JobStateAvailable ||
+			slices.Contains(queues, r.Job.Queue) {
+			continue
+		}
+		queues = append(queues, r.Job.Queue)
+		_, err := tx.ExecContext(ctx, `SELECT pg_notify(current_schema() || '.river_insert', $1)`,
+			fmt.Sprintf(`{"queue": %q}`, r.Job.Queue))
+		if err != nil {
+			return fmt.Errorf("wake the workers: %w", err)
+		}
 	}
 	return nil
+}
+
+// execer is a transaction or the pool.
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 }

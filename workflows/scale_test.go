@@ -48,48 +48,16 @@ func TestThreeWorkersShareTwoHundredOnboardings(t *testing.T) {
 	}
 
 	warnings := &countingHandler{}
-	stores := make([]*models.Store, scaleWorkers)
-	engines := make([]*workflows.Engine, scaleWorkers)
-	for i := range engines {
-		db, err := models.Open(ctx, models.DBConfig{DatabaseURL: url})
-		if err != nil {
-			t.Fatal(err)
-		}
-		db.SQL.SetMaxOpenConns(12)
-		t.Cleanup(func() { _ = db.Close() })
-		if i == 0 {
-			if _, err := models.Migrate(ctx, db); err != nil {
-				t.Fatal(err)
-			}
-			if err := workflows.MigrateRiver(ctx, db); err != nil {
-				t.Fatal(err)
-			}
-		}
-		stores[i] = models.NewStore(db, nil)
-		e, err := workflows.New(workflows.Config{
-			Store:          stores[i],
-			Logger:         slog.New(warnings),
-			DNS:            w.DNSFactories,
-			LinkShortening: w.LinkShortening,
-			Resolver:       dns,
-			Keys:           keys,
-			PublicURL:      "https://linkgate.test",
-			Intervals:      workflows.SandboxIntervals(),
-			ClientID:       fmt.Sprintf("worker-%d", i),
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := e.Start(ctx); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() {
-			stopCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			_ = e.Stop(stopCtx)
-		})
-		engines[i] = e
-	}
+	stores, engines := startEngines(t, url, scaleWorkers, workflows.Config{
+		Logger:         slog.New(warnings),
+		DNS:            w.DNSFactories,
+		LinkShortening: w.LinkShortening,
+		Resolver:       dns,
+		Keys:           keys,
+		PublicURL:      "https://linkgate.test",
+		Intervals:      workflows.SandboxIntervals(),
+		ClientID:       "worker",
+	})
 
 	// 200 clients and domains, a zone and token each.
 	type onboarding struct {

@@ -28,6 +28,8 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/riverqueue/river"
+
 	"github.com/linkgate/linkgate/models"
 	"github.com/linkgate/linkgate/webhooks"
 )
@@ -440,7 +442,7 @@ func (e *Engine) recordOutcomes(ctx context.Context, batch []hookOutcome) error 
 					}
 					if changed {
 						e.log.Warn("webhook endpoint disabled", slog.String("endpoint_id", o.ep.ID), slog.String("reason", o.disable))
-						if _, err := e.client.InsertTx(ctx, sqlTx, WebhookDisabledArgs{EndpointID: o.ep.ID, Reason: o.disable}, nil); err != nil {
+						if err := e.enqueue(ctx, sqlTx, river.InsertManyParams{Args: WebhookDisabledArgs{EndpointID: o.ep.ID, Reason: o.disable}}); err != nil {
 							return err
 						}
 					}

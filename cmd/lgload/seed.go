@@ -13,7 +13,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -23,31 +22,11 @@ import (
 	"github.com/linkgate/linkgate/handlers"
 	"github.com/linkgate/linkgate/handlers/app"
 	"github.com/linkgate/linkgate/models"
+	"github.com/linkgate/linkgate/models/hostseed"
 )
 
-// words make the hosts, ls.<word><n>.com. None is a substring of another
-// (nor contains "ls" or "com"), so searching for a word matches the hosts
-// made from it: about 1/len(words) of them.
-var words = strings.Fields(`
-amberly apexon arcadia bayleaf birchwood bluefin bramble brightly cascade cedarly
-cinder cobalt copperix coralia cypress daybreak driftwood ember evergreen falcon
-fernway fjordic flintrock foxglove garnet glacier goldleaf granite harbor hazelnut
-heronry horizon indigo ironwood ivoryx jasper juniper kelpie kestrel lagoon
-larkspur lavender lumina magnolia mariner meadow merlin mistral monarch nebula
-nimbus northwind oakridge obsidian onyxia orchid osprey pebble pinecone plover
-quarry quartz quillon raven redwood ripple saffron sapphire sequoia sierra
-silverly sorrel sparrow summit sunbeam tamarack tempest thistle timber topaz
-tundra umber upland valiant velvet verbena vireo walnut willow wrenfield
-yarrow zephyr zinnia alpenglow bristol calypso dunmore elmstead fairhaven glenrock`)
-
 // defaultQ are the search words of the q scenarios when -q is not given.
-func defaultQ() []string {
-	var out []string
-	for i := 3; i < len(words) && len(out) < 8; i += 12 {
-		out = append(out, words[i])
-	}
-	return out
-}
+func defaultQ() []string { return hostseed.SearchWords() }
 
 // statusWeights spreads domains over the lifecycle statuses, most of them
 // configured or pending (percent).
@@ -241,7 +220,7 @@ func seed(ctx context.Context, db *models.DB, store *models.Store, o options, lo
 	r := mrand.New(mrand.NewPCG(1, 2))
 	clientIDs := make([]string, o.Clients)
 	for i := range clientIDs {
-		w := words[i%len(words)]
+		w := hostseed.Words[i%len(hostseed.Words)]
 		c, err := store.CreateClient(ctx, models.ClientInput{
 			Name:  fmt.Sprintf("%s%s Holdings %d", strings.ToUpper(w[:1]), w[1:], i),
 			Email: fmt.Sprintf("ops%d@%s.example.com", i, w),
@@ -258,7 +237,7 @@ func seed(ctx context.Context, db *models.DB, store *models.Store, o options, lo
 	span := 2 * 365 * 24 * time.Hour
 	t0 := time.Now().UTC().Add(-span)
 	step := span / time.Duration(o.Domains)
-	perWord := make([]int, len(words))
+	perWord := make([]int, len(hostseed.Words))
 	i := 0
 	src := pgx.CopyFromFunc(func() ([]any, error) {
 		if i == o.Domains {
@@ -266,9 +245,9 @@ func seed(ctx context.Context, db *models.DB, store *models.Store, o options, lo
 		}
 		created := t0.Add(time.Duration(i)*step + time.Duration(r.Int64N(int64(step)+1))).Truncate(time.Microsecond)
 		i++
-		wi := r.IntN(len(words))
+		wi := r.IntN(len(hostseed.Words))
 		perWord[wi]++
-		apex := words[wi] + strconv.Itoa(perWord[wi]) + ".com"
+		apex := hostseed.Apex(wi, perWord[wi])
 		// Clients own domains unevenly: the first clients have the most.
 		client := clientIDs[int(math.Pow(r.Float64(), 2)*float64(len(clientIDs)))]
 		st := pickStatus(r)
@@ -279,7 +258,7 @@ func seed(ctx context.Context, db *models.DB, store *models.Store, o options, lo
 		}
 		updated := created.Add(time.Duration(r.Int64N(int64(48 * time.Hour))))
 		return []any{
-			models.NewID(models.PrefixDomain), client, "ls." + apex, apex, "ls",
+			models.NewID(models.PrefixDomain), client, hostseed.Host(apex), apex, hostseed.Subdomain,
 			string(models.PurposeLinkShortening), string(setup), string(st), reason,
 			string(dnsSt), string(sslSt), models.DefaultCNAMETarget, models.DefaultCNAMETTL, sid, certExp,
 			created, updated, updated,

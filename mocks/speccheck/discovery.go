@@ -4,14 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"math"
 	"net/http"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 )
 
 // GoogleDNS is Google Cloud DNS's discovery document (v1), as shipped in
@@ -70,23 +68,15 @@ type dResource struct {
 	Resources map[string]dResource `json:"resources"`
 }
 
-var (
-	dmu        sync.Mutex
-	discovered = map[string]*Discovery{}
-)
+var discoveries docCache[*Discovery]
 
 // LoadDiscovery returns the named discovery document, loaded once per
 // process.
 func LoadDiscovery(name string) (*Discovery, error) {
-	dmu.Lock()
-	defer dmu.Unlock()
-	if d, ok := discovered[name]; ok {
-		return d, nil
-	}
-	data, err := specFS.ReadFile("specs/" + name + ".json")
-	if err != nil {
-		return nil, err
-	}
+	return discoveries.get(name, func(data []byte) (*Discovery, error) { return parseDiscovery(name, data) })
+}
+
+func parseDiscovery(name string, data []byte) (*Discovery, error) {
 	var raw struct {
 		ServicePath string               `json:"servicePath"`
 		Parameters  map[string]dParam    `json:"parameters"`
@@ -125,7 +115,6 @@ func LoadDiscovery(name string) (*Discovery, error) {
 		d.ServicePath = prefix[:strings.LastIndex(prefix, "/")+1]
 	}
 	sort.Slice(d.methods, func(i, j int) bool { return d.methods[i].ID < d.methods[j].ID })
-	discovered[name] = d
 	return d, nil
 }
 
@@ -181,37 +170,21 @@ type DiscoveryTransport struct {
 	PathPrefix string
 	Errorf     func(format string, args ...any)
 
-	mu   sync.Mutex
-	seen []Exchange
-}
-
-// Seen returns the exchanges checked so far (Route is the method's id,
-// "dns.changes.create").
-func (tr *DiscoveryTransport) Seen() []Exchange {
-	tr.mu.Lock()
-	defer tr.mu.Unlock()
-	return append([]Exchange(nil), tr.seen...)
+	// Seen returns the exchanges checked so far (Route is the method's
+	// id, "dns.changes.create").
+	exchangeLog
 }
 
 // RoundTrip implements http.RoundTripper.
 func (tr *DiscoveryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	base := tr.Base
-	if base == nil {
-		base = http.DefaultTransport
-	}
+	base := baseOf(tr.Base)
 	path := strings.TrimPrefix(strings.TrimPrefix(req.URL.Path, tr.PathPrefix), "/")
 	if !strings.HasPrefix(path, tr.Doc.ServicePath) {
 		return base.RoundTrip(req)
 	}
-	var body []byte
-	if req.Body != nil {
-		b, err := io.ReadAll(req.Body)
-		_ = req.Body.Close()
-		if err != nil {
-			return nil, err
-		}
-		body = b
-		req.Body = io.NopCloser(bytes.NewReader(b))
+	body, err := readBody(&req.Body)
+	if err != nil {
+		return nil, err
 	}
 	m, params := tr.Doc.match(req.Method, path)
 	if m == nil {
@@ -219,24 +192,20 @@ func (tr *DiscoveryTransport) RoundTrip(req *http.Request) (*http.Response, erro
 		return base.RoundTrip(req)
 	}
 	for _, p := range tr.checkRequest(m, params, req, body) {
-		tr.Errorf("speccheck: request %s %s does not match %s %s: %s\nbody: %s", req.Method, path, tr.Doc.Name, m.ID, p, clip(body))
+		reportRequest(tr.Errorf, req.Method, path, tr.Doc.Name+" "+m.ID, p, body)
 	}
 	resp, err := base.RoundTrip(req)
 	if err != nil {
 		return nil, err
 	}
-	rbody, err := io.ReadAll(resp.Body)
-	_ = resp.Body.Close()
+	rbody, err := readBody(&resp.Body)
 	if err != nil {
 		return nil, err
 	}
-	resp.Body = io.NopCloser(bytes.NewReader(rbody))
 	for _, p := range tr.checkResponse(m, resp, rbody) {
-		tr.Errorf("speccheck: response to %s %s (%d) does not match %s %s: %s\nbody: %s", req.Method, path, resp.StatusCode, tr.Doc.Name, m.ID, p, clip(rbody))
+		reportResponse(tr.Errorf, req.Method, path, resp.StatusCode, tr.Doc.Name+" "+m.ID, p, rbody)
 	}
-	tr.mu.Lock()
-	tr.seen = append(tr.seen, Exchange{Spec: tr.Doc.Name, Method: req.Method, Route: m.ID, Status: resp.StatusCode})
-	tr.mu.Unlock()
+	tr.record(Exchange{Spec: tr.Doc.Name, Method: req.Method, Route: m.ID, Status: resp.StatusCode})
 	return resp, nil
 }
 

@@ -21,7 +21,6 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -52,22 +51,14 @@ type Spec struct {
 	router routers.Router
 }
 
-var (
-	mu     sync.Mutex
-	loaded = map[string]*Spec{}
-)
+var specs docCache[*Spec]
 
 // Load returns the named document, loaded and validated once per process.
 func Load(name string) (*Spec, error) {
-	mu.Lock()
-	defer mu.Unlock()
-	if s, ok := loaded[name]; ok {
-		return s, nil
-	}
-	data, err := specFS.ReadFile("specs/" + name + ".json")
-	if err != nil {
-		return nil, err
-	}
+	return specs.get(name, func(data []byte) (*Spec, error) { return parseSpec(name, data) })
+}
+
+func parseSpec(name string, data []byte) (*Spec, error) {
 	loader := openapi3.NewLoader()
 	doc, err := loader.LoadFromData(data)
 	if err != nil {
@@ -95,9 +86,7 @@ func Load(name string) (*Spec, error) {
 	if err != nil {
 		return nil, fmt.Errorf("route %s: %w", name, err)
 	}
-	s := &Spec{Name: name, Server: u, doc: doc, router: r}
-	loaded[name] = s
-	return s, nil
+	return &Spec{Name: name, Server: u, doc: doc, router: r}, nil
 }
 
 // Exchange is one checked request and response.
@@ -118,15 +107,7 @@ type Transport struct {
 	PathPrefix string
 	Errorf     func(format string, args ...any)
 
-	mu   sync.Mutex
-	seen []Exchange
-}
-
-// Seen returns the exchanges checked so far.
-func (tr *Transport) Seen() []Exchange {
-	tr.mu.Lock()
-	defer tr.mu.Unlock()
-	return append([]Exchange(nil), tr.seen...)
+	exchangeLog
 }
 
 func acceptAnyCredentials(_ context.Context, in *openapi3filter.AuthenticationInput) error {
@@ -139,19 +120,10 @@ func acceptAnyCredentials(_ context.Context, in *openapi3filter.AuthenticationIn
 
 // RoundTrip implements http.RoundTripper.
 func (tr *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
-	base := tr.Base
-	if base == nil {
-		base = http.DefaultTransport
-	}
-	var body []byte
-	if req.Body != nil {
-		b, err := io.ReadAll(req.Body)
-		_ = req.Body.Close()
-		if err != nil {
-			return nil, err
-		}
-		body = b
-		req.Body = io.NopCloser(bytes.NewReader(b))
+	base := baseOf(tr.Base)
+	body, err := readBody(&req.Body)
+	if err != nil {
+		return nil, err
 	}
 	path := strings.TrimPrefix(req.URL.Path, tr.PathPrefix)
 	var (
@@ -184,18 +156,16 @@ func (tr *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		Options: &openapi3filter.Options{AuthenticationFunc: acceptAnyCredentials, MultiError: true},
 	}
 	if err := openapi3filter.ValidateRequest(req.Context(), in); err != nil {
-		tr.Errorf("speccheck: request %s %s does not match %s: %v\nbody: %s", req.Method, path, spec.Name, err, clip(body))
+		reportRequest(tr.Errorf, req.Method, path, spec.Name, err, body)
 	}
 	resp, err := base.RoundTrip(req)
 	if err != nil {
 		return nil, err
 	}
-	rbody, err := io.ReadAll(resp.Body)
-	_ = resp.Body.Close()
+	rbody, err := readBody(&resp.Body)
 	if err != nil {
 		return nil, err
 	}
-	resp.Body = io.NopCloser(bytes.NewReader(rbody))
 	documented := route.Operation.Responses.Status(resp.StatusCode) != nil ||
 		route.Operation.Responses.Value(fmt.Sprintf("%dXX", resp.StatusCode/100)) != nil ||
 		route.Operation.Responses.Value(fmt.Sprintf("%dxx", resp.StatusCode/100)) != nil ||
@@ -207,22 +177,13 @@ func (tr *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		rin.SetBodyBytes(rbody)
 		if err := openapi3filter.ValidateResponse(req.Context(), rin); err != nil {
-			tr.Errorf("speccheck: response to %s %s (%d) does not match %s: %v\nbody: %s", req.Method, path, resp.StatusCode, spec.Name, err, clip(rbody))
+			reportResponse(tr.Errorf, req.Method, path, resp.StatusCode, spec.Name, err, rbody)
 		}
 	} else if resp.StatusCode < 400 {
 		tr.Errorf("speccheck: %s %s answered %d, which %s does not document", req.Method, path, resp.StatusCode, spec.Name)
 	}
-	tr.mu.Lock()
-	tr.seen = append(tr.seen, Exchange{Spec: spec.Name, Method: req.Method, Route: route.Path, Status: resp.StatusCode})
-	tr.mu.Unlock()
+	tr.record(Exchange{Spec: spec.Name, Method: req.Method, Route: route.Path, Status: resp.StatusCode})
 	return resp, nil
-}
-
-func clip(b []byte) string {
-	if len(b) > 1500 {
-		return string(b[:1500]) + "…"
-	}
-	return string(b)
 }
 
 // findRoute is the router's FindRoute, with a fallback for templates
