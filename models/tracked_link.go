@@ -399,17 +399,12 @@ type LinkTarget struct {
 	Phone       *string
 	DomainID    *string
 	DeliveredAt *time.Time
-	// listening: some webhook endpoint would receive the client's
-	// link.clicked events (read with the link).
-	listening bool
 }
 
 // linkTargetsQuery finds n refs (a hot statement: the redirector's).
 func linkTargetsQuery(db *DB, n int) string {
 	return db.placeholders(`SELECT l.ref, l.client_id, l.host, l.url, l.campaign_id, l.recipient_id,
-  r.phone, r.domain_id, r.delivered_at,
-  EXISTS (SELECT 1 FROM webhook_endpoints w WHERE w.client_id = l.client_id)
-    OR EXISTS (SELECT 1 FROM webhook_endpoints w WHERE w.client_id IS NULL)
+  r.phone, r.domain_id, r.delivered_at
 FROM tracked_links l LEFT JOIN campaign_recipients r ON r.id = l.recipient_id
 WHERE l.ref IN (` + strings.Repeat("?, ", n-1) + `?)`)
 }
@@ -462,7 +457,7 @@ func scanLinkTargets(rs *sql.Rows, out map[string]LinkTarget) error {
 	for rs.Next() {
 		var t LinkTarget
 		if err := rs.Scan(&t.Ref, &t.ClientID, &t.Host, &t.URL, &t.CampaignID, &t.RecipientID,
-			&t.Phone, &t.DomainID, &t.DeliveredAt, &t.listening); err != nil {
+			&t.Phone, &t.DomainID, &t.DeliveredAt); err != nil {
 			return err
 		}
 		out[t.Ref] = t
@@ -510,9 +505,13 @@ func (s *Store) StoreLinkVisits(ctx context.Context, visits []LinkVisit, window 
 				clicks = append(clicks, LinkClick{ID: v.ID, Target: t, Method: v.Method, UserAgent: v.UserAgent, At: v.At})
 			}
 		}
-		// Read with the links in this transaction: whether anyone would
+		// Read in this transaction, once a batch: whether anyone would
 		// receive their events.
-		listening := func(t *LinkTarget) bool { return t.listening }
+		l, err := s.clientsListeningTx(ctx, sqlTx)
+		if err != nil {
+			return err
+		}
+		listening := func(t *LinkTarget) bool { return l.all || l.clients[t.ClientID] }
 		n, err := s.recordLinkClicksTx(ctx, tx, clicks, window, again, listening)
 		stored = n
 		return err
