@@ -277,22 +277,11 @@ type DomainPage struct {
 // ListDomains returns domains newest first, a keyset page at a time, each
 // with its Messaging Services and pools: one query (domain_page.go).
 func (s *Store) ListDomains(ctx context.Context, sc Scope, q DomainQuery) (DomainPage, error) {
-	limit, err := q.limit()
+	stmt, args, limit, err := s.domainPageStatement(ctx, sc, q)
 	if err != nil {
 		return DomainPage{}, err
 	}
-	tx, err := s.domainFilter(ctx, sc, q)
-	if err != nil {
-		return DomainPage{}, err
-	}
-	if q.Cursor != "" {
-		after, err := decodeCursor(PrefixDomain, q.Cursor)
-		if err != nil {
-			return DomainPage{}, err
-		}
-		tx = tx.Where("id < ?", after)
-	}
-	rows, err := s.scanDomainPage(tx.Order("id DESC").Limit(limit + 1))
+	rows, err := s.queryDomainPage(ctx, stmt, args, limit)
 	if err != nil {
 		return DomainPage{}, err
 	}
@@ -307,6 +296,20 @@ func (s *Store) ListDomains(ctx context.Context, sc Scope, q DomainQuery) (Domai
 // domainFilter is the domains in scope that q's filters keep (all but
 // its page).
 func (s *Store) domainFilter(ctx context.Context, sc Scope, q DomainQuery) (*gorm.DB, error) {
+	conds, err := s.domainConds(ctx, sc, q)
+	if err != nil {
+		return nil, err
+	}
+	tx := s.gorm(ctx).Model(&Domain{})
+	for _, c := range conds {
+		tx = tx.Where(c.sql, c.args...)
+	}
+	return tx, nil
+}
+
+// domainConds are the conditions keeping the domains in scope that q's
+// filters keep (all but its page).
+func (s *Store) domainConds(ctx context.Context, sc Scope, q DomainQuery) ([]sqlCond, error) {
 	var fields []FieldError
 	if q.Status != "" && !q.Status.Valid() {
 		fields = append(fields, FieldError{"status", "not a domain status"})
@@ -320,35 +323,35 @@ func (s *Store) domainFilter(ctx context.Context, sc Scope, q DomainQuery) (*gor
 	if len(fields) > 0 {
 		return nil, &Error{Kind: KindInvalid, Code: "invalid_status", Detail: fields[0].Message, Fields: fields}
 	}
-	tx := s.gorm(ctx).Model(&Domain{})
 	if !sc.Admin() {
 		if q.ClientID != "" && q.ClientID != sc.ClientID {
 			return nil, NotFound("client")
 		}
 		q.ClientID = sc.ClientID
 	}
+	var conds []sqlCond
 	if q.ClientID != "" {
-		tx = tx.Where("client_id = ?", q.ClientID)
+		conds = append(conds, sqlCond{"client_id = ?", []any{q.ClientID}})
 	}
 	if q.Status != "" {
-		tx = tx.Where("status = ?", q.Status)
+		conds = append(conds, sqlCond{"status = ?", []any{string(q.Status)}})
 	}
 	if q.DNSStatus != "" {
-		tx = tx.Where("dns_status = ?", q.DNSStatus)
+		conds = append(conds, sqlCond{"dns_status = ?", []any{string(q.DNSStatus)}})
 	}
 	if q.SSLStatus != "" {
-		tx = tx.Where("ssl_status = ?", q.SSLStatus)
+		conds = append(conds, sqlCond{"ssl_status = ?", []any{string(q.SSLStatus)}})
 	}
 	if q.PoolID != "" {
 		if _, err := s.poolTx(s.gorm(ctx), sc, q.PoolID); err != nil {
 			return nil, err
 		}
-		tx = tx.Where("id IN (?)", s.gorm(ctx).Model(&PoolDomain{}).Select("domain_id").Where("pool_id = ?", q.PoolID))
+		conds = append(conds, sqlCond{"id IN (SELECT domain_id FROM pool_domains WHERE pool_id = ?)", []any{q.PoolID}})
 	}
 	if q.Q = strings.TrimSpace(q.Q); q.Q != "" {
-		tx = s.hostSearch(ctx, tx, q.Q)
+		conds = append(conds, s.hostSearch(q.Q))
 	}
-	return tx, nil
+	return conds, nil
 }
 
 // DomainsPage is a numbered page of domains and how many match in all.
