@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"strconv"
 	"sync"
 
 	"github.com/gin-gonic/gin"
@@ -53,6 +54,8 @@ func (h *Handler) respondDomains(c *gin.Context, clientID string) {
 		b = models.AppendJSONString(b, page.Next)
 	}
 	b = append(b, '}')
+	// Its length, so that net/http sends it whole rather than chunked.
+	c.Header("Content-Length", strconv.Itoa(len(b)))
 	c.Data(http.StatusOK, "application/json; charset=utf-8", b)
 	if cap(b) <= maxListBuffer {
 		*buf = b
