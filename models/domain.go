@@ -277,13 +277,22 @@ type DomainPage struct {
 // ListDomains returns domains newest first, a keyset page at a time, each
 // with its Messaging Services and pools: one query (domain_page.go).
 func (s *Store) ListDomains(ctx context.Context, sc Scope, q DomainQuery) (DomainPage, error) {
-	stmt, args, limit, err := s.domainPageStatement(ctx, sc, q)
+	p, err := s.domainPage(ctx, sc, q)
 	if err != nil {
 		return DomainPage{}, err
 	}
-	rows, err := s.queryDomainPage(ctx, stmt, args, limit)
-	if err != nil {
-		return DomainPage{}, err
+	limit := p.limit
+	var rows []*Domain
+	if p.walk != "" {
+		// A full page from the walk is the page (domainPage).
+		if rows, err = s.queryDomainPage(ctx, p.walk, p.walkArgs, limit); err != nil {
+			return DomainPage{}, err
+		}
+	}
+	if len(rows) <= limit {
+		if rows, err = s.queryDomainPage(ctx, p.stmt, p.args, limit); err != nil {
+			return DomainPage{}, err
+		}
 	}
 	page := DomainPage{Domains: rows}
 	if len(rows) > limit {
@@ -296,9 +305,12 @@ func (s *Store) ListDomains(ctx context.Context, sc Scope, q DomainQuery) (Domai
 // domainFilter is the domains in scope that q's filters keep (all but
 // its page).
 func (s *Store) domainFilter(ctx context.Context, sc Scope, q DomainQuery) (*gorm.DB, error) {
-	conds, err := s.domainConds(ctx, sc, q)
+	conds, search, err := s.domainConds(ctx, sc, q)
 	if err != nil {
 		return nil, err
+	}
+	if search != nil {
+		conds = append(conds, search.match)
 	}
 	tx := s.gorm(ctx).Model(&Domain{})
 	for _, c := range conds {
@@ -308,8 +320,8 @@ func (s *Store) domainFilter(ctx context.Context, sc Scope, q DomainQuery) (*gor
 }
 
 // domainConds are the conditions keeping the domains in scope that q's
-// filters keep (all but its page).
-func (s *Store) domainConds(ctx context.Context, sc Scope, q DomainQuery) ([]sqlCond, error) {
+// filters keep (all but its page), the search apart (nil without q).
+func (s *Store) domainConds(ctx context.Context, sc Scope, q DomainQuery) ([]sqlCond, *hostMatch, error) {
 	var fields []FieldError
 	if q.Status != "" && !q.Status.Valid() {
 		fields = append(fields, FieldError{"status", "not a domain status"})
@@ -321,11 +333,11 @@ func (s *Store) domainConds(ctx context.Context, sc Scope, q DomainQuery) ([]sql
 		fields = append(fields, FieldError{"ssl_status", "not a certificate status"})
 	}
 	if len(fields) > 0 {
-		return nil, &Error{Kind: KindInvalid, Code: "invalid_status", Detail: fields[0].Message, Fields: fields}
+		return nil, nil, &Error{Kind: KindInvalid, Code: "invalid_status", Detail: fields[0].Message, Fields: fields}
 	}
 	if !sc.Admin() {
 		if q.ClientID != "" && q.ClientID != sc.ClientID {
-			return nil, NotFound("client")
+			return nil, nil, NotFound("client")
 		}
 		q.ClientID = sc.ClientID
 	}
@@ -344,14 +356,15 @@ func (s *Store) domainConds(ctx context.Context, sc Scope, q DomainQuery) ([]sql
 	}
 	if q.PoolID != "" {
 		if _, err := s.poolTx(s.gorm(ctx), sc, q.PoolID); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		conds = append(conds, sqlCond{"id IN (SELECT domain_id FROM pool_domains WHERE pool_id = ?)", []any{q.PoolID}})
 	}
 	if q.Q = strings.TrimSpace(q.Q); q.Q != "" {
-		conds = append(conds, s.hostSearch(q.Q))
+		m := s.hostSearch(q.Q)
+		return conds, &m, nil
 	}
-	return conds, nil
+	return conds, nil, nil
 }
 
 // DomainsPage is a numbered page of domains and how many match in all.
