@@ -285,11 +285,11 @@ func (s *Store) ListDomains(ctx context.Context, sc Scope, q DomainQuery) (Domai
 	var rows []*Domain
 	if p.walk != "" {
 		// A full page from the walk is the page (domainPage).
-		if rows, err = s.queryDomainPage(ctx, p.walk, p.walkArgs, limit); err != nil {
+		if rows, err = s.walkPage(ctx, p); err != nil {
 			return DomainPage{}, err
 		}
 	}
-	if len(rows) <= limit {
+	if rows == nil {
 		if rows, err = s.queryDomainPage(ctx, p.stmt, p.args, limit); err != nil {
 			return DomainPage{}, err
 		}

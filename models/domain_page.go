@@ -69,12 +69,22 @@ type pageStatements struct {
 	stmt, walk     string
 	args, walkArgs []any
 	limit          int
+	// windowArg is the index in walkArgs of the walk's window: how many
+	// of the newest domains in the filter it tests at most.
+	windowArg int
 }
 
-// walkWindow is how many of the newest domains in the filter a search
-// page's walk tests before it gives up (domainPageWalk): a word in 0.6 %
-// of them fills a page of 50 within it.
-const walkWindow = 8192
+// A search page's walk on SQLite (ListDomains) first tests the newest
+// firstWalk domains of the filter. A page it does not fill is walked
+// again only if the share of hosts matching there says the page fills
+// within maxWalk domains (with a margin of two); otherwise the trigram
+// index answers. So a rare word costs the trigram index and a walk of
+// firstWalk, and a word in 0.6 % of the domains or more (a page of 50
+// within 8,192) costs at most two walks.
+const (
+	firstWalk = 1024
+	maxWalk   = 16384
+)
 
 // domainPage builds ListDomains' statements; limit is the page's size
 // (the statements ask for one row more, to know whether a next page
@@ -116,7 +126,9 @@ func (s *Store) domainPage(ctx context.Context, sc Scope, q DomainQuery) (pageSt
 		b.WriteString(head)
 		b.WriteString(" WHERE id IN (SELECT id FROM (SELECT id, host FROM domains")
 		p.walkArgs = s.writeWhere(&b, conds, nil)
-		b.WriteString(" ORDER BY id DESC LIMIT " + strconv.Itoa(walkWindow) + ") WHERE ")
+		b.WriteString(" ORDER BY id DESC LIMIT ?) WHERE ")
+		p.windowArg = len(p.walkArgs)
+		p.walkArgs = append(p.walkArgs, firstWalk)
 		p.walkArgs = s.writeSQL(&b, *search.walk, p.walkArgs)
 		b.WriteString(" ORDER BY id DESC LIMIT ?) ORDER BY id DESC LIMIT ?")
 		p.walkArgs = append(p.walkArgs, limit+1, limit+1)
@@ -303,16 +315,42 @@ type hostMatch struct {
 // few the page needs: a word in 1 % of the hosts was slower through it
 // than walking the newest domains until the page is full. So on SQLite
 // ListDomains walks first, from covering indexes (migration 0028), at
-// most walkWindow domains; a page the walk does not fill (a rare word,
+// most maxWalk domains (firstWalk, then as many as the share of matches
+// there says the page needs); a page the walk does not fill (a rare word,
 // the last page) is asked of the trigram index.
 func (s *Store) hostSearch(q string) hostMatch {
-	like := sqlCond{`host LIKE ? ESCAPE '\'`, []any{likePattern(q)}}
 	if s.db.Dialect != SQLite || utf8.RuneCountInString(q) < 3 || strings.ContainsAny(q, `%_\`) {
-		return hostMatch{match: like}
+		return hostMatch{match: sqlCond{`host LIKE ? ESCAPE '\'`, []any{likePattern(q)}}}
 	}
-	phrase := `"` + strings.ReplaceAll(strings.ToLower(q), `"`, `""`) + `"`
+	lower := strings.ToLower(q)
+	phrase := `"` + strings.ReplaceAll(lower, `"`, `""`) + `"`
 	return hostMatch{
 		match: sqlCond{`id IN (SELECT domain_id FROM domain_hosts WHERE rowid IN (SELECT rowid FROM domain_hosts_fts WHERE domain_hosts_fts MATCH ?))`, []any{phrase}},
-		walk:  &like,
+		// Hosts are lower-case ASCII (hostname.Parse), so instr finds
+		// what LIKE would, and SQLite need not prepare the statement
+		// again for every pattern as it does for a LIKE's.
+		walk: &sqlCond{`instr(host, ?) > 0`, []any{lower}},
 	}
+}
+
+// walkPage tries p's walk (domainPage) and returns the page if the walk
+// filled it, or nil.
+func (s *Store) walkPage(ctx context.Context, p pageStatements) ([]*Domain, error) {
+	rows, err := s.queryDomainPage(ctx, p.walk, p.walkArgs, p.limit)
+	if err != nil || len(rows) > p.limit {
+		return rows, err
+	}
+	// m matches among firstWalk domains: limit+1 take about
+	// (limit+1)·firstWalk/m.
+	m := len(rows)
+	if m == 0 || 2*(p.limit+1)*firstWalk/m > maxWalk {
+		return nil, nil
+	}
+	args := slices.Clone(p.walkArgs)
+	args[p.windowArg] = 2 * (p.limit + 1) * firstWalk / m
+	rows, err = s.queryDomainPage(ctx, p.walk, args, p.limit)
+	if err != nil || len(rows) > p.limit {
+		return rows, err
+	}
+	return nil, nil
 }
