@@ -275,7 +275,8 @@ type DomainPage struct {
 }
 
 // ListDomains returns domains newest first, a keyset page at a time, each
-// with its Messaging Services and pools: one query (domain_page.go).
+// with its Messaging Services and pools: one query (domain_page.go; on
+// SQLite a search may walk first, hostSearch).
 func (s *Store) ListDomains(ctx context.Context, sc Scope, q DomainQuery) (DomainPage, error) {
 	p, err := s.domainPage(ctx, sc, q)
 	if err != nil {

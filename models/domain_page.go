@@ -15,7 +15,8 @@ import (
 )
 
 // The domain list's page in one query (GET /api/v1/domains runs it on
-// every request): the domains' rows with their Messaging Services and
+// every request; on SQLite a search may try one or two walks first, see
+// hostSearch): the domains' rows with their Messaging Services and
 // pools aggregated by correlated subqueries (in FillDomains' order). The
 // statement is written here rather than by GORM, and its rows are scanned
 // by hand: on PostgreSQL through pgx itself on a connection of the pool,
@@ -79,8 +80,8 @@ type pageStatements struct {
 // again only if the share of hosts matching there says the page fills
 // within maxWalk domains (with a margin of two); otherwise the trigram
 // index answers. So a rare word costs the trigram index and a walk of
-// firstWalk, and a word in 0.6 % of the domains or more (a page of 50
-// within 8,192) costs at most two walks.
+// firstWalk, and a word in about 0.7 % of the filter's domains or more
+// (7 of the first 1,024 for a page of 50) costs at most two walks.
 const (
 	firstWalk = 1024
 	maxWalk   = 16384
