@@ -275,26 +275,25 @@ type DomainPage struct {
 }
 
 // ListDomains returns domains newest first, a keyset page at a time, each
-// with its Messaging Services and pools: one query (domain_page.go).
+// with its Messaging Services and pools: one query (domain_page.go; on
+// SQLite a search may walk first, hostSearch).
 func (s *Store) ListDomains(ctx context.Context, sc Scope, q DomainQuery) (DomainPage, error) {
-	limit, err := q.limit()
+	p, err := s.domainPage(ctx, sc, q)
 	if err != nil {
 		return DomainPage{}, err
 	}
-	tx, err := s.domainFilter(ctx, sc, q)
-	if err != nil {
-		return DomainPage{}, err
-	}
-	if q.Cursor != "" {
-		after, err := decodeCursor(PrefixDomain, q.Cursor)
-		if err != nil {
+	limit := p.limit
+	var rows []*Domain
+	if p.walk != "" {
+		// A full page from the walk is the page (domainPage).
+		if rows, err = s.walkPage(ctx, p); err != nil {
 			return DomainPage{}, err
 		}
-		tx = tx.Where("id < ?", after)
 	}
-	rows, err := s.scanDomainPage(tx.Order("id DESC").Limit(limit + 1))
-	if err != nil {
-		return DomainPage{}, err
+	if rows == nil {
+		if rows, err = s.queryDomainPage(ctx, p.stmt, p.args, limit); err != nil {
+			return DomainPage{}, err
+		}
 	}
 	page := DomainPage{Domains: rows}
 	if len(rows) > limit {
@@ -307,6 +306,23 @@ func (s *Store) ListDomains(ctx context.Context, sc Scope, q DomainQuery) (Domai
 // domainFilter is the domains in scope that q's filters keep (all but
 // its page).
 func (s *Store) domainFilter(ctx context.Context, sc Scope, q DomainQuery) (*gorm.DB, error) {
+	conds, search, err := s.domainConds(ctx, sc, q)
+	if err != nil {
+		return nil, err
+	}
+	if search != nil {
+		conds = append(conds, search.match)
+	}
+	tx := s.gorm(ctx).Model(&Domain{})
+	for _, c := range conds {
+		tx = tx.Where(c.sql, c.args...)
+	}
+	return tx, nil
+}
+
+// domainConds are the conditions keeping the domains in scope that q's
+// filters keep (all but its page), the search apart (nil without q).
+func (s *Store) domainConds(ctx context.Context, sc Scope, q DomainQuery) ([]sqlCond, *hostMatch, error) {
 	var fields []FieldError
 	if q.Status != "" && !q.Status.Valid() {
 		fields = append(fields, FieldError{"status", "not a domain status"})
@@ -318,37 +334,38 @@ func (s *Store) domainFilter(ctx context.Context, sc Scope, q DomainQuery) (*gor
 		fields = append(fields, FieldError{"ssl_status", "not a certificate status"})
 	}
 	if len(fields) > 0 {
-		return nil, &Error{Kind: KindInvalid, Code: "invalid_status", Detail: fields[0].Message, Fields: fields}
+		return nil, nil, &Error{Kind: KindInvalid, Code: "invalid_status", Detail: fields[0].Message, Fields: fields}
 	}
-	tx := s.gorm(ctx).Model(&Domain{})
 	if !sc.Admin() {
 		if q.ClientID != "" && q.ClientID != sc.ClientID {
-			return nil, NotFound("client")
+			return nil, nil, NotFound("client")
 		}
 		q.ClientID = sc.ClientID
 	}
+	var conds []sqlCond
 	if q.ClientID != "" {
-		tx = tx.Where("client_id = ?", q.ClientID)
+		conds = append(conds, sqlCond{"client_id = ?", []any{q.ClientID}})
 	}
 	if q.Status != "" {
-		tx = tx.Where("status = ?", q.Status)
+		conds = append(conds, sqlCond{"status = ?", []any{string(q.Status)}})
 	}
 	if q.DNSStatus != "" {
-		tx = tx.Where("dns_status = ?", q.DNSStatus)
+		conds = append(conds, sqlCond{"dns_status = ?", []any{string(q.DNSStatus)}})
 	}
 	if q.SSLStatus != "" {
-		tx = tx.Where("ssl_status = ?", q.SSLStatus)
+		conds = append(conds, sqlCond{"ssl_status = ?", []any{string(q.SSLStatus)}})
 	}
 	if q.PoolID != "" {
 		if _, err := s.poolTx(s.gorm(ctx), sc, q.PoolID); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		tx = tx.Where("id IN (?)", s.gorm(ctx).Model(&PoolDomain{}).Select("domain_id").Where("pool_id = ?", q.PoolID))
+		conds = append(conds, sqlCond{"id IN (SELECT domain_id FROM pool_domains WHERE pool_id = ?)", []any{q.PoolID}})
 	}
 	if q.Q = strings.TrimSpace(q.Q); q.Q != "" {
-		tx = s.hostSearch(ctx, tx, q.Q)
+		m := s.hostSearch(q.Q)
+		return conds, &m, nil
 	}
-	return tx, nil
+	return conds, nil, nil
 }
 
 // DomainsPage is a numbered page of domains and how many match in all.

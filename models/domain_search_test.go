@@ -5,8 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"gorm.io/gorm"
-
 	"github.com/linkgate/linkgate/models"
 	"github.com/linkgate/linkgate/models/dbtest"
 )
@@ -59,6 +57,25 @@ func TestDomainHostSearchSameOnBothEngines(t *testing.T) {
 				if !slices.Equal(got, want) {
 					t.Errorf("q=%q status=%q: got %d %v, want %d %v", q, status, len(got), got, len(want), want)
 				}
+				// Pages of one: the walk fills them (SQLite), the last
+				// one is asked of the trigram index.
+				var paged []string
+				cursor := ""
+				for range len(want) + 1 {
+					p, err := s.ListDomains(ctx, admin, models.DomainQuery{Q: q, Status: status, PageQuery: models.PageQuery{Limit: 1, Cursor: cursor}})
+					if err != nil {
+						t.Fatal(err)
+					}
+					for _, d := range p.Domains {
+						paged = append(paged, d.ID)
+					}
+					if cursor = p.Next; cursor == "" {
+						break
+					}
+				}
+				if !slices.Equal(paged, want) {
+					t.Errorf("q=%q status=%q in pages of one: got %v, want %v", q, status, paged, want)
+				}
 				if len(want) > 0 {
 					n, err := s.ListDomainsPage(ctx, admin, models.DomainQuery{Q: q, Status: status, PageQuery: models.PageQuery{Limit: 100}}, models.SortNewest, 1)
 					if err != nil || n.Total != int64(len(want)) {
@@ -89,43 +106,56 @@ func TestDomainHostSearchSameOnBothEngines(t *testing.T) {
 	})
 }
 
-// TestDomainHostSearchUsesIndexSQLite: on SQLite the status+q page's plan
-// reads the FTS5 trigram index rather than testing LIKE on every row.
+// TestDomainHostSearchUsesIndexSQLite: on SQLite the status+q page's
+// statement reads the FTS5 trigram index rather than testing LIKE on
+// every row, and the walk tried first (for a common word) reads only the
+// covering index over (status, id, host) until the page is full, or the
+// one over (id, host) without a status: never the domains table but for
+// the page's rows.
 func TestDomainHostSearchUsesIndexSQLite(t *testing.T) {
 	t.Parallel()
 	db := dbtest.SQLite(t)
 	s := models.NewStore(db, nil)
-	var stmt string
-	if err := db.Gorm.Callback().Row().After("gorm:row").Register("test:capture", func(tx *gorm.DB) {
-		if tx.Statement.Table == "domains" {
-			stmt = db.Gorm.Dialector.Explain(tx.Statement.SQL.String(), tx.Statement.Vars...)
+	plan := func(t *testing.T, stmt string, args []any) string {
+		t.Helper()
+		rows, err := db.SQL.QueryContext(ctx, "EXPLAIN QUERY PLAN "+stmt, args...)
+		if err != nil {
+			t.Fatal(err)
 		}
-	}); err != nil {
-		t.Fatal(err)
+		defer rows.Close()
+		var plan []string
+		for rows.Next() {
+			var id, parent, notused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, detail)
+		}
+		joined := strings.Join(plan, "\n")
+		t.Logf("plan of %s:\n%s", stmt, joined)
+		return joined
 	}
-	if _, err := s.ListDomains(ctx, admin, models.DomainQuery{Status: models.StatusPending, Q: "bramble", PageQuery: models.PageQuery{Limit: 50}}); err != nil {
-		t.Fatal(err)
-	}
-	if stmt == "" {
-		t.Fatal("no statement on domains captured")
-	}
-	rows, err := db.SQL.QueryContext(ctx, "EXPLAIN QUERY PLAN "+stmt)
+	q := models.DomainQuery{Status: models.StatusPending, Q: "bramble", PageQuery: models.PageQuery{Limit: 50}}
+	stmt, args, err := s.DomainPageStatement(ctx, admin, q)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer rows.Close()
-	var plan []string
-	for rows.Next() {
-		var id, parent, notused int
-		var detail string
-		if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
+	if p := plan(t, stmt, args); !strings.Contains(p, "domain_hosts_fts VIRTUAL TABLE INDEX") || strings.Contains(stmt, "host LIKE") {
+		t.Errorf("the page's plan does not use the trigram index:\n%s\n%s", stmt, p)
+	}
+	for _, c := range []struct {
+		st    models.Status
+		index string
+	}{{models.StatusPending, "SEARCH domains USING COVERING INDEX domains_status_id_host_idx (status=?)"}, {"", "SCAN domains USING COVERING INDEX domains_id_host_idx"}} {
+		q.Status = c.st
+		walk, args, err := s.DomainPageWalk(ctx, admin, q)
+		if err != nil {
 			t.Fatal(err)
 		}
-		plan = append(plan, detail)
-	}
-	joined := strings.Join(plan, "\n")
-	t.Logf("plan:\n%s", joined)
-	if !strings.Contains(joined, "domain_hosts_fts VIRTUAL TABLE INDEX") || strings.Contains(stmt, "host LIKE") && !strings.Contains(stmt, "domain_hosts_fts") {
-		t.Errorf("the plan does not use the trigram index:\n%s\n%s", stmt, joined)
+		p := plan(t, walk, args)
+		if !strings.Contains(p, c.index) || strings.Contains(p, "SCAN domains\n") || strings.HasSuffix(p, "SCAN domains") {
+			t.Errorf("status %q: the walk does not read %q alone:\n%s", c.st, c.index, p)
+		}
 	}
 }

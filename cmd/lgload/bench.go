@@ -24,6 +24,7 @@ func (e *env) newOp(sc *scenario, mode string, w int) op {
 		return e.pagingOp(sc, mode)
 	}
 	i := w // workers start at different requests of the rotation
+	var body bytes.Buffer
 	return func(ctx context.Context) (int, error) {
 		r := sc.reqs[i%len(sc.reqs)]
 		i++
@@ -31,7 +32,7 @@ func (e *env) newOp(sc *scenario, mode string, w int) op {
 			p, err := e.runSQL(ctx, r.Stmt, false)
 			return min(p.rows, pageLimit), err
 		}
-		_, n, err := e.apiGet(ctx, r.Path, false)
+		_, n, err := e.apiGet(ctx, &body, r.Path, false)
 		return n, err
 	}
 }
@@ -40,6 +41,7 @@ func (e *env) newOp(sc *scenario, mode string, w int) op {
 // starts over.
 func (e *env) pagingOp(sc *scenario, mode string) op {
 	page, cursor := 0, ""
+	var body bytes.Buffer
 	return func(ctx context.Context) (int, error) {
 		var n int
 		var next string
@@ -58,7 +60,7 @@ func (e *env) pagingOp(sc *scenario, mode string) op {
 			if page > 0 {
 				path += "&cursor=" + url.QueryEscape(cursor)
 			}
-			next, n, err = e.apiGet(ctx, path, true)
+			next, n, err = e.apiGet(ctx, &body, path, true)
 		}
 		page++
 		cursor = next
@@ -69,9 +71,10 @@ func (e *env) pagingOp(sc *scenario, mode string) op {
 	}
 }
 
-// apiGet does one GET and reads the whole body. It returns next_cursor
-// when asked, and roughly how many domains the page held.
-func (e *env) apiGet(ctx context.Context, path string, wantCursor bool) (string, int, error) {
+// apiGet does one GET and reads the whole body into buf (the worker's,
+// used again: the load tool shares the service's cores). It returns
+// next_cursor when asked, and roughly how many domains the page held.
+func (e *env) apiGet(ctx context.Context, buf *bytes.Buffer, path string, wantCursor bool) (string, int, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, e.baseURL+path, nil)
 	if err != nil {
 		return "", 0, err
@@ -82,10 +85,11 @@ func (e *env) apiGet(ctx context.Context, path string, wantCursor bool) (string,
 		return "", 0, err
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
+	buf.Reset()
+	if _, err := buf.ReadFrom(resp.Body); err != nil {
 		return "", 0, err
 	}
+	body := buf.Bytes()
 	if resp.StatusCode != http.StatusOK {
 		return "", 0, fmt.Errorf("GET %s: %s: %.200s", path, resp.Status, body)
 	}
@@ -126,7 +130,7 @@ func (r result) summary() string {
 	s := fmt.Sprintf("%d requests, %.0f/s, p50 %s p90 %s p99 %s max %s, %d errors",
 		r.n, r.rps(), ms(r.pct(50)), ms(r.pct(90)), ms(r.pct(99)), ms(r.pct(100)), r.errs)
 	if r.cpu.ok {
-		s += fmt.Sprintf("; CPU cores: lgload %.2f, postgres %.2f, other %.2f", r.cpu.self, r.cpu.postgres, r.cpu.other)
+		s += fmt.Sprintf("; CPU cores: lgload %.2f, postgres %.2f (this database %.2f), other %.2f", r.cpu.self, r.cpu.postgres, r.cpu.ours, r.cpu.other)
 	}
 	if r.firstErr != nil {
 		s += " (first: " + r.firstErr.Error() + ")"
@@ -156,7 +160,8 @@ func (e *env) load(ctx context.Context, sc *scenario, mode string, conc int, d t
 	}
 	out := make([]workerResult, conc)
 	var wg sync.WaitGroup
-	before := sampleCPU()
+	pids := e.backendPIDs(ctx)
+	before := sampleCPU(pids)
 	start := time.Now()
 	deadline := start.Add(d)
 	for w := range conc {
@@ -189,7 +194,7 @@ func (e *env) load(ctx context.Context, sc *scenario, mode string, conc int, d t
 		}()
 	}
 	wg.Wait()
-	r := result{elapsed: time.Since(start), cpu: before.use(sampleCPU())}
+	r := result{elapsed: time.Since(start), cpu: before.use(sampleCPU(pids))}
 	for _, wr := range out {
 		r.lat = append(r.lat, wr.lat...)
 		r.errs += wr.errs
@@ -219,27 +224,28 @@ func printHeader(ctx context.Context, w io.Writer, e *env, o options) {
 	fmt.Fprintf(w, "machine: %d CPUs, GOMAXPROCS %d, %s/%s, %s; service pool max %d connections; load tool, service and PostgreSQL on the same machine\n",
 		runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.GOOS, runtime.GOARCH, runtime.Version(), e.db.SQL.Stats().MaxOpenConnections)
 	fmt.Fprintln(w, "api = GET over HTTP/1.1 keep-alive on loopback (auth + store + JSON); sql = the store's SELECT for the same page via database/sql on the same pool")
-	fmt.Fprintln(w, "CPU: cores used during the run by this process (load tool + service), by all postgres processes (other sessions' included), and by everything else on the machine; ms/req = (lgload + postgres) CPU per request")
+	fmt.Fprintln(w, "CPU: cores used during the run by this process (load tool + service), by all postgres processes (other sessions' included; in brackets the backends of this database), and by everything else on the machine; ms/req = (lgload + postgres) CPU per request, and (lgload + this database's backends) CPU per request")
 	fmt.Fprintln(w)
 }
 
 // printTable prints the results as a Markdown table.
 func printTable(w io.Writer, rs []result) {
-	fmt.Fprintln(w, "| scenario | request | mode | requests | req/s | p50 ms | p90 ms | p99 ms | max ms | rows/page | errors | CPU cores lgload / postgres / other | CPU ms/req |")
-	fmt.Fprintln(w, "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+	fmt.Fprintln(w, "| scenario | request | mode | requests | req/s | p50 ms | p90 ms | p99 ms | max ms | rows/page | errors | CPU cores lgload / postgres (this DB) / other | CPU ms/req | CPU ms/req, this DB |")
+	fmt.Fprintln(w, "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 	var notes []string
 	for _, r := range rs {
 		rowsPer := 0.0
 		if r.n > 0 {
 			rowsPer = float64(r.rows) / float64(r.n)
 		}
-		cpu, perReq := "n/a", "n/a"
+		cpu, perReq, perReqOurs := "n/a", "n/a", "n/a"
 		if r.cpu.ok && r.n > 0 {
-			cpu = fmt.Sprintf("%.2f / %.2f / %.2f", r.cpu.self, r.cpu.postgres, r.cpu.other)
+			cpu = fmt.Sprintf("%.2f / %.2f (%.2f) / %.2f", r.cpu.self, r.cpu.postgres, r.cpu.ours, r.cpu.other)
 			perReq = fmt.Sprintf("%.2f", (r.cpu.self+r.cpu.postgres)*r.elapsed.Seconds()*1000/float64(r.n))
+			perReqOurs = fmt.Sprintf("%.2f", (r.cpu.self+r.cpu.ours)*r.elapsed.Seconds()*1000/float64(r.n))
 		}
-		fmt.Fprintf(w, "| %s | `%s` | %s | %d | %.0f | %s | %s | %s | %s | %.1f | %d | %s | %s |\n",
-			r.scenario, r.query, r.mode, r.n, r.rps(), ms(r.pct(50)), ms(r.pct(90)), ms(r.pct(99)), ms(r.pct(100)), rowsPer, r.errs, cpu, perReq)
+		fmt.Fprintf(w, "| %s | `%s` | %s | %d | %.0f | %s | %s | %s | %s | %.1f | %d | %s | %s | %s |\n",
+			r.scenario, r.query, r.mode, r.n, r.rps(), ms(r.pct(50)), ms(r.pct(90)), ms(r.pct(99)), ms(r.pct(100)), rowsPer, r.errs, cpu, perReq, perReqOurs)
 		if r.note != "" && !slices.Contains(notes, r.scenario+": "+r.note) {
 			notes = append(notes, r.scenario+": "+r.note)
 		}
@@ -253,4 +259,22 @@ func printTable(w io.Writer, rs []result) {
 			fmt.Fprintln(w, "- "+n)
 		}
 	}
+}
+
+// backendPIDs are the PostgreSQL backends serving this database (the
+// pool's connections and lgload's own), for their share of the CPU.
+func (e *env) backendPIDs(ctx context.Context) map[int]bool {
+	pids := map[int]bool{}
+	rows, err := e.db.SQL.QueryContext(ctx, "SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+	if err != nil {
+		return pids
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var pid int
+		if rows.Scan(&pid) == nil {
+			pids[pid] = true
+		}
+	}
+	return pids
 }

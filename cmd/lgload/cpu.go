@@ -20,16 +20,23 @@ type cpuSample struct {
 	busy     time.Duration // all CPUs, everything but idle and iowait
 	self     time.Duration // this process: the load tool and the service
 	postgres time.Duration // processes named postgres (the server)
+	ours     time.Duration // of those, the backends serving this database
 	ok       bool
 }
 
 // cpuUse is CPU use over an interval, in cores.
 type cpuUse struct {
 	self, postgres, other float64
-	ok                    bool
+	// ours is the part of postgres spent by the backends of this
+	// database (the pool's), which other sessions on the server do not
+	// share.
+	ours float64
+	ok   bool
 }
 
-func sampleCPU() cpuSample {
+// sampleCPU samples the CPU times; ours are the pids of the backends
+// serving this database.
+func sampleCPU(ours map[int]bool) cpuSample {
 	s := cpuSample{at: time.Now()}
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err == nil {
@@ -68,6 +75,9 @@ func sampleCPU() cpuSample {
 		ut, _ := strconv.ParseInt(rest[11], 10, 64)
 		st, _ := strconv.ParseInt(rest[12], 10, 64)
 		s.postgres += time.Duration(ut+st) * clockTick
+		if pid, err := strconv.Atoi(filepath.Base(filepath.Dir(p))); err == nil && ours[pid] {
+			s.ours += time.Duration(ut+st) * clockTick
+		}
 	}
 	s.ok = true
 	return s
@@ -82,6 +92,7 @@ func (a cpuSample) use(b cpuSample) cpuUse {
 	u := cpuUse{
 		self:     (b.self - a.self).Seconds() / wall,
 		postgres: (b.postgres - a.postgres).Seconds() / wall,
+		ours:     (b.ours - a.ours).Seconds() / wall,
 		ok:       true,
 	}
 	u.other = max(0, (b.busy-a.busy).Seconds()/wall-u.self-u.postgres)

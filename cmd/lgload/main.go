@@ -21,9 +21,9 @@
 // -seed=false), serves the real HTTP application (handlers/app) on a loopback
 // TCP listener, and runs each scenario with -concurrency workers for -duration
 // (after -warmup), first over HTTP
-// ("api": authentication, GORM, JSON, HTTP) and then as the bare SELECT the
-// store issues for the same page ("sql": the statement and arguments are
-// captured from Store.ListDomains, run through database/sql on the same
+// ("api": authentication, the store, JSON, HTTP) and then as the bare SELECT
+// the store issues for the same page ("sql": the statement and arguments
+// of Store.DomainPageStatement, run through database/sql on the same
 // pool):
 //
 //	list      ?limit=50

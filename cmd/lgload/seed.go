@@ -113,7 +113,6 @@ func withSearchPath(dsn, path string) (string, error) {
 type env struct {
 	db      *models.DB
 	store   *models.Store
-	capture *capture
 	srv     *http.Server
 	baseURL string
 	key     string
@@ -176,10 +175,6 @@ func setup(ctx context.Context, dsn string, o options, logf func(string, ...any)
 	if err != nil {
 		return nil, fmt.Errorf("create admin key: %w", err)
 	}
-	capt, err := installCapture(db)
-	if err != nil {
-		return nil, err
-	}
 	h, err := app.New(app.Config{Config: handlers.Config{
 		Store: store,
 		// Requests are logged as in production (JSON), to nowhere.
@@ -201,7 +196,7 @@ func setup(ctx context.Context, dsn string, o options, logf func(string, ...any)
 	}
 	ok = true
 	return &env{
-		db: db, store: store, capture: capt, srv: srv, key: key,
+		db: db, store: store, srv: srv, key: key,
 		baseURL: "http://" + ln.Addr().String(),
 		client:  &http.Client{Transport: tr, Timeout: time.Minute},
 	}, nil
