@@ -130,7 +130,7 @@ func NewRoute53(cfg Route53Config) (*Route53, error) {
 	mux.HandleFunc("POST /2013-04-01/hostedzone/{id}/rrset/", f.changeRRSets)
 	mux.HandleFunc("GET /2013-04-01/change/{id}", f.getChange)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		r53Error(w, http.StatusNotFound, "UnknownOperationException", "")
+		r53Error(w, http.StatusNotFound, "InvalidAction", "The action or operation requested is not valid.")
 	})
 	f.handler = f.Holds.Wrap(f.faulted(f.authenticated(mux)))
 	return f, nil

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/linkgate/linkgate/mocks"
+	"github.com/linkgate/linkgate/mocks/speccheck"
 	"github.com/linkgate/linkgate/providers"
 )
 
@@ -81,14 +82,20 @@ func TestSandboxRoute53Routes(t *testing.T) {
 	if st, z := post("/_sandbox/cloudflare/zones", `{"name":"acme.com"}`); st != http.StatusCreated || z["api_token"] == nil {
 		t.Errorf("cloudflare zone: %d %v", st, z)
 	}
-	// The API answers as Route 53 does to an unsigned request.
-	resp, err := http.Get(srv.URL + "/_sandbox/route53/2013-04-01/hostedzonecount")
+	// The API answers as Route 53 does to an unsigned request, in the
+	// error envelope of Route 53's model.
+	model, err := speccheck.LoadAWS(speccheck.Route53)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checked := &speccheck.AWSTransport{Model: model, PathPrefix: "/_sandbox/route53", Prefix: "/2013-04-01/", Errorf: t.Errorf}
+	resp, err := (&http.Client{Transport: checked}).Get(srv.URL + "/_sandbox/route53/2013-04-01/hostedzonecount")
 	if err != nil {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusForbidden || resp.Header.Get("Content-Type") != "text/xml" {
-		t.Errorf("unsigned call: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	if resp.StatusCode != http.StatusForbidden || resp.Header.Get("Content-Type") != "text/xml" || len(checked.Seen()) != 1 {
+		t.Errorf("unsigned call: %d %s, checked %v", resp.StatusCode, resp.Header.Get("Content-Type"), checked.Seen())
 	}
 	if st, _ := post("/_sandbox/faults", `{"provider":"route53","status":503,"count":2}`); st != http.StatusAccepted || r53.Faults.Pending() != 2 {
 		t.Errorf("route53 fault: %d, pending %d", st, r53.Faults.Pending())

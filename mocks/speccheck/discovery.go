@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"math"
 	"net/http"
 	"slices"
@@ -181,37 +180,20 @@ type DiscoveryTransport struct {
 	PathPrefix string
 	Errorf     func(format string, args ...any)
 
-	mu   sync.Mutex
-	seen []Exchange
-}
-
-// Seen returns the exchanges checked so far (Route is the method's id,
-// "dns.changes.create").
-func (tr *DiscoveryTransport) Seen() []Exchange {
-	tr.mu.Lock()
-	defer tr.mu.Unlock()
-	return append([]Exchange(nil), tr.seen...)
+	// Seen's Route is the method's id, "dns.changes.create".
+	recorder
 }
 
 // RoundTrip implements http.RoundTripper.
 func (tr *DiscoveryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	base := tr.Base
-	if base == nil {
-		base = http.DefaultTransport
-	}
+	base := baseOf(tr.Base)
 	path := strings.TrimPrefix(strings.TrimPrefix(req.URL.Path, tr.PathPrefix), "/")
 	if !strings.HasPrefix(path, tr.Doc.ServicePath) {
 		return base.RoundTrip(req)
 	}
-	var body []byte
-	if req.Body != nil {
-		b, err := io.ReadAll(req.Body)
-		_ = req.Body.Close()
-		if err != nil {
-			return nil, err
-		}
-		body = b
-		req.Body = io.NopCloser(bytes.NewReader(b))
+	body, err := captureRequest(req)
+	if err != nil {
+		return nil, err
 	}
 	m, params := tr.Doc.match(req.Method, path)
 	if m == nil {
@@ -221,22 +203,14 @@ func (tr *DiscoveryTransport) RoundTrip(req *http.Request) (*http.Response, erro
 	for _, p := range tr.checkRequest(m, params, req, body) {
 		tr.Errorf("speccheck: request %s %s does not match %s %s: %s\nbody: %s", req.Method, path, tr.Doc.Name, m.ID, p, clip(body))
 	}
-	resp, err := base.RoundTrip(req)
+	resp, rbody, err := captureResponse(base, req)
 	if err != nil {
 		return nil, err
 	}
-	rbody, err := io.ReadAll(resp.Body)
-	_ = resp.Body.Close()
-	if err != nil {
-		return nil, err
-	}
-	resp.Body = io.NopCloser(bytes.NewReader(rbody))
 	for _, p := range tr.checkResponse(m, resp, rbody) {
 		tr.Errorf("speccheck: response to %s %s (%d) does not match %s %s: %s\nbody: %s", req.Method, path, resp.StatusCode, tr.Doc.Name, m.ID, p, clip(rbody))
 	}
-	tr.mu.Lock()
-	tr.seen = append(tr.seen, Exchange{Spec: tr.Doc.Name, Method: req.Method, Route: m.ID, Status: resp.StatusCode})
-	tr.mu.Unlock()
+	tr.record(Exchange{Spec: tr.Doc.Name, Method: req.Method, Route: m.ID, Status: resp.StatusCode})
 	return resp, nil
 }
 

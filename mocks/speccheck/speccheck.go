@@ -118,15 +118,7 @@ type Transport struct {
 	PathPrefix string
 	Errorf     func(format string, args ...any)
 
-	mu   sync.Mutex
-	seen []Exchange
-}
-
-// Seen returns the exchanges checked so far.
-func (tr *Transport) Seen() []Exchange {
-	tr.mu.Lock()
-	defer tr.mu.Unlock()
-	return append([]Exchange(nil), tr.seen...)
+	recorder
 }
 
 func acceptAnyCredentials(_ context.Context, in *openapi3filter.AuthenticationInput) error {
@@ -139,19 +131,10 @@ func acceptAnyCredentials(_ context.Context, in *openapi3filter.AuthenticationIn
 
 // RoundTrip implements http.RoundTripper.
 func (tr *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
-	base := tr.Base
-	if base == nil {
-		base = http.DefaultTransport
-	}
-	var body []byte
-	if req.Body != nil {
-		b, err := io.ReadAll(req.Body)
-		_ = req.Body.Close()
-		if err != nil {
-			return nil, err
-		}
-		body = b
-		req.Body = io.NopCloser(bytes.NewReader(b))
+	base := baseOf(tr.Base)
+	body, err := captureRequest(req)
+	if err != nil {
+		return nil, err
 	}
 	path := strings.TrimPrefix(req.URL.Path, tr.PathPrefix)
 	var (
@@ -186,16 +169,10 @@ func (tr *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err := openapi3filter.ValidateRequest(req.Context(), in); err != nil {
 		tr.Errorf("speccheck: request %s %s does not match %s: %v\nbody: %s", req.Method, path, spec.Name, err, clip(body))
 	}
-	resp, err := base.RoundTrip(req)
+	resp, rbody, err := captureResponse(base, req)
 	if err != nil {
 		return nil, err
 	}
-	rbody, err := io.ReadAll(resp.Body)
-	_ = resp.Body.Close()
-	if err != nil {
-		return nil, err
-	}
-	resp.Body = io.NopCloser(bytes.NewReader(rbody))
 	documented := route.Operation.Responses.Status(resp.StatusCode) != nil ||
 		route.Operation.Responses.Value(fmt.Sprintf("%dXX", resp.StatusCode/100)) != nil ||
 		route.Operation.Responses.Value(fmt.Sprintf("%dxx", resp.StatusCode/100)) != nil ||
@@ -212,9 +189,7 @@ func (tr *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	} else if resp.StatusCode < 400 {
 		tr.Errorf("speccheck: %s %s answered %d, which %s does not document", req.Method, path, resp.StatusCode, spec.Name)
 	}
-	tr.mu.Lock()
-	tr.seen = append(tr.seen, Exchange{Spec: spec.Name, Method: req.Method, Route: route.Path, Status: resp.StatusCode})
-	tr.mu.Unlock()
+	tr.record(Exchange{Spec: spec.Name, Method: req.Method, Route: route.Path, Status: resp.StatusCode})
 	return resp, nil
 }
 

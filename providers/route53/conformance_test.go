@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/linkgate/linkgate/mocks"
+	"github.com/linkgate/linkgate/mocks/speccheck"
 	"github.com/linkgate/linkgate/providers"
 	"github.com/linkgate/linkgate/providers/providertest"
 )
@@ -32,7 +33,18 @@ type fakeBundle struct {
 	fake   *mocks.Route53
 	srv    *httptest.Server
 	base   string
-	shapes *shapeTransport
+	shapes *speccheck.AWSTransport
+}
+
+// route53Model is Route 53's published model, which every answer the SDK
+// reads from the fake is checked against.
+func route53Model(t *testing.T) *speccheck.AWSModel {
+	t.Helper()
+	m, err := speccheck.LoadAWS(speccheck.Route53)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
 }
 
 // setupFake serves a fresh fake at prefix ("" or "/_sandbox/route53").
@@ -51,7 +63,8 @@ func setupFake(t *testing.T, prefix string) *fakeBundle {
 	}
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return &fakeBundle{fake: fake, srv: srv, base: srv.URL + prefix, shapes: &shapeTransport{base: srv.Client().Transport, errorf: t.Errorf}}
+	return &fakeBundle{fake: fake, srv: srv, base: srv.URL + prefix, shapes: &speccheck.AWSTransport{Base: srv.Client().Transport,
+		Model: route53Model(t), PathPrefix: prefix, Prefix: "/2013-04-01/", Errorf: t.Errorf}}
 }
 
 func (b *fakeBundle) provider(t *testing.T, akid, secret string) *Provider {
@@ -96,14 +109,21 @@ func TestConformanceWithFake(t *testing.T) {
 	assertShapesChecked(t, b.shapes)
 }
 
-// assertShapesChecked checks that every answer the adapter reads went
-// through the shape check.
-func assertShapesChecked(t *testing.T, s *shapeTransport) {
+// assertShapesChecked checks that every operation the adapter calls, and
+// an error, went through the check against Route 53's model.
+func assertShapesChecked(t *testing.T, s *speccheck.AWSTransport) {
 	t.Helper()
-	for _, want := range []string{"GetHostedZoneCountResponse", "ListHostedZonesResponse", "ListResourceRecordSetsResponse",
-		"ChangeResourceRecordSetsResponse", "GetChangeResponse", "ErrorResponse"} {
-		if s.seen[want] == 0 {
-			t.Errorf("no %s went through the shape check; saw %s", want, s.checked())
+	seen := map[string]int{}
+	for _, e := range s.Seen() {
+		seen[e.Route]++
+		if e.Status >= 400 {
+			seen["error"]++
+		}
+	}
+	for _, want := range []string{"GetHostedZoneCount", "ListHostedZones", "ListResourceRecordSets",
+		"ChangeResourceRecordSets", "GetChange", "error"} {
+		if seen[want] == 0 {
+			t.Errorf("no %s answer went through the model check; saw %v", want, seen)
 		}
 	}
 }
@@ -114,4 +134,15 @@ func TestConformanceWithSandboxMount(t *testing.T) {
 	b := setupFake(t, "/_sandbox/route53")
 	providertest.TestDNS(t, b.harness(t))
 	assertShapesChecked(t, b.shapes)
+}
+
+// countExchanges counts the checked answers to op with this status.
+func countExchanges(s *speccheck.AWSTransport, op string, status int) int {
+	n := 0
+	for _, e := range s.Seen() {
+		if e.Route == op && e.Status == status {
+			n++
+		}
+	}
+	return n
 }

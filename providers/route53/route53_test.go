@@ -54,8 +54,8 @@ func TestEnsureCNAMEAlreadyExistsRelists(t *testing.T) {
 			}
 			rec, created, err := p.EnsureCNAME(ctx(t), providers.Zone{ID: zoneID, Name: "acme.com"},
 				providers.CNAME{Name: "ls.acme.com", Target: "lsct.example.net", TTL: 300})
-			if b.shapes.seen["InvalidChangeBatch"] != 1 {
-				t.Errorf("want one InvalidChangeBatch answer; saw %s", b.shapes.checked())
+			if n := countExchanges(b.shapes, "ChangeResourceRecordSets", http.StatusBadRequest); n != 1 {
+				t.Errorf("want one InvalidChangeBatch answer; saw %d in %+v", n, b.shapes.Seen())
 			}
 			if tc.conflict {
 				var ce *providers.ConflictingRecordError
