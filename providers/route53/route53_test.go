@@ -156,3 +156,97 @@ func TestEnsureCNAMEWaitsInSync(t *testing.T) {
 		t.Errorf("%d GetChange calls, want 4 (PENDING three times, then INSYNC)", n)
 	}
 }
+
+// A role is checked before anything is sent: its ARN's form, not with a
+// key as well, an external ID only with a role, and only when linkgate
+// has an identity of its own to assume roles from. Each error names its
+// field.
+func TestRoleCredentialsValidated(t *testing.T) {
+	t.Parallel()
+	base := &AssumeRoleConfig{AccessKeyID: "AKIAIOSFODNN7EXAMPLE", SecretAccessKey: "s", AccountID: "123456789012"}
+	const arn = "arn:aws:iam::210987654321:role/dns/linkgate"
+	for _, c := range []struct {
+		name string
+		cfg  Config
+		want string
+	}{
+		{"bad ARN", Config{RoleARN: "arn:aws:iam::2109876:role/x", AssumeRole: base}, "role_arn: a role ARN is written"},
+		{"a user's ARN", Config{RoleARN: "arn:aws:iam::210987654321:user/x", AssumeRole: base}, "role_arn: a role ARN is written"},
+		{"key and role", Config{RoleARN: arn, AccessKeyID: "AKIAIOSFODNN7EXAMPLE", AssumeRole: base}, "role_arn: give either"},
+		{"not configured", Config{RoleARN: arn}, "role_arn: assume-role is not configured"},
+		{"bad external ID", Config{RoleARN: arn, ExternalID: "has space", AssumeRole: base}, "external_id: "},
+		{"external ID alone", Config{AccessKeyID: "AKIAIOSFODNN7EXAMPLE", SecretAccessKey: "s", ExternalID: "abc"}, "external_id: an external ID goes with a role ARN"},
+		{"nothing", Config{}, "access_key_id: give the access key id and secret access key, or a role ARN"},
+	} {
+		_, err := New(c.cfg)
+		var pe *providers.Error
+		if !errors.As(err, &pe) || !strings.HasPrefix(pe.Message, c.want) || !errors.Is(err, providers.ErrInvalidCredentials) {
+			t.Errorf("%s: New = %v, want invalid credentials %q", c.name, err, c.want)
+		}
+	}
+	if _, err := New(Config{RoleARN: arn, ExternalID: "ext-1", AssumeRole: base}); err != nil {
+		t.Errorf("a good role: %v", err)
+	}
+	bad := *base
+	bad.AccountID = "12"
+	if _, err := New(Config{RoleARN: arn, AssumeRole: &bad}); err == nil || errors.Is(err, providers.ErrInvalidCredentials) {
+		t.Errorf("a bad base identity is linkgate's configuration error, not the client's: %v", err)
+	}
+}
+
+// Assumed credentials work at Route 53 with their session token only, and
+// not once expired; a wrong external ID is refused on role_arn.
+func TestAssumedCredentials(t *testing.T) {
+	var now atomicTime
+	now.set(time.Now())
+	b := setupFakeWith(t, "", mocks.Route53Config{Now: now.get})
+	platform, _, _, err := b.fake.PlatformAccount()
+	if err != nil {
+		t.Fatal(err)
+	}
+	acct := b.fake.AddAccount()
+	b.fake.AddZone(acct, "acme.com", false)
+	arn := b.fake.AddRole(acct, platform, "ext-42")
+	p := b.roleProvider(t, arn, "ext-42")
+	if err := p.CheckCredentials(ctx(t)); err != nil {
+		t.Fatal(err)
+	}
+	c, err := p.creds.Retrieve(ctx(t))
+	if err != nil || c.SessionToken == "" || !strings.HasPrefix(c.AccessKeyID, "ASIA") {
+		t.Fatalf("assumed credentials %v, %v", c.AccessKeyID, err)
+	}
+	for _, tc := range []struct {
+		name, token string
+		later       time.Duration
+		code        string
+	}{
+		{"with its token", c.SessionToken, 0, ""},
+		{"without its token", "", 0, "InvalidClientTokenId"},
+		{"expired", c.SessionToken, 2 * time.Hour, "ExpiredToken"},
+	} {
+		now.set(time.Now().Add(tc.later))
+		q, _ := New(Config{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, SessionToken: tc.token, BaseEndpoint: b.base,
+			HTTPClient: &http.Client{Transport: b.sts}})
+		err := q.CheckCredentials(ctx(t))
+		if tc.code == "" && err != nil || tc.code != "" && (!errors.Is(err, providers.ErrInvalidCredentials) || !strings.Contains(err.Error(), tc.code)) {
+			t.Errorf("%s: %v, want %q", tc.name, err, tc.code)
+		}
+	}
+	now.set(time.Now())
+	err = b.roleProvider(t, arn, "ext-43").CheckCredentials(ctx(t))
+	var pe *providers.Error
+	if !errors.As(err, &pe) || pe.Op != "connect" || !strings.HasPrefix(pe.Message, "role_arn: AWS STS refused") || !strings.Contains(pe.Message, "AccessDenied") {
+		t.Errorf("wrong external ID: %v", err)
+	}
+	if strings.Contains(err.Error(), "ext-4") {
+		t.Errorf("the external ID is in the error: %v", err)
+	}
+}
+
+type atomicTime struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (a *atomicTime) set(t time.Time) { a.mu.Lock(); a.t = t; a.mu.Unlock() }
+func (a *atomicTime) get() time.Time  { a.mu.Lock(); defer a.mu.Unlock(); return a.t }
