@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/linkgate/linkgate/mocks"
@@ -78,6 +80,23 @@ func TestSandboxRoute53Routes(t *testing.T) {
 	}
 	if st, p := post("/_sandbox/route53/zones", `{"name":"not a name"}`); st != http.StatusUnprocessableEntity {
 		t.Errorf("bad zone name: %d %v", st, p)
+	}
+	// A role to assume instead of a key, trusting linkgate's account in
+	// the fake.
+	platform, _, _, err := r53.PlatformAccount()
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, z = post("/_sandbox/route53/zones", `{"name":"role.example","access":"role"}`)
+	if st != http.StatusCreated || z["zone_id"] == nil || z["access_key_id"] != nil || z["trusted_account_id"] != platform ||
+		!strings.HasPrefix(fmt.Sprint(z["role_arn"]), "arn:aws:iam::") || z["external_id"] == nil {
+		t.Errorf("route53 zone with a role: %d %v", st, z)
+	}
+	if st, p := post("/_sandbox/cloudflare/zones", `{"name":"acme.com","access":"role"}`); st != http.StatusUnprocessableEntity {
+		t.Errorf("a role from Cloudflare: %d %v", st, p)
+	}
+	if st, p := post("/_sandbox/route53/zones", `{"name":"acme.com","access":"password"}`); st != http.StatusUnprocessableEntity {
+		t.Errorf("unknown access: %d %v", st, p)
 	}
 	if st, z := post("/_sandbox/cloudflare/zones", `{"name":"acme.com"}`); st != http.StatusCreated || z["api_token"] == nil {
 		t.Errorf("cloudflare zone: %d %v", st, z)
