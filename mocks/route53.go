@@ -34,7 +34,22 @@ type Route53Config struct {
 	SyncPolls int
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// RateLimit, when N > 0, enforces Route 53's API rate limit per
+	// account (DefaultRoute53RateLimit is the documented one: 5 per
+	// second): a request over it is 400 Throttling "Rate exceeded", as
+	// Route 53 answers, and counted by Throttled.
+	RateLimit Route53RateLimit
 }
+
+// Route53RateLimit is N requests per Window per account, counted in a
+// sliding window.
+type Route53RateLimit struct {
+	N      int
+	Window time.Duration
+}
+
+// DefaultRoute53RateLimit is Route 53's documented limit.
+var DefaultRoute53RateLimit = Route53RateLimit{N: 5, Window: time.Second}
 
 // Route53 is a stateful fake of Amazon Route 53's REST-XML API
 // (2013-04-01), enough for linkgate's adapter and the SDK behind it:
@@ -62,6 +77,10 @@ type Route53 struct {
 	mu    sync.Mutex
 	st    r53State
 	calls map[string]int
+
+	rate      Route53RateLimit
+	recent    map[string][]time.Time // account → its requests in the window
+	throttled int
 }
 
 type r53State struct {
@@ -117,8 +136,11 @@ const route53StateName = "route53"
 // NewRoute53 builds the fake, with its saved state if cfg.Persister has
 // one.
 func NewRoute53(cfg Route53Config) (*Route53, error) {
+	if cfg.RateLimit.N < 0 || (cfg.RateLimit.N > 0 && cfg.RateLimit.Window <= 0) {
+		return nil, fmt.Errorf("mocks: route53: RateLimit needs N >= 0 and, with N, a positive Window")
+	}
 	f := &Route53{Faults: &Faults{}, Holds: &Holds{}, persister: cfg.Persister, syncPolls: cfg.SyncPolls, now: cfg.Now,
-		calls: map[string]int{}}
+		calls: map[string]int{}, rate: cfg.RateLimit, recent: map[string][]time.Time{}}
 	if f.syncPolls <= 0 {
 		f.syncPolls = 1
 	}
@@ -409,6 +431,10 @@ func (f *Route53) authenticatedAs(service, ns string, next http.Handler) http.Ha
 			fail(http.StatusForbidden, "ExpiredToken", "The security token included in the request is expired")
 			return
 		}
+		if service == "route53" && !f.allow(acct) {
+			fail(http.StatusBadRequest, "Throttling", "Rate exceeded")
+			return
+		}
 		var body []byte
 		var err error
 		if r.Body != nil { // nil on a client's request served in-process
@@ -426,6 +452,37 @@ func (f *Route53) authenticatedAs(service, ns string, next http.Handler) http.Ha
 		r.Body = io.NopCloser(strings.NewReader(string(body)))
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), r53CtxKey{}, acct)))
 	})
+}
+
+// allow counts a request of account against the rate limit (real time:
+// the limit is about requests in flight, not the fake's clock).
+func (f *Route53) allow(account string) bool {
+	if f.rate.N == 0 {
+		return true
+	}
+	now := time.Now()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	seen := f.recent[account]
+	i := 0
+	for i < len(seen) && !seen[i].After(now.Add(-f.rate.Window)) {
+		i++
+	}
+	seen = seen[i:]
+	if len(seen) >= f.rate.N {
+		f.recent[account] = seen
+		f.throttled++
+		return false
+	}
+	f.recent[account] = append(seen, now)
+	return true
+}
+
+// Throttled counts the requests refused by the rate limit.
+func (f *Route53) Throttled() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.throttled
 }
 
 // r53SignatureMatches signs again, with the key's secret, a copy of the

@@ -41,9 +41,9 @@ type Config struct {
 	// LINKGATE_AWS_SECRET_ACCESS_KEY, LINKGATE_AWS_ACCOUNT_ID, all three or
 	// none; LINKGATE_AWS_SESSION_TOKEN optional). Nil: no assume-role.
 	AWSAssumeRole *route53.AssumeRoleConfig
-	SMTPURL           string
-	CNAMETarget       string
-	CNAMETTL          int
+	SMTPURL       string
+	CNAMETarget   string
+	CNAMETTL      int
 	// TrackingCNAMETarget is where the CNAME of a url_tracking domain
 	// points (LINKGATE_TRACKING_CNAME_TARGET, a host name; a final dot is
 	// added). Unset outside sandbox mode: url_tracking domains are then

@@ -85,7 +85,7 @@ func setupFakeWith(t *testing.T, prefix string, cfg mocks.Route53Config) *fakeBu
 func (b *fakeBundle) provider(t *testing.T, akid, secret string) *Provider {
 	t.Helper()
 	p, err := New(Config{AccessKeyID: akid, SecretAccessKey: secret, BaseEndpoint: b.base,
-		HTTPClient: &http.Client{Transport: b.sts}, PollInterval: time.Millisecond})
+		HTTPClient: &http.Client{Transport: b.sts}, PollInterval: time.Millisecond, RateLimit: unlimited})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,7 +107,7 @@ func (b *fakeBundle) assumeRole(t *testing.T) *AssumeRoleConfig {
 func (b *fakeBundle) roleProvider(t *testing.T, roleARN, externalID string) *Provider {
 	t.Helper()
 	p, err := New(Config{RoleARN: roleARN, ExternalID: externalID, AssumeRole: b.assumeRole(t), BaseEndpoint: b.base,
-		HTTPClient: &http.Client{Transport: b.sts}, PollInterval: time.Millisecond})
+		HTTPClient: &http.Client{Transport: b.sts}, PollInterval: time.Millisecond, RateLimit: unlimited})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -218,3 +218,7 @@ func countExchanges(s *speccheck.AWSTransport, op string, status int) int {
 	}
 	return n
 }
+
+// unlimited is a rate limit the suites never reach: they are about the
+// contract, TestRateLimitKeepsTheFakeHappy about the limit.
+const unlimited = 100000

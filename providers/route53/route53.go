@@ -36,6 +36,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/linkgate/linkgate/providers"
+	"github.com/linkgate/linkgate/providers/ratelimit"
 )
 
 const providerName = "route53"
@@ -52,6 +53,11 @@ const (
 	DefaultPollInterval = 5 * time.Second
 	// DefaultSyncTimeout bounds the wait for INSYNC.
 	DefaultSyncTimeout = 3 * time.Minute
+	// DefaultRateLimit requests per DefaultRateWindow: Route 53 allows
+	// five API requests per second per AWS account and answers the sixth
+	// with 400 Throttling.
+	DefaultRateLimit  = 5
+	DefaultRateWindow = time.Second
 )
 
 // DefaultSessionName names linkgate's sessions in the roles it assumes
@@ -109,6 +115,12 @@ type Config struct {
 	// DefaultPollInterval, DefaultSyncTimeout).
 	PollInterval time.Duration
 	SyncTimeout  time.Duration
+	// RateLimit requests per RateWindow are sent to Route 53 per
+	// credential (access key id or role ARN), whatever the number of
+	// adapters Factory made for it (DefaultRateLimit, DefaultRateWindow
+	// if zero).
+	RateLimit  int
+	RateWindow time.Duration
 }
 
 var (
@@ -182,8 +194,14 @@ func (c Config) withDefaults() (Config, error) {
 			return c, &providers.Error{Provider: providerName, Op: "configure", Message: "BaseEndpoint must be an http(s) URL"}
 		}
 	}
-	if c.Timeout < 0 || c.PollInterval < 0 || c.SyncTimeout < 0 {
-		return c, &providers.Error{Provider: providerName, Op: "configure", Message: "Timeout, PollInterval and SyncTimeout must not be negative"}
+	if c.Timeout < 0 || c.PollInterval < 0 || c.SyncTimeout < 0 || c.RateLimit < 0 || c.RateWindow < 0 {
+		return c, &providers.Error{Provider: providerName, Op: "configure", Message: "Timeout, PollInterval, SyncTimeout, RateLimit and RateWindow must not be negative"}
+	}
+	if c.RateLimit == 0 {
+		c.RateLimit = DefaultRateLimit
+	}
+	if c.RateWindow == 0 {
+		c.RateWindow = DefaultRateWindow
 	}
 	if c.Timeout == 0 {
 		c.Timeout = DefaultTimeout
@@ -207,18 +225,54 @@ func credError(field, msg string) error {
 // Provider is one Route 53 account reached with one access key or one
 // assumed role. Safe for concurrent use.
 type Provider struct {
-	cfg    Config
-	creds  aws.CredentialsProvider
-	client *r53.Client
+	cfg     Config
+	creds   aws.CredentialsProvider
+	client  *r53.Client
+	limiter *ratelimit.Window
 }
 
 var _ providers.DNS = (*Provider)(nil)
 
-// New checks cfg and builds the adapter. It does not call Route 53.
+// New checks cfg and builds the adapter, with a rate limiter of its own.
+// It does not call Route 53.
 func New(cfg Config) (*Provider, error) {
+	return newProvider(cfg, nil)
+}
+
+// limiterKey is the credential a rate limit is kept for: Route 53 counts
+// per account, and a role ARN names its account; an access key belongs to
+// one (two keys of one account get two budgets: linkgate cannot tell
+// that they share one).
+func (c Config) limiterKey() string {
+	if c.RoleARN != "" {
+		return "role " + c.RoleARN
+	}
+	return "key " + c.AccessKeyID
+}
+
+// throttledClient waits for the rate limiter before each request.
+type throttledClient struct {
+	c   *http.Client
+	lim *ratelimit.Window
+}
+
+func (t throttledClient) Do(req *http.Request) (*http.Response, error) {
+	if err := t.lim.Wait(req.Context()); err != nil {
+		return nil, err
+	}
+	return t.c.Do(req)
+}
+
+// newProvider builds the adapter on limiters' window for its credential
+// (nil: a window of its own).
+func newProvider(cfg Config, limiters *ratelimit.Registry) (*Provider, error) {
 	cfg, err := cfg.withDefaults()
 	if err != nil {
 		return nil, err
+	}
+	lim := ratelimit.New(cfg.RateLimit, cfg.RateWindow)
+	if limiters != nil {
+		lim = limiters.Get(cfg.limiterKey(), cfg.RateLimit, cfg.RateWindow)
 	}
 	hc := cfg.HTTPClient
 	if hc == nil {
@@ -258,27 +312,29 @@ func New(cfg Config) (*Provider, error) {
 	opts := r53.Options{
 		Region:      cfg.Region,
 		Credentials: cache,
-		HTTPClient:  hc,
+		HTTPClient:  throttledClient{c: hc, lim: lim},
 		Retryer:     aws.NopRetryer{},
 	}
 	if cfg.BaseEndpoint != "" {
 		opts.BaseEndpoint = aws.String(cfg.BaseEndpoint)
 	}
-	return &Provider{cfg: cfg, creds: cache, client: r53.New(opts)}, nil
+	return &Provider{cfg: cfg, creds: cache, client: r53.New(opts), limiter: lim}, nil
 }
 
 // Factory returns a providers.DNSFactory that connects with a client's
 // credentials ({"access_key_id", "secret_access_key", and optionally
 // "session_token"; or "role_arn" and optionally "external_id"; and
 // optionally "region"}) on top of base (whose key and role fields are
-// ignored; its AssumeRole is linkgate's own identity).
+// ignored; its AssumeRole is linkgate's own identity). Providers made by
+// one Factory for the same access key or role share one rate limiter.
 func Factory(base Config) providers.DNSFactory {
+	limiters := &ratelimit.Registry{}
 	return func(creds map[string]string) (providers.DNS, error) {
 		cfg := base
 		cfg.AccessKeyID, cfg.SecretAccessKey = creds["access_key_id"], creds["secret_access_key"]
 		cfg.SessionToken, cfg.Region = creds["session_token"], creds["region"]
 		cfg.RoleARN, cfg.ExternalID = creds["role_arn"], creds["external_id"]
-		return New(cfg)
+		return newProvider(cfg, limiters)
 	}
 }
 
@@ -299,7 +355,7 @@ func Host(base Config) providers.DNSHost {
 	return providers.DNSHost{Name: providerName, Label: "Amazon Route 53", Factory: Factory(base),
 		Fields: []providers.CredentialField{
 			{Name: "access_key_id", Label: "Access key ID", Optional: true,
-				Help:    "An IAM user's access key (IAM → Users → Security credentials → Create access key), allowed route53:ListHostedZones, ListResourceRecordSets, ChangeResourceRecordSets and GetChange.",
+				Help:    "Give an access key (these two fields) or a role (Role ARN below). An IAM user's access key (IAM → Users → Security credentials → Create access key), allowed route53:ListHostedZones, ListResourceRecordSets, ChangeResourceRecordSets and GetChange.",
 				HelpURL: iam},
 			{Name: "secret_access_key", Label: "Secret access key", Secret: true, Optional: true,
 				Help: "Shown once, next to the access key ID, when the key is created.", HelpURL: iam},

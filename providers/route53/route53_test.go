@@ -2,6 +2,7 @@ package route53
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -48,7 +49,7 @@ func TestEnsureCNAMEAlreadyExistsRelists(t *testing.T) {
 			seed.Name = "ls.acme.com"
 			race := &beforeFirstChange{base: b.shapes, fn: func() { b.fake.AddRecord(zoneID, seed) }}
 			p, err := New(Config{AccessKeyID: akid, SecretAccessKey: secret, BaseEndpoint: b.base,
-				HTTPClient: &http.Client{Transport: race}, PollInterval: time.Millisecond})
+				HTTPClient: &http.Client{Transport: race}, PollInterval: time.Millisecond, RateLimit: unlimited})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -226,7 +227,7 @@ func TestAssumedCredentials(t *testing.T) {
 	} {
 		now.set(time.Now().Add(tc.later))
 		q, _ := New(Config{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, SessionToken: tc.token, BaseEndpoint: b.base,
-			HTTPClient: &http.Client{Transport: b.sts}})
+			HTTPClient: &http.Client{Transport: b.sts}, RateLimit: unlimited})
 		err := q.CheckCredentials(ctx(t))
 		if tc.code == "" && err != nil || tc.code != "" && (!errors.Is(err, providers.ErrInvalidCredentials) || !strings.Contains(err.Error(), tc.code)) {
 			t.Errorf("%s: %v, want %q", tc.name, err, tc.code)
@@ -250,3 +251,58 @@ type atomicTime struct {
 
 func (a *atomicTime) set(t time.Time) { a.mu.Lock(); a.t = t; a.mu.Unlock() }
 func (a *atomicTime) get() time.Time  { a.mu.Lock(); defer a.mu.Unlock(); return a.t }
+
+// TestRateLimitKeepsTheFakeHappy: the fake enforcing Route 53's limit per
+// account (5 per 250 ms here, 400 Throttling over it), and adapters made
+// by one Factory for one key, as concurrent workflows would make them:
+// concurrent EnsureCNAME calls all succeed and none is throttled. The
+// same calls without the limiter are throttled: the fake does enforce it.
+func TestRateLimitKeepsTheFakeHappy(t *testing.T) {
+	const n, window, calls = 5, 250 * time.Millisecond, 8
+	b := setupFakeWith(t, "", mocks.Route53Config{RateLimit: mocks.Route53RateLimit{N: n, Window: window}})
+	acct := b.fake.AddAccount()
+	zoneID := b.fake.AddZone(acct, "acme.com", false)
+	akid, secret := b.fake.AddKey(acct)
+	zone := providers.Zone{ID: zoneID, Name: "acme.com"}
+	run := func(rate int, prefix string) []error {
+		f := Factory(Config{BaseEndpoint: b.base, HTTPClient: &http.Client{Transport: b.sts}, PollInterval: time.Millisecond,
+			RateLimit: rate, RateWindow: window})
+		errs := make([]error, calls)
+		var wg sync.WaitGroup
+		for i := range calls {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				p, err := f(map[string]string{"access_key_id": akid, "secret_access_key": secret})
+				if err == nil {
+					_, _, err = p.EnsureCNAME(ctx(t), zone, providers.CNAME{Name: fmt.Sprintf("%s%d.acme.com", prefix, i), Target: "t.example.net", TTL: 300})
+				}
+				errs[i] = err
+			}()
+		}
+		wg.Wait()
+		return errs
+	}
+	began := time.Now()
+	for i, err := range run(n, "ls") {
+		if err != nil {
+			t.Errorf("EnsureCNAME %d: %v", i, err)
+		}
+	}
+	if th := b.fake.Throttled(); th != 0 {
+		t.Errorf("the fake throttled %d requests", th)
+	}
+	sent := b.fake.Calls("", "/2013-04-01/")
+	if least := time.Duration((sent-1)/n) * window; time.Since(began) < least {
+		t.Errorf("%d requests in %s, want at least %s", sent, time.Since(began), least)
+	}
+	throttled := 0
+	for _, err := range run(unlimited, "other") {
+		if err != nil && providers.IsTransient(err) && strings.Contains(err.Error(), "Throttling") {
+			throttled++
+		}
+	}
+	if throttled == 0 || b.fake.Throttled() == 0 {
+		t.Errorf("without the limiter nothing was throttled (%d errors, %d refusals): the fake does not enforce the limit", throttled, b.fake.Throttled())
+	}
+}
