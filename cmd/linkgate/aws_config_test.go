@@ -50,3 +50,16 @@ func TestAWSAssumeRoleSetting(t *testing.T) {
 		}
 	}
 }
+
+// Route 53's fake API and its STS are vendor APIs in the sandbox: they
+// authenticate with Signature Version 4, which an admin credential cannot
+// ride along with.
+func TestRoute53SandboxIsVendorAPI(t *testing.T) {
+	t.Parallel()
+	for path, want := range map[string]bool{"/_sandbox/route53/2013-04-01/hostedzonecount": true, "/_sandbox/route53/sts": true,
+		"/_sandbox/route53/zones": false, "/_sandbox/faults": false} {
+		if got := isVendorAPI(path); got != want {
+			t.Errorf("isVendorAPI(%s) = %v", path, got)
+		}
+	}
+}
