@@ -1,8 +1,10 @@
 // Package speccheck validates HTTP exchanges with the providers against
-// their published OpenAPI documents (embedded from specs/, copies of the
-// documents the fakes must agree with). Tests wrap the client side of an
-// adapter or fake in a Transport, so every request linkgate sends and every
-// response a fake gives is checked.
+// their published API descriptions (embedded from specs/, copies of the
+// documents the fakes must agree with): OpenAPI documents (Transport),
+// Google's discovery documents (DiscoveryTransport) and AWS's service
+// models as botocore publishes them (AWSTransport). Tests wrap the client
+// side of an adapter or fake in one, so every request linkgate sends and
+// every response a fake gives is checked.
 //
 // The documents do not describe everything: Twilio's list no error
 // responses, so error statuses that a document does not mention are checked
