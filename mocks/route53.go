@@ -33,7 +33,22 @@ type Route53Config struct {
 	SyncPolls int
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// RateLimit, when N > 0, enforces Route 53's API rate limit per
+	// account (DefaultRoute53RateLimit is the documented one: 5 per
+	// second): a request over it is 400 Throttling "Rate exceeded", as
+	// Route 53 answers, and counted by Throttled.
+	RateLimit Route53RateLimit
 }
+
+// Route53RateLimit is N requests per Window per account, counted in a
+// sliding window.
+type Route53RateLimit struct {
+	N      int
+	Window time.Duration
+}
+
+// DefaultRoute53RateLimit is Route 53's documented limit.
+var DefaultRoute53RateLimit = Route53RateLimit{N: 5, Window: time.Second}
 
 // Route53 is a stateful fake of Amazon Route 53's REST-XML API
 // (2013-04-01), enough for linkgate's adapter and the SDK behind it:
@@ -46,7 +61,8 @@ type Route53Config struct {
 // zones. Requests are authenticated as AWS does, with Signature Version 4:
 // an unknown or revoked key is 403 InvalidClientTokenId, a wrong secret
 // 403 SignatureDoesNotMatch. Errors are Route 53's XML error bodies.
-// Safe for concurrent use.
+// It also serves, below STSPath, the part of STS that assume-role needs
+// (see sts.go: PlatformAccount, AddRole). Safe for concurrent use.
 type Route53 struct {
 	Faults *Faults
 	Holds  *Holds
@@ -55,6 +71,11 @@ type Route53 struct {
 	syncPolls int
 	now       func() time.Time
 	handler   http.Handler
+	sts       http.Handler
+
+	rate      Route53RateLimit
+	recent    map[string][]time.Time // account → its requests in the window
+	throttled int
 }
 
 type r53State struct {
@@ -70,12 +91,19 @@ type r53Account struct {
 	ID    string     `json:"id"`
 	Keys  []*r53Key  `json:"keys"`
 	Zones []*r53Zone `json:"zones"`
+	Roles []*r53Role `json:"roles,omitempty"`
+	// Platform marks linkgate's own account (PlatformAccount).
+	Platform bool `json:"platform,omitempty"`
 }
 
 type r53Key struct {
 	ID      string `json:"id"`
 	Secret  string `json:"secret"`
 	Revoked bool   `json:"revoked,omitempty"`
+	// Token and Expires are set on temporary credentials (issued by the
+	// fake STS for a role): the session token must come with them.
+	Token   string    `json:"token,omitempty"`
+	Expires time.Time `json:"expires,omitzero"`
 }
 
 type r53Zone struct {
@@ -105,7 +133,11 @@ const route53StateName = "route53"
 // NewRoute53 builds the fake, with its saved state if cfg.Persister has
 // one.
 func NewRoute53(cfg Route53Config) (*Route53, error) {
-	f := &Route53{Faults: &Faults{}, Holds: &Holds{}, syncPolls: cfg.SyncPolls, now: cfg.Now}
+	if cfg.RateLimit.N < 0 || (cfg.RateLimit.N > 0 && cfg.RateLimit.Window <= 0) {
+		return nil, fmt.Errorf("mocks: route53: RateLimit needs N >= 0 and, with N, a positive Window")
+	}
+	f := &Route53{Faults: &Faults{}, Holds: &Holds{}, syncPolls: cfg.SyncPolls, now: cfg.Now,
+		rate: cfg.RateLimit, recent: map[string][]time.Time{}}
 	if f.syncPolls <= 0 {
 		f.syncPolls = 1
 	}
@@ -126,15 +158,21 @@ func NewRoute53(cfg Route53Config) (*Route53, error) {
 	mux.HandleFunc("POST /2013-04-01/hostedzone/{id}/rrset/", f.changeRRSets)
 	mux.HandleFunc("GET /2013-04-01/change/{id}", f.getChange)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		r53Error(w, http.StatusNotFound, "UnknownOperationException", "")
+		r53Error(w, http.StatusNotFound, "InvalidAction", "The action or operation requested is not valid.")
 	})
 	f.handler = f.Holds.Wrap(f.faulted(f.authenticated(mux)))
+	f.sts = f.stsHandler()
 	return f, nil
 }
 
-// ServeHTTP serves Route 53's API (paths start /2013-04-01/).
+// ServeHTTP serves Route 53's API (paths start /2013-04-01/) and, below
+// STSPath, the fake STS.
 func (f *Route53) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f.countCall(r.Method, r.URL.Path)
+	if r.URL.Path == STSPath || strings.HasPrefix(r.URL.Path, STSPath+"/") {
+		f.sts.ServeHTTP(w, r)
+		return
+	}
 	f.handler.ServeHTTP(w, r)
 }
 
@@ -328,16 +366,25 @@ type r53CtxKey struct{}
 
 // authenticated checks the Signature Version 4 of each request and puts
 // the caller's account in the context.
-var r53CredentialPattern = regexp.MustCompile(`^AWS4-HMAC-SHA256 Credential=([^/]+)/(\d{8})/([^/]+)/route53/aws4_request, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$`)
+var r53CredentialPattern = regexp.MustCompile(`^AWS4-HMAC-SHA256 Credential=([^/]+)/(\d{8})/([^/]+)/([a-z0-9]+)/aws4_request, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$`)
 
+// authenticated verifies requests to Route 53; authenticatedAs, to
+// service ("route53", "sts"), whose errors are in namespace ns. Temporary
+// credentials need their session token (X-Amz-Security-Token) and are
+// refused once expired, as AWS does.
 func (f *Route53) authenticated(next http.Handler) http.Handler {
+	return f.authenticatedAs("route53", route53NS, next)
+}
+
+func (f *Route53) authenticatedAs(service, ns string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fail := func(status int, code, msg string) { awsXMLError(w, ns, status, code, msg) }
 		m := r53CredentialPattern.FindStringSubmatch(r.Header.Get("Authorization"))
-		if m == nil {
-			r53Error(w, http.StatusForbidden, "MissingAuthenticationToken", "Missing Authentication Token")
+		if m == nil || m[4] != service {
+			fail(http.StatusForbidden, "MissingAuthenticationToken", "Missing Authentication Token")
 			return
 		}
-		akid, region, signed, sig := m[1], m[3], m[4], m[5]
+		akid, region, signed, sig := m[1], m[3], m[5], m[6]
 		f.mu.Lock()
 		var acct string
 		var key r53Key
@@ -349,8 +396,16 @@ func (f *Route53) authenticated(next http.Handler) http.Handler {
 			}
 		}
 		f.mu.Unlock()
-		if acct == "" {
-			r53Error(w, http.StatusForbidden, "InvalidClientTokenId", "The security token included in the request is invalid.")
+		if acct == "" || (key.Token != "" && r.Header.Get("X-Amz-Security-Token") != key.Token) {
+			fail(http.StatusForbidden, "InvalidClientTokenId", "The security token included in the request is invalid.")
+			return
+		}
+		if key.Token != "" && !f.now().Before(key.Expires) {
+			fail(http.StatusForbidden, "ExpiredToken", "The security token included in the request is expired")
+			return
+		}
+		if service == "route53" && !f.allow(acct) {
+			fail(http.StatusBadRequest, "Throttling", "Rate exceeded")
 			return
 		}
 		var body []byte
@@ -359,11 +414,11 @@ func (f *Route53) authenticated(next http.Handler) http.Handler {
 			body, err = io.ReadAll(io.LimitReader(r.Body, 1<<20))
 		}
 		if err != nil {
-			r53Error(w, http.StatusBadRequest, "InvalidInput", "could not read the body")
+			fail(http.StatusBadRequest, "InvalidInput", "could not read the body")
 			return
 		}
-		if !r53SignatureMatches(r, body, key, region, signed, sig) {
-			r53Error(w, http.StatusForbidden, "SignatureDoesNotMatch",
+		if !r53SignatureMatches(r, body, key, service, region, signed, sig) {
+			fail(http.StatusForbidden, "SignatureDoesNotMatch",
 				"The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.")
 			return
 		}
@@ -372,9 +427,40 @@ func (f *Route53) authenticated(next http.Handler) http.Handler {
 	})
 }
 
+// allow counts a request of account against the rate limit (real time:
+// the limit is about requests in flight, not the fake's clock).
+func (f *Route53) allow(account string) bool {
+	if f.rate.N == 0 {
+		return true
+	}
+	now := time.Now()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	seen := f.recent[account]
+	i := 0
+	for i < len(seen) && !seen[i].After(now.Add(-f.rate.Window)) {
+		i++
+	}
+	seen = seen[i:]
+	if len(seen) >= f.rate.N {
+		f.recent[account] = seen
+		f.throttled++
+		return false
+	}
+	f.recent[account] = append(seen, now)
+	return true
+}
+
+// Throttled counts the requests refused by the rate limit.
+func (f *Route53) Throttled() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.throttled
+}
+
 // r53SignatureMatches signs again, with the key's secret, a copy of the
 // request holding only the headers the client signed, and compares.
-func r53SignatureMatches(r *http.Request, body []byte, key r53Key, region, signed, sig string) bool {
+func r53SignatureMatches(r *http.Request, body []byte, key r53Key, service, region, signed, sig string) bool {
 	at, err := time.Parse("20060102T150405Z", r.Header.Get("X-Amz-Date"))
 	if err != nil {
 		return false
@@ -405,11 +491,11 @@ func r53SignatureMatches(r *http.Request, body []byte, key r53Key, region, signe
 	}
 	sum := sha256.Sum256(body)
 	creds := aws.Credentials{AccessKeyID: key.ID, SecretAccessKey: key.Secret, SessionToken: r.Header.Get("X-Amz-Security-Token")}
-	if err := v4.NewSigner().SignHTTP(r.Context(), creds, cp, hex.EncodeToString(sum[:]), "route53", region, at); err != nil {
+	if err := v4.NewSigner().SignHTTP(r.Context(), creds, cp, hex.EncodeToString(sum[:]), service, region, at); err != nil {
 		return false
 	}
 	got := r53CredentialPattern.FindStringSubmatch(cp.Header.Get("Authorization"))
-	return got != nil && got[5] == sig
+	return got != nil && got[6] == sig
 }
 
 // faulted answers with an injected fault, as Route 53's front end would:
@@ -490,6 +576,11 @@ func r53XML(w http.ResponseWriter, status int, v any) {
 
 // r53Error answers with Route 53's error body.
 func r53Error(w http.ResponseWriter, status int, code, msg string) {
+	awsXMLError(w, route53NS, status, code, msg)
+}
+
+// awsXMLError answers with AWS's XML error envelope in namespace ns.
+func awsXMLError(w http.ResponseWriter, ns string, status int, code, msg string) {
 	typ := "Sender"
 	if status >= 500 {
 		typ = "Receiver"
@@ -503,7 +594,7 @@ func r53Error(w http.ResponseWriter, status int, code, msg string) {
 			Message string `xml:"Message,omitempty"`
 		} `xml:"Error"`
 		RequestID string `xml:"RequestId"`
-	}{NS: route53NS, Error: struct {
+	}{NS: ns, Error: struct {
 		Type    string `xml:"Type"`
 		Code    string `xml:"Code"`
 		Message string `xml:"Message,omitempty"`

@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/linkgate/linkgate/mocks"
+	"github.com/linkgate/linkgate/mocks/speccheck"
 	"github.com/linkgate/linkgate/providers"
 )
 
@@ -78,17 +81,40 @@ func TestSandboxRoute53Routes(t *testing.T) {
 	if st, p := post("/_sandbox/route53/zones", `{"name":"not a name"}`); st != http.StatusUnprocessableEntity {
 		t.Errorf("bad zone name: %d %v", st, p)
 	}
+	// A role to assume instead of a key, trusting linkgate's account in
+	// the fake.
+	platform, _, _, err := r53.PlatformAccount()
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, z = post("/_sandbox/route53/zones", `{"name":"role.example","access":"role"}`)
+	if st != http.StatusCreated || z["zone_id"] == nil || z["access_key_id"] != nil || z["trusted_account_id"] != platform ||
+		!strings.HasPrefix(fmt.Sprint(z["role_arn"]), "arn:aws:iam::") || z["external_id"] == nil {
+		t.Errorf("route53 zone with a role: %d %v", st, z)
+	}
+	if st, p := post("/_sandbox/cloudflare/zones", `{"name":"acme.com","access":"role"}`); st != http.StatusUnprocessableEntity {
+		t.Errorf("a role from Cloudflare: %d %v", st, p)
+	}
+	if st, p := post("/_sandbox/route53/zones", `{"name":"acme.com","access":"password"}`); st != http.StatusUnprocessableEntity {
+		t.Errorf("unknown access: %d %v", st, p)
+	}
 	if st, z := post("/_sandbox/cloudflare/zones", `{"name":"acme.com"}`); st != http.StatusCreated || z["api_token"] == nil {
 		t.Errorf("cloudflare zone: %d %v", st, z)
 	}
-	// The API answers as Route 53 does to an unsigned request.
-	resp, err := http.Get(srv.URL + "/_sandbox/route53/2013-04-01/hostedzonecount")
+	// The API answers as Route 53 does to an unsigned request, in the
+	// error envelope of Route 53's model.
+	model, err := speccheck.LoadAWS(speccheck.Route53)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checked := &speccheck.AWSTransport{Model: model, PathPrefix: "/_sandbox/route53", Prefix: "/2013-04-01/", Errorf: t.Errorf}
+	resp, err := (&http.Client{Transport: checked}).Get(srv.URL + "/_sandbox/route53/2013-04-01/hostedzonecount")
 	if err != nil {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusForbidden || resp.Header.Get("Content-Type") != "text/xml" {
-		t.Errorf("unsigned call: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	if resp.StatusCode != http.StatusForbidden || resp.Header.Get("Content-Type") != "text/xml" || len(checked.Seen()) != 1 {
+		t.Errorf("unsigned call: %d %s, checked %v", resp.StatusCode, resp.Header.Get("Content-Type"), checked.Seen())
 	}
 	if st, _ := post("/_sandbox/faults", `{"provider":"route53","status":503,"count":2}`); st != http.StatusAccepted || r53.Faults.Pending() != 2 {
 		t.Errorf("route53 fault: %d, pending %d", st, r53.Faults.Pending())

@@ -20,7 +20,9 @@ import (
 //	POST /_sandbox/cloudflare/zones         {"name"} → {"zone_id","api_token"}
 //	     /_sandbox/cloudflare/client/v4/... the fake Cloudflare API
 //	POST /_sandbox/route53/zones            {"name"} → {"zone_id","access_key_id","secret_access_key"}
+//	     ... {"name","access":"role"}       → {"zone_id","role_arn","external_id","trusted_account_id"}
 //	     /_sandbox/route53/2013-04-01/...   the fake Route 53 API
+//	     /_sandbox/route53/sts              the fake STS (AssumeRole)
 //	     (every DNS host of DNSHosts alike: sandbox_dnshosts.go)
 //	POST /_sandbox/twilio/domains           {"domain_name"} → {"domain_sid"}
 //	     /_sandbox/twilio/v1/..., /v2/...   the fake Twilio API

@@ -12,6 +12,8 @@ import (
 // /_sandbox/<Name>/:
 //
 //	POST /_sandbox/<Name>/zones   {"name"} → {"zone_id", <credentials>}
+//	     ... {"name", "access": "role"} → a role to assume instead of a key
+//	     (hosts with CreateZoneWithRole: Route 53)
 //	     /_sandbox/<Name><Mount>… the fake's API
 //
 // and as the sandbox DNS answers from it (Records). mocks/world lists one
@@ -29,6 +31,9 @@ type SandboxDNSHost struct {
 	// CreateZone makes a zone that a new client owns and returns its id
 	// and the credentials (as the host's adapter takes them) that edit it.
 	CreateZone func(ctx context.Context, name string) (zoneID string, credentials map[string]string, err error)
+	// CreateZoneWithRole, optional, is CreateZone for a client who gives
+	// a role to assume ({"access": "role"}).
+	CreateZoneWithRole func(ctx context.Context, name string) (zoneID string, credentials map[string]string, err error)
 	// Faults and Holds take injected failures (POST /_sandbox/faults with
 	// "provider": Name).
 	Faults *Faults
@@ -50,8 +55,8 @@ func CloudflareSandboxHost(cf *Cloudflare) SandboxDNSHost {
 
 // Route53SandboxHost is the fake Route 53's entry.
 func Route53SandboxHost(r *Route53) SandboxDNSHost {
-	return SandboxDNSHost{Name: "route53", API: r, Mount: "/2013-04-01/", Records: r, Faults: r.Faults, Holds: r.Holds,
-		RecordsCreated: r.RecordsCreated, CreateZone: r.CreateZone}
+	return SandboxDNSHost{Name: "route53", API: r, Mount: "/", Records: r, Faults: r.Faults, Holds: r.Holds,
+		RecordsCreated: r.RecordsCreated, CreateZone: r.CreateZone, CreateZoneWithRole: r.CreateZoneWithRole}
 }
 
 // dnsHostRoutes serves every DNS host's zones endpoint and API.
@@ -66,7 +71,8 @@ func (s *Sandbox) dnsHostRoutes(mux *http.ServeMux) {
 func (s *Sandbox) addHostZone(h SandboxDNSHost) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		var in struct {
-			Name string `json:"name"`
+			Name   string `json:"name"`
+			Access string `json:"access"`
 		}
 		if !sandboxRead(w, r, &in) {
 			return
@@ -76,7 +82,18 @@ func (s *Sandbox) addHostZone(h SandboxDNSHost) http.HandlerFunc {
 			sandboxError(w, http.StatusUnprocessableEntity, "name", "must be a domain name such as acme.com")
 			return
 		}
-		zoneID, creds, err := h.CreateZone(r.Context(), name)
+		create := h.CreateZone
+		switch {
+		case in.Access == "role" && h.CreateZoneWithRole != nil:
+			create = h.CreateZoneWithRole
+		case in.Access == "role":
+			sandboxError(w, http.StatusUnprocessableEntity, "access", "only Route 53 hands out a role; leave access out for a key")
+			return
+		case in.Access != "" && in.Access != "key":
+			sandboxError(w, http.StatusUnprocessableEntity, "access", `must be "key" (the default) or "role"`)
+			return
+		}
+		zoneID, creds, err := create(r.Context(), name)
 		if err != nil {
 			sandboxError(w, http.StatusInternalServerError, "", "could not create the zone: "+err.Error())
 			return

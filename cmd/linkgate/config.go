@@ -16,6 +16,7 @@ import (
 	"github.com/linkgate/linkgate/mocks"
 	"github.com/linkgate/linkgate/models"
 	"github.com/linkgate/linkgate/models/hostname"
+	"github.com/linkgate/linkgate/providers/route53"
 	"github.com/linkgate/linkgate/workflows"
 )
 
@@ -35,9 +36,14 @@ type Config struct {
 	Sandbox           bool
 	TwilioSID         string
 	TwilioToken       string
-	SMTPURL           string
-	CNAMETarget       string
-	CNAMETTL          int
+	// AWSAssumeRole is linkgate's own AWS identity, from which it assumes
+	// the Route 53 roles clients give it (LINKGATE_AWS_ACCESS_KEY_ID,
+	// LINKGATE_AWS_SECRET_ACCESS_KEY, LINKGATE_AWS_ACCOUNT_ID, all three or
+	// none; LINKGATE_AWS_SESSION_TOKEN optional). Nil: no assume-role.
+	AWSAssumeRole *route53.AssumeRoleConfig
+	SMTPURL       string
+	CNAMETarget   string
+	CNAMETTL      int
 	// TrackingCNAMETarget is where the CNAME of a url_tracking domain
 	// points (LINKGATE_TRACKING_CNAME_TARGET, a host name; a final dot is
 	// added). Unset outside sandbox mode: url_tracking domains are then
@@ -154,6 +160,22 @@ func (c *Config) readAutoArchive(env func(string) string) error {
 	return nil
 }
 
+// readAWS reads linkgate's own AWS identity for assume-role.
+func (c *Config) readAWS(env func(string) string) error {
+	a := route53.AssumeRoleConfig{AccessKeyID: strings.TrimSpace(env("LINKGATE_AWS_ACCESS_KEY_ID")),
+		SecretAccessKey: strings.TrimSpace(env("LINKGATE_AWS_SECRET_ACCESS_KEY")),
+		SessionToken:    strings.TrimSpace(env("LINKGATE_AWS_SESSION_TOKEN")),
+		AccountID:       strings.TrimSpace(env("LINKGATE_AWS_ACCOUNT_ID"))}
+	if a.AccessKeyID == "" && a.SecretAccessKey == "" && a.AccountID == "" && a.SessionToken == "" {
+		return nil
+	}
+	if err := route53.ValidAssumeRole(a); err != nil {
+		return errors.New("LINKGATE_AWS_ACCESS_KEY_ID, LINKGATE_AWS_SECRET_ACCESS_KEY and LINKGATE_AWS_ACCOUNT_ID go together: " + err.Error())
+	}
+	c.AWSAssumeRole = &a
+	return nil
+}
+
 // loadConfig reads the environment, then parses flags over it.
 func (m *Main) loadConfig(name string, args []string) (Config, *flag.FlagSet, error) {
 	env := m.Getenv
@@ -246,6 +268,9 @@ func (m *Main) loadConfig(name string, args []string) (Config, *flag.FlagSet, er
 		default:
 			return c, nil, fmt.Errorf("LINKGATE_REPUTATION: %q is not a known list; use spamhaus-dbl, surbl or both, comma-separated", z)
 		}
+	}
+	if err := c.readAWS(env); err != nil {
+		return c, nil, err
 	}
 	for _, a := range strings.Split(env("LINKGATE_NOTIFY_ADMINS"), ",") {
 		if a = strings.TrimSpace(a); a != "" {

@@ -127,12 +127,15 @@ func withSandbox(sb *mocks.Sandbox, kit *handlers.Server) http.Handler {
 
 // isVendorAPI reports whether path is one of the fake vendor APIs.
 func isVendorAPI(path string) bool {
-	for _, prefix := range []string{"/_sandbox/twilio/v1/", "/_sandbox/twilio/v2/", "/_sandbox/twilio/2010-04-01/", "/_sandbox/cloudflare/client/v4/"} {
+	for _, prefix := range []string{"/_sandbox/twilio/v1/", "/_sandbox/twilio/v2/", "/_sandbox/twilio/2010-04-01/", "/_sandbox/cloudflare/client/v4/",
+		"/_sandbox/route53/2013-04-01/"} {
 		if strings.HasPrefix(path, prefix) {
 			return true
 		}
 	}
-	return false
+	// The fake STS that Route 53's assume-role goes through (SigV4, as
+	// Route 53's API: no admin credential can ride along).
+	return path == "/_sandbox/route53"+mocks.STSPath
 }
 
 // peerTransport sends Twilio API requests to a peer replica's fake Twilio

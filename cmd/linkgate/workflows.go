@@ -135,7 +135,7 @@ func liveProviders(cfg Config) (providers.DNSHosts, providers.LinkShortening, pr
 func liveDNSHosts(cfg Config) providers.DNSHosts {
 	return providers.DNSHosts{
 		cloudflare.Host(cloudflare.Config{Timeout: cfg.ProviderTimeout}),
-		route53.Host(route53.Config{Timeout: cfg.ProviderTimeout}),
+		route53.Host(route53.Config{Timeout: cfg.ProviderTimeout, AssumeRole: cfg.AWSAssumeRole}),
 		digitalocean.Host(digitalocean.Config{Timeout: cfg.ProviderTimeout}),
 		google.Host(google.Config{Timeout: cfg.ProviderTimeout}),
 	}

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // GoogleDNS is Google Cloud DNS's discovery document (v1), as shipped in
@@ -68,15 +69,23 @@ type dResource struct {
 	Resources map[string]dResource `json:"resources"`
 }
 
-var discoveries docCache[*Discovery]
+var (
+	dmu        sync.Mutex
+	discovered = map[string]*Discovery{}
+)
 
 // LoadDiscovery returns the named discovery document, loaded once per
 // process.
 func LoadDiscovery(name string) (*Discovery, error) {
-	return discoveries.get(name, func(data []byte) (*Discovery, error) { return parseDiscovery(name, data) })
-}
-
-func parseDiscovery(name string, data []byte) (*Discovery, error) {
+	dmu.Lock()
+	defer dmu.Unlock()
+	if d, ok := discovered[name]; ok {
+		return d, nil
+	}
+	data, err := specFS.ReadFile("specs/" + name + ".json")
+	if err != nil {
+		return nil, err
+	}
 	var raw struct {
 		ServicePath string               `json:"servicePath"`
 		Parameters  map[string]dParam    `json:"parameters"`
@@ -115,6 +124,7 @@ func parseDiscovery(name string, data []byte) (*Discovery, error) {
 		d.ServicePath = prefix[:strings.LastIndex(prefix, "/")+1]
 	}
 	sort.Slice(d.methods, func(i, j int) bool { return d.methods[i].ID < d.methods[j].ID })
+	discovered[name] = d
 	return d, nil
 }
 
@@ -170,9 +180,8 @@ type DiscoveryTransport struct {
 	PathPrefix string
 	Errorf     func(format string, args ...any)
 
-	// Seen returns the exchanges checked so far (Route is the method's
-	// id, "dns.changes.create").
-	exchangeLog
+	// Seen's Route is the method's id, "dns.changes.create".
+	recorder
 }
 
 // RoundTrip implements http.RoundTripper.
@@ -182,7 +191,7 @@ func (tr *DiscoveryTransport) RoundTrip(req *http.Request) (*http.Response, erro
 	if !strings.HasPrefix(path, tr.Doc.ServicePath) {
 		return base.RoundTrip(req)
 	}
-	body, err := readBody(&req.Body)
+	body, err := captureRequest(req)
 	if err != nil {
 		return nil, err
 	}
@@ -192,18 +201,14 @@ func (tr *DiscoveryTransport) RoundTrip(req *http.Request) (*http.Response, erro
 		return base.RoundTrip(req)
 	}
 	for _, p := range tr.checkRequest(m, params, req, body) {
-		reportRequest(tr.Errorf, req.Method, path, tr.Doc.Name+" "+m.ID, p, body)
+		tr.Errorf("speccheck: request %s %s does not match %s %s: %s\nbody: %s", req.Method, path, tr.Doc.Name, m.ID, p, clip(body))
 	}
-	resp, err := base.RoundTrip(req)
-	if err != nil {
-		return nil, err
-	}
-	rbody, err := readBody(&resp.Body)
+	resp, rbody, err := captureResponse(base, req)
 	if err != nil {
 		return nil, err
 	}
 	for _, p := range tr.checkResponse(m, resp, rbody) {
-		reportResponse(tr.Errorf, req.Method, path, resp.StatusCode, tr.Doc.Name+" "+m.ID, p, rbody)
+		tr.Errorf("speccheck: response to %s %s (%d) does not match %s %s: %s\nbody: %s", req.Method, path, resp.StatusCode, tr.Doc.Name, m.ID, p, clip(rbody))
 	}
 	tr.record(Exchange{Spec: tr.Doc.Name, Method: req.Method, Route: m.ID, Status: resp.StatusCode})
 	return resp, nil

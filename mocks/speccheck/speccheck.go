@@ -1,8 +1,10 @@
 // Package speccheck validates HTTP exchanges with the providers against
-// their published OpenAPI documents (embedded from specs/, copies of the
-// documents the fakes must agree with). Tests wrap the client side of an
-// adapter or fake in a Transport, so every request linkgate sends and every
-// response a fake gives is checked.
+// their published API descriptions (embedded from specs/, copies of the
+// documents the fakes must agree with): OpenAPI documents (Transport),
+// Google's discovery documents (DiscoveryTransport) and AWS's service
+// models as botocore publishes them (AWSTransport). Tests wrap the client
+// side of an adapter or fake in one, so every request linkgate sends and
+// every response a fake gives is checked.
 //
 // The documents do not describe everything: Twilio's list no error
 // responses, so error statuses that a document does not mention are checked
@@ -21,6 +23,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -51,14 +54,22 @@ type Spec struct {
 	router routers.Router
 }
 
-var specs docCache[*Spec]
+var (
+	mu     sync.Mutex
+	loaded = map[string]*Spec{}
+)
 
 // Load returns the named document, loaded and validated once per process.
 func Load(name string) (*Spec, error) {
-	return specs.get(name, func(data []byte) (*Spec, error) { return parseSpec(name, data) })
-}
-
-func parseSpec(name string, data []byte) (*Spec, error) {
+	mu.Lock()
+	defer mu.Unlock()
+	if s, ok := loaded[name]; ok {
+		return s, nil
+	}
+	data, err := specFS.ReadFile("specs/" + name + ".json")
+	if err != nil {
+		return nil, err
+	}
 	loader := openapi3.NewLoader()
 	doc, err := loader.LoadFromData(data)
 	if err != nil {
@@ -86,7 +97,9 @@ func parseSpec(name string, data []byte) (*Spec, error) {
 	if err != nil {
 		return nil, fmt.Errorf("route %s: %w", name, err)
 	}
-	return &Spec{Name: name, Server: u, doc: doc, router: r}, nil
+	s := &Spec{Name: name, Server: u, doc: doc, router: r}
+	loaded[name] = s
+	return s, nil
 }
 
 // Exchange is one checked request and response.
@@ -107,7 +120,7 @@ type Transport struct {
 	PathPrefix string
 	Errorf     func(format string, args ...any)
 
-	exchangeLog
+	recorder
 }
 
 func acceptAnyCredentials(_ context.Context, in *openapi3filter.AuthenticationInput) error {
@@ -121,7 +134,7 @@ func acceptAnyCredentials(_ context.Context, in *openapi3filter.AuthenticationIn
 // RoundTrip implements http.RoundTripper.
 func (tr *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	base := baseOf(tr.Base)
-	body, err := readBody(&req.Body)
+	body, err := captureRequest(req)
 	if err != nil {
 		return nil, err
 	}
@@ -156,13 +169,9 @@ func (tr *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		Options: &openapi3filter.Options{AuthenticationFunc: acceptAnyCredentials, MultiError: true},
 	}
 	if err := openapi3filter.ValidateRequest(req.Context(), in); err != nil {
-		reportRequest(tr.Errorf, req.Method, path, spec.Name, err, body)
+		tr.Errorf("speccheck: request %s %s does not match %s: %v\nbody: %s", req.Method, path, spec.Name, err, clip(body))
 	}
-	resp, err := base.RoundTrip(req)
-	if err != nil {
-		return nil, err
-	}
-	rbody, err := readBody(&resp.Body)
+	resp, rbody, err := captureResponse(base, req)
 	if err != nil {
 		return nil, err
 	}
@@ -177,13 +186,20 @@ func (tr *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		rin.SetBodyBytes(rbody)
 		if err := openapi3filter.ValidateResponse(req.Context(), rin); err != nil {
-			reportResponse(tr.Errorf, req.Method, path, resp.StatusCode, spec.Name, err, rbody)
+			tr.Errorf("speccheck: response to %s %s (%d) does not match %s: %v\nbody: %s", req.Method, path, resp.StatusCode, spec.Name, err, clip(rbody))
 		}
 	} else if resp.StatusCode < 400 {
 		tr.Errorf("speccheck: %s %s answered %d, which %s does not document", req.Method, path, resp.StatusCode, spec.Name)
 	}
 	tr.record(Exchange{Spec: spec.Name, Method: req.Method, Route: route.Path, Status: resp.StatusCode})
 	return resp, nil
+}
+
+func clip(b []byte) string {
+	if len(b) > 1500 {
+		return string(b[:1500]) + "…"
+	}
+	return string(b)
 }
 
 // findRoute is the router's FindRoute, with a fallback for templates

@@ -113,6 +113,12 @@ func New(cfg Config) (*World, error) {
 	if w.Route53, err = mocks.NewRoute53(mocks.Route53Config{Persister: cfg.Persister}); err != nil {
 		return nil, err
 	}
+	// linkgate's own AWS identity in the fake, which the roles that the
+	// sandbox hands out trust (LINKGATE_AWS_* live).
+	r53Account, r53Key, r53Secret, err := w.Route53.PlatformAccount()
+	if err != nil {
+		return nil, err
+	}
 	if w.DigitalOcean, err = mocks.NewDigitalOcean(mocks.DigitalOceanConfig{Persister: cfg.Persister}); err != nil {
 		return nil, err
 	}
@@ -139,7 +145,9 @@ func New(cfg Config) (*World, error) {
 			cloudflare.Host(cloudflare.Config{BaseURL: CloudflareBaseURL, HTTPClient: client(w.Cloudflare),
 				RateLimit: cfc.RateLimit.N, RateWindow: cfc.RateLimit.Window})},
 		{mocks.Route53SandboxHost(w.Route53),
-			route53.Host(route53.Config{BaseEndpoint: Route53BaseURL, HTTPClient: client(w.Route53), PollInterval: 100 * time.Millisecond})},
+			route53.Host(route53.Config{BaseEndpoint: Route53BaseURL, HTTPClient: client(w.Route53), PollInterval: 100 * time.Millisecond,
+				AssumeRole: &route53.AssumeRoleConfig{AccessKeyID: r53Key, SecretAccessKey: r53Secret, AccountID: r53Account,
+					STSEndpoint: Route53BaseURL + mocks.STSPath}})},
 		{mocks.DigitalOceanSandboxHost(w.DigitalOcean),
 			digitalocean.Host(digitalocean.Config{BaseURL: DigitalOceanBaseURL, HTTPClient: client(w.DigitalOcean)})},
 		{mocks.GoogleSandboxHost(w.Google),

@@ -14,13 +14,11 @@ package cloudflare
 
 import (
 	"cmp"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/cloudflare/cloudflare-go/v7/dns"
@@ -28,6 +26,7 @@ import (
 	"github.com/cloudflare/cloudflare-go/v7/zones"
 
 	"github.com/linkgate/linkgate/providers"
+	"github.com/linkgate/linkgate/providers/ratelimit"
 )
 
 // Defaults.
@@ -141,7 +140,7 @@ func checkComment(c string) error {
 type Provider struct {
 	token   string
 	comment string
-	limiter *limiter
+	limiter *ratelimit.Window
 	records *dns.RecordService
 	zones   *zones.ZoneService
 }
@@ -154,11 +153,11 @@ func New(cfg Config) (*Provider, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newProvider(cfg, newLimiter(cfg.RateLimit, cfg.RateWindow)), nil
+	return newProvider(cfg, ratelimit.New(cfg.RateLimit, cfg.RateWindow)), nil
 }
 
 // newProvider builds a Provider from a validated Config.
-func newProvider(cfg Config, lim *limiter) *Provider {
+func newProvider(cfg Config, lim *ratelimit.Window) *Provider {
 	p := &Provider{token: cfg.APIToken, comment: cfg.Comment, limiter: lim}
 	opts := []option.RequestOption{
 		option.WithBaseURL(cfg.BaseURL),
@@ -174,7 +173,7 @@ func newProvider(cfg Config, lim *limiter) *Provider {
 
 // throttle waits for the token's rate limiter before each HTTP request.
 func (p *Provider) throttle(req *http.Request, next option.MiddlewareNext) (*http.Response, error) {
-	if err := p.limiter.wait(req.Context()); err != nil {
+	if err := p.limiter.Wait(req.Context()); err != nil {
 		return nil, err
 	}
 	return next(req)
@@ -185,7 +184,7 @@ func (p *Provider) throttle(req *http.Request, next option.MiddlewareNext) (*htt
 // ignored). Providers made by one Factory for the same token share one rate
 // limiter, so a client's budget holds however many workflows use it.
 func Factory(base Config) providers.DNSFactory {
-	limiters := &limiterRegistry{m: map[[sha256.Size]byte]*limiter{}}
+	limiters := &ratelimit.Registry{}
 	return func(credentials map[string]string) (providers.DNS, error) {
 		tok := strings.TrimSpace(credentials["api_token"])
 		if tok == "" {
@@ -202,27 +201,8 @@ func Factory(base Config) providers.DNSFactory {
 		if err != nil {
 			return nil, err
 		}
-		return newProvider(cfg, limiters.get(tok, cfg.RateLimit, cfg.RateWindow)), nil
+		return newProvider(cfg, limiters.Get(tok, cfg.RateLimit, cfg.RateWindow)), nil
 	}
-}
-
-// limiterRegistry hands out one limiter per token, keyed by the token's
-// SHA-256 so that the token itself is not kept as a map key.
-type limiterRegistry struct {
-	mu sync.Mutex
-	m  map[[sha256.Size]byte]*limiter
-}
-
-func (r *limiterRegistry) get(token string, n int, window time.Duration) *limiter {
-	key := sha256.Sum256([]byte(token))
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	l, ok := r.m[key]
-	if !ok {
-		l = newLimiter(n, window)
-		r.m[key] = l
-	}
-	return l
 }
 
 // Host describes Cloudflare for the list of DNS hosts (providers.DNSHosts):

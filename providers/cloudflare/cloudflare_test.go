@@ -41,8 +41,8 @@ func TestNewValidatesConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.comment != DefaultComment || p.limiter.n != DefaultRateLimit || p.limiter.window != DefaultRateWindow {
-		t.Errorf("defaults not applied: comment %q, limit %d per %v", p.comment, p.limiter.n, p.limiter.window)
+	if p.comment != DefaultComment || p.limiter.N() != DefaultRateLimit || p.limiter.Period() != DefaultRateWindow {
+		t.Errorf("defaults not applied: comment %q, limit %d per %v", p.comment, p.limiter.N(), p.limiter.Period())
 	}
 }
 
@@ -204,13 +204,5 @@ func TestRateLimiterSharedPerToken(t *testing.T) {
 	}
 	if n := mt.GetTotalCallCount(); n != 4 {
 		t.Fatalf("%d requests went out, want 4", n)
-	}
-	// The registry keeps hashes, not tokens.
-	reg := &limiterRegistry{m: map[[32]byte]*limiter{}}
-	reg.get("token-a", 1, time.Second)
-	for k := range reg.m {
-		if strings.Contains(string(k[:]), "token-a") {
-			t.Fatal("the registry keys on the token")
-		}
 	}
 }

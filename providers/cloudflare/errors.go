@@ -13,6 +13,7 @@ import (
 	"github.com/cloudflare/cloudflare-go/v7/dns"
 
 	"github.com/linkgate/linkgate/providers"
+	"github.com/linkgate/linkgate/providers/ratelimit"
 )
 
 // Cloudflare error codes linkgate acts on.
@@ -119,7 +120,7 @@ func apiFailureOf(err error) (*apiFailure, bool) {
 // the raw response, nil when none arrived.
 func (p *Provider) classify(op string, res *http.Response, err error) *providers.Error {
 	e := &providers.Error{Provider: providerName, Op: op}
-	var rl *rateLimitError
+	var rl *ratelimit.Error
 	switch {
 	case errors.As(err, &rl):
 		e.Transient = true

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/linkgate/linkgate/mocks"
+	"github.com/linkgate/linkgate/mocks/speccheck"
 	"github.com/linkgate/linkgate/providers"
 	"github.com/linkgate/linkgate/providers/providertest"
 )
@@ -32,14 +33,34 @@ type fakeBundle struct {
 	fake   *mocks.Route53
 	srv    *httptest.Server
 	base   string
-	shapes *shapeTransport
+	shapes *speccheck.AWSTransport
+	// sts checks STS's answers against STS's model, then passes the rest
+	// to shapes: the adapter's transport.
+	sts *speccheck.AWSTransport
+}
+
+// route53Model is Route 53's published model, which every answer the SDK
+// reads from the fake is checked against.
+func route53Model(t *testing.T) *speccheck.AWSModel {
+	t.Helper()
+	m, err := speccheck.LoadAWS(speccheck.Route53)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
 }
 
 // setupFake serves a fresh fake at prefix ("" or "/_sandbox/route53").
 func setupFake(t *testing.T, prefix string) *fakeBundle {
 	t.Helper()
+	return setupFakeWith(t, prefix, mocks.Route53Config{})
+}
+
+// setupFakeWith is setupFake with the fake configured by cfg.
+func setupFakeWith(t *testing.T, prefix string, cfg mocks.Route53Config) *fakeBundle {
+	t.Helper()
 	clearEnv(t)
-	fake, err := mocks.NewRoute53(mocks.Route53Config{})
+	fake, err := mocks.NewRoute53(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,13 +72,42 @@ func setupFake(t *testing.T, prefix string) *fakeBundle {
 	}
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return &fakeBundle{fake: fake, srv: srv, base: srv.URL + prefix, shapes: &shapeTransport{base: srv.Client().Transport, errorf: t.Errorf}}
+	shapes := &speccheck.AWSTransport{Base: srv.Client().Transport,
+		Model: route53Model(t), PathPrefix: prefix, Prefix: "/2013-04-01/", Errorf: t.Errorf}
+	stsModel, err := speccheck.LoadAWS(speccheck.STS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &fakeBundle{fake: fake, srv: srv, base: srv.URL + prefix, shapes: shapes,
+		sts: &speccheck.AWSTransport{Base: shapes, Model: stsModel, PathPrefix: prefix, Prefix: mocks.STSPath, Errorf: t.Errorf}}
 }
 
 func (b *fakeBundle) provider(t *testing.T, akid, secret string) *Provider {
 	t.Helper()
 	p, err := New(Config{AccessKeyID: akid, SecretAccessKey: secret, BaseEndpoint: b.base,
-		HTTPClient: &http.Client{Transport: b.shapes}, PollInterval: time.Millisecond})
+		HTTPClient: &http.Client{Transport: b.sts}, PollInterval: time.Millisecond, RateLimit: unlimited})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// assumeRole is linkgate's own identity in the fake, as the sandbox
+// configures it.
+func (b *fakeBundle) assumeRole(t *testing.T) *AssumeRoleConfig {
+	t.Helper()
+	acct, akid, secret, err := b.fake.PlatformAccount()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &AssumeRoleConfig{AccessKeyID: akid, SecretAccessKey: secret, AccountID: acct, STSEndpoint: b.base + mocks.STSPath}
+}
+
+// roleProvider connects by assuming roleARN.
+func (b *fakeBundle) roleProvider(t *testing.T, roleARN, externalID string) *Provider {
+	t.Helper()
+	p, err := New(Config{RoleARN: roleARN, ExternalID: externalID, AssumeRole: b.assumeRole(t), BaseEndpoint: b.base,
+		HTTPClient: &http.Client{Transport: b.sts}, PollInterval: time.Millisecond, RateLimit: unlimited})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,20 +140,62 @@ func (b *fakeBundle) harness(t *testing.T) providertest.DNSHarness {
 	}
 }
 
+// TestConformanceWithAssumedRole runs the suite with the adapter built
+// from a role: every Route 53 call is made with the temporary credentials
+// the fake STS issued, and STS's answers are checked against its model.
+func TestConformanceWithAssumedRole(t *testing.T) {
+	b := setupFake(t, "")
+	platform, _, _, err := b.fake.PlatformAccount()
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := b.harness(t)
+	acct := b.fake.AccountOfZone(mustZone(t, b, "acme.com"))
+	good := b.fake.AddRole(acct, platform, "ext-0123456789")
+	untrusting := b.fake.AddRole(acct, "999999999999", "ext-0123456789")
+	h.Good = func(t *testing.T) providers.DNS { return b.roleProvider(t, good, "ext-0123456789") }
+	h.Bad = func(t *testing.T) providers.DNS { return b.roleProvider(t, untrusting, "ext-0123456789") }
+	providertest.TestDNS(t, h)
+	assertShapesChecked(t, b.shapes)
+	if n := countExchanges(b.sts, "AssumeRole", http.StatusOK); n == 0 {
+		t.Errorf("no AssumeRole answer went through STS's model; saw %+v", b.sts.Seen())
+	}
+	if n := countExchanges(b.sts, "AssumeRole", http.StatusForbidden); n == 0 {
+		t.Errorf("no refused AssumeRole went through STS's model; saw %+v", b.sts.Seen())
+	}
+}
+
+// mustZone is the id of the fake's public zone name.
+func mustZone(t *testing.T, b *fakeBundle, name string) string {
+	t.Helper()
+	id := b.fake.ZoneID(name)
+	if id == "" {
+		t.Fatalf("no zone %s", name)
+	}
+	return id
+}
+
 func TestConformanceWithFake(t *testing.T) {
 	b := setupFake(t, "")
 	providertest.TestDNS(t, b.harness(t))
-	assertShapesChecked(t, b.shapes)
+	assertShapesChecked(t, b.shapes, "error")
 }
 
-// assertShapesChecked checks that every answer the adapter reads went
-// through the shape check.
-func assertShapesChecked(t *testing.T, s *shapeTransport) {
+// assertShapesChecked checks that every operation the adapter calls, and
+// those named in also ("error": an error answer), went through the check against Route 53's model.
+func assertShapesChecked(t *testing.T, s *speccheck.AWSTransport, also ...string) {
 	t.Helper()
-	for _, want := range []string{"GetHostedZoneCountResponse", "ListHostedZonesResponse", "ListResourceRecordSetsResponse",
-		"ChangeResourceRecordSetsResponse", "GetChangeResponse", "ErrorResponse"} {
-		if s.seen[want] == 0 {
-			t.Errorf("no %s went through the shape check; saw %s", want, s.checked())
+	seen := map[string]int{}
+	for _, e := range s.Seen() {
+		seen[e.Route]++
+		if e.Status >= 400 {
+			seen["error"]++
+		}
+	}
+	for _, want := range append([]string{"GetHostedZoneCount", "ListHostedZones", "ListResourceRecordSets",
+		"ChangeResourceRecordSets", "GetChange"}, also...) {
+		if seen[want] == 0 {
+			t.Errorf("no %s answer went through the model check; saw %v", want, seen)
 		}
 	}
 }
@@ -113,5 +205,20 @@ func assertShapesChecked(t *testing.T, s *shapeTransport) {
 func TestConformanceWithSandboxMount(t *testing.T) {
 	b := setupFake(t, "/_sandbox/route53")
 	providertest.TestDNS(t, b.harness(t))
-	assertShapesChecked(t, b.shapes)
+	assertShapesChecked(t, b.shapes, "error")
 }
+
+// countExchanges counts the checked answers to op with this status.
+func countExchanges(s *speccheck.AWSTransport, op string, status int) int {
+	n := 0
+	for _, e := range s.Seen() {
+		if e.Route == op && e.Status == status {
+			n++
+		}
+	}
+	return n
+}
+
+// unlimited is a rate limit the suites never reach: they are about the
+// contract, TestRateLimitKeepsTheFakeHappy about the limit.
+const unlimited = 100000

@@ -11,6 +11,7 @@ import (
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/linkgate/linkgate/providers"
+	"github.com/linkgate/linkgate/providers/ratelimit"
 )
 
 // Route 53 (and AWS-wide) error codes linkgate acts on.
@@ -31,6 +32,11 @@ var (
 // classify turns an SDK error into a *providers.Error.
 func classify(op string, err error) error {
 	e := &providers.Error{Provider: providerName, Op: op, Err: err, Message: err.Error()}
+	var rl *ratelimit.Error
+	if errors.As(err, &rl) { // our own limiter: the deadline comes before the next slot
+		e.Transient, e.RetryAfter, e.Message = true, rl.Wait, rl.Error()
+		return e
+	}
 	var re *smithyhttp.ResponseError
 	if errors.As(err, &re) {
 		e.Status = re.HTTPStatusCode()
