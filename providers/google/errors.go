@@ -14,13 +14,14 @@ import (
 	"google.golang.org/api/googleapi"
 
 	"github.com/linkgate/linkgate/providers"
+	"github.com/linkgate/linkgate/providers/ratelimit"
 )
 
 // classify turns whatever a call returned into a *providers.Error.
 func (p *Provider) classify(op string, err error) *providers.Error {
 	e := &providers.Error{Provider: providerName, Op: op}
 	var (
-		rl       *rateLimitError
+		rl       *ratelimit.Error
 		apiErr   *googleapi.Error
 		tokenErr *oauth2.RetrieveError
 	)

@@ -18,7 +18,6 @@ package google
 import (
 	"cmp"
 	"context"
-	"crypto/sha256"
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
@@ -27,7 +26,6 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"sync"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -36,6 +34,7 @@ import (
 	"google.golang.org/api/option"
 
 	"github.com/linkgate/linkgate/providers"
+	"github.com/linkgate/linkgate/providers/ratelimit"
 )
 
 // Defaults.
@@ -214,10 +213,10 @@ func New(cfg Config) (*Provider, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newProvider(cfg, key, newLimiter(cfg.RateLimit, cfg.RateWindow))
+	return newProvider(cfg, key, ratelimit.New(cfg.RateLimit, cfg.RateWindow))
 }
 
-func newProvider(cfg Config, key serviceAccountKey, lim *limiter) (*Provider, error) {
+func newProvider(cfg Config, key serviceAccountKey, lim *ratelimit.Window) (*Provider, error) {
 	jwtCfg, err := googleoauth.JWTConfigFromJSON(cfg.ServiceAccountJSON, dns.NdevClouddnsReadwriteScope)
 	if err != nil {
 		return nil, errors.New("google: the service-account key cannot be used")
@@ -261,7 +260,7 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 // ServiceAccountJSON and ProjectID are ignored). Providers made by one
 // Factory for the same key share one rate limiter.
 func Factory(base Config) providers.DNSFactory {
-	limiters := &limiterRegistry{m: map[[sha256.Size]byte]*limiter{}}
+	limiters := &ratelimit.Registry{}
 	return func(credentials map[string]string) (providers.DNS, error) {
 		keyJSON := strings.TrimSpace(credentials["service_account_json"])
 		if keyJSON == "" {
@@ -284,37 +283,18 @@ func Factory(base Config) providers.DNSFactory {
 			}
 			return nil, err
 		}
-		return newProvider(cfg, key, limiters.get(keyJSON, cfg.RateLimit, cfg.RateWindow))
+		return newProvider(cfg, key, limiters.Get(keyJSON, cfg.RateLimit, cfg.RateWindow))
 	}
-}
-
-// limiterRegistry hands out one limiter per key, keyed by the key's
-// SHA-256 so that the key itself is not kept as a map key.
-type limiterRegistry struct {
-	mu sync.Mutex
-	m  map[[sha256.Size]byte]*limiter
-}
-
-func (r *limiterRegistry) get(secret string, n int, window time.Duration) *limiter {
-	k := sha256.Sum256([]byte(secret))
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	l, ok := r.m[k]
-	if !ok {
-		l = newLimiter(n, window)
-		r.m[k] = l
-	}
-	return l
 }
 
 // pacedTransport waits for the limiter before each request.
 type pacedTransport struct {
 	base    http.RoundTripper
-	limiter *limiter
+	limiter *ratelimit.Window
 }
 
 func (t *pacedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if err := t.limiter.wait(req.Context()); err != nil {
+	if err := t.limiter.Wait(req.Context()); err != nil {
 		if req.Body != nil {
 			_ = req.Body.Close()
 		}
