@@ -55,6 +55,8 @@ func TestConsoleTrackingInBrowser(t *testing.T) {
 
 	// The live preview, as the message is typed.
 	b.do("type a message", chromedp.SendKeys(chromedp.ID("tracking-sample"), "Spring sale: https://shop.com/spring?utm=sms ends Sunday"))
+	// The preview follows the typing: wait for the whole message.
+	waitText(b, "#tracking-preview-body", " ends Sunday")
 	waitText(b, "#tracking-preview-body", "https://offers.dyn.test/")
 	waitText(b, "#tracking-preview-count", "1 segment")
 	body := b.text("#tracking-preview-body")

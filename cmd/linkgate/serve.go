@@ -17,6 +17,7 @@ import (
 	"github.com/linkgate/linkgate/handlers"
 	"github.com/linkgate/linkgate/handlers/app"
 	"github.com/linkgate/linkgate/handlers/redirect"
+	"github.com/linkgate/linkgate/journal"
 	"github.com/linkgate/linkgate/models"
 	"github.com/linkgate/linkgate/workflows"
 )
@@ -103,12 +104,7 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	// The redirector goes in front of everything, chosen by Host: a
 	// tracking host never reaches the API, the console or the sandbox. It
 	// stops after the server has drained (defers run last-in first-out).
-	clicksDir := filepath.Join(cfg.DataDir, "clicks")
-	if err := models.PrivateDir(clicksDir); err != nil {
-		return err
-	}
-	rd, err := redirect.New(redirect.Config{Store: store, Logger: log, ScanWindow: cfg.clickScanWindow(), JournalDir: clicksDir,
-		SyncClicks: cfg.SyncClicks})
+	rd, err := newRedirector(cfg, store, log)
 	if err != nil {
 		return err
 	}
@@ -342,4 +338,31 @@ func (m *Main) bootstrap(ctx context.Context, cfg Config, store *models.Store, l
 		}
 	}
 	return nil
+}
+
+// maxClickJournals is how many processes may share one data directory
+// (replicas on one PostgreSQL database in sandbox mode share its secret
+// key), each with a click journal of its own.
+const maxClickJournals = 16
+
+// newRedirector starts the redirector on the first click journal of the
+// data directory that no other process holds: clicks/, then clicks-2/
+// and on. A process that starts takes over the journal of one that died,
+// and stores what that one left in it.
+func newRedirector(cfg Config, store *models.Store, log *slog.Logger) (*redirect.Redirector, error) {
+	for i := 1; ; i++ {
+		dir := filepath.Join(cfg.DataDir, "clicks")
+		if i > 1 {
+			dir = fmt.Sprintf("%s-%d", dir, i)
+		}
+		if err := models.PrivateDir(dir); err != nil {
+			return nil, err
+		}
+		rd, err := redirect.New(redirect.Config{Store: store, Logger: log, ScanWindow: cfg.clickScanWindow(), JournalDir: dir,
+			SyncClicks: cfg.SyncClicks})
+		if errors.Is(err, journal.ErrLocked) && i < maxClickJournals {
+			continue
+		}
+		return rd, err
+	}
 }
