@@ -40,19 +40,9 @@ func TestDNSHostWaitDoesNotHoldOtherSteps(t *testing.T) {
 		defer close(release)
 		b := setupRegistration(t, db, func(cfg *workflows.Config) {
 			cfg.Workers, cfg.DNSWorkers = 1, 1
-			held := providers.DNSHosts{}
-			for _, h := range cfg.DNS {
-				f := h.Factory
-				h.Factory = func(creds map[string]string) (providers.DNS, error) {
-					dns, err := f(creds)
-					if err != nil {
-						return nil, err
-					}
-					return heldDNS{DNS: dns, entered: entered, release: release}, nil
-				}
-				held = append(held, h)
-			}
-			cfg.DNS = held
+			wrapDNS(cfg, func(dns providers.DNS) providers.DNS {
+				return heldDNS{DNS: dns, entered: entered, release: release}
+			})
 		})
 		ctx := context.Background()
 		_, token := b.cf.AddZone("acme.com")

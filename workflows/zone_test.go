@@ -27,23 +27,29 @@ func (z zoneCounter) Zone(ctx context.Context, host string) (providers.Zone, err
 	return z.DNS.Zone(ctx, host)
 }
 
+// wrapDNS replaces every DNS factory with one whose adapters wrap
+// makes.
+func wrapDNS(cfg *workflows.Config, wrap func(providers.DNS) providers.DNS) {
+	wrapped := providers.DNSHosts{}
+	for _, h := range cfg.DNS {
+		f := h.Factory
+		h.Factory = func(creds map[string]string) (providers.DNS, error) {
+			dns, err := f(creds)
+			if err != nil {
+				return nil, err
+			}
+			return wrap(dns), nil
+		}
+		wrapped = append(wrapped, h)
+	}
+	cfg.DNS = wrapped
+}
+
 // countZones replaces every DNS factory with one whose adapters count
 // their zone look-ups in n.
 func countZones(n *atomic.Int32) func(*workflows.Config) {
 	return func(cfg *workflows.Config) {
-		wrapped := providers.DNSHosts{}
-		for _, h := range cfg.DNS {
-			f := h.Factory
-			h.Factory = func(creds map[string]string) (providers.DNS, error) {
-				dns, err := f(creds)
-				if err != nil {
-					return nil, err
-				}
-				return zoneCounter{DNS: dns, n: n}, nil
-			}
-			wrapped = append(wrapped, h)
-		}
-		cfg.DNS = wrapped
+		wrapDNS(cfg, func(dns providers.DNS) providers.DNS { return zoneCounter{DNS: dns, n: n} })
 	}
 }
 

@@ -40,9 +40,12 @@ func (r *Redirector) ingest(ctx context.Context) {
 	for {
 		// Wait for clicks; with some stored but not committed, only until
 		// it is time to commit (or Flush asks).
-		readCtx, cancel := context.WithCancel(ctx)
+		var readCtx context.Context
+		var cancel context.CancelFunc
 		if pending {
 			readCtx, cancel = context.WithDeadline(ctx, lastCommit.Add(commitEvery))
+		} else {
+			readCtx, cancel = context.WithCancel(ctx)
 		}
 		r.interrupt.Store(&cancel)
 		recs, pos, err := r.journal.Read(readCtx, r.cfg.IngestBatch)
