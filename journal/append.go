@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"time"
 )
 
 // group is the records one write and one fdatasync store. Appenders add frames to
@@ -233,8 +234,19 @@ func (j *Journal) fail(err error) error {
 // sync.
 func (j *Journal) syncLoop() {
 	defer close(j.syncerDone)
+	var last time.Time
 	for {
 		_, open := <-j.syncKick
+		if wait := j.syncGap - time.Since(last); open && wait > 0 {
+			// Writes until then share this sync; Close does not wait.
+			t := time.NewTimer(wait)
+			select {
+			case <-t.C:
+			case <-j.closing:
+				t.Stop()
+			}
+		}
+		last = time.Now()
 		j.fileMu.Lock()
 		err := datasync(j.wf)
 		j.fileMu.Unlock()

@@ -894,3 +894,30 @@ func BenchmarkAppend(b *testing.B) {
 		}
 	}
 }
+
+// With AckOnWrite, writes within SyncGap of a sync share the next one;
+// Close does not wait out the gap, and its last sync covers the rest.
+func TestSyncGapPacesSyncs(t *testing.T) {
+	t.Parallel()
+	j, cfg := setup(t, journal.Config{AckOnWrite: true, SyncGap: time.Hour})
+	// 20 groups (each Append waits for its write): without the gap, up
+	// to 20 syncs; with it, the first and no other before Close.
+	for i := range 20 {
+		appendAll(t, j, fmt.Sprintf("record %d", i))
+	}
+	if got := j.Syncs(); got > 1 {
+		t.Fatalf("%d syncs during the gap, want at most 1", got)
+	}
+	if err := j.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// The first, the one the gap held (cut short by Close) and Close's.
+	if got := j.Syncs(); got < 1 || got > 3 {
+		t.Fatalf("%d syncs after Close, want 1 to 3", got)
+	}
+	// Everything was written: it is all there after reopening.
+	j2 := reopen(t, cfg)
+	if got := j2.Backlog(); got != 20 {
+		t.Fatalf("backlog after reopening = %d, want 20", got)
+	}
+}
