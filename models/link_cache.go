@@ -9,20 +9,21 @@ import (
 // Defaults of the link cache (Store.SetLinkCache).
 const (
 	// DefaultLinkCacheSize is how many links one generation holds: the
-	// cache keeps between one and two generations (about 130 bytes a link).
+	// cache keeps between one and two generations (about 170 bytes a link).
 	DefaultLinkCacheSize = 250_000
 	// DefaultLinkCacheAge is how long a generation is kept at most.
 	DefaultLinkCacheAge = 6 * time.Hour
 )
 
-// linkCache remembers the host and URL of the links this process created
-// lately, so that the redirector answers a fresh link (most taps come
-// within hours of the message) without asking the database. It holds two
-// generations: new links go into the current one, which becomes the old
-// one when it is full or its age is up, and the old one is dropped then.
-// Nothing else is cached: a link not in it is looked up in the database
-// (the redirector's batched lookup), and what a click needs beyond the
-// URL (client, campaign, message) is read when the click is stored.
+// linkCache remembers the links this process created lately (host, URL,
+// client, campaign and message: what never changes in a link), so that
+// the redirector answers a fresh link (most taps come within hours of the
+// message) without asking the database, and stores its click without
+// reading the link again. It holds two generations: new links go into the
+// current one, which becomes the old one when it is full or its age is
+// up, and the old one is dropped then. A link not in it is looked up in
+// the database (the redirector's batched lookup); what may change about a
+// campaign message (its delivery time) is read when its click is stored.
 type linkCache struct {
 	mu       sync.RWMutex
 	size     int // links per generation; 0: the cache is off
@@ -31,7 +32,10 @@ type linkCache struct {
 	since    time.Time // when cur began
 }
 
-type cachedLink struct{ host, url string }
+type cachedLink struct {
+	host, url, client   string
+	campaign, recipient *string
+}
 
 func newLinkCache(size int, age time.Duration) *linkCache {
 	return &linkCache{size: size, age: age, cur: map[string]cachedLink{}, since: time.Now()}
@@ -51,7 +55,7 @@ func (c *linkCache) remember(links []TrackedLink) {
 		if len(c.cur) >= c.size || time.Since(c.since) > c.age {
 			c.old, c.cur, c.since = c.cur, make(map[string]cachedLink, len(c.cur)), time.Now()
 		}
-		c.cur[l.Ref] = cachedLink{host: l.Host, url: l.URL}
+		c.cur[l.Ref] = cachedLink{host: l.Host, url: l.URL, client: l.ClientID, campaign: l.CampaignID, recipient: l.RecipientID}
 	}
 }
 
@@ -101,4 +105,14 @@ func (s *Store) CachedLink(ref, host string) (url string, ok bool) {
 		return "", false
 	}
 	return l.url, true
+}
+
+// cachedTarget returns what the cache knows of ref's link: all of a
+// LinkTarget but the message's phone, domain and delivery time.
+func (s *Store) cachedTarget(ref string) (LinkTarget, bool) {
+	l, ok := s.links.lookup(ref)
+	if !ok {
+		return LinkTarget{}, false
+	}
+	return LinkTarget{Ref: ref, ClientID: l.client, Host: l.host, URL: l.url, CampaignID: l.campaign, RecipientID: l.recipient}, true
 }

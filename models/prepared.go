@@ -135,6 +135,10 @@ type rowsInsert struct {
 	// the calls (cmd/lgredirect's profile); links with RETURNING go
 	// faster many rows at a time (BenchmarkTrackMessages: about 2.4× the rate).
 	oneRow bool
+	// orIgnore: on SQLite, INSERT OR IGNORE (a row whose key is taken is
+	// skipped): a many-row statement then cannot abort halfway and needs
+	// no statement journal.
+	orIgnore bool
 }
 
 // text is the statement for n rows in db's dialect (any n on
@@ -157,7 +161,11 @@ func (ins rowsInsert) text(db *DB, n int) string {
 		b.WriteString(ins.suffix)
 		return b.String()
 	}
-	b.WriteString("INSERT INTO ")
+	if ins.orIgnore {
+		b.WriteString("INSERT OR IGNORE INTO ")
+	} else {
+		b.WriteString("INSERT INTO ")
+	}
 	b.WriteString(ins.table)
 	b.WriteString(" (")
 	b.WriteString(strings.Join(ins.cols, ", "))
@@ -197,9 +205,18 @@ func (ins rowsInsert) insertChunk(db *DB, n int) int {
 }
 
 // runTx writes rows (each len(cols) values) in tx; scan, when not nil,
-// reads each row the suffix's RETURNING gives.
+// reads each row the suffix's RETURNING gives. Each statement size is
+// bound to tx once per call (not once per chunk: on SQLite the one-row
+// insert runs once a row).
 func (ins rowsInsert) runTx(ctx context.Context, db *DB, tx *sql.Tx, rows [][]any, scan func(*sql.Rows) error) error {
 	args := make([]any, 0, len(ins.cols))
+	var bound *sql.Stmt // the statement of boundN rows, in tx
+	boundN := 0
+	defer func() {
+		if bound != nil {
+			_ = bound.Close()
+		}
+	}()
 	for len(rows) > 0 {
 		n := ins.insertChunk(db, len(rows))
 		if db.Dialect == Postgres {
@@ -213,16 +230,49 @@ func (ins rowsInsert) runTx(ctx context.Context, db *DB, tx *sql.Tx, rows [][]an
 				args = append(args, r...)
 			}
 		}
-		rs, err := db.hotQueryTx(ctx, tx, ins.text(db, n), args...)
+		query := ins.text(db, n)
+		if n != boundN {
+			if bound != nil {
+				_ = bound.Close()
+				bound = nil
+			}
+			st, err := db.prepared(ctx, query, true)
+			if err != nil {
+				return err
+			}
+			if st != nil {
+				bound, boundN = tx.StmtContext(ctx, st), n
+			} else {
+				boundN = 0
+			}
+		}
+		if scan == nil {
+			var err error
+			if bound != nil {
+				_, err = bound.ExecContext(ctx, args...)
+			} else {
+				_, err = tx.ExecContext(ctx, query, args...)
+			}
+			if err != nil {
+				return err
+			}
+			rows = rows[n:]
+			continue
+		}
+		var rs *sql.Rows
+		var err error
+		if bound != nil {
+			rs, err = bound.QueryContext(ctx, args...)
+		} else {
+			rs, err = tx.QueryContext(ctx, query, args...)
+		}
 		if err != nil {
 			return err
 		}
 		for rs.Next() {
-			if scan != nil {
-				if err := scan(rs); err != nil {
-					_ = rs.Close()
-					return err
-				}
+			if err := scan(rs); err != nil {
+				_ = rs.Close()
+				return err
 			}
 		}
 		if err := rs.Close(); err != nil {

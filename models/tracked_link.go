@@ -13,6 +13,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"maps"
 	"strings"
 	"time"
 
@@ -422,34 +423,98 @@ func (s *Store) LinkTargets(ctx context.Context, refs []string) (map[string]Link
 // linkTargets finds the refs' links, in tx when it is not nil.
 func (s *Store) linkTargets(ctx context.Context, tx *sql.Tx, refs []string) (map[string]LinkTarget, error) {
 	out := make(map[string]LinkTarget, len(refs))
-	args := make([]any, 0, min(len(refs), hotMaxRows))
-	for len(refs) > 0 {
-		n := min(len(refs), hotMaxRows)
-		// Round up to a power of two, repeating a ref: few statement texts.
+	err := s.hotIn(ctx, tx, refs, func(n int) string { return linkTargetsQuery(s.db, n) }, func(rs *sql.Rows) error {
+		return scanLinkTargets(rs, out)
+	})
+	return out, err
+}
+
+// hotIn runs the hot statement query(n) (keys in an IN list of n
+// placeholders) for keys, in tx when it is not nil: one statement per
+// hotMaxRows keys, n rounded up to a power of two by repeating a key (few
+// statement texts). scan reads each statement's rows and closes them.
+func (s *Store) hotIn(ctx context.Context, tx *sql.Tx, keys []string, query func(n int) string, scan func(*sql.Rows) error) error {
+	args := make([]any, 0, min(len(keys), hotMaxRows))
+	for len(keys) > 0 {
+		n := min(len(keys), hotMaxRows)
 		size := chunk(n)
 		if size < n {
 			size *= 2
 		}
 		args = args[:0]
 		for i := range size {
-			args = append(args, refs[min(i, n-1)])
+			args = append(args, keys[min(i, n-1)])
 		}
 		var rs *sql.Rows
 		var err error
 		if tx == nil {
-			rs, err = s.db.hotQuery(ctx, linkTargetsQuery(s.db, size), args...)
+			rs, err = s.db.hotQuery(ctx, query(size), args...)
 		} else {
-			rs, err = s.db.hotQueryTx(ctx, tx, linkTargetsQuery(s.db, size), args...)
+			rs, err = s.db.hotQueryTx(ctx, tx, query(size), args...)
 		}
 		if err != nil {
-			return nil, err
+			return err
 		}
-		if err := scanLinkTargets(rs, out); err != nil {
-			return nil, err
+		if err := scan(rs); err != nil {
+			return err
 		}
-		refs = refs[n:]
+		keys = keys[n:]
 	}
-	return out, nil
+	return nil
+}
+
+// clickMessagesQuery reads, for n campaign messages, what their clicks
+// need that may change after the link was made (a hot statement).
+func clickMessagesQuery(db *DB, n int) string {
+	return db.placeholders(`SELECT id, phone, domain_id, delivered_at FROM campaign_recipients
+WHERE id IN (` + strings.Repeat("?, ", n-1) + `?)`)
+}
+
+// fillClickMessages reads the campaign messages of targets (phone,
+// domain, delivery time) into them, in tx.
+func (s *Store) fillClickMessages(ctx context.Context, tx *sql.Tx, targets map[string]LinkTarget, refs []string) error {
+	ids := make([]string, 0, len(refs))
+	seen := make(map[string]bool, len(refs))
+	for _, ref := range refs {
+		if t := targets[ref]; t.RecipientID != nil && !seen[*t.RecipientID] {
+			seen[*t.RecipientID] = true
+			ids = append(ids, *t.RecipientID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	type message struct {
+		phone, domain *string
+		delivered     *time.Time
+	}
+	msgs := make(map[string]message, len(ids))
+	err := s.hotIn(ctx, tx, ids, func(n int) string { return clickMessagesQuery(s.db, n) }, func(rs *sql.Rows) error {
+		defer rs.Close()
+		for rs.Next() {
+			var id string
+			var m message
+			if err := rs.Scan(&id, &m.phone, &m.domain, &m.delivered); err != nil {
+				return err
+			}
+			msgs[id] = m
+		}
+		return rs.Err()
+	})
+	if err != nil {
+		return err
+	}
+	for _, ref := range refs {
+		t := targets[ref]
+		if t.RecipientID == nil {
+			continue
+		}
+		if m, ok := msgs[*t.RecipientID]; ok {
+			t.Phone, t.DomainID, t.DeliveredAt = m.phone, m.domain, m.delivered
+			targets[ref] = t
+		}
+	}
+	return nil
 }
 
 func scanLinkTargets(rs *sql.Rows, out map[string]LinkTarget) error {
@@ -484,6 +549,8 @@ func NewLinkClickID(at time.Time) string { return newIDAt(PrefixLinkClick, at.UT
 // redirector's journal replayed after a crash: some may be stored), a
 // visit whose id is stored already is skipped with everything it would
 // count, so each click counts once. It returns how many clicks it stored.
+// A link in the cache of fresh links (link_cache.go) is not read again:
+// only its campaign message's phone, domain and delivery time are.
 func (s *Store) StoreLinkVisits(ctx context.Context, visits []LinkVisit, window time.Duration, again bool) (stored int, err error) {
 	refs := make([]string, 0, len(visits))
 	seen := make(map[string]bool, len(visits))
@@ -494,10 +561,26 @@ func (s *Store) StoreLinkVisits(ctx context.Context, visits []LinkVisit, window 
 		}
 	}
 	err = s.Tx(ctx, func(tx *gorm.DB, sqlTx *sql.Tx) error {
-		targets, err := s.linkTargets(ctx, sqlTx, refs)
+		// The links this process made lately are in the cache (all but
+		// their messages' delivery); the others are read whole.
+		targets := make(map[string]LinkTarget, len(refs))
+		var cached, missing []string
+		for _, ref := range refs {
+			if t, ok := s.cachedTarget(ref); ok {
+				targets[ref] = t
+				cached = append(cached, ref)
+			} else {
+				missing = append(missing, ref)
+			}
+		}
+		if err := s.fillClickMessages(ctx, sqlTx, targets, cached); err != nil {
+			return internal("find links", err)
+		}
+		read, err := s.linkTargets(ctx, sqlTx, missing)
 		if err != nil {
 			return internal("find links", err)
 		}
+		maps.Copy(targets, read)
 		clicks := make([]LinkClick, 0, len(visits))
 		for _, v := range visits {
 			// A ref answers only on the host it was made for.
@@ -532,8 +615,10 @@ func (s *Store) PrepareHot(ctx context.Context) error {
 		}
 	}
 	for n := 1; n <= hotMaxRows; n *= 2 {
-		if _, err := s.db.prepared(ctx, linkTargetsQuery(s.db, n), false); err != nil {
-			return internal("prepare statements", err)
+		for _, q := range []string{linkTargetsQuery(s.db, n), clickMessagesQuery(s.db, n)} {
+			if _, err := s.db.prepared(ctx, q, false); err != nil {
+				return internal("prepare statements", err)
+			}
 		}
 	}
 	return nil
@@ -720,9 +805,10 @@ func (s *Store) clientsListeningTx(ctx context.Context, tx *sql.Tx) (listeners, 
 
 // linkClicksInsert stores clicks.
 var linkClicksInsert = rowsInsert{table: "link_clicks",
-	cols:    []string{"id", "ref", "client_id", "campaign_id", "recipient_id", "kind", "method", "user_agent", "clicked_at"},
-	pgTypes: []string{"text", "text", "text", "text", "text", "text", "text", "text", "timestamptz"},
-	oneRow:  true}
+	cols:     []string{"id", "ref", "client_id", "campaign_id", "recipient_id", "kind", "method", "user_agent", "clicked_at"},
+	pgTypes:  []string{"text", "text", "text", "text", "text", "text", "text", "text", "timestamptz"},
+	suffix:   " ON CONFLICT (id) DO NOTHING",
+	orIgnore: true}
 
 // FallbackURL is where an unknown ref on host goes: the fallback URL of
 // the client whose configured tracking domain host is (with or without

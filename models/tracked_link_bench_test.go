@@ -3,6 +3,7 @@ package models_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/linkgate/linkgate/models"
 	"github.com/linkgate/linkgate/models/dbtest"
@@ -56,5 +57,68 @@ func BenchmarkTrackMessages(b *testing.B) {
 			}
 			b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "msgs/s")
 		})
+	}
+}
+
+// BenchmarkStoreLinkVisits: the redirector's ingest (issue 16): batches
+// of 1,024 clicks from its journal stored in one transaction each, for
+// links this process made (in the cache of fresh links: "cached") and
+// for links it did not ("read": each batch reads its links first).
+// Reports clicks per second and wall time per click.
+func BenchmarkStoreLinkVisits(b *testing.B) {
+	const batch, links = 1024, 32 * 1024
+	body := "Sale https://acme.com/a"
+	for _, eng := range dbtest.BenchEngines() {
+		for _, cached := range []bool{true, false} {
+			name := eng.Name + "/read"
+			if cached {
+				name = eng.Name + "/cached"
+			}
+			b.Run(name, func(b *testing.B) {
+				ctx := context.Background()
+				s := models.NewStore(eng.Open(b), nil)
+				s.SetTrackingDomain("dyn.co")
+				if !cached {
+					s.SetLinkCache(0, 0)
+				}
+				if err := s.PrepareHot(ctx); err != nil {
+					b.Fatal(err)
+				}
+				cl, err := s.CreateClient(ctx, models.ClientInput{Name: "Bench", Email: "bench@acme.com"})
+				if err != nil {
+					b.Fatal(err)
+				}
+				msgs := make([]models.MessageToTrack, 512)
+				for i := range msgs {
+					msgs[i] = models.MessageToTrack{Body: body}
+				}
+				var refs []string
+				for len(refs) < links {
+					out, err := s.TrackMessages(ctx, cl.ID, models.TrackingAll, msgs)
+					if err != nil {
+						b.Fatal(err)
+					}
+					for _, o := range out {
+						refs = append(refs, o.Links[0].Ref)
+					}
+				}
+				visits := make([]models.LinkVisit, batch)
+				n := 0
+				for b.Loop() {
+					now := time.Now()
+					for i := range visits {
+						visits[i] = models.LinkVisit{ID: models.NewLinkClickID(now), Ref: refs[(n+i)%len(refs)], Host: "dyn.co",
+							Method: "GET", UserAgent: "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X)", At: now}
+					}
+					stored, err := s.StoreLinkVisits(ctx, visits, 0, false)
+					if err != nil || stored != batch {
+						b.Fatalf("StoreLinkVisits = %d, %v", stored, err)
+					}
+					n += batch
+				}
+				b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "clicks/s")
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n), "ns/click")
+			})
+		}
 	}
 }

@@ -82,6 +82,55 @@ func TestCampaignSendsTrackedLinks(t *testing.T) {
 		if len(links) != 1 || links[0].URL != "https://acme.com/offer" || links[0].Links != 3 || links[0].Clicks != 2 || links[0].AutomatedClicks != 1 {
 			t.Fatalf("link stats %+v", links)
 		}
+
+		// The redirector's path (StoreLinkVisits, from its journal): the
+		// other two links, one read from the cache of fresh links (this
+		// process made it) and one from the database. Each message's
+		// delivery time is read as the click is stored: 2 s after it is a
+		// scanner's, an hour after a person's (and counts for the domain).
+		delivered := time.Now().Add(-2 * time.Hour).UTC().Truncate(time.Second)
+		var others []string
+		for r := range refs {
+			if r == one {
+				continue
+			}
+			others = append(others, r)
+			tg := targets[r]
+			if all, err := b.store.LinkTargets(ctx, []string{r}); err != nil {
+				t.Fatal(err)
+			} else {
+				tg = all[r]
+			}
+			if err := db.Gorm.Model(&models.CampaignRecipient{}).Where("id = ?", *tg.RecipientID).Update("delivered_at", delivered).Error; err != nil {
+				t.Fatal(err)
+			}
+		}
+		for i, r := range others {
+			if i == 1 {
+				b.store.SetLinkCache(0, 0) // the second from the database
+			}
+			visits := []models.LinkVisit{
+				{ID: models.NewLinkClickID(delivered.Add(2 * time.Second)), Ref: r, Host: "offers.dyn.test", Method: "GET", UserAgent: ua, At: delivered.Add(2 * time.Second)},
+				{ID: models.NewLinkClickID(delivered.Add(time.Hour)), Ref: r, Host: "offers.dyn.test", Method: "GET", UserAgent: ua, At: delivered.Add(time.Hour)},
+			}
+			if n, err := b.store.StoreLinkVisits(ctx, visits, 10*time.Second, false); err != nil || n != 2 {
+				t.Fatalf("StoreLinkVisits(%s) = %d, %v; want 2", r, n, err)
+			}
+		}
+		st, err = b.store.CampaignStats(ctx, models.Scope{}, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Clicks != 4 || st.UniqueClicks != 3 || st.AutomatedClicks != 3 {
+			t.Fatalf("stats after visits: clicks %d unique %d automated %d, want 4 3 3", st.Clicks, st.UniqueClicks, st.AutomatedClicks)
+		}
+		var domainClicks int64
+		if err := db.Gorm.Raw("SELECT clicks FROM campaign_domain_stats WHERE campaign_id = ? AND domain_id = ?", c.ID, d.ID).Scan(&domainClicks).Error; err != nil {
+			t.Fatal(err)
+		}
+		if domainClicks != 4 {
+			t.Fatalf("domain clicks %d, want 4 (every human click counts for its message's domain)", domainClicks)
+		}
 	})
 }
 
