@@ -47,3 +47,34 @@ func TestLinkCacheGenerations(t *testing.T) {
 		t.Error("a cache of size 0 kept a link")
 	}
 }
+
+// The cache gives back every field it keeps, nil where the link has none,
+// across generations; a ref it cannot key is not cached.
+func TestLinkCacheFields(t *testing.T) {
+	t.Parallel()
+	camp, rcp := "cmp_1", "rcp_1"
+	c := newLinkCache(2, time.Hour)
+	c.remember([]TrackedLink{
+		{Ref: "aaaaaa", Host: "go.acme.com", URL: "https://acme.com/a", ClientID: "cli_1", CampaignID: &camp, RecipientID: &rcp},
+		{Ref: "bbbbbb", Host: "dyn.test", URL: "https://acme.com/b", ClientID: "cli_2"},
+		{Ref: "cccccc", Host: "dyn.test", URL: "https://acme.com/c", ClientID: "cli_2"},
+		{Ref: "0123456789abcdefX", Host: "dyn.test", URL: "https://acme.com/long", ClientID: "cli_2"},
+	})
+	a, ok := c.lookup("aaaaaa")
+	if !ok || a.host != "go.acme.com" || a.url != "https://acme.com/a" || a.client != "cli_1" ||
+		a.campaign == nil || *a.campaign != camp || a.recipient == nil || *a.recipient != rcp {
+		t.Errorf("a: %+v %v", a, ok)
+	}
+	b, ok := c.lookup("bbbbbb")
+	if !ok || b.url != "https://acme.com/b" || b.client != "cli_2" || b.campaign != nil || b.recipient != nil {
+		t.Errorf("b: %+v %v", b, ok)
+	}
+	if h, u, ok := c.lookupURL("cccccc"); !ok || h != "dyn.test" || u != "https://acme.com/c" {
+		t.Errorf("c: %q %q %v", h, u, ok)
+	}
+	for _, ref := range []string{"0123456789abcdefX", "0123456789abcdef", "aaaaa", ""} {
+		if _, ok := c.lookup(ref); ok {
+			t.Errorf("%q is cached", ref)
+		}
+	}
+}

@@ -90,6 +90,15 @@ func (r *Redirector) ingest(ctx context.Context) {
 		if time.Since(lastCommit) >= commitEvery {
 			commit()
 		}
+		if len(recs) < r.cfg.IngestBatch && r.cfg.IngestGather > 0 {
+			// Let the next batch gather (Flush or the end cuts it short):
+			// a transaction per handful of clicks costs each click a
+			// commit's writes.
+			waitCtx, cancel := context.WithTimeout(ctx, r.cfg.IngestGather)
+			r.interrupt.Store(&cancel)
+			<-waitCtx.Done()
+			cancel()
+		}
 	}
 }
 

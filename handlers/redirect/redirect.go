@@ -22,6 +22,7 @@ const (
 	DefaultBatch        = 256
 	DefaultWorkers      = 4
 	DefaultIngestBatch  = 2048
+	DefaultIngestGather = 50 * time.Millisecond
 	DefaultHostsRefresh = 5 * time.Second
 	// maxUserAgent is how much of a user agent a click keeps (as
 	// models.StoreLinkVisits does).
@@ -56,6 +57,11 @@ type Config struct {
 	// IngestBatch is the most clicks one transaction stores (default
 	// DefaultIngestBatch).
 	IngestBatch int
+	// IngestGather is how long the ingester lets clicks gather after a
+	// batch smaller than IngestBatch (default DefaultIngestGather;
+	// negative: none): clicks reach the database about this much later,
+	// in fewer, larger transactions.
+	IngestGather time.Duration
 	// HostsRefresh is how often the configured tracking domains are
 	// read again (default 5 s): a newly configured one is served within it.
 	HostsRefresh time.Duration
@@ -96,6 +102,9 @@ func New(cfg Config) (*Redirector, error) {
 	}
 	if cfg.IngestBatch <= 0 {
 		cfg.IngestBatch = DefaultIngestBatch
+	}
+	if cfg.IngestGather == 0 {
+		cfg.IngestGather = DefaultIngestGather
 	}
 	if cfg.HostsRefresh <= 0 {
 		cfg.HostsRefresh = DefaultHostsRefresh
