@@ -213,12 +213,20 @@ func (r *Redirector) Wrap(next http.Handler) http.Handler {
 	})
 }
 
+var (
+	noStore    = []string{"no-store"}
+	noReferrer = []string{"no-referrer"}
+	noSniff    = []string{"nosniff"}
+)
+
 // serve answers one request for a tracking host.
 func (r *Redirector) serve(w http.ResponseWriter, req *http.Request, host string) {
 	h := w.Header()
-	h.Set("Cache-Control", "no-store") // every tap comes back here and counts
-	h.Set("Referrer-Policy", "no-referrer")
-	h.Set("X-Content-Type-Options", "nosniff")
+	// Shared, never modified slices under canonical keys: no allocation
+	// per answer.
+	h["Cache-Control"] = noStore // every tap comes back here and counts
+	h["Referrer-Policy"] = noReferrer
+	h["X-Content-Type-Options"] = noSniff
 	if req.Method != http.MethodGet && req.Method != http.MethodHead {
 		h.Set("Allow", "GET, HEAD")
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
@@ -272,7 +280,7 @@ func (r *Redirector) serve(w http.ResponseWriter, req *http.Request, host string
 		r.unavailable(w, "recording a click", err)
 		return
 	}
-	h.Set("Location", url)
+	h["Location"] = []string{url}
 	w.WriteHeader(http.StatusFound)
 }
 
