@@ -22,7 +22,7 @@ type group struct {
 
 // Append stores rec durably: it returns nil only once rec is written AND fdatasync'd
 // (with every record appended concurrently: one write and one fdatasync per group);
-// with Config.AckOnWrite, once it is written, the fdatasync right behind.
+// with Config.AckOnWrite, once it is written, the fdatasync within Config.SyncGap behind.
 // Safe for concurrent use. ctx cancelled before the group is written → ctx.Err() and
 // the record is not written; after that point it waits for the sync regardless.
 // An empty record, or one larger than Config.MaxRecord, is an error and nothing is
