@@ -44,8 +44,9 @@ type Config struct {
 	// fdatasync'd (with the clicks around it: one sync per group), so a
 	// power loss loses no answered click. Off (the default), the 302
 	// waits for the write only: the click survives linkgate being killed,
-	// as a SQLite commit in linkgate's WAL mode does, and is synced right
-	// behind; a power loss may lose the last moments' clicks.
+	// as a SQLite commit in linkgate's WAL mode does, and is synced within
+	// journal.DefaultSyncGap; a power loss may lose the last moment's
+	// clicks.
 	SyncClicks bool
 	// ScanWindow: a click this soon after its message's delivery is a
 	// scanner's (models.ClassifyClick; 0 turns the rule off).
