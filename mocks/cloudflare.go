@@ -193,7 +193,7 @@ func (c *Cloudflare) CreateZone(ctx context.Context, name string) (zoneID, apiTo
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	err = c.mutateLocked(ctx, func() error {
+	err = c.changeLocked(ctx, func() {
 		z := c.zoneByNameLocked(name)
 		if z == nil {
 			z = &cfZone{ID: cfNewID(), Name: name, Status: "active", CreatedOn: c.now().UTC(),
@@ -202,7 +202,6 @@ func (c *Cloudflare) CreateZone(ctx context.Context, name string) (zoneID, apiTo
 		}
 		zoneID = z.ID
 		apiToken = c.addTokenLocked([]string{z.ID})
-		return nil
 	})
 	return zoneID, apiToken, err
 }
@@ -644,9 +643,8 @@ func (c *Cloudflare) zonesLocked(r *http.Request, path string, seg []string) (an
 		return res, nil, err
 	case http.MethodDelete:
 		id := rec.ID
-		if err := c.mutateLocked(context.WithoutCancel(r.Context()), func() error {
+		if err := c.changeLocked(context.WithoutCancel(r.Context()), func() {
 			c.st.Records = slices.DeleteFunc(c.st.Records, func(x *cfRecord) bool { return x.ID == id })
-			return nil
 		}); err != nil {
 			return nil, nil, cfFail(http.StatusInternalServerError, cfCodeInternal, "An unknown error has occurred")
 		}
@@ -1067,13 +1065,12 @@ func (c *Cloudflare) createRecordLocked(ctx context.Context, z *cfZone, r *http.
 	if err := c.applyInput(z, rec, in, now); err != nil {
 		return nil, err
 	}
-	if err := c.mutateLocked(context.WithoutCancel(ctx), func() error {
+	if err := c.changeLocked(context.WithoutCancel(ctx), func() {
 		c.st.Records = append(c.st.Records, rec)
 		if c.st.RecordsCreated == nil {
 			c.st.RecordsCreated = map[string]int{}
 		}
 		c.st.RecordsCreated[rec.Name]++
-		return nil
 	}); err != nil {
 		return nil, cfFail(http.StatusInternalServerError, cfCodeInternal, "An unknown error has occurred")
 	}
@@ -1104,13 +1101,12 @@ func (c *Cloudflare) updateRecordLocked(ctx context.Context, z *cfZone, rec *cfR
 	if err := c.applyInput(z, &next, in, c.now().UTC()); err != nil {
 		return nil, err
 	}
-	if err := c.mutateLocked(context.WithoutCancel(ctx), func() error {
+	if err := c.changeLocked(context.WithoutCancel(ctx), func() {
 		for i, x := range c.st.Records {
 			if x.ID == next.ID {
 				c.st.Records[i] = &next
 			}
 		}
-		return nil
 	}); err != nil {
 		return nil, cfFail(http.StatusInternalServerError, cfCodeInternal, "An unknown error has occurred")
 	}

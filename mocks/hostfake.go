@@ -47,6 +47,12 @@ func (f *hostFake[S]) mutateLocked(ctx context.Context, fn func() error) error {
 	return mutateState(ctx, f.persister, f.persistName, &f.st, func() (bool, error) { return true, fn() })
 }
 
+// changeLocked is mutateLocked for an fn that cannot fail (no snapshot
+// when nothing is persisted: changeState). f.mu must be held.
+func (f *hostFake[S]) changeLocked(ctx context.Context, fn func()) error {
+	return changeState(ctx, f.persister, f.persistName, &f.st, func() bool { fn(); return true })
+}
+
 // mustMutateLocked is mutateLocked for control methods: it panics if fn
 // or the save fails.
 func (f *hostFake[S]) mustMutateLocked(fn func() error) {

@@ -126,18 +126,18 @@ func (r *Reputation) Flag(host, source, reason string) error {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return mutateState(context.Background(), r.persister, ReputationPersistName, &r.st, func() (bool, error) {
+	return changeState(context.Background(), r.persister, ReputationPersistName, &r.st, func() bool {
 		for i, old := range r.st.Flags {
 			if old.Host == f.Host && old.Source == f.Source {
 				if old == f {
-					return false, nil
+					return false
 				}
 				r.st.Flags[i] = f
-				return true, nil
+				return true
 			}
 		}
 		r.st.Flags = append(r.st.Flags, f)
-		return true, nil
+		return true
 	})
 }
 

@@ -823,7 +823,7 @@ func (t *Twilio) messagingServiceDomain(w http.ResponseWriter, path, mg string) 
 func (t *Twilio) mutate(ctx context.Context, fn func(*twilioState) bool) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return mutateState(ctx, t.cfg.Persister, TwilioStateName, &t.state, func() (bool, error) { return fn(&t.state), nil })
+	return changeState(ctx, t.cfg.Persister, TwilioStateName, &t.state, func() bool { return fn(&t.state) })
 }
 
 // count records a call; t.mu must be held.
