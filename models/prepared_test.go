@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/linkgate/linkgate/models"
 	"github.com/linkgate/linkgate/models/dbtest"
@@ -59,6 +60,23 @@ func TestHotStatementSizes(t *testing.T) {
 					if got[ref].URL != u || got[ref].Host != "dyn.test" {
 						t.Fatalf("ref %s: %+v, want %s", ref, got[ref], u)
 					}
+				}
+				// A click on every link, stored in one batch (many-row
+				// inserts of every size), then replayed: stored once.
+				now := time.Now()
+				visits := make([]models.LinkVisit, len(refs))
+				for i, ref := range refs {
+					visits[i] = models.LinkVisit{ID: models.NewLinkClickID(now), Ref: ref, Host: "dyn.test", Method: "GET", UserAgent: "Mozilla/5.0", At: now}
+				}
+				if stored, err := s.StoreLinkVisits(ctx, visits, 0, false); err != nil || stored != len(refs) {
+					t.Fatalf("prepared %v, %d clicks: stored %d, %v", prepared, len(refs), stored, err)
+				}
+				if stored, err := s.StoreLinkVisits(ctx, visits, 0, true); err != nil || stored != 0 {
+					t.Fatalf("prepared %v, %d clicks replayed: stored %d, %v; want 0", prepared, len(refs), stored, err)
+				}
+				var clicks int64
+				if err := db.Gorm.Table("link_clicks").Where("ref IN ?", refs).Count(&clicks).Error; err != nil || clicks != int64(len(refs)) {
+					t.Fatalf("prepared %v: %d click rows (%v), want %d", prepared, clicks, err, len(refs))
 				}
 			}
 		}
