@@ -26,7 +26,3 @@ func (s *Store) DomainPageWalk(ctx context.Context, sc Scope, q DomainQuery) (st
 	p, err := s.domainPage(ctx, sc, q)
 	return p.walk, p.walkArgs, err
 }
-
-// SetSQLiteParams sets how many values one SQLite INSERT binds at most
-// (benchmarks compare sizes).
-func SetSQLiteParams(n int) { sqliteParams = n }

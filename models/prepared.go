@@ -200,23 +200,8 @@ func (ins rowsInsert) insertChunk(db *DB, n int) int {
 	case ins.oneRow && db.isPrepared(ins.text(db, 1)):
 		return 1
 	default:
-		return min(chunk(n), ins.sqliteRows())
+		return chunk(n)
 	}
-}
-
-// sqliteParams is the most values one many-row INSERT binds on SQLite:
-// modernc's driver finds each parameter's value by a scan of all of them,
-// so binding costs the square of their number (a 64-row insert of 9
-// columns spent more binding than inserting).
-var sqliteParams = 128
-
-// sqliteRows is the most rows (a power of two) one INSERT takes on SQLite.
-func (ins rowsInsert) sqliteRows() int {
-	r := 1
-	for r*2*len(ins.cols) <= sqliteParams && r*2 <= hotMaxRows {
-		r *= 2
-	}
-	return r
 }
 
 // runTx writes rows (each len(cols) values) in tx; scan, when not nil,
@@ -343,7 +328,7 @@ func (ins rowsInsert) prepareAll(ctx context.Context, db *DB) error {
 		_, err := db.prepared(ctx, ins.text(db, 0), false)
 		return err
 	}
-	for n := 1; n <= ins.sqliteRows(); n *= 2 {
+	for n := 1; n <= hotMaxRows; n *= 2 {
 		if _, err := db.prepared(ctx, ins.text(db, n), false); err != nil {
 			return err
 		}
