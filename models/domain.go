@@ -276,24 +276,16 @@ type DomainPage struct {
 
 // ListDomains returns domains newest first, a keyset page at a time, each
 // with its Messaging Services and pools: one query (domain_page.go; on
-// SQLite a search may walk first, hostSearch).
+// SQLite a search walks trigram postings, hostSearch).
 func (s *Store) ListDomains(ctx context.Context, sc Scope, q DomainQuery) (DomainPage, error) {
 	p, err := s.domainPage(ctx, sc, q)
 	if err != nil {
 		return DomainPage{}, err
 	}
 	limit := p.limit
-	var rows []*Domain
-	if p.walk != "" {
-		// A full page from the walk is the page (domainPage).
-		if rows, err = s.walkPage(ctx, p); err != nil {
-			return DomainPage{}, err
-		}
-	}
-	if rows == nil {
-		if rows, err = s.queryDomainPage(ctx, p.stmt, p.args, limit); err != nil {
-			return DomainPage{}, err
-		}
+	rows, err := s.queryDomainPage(ctx, p.stmt, p.args, limit)
+	if err != nil {
+		return DomainPage{}, err
 	}
 	page := DomainPage{Domains: rows}
 	if len(rows) > limit {
@@ -347,7 +339,7 @@ func (s *Store) domainConds(ctx context.Context, sc Scope, q DomainQuery) ([]sql
 		conds = append(conds, sqlCond{"client_id = ?", []any{q.ClientID}})
 	}
 	if q.Status != "" {
-		conds = append(conds, sqlCond{"status = ?", []any{string(q.Status)}})
+		conds = append(conds, sqlCond{statusCond, []any{string(q.Status)}})
 	}
 	if q.DNSStatus != "" {
 		conds = append(conds, sqlCond{"dns_status = ?", []any{string(q.DNSStatus)}})

@@ -3,7 +3,9 @@ package models
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -15,7 +17,7 @@ import (
 )
 
 // The domain list's page in one query (GET /api/v1/domains runs it on
-// every request; on SQLite a search may try one or two walks first, see
+// every request; on SQLite a search walks trigram postings within it, see
 // hostSearch): the domains' rows with their Messaging Services and
 // pools aggregated by correlated subqueries (in FillDomains' order). The
 // statement is written here rather than by GORM, and its rows are scanned
@@ -34,16 +36,24 @@ const domainPageColumns = `domains.id, domains.client_id, domains.host, domains.
 
 // domainPageSelect is domainPageColumns and the two lists, comma-joined
 // (Messaging Service SIDs and pool ids hold no commas), per engine.
+// On SQLite all but the times are packed in one value (sqlitePackedColumns).
 func (s *Store) domainPageSelect() string {
 	agg := "string_agg"
 	if s.db.Dialect == SQLite {
 		agg = "group_concat"
 	}
-	return domainPageColumns + `,
- (SELECT ` + agg + `(m.messaging_service_sid, ',' ORDER BY m.attached_at, m.messaging_service_sid)
-   FROM domain_messaging_services m WHERE m.domain_id = domains.id),
- (SELECT ` + agg + `(p.pool_id, ',' ORDER BY p.pool_id) FROM pool_domains p WHERE p.domain_id = domains.id)`
+	sids := `(SELECT ` + agg + `(m.messaging_service_sid, ',' ORDER BY m.attached_at, m.messaging_service_sid)
+   FROM domain_messaging_services m WHERE m.domain_id = domains.id)`
+	pools := `(SELECT ` + agg + `(p.pool_id, ',' ORDER BY p.pool_id) FROM pool_domains p WHERE p.domain_id = domains.id)`
+	if s.db.Dialect == SQLite {
+		return fmt.Sprintf(sqlitePackedColumns, sids, pools)
+	}
+	return domainPageColumns + ",\n " + sids + ",\n " + pools
 }
+
+// statusCond is the condition of a status filter (domainConds); the
+// trigram postings' walk puts its own in its place (domainPage).
+const statusCond = "status = ?"
 
 // sqlCond is one condition of a WHERE clause, with ? for its arguments
 // (GORM's Where takes it as it is; domainPageStatement numbers them for
@@ -55,41 +65,27 @@ type sqlCond struct {
 
 // DomainPageStatement is the statement ListDomains runs for q and its
 // arguments, in the engine's placeholders, with what ListDomains checks
-// first (q's fields, the pool's visibility) checked the same way. On
-// SQLite a search may first try the walk (domainPageWalk); this is the
-// statement that answers every page. cmd/lgload runs it bare as the
-// baseline of the list API.
+// first (q's fields, the pool's visibility) checked the same way.
+// cmd/lgload runs it bare as the baseline of the list API.
 func (s *Store) DomainPageStatement(ctx context.Context, sc Scope, q DomainQuery) (string, []any, error) {
 	p, err := s.domainPage(ctx, sc, q)
 	return p.stmt, p.args, err
 }
 
-// pageStatements are a page's statement and, for a search on SQLite, the
-// walk tried first (walk is "" otherwise).
+// pageStatements are a page's statement, its arguments and its size.
 type pageStatements struct {
-	stmt, walk     string
-	args, walkArgs []any
-	limit          int
-	// windowArg is the index in walkArgs of the walk's window: how many
-	// of the newest domains in the filter it tests at most.
-	windowArg int
+	stmt  string
+	args  []any
+	limit int
 }
 
-// A search page's walk on SQLite (ListDomains) first tests the newest
-// firstWalk domains of the filter. A page it does not fill is walked
-// again only if the share of hosts matching there says the page fills
-// within maxWalk domains (with a margin of two); otherwise the trigram
-// index answers. So a rare word costs the trigram index and a walk of
-// firstWalk, and a word in about 0.7 % of the filter's domains or more
-// (7 of the first 1,024 for a page of 50) costs at most two walks.
-const (
-	firstWalk = 1024
-	maxWalk   = 16384
-)
-
-// domainPage builds ListDomains' statements; limit is the page's size
-// (the statements ask for one row more, to know whether a next page
-// exists).
+// domainPage builds ListDomains' statement; limit is the page's size (the
+// statement asks for one row more, to know whether a next page exists).
+// The limit is written into the text, not bound: SQLite (3.4x) marks a
+// statement whose LIMIT is a parameter to be prepared again whenever that
+// parameter is bound, that is on every run, which cost a search page
+// about a sixth of its time. So a page size has its own cached statement
+// (at most MaxPageLimit of them per filter shape).
 func (s *Store) domainPage(ctx context.Context, sc Scope, q DomainQuery) (pageStatements, error) {
 	limit, err := q.limit()
 	if err != nil {
@@ -99,42 +95,64 @@ func (s *Store) domainPage(ctx context.Context, sc Scope, q DomainQuery) (pageSt
 	if err != nil {
 		return pageStatements{}, err
 	}
+	var after string
 	if q.Cursor != "" {
-		after, err := decodeCursor(PrefixDomain, q.Cursor)
-		if err != nil {
+		if after, err = decodeCursor(PrefixDomain, q.Cursor); err != nil {
 			return pageStatements{}, err
 		}
-		conds = append(conds, sqlCond{"id < ?", []any{after}})
 	}
 	p := pageStatements{limit: limit}
 	var b strings.Builder
 	b.Grow(1024)
 	b.WriteString("SELECT ")
 	b.WriteString(s.domainPageSelect())
+	if search != nil && search.postings != nil {
+		// SQLite: the newest postings of the word's rarest trigram of the
+		// status asked for, each domain read (by its primary key) and
+		// tested, host then filters, as it comes, until the page is
+		// full; the lists are read for the page's domains only. The
+		// status is the posting's (the triggers keep it the domain's),
+		// so a posting of another status is passed over unread; and it
+		// stands alone, because where ANALYZE has run, SQLite samples an
+		// index's values and prepares a statement again on every run
+		// whose bound values its plan weighed (the one over status
+		// would be). The filters name domains' columns unqualified: the
+		// postings table has none of those names.
+		t := search.postings
+		conds = slices.DeleteFunc(slices.Clone(conds), func(c sqlCond) bool { return c.sql == statusCond })
+		b.WriteString("\n FROM domain_trigrams t JOIN domains ON domains.id = t.domain_id WHERE t.tri = ")
+		b.WriteString(rarestTrigram)
+		p.args = []any{t.trigrams}
+		if after != "" {
+			b.WriteString(" AND t.domain_id < ?")
+			p.args = append(p.args, after)
+		}
+		if q.Status != "" {
+			b.WriteString(" AND t.domain_status = ?")
+			p.args = append(p.args, string(q.Status))
+		}
+		b.WriteString(" AND instr(domains.host, ?) > 0")
+		p.args = append(p.args, t.word)
+		for _, c := range conds {
+			b.WriteString(" AND ")
+			p.args = s.writeSQL(&b, c, p.args)
+		}
+		b.WriteString(" ORDER BY t.domain_id DESC LIMIT ")
+		b.WriteString(strconv.Itoa(limit + 1))
+		p.stmt = b.String()
+		return p, nil
+	}
 	b.WriteString("\n FROM domains")
-	head := b.String()
-	all := conds
+	if after != "" {
+		conds = append(conds, sqlCond{"id < ?", []any{after}})
+	}
 	if search != nil {
-		all = append(slices.Clip(conds), search.match)
+		conds = append(slices.Clip(conds), search.match)
 	}
-	p.args = s.writeWhere(&b, all, nil)
+	p.args = s.writeWhere(&b, conds, nil)
 	b.WriteString(" ORDER BY id DESC LIMIT ")
-	p.args = s.writeSQL(&b, sqlCond{"?", []any{limit + 1}}, p.args)
+	b.WriteString(strconv.Itoa(limit + 1))
 	p.stmt = b.String()
-	if search != nil && search.walk != nil {
-		// SQLite only: ? placeholders.
-		b.Reset()
-		b.WriteString(head)
-		b.WriteString(" WHERE id IN (SELECT id FROM (SELECT id, host FROM domains")
-		p.walkArgs = s.writeWhere(&b, conds, nil)
-		b.WriteString(" ORDER BY id DESC LIMIT ?) WHERE ")
-		p.windowArg = len(p.walkArgs)
-		p.walkArgs = append(p.walkArgs, firstWalk)
-		p.walkArgs = s.writeSQL(&b, *search.walk, p.walkArgs)
-		b.WriteString(" ORDER BY id DESC LIMIT ?) ORDER BY id DESC LIMIT ?")
-		p.walkArgs = append(p.walkArgs, limit+1, limit+1)
-		p.walk = b.String()
-	}
 	return p, nil
 }
 
@@ -250,8 +268,14 @@ func (s *Store) sqlDomainPage(ctx context.Context, stmt string, args []any, limi
 	}
 	defer rows.Close()
 	out := make([]*Domain, 0, limit+1)
+	var vals []string
 	for rows.Next() {
-		d, err := scanDomain(rows)
+		var d *Domain
+		if s.db.Dialect == SQLite {
+			d, vals, err = scanPackedDomain(rows, vals)
+		} else {
+			d, err = scanDomain(rows)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -294,64 +318,50 @@ func splitAgg(s string) []string {
 	return strings.Split(s, ",")
 }
 
-// hostMatch keeps the domains whose host contains a search's word:
-// match through an index; on SQLite also walk, the same test made on
-// each host (domainPage's walk), or nil.
+// hostMatch keeps the domains whose host contains a search's word: match
+// is a condition on domains for any statement; on SQLite postings says how
+// a page walks the trigram postings instead (domainPage).
 type hostMatch struct {
-	match sqlCond
-	walk  *sqlCond
+	match    sqlCond
+	postings *trigramSearch
 }
 
+// trigramSearch is a SQLite search of three characters or more: the word's
+// trigrams as a JSON array (for rarestTrigram) and the word, lower-case.
+type trigramSearch struct {
+	trigrams, word string
+}
+
+// rarestTrigram is the subquery choosing, among the trigrams of a word
+// (a JSON array, its one argument), the one fewest hosts hold: one no host
+// holds (no count, or 0) comes first, and finds nothing.
+const rarestTrigram = `(SELECT j.value FROM json_each(?) j LEFT JOIN domain_trigram_counts c ON c.tri = j.value ORDER BY coalesce(c.n, 0) LIMIT 1)`
+
 // hostSearch keeps the domains whose host contains q (case-insensitive),
-// through an index on both engines: on PostgreSQL host LIKE uses the
-// pg_trgm GIN indexes; on SQLite the FTS5 trigram index domain_hosts_fts
-// (migration 0024) answers a phrase query, which for the trigram
-// tokenizer matches exactly the hosts holding q as a substring (several
-// times faster than LIKE on the same index, which checks every candidate
-// again). A q of fewer than three characters has no trigram, and one
-// holding LIKE's wildcards or escape (never in a host) is matched by the
-// plain LIKE, as before.
-//
-// The trigram index reads the trigrams of every matching host, however
-// few the page needs: a word in 1 % of the hosts was slower through it
-// than walking the newest domains until the page is full. So on SQLite
-// ListDomains walks first, from covering indexes (migration 0028), at
-// most maxWalk domains (firstWalk, then as many as the share of matches
-// there says the page needs); a page the walk does not fill (a rare word,
-// the last page) is asked of the trigram index.
+// through an index on both engines. On PostgreSQL host LIKE uses the
+// pg_trgm GIN indexes. On SQLite the trigram postings (migration 0029)
+// hold, under each three-character substring of a host, its domains in id
+// order: a search reads the postings of the rarest of q's trigrams, newest
+// first, and keeps the hosts containing q (instr: hosts are lower-case
+// ASCII, hostname.Parse; q's wildcards match only themselves), so a page
+// of a common word reads about as many postings as it shows, and a rare
+// word has few. A q of fewer than three characters has no trigram and is
+// matched by the plain LIKE.
 func (s *Store) hostSearch(q string) hostMatch {
-	if s.db.Dialect != SQLite || utf8.RuneCountInString(q) < 3 || strings.ContainsAny(q, `%_\`) {
+	if s.db.Dialect != SQLite || utf8.RuneCountInString(q) < 3 {
 		return hostMatch{match: sqlCond{`host LIKE ? ESCAPE '\'`, []any{likePattern(q)}}}
 	}
 	lower := strings.ToLower(q)
-	phrase := `"` + strings.ReplaceAll(lower, `"`, `""`) + `"`
+	r := []rune(lower)
+	tris := make([]string, 0, len(r)-2)
+	for i := 0; i+3 <= len(r); i++ {
+		tris = append(tris, string(r[i:i+3]))
+	}
+	arr, _ := json.Marshal(tris) // strings always encode
+	t := &trigramSearch{trigrams: string(arr), word: lower}
 	return hostMatch{
-		match: sqlCond{`id IN (SELECT domain_id FROM domain_hosts WHERE rowid IN (SELECT rowid FROM domain_hosts_fts WHERE domain_hosts_fts MATCH ?))`, []any{phrase}},
-		// Hosts are lower-case ASCII (hostname.Parse), so instr finds
-		// what LIKE would, and SQLite need not prepare the statement
-		// again for every pattern as it does for a LIKE's.
-		walk: &sqlCond{`instr(host, ?) > 0`, []any{lower}},
+		match: sqlCond{`id IN (SELECT domain_id FROM domain_trigrams WHERE tri = ` + rarestTrigram + `) AND instr(host, ?) > 0`,
+			[]any{t.trigrams, t.word}},
+		postings: t,
 	}
-}
-
-// walkPage tries p's walk (domainPage) and returns the page if the walk
-// filled it, or nil.
-func (s *Store) walkPage(ctx context.Context, p pageStatements) ([]*Domain, error) {
-	rows, err := s.queryDomainPage(ctx, p.walk, p.walkArgs, p.limit)
-	if err != nil || len(rows) > p.limit {
-		return rows, err
-	}
-	// m matches among firstWalk domains: limit+1 take about
-	// (limit+1)·firstWalk/m.
-	m := len(rows)
-	if m == 0 || 2*(p.limit+1)*firstWalk/m > maxWalk {
-		return nil, nil
-	}
-	args := slices.Clone(p.walkArgs)
-	args[p.windowArg] = 2 * (p.limit + 1) * firstWalk / m
-	rows, err = s.queryDomainPage(ctx, p.walk, args, p.limit)
-	if err != nil || len(rows) > p.limit {
-		return rows, err
-	}
-	return nil, nil
 }

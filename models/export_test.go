@@ -1,8 +1,6 @@
 package models
 
 import (
-	"context"
-
 	"gorm.io/gorm"
 )
 
@@ -21,8 +19,5 @@ func (s *Store) BumpCampaignDomainStatsTx(tx *gorm.DB, campaignID, domainID stri
 // (on PostgreSQL: the key listener is connected), starting it if need be.
 func (db *DB) KeyCacheUsable() bool { return db.keyCacheUsable() }
 
-// DomainPageWalk is the walk ListDomains tries first for q ("" if none).
-func (s *Store) DomainPageWalk(ctx context.Context, sc Scope, q DomainQuery) (string, []any, error) {
-	p, err := s.domainPage(ctx, sc, q)
-	return p.walk, p.walkArgs, err
-}
+// EncodeCursor is the cursor of a page that ends at id.
+func EncodeCursor(id string) string { return encodeCursor(id) }

@@ -331,7 +331,7 @@ func New(cfg Config) (*Engine, error) {
 	river.AddWorker(workers, &campaignSweepWorker{e: e})
 	river.AddWorker(workers, &messagePriceWorker{e: e})
 	river.AddWorker(workers, &linkRetentionWorker{e: e})
-	river.AddWorker(workers, &searchIndexWorker{e: e})
+	river.AddWorker(workers, &searchIndexWorker{})
 	river.AddWorker(workers, &notifyPassWorker{e: e})
 	river.AddWorker(workers, &notifyEmailWorker{e: e})
 	periodic := []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(cfg.SweepInterval),
@@ -344,12 +344,6 @@ func New(cfg Config) (*Engine, error) {
 			func() (river.JobArgs, *river.InsertOpts) {
 				return LinkRetentionArgs{}, &river.InsertOpts{UniqueOpts: uniqueStep}
 			}, nil)}
-	if cfg.Store.DB().Dialect == models.SQLite {
-		periodic = append(periodic, river.NewPeriodicJob(river.PeriodicInterval(searchIndexInterval),
-			func() (river.JobArgs, *river.InsertOpts) {
-				return SearchIndexArgs{}, &river.InsertOpts{UniqueOpts: uniqueStep}
-			}, &river.PeriodicJobOpts{RunOnStart: true}))
-	}
 	if cfg.NotifyInterval <= 0 {
 		cfg.NotifyInterval = DefaultNotifyInterval
 	}
