@@ -29,7 +29,7 @@ var benchWords = hostseed.Words
 // rarest trigram newest first until the page is full), in the same run,
 // and the plain list page (?limit=50) both ways. Reported as req/s; the
 // time the bulk load took (every domain's trigrams written by the
-// insert trigger) is logged.
+// insert trigger) and the database's size are logged.
 //
 //	go test ./models -run '^$' -bench DomainSearchSQLite -benchtime 3s
 func BenchmarkDomainSearchSQLite(b *testing.B) {
@@ -74,6 +74,12 @@ func BenchmarkDomainSearchSQLite(b *testing.B) {
 	}
 	flush()
 	b.Logf("%d domains loaded in %v", n, time.Since(loadStart).Round(time.Millisecond))
+	{
+		var total, search int64
+		db.SQL.QueryRowContext(ctx, `SELECT sum(pgsize) FROM dbstat`).Scan(&total)
+		db.SQL.QueryRowContext(ctx, `SELECT sum(pgsize) FROM dbstat WHERE name LIKE 'domain_hosts%' OR name LIKE 'domain_trigram%'`).Scan(&search)
+		b.Logf("database %d MB, search structures %d MB", total>>20, search>>20)
+	}
 	if err := db.Gorm.Exec("ANALYZE").Error; err != nil {
 		b.Fatal(err)
 	}
