@@ -320,8 +320,16 @@ linkgate_webhook_attempts_total{result="succeeded"} 1
 # TYPE linkgate_webhook_deliveries_due gauge
 linkgate_webhook_deliveries_due 0
 `
-			if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "linkgate_webhook_attempts_total", "linkgate_webhook_deliveries_due"); err != nil {
-				t.Fatal(err)
+			// The counter counts an attempt once its outcome is committed,
+			// just after the delivery reads as succeeded: poll.
+			for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+				err := testutil.GatherAndCompare(reg, strings.NewReader(want), "linkgate_webhook_attempts_total", "linkgate_webhook_deliveries_due")
+				if err == nil {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatal(err)
+				}
 			}
 		})
 
