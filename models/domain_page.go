@@ -34,21 +34,21 @@ const domainPageColumns = `domains.id, domains.client_id, domains.host, domains.
  domains.last_used_at, domains.configured_at, domains.archived_at, domains.archived_from, domains.archive_warned_at,
  domains.carrier_filtered`
 
-// domainPageSelect is domainPageColumns and the two lists, comma-joined
-// (Messaging Service SIDs and pool ids hold no commas), per engine.
-// On SQLite all but the times are packed in one value (sqlitePackedColumns).
-func (s *Store) domainPageSelect() string {
-	agg := "string_agg"
-	if s.db.Dialect == SQLite {
-		agg = "group_concat"
-	}
-	sids := `(SELECT ` + agg + `(m.messaging_service_sid, ',' ORDER BY m.attached_at, m.messaging_service_sid)
-   FROM domain_messaging_services m WHERE m.domain_id = domains.id)`
-	pools := `(SELECT ` + agg + `(p.pool_id, ',' ORDER BY p.pool_id) FROM pool_domains p WHERE p.domain_id = domains.id)`
-	if s.db.Dialect == SQLite {
-		return fmt.Sprintf(sqlitePackedColumns, sids, pools)
-	}
-	return domainPageColumns + ",\n " + sids + ",\n " + pools
+// domainPageSelects are the page's select lists per engine, written once:
+// domainPageColumns and the two lists, comma-joined (Messaging Service
+// SIDs and pool ids hold no commas); on SQLite all but the times packed in
+// one value (sqlitePackedColumns).
+var domainPageSelects = map[Dialect]string{
+	Postgres: domainPageColumns + ",\n " + domainPageLists("string_agg"),
+	SQLite:   fmt.Sprintf(sqlitePackedColumns, domainPageLists("group_concat")),
+}
+
+// domainPageLists are the two lists' correlated subqueries, aggregated by
+// the engine's agg.
+func domainPageLists(agg string) string {
+	return `(SELECT ` + agg + `(m.messaging_service_sid, ',' ORDER BY m.attached_at, m.messaging_service_sid)
+   FROM domain_messaging_services m WHERE m.domain_id = domains.id),
+ (SELECT ` + agg + `(p.pool_id, ',' ORDER BY p.pool_id) FROM pool_domains p WHERE p.domain_id = domains.id)`
 }
 
 // statusCond is the condition of a status filter (domainConds); the
@@ -105,7 +105,7 @@ func (s *Store) domainPage(ctx context.Context, sc Scope, q DomainQuery) (pageSt
 	var b strings.Builder
 	b.Grow(1024)
 	b.WriteString("SELECT ")
-	b.WriteString(s.domainPageSelect())
+	b.WriteString(domainPageSelects[s.db.Dialect])
 	if search != nil && search.postings != nil {
 		// SQLite: the newest postings of the word's rarest trigram of the
 		// status asked for, each domain read (by its primary key) and
@@ -248,7 +248,7 @@ func (s *Store) pgxDomainPage(ctx context.Context, stmt string, args []any, limi
 	return out, err
 }
 
-// domainDests are the scan destinations of domainPageSelect's columns for
+// domainDests are the scan destinations of domainPageSelects' columns for
 // pgx, which reads NULL into a nil pointer and a NULL list as "".
 func domainDests(d *Domain, sids, pools *pgtype.Text) []any {
 	return []any{&d.ID, &d.ClientID, &d.Host, &d.Apex, &d.Subdomain, (*string)(&d.Purpose),

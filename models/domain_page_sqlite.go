@@ -18,11 +18,11 @@ import (
 // formats it wrote them in.
 
 // sqlitePackedColumns are domainPageColumns (and the lists) for SQLite, in
-// scanPackedDomain's order; %s are the two lists' subqueries.
+// scanPackedDomain's order; %s is the two lists' subqueries.
 const sqlitePackedColumns = `json_array(domains.id, domains.client_id, domains.host, domains.apex, domains.subdomain,
  domains.purpose, domains.setup_mode, domains.status, domains.status_reason, domains.dns_status, domains.ssl_status,
  domains.cname_target, domains.cname_ttl, domains.domain_sid, domains.failed_step, domains.version, domains.failure_kind,
- domains.failure_detail, domains.messages_sent, domains.archived_from, domains.carrier_filtered, %s, %s),
+ domains.failure_detail, domains.messages_sent, domains.archived_from, domains.carrier_filtered, %s),
  domains.cert_expires_at, domains.created_at, domains.updated_at, domains.status_changed_at, domains.last_used_at,
  domains.configured_at, domains.archived_at, domains.archive_warned_at`
 
