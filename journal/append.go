@@ -22,7 +22,8 @@ type group struct {
 
 // Append stores rec durably: it returns nil only once rec is written AND fdatasync'd
 // (with every record appended concurrently: one write and one fdatasync per group);
-// with Config.AckOnWrite, once it is written, the fdatasync within Config.SyncGap behind.
+// with Config.AckOnWrite, once it is written (by Append itself, one write per record),
+// the fdatasync within Config.SyncGap behind.
 // Safe for concurrent use. ctx cancelled before the group is written → ctx.Err() and
 // the record is not written; after that point it waits for the sync regardless.
 // An empty record, or one larger than Config.MaxRecord, is an error and nothing is
@@ -41,6 +42,9 @@ func (j *Journal) Append(ctx context.Context, rec []byte) error {
 	var hbuf [maxHeader]byte
 	hdr := appendHeader(hbuf[:0], rec)
 	size := len(hdr) + len(rec)
+	if j.ackOnWrite && j.groupCount == 0 {
+		return j.appendDirect(hdr, rec)
+	}
 
 	j.mu.Lock()
 	if j.closed {
@@ -88,6 +92,25 @@ func (j *Journal) Append(ctx context.Context, rec []byte) error {
 	j.mu.Unlock()
 	<-g.done
 	return g.err
+}
+
+// appendDirect writes one record in the caller's goroutine (AckOnWrite):
+// the write reaches the page cache in one pwrite, with no hand-off to the
+// writer goroutine and back.
+func (j *Journal) appendDirect(hdr, rec []byte) error {
+	j.directMu.Lock()
+	defer j.directMu.Unlock()
+	j.mu.Lock()
+	closed, werr := j.closed, j.werr
+	j.mu.Unlock()
+	if closed {
+		return ErrClosed
+	}
+	if werr != nil {
+		return werr
+	}
+	j.directBuf = append(append(j.directBuf[:0], hdr...), rec...)
+	return j.writeGroup(j.directBuf, 1)
 }
 
 // writeLoop is the writer goroutine: it writes and syncs the queued groups one at a

@@ -6,7 +6,10 @@
 //   - Durability: Append returns nil only once its record has been written and
 //     fdatasync'd. Records appended concurrently share one write and one fdatasync
 //     (group commit); no syscall is made per record. A record whose Append returned
-//     nil survives a crash of the process or of the machine.
+//     nil survives a crash of the process or of the machine. With AckOnWrite, Append
+//     returns once its record is written (one write per record, made by Append), the
+//     fdatasync shared and right behind: the record survives a crash of the process,
+//     and a crash of the machine unless it comes within a sync of the write.
 //   - Ordering: Read returns records in the order they became durable, which is the
 //     order Append calls entered the journal; records from one goroutine keep that
 //     goroutine's order.

@@ -45,8 +45,13 @@ type Config struct {
 	// process being killed, as a SQLite commit in WAL mode with
 	// synchronous=NORMAL does), while a syncer goroutine fdatasyncs right
 	// behind the writes; a power loss or kernel crash may lose what the
-	// last sync had not reached. Default (false): Append returns only once
-	// its record is fdatasync'd.
+	// last sync had not reached. Append then writes its record itself, one
+	// write per record in the caller's goroutine: a write to the page cache
+	// costs less than handing the record to the writer goroutine and being
+	// woken by it (the redirector under load, cmd/lgredirect: 0.65–0.72 of
+	// a bare handler's rate against 0.60–0.62). Default (false): Append
+	// returns only once its record is fdatasync'd, one write and one
+	// fdatasync per group.
 	AckOnWrite bool
 	// SyncGap, with AckOnWrite, is the least time from the start of one
 	// fdatasync to the start of the next (default DefaultSyncGap; negative:
@@ -91,6 +96,11 @@ type Journal struct {
 
 	// AckOnWrite: the syncer fdatasyncs wf whenever kicked.
 	ackOnWrite bool
+	// directMu: with AckOnWrite, Append writes its record itself, under
+	// directMu, which then owns wf, wsize and directBuf (the writer
+	// goroutine, which owns them otherwise, is idle).
+	directMu   sync.Mutex
+	directBuf  []byte
 	fileMu     sync.Mutex
 	syncKick   chan struct{}
 	syncGap    time.Duration
@@ -161,7 +171,6 @@ func open(cfg Config, groupCount int) (*Journal, error) {
 		groupCount:  groupCount,
 		log:         cfg.Logger,
 		sealed:      map[uint64]int64{},
-		notify:      make(chan struct{}),
 		writerDone:  make(chan struct{}),
 		ackOnWrite:  cfg.AckOnWrite,
 		syncGap:     cfg.SyncGap,
@@ -223,6 +232,10 @@ func (j *Journal) Close() error {
 		j.closed = true
 		j.wcond.Broadcast()
 		j.mu.Unlock()
+		// An Append writing its record finishes first (later ones see
+		// closed).
+		j.directMu.Lock()
+		j.directMu.Unlock() //nolint:staticcheck // a barrier
 		if j.closing != nil {
 			close(j.closing)
 		}
@@ -259,9 +272,21 @@ func (j *Journal) Close() error {
 }
 
 // wake tells waiting readers that something changed. j.mu must be held.
+// The channel is made when a reader needs one (notifyChan), so that a
+// write nobody waits for costs no channel.
 func (j *Journal) wake() {
-	close(j.notify)
-	j.notify = make(chan struct{})
+	if j.notify != nil {
+		close(j.notify)
+		j.notify = nil
+	}
+}
+
+// notifyChan is the channel the next wake closes. j.mu must be held.
+func (j *Journal) notifyChan() chan struct{} {
+	if j.notify == nil {
+		j.notify = make(chan struct{})
+	}
+	return j.notify
 }
 
 func (j *Journal) path(name string) string { return filepath.Join(j.dir, name) }

@@ -704,9 +704,21 @@ func TestCloseUnblocksReadAndDrains(t *testing.T) {
 	}
 }
 
+// Close racing appends: each Append returns nil or ErrClosed, and every
+// acknowledged record is there after reopening, whether appends wait for
+// the writer goroutine's group or (AckOnWrite) write their own records.
 func TestCloseWaitsForQueuedAppends(t *testing.T) {
 	t.Parallel()
-	j, cfg := setup(t, journal.Config{})
+	for _, ack := range []bool{false, true} {
+		t.Run(fmt.Sprintf("AckOnWrite=%v", ack), func(t *testing.T) {
+			t.Parallel()
+			closeDuringAppends(t, ack)
+		})
+	}
+}
+
+func closeDuringAppends(t *testing.T, ackOnWrite bool) {
+	j, cfg := setup(t, journal.Config{AckOnWrite: ackOnWrite, SegmentSize: 4 << 10})
 	var acked atomic.Int64
 	reached := make(chan struct{})
 	var once sync.Once

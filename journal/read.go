@@ -35,7 +35,7 @@ func (j *Journal) Read(ctx context.Context, max int) ([][]byte, Position, error)
 			j.mu.Unlock()
 			break
 		}
-		shut, werr, ch := j.shut, j.werr, j.notify
+		shut, werr, ch := j.shut, j.werr, j.notifyChan()
 		j.mu.Unlock()
 		if shut {
 			j.closeReader()

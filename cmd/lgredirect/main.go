@@ -16,12 +16,16 @@
 // loopback listeners, and runs wrk against each for -duration with
 // -connections connections on -threads threads. Every request asks for a
 // distinct stored ref (wrk's Lua script walks the refs; -links must exceed
-// the requests a run makes, or refs repeat and the tool says so). Each
-// click is committed before its 302. After the run it counts the stored
+// the requests all runs make, or refs repeat and the tool says so). Each
+// click is committed before its 302. After the runs it counts the stored
 // clicks: at least the 302s wrk saw.
 //
-// It prints requests/s, p50 and p99 per target and the ratio as a
-// Markdown table. wrk must be installed (Debian: apt-get install wrk).
+// The two targets take turns for -rounds rounds (bare, then the
+// redirector): the machine's load drifts (bare's rate moved by a quarter
+// between runs a minute apart), so the ratio reported is the median of
+// the rounds' ratios, each of a bare run and the redirector's run right
+// after it. It prints requests/s, p50 and p99 per round and target and
+// the ratios as a Markdown table. wrk must be installed (Debian: apt-get install wrk).
 // The load generator, the service and the database share this machine's
 // cores, so the ratio is the figure to compare between machines.
 package main
@@ -42,6 +46,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime/pprof"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -55,6 +60,7 @@ type options struct {
 	DatabaseURL string
 	Links       int
 	Duration    time.Duration
+	Rounds      int
 	Connections int
 	Threads     int
 	Wrk         string
@@ -83,8 +89,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs := flag.NewFlagSet("lgredirect", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.DatabaseURL, "database-url", "", "PostgreSQL URL (empty: SQLite in a temporary directory)")
-	fs.IntVar(&o.Links, "links", 300000, "tracked links to store (more than the requests of one run)")
-	fs.DurationVar(&o.Duration, "duration", 10*time.Second, "wrk's run time per target")
+	fs.IntVar(&o.Links, "links", 600000, "tracked links to store (more than the redirector's requests in all rounds)")
+	fs.DurationVar(&o.Duration, "duration", 5*time.Second, "wrk's run time per target and round")
+	fs.IntVar(&o.Rounds, "rounds", 3, "rounds of bare then redirector; the ratio reported is the median of the rounds'")
 	fs.IntVar(&o.Connections, "connections", 64, "wrk's connections")
 	fs.IntVar(&o.Threads, "threads", 2, "wrk's threads")
 	fs.StringVar(&o.Wrk, "wrk", "wrk", "the wrk binary")
@@ -92,15 +99,15 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.Workers, "workers", 0, "the redirector's lookup workers (0: its default)")
 	fs.BoolVar(&o.SyncClicks, "sync-clicks", false, "fdatasync each group of clicks before their 302s (LINKGATE_CLICK_SYNC)")
 	fs.IntVar(&o.LinkCache, "link-cache", -1, "links per generation of the store's cache of fresh links (-1: its default; 0: off, every ref looked up in the database)")
-	fs.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of the redirector's run (service and wrk's machine share) to this file")
+	fs.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of this process during the redirector's run to this file, and during the bare handler's to this file + \".bare\"")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected arguments: %v", fs.Args())
 	}
-	if o.Links < 1 || o.Duration <= 0 || o.Connections < 1 || o.Threads < 1 {
-		return o, errors.New("-links, -duration, -connections and -threads must be positive")
+	if o.Links < 1 || o.Duration <= 0 || o.Connections < 1 || o.Threads < 1 || o.Rounds < 1 {
+		return o, errors.New("-links, -duration, -rounds, -connections and -threads must be positive")
 	}
 	return o, nil
 }
@@ -154,29 +161,41 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer rd.Close()
-	results := []result{}
-	for _, target := range []struct {
+	targets := []struct {
 		name string
 		h    http.Handler
-	}{{"bare net/http 302", bare}, {"redirector (" + engine + ")", rd.Wrap(http.NotFoundHandler())}} {
-		stopProfile := func() {}
-		if o.CPUProfile != "" && target.name != "bare net/http 302" {
-			if stopProfile, err = startProfile(o.CPUProfile); err != nil {
-				return err
+	}{{"bare net/http 302", bare}, {"redirector (" + engine + ")", rd.Wrap(http.NotFoundHandler())}}
+	// Rounds alternate the two targets; each round's redirector run
+	// starts at the first ref no earlier run asked for.
+	var rounds [][2]result
+	var used int64
+	for round := range o.Rounds {
+		var pair [2]result
+		for i, target := range targets {
+			stopProfile := func() {}
+			if o.CPUProfile != "" && round == 0 {
+				file := o.CPUProfile
+				if i == 0 {
+					file += ".bare"
+				}
+				if stopProfile, err = startProfile(file); err != nil {
+					return err
+				}
 			}
+			res, err := runWrk(ctx, o, db, target.h, script, refsFile, used)
+			stopProfile()
+			if err != nil {
+				return fmt.Errorf("%s: %w", target.name, err)
+			}
+			res.name = target.name
+			pair[i] = res
+			fmt.Fprintf(stderr, "round %d, %s: %.0f req/s, p99 %s, %d requests\n", round+1, target.name, res.rps, res.p99, res.requests)
 		}
-		res, err := runWrk(ctx, o, db, target.h, script, refsFile)
-		stopProfile()
-		if err != nil {
-			return fmt.Errorf("%s: %w", target.name, err)
-		}
-		res.name = target.name
-		results = append(results, res)
-		fmt.Fprintf(stderr, "%s: %.0f req/s, p99 %s, %d requests\n", target.name, res.rps, res.p99, res.requests)
+		used += pair[1].requests
+		rounds = append(rounds, pair)
 	}
-	red := results[1]
-	if red.requests > int64(len(refs)) {
-		fmt.Fprintf(stderr, "warning: %d requests for %d refs: refs repeated; give more -links\n", red.requests, len(refs))
+	if used > int64(len(refs)) {
+		fmt.Fprintf(stderr, "warning: %d requests for %d refs: refs repeated; give more -links\n", used, len(refs))
 	}
 	// Every answered click is in the journal; the database gets them in
 	// batches behind the load. Wait for it to catch up.
@@ -192,17 +211,27 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := db.Gorm.Model(&models.LinkClickRow{}).Count(&stored).Error; err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "| target | requests/s | p50 | p99 | errors | of bare | CPU per request | bare's CPU ÷ this |\n|---|---|---|---|---|---|---|---|\n")
-	for _, r := range results {
-		fmt.Fprintf(stdout, "| %s | %.0f | %s | %s | %d | %.2f | %.1f µs | %.2f |\n", r.name, r.rps, r.p50, r.p99, r.errors,
-			r.rps/results[0].rps, float64(r.cpuPerRequest().Nanoseconds())/1e3,
-			float64(results[0].cpuPerRequest())/float64(r.cpuPerRequest()))
+	fmt.Fprintf(stdout, "| round | target | requests/s | p50 | p99 | errors | of bare | CPU per request | bare's CPU ÷ this |\n|---|---|---|---|---|---|---|---|---|\n")
+	var ratios, cpuRatios []float64
+	var red result
+	for i, pair := range rounds {
+		for _, r := range pair {
+			fmt.Fprintf(stdout, "| %d | %s | %.0f | %s | %s | %d | %.2f | %.1f µs | %.2f |\n", i+1, r.name, r.rps, r.p50, r.p99, r.errors,
+				r.rps/pair[0].rps, float64(r.cpuPerRequest().Nanoseconds())/1e3,
+				float64(pair[0].cpuPerRequest())/float64(r.cpuPerRequest()))
+		}
+		ratios = append(ratios, pair[1].rps/pair[0].rps)
+		cpuRatios = append(cpuRatios, float64(pair[0].cpuPerRequest())/float64(pair[1].cpuPerRequest()))
+		red.requests += pair[1].requests
+		red.errors += pair[1].errors
 	}
+	fmt.Fprintf(stdout, "\nthe redirector's rate of bare's, median of %d rounds: **%.2f** (each: %s); bare's CPU per request ÷ the redirector's, median: %.2f\n",
+		len(rounds), median(ratios), formatRatios(ratios), median(cpuRatios))
 	fmt.Fprintf(stdout, "\nCPU per request counts this process (the server), wrk and the PostgreSQL backends of the pool; on a busy machine its ratio\n"+
 		"estimates the rate ratio the machine would reach with only this load, CPU-bound.\n")
+	seconds := (time.Duration(o.Rounds)*o.Duration + catchUp).Seconds()
 	fmt.Fprintf(stdout, "\nclicks stored: %d; requests wrk completed against the redirector: %d; the database had them all %s after the load ended"+
-		" (sustained: %.0f clicks/s = %.2f of bare)\n", stored, red.requests, catchUp.Round(time.Millisecond),
-		float64(red.requests)/(o.Duration+catchUp).Seconds(), float64(red.requests)/(o.Duration+catchUp).Seconds()/results[0].rps)
+		" (sustained over the redirector's runs: %.0f clicks/s)\n", stored, red.requests, catchUp.Round(time.Millisecond), float64(red.requests)/seconds)
 	if red.errors > 0 {
 		return fmt.Errorf("%d requests to the redirector did not get a 302", red.errors)
 	}
@@ -278,8 +307,8 @@ func seed(ctx context.Context, store *models.Store, n int) ([]string, error) {
 	return refs, nil
 }
 
-// wrkScript gives each wrk thread every threads-th ref, in turn, with the
-// tracking host as Host.
+// wrkScript gives each wrk thread every threads-th ref from the from-th
+// on, in turn, with the tracking host as Host.
 const wrkScript = `
 local threads = {}
 local counter = 0
@@ -291,9 +320,10 @@ end
 function init(args)
   refs = {}
   local n = tonumber(args[2])
+  local from = tonumber(args[3])
   local i = 0
   for line in io.lines(args[1]) do
-    if i % n == id then refs[#refs + 1] = line end
+    if i >= from and (i - from) % n == id then refs[#refs + 1] = line end
     i = i + 1
   end
   pos = 1
@@ -336,7 +366,7 @@ var (
 )
 
 // runWrk serves h on a loopback listener and runs wrk against it.
-func runWrk(ctx context.Context, o options, db *models.DB, h http.Handler, script, refsFile string) (result, error) {
+func runWrk(ctx context.Context, o options, db *models.DB, h http.Handler, script, refsFile string, from int64) (result, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return result{}, err
@@ -347,7 +377,7 @@ func runWrk(ctx context.Context, o options, db *models.DB, h http.Handler, scrip
 	pids := backends(ctx, db)
 	selfBefore, pgBefore := selfCPU(), postgresCPU(pids)
 	cmd := exec.CommandContext(ctx, o.Wrk, "-t", strconv.Itoa(o.Threads), "-c", strconv.Itoa(o.Connections),
-		"-d", o.Duration.String(), "--latency", "-s", script, "http://"+ln.Addr().String()+"/", "--", refsFile, strconv.Itoa(o.Threads))
+		"-d", o.Duration.String(), "--latency", "-s", script, "http://"+ln.Addr().String()+"/", "--", refsFile, strconv.Itoa(o.Threads), strconv.FormatInt(from, 10))
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		return result{}, fmt.Errorf("wrk: %v\n%s", err, out)
@@ -458,4 +488,22 @@ func startProfile(path string) (func(), error) {
 		return nil, err
 	}
 	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+}
+
+// median of xs (not empty).
+func median(xs []float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+func formatRatios(xs []float64) string {
+	parts := make([]string, len(xs))
+	for i, x := range xs {
+		parts[i] = fmt.Sprintf("%.2f", x)
+	}
+	return strings.Join(parts, ", ")
 }
