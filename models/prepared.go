@@ -139,6 +139,11 @@ type rowsInsert struct {
 	// skipped): a many-row statement then cannot abort halfway and needs
 	// no statement journal.
 	orIgnore bool
+	// maxRows caps the rows of one statement on SQLite (0: hotMaxRows).
+	// The driver looks each parameter up by scanning the arguments from
+	// the first, so binding a statement of v values costs v²/2 steps: a
+	// smaller statement binds in less per row than its extra call costs.
+	maxRows int
 }
 
 // text is the statement for n rows in db's dialect (any n on
@@ -199,6 +204,8 @@ func (ins rowsInsert) insertChunk(db *DB, n int) int {
 		return n
 	case ins.oneRow && db.isPrepared(ins.text(db, 1)):
 		return 1
+	case ins.maxRows > 0:
+		return chunk(min(n, ins.maxRows))
 	default:
 		return chunk(n)
 	}
@@ -328,7 +335,7 @@ func (ins rowsInsert) prepareAll(ctx context.Context, db *DB) error {
 		_, err := db.prepared(ctx, ins.text(db, 0), false)
 		return err
 	}
-	for n := 1; n <= hotMaxRows; n *= 2 {
+	for n := 1; n <= hotMaxRows && (ins.maxRows == 0 || n <= ins.maxRows); n *= 2 {
 		if _, err := db.prepared(ctx, ins.text(db, n), false); err != nil {
 			return err
 		}

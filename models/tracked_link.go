@@ -808,7 +808,12 @@ var linkClicksInsert = rowsInsert{table: "link_clicks",
 	cols:     []string{"id", "ref", "client_id", "campaign_id", "recipient_id", "kind", "method", "user_agent", "clicked_at"},
 	pgTypes:  []string{"text", "text", "text", "text", "text", "text", "text", "text", "timestamptz"},
 	suffix:   " ON CONFLICT (id) DO NOTHING",
-	orIgnore: true}
+	orIgnore: true,
+	// 8 rows of 9 values: the redirector's ingest stores a click in
+	// 15–18 % less time than in statements of 64 rows
+	// (BenchmarkStoreLinkVisits), and under load the redirector answers
+	// more (cmd/lgredirect).
+	maxRows: 8}
 
 // FallbackURL is where an unknown ref on host goes: the fallback URL of
 // the client whose configured tracking domain host is (with or without
