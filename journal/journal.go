@@ -228,14 +228,14 @@ func (j *Journal) Backlog() int64 {
 // ErrClosed. Idempotent.
 func (j *Journal) Close() error {
 	j.closeOnce.Do(func() {
+		// Under directMu: an Append writing its own record finishes
+		// first, and later ones see closed.
+		j.directMu.Lock()
 		j.mu.Lock()
 		j.closed = true
 		j.wcond.Broadcast()
 		j.mu.Unlock()
-		// An Append writing its record finishes first (later ones see
-		// closed).
-		j.directMu.Lock()
-		j.directMu.Unlock() //nolint:staticcheck // a barrier
+		j.directMu.Unlock()
 		if j.closing != nil {
 			close(j.closing)
 		}
