@@ -186,6 +186,14 @@ func (ins rowsInsert) text(db *DB, n int) string {
 	return db.placeholders(b.String())
 }
 
+// capRows is the most rows one SQLite statement of ins takes.
+func (ins rowsInsert) capRows() int {
+	if ins.maxRows > 0 {
+		return min(ins.maxRows, hotMaxRows)
+	}
+	return hotMaxRows
+}
+
 // chunk is the largest power of two not above n or hotMaxRows.
 func chunk(n int) int {
 	c := 1
@@ -204,10 +212,8 @@ func (ins rowsInsert) insertChunk(db *DB, n int) int {
 		return n
 	case ins.oneRow && db.isPrepared(ins.text(db, 1)):
 		return 1
-	case ins.maxRows > 0:
-		return chunk(min(n, ins.maxRows))
 	default:
-		return chunk(n)
+		return chunk(min(n, ins.capRows()))
 	}
 }
 
@@ -335,7 +341,7 @@ func (ins rowsInsert) prepareAll(ctx context.Context, db *DB) error {
 		_, err := db.prepared(ctx, ins.text(db, 0), false)
 		return err
 	}
-	for n := 1; n <= hotMaxRows && (ins.maxRows == 0 || n <= ins.maxRows); n *= 2 {
+	for n := 1; n <= ins.capRows(); n *= 2 {
 		if _, err := db.prepared(ctx, ins.text(db, n), false); err != nil {
 			return err
 		}

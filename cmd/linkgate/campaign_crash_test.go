@@ -29,6 +29,9 @@ func (a *lgAPI) campaign(id string) map[string]any {
 	return a.want(200, "GET", "/api/v1/campaigns/"+id, "").body
 }
 
+// drillDeadline bounds each wait of TestCampaignCrashDrill.
+const drillDeadline = 5 * time.Minute
+
 // TestCampaignCrashDrill (issue 15, "Reliability"): two "linkgate serve"
 // replicas on one PostgreSQL database send a 2,000-recipient campaign;
 // replica A, which also runs the sandbox's fake Twilio that B uses
@@ -39,9 +42,6 @@ func (a *lgAPI) campaign(id string) map[string]any {
 // to 5 minutes for the end: with -race on a busy 2-core machine the two
 // replicas take 3,000+ signed status callbacks and 2,000 price fetches
 // at some 20 messages a second (25 s in all without -race).
-// drillDeadline bounds each wait of the drill.
-const drillDeadline = 5 * time.Minute
-
 func TestCampaignCrashDrill(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
