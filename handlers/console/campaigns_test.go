@@ -261,6 +261,11 @@ func TestConsoleCampaignActions(t *testing.T) {
 		cu := newConsoleBrowser(t, e.base)
 		cu.login(t, "user@acme.com", consolePassword)
 		cp := "/console/campaigns/" + c.ID
+		// The engine's first campaign sweep gives every sending campaign a
+		// sending job, which would finish this one (no recipients) under
+		// the statuses the test sets: let it pass first (the next is a
+		// minute away).
+		waitJobs(t, db, 1, "campaign_sweep", "campaign_send")
 
 		// Sending: Pause and Cancel, no Resume or Start.
 		set(models.CampaignSending, "sending")

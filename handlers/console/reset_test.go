@@ -106,19 +106,29 @@ func waitMail(t *testing.T, o *mocks.Outbox, n int) (mocks.OutboxMessage, string
 // waitResetJobs waits until no password reset job is left to run.
 func waitResetJobs(t *testing.T, db *models.DB) {
 	t.Helper()
+	waitJobs(t, db, 0, "password_reset_send")
+}
+
+// waitJobs waits until at least ran jobs of the kinds have completed and
+// none is left to run.
+func waitJobs(t *testing.T, db *models.DB, ran int64, kinds ...string) {
+	t.Helper()
 	deadline := time.Now().Add(handlertest.WaitFor)
 	for {
-		var pending int64
-		err := db.Gorm.Raw("SELECT count(*) FROM river_job WHERE kind = ? AND state NOT IN ('completed', 'cancelled', 'discarded')",
-			"password_reset_send").Scan(&pending).Error
+		var pending, done int64
+		err := db.Gorm.Raw("SELECT count(*) FROM river_job WHERE kind IN ? AND state NOT IN ('completed', 'cancelled', 'discarded')",
+			kinds).Scan(&pending).Error
+		if err == nil {
+			err = db.Gorm.Raw("SELECT count(*) FROM river_job WHERE kind IN ? AND state = 'completed'", kinds).Scan(&done).Error
+		}
 		if err != nil {
 			t.Fatal(err)
 		}
-		if pending == 0 {
+		if pending == 0 && done >= ran {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%d password reset jobs still pending after %v", pending, handlertest.WaitFor)
+			t.Fatalf("%v: %d jobs still pending, %d completed (want %d) after %v", kinds, pending, done, ran, handlertest.WaitFor)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
