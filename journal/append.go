@@ -177,7 +177,9 @@ func (j *Journal) writeGroup(buf []byte, n int) error {
 			return j.fail(err)
 		}
 	}
-	if _, err := j.wf.WriteAt(buf, j.wsize); err != nil {
+	if j.wmap != nil && j.wsize+int64(len(buf)) <= int64(len(j.wmap)) {
+		copy(j.wmap[j.wsize:], buf)
+	} else if _, err := j.wf.WriteAt(buf, j.wsize); err != nil {
 		return j.fail(err)
 	}
 	if j.ackOnWrite {
@@ -200,8 +202,23 @@ func (j *Journal) writeGroup(buf []byte, n int) error {
 	return nil
 }
 
-// rotate seals the current segment and starts the next one.
+// rotate seals the current segment and starts the next one. The sealed
+// segment is cut back to its frames and, with AckOnWrite, synced before
+// the next one exists: only the last segment can have a preallocated
+// tail after a crash.
 func (j *Journal) rotate() error {
+	if err := j.unmapCurrent(); err != nil {
+		return err
+	}
+	if j.ackOnWrite {
+		j.fileMu.Lock()
+		err := datasync(j.wf)
+		j.fileMu.Unlock()
+		if err != nil {
+			return err
+		}
+		j.syncs.Add(1)
+	}
 	next := j.wseg + 1
 	f, err := os.OpenFile(j.segmentPath(next), os.O_CREATE|os.O_EXCL|os.O_RDWR, 0o600)
 	if err != nil {
@@ -214,16 +231,6 @@ func (j *Journal) rotate() error {
 	}
 	j.fileMu.Lock()
 	old := j.wf
-	if j.ackOnWrite {
-		// The sealed segment is synced before the next one is written.
-		if err := datasync(old); err != nil {
-			j.fileMu.Unlock()
-			f.Close()
-			_ = os.Remove(j.segmentPath(next))
-			return err
-		}
-		j.syncs.Add(1)
-	}
 	j.mu.Lock()
 	j.sealed[j.wseg] = j.wsize
 	j.wseg = next
@@ -234,6 +241,7 @@ func (j *Journal) rotate() error {
 	if err := old.Close(); err != nil {
 		j.log.Warn("journal: closing a sealed segment", "error", err)
 	}
+	j.mapCurrent()
 	return nil
 }
 

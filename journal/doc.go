@@ -7,7 +7,8 @@
 //     fdatasync'd. Records appended concurrently share one write and one fdatasync
 //     (group commit); no syscall is made per record. A record whose Append returned
 //     nil survives a crash of the process or of the machine. With AckOnWrite, Append
-//     returns once its record is written (one write per record, made by Append), the
+//     returns once its record is written by Append itself (copied into the segment,
+//     which is preallocated and memory-mapped on Linux; a pwrite elsewhere), the
 //     fdatasync shared and right behind: the record survives a crash of the process,
 //     and a crash of the machine unless it comes within a sync of the write.
 //   - Ordering: Read returns records in the order they became durable, which is the
@@ -26,6 +27,8 @@
 //     naming the file and the offset; acknowledged records are never silently dropped.
 //
 // On disk: segment files named %016x.seg holding frames
-// uvarint(len) | crc32c(record) little-endian | record, a file "checkpoint" holding the
+// uvarint(len) | crc32c(record) little-endian | record (the last segment may end in
+// zeros, preallocated and never written: a frame's length is never zero), a file
+// "checkpoint" holding the
 // committed Position (replaced atomically), and a file "LOCK".
 package journal

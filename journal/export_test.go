@@ -30,3 +30,17 @@ func (j *Journal) QueuedRecords() int {
 	}
 	return n
 }
+
+// CloseAsCrashed closes the journal but leaves its files as a killed
+// process would: the segment being written keeps its preallocated tail.
+// No Append may run.
+func (j *Journal) CloseAsCrashed() error {
+	j.directMu.Lock()
+	if j.wmap != nil {
+		_ = unmapSegment(j.wmap)
+		j.wmap = nil
+	}
+	j.noMap = true // Close leaves the file's size alone
+	j.directMu.Unlock()
+	return j.Close()
+}

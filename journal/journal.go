@@ -45,11 +45,13 @@ type Config struct {
 	// process being killed, as a SQLite commit in WAL mode with
 	// synchronous=NORMAL does), while a syncer goroutine fdatasyncs right
 	// behind the writes; a power loss or kernel crash may lose what the
-	// last sync had not reached. Append then writes its record itself, one
-	// write per record in the caller's goroutine: a write to the page cache
-	// costs less than handing the record to the writer goroutine and being
-	// woken by it (the redirector under load, cmd/lgredirect: 0.65–0.72 of
-	// a bare handler's rate against 0.60–0.62). Default (false): Append
+	// last sync had not reached. Append then writes its record itself, in
+	// the caller's goroutine: a write to the page cache costs less than
+	// handing the record to the writer goroutine and being woken by it
+	// (the redirector under load, cmd/lgredirect: 0.65–0.72 of a bare
+	// handler's rate against 0.60–0.62). On Linux the segment is
+	// preallocated and memory-mapped and the write is a copy, no syscall
+	// (0.75–0.76 against 0.69–0.70 with a pwrite; mapped.go). Default (false): Append
 	// returns only once its record is fdatasync'd, one write and one
 	// fdatasync per group.
 	AckOnWrite bool
@@ -93,6 +95,9 @@ type Journal struct {
 	wf    *os.File // replaced under fileMu (the syncer reads it)
 	wsize int64
 	spare []byte
+	// wmap maps wf with AckOnWrite (mapped.go): frames are copied into it.
+	wmap  []byte
+	noMap bool // the file system cannot preallocate: never map
 
 	// AckOnWrite: the syncer fdatasyncs wf whenever kicked.
 	ackOnWrite bool
@@ -206,6 +211,7 @@ func open(cfg Config, groupCount int) (*Journal, error) {
 		_ = lf.Close()
 		return nil, err
 	}
+	j.mapCurrent()
 	go j.writeLoop()
 	if j.ackOnWrite {
 		j.syncKick, j.syncerDone, j.closing = make(chan struct{}, 1), make(chan struct{}), make(chan struct{})
@@ -253,6 +259,9 @@ func (j *Journal) Close() error {
 		j.mu.Unlock()
 
 		var errs []error
+		if err := j.unmapCurrent(); err != nil {
+			errs = append(errs, err)
+		}
 		if err := j.wf.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("journal: closing the segment: %w", err))
 		}

@@ -126,13 +126,23 @@ func (j *Journal) recoverSegment(n uint64, committed Position, last bool) (int64
 		if !errors.As(err, &fe) {
 			return 0, 0, fmt.Errorf("journal: reading %s: %w", path, err)
 		}
+		// The last segment may end in zeros, preallocated and never written
+		// (mapped.go): the data ends at the last non-zero byte.
+		data := size
+		if last {
+			if data, err = dataEnd(f, fe.Offset, size); err != nil {
+				return 0, 0, fmt.Errorf("journal: reading %s: %w", path, err)
+			}
+		}
 		// Only the group in flight at a crash can be torn: it is at the end of the
-		// last segment and no longer than the largest group.
-		if !last || size-fe.Offset > int64(j.groupBytes+frameSize(j.maxRecord)) {
+		// last segment's data and no longer than the largest group.
+		if !last || data-fe.Offset > int64(j.groupBytes+frameSize(j.maxRecord)) {
 			return 0, 0, fmt.Errorf("journal: %s: %w", path, fe)
 		}
-		j.log.Warn("journal: truncating a torn tail", "file", path, "offset", fe.Offset,
-			"bytes", size-fe.Offset, "reason", fe.Error())
+		if data > fe.Offset {
+			j.log.Warn("journal: truncating a torn tail", "file", path, "offset", fe.Offset,
+				"bytes", data-fe.Offset, "reason", fe.Error())
+		}
 		if err := f.Truncate(end); err != nil {
 			return 0, 0, fmt.Errorf("journal: truncating %s: %w", path, err)
 		}
