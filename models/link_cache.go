@@ -18,11 +18,11 @@ const (
 	DefaultLinkCacheAge = 6 * time.Hour
 )
 
-// linkCache remembers the links this process created lately (host, URL,
-// client, campaign and message: what never changes in a link), so that
-// the redirector answers a fresh link (most taps come within hours of the
-// message) without asking the database, and stores its click without
-// reading the link again. It holds two generations: new links go into the
+// linkCache remembers the links this process created or looked up lately
+// (host, URL, client, campaign and message: what never changes in a
+// link), so that the redirector answers a fresh link (most taps come
+// within hours of the message) without asking the database, and stores
+// its click without reading the link again. It holds two generations: new links go into the
 // current one, which becomes the old one when it is full or its age is
 // up, and the old one is dropped then. A link not in it is looked up in
 // the database (the redirector's batched lookup); what may change about a

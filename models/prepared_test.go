@@ -82,3 +82,41 @@ func TestHotStatementSizes(t *testing.T) {
 		}
 	})
 }
+
+// The redirector's lookup (LinkTargets) puts the links it finds into the
+// cache of fresh links: a ref not cached before it is answered from the
+// cache after, on its own host only; a ref not found is not cached.
+func TestLinkTargetsRemembersLinks(t *testing.T) {
+	t.Parallel()
+	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
+		ctx := context.Background()
+		s := models.NewStore(db, nil)
+		s.SetTrackingDomain("dyn.test")
+		cl, err := s.CreateClient(ctx, models.ClientInput{Name: "Remembered", Email: "ops@remembered.example"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := s.TrackMessages(ctx, cl.ID, models.TrackingAll, []models.MessageToTrack{{Body: "see https://remembered.example/x"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ref := out[0].Links[0].Ref
+		s.SetLinkCache(models.DefaultLinkCacheSize, 0) // empty: as after a restart
+		if _, ok := s.CachedLink(ref, "dyn.test"); ok {
+			t.Fatal("a new cache holds the link")
+		}
+		got, err := s.LinkTargets(ctx, []string{ref, "nosuch"})
+		if err != nil || got[ref].URL != "https://remembered.example/x" {
+			t.Fatalf("LinkTargets = %+v, %v", got, err)
+		}
+		if u, ok := s.CachedLink(ref, "dyn.test"); !ok || u != "https://remembered.example/x" {
+			t.Errorf("after the lookup CachedLink = %q, %v", u, ok)
+		}
+		if _, ok := s.CachedLink(ref, "other.test"); ok {
+			t.Error("the cached link answers on another host")
+		}
+		if _, ok := s.CachedLink("nosuch", "dyn.test"); ok {
+			t.Error("a ref not found is cached")
+		}
+	})
+}

@@ -411,12 +411,22 @@ WHERE l.ref IN (` + strings.Repeat("?, ", n-1) + `?)`)
 }
 
 // LinkTargets finds the refs' links (refs not found are missing from the
-// map), in one query per 64 refs.
+// map), in one query per 64 refs: the redirector's lookup of links not in
+// the cache of fresh links. It puts the links it found into that cache,
+// so that the clicks about to be answered are stored without reading
+// their links again (StoreLinkVisits), and the next taps on them (a
+// scanner's, then the person's) are answered from memory.
 func (s *Store) LinkTargets(ctx context.Context, refs []string) (map[string]LinkTarget, error) {
 	out, err := s.linkTargets(ctx, nil, refs)
 	if err != nil {
 		return nil, internal("find links", err)
 	}
+	links := make([]TrackedLink, 0, len(out))
+	for _, t := range out {
+		links = append(links, TrackedLink{Ref: t.Ref, ClientID: t.ClientID, Host: t.Host, URL: t.URL,
+			CampaignID: t.CampaignID, RecipientID: t.RecipientID})
+	}
+	s.links.remember(links)
 	return out, nil
 }
 

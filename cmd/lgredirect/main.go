@@ -67,6 +67,7 @@ type options struct {
 	Batch       int
 	Workers     int
 	LinkCache   int
+	Cold        bool
 	SyncClicks  bool
 	CPUProfile  string
 }
@@ -99,6 +100,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.Workers, "workers", 0, "the redirector's lookup workers (0: its default)")
 	fs.BoolVar(&o.SyncClicks, "sync-clicks", false, "fdatasync each group of clicks before their 302s (LINKGATE_CLICK_SYNC)")
 	fs.IntVar(&o.LinkCache, "link-cache", -1, "links per generation of the store's cache of fresh links (-1: its default; 0: off, every ref looked up in the database)")
+	fs.BoolVar(&o.Cold, "cold", false, "empty the cache of fresh links after storing the links: every ref is first looked up in the database (links older than the cache holds, or after a restart)")
 	fs.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of this process during the redirector's run to this file, and during the bare handler's to this file + \".bare\"")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -141,6 +143,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	refs, err := seed(ctx, store, o.Links)
 	if err != nil {
 		return err
+	}
+	if o.Cold {
+		size := models.DefaultLinkCacheSize
+		if o.LinkCache >= 0 {
+			size = o.LinkCache
+		}
+		store.SetLinkCache(size, 0) // a new, empty cache
 	}
 	refsFile := filepath.Join(dir, "refs.txt")
 	if err := os.WriteFile(refsFile, []byte(strings.Join(refs, "\n")+"\n"), 0o600); err != nil {

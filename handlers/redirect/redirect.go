@@ -20,7 +20,11 @@ import (
 // Defaults of Config.
 const (
 	DefaultBatch        = 256
-	DefaultWorkers      = 4
+	// DefaultWorkers is Config.Workers' default on PostgreSQL; on SQLite,
+	// whose one connection runs one query at a time, it is 1: a single
+	// worker takes every lookup waiting into one query (cmd/lgredirect,
+	// refs not in the cache: 0.39 of bare's rate against 0.36 with 4).
+	DefaultWorkers = 4
 	DefaultIngestBatch  = 2048
 	DefaultIngestGather = 50 * time.Millisecond
 	DefaultHostsRefresh = 5 * time.Second
@@ -53,7 +57,7 @@ type Config struct {
 	ScanWindow time.Duration
 	// Batch is the most refs one lookup query finds (default 256) for
 	// links not in the store's cache of fresh links; Workers how many
-	// lookups run at once (default 4).
+	// lookups run at once (default DefaultWorkers; 1 on SQLite).
 	Batch, Workers int
 	// IngestBatch is the most clicks one transaction stores (default
 	// DefaultIngestBatch).
@@ -100,6 +104,9 @@ func New(cfg Config) (*Redirector, error) {
 	}
 	if cfg.Workers <= 0 {
 		cfg.Workers = DefaultWorkers
+		if cfg.Store.DB().Dialect == models.SQLite {
+			cfg.Workers = 1
+		}
 	}
 	if cfg.IngestBatch <= 0 {
 		cfg.IngestBatch = DefaultIngestBatch
