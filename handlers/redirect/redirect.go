@@ -19,12 +19,12 @@ import (
 
 // Defaults of Config.
 const (
-	DefaultBatch        = 256
+	DefaultBatch = 256
 	// DefaultWorkers is Config.Workers' default on PostgreSQL; on SQLite,
 	// whose one connection runs one query at a time, it is 1: a single
 	// worker takes every lookup waiting into one query (cmd/lgredirect,
 	// refs not in the cache: 0.39 of bare's rate against 0.36 with 4).
-	DefaultWorkers = 4
+	DefaultWorkers      = 4
 	DefaultIngestBatch  = 2048
 	DefaultIngestGather = 50 * time.Millisecond
 	DefaultHostsRefresh = 5 * time.Second
