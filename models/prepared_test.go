@@ -10,6 +10,19 @@ import (
 	"github.com/linkgate/linkgate/models/dbtest"
 )
 
+// trackingStore returns a store on db whose tracking host is dyn.test,
+// and a new client's id.
+func trackingStore(t *testing.T, db *models.DB, name string) (*models.Store, string) {
+	t.Helper()
+	s := models.NewStore(db, nil)
+	s.SetTrackingDomain("dyn.test")
+	cl, err := s.CreateClient(context.Background(), models.ClientInput{Name: name, Email: "ops@" + name + ".example"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, cl.ID
+}
+
 // Hot statements come in power-of-two sizes (models/prepared.go): batches
 // of every awkward size are stored whole and found whole, before and after
 // the statements are prepared.
@@ -17,12 +30,7 @@ func TestHotStatementSizes(t *testing.T) {
 	t.Parallel()
 	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
 		ctx := context.Background()
-		s := models.NewStore(db, nil)
-		s.SetTrackingDomain("dyn.test")
-		cl, err := s.CreateClient(ctx, models.ClientInput{Name: "Sizes", Email: "ops@sizes.example"})
-		if err != nil {
-			t.Fatal(err)
-		}
+		s, clientID := trackingStore(t, db, "sizes")
 		for _, prepared := range []bool{false, true} {
 			if prepared {
 				if err := s.PrepareHot(ctx); err != nil {
@@ -35,7 +43,7 @@ func TestHotStatementSizes(t *testing.T) {
 				for i := range msgs {
 					msgs[i] = models.MessageToTrack{Body: fmt.Sprintf("a https://sizes.example/%d/a b https://sizes.example/%d/b", i, i)}
 				}
-				out, err := s.TrackMessages(ctx, cl.ID, models.TrackingAll, msgs)
+				out, err := s.TrackMessages(ctx, clientID, models.TrackingAll, msgs)
 				if err != nil {
 					t.Fatalf("prepared %v, %d messages: %v", prepared, n, err)
 				}
@@ -90,13 +98,8 @@ func TestLinkTargetsRemembersLinks(t *testing.T) {
 	t.Parallel()
 	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
 		ctx := context.Background()
-		s := models.NewStore(db, nil)
-		s.SetTrackingDomain("dyn.test")
-		cl, err := s.CreateClient(ctx, models.ClientInput{Name: "Remembered", Email: "ops@remembered.example"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		out, err := s.TrackMessages(ctx, cl.ID, models.TrackingAll, []models.MessageToTrack{{Body: "see https://remembered.example/x"}})
+		s, clientID := trackingStore(t, db, "remembered")
+		out, err := s.TrackMessages(ctx, clientID, models.TrackingAll, []models.MessageToTrack{{Body: "see https://remembered.example/x"}})
 		if err != nil {
 			t.Fatal(err)
 		}
