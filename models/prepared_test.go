@@ -64,9 +64,19 @@ func TestHotStatementSizes(t *testing.T) {
 				if len(got) != len(want) {
 					t.Fatalf("prepared %v, %d messages: found %d links, want %d", prepared, n, len(got), len(want))
 				}
+				looked, err := s.LookupLinks(ctx, append(refs, "nosuchref"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(looked) != len(want) {
+					t.Fatalf("prepared %v, %d messages: the redirector's lookup found %d links, want %d", prepared, n, len(looked), len(want))
+				}
 				for ref, u := range want {
 					if got[ref].URL != u || got[ref].Host != "dyn.test" {
 						t.Fatalf("ref %s: %+v, want %s", ref, got[ref], u)
+					}
+					if looked[ref].URL != u || looked[ref].ClientID != clientID {
+						t.Fatalf("ref %s looked up: %+v, want %s", ref, looked[ref], u)
 					}
 				}
 				// A click on every link, stored in one batch (many-row
@@ -91,10 +101,11 @@ func TestHotStatementSizes(t *testing.T) {
 	})
 }
 
-// The redirector's lookup (LinkTargets) puts the links it finds into the
-// cache of fresh links: a ref not cached before it is answered from the
-// cache after, on its own host only; a ref not found is not cached.
-func TestLinkTargetsRemembersLinks(t *testing.T) {
+// The redirector's lookup (LookupLinks) finds links without their
+// messages and puts them into the cache of fresh links: a ref not cached
+// before it is answered from the cache after, on its own host only; a ref
+// not found is not cached.
+func TestLookupLinksRemembersLinks(t *testing.T) {
 	t.Parallel()
 	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
 		ctx := context.Background()
@@ -108,9 +119,9 @@ func TestLinkTargetsRemembersLinks(t *testing.T) {
 		if _, ok := s.CachedLink(ref, "dyn.test"); ok {
 			t.Fatal("a new cache holds the link")
 		}
-		got, err := s.LinkTargets(ctx, []string{ref, "nosuch"})
-		if err != nil || got[ref].URL != "https://remembered.example/x" {
-			t.Fatalf("LinkTargets = %+v, %v", got, err)
+		got, err := s.LookupLinks(ctx, []string{ref, "nosuch"})
+		if err != nil || len(got) != 1 || got[ref].URL != "https://remembered.example/x" || got[ref].Host != "dyn.test" || got[ref].ClientID != clientID {
+			t.Fatalf("LookupLinks = %+v, %v", got, err)
 		}
 		if u, ok := s.CachedLink(ref, "dyn.test"); !ok || u != "https://remembered.example/x" {
 			t.Errorf("after the lookup CachedLink = %q, %v", u, ok)

@@ -405,7 +405,15 @@ type LinkTarget struct {
 	DeliveredAt *time.Time
 }
 
-// linkTargetsQuery finds n refs (a hot statement: the redirector's).
+// linkRoutesQuery finds n refs' links, without their messages (a hot
+// statement: the redirector's lookup).
+func linkRoutesQuery(db *DB, n int) string {
+	return db.placeholders(`SELECT ref, client_id, host, url, campaign_id, recipient_id FROM tracked_links
+WHERE ref IN (` + strings.Repeat("?, ", n-1) + `?)`)
+}
+
+// linkTargetsQuery finds n refs with their messages (a hot statement:
+// storing clicks on links not in the cache).
 func linkTargetsQuery(db *DB, n int) string {
 	return db.placeholders(`SELECT l.ref, l.client_id, l.host, l.url, l.campaign_id, l.recipient_id,
   r.phone, r.domain_id, r.delivered_at
@@ -413,14 +421,36 @@ FROM tracked_links l LEFT JOIN campaign_recipients r ON r.id = l.recipient_id
 WHERE l.ref IN (` + strings.Repeat("?, ", n-1) + `?)`)
 }
 
-// LinkTargets finds the refs' links (refs not found are missing from the
-// map), in one query per 64 refs: the redirector's lookup of links not in
-// the cache of fresh links. It puts the links it found into that cache,
-// so that the clicks about to be answered are stored without reading
-// their links again (StoreLinkVisits), and the next taps on them (a
-// scanner's, then the person's) are answered from memory.
+// LinkTargets finds the refs' links with their campaign messages (refs
+// not found are missing from the map), in one query per 64 refs.
 func (s *Store) LinkTargets(ctx context.Context, refs []string) (map[string]LinkTarget, error) {
 	out, err := s.linkTargets(ctx, nil, refs)
+	if err != nil {
+		return nil, internal("find links", err)
+	}
+	return out, nil
+}
+
+// LookupLinks is the redirector's lookup of refs not in the cache of
+// fresh links: it finds their links (refs not found are missing from the
+// map) in one query per 64 refs, without their campaign messages (Phone,
+// DomainID and DeliveredAt are nil; storing a click reads them), and puts
+// them into that cache, so that the clicks about to be answered are
+// stored without reading the links again (StoreLinkVisits), and the next
+// taps on them (a scanner's, then the person's) are answered from memory.
+func (s *Store) LookupLinks(ctx context.Context, refs []string) (map[string]LinkTarget, error) {
+	out := make(map[string]LinkTarget, len(refs))
+	err := s.hotIn(ctx, nil, refs, func(n int) string { return linkRoutesQuery(s.db, n) }, func(rs *sql.Rows) error {
+		defer rs.Close()
+		for rs.Next() {
+			var t LinkTarget
+			if err := rs.Scan(&t.Ref, &t.ClientID, &t.Host, &t.URL, &t.CampaignID, &t.RecipientID); err != nil {
+				return err
+			}
+			out[t.Ref] = t
+		}
+		return rs.Err()
+	})
 	if err != nil {
 		return nil, internal("find links", err)
 	}
@@ -644,7 +674,7 @@ func (s *Store) PrepareHot(ctx context.Context) error {
 		}
 	}
 	for n := 1; n <= hotMaxRows; n *= 2 {
-		for _, q := range []string{linkTargetsQuery(s.db, n), clickMessagesQuery(s.db, n)} {
+		for _, q := range []string{linkRoutesQuery(s.db, n), linkTargetsQuery(s.db, n), clickMessagesQuery(s.db, n)} {
 			if _, err := s.db.prepared(ctx, q, false); err != nil {
 				return internal("prepare statements", err)
 			}

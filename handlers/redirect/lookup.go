@@ -63,7 +63,7 @@ func (l *lookups) find(ctx context.Context, batch []*lookup) {
 	for i, v := range batch {
 		refs[i] = v.ref
 	}
-	targets, err := l.store.LinkTargets(ctx, refs)
+	targets, err := l.store.LookupLinks(ctx, refs)
 	for _, v := range batch {
 		if err != nil {
 			v.done <- found{err: err}
