@@ -90,7 +90,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs := flag.NewFlagSet("lgredirect", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.DatabaseURL, "database-url", "", "PostgreSQL URL (empty: SQLite in a temporary directory)")
-	fs.IntVar(&o.Links, "links", 450000, "tracked links to store (more than the redirector's requests in all rounds; up to 500,000 all stay in the store's cache of fresh links)")
+	fs.IntVar(&o.Links, "links", 600000, "tracked links to store (more than the redirector's requests in all rounds)")
 	fs.DurationVar(&o.Duration, "duration", 4*time.Second, "wrk's run time per target and round")
 	fs.IntVar(&o.Rounds, "rounds", 3, "rounds of bare then redirector; the ratio reported is the median of the rounds'")
 	fs.IntVar(&o.Connections, "connections", 64, "wrk's connections")
@@ -99,7 +99,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.Batch, "batch", 0, "the redirector's batch size (0: its default)")
 	fs.IntVar(&o.Workers, "workers", 0, "the redirector's lookup workers (0: its default)")
 	fs.BoolVar(&o.SyncClicks, "sync-clicks", false, "fdatasync each group of clicks before their 302s (LINKGATE_CLICK_SYNC)")
-	fs.IntVar(&o.LinkCache, "link-cache", -1, "links per generation of the store's cache of fresh links (-1: its default; 0: off, every ref looked up in the database)")
+	fs.IntVar(&o.LinkCache, "link-cache", -1, "links per generation of the store's cache of fresh links (-1: its default, or half of -links if more, so that every link stored stays in it; 0: off, every ref looked up in the database)")
 	fs.BoolVar(&o.Cold, "cold", false, "empty the cache of fresh links after storing the links: every ref is first looked up in the database (links older than the cache holds, or after a restart)")
 	fs.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of this process during the redirector's run to this file, and during the bare handler's to this file + \".bare\"")
 	if err := fs.Parse(args); err != nil {
@@ -136,20 +136,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	defer cleanup()
 	store := models.NewStore(db, nil)
 	store.SetTrackingDomain(host)
-	if o.LinkCache >= 0 {
-		store.SetLinkCache(o.LinkCache, 0)
+	cacheSize := o.LinkCache
+	if cacheSize < 0 {
+		// The cache keeps one to two generations: every fresh link fits.
+		cacheSize = max(models.DefaultLinkCacheSize, (o.Links+1)/2)
 	}
+	store.SetLinkCache(cacheSize, 0)
 	fmt.Fprintf(stderr, "storing %d links on %s...\n", o.Links, engine)
 	refs, err := seed(ctx, store, o.Links)
 	if err != nil {
 		return err
 	}
 	if o.Cold {
-		size := models.DefaultLinkCacheSize
-		if o.LinkCache >= 0 {
-			size = o.LinkCache
-		}
-		store.SetLinkCache(size, 0) // a new, empty cache
+		store.SetLinkCache(cacheSize, 0) // a new, empty cache
 	}
 	refsFile := filepath.Join(dir, "refs.txt")
 	if err := os.WriteFile(refsFile, []byte(strings.Join(refs, "\n")+"\n"), 0o600); err != nil {

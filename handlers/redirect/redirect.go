@@ -210,8 +210,10 @@ func (r *Redirector) Tracking(host string) bool {
 func (r *Redirector) Wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		host := req.Host
-		if h, _, err := net.SplitHostPort(host); err == nil {
-			host = h
+		if strings.IndexByte(host, ':') >= 0 { // a port (or an IPv6 address): without one, SplitHostPort's error costs an allocation
+			if h, _, err := net.SplitHostPort(host); err == nil {
+				host = h
+			}
 		}
 		if !r.Tracking(host) {
 			next.ServeHTTP(w, req)
