@@ -300,21 +300,36 @@ func (ins rowsInsert) runTx(ctx context.Context, db *DB, tx *sql.Tx, rows [][]an
 }
 
 // columns turns rows into one array per column for unnest: text
-// columns as []*string (nil for NULL), timestamptz as []time.Time.
+// columns as []string, or []*string (nil for NULL) when a value is a
+// *string, timestamptz as []time.Time. (pgx encodes a []string without
+// reflection and a []*string with it, per value.)
 func (ins rowsInsert) columns(rows [][]any) ([]any, error) {
 	out := make([]any, len(ins.cols))
 	for j, t := range ins.pgTypes {
 		switch t {
 		case "text":
-			col := make([]*string, len(rows))
+			vals := make([]string, len(rows))
+			nullable := false
 			for i, r := range rows {
 				switch v := r[j].(type) {
 				case string:
-					col[i] = &v
+					vals[i] = v
 				case *string:
-					col[i] = v
+					nullable = true
 				default:
 					return nil, fmt.Errorf("models: %s.%s: %T is not text", ins.table, ins.cols[j], v)
+				}
+			}
+			if !nullable {
+				out[j] = vals
+				continue
+			}
+			col := make([]*string, len(rows))
+			for i, r := range rows {
+				if v, ok := r[j].(*string); ok {
+					col[i] = v
+				} else {
+					col[i] = &vals[i]
 				}
 			}
 			out[j] = col
