@@ -51,9 +51,9 @@ type Config struct {
 	// (the redirector under load, cmd/lgredirect: 0.65–0.72 of a bare
 	// handler's rate against 0.60–0.62). On Linux the segment is
 	// preallocated and memory-mapped and the write is a copy, no syscall
-	// (0.75–0.76 against 0.69–0.70 with a pwrite; mapped.go). Default (false): Append
-	// returns only once its record is fdatasync'd, one write and one
-	// fdatasync per group.
+	// (0.75–0.76 against 0.69–0.70 with a pwrite; mapped.go). Default
+	// (false): Append returns only once its record is fdatasync'd, one
+	// write and one fdatasync per group.
 	AckOnWrite bool
 	// SyncGap, with AckOnWrite, is the least time from the start of one
 	// fdatasync to the start of the next (default DefaultSyncGap; negative:

@@ -158,8 +158,8 @@ func (c *linkCache) find(ref string) (*linkGeneration, uint32, bool) {
 	if !ok {
 		return nil, 0, false
 	}
-	// No link is served more than twice the age after it was made: cur's
-	// were made since c.since, old's at most an age before it.
+	// No link is served more than twice the age after it was made or
+	// looked up: cur's were since c.since, old's at most an age before it.
 	since := time.Since(c.since)
 	if since > 2*c.age {
 		return nil, 0, false
