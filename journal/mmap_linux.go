@@ -26,20 +26,16 @@ func mapSegment(f *os.File, size int64) ([]byte, error) {
 				break
 			}
 		}
-		if serr != nil {
-			if errors.Is(serr, syscall.EOPNOTSUPP) || errors.Is(serr, syscall.ENOSYS) {
-				serr = errMapUnsupported
-			}
-			return
+		if serr == nil {
+			m, serr = syscall.Mmap(int(fd), 0, int(size), syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_SHARED)
 		}
-		m, serr = syscall.Mmap(int(fd), 0, int(size), syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_SHARED)
 	}); err != nil {
 		return nil, err
 	}
-	if serr != nil {
-		if serr == errMapUnsupported {
-			return nil, serr
-		}
+	switch {
+	case errors.Is(serr, syscall.EOPNOTSUPP) || errors.Is(serr, syscall.ENOSYS):
+		return nil, errMapUnsupported
+	case serr != nil:
 		return nil, &os.PathError{Op: "map", Path: f.Name(), Err: serr}
 	}
 	return m, nil

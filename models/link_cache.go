@@ -22,9 +22,9 @@ const (
 // (host, URL, client, campaign and message: what never changes in a
 // link), so that the redirector answers a fresh link (most taps come
 // within hours of the message) without asking the database, and stores
-// its click without reading the link again. It holds two generations: new links go into the
-// current one, which becomes the old one when it is full or its age is
-// up, and the old one is dropped then. A link not in it is looked up in
+// its click without reading the link again. It holds two generations:
+// new links go into the current one, which becomes the old one when it is
+// full or its age is up, and the old one is dropped then. A link not in it is looked up in
 // the database (the redirector's batched lookup); what may change about a
 // campaign message (its delivery time) is read when its click is stored.
 //

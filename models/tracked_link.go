@@ -441,15 +441,7 @@ func (s *Store) LinkTargets(ctx context.Context, refs []string) (map[string]Link
 func (s *Store) LookupLinks(ctx context.Context, refs []string) (map[string]LinkTarget, error) {
 	out := make(map[string]LinkTarget, len(refs))
 	err := s.hotIn(ctx, nil, refs, func(n int) string { return linkRoutesQuery(s.db, n) }, func(rs *sql.Rows) error {
-		defer rs.Close()
-		for rs.Next() {
-			var t LinkTarget
-			if err := rs.Scan(&t.Ref, &t.ClientID, &t.Host, &t.URL, &t.CampaignID, &t.RecipientID); err != nil {
-				return err
-			}
-			out[t.Ref] = t
-		}
-		return rs.Err()
+		return scanLinkTargets(rs, out, false)
 	})
 	if err != nil {
 		return nil, internal("find links", err)
@@ -467,7 +459,7 @@ func (s *Store) LookupLinks(ctx context.Context, refs []string) (map[string]Link
 func (s *Store) linkTargets(ctx context.Context, tx *sql.Tx, refs []string) (map[string]LinkTarget, error) {
 	out := make(map[string]LinkTarget, len(refs))
 	err := s.hotIn(ctx, tx, refs, func(n int) string { return linkTargetsQuery(s.db, n) }, func(rs *sql.Rows) error {
-		return scanLinkTargets(rs, out)
+		return scanLinkTargets(rs, out, true)
 	})
 	return out, err
 }
@@ -560,12 +552,17 @@ func (s *Store) fillClickMessages(ctx context.Context, tx *sql.Tx, targets map[s
 	return nil
 }
 
-func scanLinkTargets(rs *sql.Rows, out map[string]LinkTarget) error {
+// scanLinkTargets reads the rows of linkTargetsQuery (withMessages) or
+// linkRoutesQuery into out and closes them.
+func scanLinkTargets(rs *sql.Rows, out map[string]LinkTarget, withMessages bool) error {
 	defer rs.Close()
 	for rs.Next() {
 		var t LinkTarget
-		if err := rs.Scan(&t.Ref, &t.ClientID, &t.Host, &t.URL, &t.CampaignID, &t.RecipientID,
-			&t.Phone, &t.DomainID, &t.DeliveredAt); err != nil {
+		dest := []any{&t.Ref, &t.ClientID, &t.Host, &t.URL, &t.CampaignID, &t.RecipientID}
+		if withMessages {
+			dest = append(dest, &t.Phone, &t.DomainID, &t.DeliveredAt)
+		}
+		if err := rs.Scan(dest...); err != nil {
 			return err
 		}
 		out[t.Ref] = t
