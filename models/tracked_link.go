@@ -607,7 +607,19 @@ func NewLinkClickID(at time.Time) string {
 // count, so each click counts once. It returns how many clicks it stored.
 // A link in the cache of fresh links (link_cache.go) is not read again:
 // only its campaign message's phone, domain and delivery time are.
-func (s *Store) StoreLinkVisits(ctx context.Context, visits []LinkVisit, window time.Duration, again bool) (stored int, err error) {
+//
+// On PostgreSQL the click rows go in with COPY unless again. COPY cannot
+// skip a row whose id is taken: should a batch hold one anyway, the batch
+// is stored again as a replay is, skipping it.
+func (s *Store) StoreLinkVisits(ctx context.Context, visits []LinkVisit, window time.Duration, again bool) (int, error) {
+	stored, err := s.storeLinkVisits(ctx, visits, window, again)
+	if err != nil && !again && isPgUniqueViolation(err) {
+		return s.storeLinkVisits(ctx, visits, window, true)
+	}
+	return stored, err
+}
+
+func (s *Store) storeLinkVisits(ctx context.Context, visits []LinkVisit, window time.Duration, again bool) (stored int, err error) {
 	refs := make([]string, 0, len(visits))
 	seen := make(map[string]bool, len(visits))
 	for _, v := range visits {
@@ -616,7 +628,7 @@ func (s *Store) StoreLinkVisits(ctx context.Context, visits []LinkVisit, window 
 			refs = append(refs, v.Ref)
 		}
 	}
-	err = s.Tx(ctx, func(tx *gorm.DB, sqlTx *sql.Tx) error {
+	err = s.txWithCopy(ctx, func(tx *gorm.DB, sqlTx *sql.Tx, cp copyRows) error {
 		// The links this process made lately are in the cache (all but
 		// their messages' delivery); the others are read whole.
 		targets := make(map[string]LinkTarget, len(refs))
@@ -651,7 +663,10 @@ func (s *Store) StoreLinkVisits(ctx context.Context, visits []LinkVisit, window 
 			return err
 		}
 		listening := func(t *LinkTarget) bool { return l.all || l.clients[t.ClientID] }
-		n, err := s.recordLinkClicksTx(ctx, tx, clicks, window, again, listening)
+		if again {
+			cp = nil // a replay's rows may be stored: INSERT skips those
+		}
+		n, err := s.recordLinkClicksTx(ctx, tx, cp, clicks, window, again, listening)
 		stored = n
 		return err
 	})
@@ -708,7 +723,7 @@ func (s *Store) RecordLinkClicks(ctx context.Context, clicks []LinkClick, window
 		if err != nil {
 			return err
 		}
-		_, err = s.recordLinkClicksTx(ctx, tx, clicks, window, false, func(t *LinkTarget) bool { return l.all || l.clients[t.ClientID] })
+		_, err = s.recordLinkClicksTx(ctx, tx, nil, clicks, window, false, func(t *LinkTarget) bool { return l.all || l.clients[t.ClientID] })
 		return err
 	})
 }
@@ -716,8 +731,10 @@ func (s *Store) RecordLinkClicks(ctx context.Context, clicks []LinkClick, window
 // recordLinkClicksTx is RecordLinkClicks in tx; listening says whether a
 // link's click event would reach any webhook endpoint (one that would
 // not is not written to the outbox). With again, a click whose id is
-// stored already is skipped. It returns how many it stored.
-func (s *Store) recordLinkClicksTx(ctx context.Context, tx *gorm.DB, clicks []LinkClick, window time.Duration, again bool, listening func(*LinkTarget) bool) (int, error) {
+// stored already is skipped. cp, when not nil, writes the click rows
+// (COPY: a taken id fails it); else a multi-row INSERT does, skipping a
+// taken id. It returns how many it stored.
+func (s *Store) recordLinkClicksTx(ctx context.Context, tx *gorm.DB, cp copyRows, clicks []LinkClick, window time.Duration, again bool, listening func(*LinkTarget) bool) (int, error) {
 	sqlTx, err := sqlTxOf(tx)
 	if err != nil {
 		return 0, internal("store link clicks", err)
@@ -763,7 +780,12 @@ func (s *Store) recordLinkClicksTx(ctx context.Context, tx *gorm.DB, clicks []Li
 			rows, clicks, values = kept, keptClicks, keptValues
 		}
 	}
-	if err := linkClicksInsert.runTx(ctx, s.db, sqlTx, values, nil); err != nil {
+	if cp != nil {
+		err = cp(ctx, linkClicksInsert.table, linkClicksInsert.cols, values)
+	} else {
+		err = linkClicksInsert.runTx(ctx, s.db, sqlTx, values, nil)
+	}
+	if err != nil {
 		return 0, internal("store link clicks", err)
 	}
 	events := make([]*WebhookEvent, 0, len(rows))
