@@ -1,9 +1,11 @@
 package models
 
 import (
+	"math/rand/v2"
 	"strings"
 	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/linkgate/linkgate/shortlink"
 )
@@ -55,6 +57,7 @@ func keyOf(ref string) (refKey, bool) {
 
 // linkGeneration is one generation of the cache.
 type linkGeneration struct {
+	id    uint64            // random, never 0: names it in a LinkSlot
 	index map[refKey]uint32 // ref → links[i]
 	links []packedLink
 	text  []byte   // URLs and message ids, back to back
@@ -74,7 +77,7 @@ type span struct{ off, n uint32 }
 const maxGenerationText = 1 << 31
 
 func newLinkGeneration(size int) *linkGeneration {
-	return &linkGeneration{index: make(map[refKey]uint32, size), links: make([]packedLink, 0, size),
+	return &linkGeneration{id: rand.Uint64() | 1, index: make(map[refKey]uint32, size), links: make([]packedLink, 0, size),
 		names: []string{""}, named: map[string]uint32{"": 0}}
 }
 
@@ -94,7 +97,15 @@ func (g *linkGeneration) put(s string) span {
 	return sp
 }
 
-func (g *linkGeneration) str(sp span) string { return string(g.text[sp.off : sp.off+sp.n]) }
+// str is the text at sp, without a copy: bytes put into the arena are
+// never written again (put appends past them; a grown arena leaves the
+// old array to the strings that point into it).
+func (g *linkGeneration) str(sp span) string {
+	if sp.n == 0 {
+		return ""
+	}
+	return unsafe.String(&g.text[sp.off], int(sp.n))
+}
 
 func optional(s *string) string {
 	if s == nil {
@@ -151,6 +162,21 @@ type cachedLink struct {
 	campaign, recipient *string
 }
 
+// live returns the generations links may be served from now (nil when
+// none); with c.mu held for reading. No link is served more than twice
+// the age after it was made or looked up: cur's were since c.since,
+// old's at most an age before it.
+func (c *linkCache) live() (cur, old *linkGeneration) {
+	since := time.Since(c.since)
+	switch {
+	case since > 2*c.age:
+		return nil, nil
+	case since > c.age:
+		return c.cur, nil
+	}
+	return c.cur, c.old
+}
+
 // find returns the generation and position of ref's link; with c.mu
 // held for reading.
 func (c *linkCache) find(ref string) (*linkGeneration, uint32, bool) {
@@ -158,40 +184,69 @@ func (c *linkCache) find(ref string) (*linkGeneration, uint32, bool) {
 	if !ok {
 		return nil, 0, false
 	}
-	// No link is served more than twice the age after it was made or
-	// looked up: cur's were since c.since, old's at most an age before it.
-	since := time.Since(c.since)
-	if since > 2*c.age {
+	cur, old := c.live()
+	if cur == nil {
 		return nil, 0, false
 	}
-	if i, ok := c.cur.index[k]; ok {
-		return c.cur, i, true
+	if i, ok := cur.index[k]; ok {
+		return cur, i, true
 	}
-	if since > c.age || c.old == nil {
+	if old == nil {
 		return nil, 0, false
 	}
-	i, ok := c.old.index[k]
-	return c.old, i, ok
+	i, ok := old.index[k]
+	return old, i, ok
 }
 
-// lookupURL returns ref's host and URL if the cache holds it (the
-// redirector's answer: nothing else is copied out).
-func (c *linkCache) lookupURL(ref string) (host, url string, ok bool) {
+// LinkSlot is where the cache of fresh links held a link when
+// CachedLinkSlot found it. A click carries it (LinkVisit.Slot) so that
+// storing the click reads the link from there rather than searching the
+// cache again, as long as that generation is held; else, or for the zero
+// LinkSlot, the cache is searched. Generation is random per generation
+// and process (64 bits): a slot from another process, read back from the
+// redirector's journal after a restart, names no generation here.
+type LinkSlot struct {
+	Generation uint64
+	Index      uint32
+}
+
+// at returns the generation and position slot names, if that generation
+// is live; with c.mu held for reading.
+func (c *linkCache) at(slot LinkSlot) (*linkGeneration, uint32, bool) {
+	if slot.Generation == 0 {
+		return nil, 0, false
+	}
+	cur, old := c.live()
+	for _, g := range []*linkGeneration{cur, old} {
+		if g != nil && g.id == slot.Generation && int(slot.Index) < len(g.links) {
+			return g, slot.Index, true
+		}
+	}
+	return nil, 0, false
+}
+
+// lookupURL returns ref's host and URL and where they are if the cache
+// holds it (the redirector's answer: nothing else is read).
+func (c *linkCache) lookupURL(ref string) (host, url string, slot LinkSlot, ok bool) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	g, i, ok := c.find(ref)
 	if !ok {
-		return "", "", false
+		return "", "", LinkSlot{}, false
 	}
 	p := g.links[i]
-	return g.names[p.host], g.str(p.url), true
+	return g.names[p.host], g.str(p.url), LinkSlot{Generation: g.id, Index: i}, true
 }
 
-// lookup returns all the cache holds of ref's link.
-func (c *linkCache) lookup(ref string) (cachedLink, bool) {
+// lookup returns all the cache holds of ref's link, read from slot when
+// that is live, else searched for.
+func (c *linkCache) lookup(ref string, slot LinkSlot) (cachedLink, bool) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	g, i, ok := c.find(ref)
+	g, i, ok := c.at(slot)
+	if !ok {
+		g, i, ok = c.find(ref)
+	}
 	if !ok {
 		return cachedLink{}, false
 	}
@@ -229,17 +284,25 @@ func (s *Store) SetLinkCache(size int, age time.Duration) {
 // the link lately (ok=false: ask LinkTargets). A ref answers only on the
 // host it was made for.
 func (s *Store) CachedLink(ref, host string) (url string, ok bool) {
-	h, url, ok := s.links.lookupURL(ref)
-	if !ok || !strings.EqualFold(h, host) {
-		return "", false
-	}
-	return url, true
+	url, _, ok = s.CachedLinkSlot(ref, host)
+	return url, ok
 }
 
-// cachedTarget returns what the cache knows of ref's link: all of a
-// LinkTarget but the message's phone, domain and delivery time.
-func (s *Store) cachedTarget(ref string) (LinkTarget, bool) {
-	l, ok := s.links.lookup(ref)
+// CachedLinkSlot is CachedLink, also saying where the cache holds the
+// link (for the click's LinkVisit.Slot).
+func (s *Store) CachedLinkSlot(ref, host string) (url string, slot LinkSlot, ok bool) {
+	h, url, slot, ok := s.links.lookupURL(ref)
+	if !ok || !strings.EqualFold(h, host) {
+		return "", LinkSlot{}, false
+	}
+	return url, slot, true
+}
+
+// cachedTarget returns what the cache knows of ref's link (at slot, if
+// that is still held): all of a LinkTarget but the message's phone,
+// domain and delivery time.
+func (s *Store) cachedTarget(ref string, slot LinkSlot) (LinkTarget, bool) {
+	l, ok := s.links.lookup(ref, slot)
 	if !ok {
 		return LinkTarget{}, false
 	}

@@ -578,6 +578,9 @@ type LinkVisit struct {
 	Method    string // GET or HEAD
 	UserAgent string
 	At        time.Time
+	// Slot is where the cache of fresh links held the link when the
+	// redirector answered (CachedLinkSlot), or zero.
+	Slot LinkSlot
 }
 
 // NewLinkClickID returns a new redirector click id for a click at at: a
@@ -621,11 +624,12 @@ func (s *Store) StoreLinkVisits(ctx context.Context, visits []LinkVisit, window 
 
 func (s *Store) storeLinkVisits(ctx context.Context, visits []LinkVisit, window time.Duration, again bool) (stored int, err error) {
 	refs := make([]string, 0, len(visits))
+	slots := make([]LinkSlot, 0, len(visits)) // where the redirector found refs[i]
 	seen := make(map[string]bool, len(visits))
 	for _, v := range visits {
 		if !seen[v.Ref] {
 			seen[v.Ref] = true
-			refs = append(refs, v.Ref)
+			refs, slots = append(refs, v.Ref), append(slots, v.Slot)
 		}
 	}
 	err = s.txWithCopy(ctx, func(tx *gorm.DB, sqlTx *sql.Tx, cp copyRows) error {
@@ -633,8 +637,8 @@ func (s *Store) storeLinkVisits(ctx context.Context, visits []LinkVisit, window 
 		// their messages' delivery); the others are read whole.
 		targets := make(map[string]LinkTarget, len(refs))
 		var cached, missing []string
-		for _, ref := range refs {
-			if t, ok := s.cachedTarget(ref); ok {
+		for i, ref := range refs {
+			if t, ok := s.cachedTarget(ref, slots[i]); ok {
 				targets[ref] = t
 				cached = append(cached, ref)
 			} else {

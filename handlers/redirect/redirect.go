@@ -247,7 +247,7 @@ func (r *Redirector) serve(w http.ResponseWriter, req *http.Request, host string
 		notFound(w)
 		return
 	}
-	url, ok := r.cfg.Store.CachedLink(ref, host)
+	url, slot, ok := r.cfg.Store.CachedLinkSlot(ref, host)
 	if !ok {
 		lk := &lookup{ref: ref, host: host, done: make(chan found, 1)}
 		select {
@@ -282,7 +282,7 @@ func (r *Redirector) serve(w http.ResponseWriter, req *http.Request, host string
 	if len(ua) > maxUserAgent {
 		ua = strings.ToValidUTF8(ua[:maxUserAgent], "")
 	}
-	v := models.LinkVisit{ID: models.NewLinkClickID(now), Ref: ref, Host: host, Method: req.Method, UserAgent: ua, At: now}
+	v := models.LinkVisit{ID: models.NewLinkClickID(now), Ref: ref, Host: host, Method: req.Method, UserAgent: ua, At: now, Slot: slot}
 	if err := r.journal.Append(req.Context(), encodeVisit(v)); err != nil {
 		if req.Context().Err() != nil {
 			return // the client left before its click was written
