@@ -689,6 +689,10 @@ func (s *Store) PrepareHot(ctx context.Context) error {
 			return internal("prepare statements", err)
 		}
 	}
+	// Read once per batch of clicks stored (clientsListeningTx).
+	if _, err := s.db.prepared(ctx, listenersQuery, false); err != nil {
+		return internal("prepare statements", err)
+	}
 	for n := 1; n <= hotMaxRows; n *= 2 {
 		for _, q := range []string{linkRoutesQuery(s.db, n), linkTargetsQuery(s.db, n), clickMessagesQuery(s.db, n)} {
 			if _, err := s.db.prepared(ctx, q, false); err != nil {
@@ -862,7 +866,7 @@ const listenersQuery = `SELECT DISTINCT client_id FROM webhook_endpoints`
 // clientsListeningTx reads which clients have webhook endpoints: a click
 // nobody would be told of is not written to the outbox.
 func (s *Store) clientsListeningTx(ctx context.Context, tx *sql.Tx) (listeners, error) {
-	rs, err := tx.QueryContext(ctx, listenersQuery)
+	rs, err := s.db.hotQueryTx(ctx, tx, listenersQuery)
 	if err != nil {
 		return listeners{}, internal("find webhook endpoints", err)
 	}
