@@ -3,10 +3,8 @@ package models
 import (
 	"context"
 	"database/sql"
-	"errors"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
 	"gorm.io/gorm"
 )
@@ -68,22 +66,11 @@ func (s *Store) txWithCopy(ctx context.Context, fn func(tx *gorm.DB, sqlTx *sql.
 		})
 	}
 	if err := fn(tx, sqlTx, cp); err != nil {
-		var e *Error
-		if errors.As(err, &e) {
-			return err
-		}
-		return TranslateError(err)
+		return txError(err)
 	}
 	if err := sqlTx.Commit(); err != nil {
 		return internal("commit", err)
 	}
 	done = true
 	return nil
-}
-
-// isPgUniqueViolation reports whether err came from PostgreSQL refusing a
-// taken key (COPY's error, which GORM never saw to translate).
-func isPgUniqueViolation(err error) bool {
-	var pe *pgconn.PgError
-	return errors.As(err, &pe) && pe.Code == "23505"
 }

@@ -144,6 +144,12 @@ func (s *Store) Tx(ctx context.Context, fn func(tx *gorm.DB, sqlTx *sql.Tx) erro
 		}
 		return fn(tx, sqlTx)
 	})
+	return txError(err)
+}
+
+// txError is what a transaction's error becomes: a store Error as is,
+// anything else translated (TranslateError).
+func txError(err error) error {
 	var e *Error
 	if err == nil || errors.As(err, &e) {
 		return err

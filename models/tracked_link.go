@@ -616,7 +616,7 @@ func NewLinkClickID(at time.Time) string {
 // is stored again as a replay is, skipping it.
 func (s *Store) StoreLinkVisits(ctx context.Context, visits []LinkVisit, window time.Duration, again bool) (int, error) {
 	stored, err := s.storeLinkVisits(ctx, visits, window, again)
-	if err != nil && !again && isPgUniqueViolation(err) {
+	if err != nil && !again && isUniqueViolation(err) {
 		return s.storeLinkVisits(ctx, visits, window, true)
 	}
 	return stored, err
