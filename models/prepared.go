@@ -144,6 +144,10 @@ type rowsInsert struct {
 	// the first, so binding a statement of v values costs v²/2 steps: a
 	// smaller statement binds in less per row than its extra call costs.
 	maxRows int
+	// row is one row's VALUES tuple on SQLite (default: a ? per column).
+	// A literal in it stands for a column every row of the statement
+	// shares (clickShape): one value fewer to bind a row.
+	row string
 }
 
 // text is the statement for n rows in db's dialect (any n on
@@ -175,7 +179,10 @@ func (ins rowsInsert) text(db *DB, n int) string {
 	b.WriteString(" (")
 	b.WriteString(strings.Join(ins.cols, ", "))
 	b.WriteString(") VALUES ")
-	one := "(" + strings.Repeat("?, ", len(ins.cols)-1) + "?)"
+	one := ins.row
+	if one == "" {
+		one = "(" + strings.Repeat("?, ", len(ins.cols)-1) + "?)"
+	}
 	for i := range n {
 		if i > 0 {
 			b.WriteString(", ")

@@ -146,3 +146,90 @@ func TestLookupLinksRemembersLinks(t *testing.T) {
 		}
 	})
 }
+
+// On SQLite the click rows go in through statements shaped by what their
+// rows share (the kind, the method, a campaign or none: clickShape in
+// tracked_link.go); on PostgreSQL with COPY or unnest. Clicks of every
+// shape, and of a method no shape has, mixed in one batch, are stored as
+// they were given, whether the statements are prepared or not.
+func TestClickRowsEveryShape(t *testing.T) {
+	t.Parallel()
+	dbtest.Engines(t, func(t *testing.T, db *models.DB) {
+		ctx := context.Background()
+		s, clientID := trackingStore(t, db, "shapes")
+		c, err := s.CreateCampaign(ctx, models.Scope{}, clientID, models.CampaignInput{Name: "Sale", Variants: []models.VariantInput{{Body: ptr("Hi")}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.AddRecipients(ctx, models.Scope{}, c.ID, &models.SliceRecipients{Rows: []models.RecipientRow{{Line: 1, Phone: "447900000001"}}}, nil); err != nil {
+			t.Fatal(err)
+		}
+		var message models.CampaignRecipient
+		if err := db.Gorm.Where("campaign_id = ?", c.ID).First(&message).Error; err != nil {
+			t.Fatal(err)
+		}
+		campaign, recipient := c.ID, message.ID
+		for _, prepared := range []bool{false, true} {
+			if prepared {
+				if err := s.PrepareHot(ctx); err != nil {
+					t.Fatal(err)
+				}
+			}
+			at := time.Now().UTC().Truncate(time.Microsecond)
+			var clicks []models.LinkClick
+			kinds := map[models.ClickKind]int{}
+			for _, method := range []string{"GET", "HEAD", "POST"} {
+				for _, ua := range []string{"Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X)", "Googlebot/2.1", ""} {
+					for _, inCampaign := range []bool{false, true} {
+						for range 3 { // statements of 2 rows and of 1
+							target := models.LinkTarget{Ref: fmt.Sprintf("s%v%03d", prepared, len(clicks)), ClientID: clientID, Host: "dyn.test", URL: "https://shapes.example/"}
+							if inCampaign {
+								target.CampaignID, target.RecipientID = &campaign, &recipient
+							}
+							c := models.LinkClick{ID: models.NewLinkClickID(at), Target: target, Method: method, UserAgent: ua,
+								At: at.Add(time.Duration(len(clicks)) * time.Microsecond)}
+							kinds[models.LinkClickKind(c.Method, c.UserAgent, c.At, nil, 0)]++
+							clicks = append(clicks, c)
+						}
+					}
+				}
+			}
+			if kinds[models.ClickHuman] == 0 || kinds[models.ClickAutomated] == 0 {
+				t.Fatalf("the clicks are not of both kinds: %v", kinds)
+			}
+			if err := s.RecordLinkClicks(ctx, clicks, 0); err != nil {
+				t.Fatalf("prepared %v: %v", prepared, err)
+			}
+			ids := make([]string, len(clicks))
+			for i, c := range clicks {
+				ids[i] = c.ID
+			}
+			var rows []models.LinkClickRow
+			if err := db.Gorm.Where("id IN ?", ids).Find(&rows).Error; err != nil {
+				t.Fatal(err)
+			}
+			if len(rows) != len(clicks) {
+				t.Fatalf("prepared %v: %d rows, want %d", prepared, len(rows), len(clicks))
+			}
+			byID := map[string]models.LinkClickRow{}
+			for _, r := range rows {
+				byID[r.ID] = r
+			}
+			str := func(p *string) string {
+				if p == nil {
+					return "NULL"
+				}
+				return *p
+			}
+			for _, c := range clicks {
+				r := byID[c.ID]
+				if r.Ref != c.Target.Ref || r.ClientID != clientID || str(r.CampaignID) != str(c.Target.CampaignID) ||
+					str(r.RecipientID) != str(c.Target.RecipientID) || r.Kind != models.LinkClickKind(c.Method, c.UserAgent, c.At, nil, 0) ||
+					r.Method != c.Method || r.UserAgent != c.UserAgent || !r.ClickedAt.Equal(c.At) {
+					t.Errorf("prepared %v: click %s %q %s campaign %s stored as %+v (campaign %s, message %s)", prepared, c.Method, c.UserAgent,
+						c.Target.Ref, str(c.Target.CampaignID), r, str(r.CampaignID), str(r.RecipientID))
+				}
+			}
+		}
+	})
+}

@@ -684,7 +684,13 @@ func (s *Store) storeLinkVisits(ctx context.Context, visits []LinkVisit, window 
 // run many times a second (prepared.go). Call it once the database is
 // migrated; without it they still run, parsed on every call on SQLite.
 func (s *Store) PrepareHot(ctx context.Context) error {
-	for _, ins := range []rowsInsert{linksInsert, linkClicksInsert} {
+	hot := []rowsInsert{linksInsert, linkClicksInsert}
+	if s.db.Dialect == SQLite {
+		for _, ins := range clickShapes {
+			hot = append(hot, ins)
+		}
+	}
+	for _, ins := range hot {
 		if err := ins.prepareAll(ctx, s.db); err != nil {
 			return internal("prepare statements", err)
 		}
@@ -751,7 +757,6 @@ func (s *Store) recordLinkClicksTx(ctx context.Context, tx *gorm.DB, cp copyRows
 		return 0, nil
 	}
 	rows := make([]LinkClickRow, len(clicks))
-	values := make([][]any, len(rows))
 	for i, c := range clicks {
 		t := c.Target
 		kind := LinkClickKind(c.Method, c.UserAgent, c.At, t.DeliveredAt, window)
@@ -763,8 +768,6 @@ func (s *Store) recordLinkClicksTx(ctx context.Context, tx *gorm.DB, cp copyRows
 		rows[i] = LinkClickRow{ID: id, Ref: t.Ref, ClientID: t.ClientID, CampaignID: t.CampaignID,
 			RecipientID: t.RecipientID, Kind: kind, Method: c.Method, UserAgent: cleanText(c.UserAgent, 1024),
 			ClickedAt: at}
-		r := rows[i]
-		values[i] = []any{r.ID, r.Ref, r.ClientID, r.CampaignID, r.RecipientID, string(r.Kind), r.Method, r.UserAgent, r.ClickedAt}
 	}
 	if again {
 		// Some may be stored already (a replay): counted then, not again.
@@ -779,19 +782,22 @@ func (s *Store) recordLinkClicksTx(ctx context.Context, tx *gorm.DB, cp copyRows
 			return 0, internal("store link clicks", err)
 		}
 		if len(have) > 0 {
-			kept, keptClicks, keptValues := rows[:0], clicks[:0:0], values[:0]
+			kept, keptClicks := rows[:0], clicks[:0:0]
 			for i, r := range rows {
 				if !have[r.ID] {
-					kept, keptClicks, keptValues = append(kept, r), append(keptClicks, clicks[i]), append(keptValues, values[i])
+					kept, keptClicks = append(kept, r), append(keptClicks, clicks[i])
 				}
 			}
-			rows, clicks, values = kept, keptClicks, keptValues
+			rows, clicks = kept, keptClicks
 		}
 	}
-	if cp != nil {
-		err = cp(ctx, linkClicksInsert.table, linkClicksInsert.cols, values)
-	} else {
-		err = linkClicksInsert.runTx(ctx, s.db, sqlTx, values, nil)
+	switch {
+	case cp != nil:
+		err = cp(ctx, linkClicksInsert.table, linkClicksInsert.cols, clickValues(rows))
+	case s.db.Dialect == SQLite:
+		err = insertClickShapes(ctx, s.db, sqlTx, rows)
+	default:
+		err = linkClicksInsert.runTx(ctx, s.db, sqlTx, clickValues(rows), nil)
 	}
 	if err != nil {
 		return 0, internal("store link clicks", err)
@@ -900,6 +906,100 @@ var linkClicksInsert = rowsInsert{table: "link_clicks",
 	// (BenchmarkStoreLinkVisits), and under load the redirector answers
 	// more (cmd/lgredirect).
 	maxRows: 8}
+
+// clickValues are rows as linkClicksInsert's values.
+func clickValues(rows []LinkClickRow) [][]any {
+	values := make([][]any, len(rows))
+	for i, r := range rows {
+		values[i] = []any{r.ID, r.Ref, r.ClientID, r.CampaignID, r.RecipientID, string(r.Kind), r.Method, r.UserAgent, r.ClickedAt}
+	}
+	return values
+}
+
+// nullable is *p, or an untyped nil for NULL (which database/sql passes
+// on without reflection).
+func nullable(p *string) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
+
+// clickShape is what the rows of one SQLite INSERT of clicks share, and
+// the statement writes as SQL literals rather than parameters: the kind,
+// the method (GET or HEAD; any other takes linkClicksInsert) and, for
+// clicks that are not a campaign message's, NULL campaign and message.
+// modernc.org/sqlite finds each parameter by scanning the arguments from
+// the first, so binding costs grow with the square of a statement's
+// values: with 5 values a click instead of 9, BenchmarkStoreLinkVisits
+// (SQLite) stores a click in 10.3 µs against 10.9 (medians of 6 runs in
+// turns), and in 13–18 % less time without a user agent to classify.
+type clickShape struct {
+	kind     ClickKind
+	method   string
+	campaign bool // campaign_id and recipient_id are bound (else NULL)
+}
+
+// clickShapes are the INSERTs of each shape.
+var clickShapes = func() map[clickShape]rowsInsert {
+	m := map[clickShape]rowsInsert{}
+	for _, kind := range []ClickKind{ClickHuman, ClickAutomated} {
+		for _, method := range []string{"GET", "HEAD"} {
+			for _, campaign := range []bool{false, true} {
+				ins := linkClicksInsert
+				ids := "NULL, NULL"
+				if campaign {
+					ids = "?, ?"
+				}
+				// kind and method come from the lists above: nothing to quote.
+				ins.row = "(?, ?, ?, " + ids + ", '" + string(kind) + "', '" + method + "', ?, ?)"
+				m[clickShape{kind: kind, method: method, campaign: campaign}] = ins
+			}
+		}
+	}
+	return m
+}()
+
+// insertClickShapes writes rows on SQLite: each shape's rows (in their
+// order) with that shape's INSERT, a row of no shape with
+// linkClicksInsert.
+func insertClickShapes(ctx context.Context, db *DB, tx *sql.Tx, rows []LinkClickRow) error {
+	type group struct {
+		ins    rowsInsert
+		values [][]any
+	}
+	var groups []*group // in the order first met
+	byShape := map[clickShape]*group{}
+	var other [][]any
+	for _, r := range rows {
+		sh := clickShape{kind: r.Kind, method: r.Method, campaign: r.CampaignID != nil || r.RecipientID != nil}
+		ins, ok := clickShapes[sh]
+		if !ok {
+			other = append(other, clickValues([]LinkClickRow{r})[0])
+			continue
+		}
+		g := byShape[sh]
+		if g == nil {
+			g = &group{ins: ins}
+			byShape[sh] = g
+			groups = append(groups, g)
+		}
+		if sh.campaign {
+			g.values = append(g.values, []any{r.ID, r.Ref, r.ClientID, nullable(r.CampaignID), nullable(r.RecipientID), r.UserAgent, r.ClickedAt})
+		} else {
+			g.values = append(g.values, []any{r.ID, r.Ref, r.ClientID, r.UserAgent, r.ClickedAt})
+		}
+	}
+	for _, g := range groups {
+		if err := g.ins.runTx(ctx, db, tx, g.values, nil); err != nil {
+			return err
+		}
+	}
+	if len(other) > 0 {
+		return linkClicksInsert.runTx(ctx, db, tx, other, nil)
+	}
+	return nil
+}
 
 // FallbackURL is where an unknown ref on host goes: the fallback URL of
 // the client whose configured tracking domain host is (with or without
