@@ -24,7 +24,9 @@
 // redirector): the machine's load drifts (bare's rate moved by a quarter
 // between runs a minute apart), so the ratio reported is the median of
 // the rounds' ratios, each of a bare run and the redirector's run right
-// after it. It prints requests/s, p50 and p99 per round and target and
+// after it. A redirector's run lasts until its clicks are in the
+// database (Flush after wrk's end): its requests/s and CPU count that
+// time, so no ingest work is left to the next run. It prints requests/s, p50 and p99 per round and target and
 // the ratios as a Markdown table. wrk must be installed (Debian: apt-get install wrk).
 // The load generator, the service and the database share this machine's
 // cores, so the ratio is the figure to compare between machines.
@@ -45,6 +47,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"runtime/pprof"
 	"slices"
 	"strconv"
@@ -70,6 +73,7 @@ type options struct {
 	Cold        bool
 	SyncClicks  bool
 	CPUProfile  string
+	IngestProc  bool
 }
 
 func main() {
@@ -90,9 +94,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs := flag.NewFlagSet("lgredirect", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.DatabaseURL, "database-url", "", "PostgreSQL URL (empty: SQLite in a temporary directory)")
-	fs.IntVar(&o.Links, "links", 600000, "tracked links to store (more than the redirector's requests in all rounds)")
-	fs.DurationVar(&o.Duration, "duration", 4*time.Second, "wrk's run time per target and round")
-	fs.IntVar(&o.Rounds, "rounds", 3, "rounds of bare then redirector; the ratio reported is the median of the rounds'")
+	fs.IntVar(&o.Links, "links", 1000000, "tracked links to store (more than the redirector's requests in all rounds)")
+	fs.DurationVar(&o.Duration, "duration", 2*time.Second, "wrk's run time per target and round")
+	fs.IntVar(&o.Rounds, "rounds", 7, "rounds of bare then redirector; the ratio reported is the median of the rounds'")
 	fs.IntVar(&o.Connections, "connections", 64, "wrk's connections")
 	fs.IntVar(&o.Threads, "threads", 2, "wrk's threads")
 	fs.StringVar(&o.Wrk, "wrk", "wrk", "the wrk binary")
@@ -102,6 +106,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.LinkCache, "link-cache", -1, "links per generation of the store's cache of fresh links (-1: its default, or half of -links if more, so that every link stored stays in it; 0: off, every ref looked up in the database)")
 	fs.BoolVar(&o.Cold, "cold", false, "empty the cache of fresh links after storing the links: every ref is first looked up in the database (links older than the cache holds, or after a restart)")
 	fs.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of this process during the redirector's run to this file, and during the bare handler's to this file + \".bare\"")
+	fs.BoolVar(&o.IngestProc, "ingest-proc", true, "raise GOMAXPROCS by one for the click ingest, as `linkgate serve` does (LINKGATE_INGEST_PROC); the bare handler runs with it too")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -159,6 +164,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 
+	procs := runtime.GOMAXPROCS(0)
+	if o.IngestProc {
+		procs = redirect.AddIngestProc()
+	}
 	bare := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Location", "https://acme.com/offer")
 		w.WriteHeader(http.StatusFound)
@@ -190,7 +199,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 					return err
 				}
 			}
-			res, err := runWrk(ctx, o, db, target.h, script, refsFile, used)
+			// The redirector's run ends when its clicks are in the
+			// database: the ingest behind the load is its work too (and
+			// would otherwise fall into the next bare run).
+			var settle func() error
+			if i == 1 {
+				settle = func() error {
+					fctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
+					defer cancel()
+					return rd.Flush(fctx)
+				}
+			}
+			res, err := runWrk(ctx, o, db, target.h, script, refsFile, used, settle)
 			stopProfile()
 			if err != nil {
 				return fmt.Errorf("%s: %w", target.name, err)
@@ -219,12 +239,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := db.Gorm.Model(&models.LinkClickRow{}).Count(&stored).Error; err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "| round | target | requests/s | p50 | p99 | errors | of bare | CPU per request | bare's CPU ÷ this |\n|---|---|---|---|---|---|---|---|---|\n")
+	fmt.Fprintf(stdout, "GOMAXPROCS %d on %d CPUs, for both targets\n\n", procs, runtime.NumCPU())
+	fmt.Fprintf(stdout, "| round | target | requests/s | p50 | p99 | errors | clicks stored after | of bare | CPU per request | bare's CPU ÷ this |\n|---|---|---|---|---|---|---|---|---|---|\n")
 	var ratios, cpuRatios []float64
 	var red result
 	for i, pair := range rounds {
 		for _, r := range pair {
-			fmt.Fprintf(stdout, "| %d | %s | %.0f | %s | %s | %d | %.2f | %.1f µs | %.2f |\n", i+1, r.name, r.rps, r.p50, r.p99, r.errors,
+			settled := "–"
+			if r.settle > 0 {
+				settled = r.settle.Round(time.Millisecond).String()
+			}
+			fmt.Fprintf(stdout, "| %d | %s | %.0f | %s | %s | %d | %s | %.2f | %.1f µs | %.2f |\n", i+1, r.name, r.rps, r.p50, r.p99, r.errors, settled,
 				r.rps/pair[0].rps, float64(r.cpuPerRequest().Nanoseconds())/1e3,
 				float64(pair[0].cpuPerRequest())/float64(r.cpuPerRequest()))
 		}
@@ -232,12 +257,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		cpuRatios = append(cpuRatios, float64(pair[0].cpuPerRequest())/float64(pair[1].cpuPerRequest()))
 		red.requests += pair[1].requests
 		red.errors += pair[1].errors
+		red.settle += pair[1].settle
 	}
 	fmt.Fprintf(stdout, "\nthe redirector's rate of bare's, median of %d rounds: **%.2f** (each: %s); bare's CPU per request ÷ the redirector's, median: %.2f\n",
 		len(rounds), median(ratios), formatRatios(ratios), median(cpuRatios))
 	fmt.Fprintf(stdout, "\nCPU per request counts this process (the server), wrk and the PostgreSQL backends of the pool; on a busy machine its ratio\n"+
 		"estimates the rate ratio the machine would reach with only this load, CPU-bound.\n")
-	seconds := (time.Duration(o.Rounds)*o.Duration + catchUp).Seconds()
+	seconds := (time.Duration(o.Rounds)*o.Duration + red.settle + catchUp).Seconds()
 	fmt.Fprintf(stdout, "\nclicks stored: %d; requests wrk completed against the redirector: %d; the database had them all %s after the load ended"+
 		" (sustained over the redirector's runs: %.0f clicks/s)\n", stored, red.requests, catchUp.Round(time.Millisecond), float64(red.requests)/seconds)
 	if red.errors > 0 {
@@ -354,6 +380,9 @@ type result struct {
 	// cpu is the CPU time the run cost this process (server), wrk and
 	// the PostgreSQL server's processes together.
 	cpu time.Duration
+	// settle is how long after wrk's end the run's clicks took to reach
+	// the database; rps and cpu include it.
+	settle time.Duration
 }
 
 // cpuPerRequest is the run's CPU time per answered request.
@@ -374,7 +403,7 @@ var (
 )
 
 // runWrk serves h on a loopback listener and runs wrk against it.
-func runWrk(ctx context.Context, o options, db *models.DB, h http.Handler, script, refsFile string, from int64) (result, error) {
+func runWrk(ctx context.Context, o options, db *models.DB, h http.Handler, script, refsFile string, from int64, settle func() error) (result, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return result{}, err
@@ -391,11 +420,20 @@ func runWrk(ctx context.Context, o options, db *models.DB, h http.Handler, scrip
 		return result{}, fmt.Errorf("wrk: %v\n%s", err, out)
 	}
 	var r result
+	if settle != nil {
+		began := time.Now()
+		if err := settle(); err != nil {
+			return result{}, err
+		}
+		r.settle = time.Since(began)
+	}
 	r.cpu = selfCPU() - selfBefore + postgresCPU(pids) - pgBefore +
 		cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 	text := string(out)
 	if m := rpsLine.FindStringSubmatch(text); m != nil {
 		r.rps, _ = strconv.ParseFloat(m[1], 64)
+		// The time settling took counts as the run's.
+		r.rps *= o.Duration.Seconds() / (o.Duration + r.settle).Seconds()
 	}
 	if m := reqLine.FindStringSubmatch(text); m != nil {
 		r.requests, _ = strconv.ParseInt(m[1], 10, 64)

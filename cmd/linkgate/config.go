@@ -100,6 +100,10 @@ type Config struct {
 	// its click is fdatasync'd in the click journal, not only written
 	// (redirect.Config.SyncClicks).
 	SyncClicks bool
+	// IngestProc (LINKGATE_INGEST_PROC, on by default; "off" turns it
+	// off): serve raises GOMAXPROCS by one for the redirector's click
+	// ingest (redirect.AddIngestProc).
+	IngestProc bool
 	// SandboxPeer (LINKGATE_SANDBOX_PEER, sandbox mode only) is the base
 	// URL of another replica in sandbox mode on the same database whose
 	// fake Twilio this one uses, so that several replicas share one
@@ -235,6 +239,13 @@ func (m *Main) loadConfig(name string, args []string) (Config, *flag.FlagSet, er
 			return c, nil, errors.New(`LINKGATE_RECONCILE_INTERVAL: must be a duration between 1m and 24h, e.g. 1h, or "off"`)
 		}
 		c.ReconcileInterval = d
+	}
+	switch v := strings.ToLower(strings.TrimSpace(env("LINKGATE_INGEST_PROC"))); v {
+	case "", "on", "1", "true":
+		c.IngestProc = true
+	case "off", "0", "false":
+	default:
+		return c, nil, errors.New(`LINKGATE_INGEST_PROC: must be "on" or "off"`)
 	}
 	if v := env("LINKGATE_CLICK_SCAN_WINDOW"); strings.EqualFold(v, "off") {
 		c.ClickScanWindow = -1

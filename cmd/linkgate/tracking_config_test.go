@@ -44,3 +44,27 @@ func TestTrackingSettings(t *testing.T) {
 		}
 	}
 }
+
+// LINKGATE_INGEST_PROC: on unless "off" (or 0, false); anything else is
+// refused, naming the variable.
+func TestIngestProcSetting(t *testing.T) {
+	t.Parallel()
+	load := func(v string) (Config, error) {
+		m := &Main{Stdout: io.Discard, Stderr: io.Discard, Getenv: func(k string) string {
+			if k == "LINKGATE_INGEST_PROC" {
+				return v
+			}
+			return ""
+		}}
+		c, _, err := m.loadConfig("serve", nil)
+		return c, err
+	}
+	for v, want := range map[string]bool{"": true, "on": true, "1": true, "TRUE": true, "off": false, "0": false, " Off ": false, "false": false} {
+		if c, err := load(v); err != nil || c.IngestProc != want {
+			t.Errorf("LINKGATE_INGEST_PROC=%q: %v, %v; want %v", v, c.IngestProc, err, want)
+		}
+	}
+	if _, err := load("2"); err == nil || !strings.Contains(err.Error(), "LINKGATE_INGEST_PROC") {
+		t.Errorf("LINKGATE_INGEST_PROC=2: %v; want an error naming the variable", err)
+	}
+}
