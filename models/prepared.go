@@ -237,6 +237,7 @@ func (ins rowsInsert) runTx(ctx context.Context, db *DB, tx *sql.Tx, rows [][]an
 			_ = bound.Close()
 		}
 	}()
+	query, textN := "", 0 // the statement text of textN rows
 	for len(rows) > 0 {
 		n := ins.insertChunk(db, len(rows))
 		if db.Dialect == Postgres {
@@ -250,7 +251,9 @@ func (ins rowsInsert) runTx(ctx context.Context, db *DB, tx *sql.Tx, rows [][]an
 				args = append(args, r...)
 			}
 		}
-		query := ins.text(db, n)
+		if n != textN {
+			query, textN = ins.text(db, n), n
+		}
 		if n != boundN {
 			if bound != nil {
 				_ = bound.Close()

@@ -911,9 +911,14 @@ var linkClicksInsert = rowsInsert{table: "link_clicks",
 func clickValues(rows []LinkClickRow) [][]any {
 	values := make([][]any, len(rows))
 	for i, r := range rows {
-		values[i] = []any{r.ID, r.Ref, r.ClientID, r.CampaignID, r.RecipientID, string(r.Kind), r.Method, r.UserAgent, r.ClickedAt}
+		values[i] = clickRowValues(r)
 	}
 	return values
+}
+
+// clickRowValues is one row as linkClicksInsert's values.
+func clickRowValues(r LinkClickRow) []any {
+	return []any{r.ID, r.Ref, r.ClientID, r.CampaignID, r.RecipientID, string(r.Kind), r.Method, r.UserAgent, r.ClickedAt}
 }
 
 // nullable is *p, or an untyped nil for NULL (which database/sql passes
@@ -975,7 +980,7 @@ func insertClickShapes(ctx context.Context, db *DB, tx *sql.Tx, rows []LinkClick
 		sh := clickShape{kind: r.Kind, method: r.Method, campaign: r.CampaignID != nil || r.RecipientID != nil}
 		ins, ok := clickShapes[sh]
 		if !ok {
-			other = append(other, clickValues([]LinkClickRow{r})[0])
+			other = append(other, clickRowValues(r))
 			continue
 		}
 		g := byShape[sh]

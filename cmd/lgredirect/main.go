@@ -26,8 +26,8 @@
 // the rounds' ratios, each of a bare run and the redirector's run right
 // after it. A redirector's run lasts until its clicks are in the
 // database (Flush after wrk's end): its requests/s and CPU count that
-// time, so no ingest work is left to the next run. It prints requests/s, p50 and p99 per round and target and
-// the ratios as a Markdown table. wrk must be installed (Debian: apt-get install wrk).
+// time, so no ingest work is left to the next run. It prints requests/s,
+// p50 and p99 per round and target and the ratios as a Markdown table. wrk must be installed (Debian: apt-get install wrk).
 // The load generator, the service and the database share this machine's
 // cores, so the ratio is the figure to compare between machines.
 package main

@@ -102,14 +102,14 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	if world != nil {
 		root = withSandbox(world.sandbox, h)
 	}
-	// The redirector goes in front of everything, chosen by Host: a
-	// tracking host never reaches the API, the console or the sandbox. It
-	// stops after the server has drained (defers run last-in first-out).
 	if cfg.IngestProc {
 		if n := redirect.AddIngestProc(); n > runtime.NumCPU() {
 			log.Info("one P more than CPUs, for the click ingest", slog.Int("gomaxprocs", n))
 		}
 	}
+	// The redirector goes in front of everything, chosen by Host: a
+	// tracking host never reaches the API, the console or the sandbox. It
+	// stops after the server has drained (defers run last-in first-out).
 	rd, err := newRedirector(cfg, store, log)
 	if err != nil {
 		return err
